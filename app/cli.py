@@ -1,0 +1,152 @@
+"""Headless subcommands: models fetch|list|verify, bench, generate, translate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.core.imageio import OPEN_EXTENSIONS, ExportError, ImageLoadError, export_image, load_image
+from app.ml.errors import ModelError
+from app.ml.manifest import Manifest
+from app.paths import models_dir
+
+
+def _manifest(args) -> Manifest:
+    return Manifest.load(Path(args.models) if args.models else models_dir())
+
+
+def cmd_models(args) -> int:
+    from app.ml.hashing import model_states
+
+    manifest = _manifest(args)
+    if args.action == "fetch":
+        from app.ml.fetch import fetch_all
+
+        specs = [manifest.get(i) for i in args.id] if args.id else [
+            s for s in manifest if s.fetchable and (args.force or not s.path(manifest.models_dir).is_file())]
+        if not specs:
+            print("all fetchable models are present")
+            return 0
+        for p in fetch_all(manifest, specs):
+            print(f"[{p.step}/{p.total}] {p.message}", flush=True)
+        return 0
+    states = model_states(manifest, deep=args.action == "verify")
+    bad = 0
+    for obj, state in states:
+        if state == "untrusted":
+            print(f"{'?':24} {'?':11} untrusted  {obj} (not in the manifest: never loaded)")
+            continue
+        print(f"{obj.id:24} {obj.kind:11} {state:10} {obj.file}  [{obj.license}]")
+        bad += state in ("missing", "corrupt")
+    if args.action == "verify":
+        print("all present files match their pinned sha256" if not any(s == "corrupt" for _, s in states)
+              else "some files do NOT match their pinned sha256 and will not be loaded")
+        return 1 if any(s == "corrupt" for _, s in states) else 0
+    return 0
+
+
+def _inputs(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix.lower() in OPEN_EXTENSIONS)
+    return [path]
+
+
+def _run(gen):
+    """Drive a job generator to its return value, printing progress."""
+    try:
+        while True:
+            p = next(gen)
+            if p.message:
+                print(f"  [{p.step}/{p.total}] {p.message}", file=sys.stderr, flush=True)
+    except StopIteration as stop:
+        return stop.value
+
+
+def cmd_translate(args) -> int:
+    from app.core.jobs import Job
+    from app.ml.devices import configure_threads
+    from app.ml.registry import ModelManager
+    from app.ml.translate.translator import run_translate
+
+    configure_threads()
+    manifest = _manifest(args)
+    spec = manifest.get(args.model)
+    models = ModelManager(manifest)
+    inputs = _inputs(Path(args.input))
+    out = Path(args.output)
+    if len(inputs) > 1 or Path(args.input).is_dir():
+        out.mkdir(parents=True, exist_ok=True)
+    for src in inputs:
+        img = load_image(src).pixels
+        job = Job("translate", params={"model": spec.id, "strength": args.strength, "tile": args.tile},
+                  inputs={"image": img})
+        result = _run(run_translate(job, models))
+        target = out / (src.stem + ".png") if out.is_dir() else out
+        export_image(result.pixels, target, protected=src)
+        print(f"{src} → {target}")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from app.ml.latent.sample import sample_faces
+    from app.ml.registry import ModelManager
+    from app.ml.tensors import resize
+
+    manifest = _manifest(args)
+    spec = manifest.get(args.model) if args.model else manifest.default("generator")
+    models = ModelManager(manifest)
+    G = models.get(spec.id).net
+    imgs, _ = sample_faces(G, n=args.n, seed=args.seed, device=models.device)
+    out = Path(args.output)
+    for i, img in enumerate(imgs):
+        target = out if args.n == 1 else out.with_name(f"{out.stem}-{i:03d}{out.suffix}")
+        export_image(resize(img, args.size, args.size), target)
+        print(target)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from app.bench.runner import run_benchmarks
+
+    return run_benchmarks(args.names, Path(args.out), quick=args.quick)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="latentbrush", description="Latentbrush headless commands")
+    p.add_argument("--models", help="models directory (default: models/ of the installation)")
+    sub = p.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("models", help="list, verify or fetch the models of the manifest")
+    m.add_argument("action", choices=["list", "verify", "fetch"])
+    m.add_argument("--id", action="append", help="only this model (repeatable; fetch)")
+    m.add_argument("--force", action="store_true", help="fetch again even if present")
+    m.set_defaults(func=cmd_models)
+    b = sub.add_parser("bench", help="run benchmarks; writes a table, JSON and a PNG chart")
+    b.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
+    b.add_argument("--out", default="bench-out", help="output directory")
+    b.add_argument("--quick", action="store_true", help="fewer repetitions")
+    b.set_defaults(func=cmd_bench)
+    g = sub.add_parser("generate", help="sample faces from the generator")
+    g.add_argument("-o", "--output", required=True)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("-n", type=int, default=1)
+    g.add_argument("--size", type=int, default=256)
+    g.add_argument("--model")
+    g.set_defaults(func=cmd_generate)
+    t = sub.add_parser("translate", help="apply a translator model to an image or a folder")
+    t.add_argument("model")
+    t.add_argument("input")
+    t.add_argument("-o", "--output", required=True)
+    t.add_argument("--strength", type=float, default=1.0)
+    t.add_argument("--tile", type=int, default=512)
+    t.set_defaults(func=cmd_translate)
+    return p
+
+
+def run_cli(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ModelError, ImageLoadError, ExportError) as e:
+        print(f"latentbrush: {e}", file=sys.stderr)
+        return 2

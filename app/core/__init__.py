@@ -1,0 +1,1 @@
+"""Pure-Python document model: no Qt, no torch (enforced by tests/unit/test_layering.py)."""

@@ -1,0 +1,126 @@
+"""The Qt-free document: a base photo plus paint layers, a revision counter, change events.
+
+Layers (all the size of the base image):
+  base      (H, W, 3) uint8 RGB   the photo being edited
+  scribble  (H, W, 4) uint8 RGBA  color scribbles (straight alpha)
+  mask      (H, W)    uint8       inpainting mask, 0 = keep, 255 = fill
+  parts     (H, W)    uint8       semantic part labels, 0 = unlabelled
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app.core.bbox import BBox
+
+LAYERS: dict[str, tuple[int, ...]] = {"base": (3,), "scribble": (4,), "mask": (), "parts": ()}
+PAINT_LAYERS = ("scribble", "mask", "parts")
+
+Listener = Callable[[str, BBox], None]
+
+
+class DocumentError(ValueError):
+    """A document operation got arguments it cannot use."""
+
+
+@dataclass
+class DocumentInfo:
+    """Where the image came from and what happened while loading it."""
+
+    path: Path | None = None
+    icc_profile: bytes | None = None
+    notices: list[str] = field(default_factory=list)
+    source_format: str | None = None
+
+
+class Document:
+    def __init__(self, base: np.ndarray, info: DocumentInfo | None = None) -> None:
+        base = np.asarray(base)
+        if base.ndim != 3 or base.shape[2] != 3 or base.dtype != np.uint8:
+            raise DocumentError(f"base image must be (H, W, 3) uint8, got {base.shape} {base.dtype}")
+        if base.shape[0] < 1 or base.shape[1] < 1:
+            raise DocumentError("base image is empty")
+        h, w = base.shape[:2]
+        self.info = info or DocumentInfo()
+        self.original = base.copy()
+        self.original.setflags(write=False)
+        self._layers: dict[str, np.ndarray] = {
+            "base": np.ascontiguousarray(base.copy()),
+            "scribble": np.zeros((h, w, 4), np.uint8),
+            "mask": np.zeros((h, w), np.uint8),
+            "parts": np.zeros((h, w), np.uint8),
+        }
+        self.revision = 0
+        self.layer_revisions = {name: 0 for name in self._layers}
+        self._listeners: list[Listener] = []
+
+    # -- shape --------------------------------------------------------------------------
+    @property
+    def width(self) -> int:
+        return self._layers["base"].shape[1]
+
+    @property
+    def height(self) -> int:
+        return self._layers["base"].shape[0]
+
+    @property
+    def bounds(self) -> BBox:
+        return BBox.full(self.width, self.height)
+
+    # -- access -------------------------------------------------------------------------
+    def layer(self, name: str) -> np.ndarray:
+        """The live array of a layer. Treat it as read-only; change pixels through write()."""
+        try:
+            return self._layers[name]
+        except KeyError:
+            raise DocumentError(f"no layer {name!r}; layers are {sorted(self._layers)}") from None
+
+    def read(self, name: str, bbox: BBox | None = None) -> np.ndarray:
+        """A copy of a layer (or of a rectangle of it)."""
+        arr = self.layer(name)
+        return arr.copy() if bbox is None else arr[bbox.slices].copy()
+
+    def write(self, name: str, bbox: BBox, pixels: np.ndarray) -> None:
+        arr = self.layer(name)
+        if bbox.clip(self.width, self.height) != bbox or bbox.is_empty():
+            raise DocumentError(f"bbox {bbox} is empty or outside the {self.width}x{self.height} image")
+        target = arr[bbox.slices]
+        if pixels.shape != target.shape:
+            raise DocumentError(f"pixels {pixels.shape} do not fit {name} at {bbox} {target.shape}")
+        target[...] = pixels
+        self._changed(name, bbox)
+
+    def has_content(self, name: str) -> bool:
+        return bool(np.any(self.layer(name)))
+
+    def composite(self, *, with_scribbles: bool = False) -> np.ndarray:
+        """The image as exported: the base, optionally with scribbles laid over it."""
+        base = self.layer("base")
+        if not with_scribbles or not self.has_content("scribble"):
+            return base.copy()
+        s = self.layer("scribble").astype(np.float32)
+        a = s[..., 3:4] / 255.0
+        out = base.astype(np.float32) * (1 - a) + s[..., :3] * a
+        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+    # -- events -------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _changed(self, name: str, bbox: BBox) -> None:
+        self.revision += 1
+        self.layer_revisions[name] += 1
+        for listener in list(self._listeners):
+            listener(name, bbox)
+
+    def revisions(self, *names: str) -> dict[str, int]:
+        return {n: self.layer_revisions[n] for n in names}
+
+    def is_current(self, revisions: dict[str, int]) -> bool:
+        """Whether none of the given layers changed since `revisions` was taken."""
+        return all(self.layer_revisions.get(n) == r for n, r in revisions.items())

@@ -1,0 +1,66 @@
+"""Undo records: a rectangle of one layer, before and after. Never whole-image snapshots
+unless the edit really touched the whole image."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core.bbox import BBox
+
+if TYPE_CHECKING:
+    from app.core.document import Document
+
+
+@dataclass(frozen=True)
+class PixelPatch:
+    layer: str
+    bbox: BBox
+    before: np.ndarray
+    after: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.before.shape != self.after.shape:
+            raise ValueError(f"patch before {self.before.shape} != after {self.after.shape}")
+        if self.before.shape[:2] != (self.bbox.height, self.bbox.width):
+            raise ValueError(f"patch arrays {self.before.shape[:2]} do not match bbox {self.bbox}")
+
+    @property
+    def nbytes(self) -> int:
+        return self.before.nbytes + self.after.nbytes
+
+    def apply(self, doc: Document) -> None:
+        doc.write(self.layer, self.bbox, self.after)
+
+    def revert(self, doc: Document) -> None:
+        doc.write(self.layer, self.bbox, self.before)
+
+    @classmethod
+    def capture(cls, doc: Document, layer: str, bbox: BBox, after: np.ndarray) -> PixelPatch:
+        """A patch whose `before` is what the document holds now in bbox."""
+        return cls(layer, bbox, doc.read(layer, bbox), np.ascontiguousarray(after))
+
+
+def merge_patches(patches: Sequence[PixelPatch], current: np.ndarray) -> PixelPatch:
+    """Fold patches that were applied in order into one covering their union.
+
+    `current` is the layer as it is after the last patch was applied; outside a patch's box
+    nothing changed, so the state before all of them is rebuilt by laying the `before`s back
+    newest first.
+    """
+    if not patches:
+        raise ValueError("nothing to merge")
+    layer = patches[0].layer
+    union = patches[0].bbox
+    for p in patches[1:]:
+        if p.layer != layer:
+            raise ValueError("cannot merge patches of different layers")
+        union = union.union(p.bbox)
+    after = current[union.slices].copy()
+    before = after.copy()
+    for p in reversed(patches):
+        before[p.bbox.relative_to(union)] = p.before
+    return PixelPatch(layer, union, before, after)

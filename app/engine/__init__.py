@@ -1,0 +1,1 @@
+"""Where QtCore meets the model layer: the worker thread and the main-thread dispatcher."""

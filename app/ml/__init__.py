@@ -1,0 +1,1 @@
+"""Model code: torch allowed, Qt never (enforced by tests/unit/test_layering.py)."""

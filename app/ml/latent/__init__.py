@@ -1,0 +1,1 @@
+"""Latent-space edits of the generator: sampling, projection, scribbles, directions, parts."""

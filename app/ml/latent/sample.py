@@ -1,0 +1,45 @@
+"""Sampling faces from the generator, into a region of the photo or a new document."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import numpy as np
+import torch
+
+from app.core.bbox import BBox
+from app.core.jobs import Job, Progress, Result
+from app.ml.registry import ModelManager
+from app.ml.tensors import resize, to_images
+
+NEW_DOCUMENT_SIZE = 256
+
+
+@torch.no_grad()
+def sample_faces(G: torch.nn.Module, *, n: int, seed: int, device: torch.device | str) -> tuple[np.ndarray, np.ndarray]:
+    """n images (n, R, R, 3) uint8 and their latents (n, nz) float32, reproducible from seed."""
+    gen = torch.Generator().manual_seed(int(seed))
+    z = torch.randn(n, G.nz, generator=gen).to(device)
+    return to_images(G(z)), z.cpu().numpy()
+
+
+def run_generate(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    """params: model (id, optional), seed, bbox (x0, y0, x1, y1) or None for a new document."""
+    spec = models.manifest.get(job.params["model"]) if job.params.get("model") else models.default("generator")
+    if spec is None:
+        raise LookupError("no generator model in the manifest")
+    yield Progress(0, 2, f"loading {spec.title}")
+    G = models.get(spec.id).net
+    job.check()
+    seed = int(job.params.get("seed", 0))
+    img, z = sample_faces(G, n=1, seed=seed, device=models.device)
+    info = {"seed": seed, "model": spec.id, "latent": z[0]}
+    bbox = job.params.get("bbox")
+    if bbox is None:
+        out = resize(img[0], NEW_DOCUMENT_SIZE, NEW_DOCUMENT_SIZE)
+        yield Progress(1, 2, "generated", preview=out)
+        return Result(new_image=out, message=f"generated face (seed {seed})", info=info)
+    box = BBox(*bbox)
+    out = resize(img[0], box.width, box.height)
+    yield Progress(1, 2, "generated", preview=out, preview_bbox=box)
+    return Result(layer="base", bbox=box, pixels=out, message=f"generated face (seed {seed})", info=info)

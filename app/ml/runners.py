@@ -1,0 +1,32 @@
+"""Job kind → runner. A runner is `def run(job, models) -> Generator[Progress, None, Result]`: it
+yields progress (and previews), calls job.check() between steps, and returns its Result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+
+from app.core.jobs import Job, Progress, Result
+from app.ml.fetch import fetch_all
+from app.ml.latent.sample import run_generate
+from app.ml.registry import ModelManager
+from app.ml.translate.translator import run_translate
+
+Runner = Callable[[Job, ModelManager], Generator[Progress, None, Result]]
+
+
+def run_fetch(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    ids = job.params.get("ids")
+    specs = [models.manifest.get(i) for i in ids] if ids else None
+    yield from fetch_all(models.manifest, specs, cancel=job.cancel_event)
+    return Result(layer="", message="models installed")
+
+
+RUNNERS: dict[str, Runner] = {
+    "generate": run_generate,
+    "translate": run_translate,
+    "fetch": run_fetch,
+}
+
+
+def register_runner(kind: str, runner: Runner) -> None:
+    RUNNERS[kind] = runner

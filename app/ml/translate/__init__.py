@@ -1,0 +1,1 @@
+"""Image-to-image translation (CycleGAN / pix2pix generators)."""

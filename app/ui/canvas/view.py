@@ -1,0 +1,237 @@
+"""CanvasView: the photo and its layers, zoom (wheel, fit, 100 %), pan (space-drag, middle
+button), a brush cursor, worker previews, the selection, and a before/after toggle."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtWidgets import QWidget
+
+from app.core.bbox import BBox
+from app.core.document import Document
+from app.ui.canvas.overlays import Overlays, qimage_copy
+from app.ui.canvas.tools import Tool
+
+MIN_SCALE, MAX_SCALE = 1 / 64, 64.0
+
+
+class CanvasView(QWidget):
+    zoom_changed = Signal(float)
+    cursor_moved = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(320, 240)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.doc: Document | None = None
+        self.overlays: Overlays | None = None
+        self._unsubscribe = None
+        self.scale = 1.0
+        self.offset = QPointF(0, 0)
+        self.tool: Tool | None = None
+        self.brush_size = 24.0
+        self.show_original = False
+        self.visible = {"scribble": True, "mask": True, "parts": True}
+        self.selection: BBox | None = None
+        self._preview: tuple[QImage, BBox] | None = None
+        self._mouse: QPointF | None = None
+        self._pan_anchor: QPointF | None = None
+        self._space = False
+        self._fit_pending = True
+
+    # -- document ----------------------------------------------------------------------
+    def set_document(self, doc: Document | None) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.doc = doc
+        self.overlays = Overlays(doc) if doc is not None else None
+        self._preview = None
+        self.selection = None
+        if doc is not None:
+            self._unsubscribe = doc.subscribe(self._on_changed)
+        self.fit()
+
+    def _on_changed(self, layer: str, bbox: BBox) -> None:
+        if self.overlays is not None and layer in ("mask", "parts"):
+            self.overlays.refresh(layer, bbox)
+        self.update(self.widget_rect(bbox).adjusted(-2, -2, 2, 2))
+
+    def set_preview(self, pixels: np.ndarray | None, bbox: BBox | None = None) -> None:
+        if pixels is None or self.doc is None:
+            self._preview = None
+        else:
+            box = bbox or self.doc.bounds
+            self._preview = (qimage_copy(pixels), box)
+        self.update()
+
+    def set_selection(self, box: BBox | None) -> None:
+        self.selection = box
+        self.update()
+
+    def set_show_original(self, on: bool) -> None:
+        self.show_original = on
+        self.update()
+
+    # -- coordinates -------------------------------------------------------------------
+    def to_image(self, p: QPointF) -> tuple[float, float]:
+        return ((p.x() - self.offset.x()) / self.scale, (p.y() - self.offset.y()) / self.scale)
+
+    def to_widget(self, x: float, y: float) -> QPointF:
+        return QPointF(x * self.scale + self.offset.x(), y * self.scale + self.offset.y())
+
+    def widget_rect(self, b: BBox) -> QRect:
+        tl, br = self.to_widget(b.x0, b.y0), self.to_widget(b.x1, b.y1)
+        return QRect(math.floor(tl.x()), math.floor(tl.y()),
+                     math.ceil(br.x() - tl.x()) + 1, math.ceil(br.y() - tl.y()) + 1)
+
+    # -- zoom & pan --------------------------------------------------------------------
+    def set_scale(self, scale: float, anchor: QPointF | None = None) -> None:
+        scale = min(MAX_SCALE, max(MIN_SCALE, scale))
+        anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
+        ix, iy = self.to_image(anchor)
+        self.scale = scale
+        self.offset = QPointF(anchor.x() - ix * scale, anchor.y() - iy * scale)
+        self._fit_pending = False
+        self.zoom_changed.emit(scale)
+        self.update()
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        self.set_scale(self.scale * factor, anchor)
+
+    def fit(self) -> None:
+        if self.doc is None:
+            self.update()
+            return
+        margin = 16
+        s = min((self.width() - 2 * margin) / self.doc.width, (self.height() - 2 * margin) / self.doc.height)
+        self.scale = min(MAX_SCALE, max(MIN_SCALE, s))
+        self.offset = QPointF((self.width() - self.doc.width * self.scale) / 2,
+                              (self.height() - self.doc.height * self.scale) / 2)
+        self._fit_pending = True
+        self.zoom_changed.emit(self.scale)
+        self.update()
+
+    def actual_size(self) -> None:
+        self.set_scale(1.0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        if self._fit_pending:
+            self.fit()
+        super().resizeEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.25 ** steps, event.position())
+
+    # -- painting ----------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.fillRect(event.rect(), QColor(48, 48, 52))
+        if self.doc is None or self.overlays is None:
+            p.end()
+            return
+        ov = self.overlays
+        # only the part of the image under the exposed rectangle
+        x0, y0 = self.to_image(QPointF(event.rect().topLeft()))
+        x1, y1 = self.to_image(QPointF(event.rect().bottomRight()) + QPointF(1, 1))
+        src = BBox(math.floor(x0) - 1, math.floor(y0) - 1, math.ceil(x1) + 1, math.ceil(y1) + 1)
+        src = src.clip(self.doc.width, self.doc.height)
+        if not src.is_empty():
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale < 1.0)
+            target = QRectF(self.to_widget(src.x0, src.y0), self.to_widget(src.x1, src.y1))
+            source = QRectF(src.x0, src.y0, src.width, src.height)
+            if self.show_original:
+                p.drawImage(target, ov.original, source)
+            else:
+                p.drawImage(target, ov.base, source)
+                if self._preview is not None:
+                    img, box = self._preview
+                    p.drawImage(QRectF(self.to_widget(box.x0, box.y0), self.to_widget(box.x1, box.y1)), img)
+                for name, img in (("parts", ov.parts), ("scribble", ov.scribble), ("mask", ov.mask)):
+                    if self.visible[name] and self.doc.has_content(name):
+                        p.drawImage(target, img, source)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if self.selection is not None and not self.show_original:
+            r = QRectF(self.to_widget(self.selection.x0, self.selection.y0),
+                       self.to_widget(self.selection.x1, self.selection.y1))
+            p.setPen(QPen(QColor(255, 255, 255), 1.5))
+            p.drawRect(r)
+            p.setPen(QPen(QColor(0, 0, 0), 1.5, Qt.PenStyle.DashLine))
+            p.drawRect(r)
+        if self.show_original:
+            p.setPen(QColor(255, 255, 255))
+            p.drawText(self.rect().adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignTop, "Original")
+        if self._mouse is not None and self.tool is not None and self.tool.paints and self._pan_anchor is None:
+            r = self.brush_size / 2 * self.scale
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(0, 0, 0, 200), 1.0))
+            p.drawEllipse(self._mouse, r + 1, r + 1)
+            p.setPen(QPen(QColor(255, 255, 255, 230), 1.0))
+            p.drawEllipse(self._mouse, r, r)
+        p.end()
+
+    def _cursor_region(self) -> QRect:
+        if self._mouse is None:
+            return QRect()
+        r = int(self.brush_size / 2 * self.scale) + 4
+        return QRect(int(self._mouse.x()) - r, int(self._mouse.y()) - r, 2 * r + 1, 2 * r + 1)
+
+    # -- input -------------------------------------------------------------------------
+    def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+        if e.button() == Qt.MouseButton.MiddleButton or (e.button() == Qt.MouseButton.LeftButton and self._space):
+            self._pan_anchor = e.position()
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
+        if self.tool is not None and self.doc is not None and e.button() in (
+                Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            self.tool.press(self.to_image(e.position()), erase=e.button() == Qt.MouseButton.RightButton)
+
+    def mouseMoveEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+        old = self._cursor_region()
+        self._mouse = e.position()
+        if self._pan_anchor is not None:
+            d = e.position() - self._pan_anchor
+            self._pan_anchor = e.position()
+            self.offset += d
+            self._fit_pending = False
+            self.update()
+            return
+        x, y = self.to_image(e.position())
+        self.cursor_moved.emit(int(math.floor(x)), int(math.floor(y)))
+        if self.tool is not None and self.tool.active:
+            self.tool.move((x, y))
+        self.update(old.united(self._cursor_region()))
+
+    def mouseReleaseEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+        if self._pan_anchor is not None:
+            self._pan_anchor = None
+            self.setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.CrossCursor)
+            return
+        if self.tool is not None and self.tool.active:
+            self.tool.release(self.to_image(e.position()))
+
+    def leaveEvent(self, e) -> None:  # noqa: N802
+        old = self._cursor_region()
+        self._mouse = None
+        self.update(old)
+
+    def keyPressEvent(self, e) -> None:  # noqa: N802
+        if e.key() == Qt.Key.Key_Space and not e.isAutoRepeat():
+            self._space = True
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+            return
+        super().keyPressEvent(e)
+
+    def keyReleaseEvent(self, e) -> None:  # noqa: N802
+        if e.key() == Qt.Key.Key_Space and not e.isAutoRepeat():
+            self._space = False
+            self.setCursor(Qt.CursorShape.CrossCursor)
+            return
+        super().keyReleaseEvent(e)

@@ -1,0 +1,131 @@
+"""Open / export / recent files for the main window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
+
+from app.core.document import Document, DocumentInfo
+from app.core.imageio import (
+    OPEN_EXTENSIONS, ExportError, ImageLoadError, ImageTooLarge, OverwriteOriginalError,
+    export_format, export_image, load_image,
+)
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+MAX_RECENT = 10
+OPEN_FILTER = "Images (" + " ".join(f"*{e}" for e in OPEN_EXTENSIONS) + ");;All files (*)"
+EXPORT_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)"
+
+
+class FileOps:
+    def __init__(self, window: MainWindow, settings: QSettings) -> None:
+        self.w = window
+        self.settings = settings
+
+    # -- open --------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        start = str(self.settings.value("last_dir", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open image", start, OPEN_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path) -> bool:
+        """Load an image as the new document. On any failure: a message, nothing changes."""
+        path = Path(path)
+        if not self.w.confirm_discard():
+            return False
+        try:
+            loaded = load_image(path)
+        except ImageTooLarge as e:
+            if not self.w.confirm("Very large image", f"{e}\n\nOpen it downscaled?"):
+                return False
+            try:
+                loaded = load_image(path, downscale_to=e.limit)
+            except ImageLoadError as e2:
+                self.w.show_error("Cannot open image", str(e2))
+                return False
+        except ImageLoadError as e:
+            self.w.show_error("Cannot open image", str(e))
+            return False
+        info = DocumentInfo(path=path, icc_profile=loaded.icc_profile, notices=loaded.notices,
+                            source_format=loaded.format)
+        self.w.set_document(Document(loaded.pixels, info))
+        self.settings.setValue("last_dir", str(path.parent))
+        self.add_recent(path)
+        if loaded.notices:
+            self.w.statusBar().showMessage("; ".join(loaded.notices), 8000)
+        return True
+
+    # -- recent ------------------------------------------------------------------------
+    def recent(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def add_recent(self, path: Path) -> None:
+        items = [str(path.resolve())] + [p for p in self.recent() if p != str(path.resolve())]
+        self.settings.setValue("recent_files", items[:MAX_RECENT])
+
+    def fill_recent_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        items = self.recent()
+        for p in items:
+            act = menu.addAction(Path(p).name)
+            act.setToolTip(p)
+            act.triggered.connect(lambda _=False, p=p: self.open_path(p))
+        if not items:
+            menu.addAction("(none)").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear list", lambda: self.settings.setValue("recent_files", []))
+
+    # -- export ------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        doc = self.w.document
+        if doc is None:
+            return
+        base = doc.info.path.with_name(doc.info.path.stem + "-edited.png") if doc.info.path else \
+            Path(str(self.settings.value("last_dir", str(Path.home())))) / "latentbrush.png"
+        path, _ = QFileDialog.getSaveFileName(self.w, "Export image", str(base), EXPORT_FILTER)
+        if not path:
+            return
+        quality = 92
+        try:
+            fmt = export_format(path)
+        except ExportError as e:
+            self.w.show_error("Cannot export", str(e))
+            return
+        if fmt in ("JPEG", "WEBP"):
+            quality, ok = QInputDialog.getInt(self.w, "Export quality", f"{fmt} quality (1–100):",
+                                              int(self.settings.value("export_quality", 92)), 1, 100)
+            if not ok:
+                return
+            self.settings.setValue("export_quality", quality)
+        self.export_to(path, quality=quality)
+
+    def export_to(self, path: str | Path, *, quality: int = 92) -> bool:
+        doc = self.w.document
+        if doc is None:
+            return False
+        pixels = doc.composite(with_scribbles=self.w.export_scribbles)
+        kwargs = dict(quality=quality, icc_profile=doc.info.icc_profile, protected=doc.info.path)
+        try:
+            try:
+                out = export_image(pixels, path, **kwargs)
+            except OverwriteOriginalError:
+                if not self.w.confirm("Replace the original?",
+                                      f"{Path(path).name} is the photo you opened. Replace it with the edit?"):
+                    return False
+                out = export_image(pixels, path, overwrite_protected=True, **kwargs)
+        except ExportError as e:
+            self.w.show_error("Export failed", f"{e}\n\nThe file on disk was not changed.")
+            return False
+        self.w.undo_stack.setClean()
+        self.w.statusBar().showMessage(f"Exported {out}", 6000)
+        return True

@@ -1,0 +1,320 @@
+"""The main window: menus, tool bar, docks, status bar; wiring only."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from app import APP_NAME
+from app.core.bbox import BBox, nonzero_bbox
+from app.core.brush import BrushSpec
+from app.core.document import Document
+from app.core.imageio import OPEN_EXTENSIONS
+from app.core.patches import PixelPatch
+from app.ml.hashing import model_states
+from app.ui.canvas.tools import (
+    BrushTool, EraserTool, MaskEraserTool, MaskTool, PickerTool, SelectTool, Tool,
+)
+from app.ui.canvas.view import CanvasView
+from app.ui.commands import PatchCommand
+from app.ui.fileops import FileOps
+from app.ui.jobs_ui import JobsUI
+from app.ui.panels.brush import BrushPanel
+from app.ui.panels.layers import NAMES as LAYER_NAMES
+from app.ui.panels.layers import LayersPanel
+from app.ui.panels.models import GeneratePanel, ModelsPanel, TranslatePanel
+from app.ui.welcome import WelcomePage
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, dispatcher, manifest, settings: QSettings | None = None, *,
+                 interactive: bool = True) -> None:
+        super().__init__()
+        self.dispatcher = dispatcher
+        self.manifest = manifest
+        self.settings = settings or QSettings()
+        self.interactive = interactive          # False in tests: dialogs answer "yes", errors are kept
+        self.last_error: tuple[str, str] | None = None
+        self.export_scribbles = False
+        self.document: Document | None = None
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(200)
+        self.files = FileOps(self, self.settings)
+        self.setWindowTitle(APP_NAME)
+        self.resize(1280, 820)
+        self.setAcceptDrops(True)
+
+        self.canvas = CanvasView()
+        self.welcome = WelcomePage()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.canvas)
+        self.setCentralWidget(self.stack)
+
+        self.brush_panel = BrushPanel()
+        self.layers_panel = LayersPanel()
+        self.models_panel = ModelsPanel()
+        self.generate_panel = GeneratePanel()
+        self.translate_panel = TranslatePanel()
+        self._build_docks()
+        self.tools: dict[str, Tool] = {
+            t.name: t for t in (BrushTool(self), EraserTool(self), MaskTool(self),
+                                MaskEraserTool(self), PickerTool(self), SelectTool(self))}
+        self._build_actions()
+        self.jobs = JobsUI(self, dispatcher)
+        self._wire()
+        self.set_tool("brush")
+        self.refresh_models()
+        self.set_document(None)
+
+    # -- ToolContext -------------------------------------------------------------------
+    def brush(self) -> BrushSpec:
+        return self.brush_panel.spec()
+
+    def color(self) -> tuple[int, int, int]:
+        return self.brush_panel.color()
+
+    def part_label(self) -> int:
+        return 1
+
+    def set_color(self, rgb: tuple[int, int, int]) -> None:
+        self.brush_panel.set_color(rgb)
+
+    def set_selection(self, box: BBox | None) -> None:
+        self.selection = box
+        self.canvas.set_selection(box)
+
+    # -- building ----------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self._dock("Brush", self.brush_panel)
+        self._dock("Layers", self.layers_panel)
+        edits = QWidget()
+        lay = QVBoxLayout(edits)
+        lay.addWidget(self.generate_panel)
+        lay.addWidget(self.translate_panel)
+        lay.addStretch(1)
+        self._dock("Model edits", edits)
+        models_dock = self._dock("Models", self.models_panel)
+        self.tabifyDockWidget(self.findChild(QDockWidget, "Layers"), models_dock)
+        self.findChild(QDockWidget, "Layers").raise_()
+
+    def _act(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        menu.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self._act(f, "&Open…", self.files.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = f.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
+        self._act(f, "New &face", lambda: self.new_face(), "Ctrl+Shift+N", "A new document sampled from the face generator")
+        f.addSeparator()
+        self.export_action = self._act(f, "&Export…", self.files.export_dialog, "Ctrl+Shift+E")
+        inc = self._act(f, "Include scribbles in export", lambda on: setattr(self, "export_scribbles", on))
+        inc.setCheckable(True)
+        f.addSeparator()
+        self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        e = mb.addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence("Ctrl+Z"))
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        e.addAction(undo)
+        e.addAction(redo)
+        e.addSeparator()
+        for name, text in LAYER_NAMES.items():
+            self._act(e, f"Clear {text.lower()}", lambda _=False, n=name: self.clear_layer(n))
+        self._act(e, "Deselect", lambda: self.set_selection(None), "Ctrl+Shift+A")
+        self._act(e, "Cancel model edit", self.dispatcher.cancel_all, "Esc")
+
+        v = mb.addMenu("&View")
+        self._act(v, "Zoom &in", lambda: self.canvas.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
+        self._act(v, "Zoom &out", lambda: self.canvas.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
+        self._act(v, "&Fit to window", self.canvas.fit, "Ctrl+0")
+        self._act(v, "&Actual size (100 %)", self.canvas.actual_size, "Ctrl+1")
+        self.before_after = self._act(v, "&Before / after", self.canvas.set_show_original, "\\",
+                                      "Show the original photo while held on")
+        self.before_after.setCheckable(True)
+
+        t = mb.addMenu("&Tools")
+        tb = self.addToolBar("Tools")
+        tb.setObjectName("Tools")
+        group = QActionGroup(self)
+        self.tool_actions: dict[str, QAction] = {}
+        for name, tool in self.tools.items():
+            a = self._act(t, tool.label, lambda _=False, n=name: self.set_tool(n), tool.shortcut)
+            a.setCheckable(True)
+            group.addAction(a)
+            tb.addAction(a)
+            self.tool_actions[name] = a
+
+        m = mb.addMenu("&Models")
+        self._act(m, "Generate face into selection", lambda: self.generate_into(None), "G")
+        self._act(m, "Randomize face", self.randomize, "R", "Sample again with a new seed")
+        self._act(m, "Apply translation: vintage", lambda: self.translate("", 1.0))
+        m.addSeparator()
+        self._act(m, "Fetch missing models", self.fetch_models)
+        self._act(m, "Verify model hashes", lambda: self.refresh_models(deep=True))
+
+    def _wire(self) -> None:
+        self.canvas.zoom_changed.connect(lambda s: self.statusBar().showMessage(f"Zoom {s:.0%}", 1500))
+        self.brush_panel.changed.connect(lambda: setattr(self.canvas, "brush_size", self.brush_panel.spec().size))
+        self.layers_panel.visibility_changed.connect(self._set_visible)
+        self.layers_panel.clear_requested.connect(self.clear_layer)
+        self.layers_panel.mask_opacity_changed.connect(self._mask_opacity)
+        self.models_panel.fetch_requested.connect(self.fetch_models)
+        self.models_panel.verify_requested.connect(lambda: self.refresh_models(deep=True))
+        self.generate_panel.new_face_requested.connect(self.new_face)
+        self.generate_panel.generate_requested.connect(self.generate_into)
+        self.translate_panel.apply_requested.connect(self.translate)
+        self.welcome.open_requested.connect(self.files.open_dialog)
+        self.welcome.face_requested.connect(lambda: self.new_face())
+        self.welcome.blank_requested.connect(self.new_blank)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        self.canvas.brush_size = self.brush_panel.spec().size
+
+    def _set_visible(self, name: str, on: bool) -> None:
+        self.canvas.visible[name] = on
+        self.canvas.update()
+
+    def _mask_opacity(self, v: float) -> None:
+        if self.canvas.overlays is not None:
+            self.canvas.overlays.set_mask_opacity(v)
+            self.canvas.update()
+
+    # -- document ----------------------------------------------------------------------
+    def set_document(self, doc: Document | None) -> None:
+        self.document = doc
+        self.selection = None
+        self.undo_stack.clear()
+        self.dispatcher.set_document(doc)
+        self.canvas.set_document(doc)
+        self.stack.setCurrentWidget(self.canvas if doc is not None else self.welcome)
+        self.export_action.setEnabled(doc is not None)
+        name = doc.info.path.name if doc is not None and doc.info.path else ("Untitled" if doc else "")
+        self.setWindowTitle(f"{name}[*] — {APP_NAME}" if name else APP_NAME)
+        if doc is not None:
+            self.canvas.setFocus()
+
+    def new_blank(self, width: int = 768, height: int = 512) -> None:
+        import numpy as np
+
+        if self.confirm_discard():
+            self.set_document(Document(np.full((height, width, 3), 255, np.uint8)))
+
+    def set_tool(self, name: str) -> None:
+        self.canvas.tool = self.tools[name]
+        self.tool_actions[name].setChecked(True)
+        self.canvas.setCursor(Qt.CursorShape.CrossCursor)
+
+    def clear_layer(self, name: str) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        box = nonzero_bbox(doc.layer(name))
+        if box.is_empty():
+            return
+        blank = doc.read(name, box) * 0
+        self.undo_stack.push(PatchCommand(doc, PixelPatch.capture(doc, name, box, blank),
+                                          f"Clear {LAYER_NAMES[name].lower()}"))
+
+    # -- model edits -------------------------------------------------------------------
+    def new_face(self, seed: int | None = None) -> None:
+        seed = random.randrange(2**31) if seed is None else seed
+        self._last_generate = None
+        self.dispatcher.submit("generate", params={"seed": seed, "bbox": None}, label="New face")
+
+    def generate_into(self, seed: int | None = None) -> None:
+        if self.document is None:
+            return self.new_face(seed)
+        seed = random.randrange(2**31) if seed is None else seed
+        box = self.selection or self.document.bounds
+        self._last_generate = tuple(box)
+        self.dispatcher.submit("generate", params={"seed": seed, "bbox": tuple(box)},
+                               layers=("base",), label="Generate face")
+
+    def randomize(self) -> None:
+        seed = random.randrange(2**31)
+        self.generate_panel.seed.setValue(seed)
+        if getattr(self, "_last_generate", None) is not None and self.document is not None:
+            self.dispatcher.submit("generate", params={"seed": seed, "bbox": self._last_generate},
+                                   layers=("base",), label="Generate face")
+        else:
+            self.new_face(seed)
+
+    def translate(self, model_id: str, strength: float) -> None:
+        if self.document is None:
+            return
+        self.dispatcher.submit("translate", params={"model": model_id or None, "strength": strength},
+                               layers=("base",), label="Translate")
+
+    def fetch_models(self) -> None:
+        self.dispatcher.submit("fetch", label="Fetching models")
+
+    def refresh_models(self, deep: bool = False) -> None:
+        states = model_states(self.manifest, deep=deep)
+        self.models_panel.set_states(states)
+        self.translate_panel.set_models(
+            [s for s, st in states if getattr(s, "kind", "") == "translator" and st in ("ok", "present")])
+        if deep:
+            bad = [s.title for s, st in states if st == "corrupt"]
+            self.statusBar().showMessage("Damaged: " + ", ".join(bad) if bad else "All model files verified", 6000)
+
+    # -- dialogs (non-interactive in tests) -----------------------------------------------
+    def confirm(self, title: str, text: str) -> bool:
+        if not self.interactive:
+            return True
+        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+
+    def confirm_discard(self) -> bool:
+        if self.document is None or self.undo_stack.isClean():
+            return True
+        return self.confirm("Discard edits?", "The current image has edits that were not exported. Discard them?")
+
+    def show_error(self, title: str, text: str) -> None:
+        self.last_error = (title, text)
+        self.statusBar().showMessage(f"{title}: {text.splitlines()[0]}", 10000)
+        if self.interactive:
+            box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+            box.setModal(False)
+            box.show()
+
+    # -- drag and drop, close --------------------------------------------------------------
+    def dragEnterEvent(self, e) -> None:  # noqa: N802
+        urls = e.mimeData().urls() if e.mimeData().hasUrls() else []
+        if urls and Path(urls[0].toLocalFile()).suffix.lower() in OPEN_EXTENSIONS:
+            e.acceptProposedAction()
+
+    def dropEvent(self, e) -> None:  # noqa: N802
+        urls = e.mimeData().urls()
+        if urls:
+            self.files.open_path(urls[0].toLocalFile())
+
+    def closeEvent(self, e) -> None:  # noqa: N802
+        if not self.confirm_discard():
+            e.ignore()
+            return
+        self.dispatcher.cancel_all()
+        self.settings.setValue("geometry", self.saveGeometry())
+        e.accept()

@@ -1,0 +1,96 @@
+"""Model list: what the manifest names, whether each file is here (and intact), untrusted files,
+and the buttons to fetch missing defaults or verify hashes. Generate / translate controls."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QTreeWidget,
+    QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from app.ui.panels.common import LabeledSlider
+
+STATE_TEXT = {"ok": "verified", "present": "ready", "missing": "not fetched",
+              "corrupt": "DAMAGED — will not load", "untrusted": "untrusted — never loaded"}
+
+
+class ModelsPanel(QWidget):
+    fetch_requested = Signal()
+    verify_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Model", "Kind", "State"])
+        self.tree.setRootIsDecorated(False)
+        lay.addWidget(self.tree)
+        row = QHBoxLayout()
+        self.fetch_button = QPushButton("Fetch missing")
+        self.verify_button = QPushButton("Verify hashes")
+        self.fetch_button.clicked.connect(self.fetch_requested)
+        self.verify_button.clicked.connect(self.verify_requested)
+        row.addWidget(self.fetch_button)
+        row.addWidget(self.verify_button)
+        lay.addLayout(row)
+
+    def set_states(self, states: list[tuple[object, str]]) -> None:
+        self.tree.clear()
+        for obj, state in states:
+            if state == "untrusted":
+                item = QTreeWidgetItem([getattr(obj, "name", str(obj)), "?", STATE_TEXT[state]])
+            else:
+                item = QTreeWidgetItem([obj.title, obj.kind, STATE_TEXT.get(state, state)])
+                item.setToolTip(0, f"{obj.id}\n{obj.description}\nlicense: {obj.license}")
+            self.tree.addTopLevelItem(item)
+        for c in range(3):
+            self.tree.resizeColumnToContents(c)
+        self.fetch_button.setEnabled(any(s == "missing" for _, s in states))
+
+
+class GeneratePanel(QGroupBox):
+    generate_requested = Signal(int)      # seed
+    new_face_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Generate face", parent)
+        lay = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Seed"))
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        row.addWidget(self.seed, 1)
+        lay.addLayout(row)
+        row = QHBoxLayout()
+        self.new_button = QPushButton("New face")
+        self.new_button.setToolTip("Open a new document with a face sampled from the generator")
+        self.into_button = QPushButton("Into selection")
+        self.into_button.setToolTip("Replace the selected rectangle (or the whole image) with a face")
+        self.new_button.clicked.connect(lambda: self.new_face_requested.emit(self.seed.value()))
+        self.into_button.clicked.connect(lambda: self.generate_requested.emit(self.seed.value()))
+        row.addWidget(self.new_button)
+        row.addWidget(self.into_button)
+        lay.addLayout(row)
+
+
+class TranslatePanel(QGroupBox):
+    apply_requested = Signal(str, float)  # model id, strength
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Translate image", parent)
+        lay = QVBoxLayout(self)
+        self.model = QComboBox()
+        lay.addWidget(self.model)
+        self.strength = LabeledSlider("Strength", 0, 1, 1.0, fmt="{:.0%}")
+        lay.addWidget(self.strength)
+        self.apply_button = QPushButton("Apply to whole image")
+        self.apply_button.clicked.connect(
+            lambda: self.apply_requested.emit(self.model.currentData() or "", self.strength.value()))
+        lay.addWidget(self.apply_button)
+
+    def set_models(self, specs: list) -> None:
+        self.model.clear()
+        for s in specs:
+            self.model.addItem(s.title, s.id)
+        self.apply_button.setEnabled(bool(specs))
