@@ -191,8 +191,11 @@ class MainWindow(QMainWindow):
         self.welcome.open_requested.connect(self.files.open_dialog)
         self.welcome.face_requested.connect(lambda: self.new_face())
         self.welcome.blank_requested.connect(self.new_blank)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.canvas.brush_size = self.brush_panel.spec().size
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
 
     def _set_visible(self, name: str, on: bool) -> None:
         self.canvas.visible[name] = on

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("LATENTBRUSH_DEVICE", "cpu")
+
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from helpers import make_models_dir  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def tiny_models(tmp_path) -> Path:
+    """A models/ directory with tiny random-weight generator and translator, hashes pinned."""
+    return make_models_dir(tmp_path / "models")
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
+
+
+def real_models_dir() -> Path | None:
+    d = REPO / "models"
+    from app.ml.manifest import Manifest
+
+    m = Manifest.load(d)
+    return d if all(s.path(d).is_file() for s in m if s.default) else None
+
+
+@pytest.fixture
+def real_models() -> Path:
+    d = real_models_dir()
+    if d is None:
+        pytest.skip("default models not fetched (run: latentbrush models fetch)")
+    return d
