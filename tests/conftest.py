@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "gui"))
 from helpers import make_models_dir  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

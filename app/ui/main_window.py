@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         e.addAction(undo)
         e.addAction(redo)
+        self.addActions([undo, redo])   # shortcuts work wherever focus is in the window
+        self.undo_action, self.redo_action = undo, redo
         e.addSeparator()
         for name, text in LAYER_NAMES.items():
             self._act(e, f"Clear {text.lower()}", lambda _=False, n=name: self.clear_layer(n))
