@@ -1,0 +1,149 @@
+"""The benchmarks. Each returns a list of (name, value, unit) measurements."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+Measurement = tuple[str, float, str]
+
+
+def _percentile(xs, q):
+    return float(np.percentile(np.asarray(xs, float), q))
+
+
+def generator_throughput(quick: bool = False) -> list[Measurement]:
+    """DCGAN-64 (the default generator's architecture; random weights give the same speed)."""
+    import torch
+
+    from app.ml.nets.dcgan import DCGANGenerator
+
+    out: list[Measurement] = []
+    G = DCGANGenerator().eval().requires_grad_(False)
+    reps = 5 if quick else 20
+    for batch in (1, 16):
+        z = torch.randn(batch, 100)
+        with torch.no_grad():
+            G(z)
+            t = time.perf_counter()
+            for _ in range(reps):
+                G(z)
+        dt = (time.perf_counter() - t) / reps
+        out.append((f"generator forward, batch {batch}", batch / dt, "img/s"))
+        zz = torch.randn(batch, 100, requires_grad=True)
+        opt = torch.optim.Adam([zz], lr=0.05)
+        target = torch.zeros(batch, 3, 64, 64)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = (G(zz) - target).pow(2).mean()
+            loss.backward()
+            opt.step()
+
+        step()
+        t = time.perf_counter()
+        for _ in range(reps):
+            step()
+        dt = (time.perf_counter() - t) / reps
+        out.append((f"generator fwd+bwd (Adam on z), batch {batch}", batch / dt, "img/s"))
+    out.append(("torch intra-op threads", float(torch.get_num_threads()), "threads"))
+    return out
+
+
+def gui_lag(quick: bool = False) -> list[Measurement]:
+    """Lateness of a 10 ms QTimer on the GUI thread, idle and while the worker runs a heavy job
+    (generator forward+backward at batch 16 in a loop)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import torch
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.core.jobs import Progress, Result
+    from app.engine.worker import Engine
+    from app.ml.devices import configure_threads
+    from app.ml.nets.dcgan import DCGANGenerator
+
+    configure_threads()
+    app = QApplication.instance() or QApplication([])
+    duration = 1.5 if quick else 4.0
+
+    def heavy(job, models):
+        G = DCGANGenerator()
+        z = torch.randn(16, 100, requires_grad=True)
+        opt = torch.optim.Adam([z], lr=0.05)
+        t0 = time.monotonic()
+        i = 0
+        while time.monotonic() - t0 < duration + 1:
+            opt.zero_grad()
+            G(z).pow(2).mean().backward()
+            opt.step()
+            i += 1
+            yield Progress(i, 10_000, "busy", preview=np.zeros((64, 64, 3), np.uint8))
+        return Result(layer="")
+
+    def measure() -> list[float]:
+        lags: list[float] = []
+        clock = QElapsedTimer()
+        clock.start()
+        last = [clock.nsecsElapsed()]
+        timer = QTimer()
+        timer.setInterval(10)
+
+        def tick():
+            now = clock.nsecsElapsed()
+            lags.append(max(0.0, (now - last[0]) / 1e6 - 10.0))
+            last[0] = now
+        timer.timeout.connect(tick)
+        timer.start()
+        end = time.monotonic() + duration
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.0005)
+        timer.stop()
+        return lags[1:]
+
+    idle = measure()
+    engine = Engine(models=None, runners={"heavy": heavy})
+    from app.core.jobs import Job
+
+    engine.worker.submit(Job("heavy"))
+    time.sleep(0.3)
+    busy = measure()
+    engine.shutdown()
+    return [
+        ("GUI timer lag idle, p50", _percentile(idle, 50), "ms"),
+        ("GUI timer lag idle, p99", _percentile(idle, 99), "ms"),
+        ("GUI timer lag, worker busy, p50", _percentile(busy, 50), "ms"),
+        ("GUI timer lag, worker busy, p99", _percentile(busy, 99), "ms"),
+    ]
+
+
+def cold_start(quick: bool = False) -> list[Measurement]:
+    """Process start → main window shown (offscreen), median of runs."""
+    runs = 2 if quick else 5
+    times, inside = [], []
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    for _ in range(runs):
+        t = time.perf_counter()
+        r = subprocess.run([sys.executable, "-m", "app", "--startup-probe", "--no-fetch"],
+                           capture_output=True, text=True, env=env, timeout=120)
+        wall = time.perf_counter() - t
+        line = next((ln for ln in r.stdout.splitlines() if ln.startswith("WINDOW_SHOWN")), None)
+        if line is None:
+            raise RuntimeError(f"the app did not show its window:\n{r.stderr[-2000:]}")
+        times.append(wall)
+        inside.append(float(line.split()[1]))
+    return [("cold start to window shown (process wall), median", statistics.median(times) * 1000, "ms"),
+            ("  of which after interpreter start, median", statistics.median(inside) * 1000, "ms")]
+
+
+BENCHMARKS = {
+    "generator": generator_throughput,
+    "gui_lag": gui_lag,
+    "cold_start": cold_start,
+}

@@ -1,0 +1,41 @@
+"""Run named benchmarks, print a table, write results.json and results.png."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+
+from app.bench.benchmarks import BENCHMARKS
+from app.bench.chart import bar_chart
+
+
+def run_benchmarks(names: list[str], out: Path, *, quick: bool = False) -> int:
+    names = names or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmarks: {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+        return 2
+    import os
+
+    import torch
+
+    out.mkdir(parents=True, exist_ok=True)
+    results = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                           "python": platform.python_version(), "torch": torch.__version__,
+                           "cuda": torch.cuda.is_available()},
+               "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "quick": quick, "benchmarks": {}}
+    rows = []
+    for name in names:
+        t = time.perf_counter()
+        ms = BENCHMARKS[name](quick=quick)
+        results["benchmarks"][name] = [{"metric": m, "value": v, "unit": u} for m, v, u in ms]
+        rows.extend(ms)
+        print(f"== {name} ({time.perf_counter() - t:.1f} s)")
+        for m, v, u in ms:
+            print(f"  {m:55s} {v:10.3f} {u}")
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    bar_chart(rows, out / "results.png", f"Latentbrush benchmarks — {results['time']}")
+    print(f"wrote {out / 'results.json'} and {out / 'results.png'}")
+    return 0
