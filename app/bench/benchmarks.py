@@ -39,7 +39,7 @@ def generator_throughput(quick: bool = False) -> list[Measurement]:
         opt = torch.optim.Adam([zz], lr=0.05)
         target = torch.zeros(batch, 3, 64, 64)
 
-        def step():
+        def step(opt=opt, zz=zz, target=target):
             opt.zero_grad(set_to_none=True)
             loss = (G(zz) - target).pow(2).mean()
             loss.backward()

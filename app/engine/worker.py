@@ -13,7 +13,7 @@ import time
 import traceback
 from collections import OrderedDict
 
-from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from app.core.jobs import Cancelled, Job, Progress, Result
 from app.ml.devices import is_oom

@@ -24,8 +24,8 @@ from safetensors.torch import save_file
 
 from app.core.jobs import Cancelled, Progress
 from app.ml.checkpoints import load_pickle_weights
-from app.ml.hashing import sha256_file
 from app.ml.errors import FetchError
+from app.ml.hashing import sha256_file
 from app.ml.manifest import Manifest, ModelSpec
 
 MAX_MEMBER_BYTES = 2 << 30

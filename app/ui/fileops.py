@@ -10,8 +10,14 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
 from app.core.document import Document, DocumentInfo
 from app.core.imageio import (
-    OPEN_EXTENSIONS, ExportError, ImageLoadError, ImageTooLarge, OverwriteOriginalError,
-    export_format, export_image, load_image,
+    OPEN_EXTENSIONS,
+    ExportError,
+    ImageLoadError,
+    ImageTooLarge,
+    OverwriteOriginalError,
+    export_format,
+    export_image,
+    load_image,
 )
 
 if TYPE_CHECKING:

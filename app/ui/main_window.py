@@ -8,7 +8,12 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QDockWidget, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget,
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app import APP_NAME
@@ -19,7 +24,13 @@ from app.core.imageio import OPEN_EXTENSIONS
 from app.core.patches import PixelPatch
 from app.ml.hashing import model_states
 from app.ui.canvas.tools import (
-    BrushTool, EraserTool, MaskEraserTool, MaskTool, PickerTool, SelectTool, Tool,
+    BrushTool,
+    EraserTool,
+    MaskEraserTool,
+    MaskTool,
+    PickerTool,
+    SelectTool,
+    Tool,
 )
 from app.ui.canvas.view import CanvasView
 from app.ui.commands import PatchCommand
@@ -127,7 +138,8 @@ class MainWindow(QMainWindow):
         self._act(f, "&Open…", self.files.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = f.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
-        self._act(f, "New &face", lambda: self.new_face(), "Ctrl+Shift+N", "A new document sampled from the face generator")
+        self._act(f, "New &face", lambda: self.new_face(), "Ctrl+Shift+N",
+                  "A new document sampled from the face generator")
         f.addSeparator()
         self.export_action = self._act(f, "&Export…", self.files.export_dialog, "Ctrl+Shift+E")
         inc = self._act(f, "Include scribbles in export", lambda on: setattr(self, "export_scribbles", on))

@@ -5,7 +5,6 @@ import pytest
 from PySide6.QtCore import QSettings
 
 
-
 @pytest.fixture
 def make_window(qtbot, tmp_path):
     """A main window over a models dir (tiny random models by default), non-interactive."""

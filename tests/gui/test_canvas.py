@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest_gui import open_array
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-
-from conftest_gui import open_array
 
 
 def drag(canvas, pts, button=Qt.MouseButton.LeftButton):

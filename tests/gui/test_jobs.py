@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest_gui import open_array
 
 from app.core.bbox import BBox
 from app.core.jobs import Progress, Result
 from app.ml.runners import RUNNERS
-from conftest_gui import open_array
 
 REPO = Path(__file__).resolve().parents[2]
 

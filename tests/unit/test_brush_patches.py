@@ -15,7 +15,10 @@ def doc(h=64, w=96):
     return Document(np.full((h, w, 3), 128, np.uint8))
 
 
-def paint(d, layer, pts, spec=BrushSpec(size=6, hardness=1.0), mode="paint", value=(255, 0, 0, 255)):
+HARD6 = BrushSpec(size=6, hardness=1.0)
+
+
+def paint(d, layer, pts, spec=HARD6, mode="paint", value=(255, 0, 0, 255)):
     s = Stroke(d.layer(layer), layer, spec, mode, value)
     patches = []
     for p in pts:

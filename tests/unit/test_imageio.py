@@ -8,7 +8,12 @@ import pytest
 from PIL import Image
 
 from app.core.imageio import (
-    ExportError, ImageLoadError, ImageTooLarge, OverwriteOriginalError, export_image, load_image,
+    ExportError,
+    ImageLoadError,
+    ImageTooLarge,
+    OverwriteOriginalError,
+    export_image,
+    load_image,
 )
 
 

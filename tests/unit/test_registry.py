@@ -11,8 +11,13 @@ import torch
 
 from app.ml.checkpoints import load_pickle_weights, load_state_dict
 from app.ml.errors import (
-    CheckpointMismatch, ChecksumMismatch, ManifestError, MissingWeights, UnknownArchitecture,
-    UnknownModel, UnsafeCheckpoint,
+    CheckpointMismatch,
+    ChecksumMismatch,
+    ManifestError,
+    MissingWeights,
+    UnknownArchitecture,
+    UnknownModel,
+    UnsafeCheckpoint,
 )
 from app.ml.hashing import model_states, sha256_file
 from app.ml.manifest import Manifest
