@@ -141,3 +141,17 @@ def test_clear_layer_is_undoable_and_before_after_shows_original(make_window, ti
     c = img.pixelColor(p)
     assert abs(c.red() - int(photo[100, 100, 0])) < 30   # scribble hidden: the original shows
     w.before_after.trigger()
+
+
+def test_picker_reads_the_scribble_shown_on_top(make_window, tiny_models, photo):
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    w.set_tool("brush")
+    w.brush_panel.set_color((10, 200, 30))
+    w.brush_panel.size.setValue(30)
+    drag(w.canvas, [(100, 100), (140, 100)])
+    w.brush_panel.set_color((0, 0, 0))
+    w.set_tool("picker")
+    QTest.mouseClick(w.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     w.canvas.to_widget(120.5, 100.5).toPoint())
+    assert w.brush_panel.color() == (10, 200, 30)

@@ -142,9 +142,11 @@ class PickerTool(Tool):
             return
         x, y = int(pos[0]), int(pos[1])
         if 0 <= x < doc.width and 0 <= y < doc.height:
-            px = doc.composite(with_scribbles=True)[y, x] if doc.has_content("scribble") \
-                else doc.layer("base")[y, x]
-            self.ctx.set_color(tuple(int(v) for v in px[:3]))
+            base = doc.layer("base")[y, x].astype(np.float64)
+            scribble = doc.layer("scribble")[y, x].astype(np.float64)
+            a = scribble[3] / 255.0
+            px = base * (1 - a) + scribble[:3] * a      # what the canvas shows there
+            self.ctx.set_color(tuple(int(v + 0.5) for v in px))
 
 
 class SelectTool(Tool):

@@ -43,6 +43,7 @@ class CanvasView(QWidget):
         self._pan_anchor: QPointF | None = None
         self._space = False
         self._fit_pending = True
+        self._maybe_content: dict[str, bool] = {}
 
     # -- document ----------------------------------------------------------------------
     def set_document(self, doc: Document | None) -> None:
@@ -53,11 +54,15 @@ class CanvasView(QWidget):
         self.overlays = Overlays(doc) if doc is not None else None
         self._preview = None
         self.selection = None
+        # which overlay layers may hold pixels: scanned once here, then set by change events,
+        # so a repaint (every mouse move while painting) never scans whole layers
+        self._maybe_content = {n: doc.has_content(n) for n in self.visible} if doc is not None else {}
         if doc is not None:
             self._unsubscribe = doc.subscribe(self._on_changed)
         self.fit()
 
     def _on_changed(self, layer: str, bbox: BBox) -> None:
+        self._maybe_content[layer] = True
         if self.overlays is not None and layer in ("mask", "parts"):
             self.overlays.refresh(layer, bbox)
         self.update(self.widget_rect(bbox).adjusted(-2, -2, 2, 2))
@@ -155,7 +160,7 @@ class CanvasView(QWidget):
                     img, box = self._preview
                     p.drawImage(QRectF(self.to_widget(box.x0, box.y0), self.to_widget(box.x1, box.y1)), img)
                 for name, img in (("parts", ov.parts), ("scribble", ov.scribble), ("mask", ov.mask)):
-                    if self.visible[name] and self.doc.has_content(name):
+                    if self.visible[name] and self._maybe_content.get(name):
                         p.drawImage(target, img, source)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if self.selection is not None and not self.show_original:
