@@ -9,6 +9,7 @@ from safetensors.torch import save_file
 
 from app.ml.hashing import sha256_file
 from app.ml.nets.dcgan import DCGANGenerator
+from app.ml.nets.encoder import ConvEncoder
 from app.ml.nets.resnet_gen import ResnetGenerator
 
 
@@ -18,12 +19,28 @@ def save_net(net: torch.nn.Module, path: Path) -> str:
     return sha256_file(path)
 
 
+def calibrated_generator(nz: int = 16, ngf: int = 8, seed: int = 0) -> DCGANGenerator:
+    """A random DCGAN whose BatchNorm statistics were measured on its own activations, so its
+    images vary with z the way a trained generator's do (fresh BN stats make it nearly constant)."""
+    torch.manual_seed(seed)
+    g = DCGANGenerator(nz=nz, ngf=ngf)
+    for m in g.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.momentum = None
+    g.train()
+    with torch.no_grad():
+        for _ in range(5):
+            g(torch.randn(64, nz))
+    return g.eval().requires_grad_(False)
+
+
 def make_models_dir(d: Path) -> Path:
-    torch.manual_seed(0)
-    g = DCGANGenerator(nz=16, ngf=8)
+    g = calibrated_generator()
     t = ResnetGenerator(ngf=8, n_blocks=2, norm="instance_affine")
+    e = ConvEncoder(nz=16, width=4)
     hg = save_net(g, d / "gen.safetensors")
     ht = save_net(t, d / "trans.safetensors")
+    he = save_net(e, d / "enc.safetensors")
     (d / "manifest.toml").write_text(f"""
 [[model]]
 id = "tiny-gen"
@@ -43,5 +60,15 @@ file = "trans.safetensors"
 sha256 = "{ht}"
 default = true
 params = {{ ngf = 8, n_blocks = 2, norm = "instance_affine" }}
+
+[[model]]
+id = "tiny-enc"
+kind = "encoder"
+arch = "conv"
+generator = "tiny-gen"
+file = "enc.safetensors"
+sha256 = "{he}"
+default = true
+params = {{ nz = 16, width = 4 }}
 """)
     return d

@@ -56,6 +56,8 @@ class Document:
         }
         self.revision = 0
         self.layer_revisions = {name: 0 for name in self._layers}
+        self.layer_revisions["latent"] = 0      # not a pixel layer: bumps when the latent state changes
+        self.latent = None                      # app.core.latent_state.LatentState | None
         self._listeners: list[Listener] = []
 
     # -- shape --------------------------------------------------------------------------
@@ -117,6 +119,12 @@ class Document:
         self.layer_revisions[name] += 1
         for listener in list(self._listeners):
             listener(name, bbox)
+
+    def set_latent(self, state) -> None:
+        """Replace the latent state (LatentState or None) and tell listeners (bbox = region)."""
+        self.latent = state
+        box = state.region if state is not None else self.bounds
+        self._changed("latent", box)
 
     def revisions(self, *names: str) -> dict[str, int]:
         return {n: self.layer_revisions[n] for n in names}

@@ -46,15 +46,16 @@ class Dispatcher(QObject):
 
     def submit(self, kind: str, *, params: Mapping[str, Any] | None = None,
                layers: Sequence[str] = (), inputs: Mapping[str, np.ndarray] | None = None,
-               label: str = "") -> Job:
-        """Snapshot `layers` of the current document (copies) and queue a job."""
+               label: str = "", watch: Sequence[str] = ()) -> Job:
+        """Snapshot `layers` of the current document (copies) and queue a job. The result is
+        dropped if any of `layers` or `watch` (revision only, e.g. "latent") changed meanwhile."""
         doc = self.document
         snap: dict[str, np.ndarray] = dict(inputs or {})
         revisions: dict[str, int] = {}
         if doc is not None:
             for name in layers:
                 snap.setdefault("image" if name == "base" else name, doc.layer(name))
-            revisions = doc.revisions(*layers)
+            revisions = doc.revisions(*layers, *[n for n in watch if n not in layers])
         job = Job(kind, params=params or {}, inputs=snap, revisions=revisions, label=label or kind)
         was_busy = self.busy
         self._active[job.id] = (job, self._doc_serial)

@@ -47,6 +47,7 @@ class ModelSpec:
     params: Mapping[str, Any] = field(default_factory=dict)
     source: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    generator: str = ""          # for encoders / directions / parts: the generator they belong to
 
     @property
     def title(self) -> str:
@@ -82,7 +83,7 @@ def _spec_from_table(t: Mapping[str, Any], where: str) -> ModelSpec:
     if not file.endswith(WEIGHT_SUFFIXES):
         raise ManifestError(f"{where} ({mid}): file must end in {', '.join(WEIGHT_SUFFIXES)}")
     known = {"id", "kind", "arch", "file", "sha256", "name", "resolution", "license", "default",
-             "params", "source", "description"}
+             "params", "source", "description", "generator"}
     unknown = sorted(set(t) - known)
     if unknown:
         raise ManifestError(f"{where} ({mid}): unknown keys {', '.join(unknown)}")
@@ -93,6 +94,7 @@ def _spec_from_table(t: Mapping[str, Any], where: str) -> ModelSpec:
         params=MappingProxyType(dict(t.get("params", {}))),
         source=MappingProxyType(dict(t.get("source", {}))),
         description=str(t.get("description", "")),
+        generator=str(t.get("generator", "")),
     )
 
 
@@ -139,6 +141,11 @@ class Manifest:
             if s.default:
                 return s
         return specs[0] if specs else None
+
+    def for_generator(self, kind: str, generator_id: str) -> list[ModelSpec]:
+        """Models of `kind` made for one generator (default ones first)."""
+        specs = [s for s in self.of_kind(kind) if s.generator == generator_id]
+        return sorted(specs, key=lambda s: not s.default)
 
     def untrusted_files(self) -> list[Path]:
         """Weight-like files under models/ that no manifest entry names: listed, never loaded."""

@@ -27,6 +27,25 @@ class PatchCommand(QUndoCommand):
         self.patch.revert(self.doc)
 
 
+class LatentCommand(QUndoCommand):
+    """A latent edit: region pixels (optional) and the document's latent state change together,
+    so undo brings back both the image and the latent it came from."""
+
+    def __init__(self, doc: Document, patch: PixelPatch | None, before, after, text: str) -> None:
+        super().__init__(text)
+        self.doc, self.patch, self.before, self.after = doc, patch, before, after
+
+    def redo(self) -> None:
+        if self.patch is not None:
+            self.patch.apply(self.doc)
+        self.doc.set_latent(self.after)
+
+    def undo(self) -> None:
+        if self.patch is not None:
+            self.patch.revert(self.doc)
+        self.doc.set_latent(self.before)
+
+
 class StrokeCommand(QUndoCommand):
     """One brush stroke. Every mouse move pushes a command with one segment patch; commands of
     the same stroke merge (QUndoStack calls mergeWith), so the stroke is one undo step."""

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
 from app.core.document import Document, DocumentInfo
 from app.core.patches import PixelPatch
-from app.ui.commands import PatchCommand
+from app.ui.commands import LatentCommand, PatchCommand
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -58,13 +58,21 @@ class JobsUI:
 
     def _on_result(self, job, result) -> None:
         self.w.canvas.set_preview(None)
+        state = result.info.get("latent_state")
+        doc = self.w.document
         if result.new_image is not None:
             if self.w.confirm_discard():
                 self.w.set_document(Document(result.new_image.copy(), DocumentInfo()))
-        elif result.pixels is not None and self.w.document is not None:
-            doc = self.w.document
+                if state is not None:
+                    self.w.document.set_latent(state)
+        elif result.pixels is not None and doc is not None:
             patch = PixelPatch.capture(doc, result.layer, result.bbox, result.pixels.copy())
-            self.w.undo_stack.push(PatchCommand(doc, patch, job.label))
+            if state is not None:
+                self.w.undo_stack.push(LatentCommand(doc, patch, doc.latent, state, job.label))
+            else:
+                self.w.undo_stack.push(PatchCommand(doc, patch, job.label))
+        elif state is not None and doc is not None:
+            self.w.undo_stack.push(LatentCommand(doc, None, doc.latent, state, job.label))
         self.applied += 1
         if result.message:
             self.w.statusBar().showMessage(result.message, 5000)

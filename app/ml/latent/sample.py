@@ -9,6 +9,7 @@ import torch
 
 from app.core.bbox import BBox
 from app.core.jobs import Job, Progress, Result
+from app.core.latent_state import LatentState
 from app.ml.registry import ModelManager
 from app.ml.tensors import resize, to_images
 
@@ -33,13 +34,18 @@ def run_generate(job: Job, models: ModelManager) -> Generator[Progress, None, Re
     job.check()
     seed = int(job.params.get("seed", 0))
     img, z = sample_faces(G, n=1, seed=seed, device=models.device)
-    info = {"seed": seed, "model": spec.id, "latent": z[0]}
+    with torch.no_grad():
+        render = ((G(torch.from_numpy(z).to(models.device))[0].clamp(-1, 1) + 1) * 127.5)
+    render = render.permute(1, 2, 0).cpu().numpy().astype(np.float32)
     bbox = job.params.get("bbox")
+    box = BBox(0, 0, NEW_DOCUMENT_SIZE, NEW_DOCUMENT_SIZE) if bbox is None else BBox(*bbox)
+    out = resize(img[0], box.width, box.height)
+    # the latent is known exactly: scribbles and sliders can edit this face without projecting
+    state = LatentState(region=box, generator=spec.id, z_base=z[0], base_render=render, reference=out, z=z[0],
+                        fit_psnr=None)
+    info = {"seed": seed, "model": spec.id, "latent": z[0], "latent_state": state}
     if bbox is None:
-        out = resize(img[0], NEW_DOCUMENT_SIZE, NEW_DOCUMENT_SIZE)
         yield Progress(1, 2, "generated", preview=out)
         return Result(new_image=out, message=f"generated face (seed {seed})", info=info)
-    box = BBox(*bbox)
-    out = resize(img[0], box.width, box.height)
     yield Progress(1, 2, "generated", preview=out, preview_bbox=box)
     return Result(layer="base", bbox=box, pixels=out, message=f"generated face (seed {seed})", info=info)

@@ -1,0 +1,68 @@
+"""What the editor knows about the latent edit of one region of the photo (Qt- and torch-free).
+
+A LatentState is immutable; every latent edit (projection, scribble result, candidate pick,
+commit) produces a new one, and undo puts the old one back together with the pixels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from app.core.bbox import BBox
+from app.core.jobs import frozen_array
+
+
+def digest(pixels: np.ndarray) -> str:
+    return hashlib.blake2b(np.ascontiguousarray(pixels).tobytes(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class LatentState:
+    region: BBox                  # square crop of the document the generator sees
+    generator: str                # manifest id
+    z_base: np.ndarray            # (nz,) committed latent: edits are measured from it
+    base_render: np.ndarray       # (R, R, 3) float32 0..255, G(z_base)
+    reference: np.ndarray         # (h, w, 3) uint8 photo crop that apply-back adds deltas to
+    z: np.ndarray                 # (nz,) latent currently shown
+    render: np.ndarray | None = None   # (R, R, 3) float32 G(z); None means z == z_base
+    shown: str = ""               # digest of the region's pixels this state expects on the canvas
+    fit_psnr: float | None = None  # projection quality of z_base against the reference (dB)
+    candidates: tuple[np.ndarray, ...] = field(default=())   # latents of the last scribble run, best first
+
+    def __post_init__(self) -> None:
+        for name in ("z_base", "base_render", "reference", "z"):
+            object.__setattr__(self, name, frozen_array(getattr(self, name)))
+        if self.render is not None:
+            object.__setattr__(self, "render", frozen_array(self.render))
+        object.__setattr__(self, "candidates", tuple(frozen_array(c) for c in self.candidates))
+        if not self.shown:
+            object.__setattr__(self, "shown", digest(self.reference))
+
+    @property
+    def edited(self) -> bool:
+        return not np.array_equal(self.z, self.z_base)
+
+    def matches(self, region_pixels: np.ndarray) -> bool:
+        """Whether the canvas still shows what this state last put there."""
+        return digest(region_pixels) == self.shown
+
+    @property
+    def current_render(self) -> np.ndarray:
+        return self.base_render if self.render is None else self.render
+
+    def showing(self, z: np.ndarray, pixels: np.ndarray, render: np.ndarray,
+                candidates: tuple[np.ndarray, ...] | None = None) -> LatentState:
+        return replace(self, z=np.asarray(z, np.float32), render=render, shown=digest(pixels),
+                       candidates=self.candidates if candidates is None else candidates)
+
+    def committed(self, region_pixels: np.ndarray) -> LatentState:
+        """The current result becomes the new starting point: later edits stack on it."""
+        return replace(self, z_base=self.z, base_render=self.current_render, reference=region_pixels,
+                       render=None, shown=digest(region_pixels), candidates=())
+
+    def reverted(self) -> LatentState:
+        """Back to the committed latent (the region shows the reference again)."""
+        return replace(self, z=self.z_base, render=None, shown=digest(self.reference), candidates=())

@@ -1,0 +1,72 @@
+"""Apply a latent edit back onto the full-resolution photo.
+
+The generator only sees a small crop (64×64). The edit is carried to the photo as a delta:
+    out = photo + up(edit − projection) · W
+where W is a feathered mask of where the edit changed things (optionally also limited to a
+region such as the painted strokes). Where W is 0 the photo's bytes are copied untouched.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+CHANGE_LO = 4.0     # |delta| (0..255) below which a pixel counts as unchanged
+CHANGE_HI = 16.0    # |delta| above which the edit applies fully
+
+
+def _smoothstep(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def change_weight(delta: np.ndarray, size: tuple[int, int], *, feather: float = 1.0) -> np.ndarray:
+    """delta (r, r, 3) float → weight (h, w) in [0, 1]: 1 where the edit changed the image,
+    falling smoothly to exactly 0 around it. `feather` is in generator pixels."""
+    mag = np.abs(delta).max(axis=2).astype(np.float32)
+    mag = cv2.GaussianBlur(mag, (0, 0), 0.7)
+    w_lo = _smoothstep(mag, CHANGE_LO, CHANGE_HI).astype(np.float32)
+    if feather > 0:
+        k = int(2 * round(feather) + 1)
+        w_lo = cv2.dilate(w_lo, np.ones((k, k), np.uint8))
+        w_lo = cv2.GaussianBlur(w_lo, (0, 0), feather)
+    h, w = size
+    return cv2.resize(w_lo, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def region_weight(alpha: np.ndarray, *, grow: float, feather: float) -> np.ndarray:
+    """A painted alpha (h, w) uint8/float → weight (h, w): the painted area grown by `grow`
+    pixels and feathered by `feather` pixels; exactly 0 far from the paint."""
+    a = (alpha.astype(np.float32) / (255.0 if alpha.dtype == np.uint8 else 1.0) > 0.02).astype(np.uint8)
+    if grow > 0:
+        k = int(2 * round(grow) + 1)
+        a = cv2.dilate(a, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    w = a.astype(np.float32)
+    if feather > 0:
+        w = cv2.GaussianBlur(w, (0, 0), feather)
+    return w
+
+
+def apply_back(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *,
+               limit: np.ndarray | None = None, feather: float = 1.0) -> np.ndarray:
+    """photo (h, w, 3) uint8; projection, edit (r, r, 3) float (0..255) renders of the latent
+    before / after the edit; limit (h, w) optional weight in [0, 1]. Returns (h, w, 3) uint8;
+    wherever the final weight is 0 the photo's pixels are returned unchanged."""
+    if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
+        raise ValueError(f"photo must be (h, w, 3) uint8, got {photo.shape} {photo.dtype}")
+    if projection.shape != edit.shape:
+        raise ValueError(f"projection {projection.shape} and edit {edit.shape} differ in shape")
+    h, w = photo.shape[:2]
+    delta = edit.astype(np.float32) - projection.astype(np.float32)
+    weight = change_weight(delta, (h, w), feather=feather)
+    if limit is not None:
+        if limit.shape != (h, w):
+            raise ValueError(f"limit mask {limit.shape} must match the photo {(h, w)}")
+        weight = weight * limit.astype(np.float32)
+    weight[weight < 1.0 / 512] = 0.0
+    up = cv2.resize(delta, (w, h), interpolation=cv2.INTER_CUBIC)
+    out = np.clip(photo.astype(np.float32) + up * weight[..., None], 0, 255)
+    out = np.rint(out).astype(np.uint8)
+    untouched = weight == 0
+    out[untouched] = photo[untouched]
+    return out

@@ -1,0 +1,177 @@
+"""Projection of an image into the generator's latent space (photo → z).
+
+Three modes: "encoder" (one forward pass of a trained encoder), "optimize" (Adam or L-BFGS on z
+from random starts) and "hybrid" (encoder estimate, then optimization). The loss is pixel MSE +
+SSIM (+ a perceptual term on encoder features when given) + a prior that keeps ‖z‖² near its
+expected value nz, so z stays where the generator was trained.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from app.ml import metrics
+from app.ml.tensors import to_images
+
+MODES = ("hybrid", "encoder", "optimize")
+
+
+@dataclass(frozen=True)
+class ProjStep:
+    step: int
+    total: int
+    loss: float
+    z: torch.Tensor          # (nz,) best latent so far
+    image: torch.Tensor      # (1, 3, R, R) its rendering in [-1, 1]
+
+
+@dataclass
+class ProjectionResult:
+    z: np.ndarray            # (nz,) float32
+    image: np.ndarray        # (R, R, 3) uint8
+    render: np.ndarray       # (R, R, 3) float32 in [0, 255], unquantised (for apply-back)
+    loss: float
+    psnr: float
+    ssim: float
+    steps: int
+    seconds: float
+    history: list[tuple[float, int, float]] = field(default_factory=list)   # (seconds, step, psnr)
+
+
+def latent_prior(z: torch.Tensor) -> torch.Tensor:
+    """(N, nz) → (N,): (‖z‖²/nz − 1)², zero on the typical shell of N(0, I)."""
+    return (z.pow(2).mean(1) - 1).pow(2)
+
+
+class FeatureLoss:
+    """Perceptual distance on an encoder's early feature maps (it was trained on this
+    generator's images, so its features describe faces at this resolution)."""
+
+    def __init__(self, encoder: nn.Module, target: torch.Tensor, layers: int = 4) -> None:
+        self.enc, self.layers = encoder, layers
+        with torch.no_grad():
+            self.target = [f.detach() for f in encoder.feature_maps(target, layers)]
+
+    def __call__(self, img: torch.Tensor) -> torch.Tensor:
+        feats = self.enc.feature_maps(img, self.layers)
+        return sum((f - t).pow(2).flatten(1).mean(1) for f, t in zip(feats, self.target, strict=True)) / len(feats)
+
+
+def projection_loss(img: torch.Tensor, target: torch.Tensor, z: torch.Tensor, *, w_ssim: float,
+                    w_prior: float, feat: FeatureLoss | None = None, w_feat: float = 0.0) -> torch.Tensor:
+    """Per-sample loss (N,)."""
+    loss = metrics.mse(img, target)
+    if w_ssim:
+        loss = loss + w_ssim * (1 - metrics.ssim(img, target))
+    if feat is not None and w_feat:
+        loss = loss + w_feat * feat(img)
+    if w_prior:
+        loss = loss + w_prior * latent_prior(z)
+    return loss
+
+
+def _starts(G: nn.Module, target: torch.Tensor, encoder: nn.Module | None, mode: str, restarts: int,
+            gen: torch.Generator) -> torch.Tensor:
+    nz = G.nz
+    noise = torch.randn(restarts, nz, generator=gen).to(target.device)
+    if mode == "optimize" or encoder is None:
+        return noise
+    with torch.no_grad():
+        z0 = encoder(target).reshape(1, nz)
+    spread = torch.linspace(0, 0.5, restarts, device=target.device)[:, None]   # start 0 is exactly E(x)
+    return z0 + spread * noise
+
+
+def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = None, mode: str = "hybrid",
+            steps: int = 100, lr: float = 0.05, restarts: int = 1, optimizer: str = "adam",
+            w_ssim: float = 0.1, w_prior: float = 1e-3, w_feat: float = 0.0,
+            time_budget: float | None = None, preview_every: int = 10, seed: int = 0,
+            check: Callable[[], None] | None = None) -> Generator[ProjStep, None, ProjectionResult]:
+    """target (1, 3, R, R) in [-1, 1] on G's device. Yields a ProjStep every `preview_every`
+    steps; returns the best latent over all restarts. `time_budget` (seconds) ends early."""
+    if mode not in MODES:
+        raise ValueError(f"unknown projection mode {mode!r}; expected one of {', '.join(MODES)}")
+    if mode in ("hybrid", "encoder") and encoder is None:
+        raise ValueError(f"projection mode {mode!r} needs an encoder")
+    if target.dim() != 4 or target.shape[0] != 1 or target.shape[-1] != G.resolution:
+        raise ValueError(f"target must be (1, 3, {G.resolution}, {G.resolution}), got {tuple(target.shape)}")
+    t0 = time.perf_counter()
+    gen = torch.Generator().manual_seed(seed)
+    z = _starts(G, target, encoder, mode, 1 if mode == "encoder" else restarts, gen)
+    feat = FeatureLoss(encoder, target) if (encoder is not None and w_feat and hasattr(encoder, "feature_maps")) else None
+    tgt = target.expand(z.shape[0], -1, -1, -1)
+    history: list[tuple[float, int, float]] = []
+
+    def evaluate(zz: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        img = G(zz)
+        return img, projection_loss(img, tgt, zz, w_ssim=w_ssim, w_prior=w_prior, feat=feat, w_feat=w_feat)
+
+    with torch.no_grad():
+        img, loss = evaluate(z)
+    best_loss, best_z = loss.detach().clone(), z.detach().clone()
+    history.append((time.perf_counter() - t0, 0, float(metrics.psnr(img[:1], target).max())))
+    n_steps = 0 if mode == "encoder" else steps
+    z = z.clone().requires_grad_(True)
+    if optimizer == "adam":
+        opt: torch.optim.Optimizer = torch.optim.Adam([z], lr=lr)
+    elif optimizer == "lbfgs":
+        opt = torch.optim.LBFGS([z], lr=1.0, max_iter=1, history_size=20, line_search_fn="strong_wolfe")
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r} (adam | lbfgs)")
+    def keep_best(zz: torch.Tensor, ls: torch.Tensor) -> None:
+        nonlocal best_loss, best_z
+        better = ls.detach() < best_loss
+        best_loss = torch.where(better, ls.detach(), best_loss)
+        best_z = torch.where(better[:, None], zz.detach(), best_z)
+
+    step = 0
+    for step in range(1, n_steps + 1):
+        if check is not None:
+            check()
+        elapsed = time.perf_counter() - t0
+        if time_budget is not None and elapsed > time_budget:
+            step -= 1
+            break
+        if optimizer == "adam":
+            frac = max(step / n_steps, elapsed / time_budget if time_budget else 0.0)
+            opt.param_groups[0]["lr"] = lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+            img, loss = evaluate(z)
+            keep_best(z, loss)          # the loss belongs to z before this update
+            opt.zero_grad(set_to_none=True)
+            loss.sum().backward()
+            opt.step()
+        else:
+            def closure() -> torch.Tensor:
+                opt.zero_grad(set_to_none=True)
+                s = evaluate(z)[1].sum()
+                s.backward()
+                return s
+            opt.step(closure)
+            with torch.no_grad():
+                keep_best(z, evaluate(z)[1])
+        if step % preview_every == 0 or step == n_steps:
+            with torch.no_grad():
+                i = int(best_loss.argmin())
+                bi = G(best_z[i:i + 1])
+                history.append((time.perf_counter() - t0, step, float(metrics.psnr(bi, target))))
+            yield ProjStep(step, n_steps, float(best_loss[i]), best_z[i].clone(), bi)
+    if n_steps and optimizer == "adam":
+        with torch.no_grad():
+            keep_best(z, evaluate(z)[1])
+    with torch.no_grad():
+        i = int(best_loss.argmin())
+        out = G(best_z[i:i + 1])
+        rep = metrics.report(out, target)
+    seconds = time.perf_counter() - t0
+    history.append((seconds, step, rep["psnr"]))
+    render = ((out[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0).cpu().numpy().astype(np.float32)
+    return ProjectionResult(z=best_z[i].cpu().numpy().astype(np.float32), image=to_images(out)[0], render=render,
+                            loss=float(best_loss[i]), psnr=rep["psnr"], ssim=rep["ssim"], steps=step,
+                            seconds=seconds, history=history)

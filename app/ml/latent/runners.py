@@ -1,0 +1,227 @@
+"""Worker-side jobs for latent editing: project, scribble, render a latent, interpolate.
+
+Job protocol (see app/ml/runners.py): a generator that yields Progress and returns a Result.
+Latent jobs put the new LatentState in Result.info["latent_state"]; the GUI makes the pixels and
+the state change one undo step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from app.core.bbox import BBox
+from app.core.jobs import Job, Progress, Result
+from app.core.latent_state import LatentState
+from app.ml.latent import applyback, interpolate
+from app.ml.latent.faces import auto_region, squarify
+from app.ml.latent.project import project
+from app.ml.latent.scribble import optimize_scribble
+from app.ml.registry import ModelManager
+from app.ml.tensors import resize, to_images
+
+PROJECT_STEPS = 150
+PROJECT_BUDGET_S = 1.5
+
+
+@dataclass
+class LatentModels:
+    G: nn.Module
+    E: nn.Module | None
+    generator_id: str
+    device: torch.device
+
+
+def latent_models(models: ModelManager, generator_id: str | None = None) -> LatentModels:
+    spec = models.manifest.get(generator_id) if generator_id else models.default("generator")
+    if spec is None:
+        raise LookupError("no generator in the manifest")
+    G = models.get(spec.id).net
+    enc_specs = [s for s in models.manifest.for_generator("encoder", spec.id) if models.available(s)]
+    E = models.get(enc_specs[0].id).net if enc_specs else None
+    return LatentModels(G, E, spec.id, models.device)
+
+
+def to_unit(img: np.ndarray, device: torch.device) -> torch.Tensor:
+    """(h, w, c) float/uint8 0..255 → (1, c, h, w) in [-1, 1]."""
+    t = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32)).to(device)
+    return t.permute(2, 0, 1)[None] / 127.5 - 1
+
+
+def render(G: nn.Module, z: np.ndarray | torch.Tensor, device: torch.device) -> np.ndarray:
+    """(nz,) → (R, R, 3) float32 0..255, unquantised."""
+    with torch.no_grad():
+        zt = torch.as_tensor(np.asarray(z, np.float32), device=device)[None]
+        out = G(zt)[0].clamp(-1, 1)
+    return ((out + 1) * 127.5).permute(1, 2, 0).cpu().numpy().astype(np.float32)
+
+
+def resolve_region(image: np.ndarray, region) -> BBox:
+    h, w = image.shape[:2]
+    if region is None or region == "auto":
+        return auto_region(image)
+    box = BBox(*(int(v) for v in region)).clip(w, h)
+    if box.width < 8 or box.height < 8:
+        raise ValueError(f"the edit region {tuple(region)} is too small or outside the image (at least 8×8 pixels)")
+    return squarify(box, w, h)
+
+
+def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *,
+                  mode: str | None = None, steps: int = PROJECT_STEPS,
+                  time_budget: float | None = PROJECT_BUDGET_S) -> Generator[Progress, None, LatentState]:
+    crop = np.ascontiguousarray(image[region.y0:region.y1, region.x0:region.x1])
+    R = lm.G.resolution
+    target = to_unit(resize(crop, R, R), lm.device)
+    mode = mode or ("hybrid" if lm.E is not None else "optimize")
+    gen = project(lm.G, target, encoder=lm.E, mode=mode, steps=steps, time_budget=time_budget,
+                  restarts=1 if lm.E is not None else 4, check=job.check)
+    while True:
+        try:
+            st = next(gen)
+        except StopIteration as stop:
+            res = stop.value
+            break
+        prev = resize(to_images(st.image)[0], region.width, region.height)
+        yield Progress(st.step, st.total, f"projecting (loss {st.loss:.4f})", loss=st.loss,
+                       preview=prev, preview_bbox=region)
+    return LatentState(region=region, generator=lm.generator_id, z_base=res.z, base_render=res.render,
+                       reference=crop, z=res.z, fit_psnr=res.psnr)
+
+
+def run_project(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    """params: region (x0, y0, x1, y1) | "auto" | None, mode, steps, time_budget; inputs: image."""
+    image = job.inputs["image"]
+    lm = latent_models(models, job.params.get("generator"))
+    region = resolve_region(image, job.params.get("region"))
+    state = yield from project_state(job, lm, image, region, mode=job.params.get("mode"),
+                                     steps=int(job.params.get("steps", PROJECT_STEPS)),
+                                     time_budget=job.params.get("time_budget", PROJECT_BUDGET_S))
+    thumb = np.rint(state.base_render).astype(np.uint8)
+    key = "latent_state" if job.params.get("apply", True) else "projected"
+    return Result(layer="", message=f"projected the edit region: {state.fit_psnr:.1f} dB",
+                  info={key: state, "render": thumb})
+
+
+def strokes_at(scribble: np.ndarray, R: int) -> tuple[np.ndarray, np.ndarray]:
+    """RGBA crop (h, w, 4) → colors (R, R, 3) float 0..255 and coverage (R, R) in [0, 1], area-
+    averaged so thin strokes keep partial weight and colors are not darkened at the edges."""
+    a = scribble[..., 3].astype(np.float32) / 255.0
+    rgb = scribble[..., :3].astype(np.float32) * a[..., None]
+    a_s = cv2.resize(a, (R, R), interpolation=cv2.INTER_AREA)
+    rgb_s = cv2.resize(rgb, (R, R), interpolation=cv2.INTER_AREA)
+    color = rgb_s / np.maximum(a_s[..., None], 1e-6)
+    return np.clip(color, 0, 255), np.clip(a_s, 0, 1)
+
+
+def scribble_limit(alpha: np.ndarray, side: int) -> np.ndarray:
+    return applyback.region_weight(alpha, grow=0.06 * side, feather=0.03 * side)
+
+
+def apply_latent(state: LatentState, render_new: np.ndarray, *, strength: float = 1.0,
+                 limit: np.ndarray | None = None) -> np.ndarray:
+    edit = state.base_render + strength * (render_new - state.base_render)
+    return applyback.apply_back(state.reference, state.base_render, edit, limit=limit)
+
+
+def _current_state(job: Job, lm: LatentModels, image: np.ndarray) -> Generator[Progress, None, LatentState]:
+    state: LatentState | None = job.params.get("state")
+    if state is not None:
+        r = state.region
+        if state.generator == lm.generator_id and state.matches(image[r.y0:r.y1, r.x0:r.x1]):
+            return state
+        region = r
+    else:
+        region = resolve_region(image, job.params.get("region"))
+    return (yield from project_state(job, lm, image, region))
+
+
+def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    """inputs: image, scribble (full layers); params: state (LatentState | None), candidates,
+    iters, time_budget, strength, region_only, keep (candidates returned)."""
+    image, scribble = job.inputs["image"], job.inputs["scribble"]
+    lm = latent_models(models, job.params.get("generator"))
+    state = yield from _current_state(job, lm, image)
+    r, R = state.region, lm.G.resolution
+    crop_s = scribble[r.y0:r.y1, r.x0:r.x1]
+    if not crop_s[..., 3].any():
+        raise ValueError("no strokes inside the edit region: paint with the color brush over the face")
+    color, cover = strokes_at(crop_s, R)
+    ref_small = cv2.resize(state.reference.astype(np.float32), (R, R), interpolation=cv2.INTER_AREA)
+    # the photo shows reference, the generator shows base_render: ask the generator for the
+    # stroke color plus its own residual, so that after apply-back the photo shows the stroke color
+    target = np.clip(color + state.base_render - ref_small, 0, 255)
+    S, M = to_unit(target, lm.device), torch.from_numpy(cover).to(lm.device)[None, None]
+    strength = float(job.params.get("strength", 1.0))
+    limit = scribble_limit(crop_s[..., 3], r.width) if job.params.get("region_only") else None
+    gen = optimize_scribble(lm.G, torch.from_numpy(np.array(state.z_base)).to(lm.device), S, M,
+                            candidates=int(job.params.get("candidates", 8)), iters=int(job.params.get("iters", 30)),
+                            time_budget=job.params.get("time_budget"), seed=int(job.params.get("seed", 0)),
+                            check=job.check)
+    while True:
+        try:
+            st = next(gen)
+        except StopIteration as stop:
+            res = stop.value
+            break
+        rend = ((st.image[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0).cpu().numpy()
+        yield Progress(st.step, st.total, f"following the strokes (loss {st.loss:.4f})", loss=st.loss,
+                       preview=apply_latent(state, rend, strength=strength, limit=limit), preview_bbox=r)
+    keep = min(int(job.params.get("keep", 4)), len(res.z))
+    cands = [apply_latent(state, res.renders[i], strength=strength, limit=limit) for i in range(keep)]
+    new_state = state.showing(res.z[0], cands[0], res.renders[0], candidates=tuple(res.z[:keep]))
+    thumbs = [np.rint(res.renders[i]).astype(np.uint8) for i in range(keep)]
+    return Result(layer="base", bbox=r, pixels=cands[0],
+                  message=f"scribble edit: {res.steps} steps × {len(res.z)} candidates in {res.seconds:.2f} s",
+                  info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
+                        "renders": tuple(res.renders[:keep]),
+                        "masked_loss": tuple(float(v) for v in res.masked_loss[:keep])})
+
+
+def run_latent_render(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    """Show latent params["z"] in the state's region (candidate pick, interpolation frame)."""
+    state: LatentState = job.params["state"]
+    lm = latent_models(models, state.generator)
+    yield Progress(0, 1, "rendering")
+    rend = render(lm.G, job.params["z"], lm.device)
+    limit = None
+    if job.params.get("region_only") and "scribble" in job.inputs:
+        r = state.region
+        limit = scribble_limit(job.inputs["scribble"][r.y0:r.y1, r.x0:r.x1, 3], r.width)
+    pixels = apply_latent(state, rend, strength=float(job.params.get("strength", 1.0)), limit=limit)
+    return Result(layer="base", bbox=state.region, pixels=pixels, message=job.label,
+                  info={"latent_state": state.showing(job.params["z"], pixels, rend)})
+
+
+def interpolation_frames(G: nn.Module, device: torch.device, za: np.ndarray, zb: np.ndarray, n: int, mode: str,
+                         state: LatentState | None = None, size: int = 256
+                         ) -> tuple[list[np.ndarray], np.ndarray, list[np.ndarray]]:
+    """Frames from za to zb: applied back onto the state's photo region when a state is given,
+    else the generator's renders resized to size×size. Also returns the latents and renders."""
+    frames, renders = [], []
+    zs = interpolate.path(za, zb, n, mode)
+    for z in zs:
+        rend = render(G, z, device)
+        renders.append(rend)
+        if state is not None:
+            frames.append(apply_latent(state, rend))
+        else:
+            frames.append(resize(np.rint(rend).astype(np.uint8), size, size))
+    return frames, zs, renders
+
+
+def run_interpolate(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    """params: za, zb, frames, mode, state (optional), generator."""
+    state = job.params.get("state")
+    lm = latent_models(models, state.generator if state is not None else job.params.get("generator"))
+    n = int(job.params.get("frames", 24))
+    yield Progress(0, n, "interpolating")
+    frames, zs, renders = interpolation_frames(
+        lm.G, lm.device, np.asarray(job.params["za"], np.float32), np.asarray(job.params["zb"], np.float32),
+        n, job.params.get("mode", "slerp"), state)
+    return Result(layer="", message=f"{n} interpolation frames",
+                  info={"frames": tuple(frames), "latents": zs, "renders": tuple(renders)})

@@ -1,0 +1,130 @@
+"""Shared training plumbing: DDP set-up, generator loading, checkpoints, fp16 export."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from safetensors.torch import save_file
+from torch import nn
+
+from app.ml.hashing import sha256_file
+from app.ml.manifest import Manifest
+from app.ml.registry import ModelManager
+
+
+@dataclass
+class Dist:
+    rank: int = 0
+    world: int = 1
+    device: torch.device = torch.device("cpu")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def wrap(self, net: nn.Module) -> nn.Module:
+        if self.world == 1:
+            return net
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        return nn.parallel.DistributedDataParallel(net, device_ids=ids)
+
+    def mean(self, value: float) -> float:
+        if self.world == 1:
+            return value
+        t = torch.tensor([value], device=self.device)
+        dist.all_reduce(t)
+        return float(t) / self.world
+
+    def close(self) -> None:
+        if self.world > 1:
+            dist.destroy_process_group()
+
+
+def setup(device: str | None = None, threads: int | None = None) -> Dist:
+    """Single process, or DDP when launched by torchrun (WORLD_SIZE > 1)."""
+    if threads:
+        torch.set_num_threads(threads)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+        if torch.cuda.is_available():
+            torch.cuda.set_device(local)
+            dev = torch.device("cuda", local)
+            dist.init_process_group("nccl")
+        else:
+            dev = torch.device("cpu")
+            dist.init_process_group("gloo")
+        return Dist(rank, world, dev)
+    dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return Dist(0, 1, dev)
+
+
+def load_generator(models_dir: str | Path, model_id: str | None, device: torch.device) -> tuple[nn.Module, str]:
+    manifest = Manifest.load(models_dir)
+    spec = manifest.get(model_id) if model_id else manifest.default("generator")
+    if spec is None:
+        raise SystemExit("no generator in the manifest")
+    G = ModelManager(manifest, device=device).get(spec.id).net
+    return G.eval().requires_grad_(False), spec.id
+
+
+def cosine_lr(base: float, frac: float, floor: float = 0.02) -> float:
+    frac = min(max(frac, 0.0), 1.0)
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def export_fp16(net: nn.Module, path: str | Path, meta: dict) -> str:
+    """Write the state dict as fp16 safetensors (float tensors; integer buffers kept) with one
+    sorted-JSON metadata key, atomically; return its sha256."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: (v.detach().half() if v.is_floating_point() else v.detach()).contiguous().cpu().clone()
+             for k, v in sorted(unwrap(net).state_dict().items())}
+    tmp = path.with_name(path.name + ".part")
+    save_file(state, str(tmp), metadata={"latentbrush": json.dumps(meta, sort_keys=True)})
+    os.replace(tmp, path)
+    return sha256_file(path)
+
+
+def unwrap(net: nn.Module) -> nn.Module:
+    return net.module if isinstance(net, nn.parallel.DistributedDataParallel) else net
+
+
+def save_checkpoint(path: str | Path, **state) -> None:
+    """Tensors, numbers and lists only, so it loads back with weights_only=True."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+class Logger:
+    """JSON lines to a file (rank 0 only) plus a short line on stdout."""
+
+    def __init__(self, path: str | Path | None, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.path = Path(path) if path else None
+        self.t0 = time.time()
+        if self.path and enabled:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, **rec) -> None:
+        if not self.enabled:
+            return
+        rec = {"t": round(time.time() - self.t0, 1), **rec}
+        if self.path:
+            with open(self.path, "a") as f:
+                f.write(json.dumps(rec) + "\n")
+        print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()), flush=True)
