@@ -105,7 +105,8 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
     t0 = time.perf_counter()
     gen = torch.Generator().manual_seed(seed)
     z = _starts(G, target, encoder, mode, 1 if mode == "encoder" else restarts, gen)
-    feat = FeatureLoss(encoder, target) if (encoder is not None and w_feat and hasattr(encoder, "feature_maps")) else None
+    use_feat = encoder is not None and w_feat and hasattr(encoder, "feature_maps")
+    feat = FeatureLoss(encoder, target) if use_feat else None
     tgt = target.expand(z.shape[0], -1, -1, -1)
     history: list[tuple[float, int, float]] = []
 

@@ -43,7 +43,7 @@ class ConvEncoder(nn.Module):
     def feature_maps(self, x: torch.Tensor, upto: int = 4) -> list[torch.Tensor]:
         """Activations after the first `upto` conv blocks (for a perceptual loss)."""
         out = []
-        for i, layer in enumerate(self.features):
+        for layer in self.features:
             x = layer(x)
             if isinstance(layer, nn.LeakyReLU):
                 out.append(x)
