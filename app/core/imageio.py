@@ -203,13 +203,19 @@ def export_image(
         opts.update(quality=quality, lossless=quality == 100, method=4)
     elif fmt == "PNG":
         opts.update(compress_level=6)
+    return atomic_write(path, lambda fh: img.save(fh, format=fmt, **opts))
+
+
+def atomic_write(path: Path, write) -> Path:
+    """Call write(file) on a temp file next to `path`, fsync, then rename over `path`: a crash or
+    an error never leaves a partial file, and an existing file is untouched until the end."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise ExportError(f"folder {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
-            img.save(fh, format=fmt, **opts)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         if path.exists():
@@ -226,6 +232,26 @@ def export_image(
             raise ExportError(f"could not write {path.name}: {e}") from e
         raise
     return path
+
+
+def export_gif(frames, path: str | os.PathLike, *, fps: float = 12.0, bounce: bool = False) -> Path:
+    """Frames ((H, W, 3) uint8, equal sizes) → looping animated GIF, written atomically.
+    `bounce` appends the frames backwards (A → B → A)."""
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise ExportError(f"an animation is saved as .gif, not {path.suffix or 'no extension'}")
+    frames = [np.asarray(f) for f in frames]
+    if len(frames) < 2:
+        raise ExportError("an animation needs at least 2 frames")
+    shape = frames[0].shape
+    if any(f.shape != shape or f.dtype != np.uint8 or f.ndim != 3 or f.shape[2] != 3 for f in frames):
+        raise ExportError("animation frames must all be (H, W, 3) uint8 of the same size")
+    if bounce:
+        frames = frames + frames[-2:0:-1]
+    imgs = [Image.fromarray(np.ascontiguousarray(f), "RGB") for f in frames]
+    duration = max(20, int(round(1000 / fps)))
+    return atomic_write(path, lambda fh: imgs[0].save(fh, format="GIF", save_all=True, append_images=imgs[1:],
+                                                      duration=duration, loop=0, optimize=False))
 
 
 def _umask() -> int:

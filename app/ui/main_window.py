@@ -36,6 +36,7 @@ from app.ui.canvas.view import CanvasView
 from app.ui.commands import PatchCommand
 from app.ui.fileops import FileOps
 from app.ui.jobs_ui import JobsUI
+from app.ui.latent_ui import LatentUI
 from app.ui.panels.brush import BrushPanel
 from app.ui.panels.layers import NAMES as LAYER_NAMES
 from app.ui.panels.layers import LayersPanel
@@ -79,6 +80,8 @@ class MainWindow(QMainWindow):
                                 MaskEraserTool(self), PickerTool(self), SelectTool(self))}
         self._build_actions()
         self.jobs = JobsUI(self, dispatcher)
+        self.latent = LatentUI(self)
+        self._build_latent()
         self._wire()
         self.set_tool("brush")
         self.refresh_models()
@@ -121,6 +124,24 @@ class MainWindow(QMainWindow):
         models_dock = self._dock("Models", self.models_panel)
         self.tabifyDockWidget(self.findChild(QDockWidget, "Layers"), models_dock)
         self.findChild(QDockWidget, "Layers").raise_()
+
+    def _build_latent(self) -> None:
+        edits = self.findChild(QDockWidget, "Model edits")
+        scribble = self._dock("Scribble", self.latent.panel)
+        interp = self._dock("Interpolate", self.latent.interp)
+        self.tabifyDockWidget(edits, scribble)
+        self.tabifyDockWidget(scribble, interp)
+        scribble.raise_()
+        m = self.menuBar().addMenu("&Latent")
+        self._act(m, "Find face && project", lambda: self.latent.project("auto"), "Ctrl+Shift+F",
+                  "Detect the face and project it into the generator's latent space")
+        self._act(m, "Project selection", lambda: self.latent.project("selection"))
+        self._act(m, "Project whole image", lambda: self.latent.project("whole"))
+        m.addSeparator()
+        self._act(m, "Follow strokes", lambda: self.latent.run_scribble(), "Ctrl+Return",
+                  "Optimize the latent so the region follows the color strokes")
+        self._act(m, "Commit latent edit", self.latent.commit, "Ctrl+K")
+        self._act(m, "Revert latent edit", self.latent.revert)
 
     def _act(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         a = QAction(text, self)
@@ -227,6 +248,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.dispatcher.set_document(doc)
         self.canvas.set_document(doc)
+        self.latent.set_document(doc)
         self.stack.setCurrentWidget(self.canvas if doc is not None else self.welcome)
         self.export_action.setEnabled(doc is not None)
         name = doc.info.path.name if doc is not None and doc.info.path else ("Untitled" if doc else "")

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest_gui import open_array
+from conftest_gui import drag, open_array
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-
-
-def drag(canvas, pts, button=Qt.MouseButton.LeftButton):
-    wp = [canvas.to_widget(x, y).toPoint() for x, y in pts]
-    QTest.mousePress(canvas, button, Qt.KeyboardModifier.NoModifier, wp[0])
-    for p in wp[1:]:
-        QTest.mouseMove(canvas, p)
-    QTest.mouseRelease(canvas, button, Qt.KeyboardModifier.NoModifier, wp[-1])
 
 
 def distance_to_polyline(h, w, pts):

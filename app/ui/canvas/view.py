@@ -21,6 +21,7 @@ MIN_SCALE, MAX_SCALE = 1 / 64, 64.0
 class CanvasView(QWidget):
     zoom_changed = Signal(float)
     cursor_moved = Signal(int, int)
+    stroke_finished = Signal(str)      # tool name, after a paint tool's mouse release
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +39,7 @@ class CanvasView(QWidget):
         self.show_original = False
         self.visible = {"scribble": True, "mask": True, "parts": True}
         self.selection: BBox | None = None
+        self.region: BBox | None = None          # the latent edit region, drawn as a corner frame
         self._preview: tuple[QImage, BBox] | None = None
         self._mouse: QPointF | None = None
         self._pan_anchor: QPointF | None = None
@@ -78,6 +80,20 @@ class CanvasView(QWidget):
     def set_selection(self, box: BBox | None) -> None:
         self.selection = box
         self.update()
+
+    def set_region(self, box: BBox | None) -> None:
+        self.region = box
+        self.update()
+
+    def _draw_region(self, p: QPainter) -> None:
+        r = QRectF(self.to_widget(self.region.x0, self.region.y0), self.to_widget(self.region.x1, self.region.y1))
+        c = min(18.0, r.width() / 4)
+        for color, width in ((QColor(0, 0, 0, 160), 3.5), (QColor(120, 200, 255), 1.8)):
+            p.setPen(QPen(color, width))
+            for (x, y, dx, dy) in ((r.left(), r.top(), 1, 1), (r.right(), r.top(), -1, 1),
+                                   (r.left(), r.bottom(), 1, -1), (r.right(), r.bottom(), -1, -1)):
+                p.drawLine(QPointF(x, y), QPointF(x + dx * c, y))
+                p.drawLine(QPointF(x, y), QPointF(x, y + dy * c))
 
     def set_show_original(self, on: bool) -> None:
         self.show_original = on
@@ -170,6 +186,8 @@ class CanvasView(QWidget):
             p.drawRect(r)
             p.setPen(QPen(QColor(0, 0, 0), 1.5, Qt.PenStyle.DashLine))
             p.drawRect(r)
+        if self.region is not None and not self.show_original:
+            self._draw_region(p)
         if self.show_original:
             p.setPen(QColor(255, 255, 255))
             p.drawText(self.rect().adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignTop, "Original")
@@ -221,6 +239,8 @@ class CanvasView(QWidget):
             return
         if self.tool is not None and self.tool.active:
             self.tool.release(self.to_image(e.position()))
+            if self.tool.paints:
+                self.stroke_finished.emit(self.tool.name)
 
     def leaveEvent(self, e) -> None:  # noqa: N802
         old = self._cursor_region()

@@ -1,0 +1,256 @@
+"""Latent editing in the window: edit region + projection, scribble runs after each stroke,
+candidate picks, commit/revert, interpolation. Every change is one undo step that restores
+both the pixels and the latent state (LatentCommand)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtWidgets import QFileDialog
+
+from app.core.bbox import nonzero_bbox
+from app.core.imageio import ExportError, ImageLoadError, export_gif, load_image
+from app.core.patches import PixelPatch
+from app.ui.commands import LatentCommand, PatchCommand
+from app.ui.panels.interpolate import InterpolationPanel
+from app.ui.panels.scribble import ScribblePanel
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+
+class LatentUI:
+    def __init__(self, window: MainWindow) -> None:
+        self.w = window
+        self.panel = ScribblePanel()
+        self.interp = InterpolationPanel()
+        self._unsubscribe = None
+        self._cands: dict | None = None        # last scribble result's candidates (pixels, renders, z)
+        self._interp: dict | None = None       # last interpolation: frames, latents, renders, state
+        self._pending_interp: tuple | None = None
+        self.other_photo: str | None = None    # tests set this instead of answering a file dialog
+        self.gif_path: str | None = None
+        p = self.panel
+        p.region_requested.connect(self.project)
+        p.run_requested.connect(self.run_scribble)
+        p.commit_requested.connect(self.commit)
+        p.revert_requested.connect(self.revert)
+        p.candidate_picked.connect(self.pick_candidate)
+        p.color_requested.connect(window.brush_panel.choose_color)
+        p.size_changed.connect(window.brush_panel.size.setValue)
+        window.brush_panel.changed.connect(self._sync_brush)
+        window.canvas.stroke_finished.connect(self._on_stroke)
+        window.jobs.after_result.append(self._on_result)
+        self.interp.make_requested.connect(self.make_frames)
+        self.interp.apply_requested.connect(self.apply_frame)
+        self.interp.export_requested.connect(self.export_gif)
+        self._sync_brush()
+
+    def _sync_brush(self) -> None:
+        self.panel.set_color(self.w.brush_panel.color())
+        self.panel.size.blockSignals(True)
+        self.panel.size.setValue(self.w.brush_panel.size.value())
+        self.panel.size.blockSignals(False)
+
+    # -- document ------------------------------------------------------------------------
+    def set_document(self, doc) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._cands = self._interp = None
+        self.interp.set_frames([], applicable=False)
+        if doc is not None:
+            self._unsubscribe = doc.subscribe(self._on_doc_changed)
+        self._refresh()
+
+    def _on_doc_changed(self, layer: str, _bbox) -> None:
+        if layer == "latent":
+            self._refresh()
+
+    def _refresh(self) -> None:
+        doc = self.w.document
+        state = doc.latent if doc is not None else None
+        self.panel.set_state(state)
+        if self._cands is not None and (state is None or not _same_candidates(state, self._cands)):
+            self.panel.strip.clear()
+            self._cands = None
+        self.w.canvas.set_region(state.region if state is not None else None)
+
+    @property
+    def state(self):
+        return self.w.document.latent if self.w.document is not None else None
+
+    # -- projection ----------------------------------------------------------------------
+    def project(self, how: str = "auto") -> None:
+        doc = self.w.document
+        if doc is None:
+            return
+        if how == "selection":
+            if self.w.selection is None:
+                self.w.show_error("No selection", "Drag a rectangle around the face with the select tool (M) first.")
+                return
+            region = tuple(self.w.selection)
+        elif how == "whole":
+            region = tuple(doc.bounds)
+        else:
+            region = "auto"
+        self.w.dispatcher.submit("project", params={"region": region}, layers=("base",), watch=("latent",),
+                                 label="Project region")
+
+    # -- scribbles -----------------------------------------------------------------------
+    def _on_stroke(self, tool: str) -> None:
+        if tool in ("brush", "eraser") and self.panel.auto.isChecked():
+            self.run_scribble(quiet=True)
+
+    def run_scribble(self, quiet: bool = False) -> None:
+        doc = self.w.document
+        if doc is None:
+            return
+        state = doc.latent
+        scribble = doc.layer("scribble")
+        if state is not None:
+            r = state.region
+            if not scribble[r.y0:r.y1, r.x0:r.x1, 3].any():
+                if not quiet:
+                    self.w.statusBar().showMessage("Paint strokes inside the edit region first", 5000)
+                return
+        elif not scribble[..., 3].any():
+            if not quiet:
+                self.w.statusBar().showMessage("Paint strokes with the color brush first", 5000)
+            return
+        region = tuple(self.w.selection) if (state is None and self.w.selection is not None) else "auto"
+        params = {"state": state, "region": region, **self.panel.params()}
+        self.w.dispatcher.submit("scribble", params=params, layers=("base", "scribble"), watch=("latent",),
+                                 label="Scribble edit")
+
+    def _on_result(self, job, result) -> None:
+        info = result.info
+        if job.kind == "scribble" and "candidates" in info:
+            self._cands = {"pixels": info["candidates"], "renders": info["renders"],
+                           "z": info["latent_state"].candidates}
+            self.panel.set_candidates(info["thumbs"], info["masked_loss"])
+        elif job.kind == "project" and "projected" in info and self._pending_interp is not None:
+            a, _, mode, n = self._pending_interp
+            self._pending_interp = None
+            self._submit_interp(a, info["projected"].z, mode, n, None, other=True)
+        elif job.kind == "interpolate":
+            self._interp = {"frames": info["frames"], "latents": info["latents"], "renders": info["renders"],
+                            "state": job.params.get("state")}
+            self.interp.set_frames(list(info["frames"]), applicable=job.params.get("state") is not None)
+
+    def pick_candidate(self, i: int) -> None:
+        doc, state, c = self.w.document, self.state, self._cands
+        if doc is None or state is None or c is None or not (0 <= i < len(c["pixels"])):
+            return
+        if np.array_equal(state.z, c["z"][i]):
+            return
+        self._push_latent(state.showing(c["z"][i], c["pixels"][i], c["renders"][i]), c["pixels"][i],
+                          f"Pick candidate {i + 1}")
+
+    def _push_latent(self, new_state, pixels: np.ndarray | None, text: str) -> None:
+        doc = self.w.document
+        patch = None if pixels is None else PixelPatch.capture(doc, "base", new_state.region, pixels.copy())
+        self.w.undo_stack.push(LatentCommand(doc, patch, doc.latent, new_state, text))
+
+    def commit(self) -> None:
+        doc, state = self.w.document, self.state
+        if doc is None or state is None:
+            return
+        new = state.committed(doc.read("base", state.region).copy())
+        stack = self.w.undo_stack
+        stack.beginMacro("Commit latent edit")
+        box = nonzero_bbox(doc.layer("scribble"))
+        if not box.is_empty():
+            blank = np.zeros_like(doc.read("scribble", box))
+            stack.push(PatchCommand(doc, PixelPatch.capture(doc, "scribble", box, blank), "Clear strokes"))
+        stack.push(LatentCommand(doc, None, state, new, "Commit"))
+        stack.endMacro()
+
+    def revert(self) -> None:
+        state = self.state
+        if state is None or not state.edited:
+            return
+        self._push_latent(state.reverted(), np.array(state.reference), "Revert latent edit")
+
+    # -- interpolation -------------------------------------------------------------------
+    def _endpoint(self, name: str):
+        state = self.state
+        if name == "Another photo…":
+            return "other"
+        if state is None:
+            raise LookupError("no edit region yet: project a face or generate one first")
+        if name == "Committed":
+            return np.array(state.z_base)
+        if name == "Current":
+            return np.array(state.z)
+        k = int(name.split()[-1]) - 1
+        if k >= len(state.candidates):
+            raise LookupError(f"there is no {name.lower()}: run a scribble edit first")
+        return np.array(state.candidates[k])
+
+    def make_frames(self, a_name: str, b_name: str, mode: str, n: int) -> None:
+        try:
+            a, b = self._endpoint(a_name), self._endpoint(b_name)
+        except LookupError as e:
+            self.w.show_error("Interpolation", str(e))
+            return
+        if isinstance(a, str) and isinstance(b, str):
+            self.w.show_error("Interpolation", "Pick at most one other photo as an endpoint.")
+            return
+        if isinstance(a, str):
+            a, b = b, a
+        if isinstance(b, str):
+            path = self.other_photo
+            if path is None and self.w.interactive:
+                path, _ = QFileDialog.getOpenFileName(self.w, "Photo to morph into")
+            if not path:
+                return
+            try:
+                img = load_image(path).pixels
+            except ImageLoadError as e:
+                self.w.show_error("Cannot open the photo", str(e))
+                return
+            self._pending_interp = (a, None, mode, n)
+            self.w.dispatcher.submit("project", params={"region": "auto", "apply": False}, inputs={"image": img},
+                                     label="Project the other photo")
+            return
+        self._submit_interp(a, b, mode, n, self.state)
+
+    def _submit_interp(self, a, b, mode: str, n: int, state, other: bool = False) -> None:
+        gen = self.state.generator if self.state is not None else None
+        self.w.dispatcher.submit("interpolate", params={"za": a, "zb": b, "mode": mode, "frames": n,
+                                                        "state": state, "generator": gen},
+                                 watch=("latent",), label="Interpolate")
+
+    def apply_frame(self, i: int) -> None:
+        it, state = self._interp, self.state
+        if it is None or it["state"] is None or state is None or it["state"] is not state:
+            self.w.statusBar().showMessage("These frames belong to an earlier state; make them again", 5000)
+            return
+        frame = np.asarray(it["frames"][i])
+        self._push_latent(state.showing(it["latents"][i], frame, it["renders"][i]), frame,
+                          f"Interpolation frame {i + 1}")
+
+    def export_gif(self) -> None:
+        if not self.interp.frames:
+            return
+        path = self.gif_path
+        if path is None and self.w.interactive:
+            path, _ = QFileDialog.getSaveFileName(self.w, "Export animation", "morph.gif", "GIF (*.gif)")
+        if not path:
+            return
+        try:
+            export_gif(self.interp.frames, Path(path), fps=12)
+        except ExportError as e:
+            self.w.show_error("Export failed", str(e))
+            return
+        self.w.statusBar().showMessage(f"Saved {Path(path).name}", 5000)
+
+
+def _same_candidates(state, cands: dict) -> bool:
+    return len(state.candidates) == len(cands["z"]) and all(
+        np.array_equal(a, b) for a, b in zip(state.candidates, cands["z"], strict=True))
+
+

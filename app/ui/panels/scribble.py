@@ -1,0 +1,178 @@
+"""Scribble panel: the edit region and its projection, stroke color/size, candidates, strength,
+region-only, commit/revert."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.canvas.overlays import qimage_copy
+from app.ui.panels.common import LabeledSlider
+
+THUMB = 72
+
+
+def pixmap(img: np.ndarray, side: int) -> QPixmap:
+    return QPixmap.fromImage(qimage_copy(np.ascontiguousarray(img))).scaled(
+        side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+
+
+class ScribblePanel(QWidget):
+    region_requested = Signal(str)        # "auto" | "selection" | "whole"
+    run_requested = Signal()
+    commit_requested = Signal()
+    revert_requested = Signal()
+    candidate_picked = Signal(int)
+    color_requested = Signal()
+    size_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+
+        box = QGroupBox("Edit region")
+        g = QGridLayout(box)
+        self.find_face = QPushButton("Find face")
+        self.find_face.setToolTip("Detect the largest face and project it into the generator (Ctrl+Shift+F)")
+        self.from_selection = QPushButton("From selection")
+        self.from_selection.setToolTip("Project the rectangle dragged with the select tool (made square)")
+        self.whole = QPushButton("Whole image")
+        self.whole.setToolTip("Project the whole image (best for generated faces and square crops)")
+        for i, (b, key) in enumerate(((self.find_face, "auto"), (self.from_selection, "selection"),
+                                      (self.whole, "whole"))):
+            b.clicked.connect(lambda _=False, k=key: self.region_requested.emit(k))
+            g.addWidget(b, 0, i)
+        self.fit_image = QLabel()
+        self.fit_image.setFixedSize(THUMB, THUMB)
+        self.fit_image.setFrameShape(QLabel.Shape.StyledPanel)
+        self.fit_image.setToolTip("What the generator sees: the projection of the region")
+        self.status = QLabel("No edit region yet.")
+        self.status.setWordWrap(True)
+        g.addWidget(self.fit_image, 1, 0)
+        g.addWidget(self.status, 1, 1, 1, 2)
+        lay.addWidget(box)
+
+        box = QGroupBox("Strokes")
+        v = QVBoxLayout(box)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Color"))
+        self.color_button = QPushButton()
+        self.color_button.setFixedSize(40, 22)
+        self.color_button.clicked.connect(self.color_requested)
+        row.addWidget(self.color_button)
+        row.addStretch(1)
+        v.addLayout(row)
+        self.size = LabeledSlider("Size", 1, 400, 24, steps=400, log=True, fmt="{:.0f} px")
+        self.size.valueChanged.connect(self.size_changed)
+        v.addWidget(self.size)
+        hint = QLabel("Paint with the color brush (B) inside the region; right-drag erases.")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: palette(mid);")
+        v.addWidget(hint)
+        lay.addWidget(box)
+
+        box = QGroupBox("Optimization")
+        v = QVBoxLayout(box)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Candidates"))
+        self.candidates = QSpinBox()
+        self.candidates.setRange(1, 64)
+        self.candidates.setValue(8)
+        self.candidates.setToolTip("Latents optimized together from different starts; the best few are shown")
+        row.addWidget(self.candidates)
+        row.addWidget(QLabel("Steps"))
+        self.iters = QSpinBox()
+        self.iters.setRange(5, 500)
+        self.iters.setValue(30)
+        row.addWidget(self.iters)
+        row.addStretch(1)
+        v.addLayout(row)
+        self.strength = LabeledSlider("Strength", 0, 1.5, 1.0, steps=150, fmt="{:.0%}")
+        self.strength.setToolTip("How much of the generator's change is applied to the photo")
+        v.addWidget(self.strength)
+        self.region_only = QCheckBox("Only change the painted region")
+        self.region_only.setToolTip("Clip the result to a feathered neighbourhood of the strokes")
+        self.auto = QCheckBox("Run after each stroke")
+        self.auto.setChecked(True)
+        v.addWidget(self.region_only)
+        v.addWidget(self.auto)
+        self.run = QPushButton("Follow strokes")
+        self.run.setToolTip("Optimize the latent so the image follows the strokes (Ctrl+Return)")
+        self.run.clicked.connect(self.run_requested)
+        v.addWidget(self.run)
+        lay.addWidget(box)
+
+        box = QGroupBox("Candidates")
+        v = QVBoxLayout(box)
+        self.strip = QListWidget()
+        self.strip.setViewMode(QListWidget.ViewMode.IconMode)
+        self.strip.setIconSize(QSize(THUMB, THUMB))
+        self.strip.setFlow(QListWidget.Flow.LeftToRight)
+        self.strip.setWrapping(False)
+        self.strip.setFixedHeight(THUMB + 34)
+        self.strip.setMovement(QListWidget.Movement.Static)
+        self.strip.setToolTip("Click a candidate to show it instead")
+        self.strip.itemClicked.connect(lambda it: self.candidate_picked.emit(self.strip.row(it)))
+        v.addWidget(self.strip)
+        row = QHBoxLayout()
+        self.commit = QPushButton("Commit")
+        self.commit.setToolTip("Keep this result: clear the strokes; the next edit starts from here")
+        self.commit.clicked.connect(self.commit_requested)
+        self.revert = QPushButton("Revert")
+        self.revert.setToolTip("Back to the last committed image")
+        self.revert.clicked.connect(self.revert_requested)
+        row.addWidget(self.commit)
+        row.addWidget(self.revert)
+        v.addLayout(row)
+        lay.addWidget(box)
+        lay.addStretch(1)
+        self.set_state(None)
+
+    def params(self) -> dict:
+        return {"candidates": self.candidates.value(), "iters": self.iters.value(),
+                "strength": self.strength.value(), "region_only": self.region_only.isChecked()}
+
+    def set_color(self, rgb: tuple[int, int, int]) -> None:
+        self.color_button.setStyleSheet(f"background: rgb{tuple(rgb)}; border: 1px solid #222;")
+
+    def set_state(self, state) -> None:
+        """Show a LatentState (or None)."""
+        has = state is not None
+        for w in (self.commit, self.revert):
+            w.setEnabled(has and state.edited)
+        if not has:
+            self.status.setText("No edit region yet: find a face, or select a rectangle. "
+                                "Painting strokes also finds one.")
+            self.fit_image.clear()
+            self.strip.clear()
+            return
+        r = state.region
+        fit = f" · fit {state.fit_psnr:.1f} dB" if state.fit_psnr is not None else " · exact latent"
+        self.status.setText(f"{r.width}×{r.height} px at ({r.x0}, {r.y0}){fit}"
+                            + (" · edited" if state.edited else ""))
+        self.fit_image.setPixmap(pixmap(np.rint(state.base_render).astype(np.uint8), THUMB))
+        if not state.candidates:
+            self.strip.clear()
+
+    def set_candidates(self, thumbs, losses) -> None:
+        self.strip.clear()
+        for i, (t, loss) in enumerate(zip(thumbs, losses, strict=False)):
+            it = QListWidgetItem(QIcon(pixmap(t, THUMB)), f"#{i + 1}")
+            it.setToolTip(f"candidate {i + 1}: stroke error {loss:.4f}")
+            self.strip.addItem(it)
+        if self.strip.count():
+            self.strip.setCurrentRow(0)

@@ -1,0 +1,117 @@
+"""Latent editing in the window: a painted stroke runs a scribble job whose result moves the
+region toward the stroke color; undo restores pixels and latent; candidates, commit, revert,
+interpolation frames and GIF export."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest_gui import drag
+from PIL import Image
+
+
+def new_face(w, qtbot, seed=3):
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.new_face(seed=seed)
+    assert w.document.latent is not None       # the generated face's latent is known exactly
+    return w.document
+
+
+def paint(w, qtbot, pts, color, size=14, kind="scribble"):
+    w.set_tool("brush")
+    w.set_color(color)
+    w.brush_panel.size.setValue(size)
+    w.brush_panel.hardness.setValue(1.0)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000,
+                          check_params_cb=lambda job, res: job.kind == kind):
+        drag(w.canvas, pts)
+
+
+def stroke_mask(doc):
+    return doc.layer("scribble")[..., 3] > 200
+
+
+def test_scribble_stroke_moves_the_region_toward_the_color_and_undo_restores(make_window, real_models, qtbot):
+    w = make_window(real_models)
+    doc = new_face(w, qtbot)
+    before = doc.layer("base").copy()
+    undo_before = w.undo_stack.count()
+    red = (230, 20, 20)
+    paint(w, qtbot, [(60, 180), (128, 185), (196, 180)], red, size=16)
+    after = doc.layer("base")
+    inside = stroke_mask(doc)
+    target = np.array(red, np.float32)
+    d_before = np.abs(before[inside].astype(np.float32) - target).mean()
+    d_after = np.abs(after[inside].astype(np.float32) - target).mean()
+    assert d_after < 0.8 * d_before, (d_before, d_after)
+    assert doc.latent.edited and len(doc.latent.candidates) >= 2
+    assert w.latent.panel.strip.count() == len(doc.latent.candidates)
+    # the stroke is one undo step, the model result another; undo brings back pixels and latent
+    assert w.undo_stack.count() == undo_before + 2
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), before)
+    assert not doc.latent.edited
+
+
+def test_candidates_commit_and_revert(make_window, tiny_models, qtbot):
+    w = make_window(tiny_models)
+    doc = new_face(w, qtbot)
+    w.latent.panel.candidates.setValue(4)
+    w.latent.panel.iters.setValue(8)
+    original = doc.layer("base").copy()
+    paint(w, qtbot, [(100, 100), (150, 110)], (40, 200, 40))
+    first = doc.layer("base").copy()
+    assert not np.array_equal(first, original)
+    w.latent.pick_candidate(1)
+    assert np.array_equal(doc.latent.z, doc.latent.candidates[1])
+    assert not np.array_equal(doc.layer("base"), first)
+    w.undo_stack.undo()                                   # pick undone
+    assert np.array_equal(doc.layer("base"), first)
+    w.latent.commit()
+    assert not doc.layer("scribble")[..., 3].any()        # strokes cleared
+    assert not doc.latent.edited and np.array_equal(doc.latent.reference, first[doc.latent.region.slices])
+    w.undo_stack.undo()                                   # commit is one step: strokes and state back
+    assert doc.layer("scribble")[..., 3].any() and doc.latent.edited
+    w.latent.revert()
+    assert np.array_equal(doc.layer("base"), original)
+
+
+def test_strokes_without_a_region_use_the_selection(make_window, tiny_models, qtbot, rng):
+    w = make_window(tiny_models)
+    from conftest_gui import open_array
+    from app.core.bbox import BBox
+
+    photo = rng.integers(60, 200, (200, 260, 3), dtype=np.uint8)
+    doc = open_array(w, photo)
+    w.set_selection(BBox(40, 30, 160, 150))
+    w.latent.panel.iters.setValue(5)
+    paint(w, qtbot, [(80, 80), (120, 90)], (20, 20, 220))
+    st = doc.latent
+    assert st is not None and st.region == BBox(40, 30, 160, 150) and st.fit_psnr is not None
+    outside = np.ones(photo.shape[:2], bool)
+    outside[st.region.slices] = False
+    assert np.array_equal(doc.layer("base")[outside], photo[outside])   # apply-back stays in the region
+
+
+def test_interpolation_frames_apply_and_gif(make_window, tiny_models, qtbot, tmp_path):
+    w = make_window(tiny_models)
+    doc = new_face(w, qtbot)
+    w.latent.panel.iters.setValue(5)
+    paint(w, qtbot, [(90, 90), (140, 100)], (200, 200, 30))
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.latent.make_frames("Committed", "Current", "slerp", 6)
+    frames = w.latent.interp.frames
+    assert len(frames) == 6
+    r = doc.latent.region
+    assert np.array_equal(frames[0], doc.latent.reference)              # endpoint A: the committed image
+    assert np.array_equal(frames[-1], doc.layer("base")[r.slices])    # endpoint B: what is shown now
+    w.latent.apply_frame(3)
+    assert np.array_equal(doc.layer("base")[r.slices], frames[3])
+    w.latent.gif_path = str(tmp_path / "morph.gif")
+    w.latent.export_gif()
+    with Image.open(tmp_path / "morph.gif") as im:
+        assert im.size == (r.width, r.height) and im.n_frames >= 2
+        total = 0
+        for i in range(im.n_frames):     # identical neighbours are merged, the timing is kept
+            im.seek(i)
+            total += im.info["duration"]
+        assert total == 6 * 80                   # GIF stores centiseconds: 83 ms → 80 ms
