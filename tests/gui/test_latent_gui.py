@@ -5,8 +5,10 @@ interpolation frames and GIF export."""
 from __future__ import annotations
 
 import numpy as np
-from conftest_gui import drag
+from conftest_gui import drag, open_array
 from PIL import Image
+
+from app.core.bbox import BBox
 
 
 def new_face(w, qtbot, seed=3):
@@ -77,9 +79,6 @@ def test_candidates_commit_and_revert(make_window, tiny_models, qtbot):
 
 def test_strokes_without_a_region_use_the_selection(make_window, tiny_models, qtbot, rng):
     w = make_window(tiny_models)
-    from conftest_gui import open_array
-    from app.core.bbox import BBox
-
     photo = rng.integers(60, 200, (200, 260, 3), dtype=np.uint8)
     doc = open_array(w, photo)
     w.set_selection(BBox(40, 30, 160, 150))
