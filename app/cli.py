@@ -1,4 +1,4 @@
-"""Headless subcommands: models fetch|list|verify, bench, generate, translate."""
+"""Headless subcommands: models fetch|list|verify, bench, generate, translate, project, scribble."""
 
 from __future__ import annotations
 
@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--strength", type=float, default=1.0)
     t.add_argument("--tile", type=int, default=512)
     t.set_defaults(func=cmd_translate)
+    from app.cli_latent import add_commands
+
+    add_commands(sub)
     return p
 
 

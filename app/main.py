@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 
-CLI_COMMANDS = {"models", "bench", "generate", "translate"}
+CLI_COMMANDS = {"models", "bench", "generate", "translate", "project", "scribble"}
 
 
 def main(argv: list[str] | None = None) -> int:

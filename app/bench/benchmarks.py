@@ -142,8 +142,12 @@ def cold_start(quick: bool = False) -> list[Measurement]:
             ("  of which after interpreter start, median", statistics.median(inside) * 1000, "ms")]
 
 
+from app.bench.latent_bench import projection, scribble  # noqa: E402
+
 BENCHMARKS = {
     "generator": generator_throughput,
     "gui_lag": gui_lag,
     "cold_start": cold_start,
+    "projection": projection,
+    "scribble": scribble,
 }

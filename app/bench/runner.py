@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import platform
 import time
@@ -29,7 +30,9 @@ def run_benchmarks(names: list[str], out: Path, *, quick: bool = False) -> int:
     rows = []
     for name in names:
         t = time.perf_counter()
-        ms = BENCHMARKS[name](quick=quick)
+        fn = BENCHMARKS[name]
+        takes_out = "out" in inspect.signature(fn).parameters
+        ms = fn(quick=quick, out=out) if takes_out else fn(quick=quick)
         results["benchmarks"][name] = [{"metric": m, "value": v, "unit": u} for m, v, u in ms]
         rows.extend(ms)
         print(f"== {name} ({time.perf_counter() - t:.1f} s)")

@@ -220,9 +220,12 @@ class LatentUI:
 
     def _submit_interp(self, a, b, mode: str, n: int, state, other: bool = False) -> None:
         gen = self.state.generator if self.state is not None else None
+        # frames applied to the photo use the same "only the painted region" clip as the edit
         self.w.dispatcher.submit("interpolate", params={"za": a, "zb": b, "mode": mode, "frames": n,
-                                                        "state": state, "generator": gen},
-                                 watch=("latent",), label="Interpolate")
+                                                        "state": state, "generator": gen,
+                                                        "region_only": self.panel.region_only.isChecked()},
+                                 layers=("scribble",) if state is not None else (), watch=("latent",),
+                                 label="Interpolate")
 
     def apply_frame(self, i: int) -> None:
         it, state = self._interp, self.state

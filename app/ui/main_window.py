@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -74,14 +75,14 @@ class MainWindow(QMainWindow):
         self.models_panel = ModelsPanel()
         self.generate_panel = GeneratePanel()
         self.translate_panel = TranslatePanel()
+        self.jobs = JobsUI(self, dispatcher)
+        self.latent = LatentUI(self)
         self._build_docks()
         self.tools: dict[str, Tool] = {
             t.name: t for t in (BrushTool(self), EraserTool(self), MaskTool(self),
                                 MaskEraserTool(self), PickerTool(self), SelectTool(self))}
         self._build_actions()
-        self.jobs = JobsUI(self, dispatcher)
-        self.latent = LatentUI(self)
-        self._build_latent()
+        self._build_latent_menu()
         self._wire()
         self.set_tool("brush")
         self.refresh_models()
@@ -113,25 +114,28 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self._dock("Brush", self.brush_panel)
-        self._dock("Layers", self.layers_panel)
+        # one dock holds brush / layers / models as tabs; the model edits are tabified docks.
+        # (Two groups of tabified docks leave a stray tab bar on screen with Qt 6.12.)
+        paint = QTabWidget()
+        paint.setDocumentMode(True)
+        paint.addTab(self.brush_panel, "Brush")
+        paint.addTab(self.layers_panel, "Layers")
+        paint.addTab(self.models_panel, "Models")
+        self.paint_tabs = paint
+        self._dock("Paint", paint)
         edits = QWidget()
         lay = QVBoxLayout(edits)
         lay.addWidget(self.generate_panel)
         lay.addWidget(self.translate_panel)
         lay.addStretch(1)
-        self._dock("Model edits", edits)
-        models_dock = self._dock("Models", self.models_panel)
-        self.tabifyDockWidget(self.findChild(QDockWidget, "Layers"), models_dock)
-        self.findChild(QDockWidget, "Layers").raise_()
-
-    def _build_latent(self) -> None:
-        edits = self.findChild(QDockWidget, "Model edits")
+        edits_dock = self._dock("Model edits", edits)
         scribble = self._dock("Scribble", self.latent.panel)
         interp = self._dock("Interpolate", self.latent.interp)
-        self.tabifyDockWidget(edits, scribble)
-        self.tabifyDockWidget(scribble, interp)
+        self.tabifyDockWidget(edits_dock, scribble)
+        self.tabifyDockWidget(edits_dock, interp)
         scribble.raise_()
+
+    def _build_latent_menu(self) -> None:
         m = self.menuBar().addMenu("&Latent")
         self._act(m, "Find face && project", lambda: self.latent.project("auto"), "Ctrl+Shift+F",
                   "Detect the face and project it into the generator's latent space")

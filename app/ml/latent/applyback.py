@@ -2,8 +2,9 @@
 
 The generator only sees a small crop (64×64). The edit is carried to the photo as a delta:
     out = photo + up(edit − projection) · W
-where W is a feathered mask of where the edit changed things (optionally also limited to a
-region such as the painted strokes). Where W is 0 the photo's bytes are copied untouched.
+where W is a feathered mask of where the edit changed things, tapered to 0 at the region's
+border (optionally also limited to a region such as the painted strokes). Where W is 0 the
+photo's bytes are copied untouched.
 """
 
 from __future__ import annotations
@@ -47,8 +48,18 @@ def region_weight(alpha: np.ndarray, *, grow: float, feather: float) -> np.ndarr
     return w
 
 
+def border_taper(h: int, w: int, fraction: float = 0.08) -> np.ndarray:
+    """(h, w) weight that is 1 inside and falls smoothly to 0 at the region's edges, so an edit
+    never shows the region's square outline."""
+    def ramp(n: int) -> np.ndarray:
+        b = max(1.0, fraction * n)
+        d = np.minimum(np.arange(n), np.arange(n)[::-1]).astype(np.float32)
+        return _smoothstep(d, 0.0, b)
+    return ramp(h)[:, None] * ramp(w)[None, :]
+
+
 def apply_back(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *,
-               limit: np.ndarray | None = None, feather: float = 1.0) -> np.ndarray:
+               limit: np.ndarray | None = None, feather: float = 1.0, taper: float = 0.08) -> np.ndarray:
     """photo (h, w, 3) uint8; projection, edit (r, r, 3) float (0..255) renders of the latent
     before / after the edit; limit (h, w) optional weight in [0, 1]. Returns (h, w, 3) uint8;
     wherever the final weight is 0 the photo's pixels are returned unchanged."""
@@ -59,6 +70,8 @@ def apply_back(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *,
     h, w = photo.shape[:2]
     delta = edit.astype(np.float32) - projection.astype(np.float32)
     weight = change_weight(delta, (h, w), feather=feather)
+    if taper > 0:
+        weight = weight * border_taper(h, w, taper)
     if limit is not None:
         if limit.shape != (h, w):
             raise ValueError(f"limit mask {limit.shape} must match the photo {(h, w)}")

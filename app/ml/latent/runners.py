@@ -198,7 +198,7 @@ def run_latent_render(job: Job, models: ModelManager) -> Generator[Progress, Non
 
 
 def interpolation_frames(G: nn.Module, device: torch.device, za: np.ndarray, zb: np.ndarray, n: int, mode: str,
-                         state: LatentState | None = None, size: int = 256
+                         state: LatentState | None = None, size: int = 256, limit: np.ndarray | None = None
                          ) -> tuple[list[np.ndarray], np.ndarray, list[np.ndarray]]:
     """Frames from za to zb: applied back onto the state's photo region when a state is given,
     else the generator's renders resized to size×size. Also returns the latents and renders."""
@@ -208,7 +208,7 @@ def interpolation_frames(G: nn.Module, device: torch.device, za: np.ndarray, zb:
         rend = render(G, z, device)
         renders.append(rend)
         if state is not None:
-            frames.append(apply_latent(state, rend))
+            frames.append(apply_latent(state, rend, limit=limit))
         else:
             frames.append(resize(np.rint(rend).astype(np.uint8), size, size))
     return frames, zs, renders
@@ -220,8 +220,13 @@ def run_interpolate(job: Job, models: ModelManager) -> Generator[Progress, None,
     lm = latent_models(models, state.generator if state is not None else job.params.get("generator"))
     n = int(job.params.get("frames", 24))
     yield Progress(0, n, "interpolating")
+    limit = None
+    if state is not None and job.params.get("region_only") and "scribble" in job.inputs:
+        r = state.region
+        alpha = job.inputs["scribble"][r.y0:r.y1, r.x0:r.x1, 3]
+        limit = scribble_limit(alpha, r.width) if alpha.any() else None
     frames, zs, renders = interpolation_frames(
         lm.G, lm.device, np.asarray(job.params["za"], np.float32), np.asarray(job.params["zb"], np.float32),
-        n, job.params.get("mode", "slerp"), state)
+        n, job.params.get("mode", "slerp"), state, limit=limit)
     return Result(layer="", message=f"{n} interpolation frames",
                   info={"frames": tuple(frames), "latents": zs, "renders": tuple(renders)})

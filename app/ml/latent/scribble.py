@@ -40,6 +40,7 @@ class ScribbleResult:
     renders: np.ndarray          # (K, R, R, 3) float32 in [0, 255]
     steps: int
     seconds: float
+    history: list[tuple[float, int, float]]   # (seconds, step, stroke error of the best candidate so far)
 
 
 def stroke_terms(img: torch.Tensor, strokes: torch.Tensor, mask: torch.Tensor, ref: torch.Tensor,
@@ -60,7 +61,7 @@ def dilate(mask: torch.Tensor, radius: int) -> torch.Tensor:
 
 def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mask: torch.Tensor, *,
                       candidates: int = 8, iters: int = 30, lr: float = 0.08, spread: float = 0.5,
-                      w_rec: float = 0.5, w_prior: float = 1e-2, keep_margin: int = 3,
+                      w_rec: float = 2.0, w_prior: float = 1e-2, keep_margin: int = 3,
                       random_starts: bool = False, time_budget: float | None = None,
                       preview_every: int = 5, seed: int = 0,
                       check: Callable[[], None] | None = None) -> Generator[ScribbleStep, None, ScribbleResult]:
@@ -86,6 +87,8 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
     best_z = z.detach().clone()
     step = 0
     img = ref
+    history: list[tuple[float, int, float]] = []
+    best_s = torch.full((candidates,), float("inf"), device=dev)
     for step in range(1, iters + 1):
         if check is not None:
             check()
@@ -102,6 +105,8 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
             better = loss.detach() < best_loss
             best_loss = torch.where(better, loss.detach(), best_loss)
             best_z = torch.where(better[:, None], z.detach(), best_z)
+            best_s = torch.where(better, s.detach(), best_s)
+            history.append((time.perf_counter() - t0, step - 1, float(best_s[best_loss.argmin()])))
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()
@@ -118,7 +123,8 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
         s, r = stroke_terms(imgs, strokes, mask, ref, keep)
         total = s + w_rec * r + w_prior * latent_prior(best_z)
         order = torch.argsort(total)
+        history.append((time.perf_counter() - t0, step, float(s[order[0]])))
         renders = ((imgs[order].clamp(-1, 1) + 1) * 127.5).permute(0, 2, 3, 1).cpu().numpy().astype(np.float32)
     return ScribbleResult(z=best_z[order].cpu().numpy().astype(np.float32), loss=total[order].cpu().numpy(),
                           masked_loss=s[order].cpu().numpy(), renders=renders, steps=step,
-                          seconds=time.perf_counter() - t0)
+                          seconds=time.perf_counter() - t0, history=history)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from app.ui.canvas.overlays import qimage_copy
 from app.ui.panels.common import LabeledSlider
 
-THUMB = 72
+THUMB = 56
 
 
 def pixmap(img: np.ndarray, side: int) -> QPixmap:
@@ -105,6 +105,7 @@ class ScribblePanel(QWidget):
         self.strength.setToolTip("How much of the generator's change is applied to the photo")
         v.addWidget(self.strength)
         self.region_only = QCheckBox("Only change the painted region")
+        self.region_only.setChecked(True)
         self.region_only.setToolTip("Clip the result to a feathered neighbourhood of the strokes")
         self.auto = QCheckBox("Run after each stroke")
         self.auto.setChecked(True)
@@ -123,7 +124,8 @@ class ScribblePanel(QWidget):
         self.strip.setIconSize(QSize(THUMB, THUMB))
         self.strip.setFlow(QListWidget.Flow.LeftToRight)
         self.strip.setWrapping(False)
-        self.strip.setFixedHeight(THUMB + 34)
+        self.strip.setFixedHeight(THUMB + 30)
+        self.strip.setSpacing(2)
         self.strip.setMovement(QListWidget.Movement.Static)
         self.strip.setToolTip("Click a candidate to show it instead")
         self.strip.itemClicked.connect(lambda it: self.candidate_picked.emit(self.strip.row(it)))

@@ -1,0 +1,215 @@
+"""Latent editing benchmarks on the default generator and encoder (held-out samples).
+
+projection: encoder-only vs optimization-only (1000 Adam steps) vs hybrid; PSNR/SSIM vs time,
+  and a PSNR-vs-time chart (projection_psnr_vs_time.png).
+scribble: first preview latency, our default vs the iGAN default (64 candidates × 40 Adam
+  iterations) on the same strokes, optimizer-loop vs raw generator fwd+bwd throughput.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+Measurement = tuple[str, float, str]
+HELD_OUT_SEED = 424_242          # neither the encoder's training stream nor its eval set
+
+
+def _models():
+    from app.ml.devices import configure_threads
+    from app.ml.latent.runners import latent_models
+    from app.ml.manifest import Manifest
+    from app.ml.registry import ModelManager
+    from app.paths import models_dir
+
+    configure_threads()
+    mm = ModelManager(Manifest.load(models_dir()), device="cpu")
+    return mm, latent_models(mm)
+
+
+def _drain(gen):
+    steps = []
+    while True:
+        try:
+            steps.append(next(gen))
+        except StopIteration as stop:
+            return stop.value, steps
+
+
+def _first_at(history, threshold, higher_is_better=True):
+    for t, _, v in history:
+        if (v >= threshold) if higher_is_better else (v <= threshold):
+            return t
+    return float("nan")
+
+
+def projection(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    import torch
+
+    from app.bench.chart import line_chart
+    from app.ml.latent.project import project
+
+    _, lm = _models()
+    G, E = lm.G, lm.E
+    n = 2 if quick else 8
+    opt_steps = 300 if quick else 1000
+    z = torch.randn(n, G.nz, generator=torch.Generator().manual_seed(HELD_OUT_SEED))
+    with torch.no_grad():
+        targets = G(z)
+    rows: dict[str, list] = {"encoder": [], "optimize": [], "hybrid": []}
+    curves: dict[str, list] = {"optimize": [], "hybrid": []}
+    for i in range(n):
+        t = targets[i:i + 1]
+        if E is not None:
+            res, _ = _drain(project(G, t, encoder=E, mode="encoder"))
+            rows["encoder"].append(res)
+            res, _ = _drain(project(G, t, encoder=E, mode="hybrid", steps=150, time_budget=1.0, preview_every=5))
+            rows["hybrid"].append(res)
+            curves["hybrid"].append(res.history)
+        res, _ = _drain(project(G, t, mode="optimize", steps=opt_steps, restarts=4, preview_every=10))
+        rows["optimize"].append(res)
+        curves["optimize"].append(res.history)
+    ms: list[Measurement] = []
+    for mode, rs in rows.items():
+        if not rs:
+            continue
+        ms += [(f"projection {mode}: PSNR (mean of {n})", statistics.mean(r.psnr for r in rs), "dB"),
+               (f"projection {mode}: SSIM (mean of {n})", statistics.mean(r.ssim for r in rs), "SSIM"),
+               (f"projection {mode}: time per image", statistics.mean(r.seconds for r in rs) * 1000, "ms")]
+    if rows["hybrid"]:
+        ms.append(("projection hybrid: images with SSIM ≥ 0.90 and PSNR ≥ 26 dB",
+                   100.0 * sum(r.ssim >= 0.90 and r.psnr >= 26 for r in rows["hybrid"]) / n, "%"))
+        # time for the hybrid to reach the quality optimize-only reached after all its steps
+        reach = [_first_at(h, r.psnr) for h, r in zip(curves["hybrid"], rows["optimize"], strict=True)]
+        reached = [t for t in reach if t == t]
+        opt_time = statistics.mean(r.seconds for r in rows["optimize"])
+        ms.append((f"hybrid reaches optimize-{opt_steps} PSNR: fraction of images", 100.0 * len(reached) / n, "%"))
+        if reached:
+            ms.append(("hybrid time to optimize-only final PSNR (median)", statistics.median(reached) * 1000, "ms"))
+            ms.append(("  speed-up vs optimize-only", opt_time / statistics.median(reached), "x"))
+    if out is not None:
+        series = {}
+        for mode, cs in curves.items():
+            if cs:   # mean PSNR over images on a common time grid
+                tmax = max(h[-1][0] for h in cs)
+                grid = np.linspace(0, tmax, 60)
+                vals = [np.interp(grid, [p[0] for p in h], [p[2] for p in h]) for h in cs]
+                series[f"{mode}"] = list(zip(grid.tolist(), np.mean(vals, 0).tolist(), strict=True))
+        if rows["encoder"]:
+            series["encoder only"] = [(statistics.mean(r.seconds for r in rows["encoder"]),
+                                       statistics.mean(r.psnr for r in rows["encoder"]))]
+        line_chart(series, out / "projection_psnr_vs_time.png", "Projection of held-out generated faces (2-core CPU)",
+                   "seconds", "PSNR dB", hlines={"26 dB target": 26.0}, vlines={"1 s": 1.0})
+    return ms
+
+
+def _stroke_case(G, rng: np.random.Generator, z0):
+    """A plausible edit: a thick stroke across a random part of the face, its color taken
+    from another generated face at the same place (so the generator can reach it)."""
+    import cv2
+    import torch
+
+    R = G.resolution
+    mask = np.zeros((R, R), np.float32)
+    x0, y0 = rng.integers(14, 36, 2)
+    x1, y1 = x0 + rng.integers(8, 20), y0 + rng.integers(-6, 7)
+    cv2.line(mask, (int(x0), int(y0)), (int(x1), int(y1)), 1.0, int(rng.integers(3, 6)))
+    with torch.no_grad():
+        other = G(torch.from_numpy(rng.standard_normal((1, G.nz)).astype(np.float32)))
+    color = other[0, :, mask > 0].mean(1)
+    strokes = color[None, :, None, None].expand(1, 3, R, R).contiguous()
+    return strokes, torch.from_numpy(mask)[None, None]
+
+
+def scribble(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    import torch
+
+    from app.bench.chart import line_chart
+    from app.core.bbox import BBox
+    from app.core.jobs import Job
+    from app.core.latent_state import LatentState
+    from app.ml.latent.runners import render, run_scribble
+    from app.ml.latent.scribble import optimize_scribble
+    from app.ml.tensors import resize
+
+    mm, lm = _models()
+    G = lm.G
+    n = 2 if quick else 6
+    rng = np.random.default_rng(HELD_OUT_SEED)
+    first, ours_t, ours_l, igan_t, igan_l, reach, loop_rate = [], [], [], [], [], [], []
+    curves: dict[str, list] = {"ours (8 × 30)": [], "iGAN default (64 × 40)": []}
+    for i in range(n):
+        z0 = torch.from_numpy(rng.standard_normal(G.nz).astype(np.float32))
+        strokes, mask = _stroke_case(G, rng, z0)
+        # first preview through the real job path (stroke crop → optimization → apply-back), 256 px region
+        rend = render(G, z0.numpy(), lm.device)
+        photo = resize(np.rint(rend).astype(np.uint8), 256, 256)
+        st = LatentState(region=BBox(0, 0, 256, 256), generator=lm.generator_id, z_base=z0.numpy(),
+                         base_render=rend, reference=photo, z=z0.numpy())
+        scrib = np.zeros((256, 256, 4), np.uint8)
+        m256 = resize((mask[0, 0].numpy() * 255).astype(np.uint8), 256, 256)
+        col = ((strokes[0, :, 0, 0].numpy() + 1) * 127.5).astype(np.uint8)
+        scrib[..., :3] = col
+        scrib[..., 3] = np.where(m256 > 127, 255, 0)
+        job = Job("scribble", params={"state": st, "candidates": 8, "iters": 30},
+                  inputs={"image": photo, "scribble": scrib})
+        t0 = time.perf_counter()
+        gen = run_scribble(job, mm)
+        p = next(gen)
+        while p.preview is None:
+            p = next(gen)
+        first.append(time.perf_counter() - t0)
+        _drain(gen)
+        # iGAN default vs ours on the same strokes, same loss
+        big, _ = _drain(optimize_scribble(G, z0, strokes, mask, candidates=64, iters=40, seed=i))
+        small, _ = _drain(optimize_scribble(G, z0, strokes, mask, candidates=8, iters=30, seed=i))
+        igan_t.append(big.seconds)
+        igan_l.append(float(big.masked_loss[0]))
+        ours_t.append(small.seconds)
+        ours_l.append(float(small.masked_loss[0]))
+        reach.append(_first_at(small.history, 1.1 * float(big.masked_loss[0]), higher_is_better=False))
+        loop_rate.append(8 * small.steps / small.seconds)
+        curves["ours (8 × 30)"].append(small.history)
+        curves["iGAN default (64 × 40)"].append(big.history)
+    # raw generator fwd+bwd (Adam on z) at the same batch, no loss bookkeeping
+    z = torch.randn(8, G.nz, requires_grad=True)
+    opt = torch.optim.Adam([z], lr=0.05)
+    for k in range(25 if not quick else 8):
+        if k == 3:
+            t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        G(z).pow(2).mean().backward()
+        opt.step()
+    raw = 8 * (22 if not quick else 5) / (time.perf_counter() - t0)
+    reached = [t for t in reach if t == t]
+    ms: list[Measurement] = [
+        ("scribble: first preview after stroke end (median)", statistics.median(first) * 1000, "ms"),
+        ("scribble: first preview (max)", max(first) * 1000, "ms"),
+        ("scribble iGAN default 64×40: time (mean)", statistics.mean(igan_t) * 1000, "ms"),
+        ("scribble iGAN default 64×40: stroke error (mean)", statistics.mean(igan_l), "mse"),
+        ("scribble ours 8×30: time (mean)", statistics.mean(ours_t) * 1000, "ms"),
+        ("scribble ours 8×30: stroke error (mean)", statistics.mean(ours_l), "mse"),
+        ("scribble ours / iGAN stroke error (mean ratio)",
+         statistics.mean(a / b for a, b in zip(ours_l, igan_l, strict=True)), "x"),
+        ("scribble ours reaches 1.1× iGAN error: fraction", 100.0 * len(reached) / n, "%"),
+    ]
+    if reached:
+        ms += [("scribble ours time to 1.1× iGAN error (median)", statistics.median(reached) * 1000, "ms"),
+               ("  speed-up vs iGAN default", statistics.mean(igan_t) / statistics.median(reached), "x")]
+    ms += [("scribble optimizer loop throughput", statistics.mean(loop_rate), "img/s"),
+           ("raw generator fwd+bwd throughput, batch 8", raw, "img/s"),
+           ("  loop / raw", statistics.mean(loop_rate) / raw, "x")]
+    if out is not None:
+        series = {}
+        for name, cs in curves.items():
+            tmax = max(h[-1][0] for h in cs)
+            grid = np.linspace(0, tmax, 60)
+            vals = [np.interp(grid, [p[0] for p in h], [p[2] for p in h]) for h in cs]
+            series[name] = list(zip(grid.tolist(), np.mean(vals, 0).tolist(), strict=True))
+        line_chart(series, out / "scribble_loss_vs_time.png",
+                   "Scribble optimization: stroke error vs time (2-core CPU)", "seconds", "stroke MSE",
+                   vlines={"1 s": 1.0})
+    return ms
