@@ -82,6 +82,8 @@ def run_gui(argv: list[str]) -> int:
         QTimer.singleShot(0, probe)
     elif args.image:
         window.files.open_path(args.image)
+        if manifest.default("generator") and not missing_defaults(manifest):
+            dispatcher.submit("warmup", label="Loading models")
     else:
         missing = missing_defaults(manifest)
         if missing and not args.no_fetch:

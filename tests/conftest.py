@@ -43,3 +43,11 @@ def real_models() -> Path:
     if d is None:
         pytest.skip("default models not fetched (run: latentbrush models fetch)")
     return d
+
+
+@pytest.fixture(scope="module")
+def real_models_dir_module() -> Path:
+    d = real_models_dir()
+    if d is None:
+        pytest.skip("default models not fetched (run: latentbrush models fetch)")
+    return d

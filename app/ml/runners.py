@@ -7,7 +7,7 @@ from collections.abc import Callable, Generator
 
 from app.core.jobs import Job, Progress, Result
 from app.ml.fetch import fetch_all
-from app.ml.latent.runners import run_interpolate, run_latent_render, run_project, run_scribble
+from app.ml.latent.runners import run_interpolate, run_latent_render, run_project, run_scribble, run_warmup
 from app.ml.latent.sample import run_generate
 from app.ml.registry import ModelManager
 from app.ml.translate.translator import run_translate
@@ -30,6 +30,7 @@ RUNNERS: dict[str, Runner] = {
     "scribble": run_scribble,
     "latent_render": run_latent_render,
     "interpolate": run_interpolate,
+    "warmup": run_warmup,
 }
 
 

@@ -90,7 +90,7 @@ def _starts(G: nn.Module, target: torch.Tensor, encoder: nn.Module | None, mode:
 
 
 def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = None, mode: str = "hybrid",
-            steps: int = 100, lr: float = 0.05, restarts: int = 1, optimizer: str = "adam",
+            steps: int = 100, lr: float = 0.1, restarts: int = 1, optimizer: str = "adam",
             w_ssim: float = 0.1, w_prior: float = 1e-3, w_feat: float = 0.0,
             time_budget: float | None = None, preview_every: int = 10, seed: int = 0,
             check: Callable[[], None] | None = None) -> Generator[ProjStep, None, ProjectionResult]:

@@ -230,3 +230,16 @@ def run_interpolate(job: Job, models: ModelManager) -> Generator[Progress, None,
         n, job.params.get("mode", "slerp"), state, limit=limit)
     return Result(layer="", message=f"{n} interpolation frames",
                   info={"frames": tuple(frames), "latents": zs, "renders": tuple(renders)})
+
+
+def run_warmup(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    """Load the default generator and its encoder and run one forward+backward, so the first
+    stroke or projection of a session does not pay for loading and first-call set-up."""
+    yield Progress(0, 1, "loading the generator")
+    lm = latent_models(models)
+    z = torch.zeros(2, lm.G.nz, device=lm.device, requires_grad=True)
+    lm.G(z).pow(2).mean().backward()
+    if lm.E is not None:
+        with torch.no_grad():
+            lm.E(torch.zeros(1, 3, lm.G.resolution, lm.G.resolution, device=lm.device))
+    return Result(layer="", message="")

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--models", default=str(models_dir()))
     p.add_argument("--out", required=True, help="fp16 safetensors written at the end (and at each eval)")
     p.add_argument("--ckpt", default=None, help="resumable checkpoint (default: OUT with .ckpt.pt)")
-    p.add_argument("--log", default=None, help="JSON-lines log")
+    p.add_argument("--log-file", default=None, help="JSON-lines log")
     p.add_argument("--device", default=None)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> dict:
         opt.load_state_dict(st["opt"])
         step, spent = int(st["step"]), float(st["spent"])
     E = d.wrap(E)
-    log = Logger(a.log, d.main)
+    log = Logger(a.log_file, d.main)
     rng = torch.Generator(device="cpu").manual_seed(a.seed * 1_000_003 + d.rank * 7919 + step)
     meta = {"arch": a.arch, "width": width, "loss": a.loss, "generator": gen_id, "nz": G.nz}
     t_start = time.time() - spent
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
         opt.step()
         step += 1
         if step % 50 == 0:
-            log(step=step, loss=d.mean(float(loss)), lr=opt.param_groups[0]["lr"])
+            log(step=step, loss=d.mean(float(loss.detach())), lr=opt.param_groups[0]["lr"])
         if step % a.eval_every == 0 or step == a.steps:
             if d.main:
                 ev = evaluate(G, unwrap(E), a.eval_n, d.device)
