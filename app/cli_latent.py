@@ -206,6 +206,63 @@ def cmd_scribble(args) -> int:
     return _batch(args, work)
 
 
+def parse_sets(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for it in items or []:
+        name, sep, value = it.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise SystemExit(f"latentbrush: --set expects NAME=VALUE (e.g. smile=1.5), got {it!r}") from None
+        if not sep or not name.strip():
+            raise SystemExit(f"latentbrush: --set expects NAME=VALUE (e.g. smile=1.5), got {it!r}")
+    return out
+
+
+def cmd_attribute(args) -> int:
+    from app.core.jobs import Job
+    from app.ml.latent.runners import latent_models, run_project
+    from app.ml.latent.sliders import SLIDER_RANGE, direction_kinds, directions_for, run_attribute
+
+    models = _setup(args)
+    lm = latent_models(models)
+    dirs = directions_for(models, lm.generator_id)
+    if args.list:
+        kinds = direction_kinds(models, lm.generator_id)
+        if not dirs:
+            print("no directions for this generator in the manifest")
+        for name in dirs:
+            print(f"{name:14s} {kinds.get(name, 'attribute'):9s} range −{SLIDER_RANGE:g}…{SLIDER_RANGE:g}")
+        return 0
+    if not args.input or not args.output:
+        raise SystemExit("latentbrush: attribute needs IMAGE and -o OUT (or --list)")
+    values = parse_sets(args.set)
+    if not values:
+        raise SystemExit("latentbrush: give at least one --set NAME=VALUE (see --list)")
+    unknown = [n for n in values if n not in dirs]
+    if unknown:
+        raise SystemExit(f"latentbrush: unknown slider {', '.join(unknown)}; known: {', '.join(dirs)}")
+    bad = [f"{n}={v:g}" for n, v in values.items() if abs(v) > SLIDER_RANGE]
+    if bad:
+        raise SystemExit(f"latentbrush: slider values must be within −3…3: {', '.join(bad)}")
+    region = parse_region(args.region)
+
+    def work(src: Path, out: Path, many: bool, bar: Bar, i: int) -> str:
+        img = load_image(src).pixels
+        job = Job("project", params={"region": _region_for(img, region), "time_budget": args.seconds},
+                  inputs={"image": img})
+        st = _drive(run_project(job, models), bar, i).info["latent_state"]
+        res = _drive(run_attribute(Job("attribute", params={"state": st, "values": values}), models), bar, i + 0.9)
+        edited = img.copy()
+        r = res.bbox
+        edited[r.y0:r.y1, r.x0:r.x1] = res.pixels
+        target = _target(src, out, many, ".png")
+        export_image(edited, target, protected=src)
+        return f"{src.name} → {target.name}"
+
+    return _batch(args, work)
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("project", help="project a photo (or a folder) into the generator's latent space")
     p.add_argument("input")
@@ -227,3 +284,11 @@ def add_commands(sub) -> None:
     s.add_argument("--region-only", action="store_true", help="only change pixels near the strokes")
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(func=cmd_scribble)
+    a = sub.add_parser("attribute", help="move a face along attribute directions (smile …); --list names them")
+    a.add_argument("input", nargs="?")
+    a.add_argument("-o", "--output")
+    a.add_argument("--set", action="append", metavar="NAME=VALUE", help="slider value in −3…3 (repeatable)")
+    a.add_argument("--list", action="store_true", help="list the available directions")
+    a.add_argument("--region", default="auto", help="auto | whole | x,y,w,h")
+    a.add_argument("--seconds", type=float, default=2.0, help="projection time budget per image")
+    a.set_defaults(func=cmd_attribute)

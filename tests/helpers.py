@@ -9,6 +9,7 @@ from safetensors.torch import save_file
 
 from app.ml.hashing import sha256_file
 from app.ml.nets.dcgan import DCGANGenerator
+from app.ml.nets.directions import LatentDirections
 from app.ml.nets.encoder import ConvEncoder
 from app.ml.nets.resnet_gen import ResnetGenerator
 
@@ -38,9 +39,12 @@ def make_models_dir(d: Path) -> Path:
     g = calibrated_generator()
     t = ResnetGenerator(ngf=8, n_blocks=2, norm="instance_affine")
     e = ConvEncoder(nz=16, width=4)
+    dirs = LatentDirections(["smile", "lighting", "explore_1"], 16, ["attribute", "attribute", "explore"])
+    dirs.directions.copy_(torch.nn.functional.normalize(torch.randn(3, 16), dim=1))
     hg = save_net(g, d / "gen.safetensors")
     ht = save_net(t, d / "trans.safetensors")
     he = save_net(e, d / "enc.safetensors")
+    hd = save_net(dirs, d / "dirs.safetensors")
     (d / "manifest.toml").write_text(f"""
 [[model]]
 id = "tiny-gen"
@@ -70,5 +74,15 @@ file = "enc.safetensors"
 sha256 = "{he}"
 default = true
 params = {{ nz = 16, width = 4 }}
+
+[[model]]
+id = "tiny-dirs"
+kind = "directions"
+arch = "linear"
+generator = "tiny-gen"
+file = "dirs.safetensors"
+sha256 = "{hd}"
+default = true
+params = {{ nz = 16, names = ["smile", "lighting", "explore_1"], kinds = ["attribute", "attribute", "explore"] }}
 """)
     return d

@@ -16,6 +16,7 @@ from app.ml.devices import pick_device
 from app.ml.errors import CheckpointMismatch, ManifestError, MissingWeights, ModelError, UnknownArchitecture
 from app.ml.manifest import Manifest, ModelSpec
 from app.ml.nets.dcgan import DCGANGenerator
+from app.ml.nets.directions import LatentDirections
 from app.ml.nets.encoder import ConvEncoder, FCEncoder
 from app.ml.nets.resnet_gen import ResnetGenerator
 
@@ -34,6 +35,7 @@ register("generator", "dcgan")(DCGANGenerator)
 register("translator", "resnet")(ResnetGenerator)
 register("encoder", "conv")(ConvEncoder)
 register("encoder", "fc")(FCEncoder)
+register("directions", "linear")(LatentDirections)
 
 
 def build(kind: str, arch: str, params: dict[str, Any]) -> nn.Module:

@@ -9,6 +9,7 @@ from app.core.jobs import Job, Progress, Result
 from app.ml.fetch import fetch_all
 from app.ml.latent.runners import run_interpolate, run_latent_render, run_project, run_scribble, run_warmup
 from app.ml.latent.sample import run_generate
+from app.ml.latent.sliders import run_attribute
 from app.ml.registry import ModelManager
 from app.ml.translate.translator import run_translate
 
@@ -31,6 +32,7 @@ RUNNERS: dict[str, Runner] = {
     "latent_render": run_latent_render,
     "interpolate": run_interpolate,
     "warmup": run_warmup,
+    "attribute": run_attribute,
 }
 
 

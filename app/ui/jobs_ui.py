@@ -38,6 +38,7 @@ class JobsUI:
         self.d.cancelled.connect(self._on_cancelled)
         self.applied = 0
         self.after_result = []    # callbacks(job, result) run after a result is applied
+        self.before_result = []   # callbacks(job, result) run just before it is applied
 
     def _show(self, busy: bool) -> None:
         for wdg in (self.label, self.bar, self.cancel_button):
@@ -58,6 +59,8 @@ class JobsUI:
 
     def _on_result(self, job, result) -> None:
         self.w.canvas.set_preview(None)
+        for cb in list(self.before_result):
+            cb(job, result)
         state = result.info.get("latent_state")
         doc = self.w.document
         if result.new_image is not None:

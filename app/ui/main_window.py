@@ -24,6 +24,7 @@ from app.core.document import Document
 from app.core.imageio import OPEN_EXTENSIONS
 from app.core.patches import PixelPatch
 from app.ml.hashing import model_states
+from app.ui.attributes_ui import AttributesUI
 from app.ui.canvas.tools import (
     BrushTool,
     EraserTool,
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self.translate_panel = TranslatePanel()
         self.jobs = JobsUI(self, dispatcher)
         self.latent = LatentUI(self)
+        self.attributes = AttributesUI(self, self.settings.value("sliders_path") or None)
         self._build_docks()
         self.tools: dict[str, Tool] = {
             t.name: t for t in (BrushTool(self), EraserTool(self), MaskTool(self),
@@ -131,7 +133,9 @@ class MainWindow(QMainWindow):
         edits_dock = self._dock("Model edits", edits)
         scribble = self._dock("Scribble", self.latent.panel)
         interp = self._dock("Interpolate", self.latent.interp)
+        attrs = self._dock("Sliders", self.attributes.panel)
         self.tabifyDockWidget(edits_dock, scribble)
+        self.tabifyDockWidget(edits_dock, attrs)
         self.tabifyDockWidget(edits_dock, interp)
         scribble.raise_()
 
@@ -253,6 +257,7 @@ class MainWindow(QMainWindow):
         self.dispatcher.set_document(doc)
         self.canvas.set_document(doc)
         self.latent.set_document(doc)
+        self.attributes.set_document(doc)
         self.stack.setCurrentWidget(self.canvas if doc is not None else self.welcome)
         self.export_action.setEnabled(doc is not None)
         name = doc.info.path.name if doc is not None and doc.info.path else ("Untitled" if doc else "")

@@ -21,6 +21,7 @@ def make_window(qtbot, tmp_path):
         engine = Engine(ModelManager(manifest, device="cpu"), runners)
         dispatcher = Dispatcher(engine)
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue("sliders_path", str(tmp_path / "sliders.json"))
         w = MainWindow(dispatcher, manifest, settings, interactive=False)
         qtbot.addWidget(w)
         w.resize(1000, 700)

@@ -1,0 +1,139 @@
+"""Attribute sliders in the window: live previews while dragging (the dispatcher keeps only the
+newest request), one undo step on release, custom sliders from examples."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core.sliders import CustomSliders, SliderError, direction_from_examples
+from app.ml.directions_np import read_directions
+from app.paths import data_dir
+from app.ui.panels.attributes import AttributesPanel
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+
+class AttributesUI:
+    def __init__(self, window: MainWindow, store_path=None) -> None:
+        self.w = window
+        self.panel = AttributesPanel()
+        self.custom = CustomSliders(store_path or data_dir() / "sliders.json")
+        self.origin: np.ndarray | None = None      # the latent the sliders move from
+        self._expect: np.ndarray | None = None     # z our last applied result will show
+        self.marks: dict[bool, list[np.ndarray]] = {True: [], False: []}
+        self._generator: str | None = None
+        p = self.panel
+        p.dragged.connect(lambda: self.submit(preview=True))
+        p.released.connect(lambda: self.submit(preview=False))
+        p.mark_requested.connect(self.mark)
+        p.create_requested.connect(self.create)
+        p.clear_marks_requested.connect(self.clear_marks)
+        p.keep_requested.connect(self.keep)
+        window.jobs.after_result.append(self._on_result)
+        window.jobs.before_result.append(self._before_result)
+        self._unsub = None
+
+    def set_document(self, doc) -> None:
+        if self._unsub:
+            self._unsub()
+            self._unsub = None
+        if doc is not None:
+            self._unsub = doc.subscribe(lambda layer, _b: self._on_latent() if layer == "latent" else None)
+        self._on_latent()
+
+    @property
+    def state(self):
+        return self.w.document.latent if self.w.document is not None else None
+
+    def _directions(self, generator: str) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for spec in self.w.manifest.for_generator("directions", generator):
+            names = spec.params.get("names", [])
+            kinds = spec.params.get("kinds", ["attribute"] * len(names))
+            out += list(zip(names, kinds, strict=False))
+        out += [(n, "custom") for n in self.custom.for_generator(generator)]
+        return out
+
+    def _on_latent(self) -> None:
+        st = self.state
+        gen = st.generator if st is not None else None
+        if gen is not None and gen != self._generator:
+            self._generator = gen
+            self.panel.set_directions(self._directions(gen))
+        self.panel.set_enabled_for(st is not None)
+        if st is None or self._expect is None or not np.array_equal(st.z, self._expect):
+            # the latent changed by something else (projection, scribble, undo): sliders start over
+            self.origin = None
+            self._expect = None
+            self.panel.reset()
+
+    def submit(self, *, preview: bool) -> None:
+        st = self.state
+        if st is None:
+            return
+        if self.origin is None:
+            self.origin = np.array(st.z)
+        values = self.panel.values()
+        custom = {n: d for n, d in self.custom.for_generator(st.generator).items() if n in values}
+        params = {"state": st, "values": values, "origin": self.origin, "custom": custom, "preview": preview,
+                  "region_only": self.panel.region_only.isChecked()}
+        self.w.dispatcher.submit("attribute", params=params, layers=("mask",), watch=("latent", "base"),
+                                 label="Attribute preview" if preview else "Attribute sliders")
+
+    def _on_result(self, job, result) -> None:
+        if job.kind != "attribute":
+            return
+        if "preview" in result.info:
+            self.w.canvas.set_preview(result.info["preview"], result.info["bbox"])
+
+    def _before_result(self, job, result) -> None:
+        if job.kind == "attribute" and "latent_state" in result.info:
+            self._expect = np.array(result.info["latent_state"].z)   # keep the sliders where they are
+
+    # -- custom sliders ----------------------------------------------------------------------
+    def mark(self, has: bool) -> None:
+        st = self.state
+        if st is None:
+            self.w.show_error("No face", "Generate or project a face first, then mark it.")
+            return
+        self.marks[has].append(np.array(st.z))
+        self.panel.set_marks(len(self.marks[True]), len(self.marks[False]))
+
+    def clear_marks(self) -> None:
+        self.marks = {True: [], False: []}
+        self.panel.set_marks(0, 0)
+
+    def create(self, name: str) -> None:
+        st = self.state
+        if st is None:
+            return
+        try:
+            d = direction_from_examples(self.marks[True], self.marks[False])
+            self.custom.add(name, st.generator, d)
+        except SliderError as e:
+            self.w.show_error("Cannot make the slider", str(e))
+            return
+        self.clear_marks()
+        self.panel.set_directions(self._directions(st.generator))
+        self.w.statusBar().showMessage(f"New slider “{name.strip()}” saved", 5000)
+
+    def keep(self, explore_name: str, new_name: str) -> None:
+        """Keep an explore direction under a name the person chose (a custom slider)."""
+        st = self.state
+        if st is None:
+            return
+        for spec in self.w.manifest.for_generator("directions", st.generator):
+            names = list(spec.params.get("names", []))
+            if explore_name in names:
+                try:
+                    d = read_directions(spec.path(self.w.manifest.models_dir), spec.sha256, names)[explore_name]
+                    self.custom.add(new_name, st.generator, d)
+                except (OSError, ValueError, SliderError) as e:
+                    self.w.show_error("Cannot keep the slider", str(e))
+                    return
+                self.panel.set_directions(self._directions(st.generator))
+                self.w.statusBar().showMessage(f"Kept “{new_name}” as a slider", 5000)
+                return

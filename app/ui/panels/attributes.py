@@ -1,0 +1,130 @@
+"""Attribute sliders panel: one slider per direction (−3…3), reset per slider, explore sliders
+that can be kept under a name, and custom sliders made from marked examples."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.panels.common import LabeledSlider
+
+RANGE = 3.0
+
+
+def pretty(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+class AttributesPanel(QWidget):
+    dragged = Signal()                 # a slider moved (preview)
+    released = Signal()                # a slider was let go / reset (apply as one undo step)
+    keep_requested = Signal(str, str)  # explore slider name, new name
+    mark_requested = Signal(bool)      # True: current image has the attribute
+    create_requested = Signal(str)
+    clear_marks_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sliders: dict[str, LabeledSlider] = {}
+        lay = QVBoxLayout(self)
+        self.info = QLabel("Sliders edit the face in the edit region (generate a face or project one first).")
+        self.info.setWordWrap(True)
+        lay.addWidget(self.info)
+        self.attr_box = QGroupBox("Attributes")
+        self.attr_lay = QVBoxLayout(self.attr_box)
+        lay.addWidget(self.attr_box)
+        self.explore_box = QGroupBox("Explore (principal directions)")
+        self.explore_lay = QVBoxLayout(self.explore_box)
+        lay.addWidget(self.explore_box)
+        self.region_only = QCheckBox("Only change inside the mask (mask brush)")
+        lay.addWidget(self.region_only)
+        box = QGroupBox("New slider from examples")
+        v = QVBoxLayout(box)
+        row = QHBoxLayout()
+        self.mark_with = QPushButton("Mark: with")
+        self.mark_with.setToolTip("The face shown now HAS the attribute")
+        self.mark_without = QPushButton("Mark: without")
+        self.mark_without.setToolTip("The face shown now does NOT have it")
+        self.mark_with.clicked.connect(lambda: self.mark_requested.emit(True))
+        self.mark_without.clicked.connect(lambda: self.mark_requested.emit(False))
+        row.addWidget(self.mark_with)
+        row.addWidget(self.mark_without)
+        v.addLayout(row)
+        self.marks = QLabel("0 with · 0 without")
+        v.addWidget(self.marks)
+        row = QHBoxLayout()
+        self.new_name = QLineEdit()
+        self.new_name.setPlaceholderText("slider name, e.g. beard")
+        self.create = QPushButton("Create")
+        self.create.clicked.connect(lambda: self.create_requested.emit(self.new_name.text()))
+        clear = QPushButton("Clear marks")
+        clear.clicked.connect(self.clear_marks_requested)
+        row.addWidget(self.new_name, 1)
+        row.addWidget(self.create)
+        row.addWidget(clear)
+        v.addLayout(row)
+        lay.addWidget(box)
+        lay.addStretch(1)
+
+    def set_directions(self, names: list[tuple[str, str]]) -> None:
+        """(name, kind) with kind attribute | explore | custom."""
+        for s in self.sliders.values():
+            s.parentWidget().deleteLater()
+        self.sliders.clear()
+        for name, kind in names:
+            row = QWidget()
+            h = QHBoxLayout(row)
+            h.setContentsMargins(0, 0, 0, 0)
+            s = LabeledSlider(pretty(name), -RANGE, RANGE, 0.0, steps=120, fmt="{:+.1f}")
+            s.slider.sliderReleased.connect(self.released)
+            s.valueChanged.connect(lambda _v, sl=s: self.dragged.emit() if sl.slider.isSliderDown() else None)
+            h.addWidget(s, 1)
+            reset = QPushButton("↺")
+            reset.setFixedWidth(26)
+            reset.setToolTip(f"Reset {pretty(name).lower()}")
+            reset.clicked.connect(lambda _=False, n=name: self.reset(n))
+            h.addWidget(reset)
+            if kind == "explore":
+                keep = QPushButton("Keep…")
+                keep.setToolTip("Name this direction and keep it as a slider")
+                keep.clicked.connect(lambda _=False, n=name: self._keep(n))
+                h.addWidget(keep)
+            (self.explore_lay if kind == "explore" else self.attr_lay).addWidget(row)
+            self.sliders[name] = s
+        self.explore_box.setVisible(any(k == "explore" for _, k in names))
+
+    def _keep(self, name: str) -> None:
+        new = self.new_name.text().strip() or name
+        self.keep_requested.emit(name, new)
+
+    def values(self) -> dict[str, float]:
+        return {n: round(s.value(), 3) for n, s in self.sliders.items() if abs(s.value()) > 1e-6}
+
+    def set_value(self, name: str, v: float) -> None:
+        s = self.sliders[name]
+        s.blockSignals(True)
+        s.setValue(v)
+        s.blockSignals(False)
+
+    def reset(self, name: str | None = None) -> None:
+        for n in ([name] if name else list(self.sliders)):
+            self.set_value(n, 0.0)
+        if name:
+            self.released.emit()
+
+    def set_marks(self, n_with: int, n_without: int) -> None:
+        self.marks.setText(f"{n_with} with · {n_without} without")
+
+    def set_enabled_for(self, has_state: bool) -> None:
+        for s in self.sliders.values():
+            s.setEnabled(has_state)
+        self.info.setVisible(not has_state)

@@ -1,0 +1,48 @@
+"""Attribute sliders in the window: live preview while dragging, one undo step on release,
+custom sliders from marked examples."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def new_face(w, qtbot, seed=3):
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.new_face(seed=seed)
+    return w.document
+
+
+def test_slider_drag_previews_and_release_applies_one_undo_step(make_window, tiny_models, qtbot):
+    w = make_window(tiny_models)
+    doc = new_face(w, qtbot)
+    panel = w.attributes.panel
+    assert {"smile", "lighting", "explore_1"} <= set(panel.sliders)
+    before = doc.layer("base").copy()
+    steps = w.undo_stack.count()
+    s = panel.sliders["smile"].slider
+    s.setSliderDown(True)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
+        s.setValue(s.maximum())                       # drag to +3
+    assert w.canvas._preview is not None                # a preview is shown …
+    assert np.array_equal(doc.layer("base"), before)   # … but nothing applied yet
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
+        s.setSliderDown(False)                          # release → apply
+    assert not np.array_equal(doc.layer("base"), before)
+    assert w.undo_stack.count() == steps + 1
+    assert panel.values() == {"smile": 3.0}            # the slider stays where it was let go
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), before)
+    assert panel.values() == {}                         # undo also resets the sliders
+
+
+def test_custom_slider_from_marked_examples(make_window, tiny_models, qtbot):
+    w = make_window(tiny_models)
+    new_face(w, qtbot, seed=1)
+    w.attributes.mark(True)
+    new_face(w, qtbot, seed=2)
+    w.attributes.mark(False)
+    w.attributes.create("my look")
+    assert "my look" in w.attributes.panel.sliders
+    assert "my look" in w.attributes.custom.for_generator("tiny-gen")
+    w.attributes.keep("explore_1", "tilt")
+    assert "tilt" in w.attributes.panel.sliders
