@@ -142,7 +142,7 @@ def cold_start(quick: bool = False) -> list[Measurement]:
             ("  of which after interpreter start, median", statistics.median(inside) * 1000, "ms")]
 
 
-from app.bench.latent_bench import projection, scribble  # noqa: E402
+from app.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 
 BENCHMARKS = {
     "generator": generator_throughput,
@@ -150,4 +150,5 @@ BENCHMARKS = {
     "cold_start": cold_start,
     "projection": projection,
     "scribble": scribble,
+    "sliders": sliders,
 }

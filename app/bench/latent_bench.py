@@ -220,3 +220,87 @@ def scribble(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                    "Scribble optimization: stroke error vs time (2-core CPU)", "seconds", "stroke MSE",
                    vlines={"1 s": 1.0})
     return ms
+
+
+def sliders(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    """Slider drag → canvas repainted with the new preview, through the real window, worker and
+    dispatcher (offscreen Qt). Each drag step waits for its repaint before the next one."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from app.engine.dispatcher import Dispatcher
+    from app.engine.worker import Engine
+    from app.ml.devices import configure_threads
+    from app.ml.manifest import Manifest
+    from app.ml.registry import ModelManager
+    from app.paths import models_dir
+    from app.ui.main_window import MainWindow
+
+    configure_threads()
+    app = QApplication.instance() or QApplication([])
+    manifest = Manifest.load(models_dir())
+    engine = Engine(ModelManager(manifest, device="cpu"))
+    d = Dispatcher(engine)
+    tmp = tempfile.mkdtemp(prefix="lb-bench-")
+    settings = QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat)
+    settings.setValue("sliders_path", os.path.join(tmp, "sliders.json"))
+    w = MainWindow(d, manifest, settings, interactive=False)
+    w.resize(1200, 800)
+    w.show()
+    done = []
+    d.result_ready.connect(lambda j, r: done.append(j.kind))
+
+    def wait(pred, timeout=60.0):
+        t = time.perf_counter()
+        while not pred() and time.perf_counter() - t < timeout:
+            app.processEvents()
+            time.sleep(0.0005)
+
+    w.new_face(seed=5)
+    wait(lambda: "generate" in done)
+    w.canvas.resize(800, 800)
+    panel = w.attributes.panel
+    if not panel.sliders:
+        engine.shutdown()
+        return [("slider benchmark skipped: no directions in the manifest", 0.0, "")]
+    name = "smile" if "smile" in panel.sliders else next(iter(panel.sliders))
+    s = panel.sliders[name].slider
+    painted = []
+    orig_paint = w.canvas.paintEvent
+
+    def paint(ev):
+        orig_paint(ev)
+        painted.append(time.perf_counter())
+    w.canvas.paintEvent = paint
+    s.setSliderDown(True)
+    lat = []
+    n = 30 if quick else 120
+    positions = np.concatenate([np.linspace(s.minimum(), s.maximum(), n // 2),
+                                np.linspace(s.maximum(), s.minimum(), n - n // 2)]).astype(int)
+    for k, pos in enumerate(positions):
+        if pos == s.value():
+            continue
+        before = len(done)
+        t0 = time.perf_counter()
+        s.setValue(int(pos))
+        wait(lambda b=before: len(done) > b)
+        painted.clear()
+        w.canvas.repaint()           # the repaint of the canvas with the new preview
+        wait(lambda: bool(painted), 5.0)
+        if k >= 3:                   # first steps include first-call set-up
+            lat.append(painted[-1] - t0)
+    s.setSliderDown(False)
+    engine.shutdown()
+    w.close()
+    return [("slider drag → repainted canvas, p50", _percentile(lat, 50) * 1000, "ms"),
+            ("slider drag → repainted canvas, p95", _percentile(lat, 95) * 1000, "ms"),
+            ("slider drag → repainted canvas, max", max(lat) * 1000, "ms")]
+
+
+def _percentile(xs, q):
+    return float(np.percentile(np.asarray(xs, float), q))

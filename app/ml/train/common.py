@@ -89,6 +89,7 @@ def export_fp16(net: nn.Module, path: str | Path, meta: dict) -> str:
              for k, v in sorted(unwrap(net).state_dict().items())}
     tmp = path.with_name(path.name + ".part")
     save_file(state, str(tmp), metadata={"latentbrush": json.dumps(meta, sort_keys=True)})
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return sha256_file(path)
 
