@@ -198,13 +198,15 @@ def run_latent_render(job: Job, models: ModelManager) -> Generator[Progress, Non
 
 
 def interpolation_frames(G: nn.Module, device: torch.device, za: np.ndarray, zb: np.ndarray, n: int, mode: str,
-                         state: LatentState | None = None, size: int = 256, limit: np.ndarray | None = None
-                         ) -> tuple[list[np.ndarray], np.ndarray, list[np.ndarray]]:
+                         state: LatentState | None = None, size: int = 256, limit: np.ndarray | None = None,
+                         check=None) -> tuple[list[np.ndarray], np.ndarray, list[np.ndarray]]:
     """Frames from za to zb: applied back onto the state's photo region when a state is given,
     else the generator's renders resized to size×size. Also returns the latents and renders."""
     frames, renders = [], []
     zs = interpolate.path(za, zb, n, mode)
     for z in zs:
+        if check is not None:
+            check()
         rend = render(G, z, device)
         renders.append(rend)
         if state is not None:
@@ -227,7 +229,7 @@ def run_interpolate(job: Job, models: ModelManager) -> Generator[Progress, None,
         limit = scribble_limit(alpha, r.width) if alpha.any() else None
     frames, zs, renders = interpolation_frames(
         lm.G, lm.device, np.asarray(job.params["za"], np.float32), np.asarray(job.params["zb"], np.float32),
-        n, job.params.get("mode", "slerp"), state, limit=limit)
+        n, job.params.get("mode", "slerp"), state, limit=limit, check=job.check)
     return Result(layer="", message=f"{n} interpolation frames",
                   info={"frames": tuple(frames), "latents": zs, "renders": tuple(renders)})
 

@@ -85,6 +85,8 @@ class AttributesPanel(QWidget):
             h = QHBoxLayout(row)
             h.setContentsMargins(0, 0, 0, 0)
             s = LabeledSlider(pretty(name), -RANGE, RANGE, 0.0, steps=120, fmt="{:+.1f}")
+            s.label.setMinimumWidth(86)
+            s.setToolTip(f"{pretty(name)}: standard deviations along the direction (−3…3)")
             s.slider.sliderReleased.connect(self.released)
             s.valueChanged.connect(lambda _v, sl=s: self.dragged.emit() if sl.slider.isSliderDown() else None)
             h.addWidget(s, 1)
