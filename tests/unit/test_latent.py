@@ -159,3 +159,30 @@ def test_latent_state_is_frozen_and_tracks_what_is_shown(rng):
     st3 = st2.committed(shown)
     assert not st3.edited and np.array_equal(st3.z_base, np.ones(4)) and st3.shown == digest(shown)
     assert st2.reverted().matches(ref)
+
+
+class FlakyGenerator(torch.nn.Module):
+    """Behaves like G for `good` calls, then returns NaN (a diverging optimization)."""
+
+    def __init__(self, G, good: int) -> None:
+        super().__init__()
+        self.G, self.good, self.calls = G, good, 0
+        self.nz, self.resolution = G.nz, G.resolution
+
+    def forward(self, z):
+        self.calls += 1
+        out = self.G(z)
+        return out * float("nan") if self.calls > self.good else out
+
+
+def test_nan_stops_the_optimizations_and_keeps_the_last_good_state(G):
+    target = G(torch.randn(1, 16, generator=torch.Generator().manual_seed(8)))
+    res, _ = run(project(FlakyGenerator(G, 20), target, mode="optimize", steps=100))
+    assert res.nonfinite and res.steps < 100
+    assert np.isfinite(res.z).all() and np.isfinite(res.loss)
+    z0 = torch.randn(16)
+    strokes = G(torch.randn(1, 16))
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[..., 10:20, 10:20] = 1
+    res2, _ = run(optimize_scribble(FlakyGenerator(G, 10), z0, strokes, mask, candidates=4, iters=50))
+    assert res2.nonfinite and np.isfinite(res2.z).all() and res2.steps < 50

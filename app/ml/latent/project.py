@@ -43,6 +43,7 @@ class ProjectionResult:
     steps: int
     seconds: float
     history: list[tuple[float, int, float]] = field(default_factory=list)   # (seconds, step, psnr)
+    nonfinite: bool = False  # the optimization hit NaN/Inf and stopped; the last good latent is kept
 
 
 def latent_prior(z: torch.Tensor) -> torch.Tensor:
@@ -128,11 +129,12 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
         raise ValueError(f"unknown optimizer {optimizer!r} (adam | lbfgs)")
     def keep_best(zz: torch.Tensor, ls: torch.Tensor) -> None:
         nonlocal best_loss, best_z
-        better = ls.detach() < best_loss
+        better = (ls.detach() < best_loss) & torch.isfinite(ls.detach()) & torch.isfinite(zz.detach()).all(1)
         best_loss = torch.where(better, ls.detach(), best_loss)
         best_z = torch.where(better[:, None], zz.detach(), best_z)
 
     step = 0
+    nonfinite = False
     for step in range(1, n_steps + 1):
         if check is not None:
             check()
@@ -145,6 +147,9 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
             opt.param_groups[0]["lr"] = lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
             img, loss = evaluate(z)
             keep_best(z, loss)          # the loss belongs to z before this update
+            if not torch.isfinite(loss).all():
+                nonfinite = True        # NaN/Inf: stop here, keep the last good latent
+                break
             opt.zero_grad(set_to_none=True)
             loss.sum().backward()
             opt.step()
@@ -156,14 +161,18 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
                 return s
             opt.step(closure)
             with torch.no_grad():
-                keep_best(z, evaluate(z)[1])
+                ls = evaluate(z)[1]
+                keep_best(z, ls)
+            if not torch.isfinite(ls).all():
+                nonfinite = True
+                break
         if step % preview_every == 0 or step == n_steps:
             with torch.no_grad():
                 i = int(best_loss.argmin())
                 bi = G(best_z[i:i + 1])
                 history.append((time.perf_counter() - t0, step, float(metrics.psnr(bi, target))))
             yield ProjStep(step, n_steps, float(best_loss[i]), best_z[i].clone(), bi)
-    if n_steps and optimizer == "adam":
+    if n_steps and optimizer == "adam" and not nonfinite:
         with torch.no_grad():
             keep_best(z, evaluate(z)[1])
     with torch.no_grad():
@@ -175,4 +184,4 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
     render = ((out[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0).cpu().numpy().astype(np.float32)
     return ProjectionResult(z=best_z[i].cpu().numpy().astype(np.float32), image=to_images(out)[0], render=render,
                             loss=float(best_loss[i]), psnr=rep["psnr"], ssim=rep["ssim"], steps=step,
-                            seconds=seconds, history=history)
+                            seconds=seconds, history=history, nonfinite=nonfinite)

@@ -86,9 +86,13 @@ def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *
         except StopIteration as stop:
             res = stop.value
             break
+        if not torch.isfinite(st.image).all():
+            continue
         prev = resize(to_images(st.image)[0], region.width, region.height)
         yield Progress(st.step, st.total, f"projecting (loss {st.loss:.4f})", loss=st.loss,
                        preview=prev, preview_bbox=region)
+    if not np.isfinite(res.render).all():
+        raise FloatingPointError("the projection produced invalid values (NaN/Inf); try another region")
     return LatentState(region=region, generator=lm.generator_id, z_base=res.z, base_render=res.render,
                        reference=crop, z=res.z, fit_psnr=res.psnr)
 
@@ -171,12 +175,16 @@ def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Re
         rend = ((st.image[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0).cpu().numpy()
         yield Progress(st.step, st.total, f"following the strokes (loss {st.loss:.4f})", loss=st.loss,
                        preview=apply_latent(state, rend, strength=strength, limit=limit), preview_bbox=r)
+    if not np.isfinite(res.renders).all():
+        raise FloatingPointError("the generator produced invalid values (NaN/Inf); the image was not changed")
     keep = min(int(job.params.get("keep", 4)), len(res.z))
     cands = [apply_latent(state, res.renders[i], strength=strength, limit=limit) for i in range(keep)]
     new_state = state.showing(res.z[0], cands[0], res.renders[0], candidates=tuple(res.z[:keep]))
     thumbs = [np.rint(res.renders[i]).astype(np.uint8) for i in range(keep)]
     return Result(layer="base", bbox=r, pixels=cands[0],
-                  message=f"scribble edit: {res.steps} steps × {len(res.z)} candidates in {res.seconds:.2f} s",
+                  message=(f"scribble edit: {res.steps} steps × {len(res.z)} candidates in {res.seconds:.2f} s"
+                           + (" — stopped early on a numerical problem (NaN); kept the last good result"
+                              if res.nonfinite else "")),
                   info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
                         "renders": tuple(res.renders[:keep]),
                         "masked_loss": tuple(float(v) for v in res.masked_loss[:keep])})

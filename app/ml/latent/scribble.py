@@ -41,6 +41,7 @@ class ScribbleResult:
     steps: int
     seconds: float
     history: list[tuple[float, int, float]]   # (seconds, step, stroke error of the best candidate so far)
+    nonfinite: bool = False                    # stopped on NaN/Inf; the last good latents are kept
 
 
 def stroke_terms(img: torch.Tensor, strokes: torch.Tensor, mask: torch.Tensor, ref: torch.Tensor,
@@ -88,6 +89,7 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
     step = 0
     img = ref
     history: list[tuple[float, int, float]] = []
+    nonfinite = False
     best_s = torch.full((candidates,), float("inf"), device=dev)
     for step in range(1, iters + 1):
         if check is not None:
@@ -102,11 +104,15 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
         s, r = stroke_terms(img, strokes, mask, ref, keep)
         loss = s + w_rec * r + w_prior * latent_prior(z)
         with torch.no_grad():
-            better = loss.detach() < best_loss
+            finite = torch.isfinite(loss.detach()) & torch.isfinite(z.detach()).all(1)
+            better = (loss.detach() < best_loss) & finite
             best_loss = torch.where(better, loss.detach(), best_loss)
             best_z = torch.where(better[:, None], z.detach(), best_z)
             best_s = torch.where(better, s.detach(), best_s)
             history.append((time.perf_counter() - t0, step - 1, float(best_s[best_loss.argmin()])))
+        if not bool(finite.all()):
+            nonfinite = True            # NaN/Inf: stop, keep the last good candidates
+            break
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()
@@ -114,11 +120,12 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
             i = int(best_loss.argmin())
             yield ScribbleStep(step, iters, float(best_loss[i]), img[i:i + 1].detach())
     with torch.no_grad():
-        img = G(z.detach())
-        s, r = stroke_terms(img, strokes, mask, ref, keep)
-        loss = s + w_rec * r + w_prior * latent_prior(z.detach())
-        better = loss < best_loss
-        best_z = torch.where(better[:, None], z.detach(), best_z)
+        if not nonfinite:
+            img = G(z.detach())
+            s, r = stroke_terms(img, strokes, mask, ref, keep)
+            loss = s + w_rec * r + w_prior * latent_prior(z.detach())
+            better = (loss < best_loss) & torch.isfinite(loss)
+            best_z = torch.where(better[:, None], z.detach(), best_z)
         imgs = G(best_z)
         s, r = stroke_terms(imgs, strokes, mask, ref, keep)
         total = s + w_rec * r + w_prior * latent_prior(best_z)
@@ -127,4 +134,4 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
         renders = ((imgs[order].clamp(-1, 1) + 1) * 127.5).permute(0, 2, 3, 1).cpu().numpy().astype(np.float32)
     return ScribbleResult(z=best_z[order].cpu().numpy().astype(np.float32), loss=total[order].cpu().numpy(),
                           masked_loss=s[order].cpu().numpy(), renders=renders, steps=step,
-                          seconds=time.perf_counter() - t0, history=history)
+                          seconds=time.perf_counter() - t0, history=history, nonfinite=nonfinite)
