@@ -278,7 +278,7 @@ def add_commands(sub) -> None:
                                                      "(or a folder of them, matched by name)")
     s.add_argument("-o", "--output", required=True)
     s.add_argument("--region", default="auto", help="auto | whole | x,y,w,h")
-    s.add_argument("--candidates", type=int, default=8)
+    s.add_argument("--candidates", type=int, default=4)
     s.add_argument("--iters", type=int, default=40)
     s.add_argument("--strength", type=float, default=1.0)
     s.add_argument("--region-only", action="store_true", help="only change pixels near the strokes")

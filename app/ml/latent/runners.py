@@ -163,7 +163,7 @@ def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Re
     strength = float(job.params.get("strength", 1.0))
     limit = scribble_limit(crop_s[..., 3], r.width) if job.params.get("region_only") else None
     gen = optimize_scribble(lm.G, torch.from_numpy(np.array(state.z_base)).to(lm.device), S, M,
-                            candidates=int(job.params.get("candidates", 8)), iters=int(job.params.get("iters", 30)),
+                            candidates=int(job.params.get("candidates", 4)), iters=int(job.params.get("iters", 40)),
                             time_budget=job.params.get("time_budget"), seed=int(job.params.get("seed", 0)),
                             check=job.check)
     while True:

@@ -61,7 +61,7 @@ def dilate(mask: torch.Tensor, radius: int) -> torch.Tensor:
 
 
 def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mask: torch.Tensor, *,
-                      candidates: int = 8, iters: int = 30, lr: float = 0.08, spread: float = 0.5,
+                      candidates: int = 4, iters: int = 40, lr: float = 0.15, spread: float = 0.5,
                       w_rec: float = 2.0, w_prior: float = 1e-2, keep_margin: int = 3,
                       random_starts: bool = False, time_budget: float | None = None,
                       preview_every: int = 5, seed: int = 0,
