@@ -44,6 +44,7 @@ class Dist:
 
     def close(self) -> None:
         if self.world > 1:
+            dist.barrier()          # rank 0 may still be evaluating/exporting: leave together
             dist.destroy_process_group()
 
 
