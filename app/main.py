@@ -67,6 +67,9 @@ def run_gui(argv: list[str]) -> int:
         print(f"latentbrush: {e}", file=sys.stderr)
         return 2
     configure_threads()
+    from app.engine.gc_guard import MainThreadGC
+
+    collector = MainThreadGC(parent=app)    # never collect Qt objects on the worker thread
     engine = Engine(ModelManager(manifest))
     dispatcher = Dispatcher(engine)
     window = MainWindow(dispatcher, manifest, QSettings())
@@ -92,6 +95,7 @@ def run_gui(argv: list[str]) -> int:
             window.new_face()
     rc = app.exec()
     engine.shutdown()
+    collector.stop()
     return int(rc)
 
 

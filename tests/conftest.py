@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -51,3 +52,15 @@ def real_models_dir_module() -> Path:
     if d is None:
         pytest.skip("default models not fetched (run: latentbrush models fetch)")
     return d
+
+
+# Automatic garbage collection can fire on the worker thread and destroy Qt objects of an earlier
+# test there (a segfault). Collect only here, on the main thread, after every test (the app does
+# the same with app.engine.gc_guard.MainThreadGC).
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    yield
+    gc.collect()
