@@ -20,10 +20,10 @@ def test_main_thread_gc_collects_cycles_and_restores_automatic_gc(qtbot):
         a.other, b.other = b, a
         ref = weakref.ref(a)
         del a, b
-        for _ in range(2000):          # push generation 0 over its threshold
-            [].append(None)
-            _junk = [[] for _ in range(2)]
-        qtbot.waitUntil(lambda: ref() is None, timeout=3000)
+        keep = [[] for _ in range(3 * gc.get_threshold()[0])]   # live allocations: generation 0 over its threshold
+        assert ref() is not None                                # nothing collected automatically
+        qtbot.waitUntil(lambda: ref() is None, timeout=3000)    # … until the GUI-thread timer runs
+        del keep
     finally:
         guard.stop()
         if not was:
