@@ -70,6 +70,16 @@ def _target(src: Path, out: Path, many: bool, suffix: str) -> Path:
     return out / (src.stem + suffix) if many else out
 
 
+def _write_result(img: np.ndarray, res, src: Path, out: Path, many: bool) -> str:
+    """The photo with the job's region pixels put in, written next to (never over) the source."""
+    edited = img.copy()
+    r = res.bbox
+    edited[r.y0:r.y1, r.x0:r.x1] = res.pixels
+    target = _target(src, out, many, ".png")
+    export_image(edited, target, protected=src)
+    return f"{src.name} → {target.name}"
+
+
 def _region_for(img: np.ndarray, region):
     from app.ml.latent.faces import NoFaceFound, auto_region
 
@@ -196,12 +206,7 @@ def cmd_scribble(args) -> int:
                                       "region_only": args.region_only, "seed": args.seed},
                   inputs={"image": img, "scribble": strokes})
         res = _drive(run_scribble(job, models), bar, i)
-        edited = img.copy()
-        r = res.bbox
-        edited[r.y0:r.y1, r.x0:r.x1] = res.pixels
-        target = _target(src, out, many, ".png")
-        export_image(edited, target, protected=src)
-        return f"{src.name} → {target.name}"
+        return _write_result(img, res, src, out, many)
 
     return _batch(args, work)
 
@@ -253,12 +258,7 @@ def cmd_attribute(args) -> int:
                   inputs={"image": img})
         st = _drive(run_project(job, models), bar, i).info["latent_state"]
         res = _drive(run_attribute(Job("attribute", params={"state": st, "values": values}), models), bar, i + 0.9)
-        edited = img.copy()
-        r = res.bbox
-        edited[r.y0:r.y1, r.x0:r.x1] = res.pixels
-        target = _target(src, out, many, ".png")
-        export_image(edited, target, protected=src)
-        return f"{src.name} → {target.name}"
+        return _write_result(img, res, src, out, many)
 
     return _batch(args, work)
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.jobs import drain as _drain
+
 Measurement = tuple[str, float, str]
 HELD_OUT_SEED = 424_242          # neither the encoder's training stream nor its eval set
 
@@ -28,15 +30,6 @@ def _models():
     configure_threads()
     mm = ModelManager(Manifest.load(models_dir()), device="cpu")
     return mm, latent_models(mm)
-
-
-def _drain(gen):
-    steps = []
-    while True:
-        try:
-            steps.append(next(gen))
-        except StopIteration as stop:
-            return stop.value, steps
 
 
 def _first_at(history, threshold, higher_is_better=True):

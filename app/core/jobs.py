@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -89,3 +89,26 @@ class Result:
         if self.new_image is not None:
             object.__setattr__(self, "new_image", frozen_array(self.new_image))
         object.__setattr__(self, "info", MappingProxyType(dict(self.info)))
+
+
+def drain(gen: Generator) -> tuple[Any, list]:
+    """Run a job-style generator to its end: (its return value, everything it yielded)."""
+    steps = []
+    while True:
+        try:
+            steps.append(next(gen))
+        except StopIteration as stop:
+            return stop.value, steps
+
+
+def relay(gen: Generator, convert: Callable[[Any], Progress | None]) -> Generator[Progress, None, Any]:
+    """Pass a sub-computation's steps on as Progress (convert returns None to skip one) and
+    return its return value: `res = yield from relay(optimize(...), to_progress)`."""
+    while True:
+        try:
+            step = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        p = convert(step)
+        if p is not None:
+            yield p

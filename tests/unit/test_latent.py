@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from app.core.bbox import BBox
+from app.core.jobs import drain as run
 from app.core.latent_state import LatentState, digest
 from app.ml import metrics
 from app.ml.latent import applyback, interpolate
@@ -15,15 +16,6 @@ from app.ml.latent.project import project
 from app.ml.latent.scribble import optimize_scribble
 from app.ml.nets.encoder import ConvEncoder
 from tests.helpers import calibrated_generator
-
-
-def run(gen):
-    steps = []
-    while True:
-        try:
-            steps.append(next(gen))
-        except StopIteration as stop:
-            return stop.value, steps
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from app.core.imageio import load_image
+from app.core.jobs import drain as run_job
 from app.ml.latent.faces import NoFaceFound, auto_region, detect_faces
 from app.ml.latent.project import project
 
@@ -17,11 +18,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astron
 
 
 def drain(gen):
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
+    return run_job(gen)[0]
 
 
 def test_face_region_on_a_real_photo():

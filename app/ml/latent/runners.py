@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from app.core.bbox import BBox
-from app.core.jobs import Job, Progress, Result
+from app.core.jobs import Job, Progress, Result, relay
 from app.core.latent_state import LatentState
 from app.ml.latent import applyback, interpolate
 from app.ml.latent.faces import auto_region, squarify
@@ -80,17 +80,15 @@ def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *
     mode = mode or ("hybrid" if lm.E is not None else "optimize")
     gen = project(lm.G, target, encoder=lm.E, mode=mode, steps=steps, time_budget=time_budget,
                   restarts=1 if lm.E is not None else 4, check=job.check)
-    while True:
-        try:
-            st = next(gen)
-        except StopIteration as stop:
-            res = stop.value
-            break
+
+    def progress(st) -> Progress | None:
         if not torch.isfinite(st.image).all():
-            continue
+            return None
         prev = resize(to_images(st.image)[0], region.width, region.height)
-        yield Progress(st.step, st.total, f"projecting (loss {st.loss:.4f})", loss=st.loss,
-                       preview=prev, preview_bbox=region)
+        return Progress(st.step, st.total, f"projecting (loss {st.loss:.4f})", loss=st.loss,
+                        preview=prev, preview_bbox=region)
+
+    res = yield from relay(gen, progress)
     if not np.isfinite(res.render).all():
         raise FloatingPointError("the projection produced invalid values (NaN/Inf); try another region")
     return LatentState(region=region, generator=lm.generator_id, z_base=res.z, base_render=res.render,
@@ -166,15 +164,13 @@ def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Re
                             candidates=int(job.params.get("candidates", 4)), iters=int(job.params.get("iters", 40)),
                             time_budget=job.params.get("time_budget"), seed=int(job.params.get("seed", 0)),
                             check=job.check)
-    while True:
-        try:
-            st = next(gen)
-        except StopIteration as stop:
-            res = stop.value
-            break
+
+    def progress(st) -> Progress:
         rend = ((st.image[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0).cpu().numpy()
-        yield Progress(st.step, st.total, f"following the strokes (loss {st.loss:.4f})", loss=st.loss,
-                       preview=apply_latent(state, rend, strength=strength, limit=limit), preview_bbox=r)
+        return Progress(st.step, st.total, f"following the strokes (loss {st.loss:.4f})", loss=st.loss,
+                        preview=apply_latent(state, rend, strength=strength, limit=limit), preview_bbox=r)
+
+    res = yield from relay(gen, progress)
     if not np.isfinite(res.renders).all():
         raise FloatingPointError("the generator produced invalid values (NaN/Inf); the image was not changed")
     keep = min(int(job.params.get("keep", 4)), len(res.z))
