@@ -140,9 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--strength", type=float, default=1.0)
     t.add_argument("--tile", type=int, default=512)
     t.set_defaults(func=cmd_translate)
+    from app.cli_inpaint import add_command as add_inpaint
     from app.cli_latent import add_commands
 
     add_commands(sub)
+    add_inpaint(sub)
     return p
 
 

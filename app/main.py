@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 
-CLI_COMMANDS = {"models", "bench", "generate", "translate", "project", "scribble", "attribute"}
+CLI_COMMANDS = {"models", "bench", "generate", "translate", "project", "scribble", "attribute", "inpaint"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ import torch
 from safetensors.torch import save_file
 
 from app.ml.hashing import sha256_file
+from app.ml.nets.completion import CompletionNet
 from app.ml.nets.dcgan import DCGANGenerator
 from app.ml.nets.directions import LatentDirections
 from app.ml.nets.encoder import ConvEncoder
@@ -45,6 +46,8 @@ def make_models_dir(d: Path) -> Path:
     ht = save_net(t, d / "trans.safetensors")
     he = save_net(e, d / "enc.safetensors")
     hd = save_net(dirs, d / "dirs.safetensors")
+    torch.manual_seed(0)
+    hf = save_net(CompletionNet(width=8).eval(), d / "fill.safetensors")
     (d / "manifest.toml").write_text(f"""
 [[model]]
 id = "tiny-gen"
@@ -84,5 +87,31 @@ file = "dirs.safetensors"
 sha256 = "{hd}"
 default = true
 params = {{ nz = 16, names = ["smile", "lighting", "explore_1"], kinds = ["attribute", "attribute", "explore"] }}
+
+[[model]]
+id = "tiny-fill"
+kind = "inpainter"
+arch = "completion"
+file = "fill.safetensors"
+sha256 = "{hf}"
+resolution = 64
+default = true
+params = {{ width = 8 }}
 """)
     return d
+
+
+class LamaStandIn(torch.nn.Module):
+    """Same interface as a TorchScript LaMa (image [0,1], mask {0,1} → image [0,1]): fills the
+    hole with the mean color of the known pixels."""
+
+    def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        known = 1 - mask
+        mean = (image * known).sum((2, 3), keepdim=True) / known.sum((2, 3), keepdim=True).clamp_min(1)
+        return image * known + mean * mask
+
+
+def save_lama_standin(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.jit.script(LamaStandIn()).save(str(path))
+    return sha256_file(path)

@@ -15,6 +15,7 @@ from app.ml import checkpoints
 from app.ml.devices import pick_device
 from app.ml.errors import CheckpointMismatch, ManifestError, MissingWeights, ModelError, UnknownArchitecture
 from app.ml.manifest import Manifest, ModelSpec
+from app.ml.nets.completion import CompletionNet
 from app.ml.nets.dcgan import DCGANGenerator
 from app.ml.nets.directions import LatentDirections
 from app.ml.nets.encoder import ConvEncoder, FCEncoder
@@ -36,6 +37,7 @@ register("translator", "resnet")(ResnetGenerator)
 register("encoder", "conv")(ConvEncoder)
 register("encoder", "fc")(FCEncoder)
 register("directions", "linear")(LatentDirections)
+register("inpainter", "completion")(CompletionNet)
 
 
 def build(kind: str, arch: str, params: dict[str, Any]) -> nn.Module:
@@ -114,7 +116,9 @@ class ModelManager:
             net = build(spec.kind, spec.arch, dict(spec.params))
             state = checkpoints.load_state_dict(path, spec.sha256)
             load_weights_into(net, state, f"model {spec.id!r} ({spec.file})")
-        net.eval().requires_grad_(False)
+        net.eval()
+        for prm in net.parameters():      # (ScriptModules have no requires_grad_())
+            prm.requires_grad_(False)
         try:
             net.to(self.device)
         except RuntimeError as e:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Generator
 
 from app.core.jobs import Job, Progress, Result
 from app.ml.fetch import fetch_all
+from app.ml.inpaint.fill import run_inpaint
 from app.ml.latent.runners import run_interpolate, run_latent_render, run_project, run_scribble, run_warmup
 from app.ml.latent.sample import run_generate
 from app.ml.latent.sliders import run_attribute
@@ -33,6 +34,7 @@ RUNNERS: dict[str, Runner] = {
     "interpolate": run_interpolate,
     "warmup": run_warmup,
     "attribute": run_attribute,
+    "inpaint": run_inpaint,
 }
 
 

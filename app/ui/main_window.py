@@ -37,6 +37,7 @@ from app.ui.canvas.tools import (
 from app.ui.canvas.view import CanvasView
 from app.ui.commands import PatchCommand
 from app.ui.fileops import FileOps
+from app.ui.inpaint_ui import InpaintUI
 from app.ui.jobs_ui import JobsUI
 from app.ui.latent_ui import LatentUI
 from app.ui.panels.brush import BrushPanel
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.jobs = JobsUI(self, dispatcher)
         self.latent = LatentUI(self)
         self.attributes = AttributesUI(self, self.settings.value("sliders_path") or None)
+        self.inpaint = InpaintUI(self)
         self._build_docks()
         self.tools: dict[str, Tool] = {
             t.name: t for t in (BrushTool(self), EraserTool(self), MaskTool(self),
@@ -134,6 +136,8 @@ class MainWindow(QMainWindow):
         scribble = self._dock("Scribble", self.latent.panel)
         interp = self._dock("Interpolate", self.latent.interp)
         attrs = self._dock("Sliders", self.attributes.panel)
+        fill = self._dock("Inpaint", self.inpaint.panel)
+        self.tabifyDockWidget(edits_dock, fill)
         self.tabifyDockWidget(edits_dock, scribble)
         self.tabifyDockWidget(edits_dock, attrs)
         self.tabifyDockWidget(edits_dock, interp)
@@ -216,6 +220,8 @@ class MainWindow(QMainWindow):
         self._act(m, "Generate face into selection", lambda: self.generate_into(None), "G")
         self._act(m, "Randomize face", self.randomize, "R", "Sample again with a new seed")
         self._act(m, "Apply translation: vintage", lambda: self.translate("", 1.0))
+        self._act(m, "&Fill mask", self.inpaint.fill, "Ctrl+F",
+                  "Fill the area painted with the mask brush (model chosen in the Inpaint dock)")
         m.addSeparator()
         self._act(m, "Fetch missing models", self.fetch_models)
         self._act(m, "Verify model hashes", lambda: self.refresh_models(deep=True))
@@ -325,6 +331,7 @@ class MainWindow(QMainWindow):
         self.models_panel.set_states(states)
         self.translate_panel.set_models(
             [s for s, st in states if getattr(s, "kind", "") == "translator" and st in ("ok", "present")])
+        self.inpaint.refresh()
         if deep:
             bad = [s.title for s, st in states if st == "corrupt"]
             self.statusBar().showMessage("Damaged: " + ", ".join(bad) if bad else "All model files verified", 6000)

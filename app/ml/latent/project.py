@@ -94,9 +94,12 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
             steps: int = 100, lr: float = 0.1, restarts: int = 1, optimizer: str = "adam",
             w_ssim: float = 0.1, w_prior: float = 1e-3, w_feat: float = 0.0,
             time_budget: float | None = None, preview_every: int = 10, seed: int = 0,
+            weight: torch.Tensor | None = None,
             check: Callable[[], None] | None = None) -> Generator[ProjStep, None, ProjectionResult]:
     """target (1, 3, R, R) in [-1, 1] on G's device. Yields a ProjStep every `preview_every`
-    steps; returns the best latent over all restarts. `time_budget` (seconds) ends early."""
+    steps; returns the best latent over all restarts. `time_budget` (seconds) ends early.
+    `weight` (1, 1, R, R) in [0, 1]: how much each pixel counts (0 = unknown, e.g. a hole to fill);
+    the rendering is composited over the target with it, so unknown pixels add no loss."""
     if mode not in MODES:
         raise ValueError(f"unknown projection mode {mode!r}; expected one of {', '.join(MODES)}")
     if mode in ("hybrid", "encoder") and encoder is None:
@@ -113,7 +116,8 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
 
     def evaluate(zz: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         img = G(zz)
-        return img, projection_loss(img, tgt, zz, w_ssim=w_ssim, w_prior=w_prior, feat=feat, w_feat=w_feat)
+        seen = img if weight is None else img * weight + tgt * (1 - weight)
+        return img, projection_loss(seen, tgt, zz, w_ssim=w_ssim, w_prior=w_prior, feat=feat, w_feat=w_feat)
 
     with torch.no_grad():
         img, loss = evaluate(z)

@@ -1,0 +1,1 @@
+"""Inpainting: masks, fill models (learned completion, generator prior, classical, LaMa), crops."""

@@ -1,0 +1,251 @@
+"""Filling holes: the fill methods and the crop strategy for images of any size.
+
+A Filler fills one crop: `fill(crop (h, w, 3) uint8, hole (h, w) bool) -> (h, w, 3) uint8`, where
+only pixels inside the hole matter. `inpaint_image` plans the crops (one padded crop around each
+group of nearby holes; far-apart holes are filled separately), resizes each to the method's
+working size, fills, scales the fill back up, and composites it with the chosen blend, so pixels
+outside the mask keep their exact bytes whatever the image size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+
+import cv2
+import numpy as np
+import torch
+
+from app.core.bbox import BBox
+from app.core.jobs import Job, Progress, Result
+from app.ml.inpaint import methods
+from app.ml.inpaint.blend import BLENDS, composite
+from app.ml.registry import ModelManager
+from app.ml.tensors import to_images, to_tensor
+
+Check = Callable[[], None]
+
+
+class Filler:
+    max_side: int | None = None      # working size: crops larger than this are scaled down
+    multiple: int = 1                # working sides must be multiples of this
+    title: str = ""
+
+    def fill(self, crop: np.ndarray, hole: np.ndarray, check: Check | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def regions(self, image: np.ndarray, hole: np.ndarray) -> list[BBox]:
+        return plan_crops(hole)
+
+
+class ClassicalFiller(Filler):
+    def __init__(self, method: str = methods.TELEA) -> None:
+        self.flag = cv2.INPAINT_TELEA if method == methods.TELEA else cv2.INPAINT_NS
+        self.title = methods.CLASSICAL[method]
+
+    def fill(self, crop, hole, check=None):
+        radius = max(3, int(round(max(crop.shape[:2]) / 100)))
+        return cv2.inpaint(np.ascontiguousarray(crop), hole.astype(np.uint8) * 255, radius, self.flag)
+
+
+class CompletionFiller(Filler):
+    """The project's completion network (globally and locally consistent completion)."""
+
+    def __init__(self, net: torch.nn.Module, device, max_side: int = 128, title: str = "") -> None:
+        self.net, self.device, self.max_side, self.title = net, device, max_side, title
+        self.multiple = getattr(net, "multiple", 4)
+
+    @torch.no_grad()
+    def fill(self, crop, hole, check=None):
+        x = to_tensor(crop, self.device)
+        m = torch.from_numpy(hole.astype(np.float32))[None, None].to(self.device)
+        return to_images(self.net.complete(x, m))[0]
+
+
+class LamaFiller(Filler):
+    """A person's TorchScript LaMa: forward(image (1,3,H,W) in [0,1], mask (1,1,H,W) in {0,1})
+    → (1,3,H,W) in [0,1]; sides padded to multiples of 8."""
+
+    multiple = 8
+
+    def __init__(self, net, device, max_side: int = 512, title: str = "") -> None:
+        self.net, self.device, self.max_side, self.title = net, device, max_side, title
+
+    @torch.no_grad()
+    def fill(self, crop, hole, check=None):
+        img = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1)[None].float().div(255).to(self.device)
+        m = torch.from_numpy(hole.astype(np.float32))[None, None].to(self.device)
+        out = self.net(img, m)
+        if not isinstance(out, torch.Tensor) or out.shape != img.shape:
+            got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise ValueError(f"the LaMa model returned {got}; expected a tensor shaped {tuple(img.shape)}")
+        return (out.clamp(0, 1) * 255).round().byte()[0].permute(1, 2, 0).cpu().numpy()
+
+
+class PriorFiller(Filler):
+    """Generator prior: project the known part of the face (hole excluded from the loss) into the
+    generator's latent space, render, take the generated pixels in the hole."""
+
+    def __init__(self, G, encoder, device, steps: int = 150, title: str = "Generator prior") -> None:
+        self.G, self.encoder, self.device, self.steps, self.title = G, encoder, device, steps, title
+        self.max_side = G.resolution
+
+    def regions(self, image, hole):
+        from app.ml.latent.faces import NoFaceFound, auto_region, square_region
+        h, w = hole.shape
+        try:
+            box = auto_region(image)
+        except NoFaceFound:
+            if max(h, w) > 1.25 * min(h, w):
+                raise NoFaceFound("the generator prior fills faces: no face found in this image; "
+                                  "use the completion network or Telea") from None
+            box = square_region(w / 2, h / 2, min(h, w), w, h)
+        return [box]
+
+    def fill(self, crop, hole, check=None):
+        from app.core.jobs import drain
+        from app.ml.latent.project import project
+        r = self.G.resolution
+        small = cv2.resize(crop, (r, r), interpolation=cv2.INTER_AREA)
+        hs = cv2.resize(hole.astype(np.float32), (r, r), interpolation=cv2.INTER_AREA) > 0
+        prefilled = cv2.inpaint(small, hs.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
+        target = to_tensor(prefilled, self.device)
+        weight = torch.from_numpy((~hs).astype(np.float32))[None, None].to(self.device)
+        mode = "hybrid" if self.encoder is not None else "optimize"
+        res, _ = drain(project(self.G, target, encoder=self.encoder, mode=mode, steps=self.steps,
+                               restarts=2, weight=weight, preview_every=10_000, check=check))
+        return np.where(hs[..., None], res.image, small)
+
+
+# -- crop strategy ------------------------------------------------------------------------------
+def plan_crops(hole: np.ndarray, *, pad_frac: float = 0.5, min_pad: int = 16) -> list[BBox]:
+    """One padded, roughly square box per group of holes; boxes that overlap are merged."""
+    h, w = hole.shape
+    n, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    boxes = []
+    for i in range(1, n):
+        x, y, bw, bh = (int(v) for v in stats[i, :4])
+        pad = max(min_pad, int(pad_frac * max(bw, bh)))
+        side = max(bw, bh) + 2 * pad
+        cx, cy = x + bw / 2, y + bh / 2
+        x0, x1 = int(max(0, cx - side / 2)), int(min(w, cx + side / 2 + 0.5))
+        y0, y1 = int(max(0, cy - side / 2)), int(min(h, cy + side / 2 + 0.5))
+        boxes.append(BBox(x0, y0, x1, y1))
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                if a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1:
+                    boxes[i] = BBox(min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1))
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return sorted(boxes, key=lambda b: (b.y0, b.x0))
+
+
+def working_size(w: int, h: int, max_side: int | None, multiple: int) -> tuple[int, int]:
+    s = 1.0 if not max_side else min(1.0, max_side / max(w, h))
+    def snap(v: float) -> int:
+        return max(multiple, int(round(v / multiple)) * multiple)
+    return snap(w * s), snap(h * s)
+
+
+def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check | None = None) -> np.ndarray:
+    """Fill one crop at the filler's working size; return the crop with the hole replaced."""
+    h, w = hole.shape
+    ww, wh = working_size(w, h, filler.max_side, filler.multiple)
+    if (ww, wh) != (w, h):
+        small = cv2.resize(crop, (ww, wh), interpolation=cv2.INTER_AREA if ww < w else cv2.INTER_CUBIC)
+        # any coverage counts: the scaled hole must cover every hole pixel of the full crop
+        hs = cv2.resize(hole.astype(np.float32), (ww, wh), interpolation=cv2.INTER_AREA) > 0
+        hs = hs | (cv2.resize(hole.astype(np.uint8), (ww, wh), interpolation=cv2.INTER_NEAREST) > 0)
+        out = filler.fill(small, hs, check)
+        out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC)
+    else:
+        out = filler.fill(crop, hole, check)
+    return np.where(hole[..., None], out, crop)
+
+
+def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend: str = "poisson",
+                  check: Check | None = None) -> Generator[Progress, None, tuple[np.ndarray, BBox]]:
+    """image (H, W, 3) uint8, mask (H, W) uint8 (0 keep … 255 fill). Returns (result, changed box)."""
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f"the mask is {mask.shape[1]}×{mask.shape[0]} but the image is "
+                         f"{image.shape[1]}×{image.shape[0]}: they must be the same size")
+    if blend not in BLENDS:
+        raise ValueError(f"unknown blend {blend!r}; expected one of {', '.join(BLENDS)}")
+    hole = mask > 0
+    if not hole.any():
+        raise ValueError("the mask is empty: paint the area to fill first")
+    out = image.copy()
+    regions = filler.regions(image, hole)
+    # holes outside every region (the prior works on the face box only) get the classical fill
+    left = _outside(hole, regions)
+    jobs = [(filler, box, hole) for box in regions] + [(ClassicalFiller(), box, left) for box in plan_crops(left)]
+    changed: BBox | None = None
+    for i, (f, box, holes) in enumerate(jobs, 1):
+        if check is not None:
+            check()
+        sl = (slice(box.y0, box.y1), slice(box.x0, box.x1))
+        crop_hole = holes[sl]
+        if not crop_hole.any():
+            continue
+        filled = fill_crop(f, out[sl], crop_hole, check)
+        out[sl] = composite(filled, out[sl], np.where(crop_hole, mask[sl], 0).astype(np.uint8), blend)
+        ys, xs = np.nonzero(crop_hole)
+        hb = BBox(box.x0 + int(xs.min()), box.y0 + int(ys.min()),
+                  box.x0 + int(xs.max()) + 1, box.y0 + int(ys.max()) + 1)
+        changed = hb if changed is None else BBox(min(changed.x0, hb.x0), min(changed.y0, hb.y0),
+                                                  max(changed.x1, hb.x1), max(changed.y1, hb.y1))
+        yield Progress(i, len(jobs), f"filled area {i}/{len(jobs)}", preview=out[sl].copy(), preview_bbox=box)
+    assert changed is not None
+    return out, changed
+
+
+def _outside(hole: np.ndarray, regions: list[BBox]) -> np.ndarray:
+    inside = np.zeros_like(hole)
+    for b in regions:
+        inside[b.y0:b.y1, b.x0:b.x1] = True
+    return hole & ~inside
+
+
+# -- model lookup and the worker runner ---------------------------------------------------------
+def make_filler(method_id: str | None, models: ModelManager) -> Filler:
+    manifest = models.manifest
+    mid = method_id or methods.default_method(manifest)
+    if mid in methods.CLASSICAL:
+        return ClassicalFiller(mid)
+    if mid == methods.PRIOR:
+        gen = manifest.default("generator")
+        if gen is None:
+            raise LookupError("the generator prior needs a generator model")
+        enc = manifest.for_generator("encoder", gen.id)
+        encoder = models.get(enc[0].id).net if enc and models.available(enc[0]) else None
+        return PriorFiller(models.get(gen.id).net, encoder, models.device)
+    spec = manifest.get(mid)
+    if spec.kind != "inpainter":
+        raise ValueError(f"model {mid!r} is a {spec.kind}, not an inpainting model")
+    loaded = models.get(spec.id)
+    # the manifest's `resolution` is the working size: crops larger than it are scaled down to it
+    max_side = int(spec.resolution or (512 if spec.arch == "lama" else 128))
+    if spec.arch == "lama":
+        return LamaFiller(loaded.net, loaded.device, max_side, spec.title)
+    return CompletionFiller(loaded.net, loaded.device, max_side, spec.title)
+
+
+def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    """params: model (method id or None = best available), blend; inputs: image, mask."""
+    image, mask = job.inputs["image"], job.inputs["mask"]
+    mid = job.params.get("model") or methods.default_method(models.manifest)
+    blend = job.params.get("blend") or methods.default_blend(mid, models.manifest)
+    yield Progress(0, 1, "loading fill model")
+    filler = make_filler(mid, models)
+    job.check()
+    out, box = yield from inpaint_image(image, mask, filler, blend=blend, check=job.check)
+    return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
+                  message=f"filled with {filler.title or mid}", info={"model": mid, "blend": blend})

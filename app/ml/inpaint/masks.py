@@ -1,0 +1,64 @@
+"""Random hole masks for training and evaluation: rectangles and free-form strokes.
+
+Masks are uint8 (H, W) arrays, 1 = fill. `random_mask` draws until the coverage lies in the
+requested range, so a held-out set made from a fixed seed is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def rect_mask(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    m = np.zeros((h, w), np.uint8)
+    for _ in range(int(rng.integers(1, 3))):
+        rh = int(h * rng.uniform(0.2, 0.6))
+        rw = int(w * rng.uniform(0.2, 0.6))
+        y = int(rng.integers(0, h - rh + 1))
+        x = int(rng.integers(0, w - rw + 1))
+        m[y:y + rh, x:x + rw] = 1
+    return m
+
+
+def stroke_mask(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """Free-form: a few thick polylines with random turns (like a person's brush strokes)."""
+    m = np.zeros((h, w), np.uint8)
+    side = min(h, w)
+    for _ in range(int(rng.integers(1, 5))):
+        x, y = float(rng.uniform(0, w)), float(rng.uniform(0, h))
+        angle = float(rng.uniform(0, 2 * np.pi))
+        thick = max(2, int(side * rng.uniform(0.05, 0.14)))
+        for _ in range(int(rng.integers(3, 9))):
+            angle += float(rng.uniform(-1.2, 1.2))
+            length = side * rng.uniform(0.1, 0.35)
+            nx = float(np.clip(x + length * np.cos(angle), 0, w - 1))
+            ny = float(np.clip(y + length * np.sin(angle), 0, h - 1))
+            cv2.line(m, (int(x), int(y)), (int(nx), int(ny)), 1, thick)
+            x, y = nx, ny
+    return m
+
+
+def random_mask(h: int, w: int, rng: np.random.Generator, kind: str = "mixed",
+                coverage: tuple[float, float] = (0.10, 0.40)) -> np.ndarray:
+    """A mask whose hole covers `coverage` of the image (kind: rect | stroke | mixed)."""
+    lo, hi = coverage
+    for _ in range(200):
+        k = kind if kind != "mixed" else ("rect" if rng.random() < 0.5 else "stroke")
+        m = rect_mask(h, w, rng) if k == "rect" else stroke_mask(h, w, rng)
+        if lo <= m.mean() <= hi:
+            return m
+    raise RuntimeError(f"could not draw a {kind} mask with coverage in {coverage}")
+
+
+def hole_box(mask: np.ndarray, side: int) -> tuple[int, int]:
+    """Top-left corner of the side×side square centred on the hole's bounding box, inside the image."""
+    ys, xs = np.nonzero(mask)
+    h, w = mask.shape
+    if len(xs) == 0:
+        cy, cx = h // 2, w // 2
+    else:
+        cy, cx = (ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2
+    x0 = int(np.clip(cx - side // 2, 0, w - side))
+    y0 = int(np.clip(cy - side // 2, 0, h - side))
+    return x0, y0

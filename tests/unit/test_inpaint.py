@@ -1,0 +1,275 @@
+"""Inpainting: masks, blending, the crop strategy, every fill method, LaMa loading rules, the
+worker runner and the training script (a few steps on tiny inputs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import save_lama_standin
+
+from app.core.jobs import Cancelled, Job, drain
+from app.ml.checkpoints import load_state_dict
+from app.ml.errors import ModelError
+from app.ml.inpaint import methods
+from app.ml.inpaint.blend import composite
+from app.ml.inpaint.fill import (
+    ClassicalFiller,
+    CompletionFiller,
+    LamaFiller,
+    inpaint_image,
+    make_filler,
+    plan_crops,
+    run_inpaint,
+)
+from app.ml.inpaint.masks import random_mask
+from app.ml.manifest import Manifest
+from app.ml.nets.completion import CompletionNet
+from app.ml.registry import ModelManager
+
+MAGENTA = (255, 0, 255)
+
+
+def photo(rng, h=150, w=200):
+    """A smooth photo-like image (gradients + a few blobs), painted magenta inside `hole`."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.stack([80 + 100 * xx / w, 60 + 120 * yy / h, 150 - 60 * xx / w], -1)
+    img += rng.normal(0, 4, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def holed(img, mask):
+    out = img.copy()
+    out[mask > 0] = MAGENTA
+    return out
+
+
+@pytest.fixture
+def image_and_mask(rng):
+    img = photo(rng)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    mask[30:60, 110:150] = 255
+    mask[120:140, 10:30] = 255       # a second, far-away hole
+    return img, mask
+
+
+def tiny_completion():
+    torch.manual_seed(0)
+    return CompletionNet(width=8).eval()
+
+
+def test_random_masks_cover_the_requested_range_and_repeat_with_a_seed():
+    a = [random_mask(64, 64, np.random.default_rng(5), kind=k) for k in ("rect", "stroke", "mixed")]
+    b = [random_mask(64, 64, np.random.default_rng(5), kind=k) for k in ("rect", "stroke", "mixed")]
+    for m, n in zip(a, b, strict=True):
+        assert np.array_equal(m, n)
+        assert 0.10 <= m.mean() <= 0.40
+
+
+@pytest.mark.parametrize("blend", ["poisson", "feather", "none"])
+def test_composite_changes_only_masked_pixels(rng, blend):
+    orig = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    fill = np.full_like(orig, 128)
+    alpha = np.zeros((60, 80), np.uint8)
+    alpha[0:25, 10:50] = 255          # touches the border: Poisson must still work there
+    alpha[30:40, 60:70] = 128         # a soft (half) mask
+    out = composite(fill, orig, alpha, blend)
+    assert np.array_equal(out[alpha == 0], orig[alpha == 0])
+    assert not np.array_equal(out[alpha == 255], orig[alpha == 255])
+
+
+def test_poisson_of_the_original_onto_itself_is_the_original(rng):
+    orig = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    alpha = np.zeros((40, 50), np.uint8)
+    alpha[10:30, 15:35] = 255
+    assert np.abs(composite(orig, orig, alpha, "poisson").astype(int) - orig).max() <= 1
+
+
+def test_feather_removes_a_constant_color_offset():
+    orig = np.full((64, 64, 3), 100, np.uint8)
+    fill = np.full((64, 64, 3), 140, np.uint8)   # right texture, wrong brightness
+    alpha = np.zeros((64, 64), np.uint8)
+    alpha[20:44, 20:44] = 255
+    out = composite(fill, orig, alpha, "feather")
+    assert abs(float(out[alpha > 0].mean()) - 100) < 6
+    assert abs(float(composite(fill, orig, alpha, "none")[alpha > 0].mean()) - 140) < 1
+
+
+def test_plan_crops_separates_far_holes_merges_near_ones_and_covers_every_hole():
+    hole = np.zeros((400, 600), bool)
+    hole[20:40, 20:40] = True
+    hole[30:50, 60:80] = True          # near the first: merged
+    hole[300:350, 500:560] = True      # far: its own crop
+    boxes = plan_crops(hole)
+    assert len(boxes) == 2
+    covered = np.zeros_like(hole)
+    for b in boxes:
+        covered[b.y0:b.y1, b.x0:b.x1] = True
+        assert b.width < 200 and b.height < 200      # a crop, not the whole photo
+    assert covered[hole].all()
+
+
+@pytest.mark.parametrize("filler", [ClassicalFiller("telea"), ClassicalFiller("navier-stokes"),
+                                    CompletionFiller(tiny_completion(), "cpu", 64),
+                                    LamaFiller(torch.jit.script(__import__("helpers").LamaStandIn()), "cpu", 64)],
+                         ids=["telea", "ns", "completion", "lama"])
+@pytest.mark.parametrize("blend", ["poisson", "none"])
+def test_fill_keeps_outside_exactly_and_leaves_no_mask_color(image_and_mask, filler, blend):
+    img, mask = image_and_mask
+    src = holed(img, mask)
+    (out, box), steps = drain(inpaint_image(src, mask, filler, blend=blend))
+    assert np.array_equal(out[mask == 0], src[mask == 0])
+    inside = out[mask > 0]
+    assert not (inside == MAGENTA).all(1).any(), "mask-colored pixels left in the hole"
+    ys, xs = np.nonzero(mask)
+    assert (box.x0, box.y0, box.x1, box.y1) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    assert len(steps) == 2                       # two far-apart holes → two crops
+
+
+def test_classical_fill_is_close_to_a_smooth_truth(image_and_mask):
+    img, mask = image_and_mask
+    (out, _), _ = drain(inpaint_image(holed(img, mask), mask, ClassicalFiller()))
+    err = np.abs(out.astype(int) - img.astype(int))[mask > 0].mean()
+    assert err < 12, err
+
+
+def test_large_photo_small_mask_runs_on_crops_only(rng):
+    big = rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)
+    mask = np.zeros((1500, 2000), np.uint8)
+    mask[700:760, 900:980] = 255
+    seen = []
+
+    class Spy(CompletionFiller):
+        def fill(self, crop, hole, check=None):
+            seen.append(crop.shape)
+            return super().fill(crop, hole, check)
+
+    (out, box), _ = drain(inpaint_image(big, mask, Spy(tiny_completion(), "cpu", 64)))
+    assert seen == [(64, 64, 3)] or (seen and max(seen[0][:2]) <= 64)
+    assert np.array_equal(out[mask == 0], big[mask == 0])
+
+
+def test_bad_masks_are_refused_with_clear_messages(image_and_mask):
+    img, mask = image_and_mask
+    with pytest.raises(ValueError, match="same size"):
+        drain(inpaint_image(img, mask[:100], ClassicalFiller()))
+    with pytest.raises(ValueError, match="empty"):
+        drain(inpaint_image(img, np.zeros_like(mask), ClassicalFiller()))
+    with pytest.raises(ValueError, match="blend"):
+        drain(inpaint_image(img, mask, ClassicalFiller(), blend="sparkle"))
+
+
+def test_cancel_stops_between_crops(image_and_mask):
+    img, mask = image_and_mask
+    job = Job("inpaint")
+    gen = inpaint_image(img, mask, ClassicalFiller(), check=job.check)
+    next(gen)
+    job.cancel()
+    with pytest.raises(Cancelled):
+        next(gen)
+
+
+# -- manifest, runner, LaMa ----------------------------------------------------------------------
+def test_runner_uses_the_manifest_completion_model_by_default(tiny_models, image_and_mask):
+    img, mask = image_and_mask
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    assert methods.default_method(models.manifest) == "tiny-fill"
+    res, _ = drain(run_inpaint(Job("inpaint", inputs={"image": img, "mask": mask}), models))
+    assert res.info == {"model": "tiny-fill", "blend": "poisson"}
+    out = img.copy()
+    b = res.bbox
+    out[b.y0:b.y1, b.x0:b.x1] = res.pixels
+    assert np.array_equal(out[mask == 0], img[mask == 0])
+    assert not np.array_equal(out[mask > 0], img[mask > 0])
+    ids = [m.id for m in methods.fill_methods(models.manifest)]
+    assert ids == ["tiny-fill", methods.PRIOR, "telea", "navier-stokes"]
+
+
+def add_lama(models_dir, sha=None):
+    digest = save_lama_standin(models_dir / "big-lama.ts")
+    with open(models_dir / "manifest.toml", "a") as f:
+        f.write(f"""
+[[model]]
+id = "my-lama"
+name = "LaMa (mine)"
+kind = "inpainter"
+arch = "lama"
+file = "big-lama.ts"
+sha256 = "{sha or digest}"
+resolution = 64
+""")
+    return digest
+
+
+def test_pinned_torchscript_lama_is_listed_first_and_fills(tiny_models, image_and_mask):
+    img, mask = image_and_mask
+    add_lama(tiny_models)
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    assert methods.default_method(models.manifest) == "my-lama"
+    filler = make_filler("my-lama", models)
+    assert isinstance(filler, LamaFiller)
+    (out, _), _ = drain(inpaint_image(img, mask, filler, blend="none"))
+    # the stand-in fills with the mean of the known pixels of each crop: a flat color in the hole
+    assert out[35:55, 115:145].reshape(-1, 3).std(0).max() < 3
+    assert np.array_equal(out[mask == 0], img[mask == 0])
+
+
+def test_unpinned_or_altered_torchscript_is_never_loaded(tiny_models):
+    save_lama_standin(tiny_models / "stray.ts")        # no manifest entry
+    m = Manifest.load(tiny_models)
+    assert tiny_models / "stray.ts" in m.untrusted_files()
+    assert all(x.id != "stray" for x in methods.fill_methods(m))
+    add_lama(tiny_models, sha="0" * 64)                 # entry pinned to another hash
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    with pytest.raises(ModelError, match="sha256|hash"):
+        make_filler("my-lama", models)
+
+
+def test_unknown_model_and_wrong_kind_are_clear_errors(tiny_models):
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    with pytest.raises(ModelError, match="no model"):
+        make_filler("nope", models)
+    with pytest.raises(ValueError, match="not an inpainting model"):
+        make_filler("tiny-trans", models)
+
+
+def test_generator_prior_fills_a_face_shaped_image(tiny_models, rng):
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    G = models.get("tiny-gen").net
+    with torch.no_grad():
+        face = ((G(torch.randn(1, 16)) + 1) * 127.5).clamp(0, 255).byte()[0].permute(1, 2, 0).numpy()
+    img = np.ascontiguousarray(np.repeat(np.repeat(face, 2, 0), 2, 1))    # 128², no detectable face
+    mask = np.zeros((128, 128), np.uint8)
+    mask[40:80, 40:90] = 255
+    filler = make_filler(methods.PRIOR, models)
+    filler.steps = 10
+    (out, _), _ = drain(inpaint_image(holed(img, mask), mask, filler, blend="none"))
+    assert np.array_equal(out[mask == 0], holed(img, mask)[mask == 0])
+    assert not (out[mask > 0] == MAGENTA).all(1).any()
+
+
+# -- training ---------------------------------------------------------------------------------
+def test_training_lowers_the_held_out_loss_exports_and_resumes(tiny_models, tmp_path):
+    from app.ml.train import completion as tc
+
+    out = tmp_path / "fill.safetensors"
+    args = ["--models", str(tiny_models), "--out", str(out), "--width", "8", "--batch", "8", "--sizes", "64",
+            "--size-probs", "1", "--steps", "60", "--tc", "50", "--td", "5", "--eval-every", "60",
+            "--eval-faces", "16", "--eval-photos", "0", "--photos", str(tmp_path / "none"), "--threads", "1",
+            "--lr", "3e-3"]
+    (tmp_path / "none").mkdir()
+    best = tc.main(args)
+    state = load_state_dict(out, __import__("app.ml.hashing", fromlist=["x"]).sha256_file(out))
+    trained = CompletionNet(width=8)
+    trained.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    sets = tc.eval_set(models.get("tiny-gen").net, [], 16, 0, "cpu")
+    torch.manual_seed(0)
+    untrained = tc.evaluate(CompletionNet(width=8), sets, "cpu")
+    after = tc.evaluate(trained, sets, "cpu")
+    assert after["faces_psnr"] > untrained["faces_psnr"] + 0.3, (untrained, after)
+    assert after["faces_l1"] < untrained["faces_l1"]
+    assert best["step"] == 60
+    # resume: the checkpoint carries the step; asking for 65 steps trains 5 more
+    best2 = tc.main([*args[:args.index("--steps")], "--steps", "65", *args[args.index("--steps") + 2:]])
+    assert best2["step"] == 65
