@@ -142,6 +142,7 @@ def cold_start(quick: bool = False) -> list[Measurement]:
             ("  of which after interpreter start, median", statistics.median(inside) * 1000, "ms")]
 
 
+from app.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
 from app.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 
 BENCHMARKS = {
@@ -151,4 +152,6 @@ BENCHMARKS = {
     "projection": projection,
     "scribble": scribble,
     "sliders": sliders,
+    "inpaint_quality": inpaint_quality,
+    "inpaint_speed": inpaint_speed,
 }

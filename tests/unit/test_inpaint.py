@@ -273,3 +273,17 @@ def test_training_lowers_the_held_out_loss_exports_and_resumes(tiny_models, tmp_
     # resume: the checkpoint carries the step; asking for 65 steps trains 5 more
     best2 = tc.main([*args[:args.index("--steps")], "--steps", "65", *args[args.index("--steps") + 2:]])
     assert best2["step"] == 65
+
+
+def test_poisson_with_the_true_content_restores_holes_touching_the_border(rng):
+    """Regression: where a hole touches the image border, the boundary must not be the hole's old
+    (mask-colored) pixels."""
+    yy, xx = np.mgrid[0:64, 0:64].astype(np.float32)
+    truth = np.stack([yy * 3, xx * 3, 255 - yy * 2], -1).clip(0, 255).astype(np.uint8)
+    alpha = np.zeros((64, 64), np.uint8)
+    alpha[0:30, 20:28] = 255              # a stroke from the top edge
+    alpha[40:64, 50:64] = 255             # a block in the bottom-right corner
+    holed_img = truth.copy()
+    holed_img[alpha > 0] = MAGENTA
+    out = composite(truth, holed_img, alpha, "poisson")
+    assert np.abs(out.astype(int) - truth.astype(int)).max() <= 2

@@ -28,8 +28,11 @@ def _ring(hole: np.ndarray, width: int) -> np.ndarray:
 def poisson(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """seamlessClone of `fill` into `original` over `hole` (all the same size)."""
     pad = 12
+    # the destination carries the fill inside the hole: where a hole touches the image border the
+    # boundary condition is then the fill itself, not the hole's old pixels
+    naive = np.where(hole[..., None], fill, original)
     src = cv2.copyMakeBorder(fill, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    dst = cv2.copyMakeBorder(original, pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    dst = cv2.copyMakeBorder(naive, pad, pad, pad, pad, cv2.BORDER_REFLECT)
     m = cv2.copyMakeBorder(hole.astype(np.uint8), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
     m = cv2.dilate(m, np.ones((13, 13), np.uint8))
     m[:pad] = 0

@@ -94,6 +94,26 @@ def photo_crops(photos: list[np.ndarray], n: int, size: int, rng: np.random.Gene
     return out
 
 
+PHOTO_EVAL_SEED = 3_000_041
+EVAL_GRID = 8
+
+
+def write_photo_eval(path: Path, held: list[np.ndarray], size: int = 64) -> None:
+    """The held-out photo crops as one PNG grid (EVAL_GRID² crops), committed so the benchmark
+    does not need scikit-image: resources/eval/inpaint-photos64.png."""
+    crops = photo_crops(held, EVAL_GRID * EVAL_GRID, size, np.random.default_rng(PHOTO_EVAL_SEED))
+    grid = crops.reshape(EVAL_GRID, EVAL_GRID, size, size, 3).transpose(0, 2, 1, 3, 4)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(grid.reshape(EVAL_GRID * size, EVAL_GRID * size, 3)).save(path, optimize=True)
+
+
+def read_photo_eval(path: Path, size: int = 64) -> np.ndarray:
+    with Image.open(path) as im:
+        a = np.asarray(im.convert("RGB"))
+    n = a.shape[0] // size
+    return a.reshape(n, size, n, size, 3).transpose(0, 2, 1, 3, 4).reshape(n * n, size, size, 3).copy()
+
+
 def to_tensor(imgs: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(imgs).permute(0, 3, 1, 2).float().div(127.5).sub(1).to(device)
 
@@ -202,7 +222,15 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--device", default=None)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--write-photo-eval", default=None, metavar="PNG",
+                   help="only write the held-out photo crops grid (for the benchmark) and exit")
     a = p.parse_args(argv)
+    if a.write_photo_eval:
+        _, held = load_photos(Path(a.photos) if a.photos else default_photo_dir())
+        if not held:
+            raise SystemExit("no held-out photos found (install scikit-image or give --photos)")
+        write_photo_eval(Path(a.write_photo_eval), held)
+        return {}
 
     d = setup(a.device, a.threads)
     G, gen_id = load_generator(a.models, a.generator, d.device)

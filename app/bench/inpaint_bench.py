@@ -1,0 +1,200 @@
+"""Inpainting benchmarks.
+
+inpaint_quality: held-out faces (generator samples from a seed no training run draws) and held-out
+  photo crops (resources/eval/inpaint-photos64.png: coffee + rocket, never in training), each with
+  rectangular and free-form masks covering 10–40 %; PSNR / SSIM / L1 of the whole composited image
+  for every fill method vs Telea. Writes inpaint_grid.png (input | mask | each method | truth).
+inpaint_speed: time per fill at 256² (25 % mask) and on a 2000×1500 photo with a small mask.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from app.core.jobs import drain
+
+Measurement = tuple[str, float, str]
+FACE_SEED = 5_150_001
+MASK_SEED = 5_150_003
+EVAL_PNG = Path(__file__).resolve().parents[2] / "resources" / "eval" / "inpaint-photos64.png"
+
+
+def _manager():
+    from app.ml.devices import configure_threads
+    from app.ml.manifest import Manifest
+    from app.ml.registry import ModelManager
+    from app.paths import models_dir
+
+    configure_threads()
+    return ModelManager(Manifest.load(models_dir()), device="cpu")
+
+
+def eval_sets(G, n_faces: int, n_photos: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{"faces/rect": (images, masks), "faces/free-form": …, "photos/rect": …, "photos/free-form": …}"""
+    import torch
+
+    from app.ml.inpaint.masks import random_mask
+    from app.ml.train.completion import read_photo_eval
+
+    g = torch.Generator().manual_seed(FACE_SEED)
+    with torch.no_grad():
+        faces = ((G(torch.randn(n_faces, G.nz, generator=g)).clamp(-1, 1) + 1) * 127.5).round().byte()
+    faces = faces.permute(0, 2, 3, 1).numpy()
+    photos = read_photo_eval(EVAL_PNG)[:n_photos] if EVAL_PNG.is_file() and n_photos else None
+    rng = np.random.default_rng(MASK_SEED)
+    out = {}
+    for name, imgs in (("faces", faces), ("photos", photos)):
+        if imgs is None:
+            continue
+        for kind in ("rect", "stroke"):
+            masks = np.stack([random_mask(64, 64, rng, kind=kind) * 255 for _ in range(len(imgs))]).astype(np.uint8)
+            out[f"{name}/{'rect' if kind == 'rect' else 'free-form'}"] = (imgs, masks)
+    return out
+
+
+def _fill_all(filler, imgs, masks, blend):
+    from app.ml.inpaint.fill import inpaint_image
+
+    res = []
+    for img, m in zip(imgs, masks, strict=True):
+        holed = img.copy()
+        holed[m > 0] = 255
+        (out, _), _ = drain(inpaint_image(holed, m, filler, blend=blend))
+        res.append(out)
+    return np.stack(res)
+
+
+def _scores(pred, truth):
+    import torch
+
+    from app.ml import metrics
+
+    p = torch.from_numpy(pred).permute(0, 3, 1, 2).float() / 255
+    t = torch.from_numpy(truth).permute(0, 3, 1, 2).float() / 255
+    r = metrics.report(p, t)
+    return r["psnr"], r["ssim"], r["l1"]
+
+
+def _fillers(mm, quick: bool):
+    from app.ml.inpaint import methods
+    from app.ml.inpaint.fill import make_filler
+
+    out = []
+    for m in methods.fill_methods(mm.manifest):
+        if not m.available:
+            continue
+        f = make_filler(m.id, mm)
+        if m.id == methods.PRIOR:
+            f.steps = 40 if quick else 150
+        blends = ["none", "poisson"] if m.learned else ["none"]
+        out += [(m.id, b, f) for b in blends]
+    return out
+
+
+def inpaint_quality(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    import json
+
+    from app.bench.chart import bar_chart
+    from app.ml.inpaint import methods
+
+    mm = _manager()
+    G = mm.get(mm.default("generator").id).net
+    n = 8 if quick else 64
+    sets = eval_sets(G, n, n)
+    rows: list[Measurement] = []
+    table: dict = {}
+    outputs: dict = {}
+    for mid, blend, filler in _fillers(mm, quick):
+        for sname, (imgs, masks) in sets.items():
+            if mid == methods.PRIOR and not sname.startswith("faces"):
+                continue
+            k = len(imgs) if mid != methods.PRIOR else min(len(imgs), 4 if quick else 16)
+            t = time.perf_counter()
+            pred = _fill_all(filler, imgs[:k], masks[:k], blend)
+            dt = (time.perf_counter() - t) / k
+            psnr, ssim, l1 = _scores(pred, imgs[:k])
+            key = f"{mid} [{blend}]"
+            table.setdefault(key, {})[sname] = {"psnr": psnr, "ssim": ssim, "l1": l1, "n": k, "ms_per_image": dt * 1000}
+            outputs[(key, sname)] = pred
+            rows.append((f"{sname}: {key} PSNR", psnr, "dB"))
+    # the headline: each learned method's face PSNR minus Telea's, per mask kind
+    for sname in sets:
+        telea = table.get(f"{methods.TELEA} [none]", {}).get(sname)
+        if telea is None:
+            continue
+        for key, per in table.items():
+            if key.startswith(methods.TELEA) or sname not in per or per[sname]["n"] != telea["n"]:
+                continue
+            rows.append((f"{sname}: {key} − Telea", per[sname]["psnr"] - telea["psnr"], "dB gain"))
+    if out is not None:
+        (out / "inpaint_quality.json").write_text(json.dumps(table, indent=2))
+        bar_chart([r for r in rows if r[2] == "dB"], out / "inpaint_quality.png", "Inpainting PSNR (held out)")
+        write_grid(sets, outputs, out / "inpaint_grid.png")
+    return rows
+
+
+def write_grid(sets, outputs, path: Path, per_set: int = 3) -> None:
+    """Rows: a few images of each set; columns: input with hole | mask | each method | truth."""
+    from PIL import Image, ImageDraw
+
+    keys = []
+    for key, _ in outputs:
+        if key not in keys:
+            keys.append(key)
+    cell, pad = 96, 4
+    cols = ["input", "mask", *keys, "truth"]
+    rows = [(s, i) for s in sets for i in range(per_set)]
+    W = len(cols) * (cell + pad) + pad
+    H = 40 + len(rows) * (cell + pad)
+    canvas = Image.new("RGB", (W, H), "white")
+    d = ImageDraw.Draw(canvas)
+    for c, name in enumerate(cols):
+        d.text((pad + c * (cell + pad), 6 + (c % 2) * 14), name[:22], fill="black")
+    for r, (s, i) in enumerate(rows):
+        imgs, masks = sets[s]
+        holed = imgs[i].copy()
+        holed[masks[i] > 0] = 255
+        tiles = [holed, np.repeat(masks[i][..., None], 3, 2)]
+        tiles += [outputs[(k, s)][i] if (k, s) in outputs and i < len(outputs[(k, s)]) else np.full_like(holed, 230)
+                  for k in keys]
+        tiles.append(imgs[i])
+        for c, t in enumerate(tiles):
+            canvas.paste(Image.fromarray(t).resize((cell, cell), Image.NEAREST),
+                         (pad + c * (cell + pad), 40 + r * (cell + pad)))
+    canvas.save(path)
+
+
+def inpaint_speed(quick: bool = False) -> list[Measurement]:
+    from app.ml.inpaint import methods
+    from app.ml.inpaint.fill import inpaint_image, make_filler
+
+    mm = _manager()
+    rng = np.random.default_rng(7)
+    cases = {}
+    img256 = rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    m256 = np.zeros((256, 256), np.uint8)
+    m256[64:192, 64:192] = 255                     # 25 %
+    cases["256²"] = (img256, m256)
+    big = rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)
+    mbig = np.zeros((1500, 2000), np.uint8)
+    mbig[700:780, 900:1000] = 255                  # a small blemish
+    cases["2000×1500, small mask"] = (big, mbig)
+    reps = 2 if quick else 7
+    rows = []
+    for m in methods.fill_methods(mm.manifest):
+        if not m.available or (m.id == methods.PRIOR and quick):
+            continue
+        filler = make_filler(m.id, mm)
+        blend = "poisson" if m.learned else "none"
+        for cname, (img, mask) in cases.items():
+            times = []
+            for _ in range(reps if m.id != methods.PRIOR else 1):
+                t = time.perf_counter()
+                drain(inpaint_image(img, mask, filler, blend=blend))
+                times.append(time.perf_counter() - t)
+            rows.append((f"{m.id} [{blend}], {cname}, median", statistics.median(times) * 1000, "ms"))
+    return rows

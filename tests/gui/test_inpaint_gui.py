@@ -1,0 +1,81 @@
+"""Inpainting in the window: paint a mask, Fill → the hole is filled as one undo step (fill and
+mask clearing together), fill-on-release, empty mask, model list."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest_gui import drag, open_array
+
+MAGENTA = (255, 0, 255)
+
+
+def paint_mask(w, pts, size=40):
+    w.set_tool("mask")
+    w.brush_panel.size.setValue(size)
+    w.brush_panel.hardness.setValue(1.0)
+    drag(w.canvas, pts)
+
+
+def pick(w, method):
+    combo = w.inpaint.panel.model
+    combo.setCurrentIndex(combo.findData(method))
+    assert w.inpaint.panel.method() == method
+
+
+def test_fill_button_fills_the_mask_in_one_undo_step(make_window, tiny_models, photo, qtbot):
+    w = make_window(tiny_models)
+    photo[100:140, 140:190] = MAGENTA
+    doc = open_array(w, photo)
+    before = doc.layer("base").copy()
+    paint_mask(w, [(135, 120), (165, 120), (195, 120)], size=60)
+    mask = doc.layer("mask").copy()
+    assert (mask[100:140, 140:190] == 255).all()
+    pick(w, "telea")
+    steps = w.undo_stack.count()
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.inpaint.panel.fill_button.click()
+    after = doc.layer("base")
+    assert np.array_equal(after[mask == 0], before[mask == 0])
+    assert not (after[mask > 0] == MAGENTA).all(1).any()
+    assert not doc.has_content("mask")                    # cleared after the fill
+    assert w.undo_stack.count() == steps + 1               # … in the same undo step
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), before)
+    assert np.array_equal(doc.layer("mask"), mask)
+    w.undo_stack.redo()
+    assert np.array_equal(doc.layer("base"), after)
+
+
+def test_fill_on_release_with_the_learned_model_and_keep_mask(make_window, tiny_models, photo, qtbot):
+    w = make_window(tiny_models)
+    doc = open_array(w, photo)
+    assert w.inpaint.panel.method() == "tiny-fill"         # the manifest's learned model is the default
+    w.inpaint.panel.on_release.setChecked(True)
+    w.inpaint.panel.clear_after.setChecked(False)
+    before = doc.layer("base").copy()
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000,
+                          check_params_cb=lambda job, res: job.kind == "inpaint"):
+        paint_mask(w, [(60, 60), (90, 70)], size=24)
+    mask = doc.layer("mask")
+    assert doc.has_content("mask")
+    assert np.array_equal(doc.layer("base")[mask == 0], before[mask == 0])
+    assert not np.array_equal(doc.layer("base")[mask > 0], before[mask > 0])
+    assert "tiny-fill" in w.inpaint.panel.status.text()
+
+
+def test_fill_without_a_mask_says_so_and_runs_nothing(make_window, tiny_models, photo, qtbot):
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    jobs = []
+    w.dispatcher.progress.connect(lambda job, p: jobs.append(job))
+    w.inpaint.fill()
+    qtbot.wait(100)
+    assert not w.dispatcher.busy and not jobs
+    assert "mask brush" in w.inpaint.panel.status.text()
+
+
+def test_model_list_has_learned_prior_and_classical(make_window, tiny_models):
+    w = make_window(tiny_models)
+    combo = w.inpaint.panel.model
+    ids = [combo.itemData(i) for i in range(combo.count())]
+    assert ids == ["tiny-fill", "generator-prior", "telea", "navier-stokes"]

@@ -1,0 +1,93 @@
+"""`latentbrush inpaint` on files and folders, one mask or per-image masks, and its errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.cli import run_cli
+
+MAGENTA = (255, 0, 255)
+
+
+@pytest.fixture
+def photos(tmp_path, rng):
+    d = tmp_path / "in"
+    d.mkdir()
+    for name in ("a", "b"):
+        img = rng.integers(60, 200, (90, 120, 3), dtype=np.uint8)
+        img[30:50, 40:70] = MAGENTA              # the "object" to remove
+        Image.fromarray(img).save(d / f"{name}.png")
+    return d
+
+
+def mask_png(path, size=(120, 90), box=(40, 30, 70, 50)):
+    m = np.zeros((size[1], size[0]), np.uint8)
+    x0, y0, x1, y1 = box
+    m[y0:y1, x0:x1] = 255
+    Image.fromarray(m).save(path)
+    return m
+
+
+@pytest.mark.parametrize("model", ["telea", "tiny-fill", None])
+def test_inpaint_file_fills_the_hole_and_keeps_the_rest(tiny_models, photos, tmp_path, model):
+    src = photos / "a.png"
+    before = src.read_bytes()
+    m = mask_png(tmp_path / "m.png")
+    out = tmp_path / "out.png"
+    rc = run_cli(["--models", str(tiny_models), "inpaint", str(src), "--mask", str(tmp_path / "m.png"),
+                  "-o", str(out), *(["--model", model] if model else [])])
+    assert rc == 0
+    res, orig = np.asarray(Image.open(out)), np.asarray(Image.open(src))
+    assert np.array_equal(res[m == 0], orig[m == 0])
+    assert not (res[m > 0] == MAGENTA).all(1).any()
+    assert src.read_bytes() == before
+
+
+def test_inpaint_folder_with_one_mask_and_with_a_mask_folder(tiny_models, photos, tmp_path):
+    mask_png(tmp_path / "m.png")
+    out = tmp_path / "out"
+    assert run_cli(["--models", str(tiny_models), "inpaint", str(photos), "--mask", str(tmp_path / "m.png"),
+                    "-o", str(out), "--model", "telea"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png"]
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    ma = mask_png(masks / "a.png")
+    mb = mask_png(masks / "b.png", box=(0, 0, 20, 20))       # b gets a different hole
+    out2 = tmp_path / "out2"
+    assert run_cli(["--models", str(tiny_models), "inpaint", str(photos), "--mask", str(masks), "-o", str(out2),
+                    "--model", "telea"]) == 0
+    a, b = (np.asarray(Image.open(out2 / n)) for n in ("a.png", "b.png"))
+    a0, b0 = (np.asarray(Image.open(photos / n)) for n in ("a.png", "b.png"))
+    assert not np.array_equal(a[ma > 0], a0[ma > 0])
+    assert np.array_equal(b[mb == 0], b0[mb == 0]) and not np.array_equal(b[mb > 0], b0[mb > 0])
+    assert (b[30:50, 40:70] == MAGENTA).all()        # b's object was not masked, so it stays
+
+
+def test_wrong_size_mask_is_refused_clearly_and_nothing_is_written(tiny_models, photos, tmp_path, capsys):
+    mask_png(tmp_path / "m.png", size=(60, 40), box=(0, 0, 10, 10))
+    out = tmp_path / "out.png"
+    rc = run_cli(["--models", str(tiny_models), "inpaint", str(photos / "a.png"), "--mask", str(tmp_path / "m.png"),
+                  "-o", str(out)])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "60×40" in err and "120×90" in err and "same size" in err
+    assert not out.exists()
+
+
+def test_empty_mask_unknown_model_missing_mask_and_list(tiny_models, photos, tmp_path, capsys):
+    Image.fromarray(np.zeros((90, 120), np.uint8)).save(tmp_path / "black.png")
+    out = tmp_path / "o.png"
+    assert run_cli(["--models", str(tiny_models), "inpaint", str(photos / "a.png"), "--mask",
+                    str(tmp_path / "black.png"), "-o", str(out)]) == 1
+    assert "nothing to fill" in capsys.readouterr().err and not out.exists()
+    with pytest.raises(SystemExit, match="unknown fill model"):
+        run_cli(["--models", str(tiny_models), "inpaint", str(photos / "a.png"), "--mask",
+                 str(tmp_path / "black.png"), "-o", str(out), "--model", "nope"])
+    with pytest.raises(SystemExit, match="does not exist"):
+        run_cli(["--models", str(tiny_models), "inpaint", str(photos / "a.png"), "--mask",
+                 str(tmp_path / "nope.png"), "-o", str(out)])
+    assert run_cli(["--models", str(tiny_models), "inpaint", "--list"]) == 0
+    listing = capsys.readouterr().out
+    assert "tiny-fill" in listing and "default" in listing and "telea" in listing
