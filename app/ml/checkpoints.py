@@ -87,3 +87,16 @@ def load_torchscript(path: str | Path, sha256: str, *, map_location: str = "cpu"
         return torch.jit.load(str(path), map_location=map_location)
     except (RuntimeError, ValueError) as e:
         raise UnsafeCheckpoint(f"{path.name} is not a TorchScript file ({e})") from e
+
+
+def read_metadata(path: str | Path) -> dict:
+    """The project's JSON metadata of a safetensors file ({} for other files or none)."""
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        return {}
+    header = check_safetensors_header(path)
+    meta = header.get("__metadata__") or {}
+    try:
+        return json.loads(meta.get("latentbrush", "{}"))
+    except (TypeError, json.JSONDecodeError):
+        return {}

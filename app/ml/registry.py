@@ -20,6 +20,8 @@ from app.ml.nets.dcgan import DCGANGenerator
 from app.ml.nets.directions import LatentDirections
 from app.ml.nets.encoder import ConvEncoder, FCEncoder
 from app.ml.nets.resnet_gen import ResnetGenerator
+from app.ml.nets.unet import UnetGenerator
+from app.ml.translate.detect import build_translator
 
 Builder = Callable[..., nn.Module]
 REGISTRY: dict[tuple[str, str], Builder] = {}
@@ -34,6 +36,7 @@ def register(kind: str, arch: str) -> Callable[[Builder], Builder]:
 
 register("generator", "dcgan")(DCGANGenerator)
 register("translator", "resnet")(ResnetGenerator)
+register("translator", "unet")(UnetGenerator)
 register("encoder", "conv")(ConvEncoder)
 register("encoder", "fc")(FCEncoder)
 register("directions", "linear")(LatentDirections)
@@ -113,9 +116,15 @@ class ModelManager:
         if spec.is_torchscript:
             net = checkpoints.load_torchscript(path, spec.sha256)
         else:
-            net = build(spec.kind, spec.arch, dict(spec.params))
             state = checkpoints.load_state_dict(path, spec.sha256)
-            load_weights_into(net, state, f"model {spec.id!r} ({spec.file})")
+            what = f"model {spec.id!r} ({spec.file})"
+            if spec.kind == "translator":
+                # any CycleGAN / pix2pix checkpoint: the architecture is read off the weights
+                net, state, _ = build_translator(spec.arch, dict(spec.params), state,
+                                                 checkpoints.read_metadata(path), what)
+            else:
+                net = build(spec.kind, spec.arch, dict(spec.params))
+            load_weights_into(net, state, what)
         net.eval()
         for prm in net.parameters():      # (ScriptModules have no requires_grad_())
             prm.requires_grad_(False)
