@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from app.core.jobs import Job
+from app.core.jobs import Job, drain
 from app.ml import fetch as fetch_mod
 from app.ml.errors import FetchError
 from app.ml.hashing import sha256_file
@@ -18,6 +19,8 @@ from app.ml.nets.dcgan import DCGANGenerator
 from app.ml.nets.resnet_gen import ResnetGenerator
 from app.ml.registry import ModelManager
 from app.ml.translate.translator import ramp_window, tile_starts, translate_image
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_parameter_names_follow_the_checkpoint_layouts():
@@ -161,3 +164,45 @@ def test_real_default_models_load_and_run(real_models):
     with torch.no_grad():
         y = T(x)
     assert y.shape == x.shape and (y - x).abs().mean() > 0.01
+
+
+@pytest.mark.parametrize("norm", ["instance", "instance_affine", "group"])
+def test_tiles_with_global_norm_statistics_reproduce_the_untiled_result(rng, norm, monkeypatch):
+    """Per-tile instance/group statistics would shift each tile's colors; the global ones do not."""
+    torch.manual_seed(0)
+    net = ResnetGenerator(ngf=8, n_blocks=2, norm=norm, groups=4).eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    yy, xx = np.mgrid[0:160, 0:200]
+    img = np.stack([xx, yy, 200 - xx], -1).astype(np.float64) + rng.normal(0, 25, (160, 200, 3))
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    full, _ = drain(translate_image(net, img, tile=1024))
+    tiled, steps = drain(translate_image(net, img, tile=128, overlap=48))
+    assert steps[0].message == "image statistics" and len(steps) > 2
+    err = np.abs(full.astype(float) - tiled).mean()
+    assert err < 2.0
+    from app.ml.translate import translator
+    monkeypatch.setattr(translator.GlobalNormStats, "__bool__", lambda self: False)
+    per_tile, _ = drain(translate_image(net, img, tile=128, overlap=48))
+    assert np.abs(full.astype(float) - per_tile).mean() > 2 * err      # what the statistics pass fixes
+
+
+def test_vintage_tiled_matches_untiled(real_models, rng):
+    from PIL import Image
+
+    net = ModelManager(Manifest.load(real_models), device="cpu").get("vintage-cyclegan").net
+    img = np.asarray(Image.open(REPO / "resources" / "samples" / "astronaut.jpg").convert("RGB").resize((256, 256)))
+    full, _ = drain(translate_image(net, img, tile=1024))
+    tiled, _ = drain(translate_image(net, img, tile=160, overlap=32))
+    assert np.abs(full.astype(float) - tiled).mean() < 2.0
+
+
+def test_even_tiles_avoid_slivers():
+    from app.ml.translate.translator import even_tile
+    assert even_tile(1024, 640, 32, 4) == 528            # two tiles, not 640 + a sliver
+    assert even_tile(500, 640, 32, 4) == 500
+    for n in (700, 1024, 1500, 2049):
+        side = even_tile(n, 640, 32, 4)
+        s = tile_starts(n, side, 32)
+        assert s[-1] + side == n and side <= 640

@@ -1,26 +1,51 @@
 """Running a translator on an image of any size: tiles with overlap, blended with linear ramps,
-so memory is bounded by the tile size. Yields progress per tile; cancellable between tiles."""
+so memory is bounded by the tile size. Yields progress per tile; cancellable between tiles.
+
+Instance and group norm compute their statistics over whatever they are given, so a tile on its
+own would be normalized differently from the whole image (visible seams, shifted colors). A first
+pass over the image scaled to at most `stats_side` records every such layer's statistics; the tiles
+then run with those global statistics (`GlobalNormStats`). When the image fits `stats_side` the
+statistics are exact and the tiled result equals the untiled one up to the tile borders, which the
+overlap blending hides.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import math
 from collections.abc import Generator
 
+import cv2
 import numpy as np
 import torch
+from torch import nn
+from torch.nn import functional as F
 
 from app.core.bbox import BBox
 from app.core.jobs import Job, Progress, Result
 from app.ml.registry import ModelManager
 from app.ml.tensors import to_images, to_tensor
+from app.ml.translate.sketch import sketch_from_strokes
 
 
 def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
+    """Starts of the fewest tiles of at most `tile` px (overlapping by ≥ `overlap`) covering length."""
     if length <= tile:
         return [0]
     step = tile - overlap
     starts = list(range(0, length - tile, step))
     starts.append(length - tile)
     return starts
+
+
+def even_tile(length: int, tile: int, overlap: int, multiple: int) -> int:
+    """The smallest tile side (a multiple of `multiple`, ≤ tile) giving the same number of tiles as
+    `tile`: 1024 px with 640-px tiles → two 528-px tiles instead of one full and one sliver."""
+    if length <= tile:
+        return length
+    n = math.ceil((length - overlap) / (tile - overlap))
+    side = math.ceil((length + (n - 1) * overlap) / n)
+    return min(tile, -(-side // multiple) * multiple)
 
 
 def ramp_window(h: int, w: int, overlap: int, edges: tuple[bool, bool, bool, bool]) -> np.ndarray:
@@ -39,47 +64,138 @@ def ramp_window(h: int, w: int, overlap: int, edges: tuple[bool, bool, bool, boo
     return axis(h, edges[0], edges[1])[:, None] * axis(w, edges[2], edges[3])[None, :]
 
 
-def translate_image(net: torch.nn.Module, image: np.ndarray, *, device: torch.device | str = "cpu",
-                    tile: int = 512, overlap: int = 32, multiple: int = 4,
-                    job: Job | None = None) -> Generator[Progress, None, np.ndarray]:
-    """image (H, W, 3) uint8 → translated (H, W, 3) uint8."""
-    h, w = image.shape[:2]
-    # pad (reflect) so every tile side is a multiple of the network's stride
+class GlobalNormStats:
+    """Record the per-image statistics of every InstanceNorm/GroupNorm layer on one pass, then make
+    those layers use them (instead of their input's own) while the context is active."""
+
+    def __init__(self, net: nn.Module) -> None:
+        self.layers = [m for m in net.modules() if isinstance(m, (nn.InstanceNorm2d, nn.GroupNorm))]
+        self.stats: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.layers)
+
+    @staticmethod
+    def _groups(m: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        g = m.num_groups if isinstance(m, nn.GroupNorm) else x.shape[1]
+        return x.reshape(x.shape[0], g, -1)
+
+    @contextlib.contextmanager
+    def recording(self):
+        def hook(m, inp):
+            v = self._groups(m, inp[0].float())
+            self.stats[id(m)] = (v.mean(2, keepdim=True), v.var(2, unbiased=False, keepdim=True))
+        handles = [m.register_forward_pre_hook(hook) for m in self.layers]
+        try:
+            yield self
+        finally:
+            for h in handles:
+                h.remove()
+
+    @contextlib.contextmanager
+    def applied(self):
+        def hook(m, inp, out):
+            x = inp[0]
+            mean, var = self.stats[id(m)]
+            v = self._groups(m, x)
+            y = ((v - mean) / torch.sqrt(var + m.eps)).reshape(x.shape)
+            if getattr(m, "weight", None) is not None and m.affine:
+                y = y * m.weight[None, :, None, None] + m.bias[None, :, None, None]
+            return y
+        handles = [m.register_forward_hook(hook) for m in self.layers]
+        try:
+            yield self
+        finally:
+            for h in handles:
+                h.remove()
+
+
+def _pad_to(img: np.ndarray, multiple: int) -> np.ndarray:
+    h, w = img.shape[:2]
     ph, pw = -h % multiple, -w % multiple
-    padded = np.pad(image, ((0, ph), (0, pw), (0, 0)), mode="reflect") if (ph or pw) else image
+    if not (ph or pw):
+        return img
+    mode = "reflect" if ph < h and pw < w else "edge"
+    pad = ((0, ph), (0, pw)) + ((0, 0),) * (img.ndim - 2)
+    return np.pad(img, pad, mode=mode)
+
+
+def _to_input(img: np.ndarray, device) -> torch.Tensor:
+    if img.ndim == 2:        # a 1-channel (sketch) input
+        return torch.from_numpy(np.ascontiguousarray(img)).to(device)[None, None].float().div(127.5).sub(1)
+    return to_tensor(img, device)
+
+
+def translate_image(net: torch.nn.Module, image: np.ndarray, *, device: torch.device | str = "cpu",
+                    tile: int = 640, overlap: int = 32, multiple: int = 4, stats_side: int = 768,
+                    job: Job | None = None) -> Generator[Progress, None, np.ndarray]:
+    """image (H, W, 3) uint8 (or (H, W) for a 1-channel model) → translated (H, W, 3) uint8."""
+    h, w = image.shape[:2]
+    padded = _pad_to(image, multiple)
     H, W = padded.shape[:2]
     tile = max(multiple, tile - tile % multiple)
-    ys, xs = tile_starts(H, tile, overlap), tile_starts(W, tile, overlap)
+    th_, tw_ = even_tile(H, tile, overlap, multiple), even_tile(W, tile, overlap, multiple)
+    ys, xs = tile_starts(H, th_, overlap), tile_starts(W, tw_, overlap)
+    total = len(ys) * len(xs)
+    norms = GlobalNormStats(net)
+    use_global = bool(norms) and total > 1
+    steps = total + (1 if use_global else 0)
+    if use_global:
+        s = min(1.0, stats_side / max(H, W))
+        small = padded if s >= 1 else _pad_to(cv2.resize(padded, (max(1, round(W * s)), max(1, round(H * s))),
+                                                         interpolation=cv2.INTER_AREA), multiple)
+        with torch.no_grad(), norms.recording():
+            net(_to_input(small, device))
+        yield Progress(1, steps, "image statistics")
     acc = np.zeros((H, W, 3), np.float32)
     wsum = np.zeros((H, W, 1), np.float32)
-    total = len(ys) * len(xs)
     n = 0
-    for y in ys:
-        for x in xs:
-            if job is not None:
-                job.check()
-            th, tw = min(tile, H - y), min(tile, W - x)
-            crop = padded[y:y + th, x:x + tw]
-            with torch.no_grad():
-                out = to_images(net(to_tensor(crop, device)))[0].astype(np.float32)
-            win = ramp_window(th, tw, overlap, (y > 0, y + th < H, x > 0, x + tw < W))[..., None]
-            acc[y:y + th, x:x + tw] += out * win
-            wsum[y:y + th, x:x + tw] += win
-            n += 1
-            yield Progress(n, total, f"tile {n}/{total}")
+    ctx = norms.applied() if use_global else contextlib.nullcontext()
+    with ctx:
+        for y in ys:
+            for x in xs:
+                if job is not None:
+                    job.check()
+                th, tw = min(th_, H - y), min(tw_, W - x)
+                crop = padded[y:y + th, x:x + tw]
+                with torch.no_grad():
+                    out = to_images(net(_to_input(crop, device)))[0].astype(np.float32)
+                win = ramp_window(th, tw, overlap, (y > 0, y + th < H, x > 0, x + tw < W))[..., None]
+                acc[y:y + th, x:x + tw] += out * win
+                wsum[y:y + th, x:x + tw] += win
+                n += 1
+                yield Progress(n + (1 if use_global else 0), steps, f"tile {n}/{total}")
     result = np.clip(acc / np.maximum(wsum, 1e-6) + 0.5, 0, 255).astype(np.uint8)
     return np.ascontiguousarray(result[:h, :w])
 
 
-def blend_strength(original: np.ndarray, translated: np.ndarray, strength: float) -> np.ndarray:
-    if strength >= 1.0:
+def blend_strength(original: np.ndarray, translated: np.ndarray, strength: float,
+                   region: np.ndarray | None = None) -> np.ndarray:
+    """original·(1 − a) + translated·a with a = strength (× region alpha 0…255 when given)."""
+    if strength >= 1.0 and region is None:
         return translated
-    mix = original.astype(np.float32) * (1 - strength) + translated.astype(np.float32) * strength
-    return np.clip(mix + 0.5, 0, 255).astype(np.uint8)
+    a = np.full(original.shape[:2], float(strength), np.float32)
+    if region is not None:
+        a *= region.astype(np.float32) / 255.0
+    a = a[..., None]
+    mix = original.astype(np.float32) * (1 - a) + translated.astype(np.float32) * a
+    out = np.clip(mix + 0.5, 0, 255).astype(np.uint8)
+    if region is not None:
+        out = np.where(region[..., None] > 0, out, original)     # untouched outside, byte for byte
+    return out
+
+
+def input_channels(net: nn.Module) -> int:
+    for p in net.parameters():
+        if p.dim() == 4:
+            return int(p.shape[1])
+    return 3
 
 
 def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
-    """params: model (id), strength (0..1), tile; inputs: image (H, W, 3)."""
+    """params: model (id), strength (0..1), tile, only_region (bool), bbox (optional region for
+    1-channel sketch models); inputs: image (H, W, 3), mask (H, W) when only_region, scribble
+    (H, W, 4) for sketch models."""
     spec = models.manifest.get(job.params["model"]) if job.params.get("model") else models.default("translator")
     if spec is None:
         raise LookupError("no translator model in the manifest")
@@ -87,9 +203,39 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     yield Progress(0, 1, f"loading {spec.title}")
     loaded = models.get(spec.id)
     net = loaded.net
+    if input_channels(net) == 1:
+        return (yield from _run_sketch(job, spec, loaded))
+    region = None
+    if job.params.get("only_region"):
+        region = job.inputs.get("mask")
+        if region is None or not region.any():
+            raise ValueError("“Only inside the mask” is on but no mask is painted: paint the area with the "
+                             "mask brush (M) first")
     multiple = getattr(net, "multiple", 4)
-    out = yield from translate_image(net, image, device=loaded.device, tile=int(job.params.get("tile", 512)),
+    out = yield from translate_image(net, image, device=loaded.device, tile=int(job.params.get("tile", 640)),
                                      overlap=int(job.params.get("overlap", 32)), multiple=multiple, job=job)
-    out = blend_strength(image, out, float(job.params.get("strength", 1.0)))
+    out = blend_strength(image, out, float(job.params.get("strength", 1.0)), region)
     h, w = image.shape[:2]
     return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out, message=f"applied {spec.title}")
+
+
+def _run_sketch(job: Job, spec, loaded) -> Generator[Progress, None, Result]:
+    """Sketch → image models: the strokes on the scribble layer (any color) inside the selection
+    (or the whole image) are the sketch; the result replaces that region."""
+    image = job.inputs["image"]
+    h, w = image.shape[:2]
+    box = BBox(*job.params["bbox"]) if job.params.get("bbox") else BBox(0, 0, w, h)
+    res = int(spec.resolution or 64)
+    strokes = job.inputs.get("scribble")
+    if strokes is not None and strokes[box.y0:box.y1, box.x0:box.x1, 3].any():
+        sketch = sketch_from_strokes(np.ascontiguousarray(strokes[box.y0:box.y1, box.x0:box.x1, 3]), res)
+    else:   # no strokes: the photo itself is a sketch (a scan, dark lines on light paper)
+        grey = cv2.cvtColor(np.ascontiguousarray(image[box.y0:box.y1, box.x0:box.x1]), cv2.COLOR_RGB2GRAY)
+        sketch = cv2.resize(grey, (res, res), interpolation=cv2.INTER_AREA)
+    yield Progress(1, 2, "drawing from the sketch")
+    with torch.no_grad():
+        out = loaded.net(_to_input(sketch, loaded.device))
+    face = to_images(F.interpolate(out, size=(box.height, box.width), mode="bicubic", align_corners=False))[0]
+    face = blend_strength(image[box.y0:box.y1, box.x0:box.x1], face, float(job.params.get("strength", 1.0)))
+    yield Progress(2, 2, "done", preview=face, preview_bbox=box)
+    return Result(layer="base", bbox=box, pixels=face, message=f"applied {spec.title}")
