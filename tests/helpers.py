@@ -115,3 +115,20 @@ def save_lama_standin(path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.jit.script(LamaStandIn()).save(str(path))
     return sha256_file(path)
+
+
+def run_torchrun(module: str, args: list[str], nproc: int = 2, timeout: int = 300):
+    """Run a training module under torchrun (DDP, gloo on the CPU) with a free port."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    with socket.socket() as s:          # a free port, so parallel runs do not collide
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", f"--master_port={port}",
+           "-m", module, *args]
+    return subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True,
+                          timeout=timeout)

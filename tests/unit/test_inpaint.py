@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import save_lama_standin
+from helpers import run_torchrun, save_lama_standin
 
 from app.core.jobs import Cancelled, Job, drain
 from app.ml.checkpoints import load_state_dict
@@ -287,3 +287,14 @@ def test_poisson_with_the_true_content_restores_holes_touching_the_border(rng):
     holed_img[alpha > 0] = MAGENTA
     out = composite(truth, holed_img, alpha, "poisson")
     assert np.abs(out.astype(int) - truth.astype(int)).max() <= 2
+
+
+def test_completion_training_runs_under_torchrun_ddp(tiny_models, tmp_path):
+    (tmp_path / "none").mkdir()
+    out = tmp_path / "ddp.safetensors"
+    r = run_torchrun("app.ml.train.completion", [
+        "--models", str(tiny_models), "--out", str(out), "--width", "8", "--batch", "4", "--sizes", "32",
+        "--size-probs", "1", "--steps", "6", "--tc", "2", "--td", "2", "--eval-every", "6", "--eval-faces", "8",
+        "--eval-photos", "0", "--photos", str(tmp_path / "none")])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert out.is_file()

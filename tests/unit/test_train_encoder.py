@@ -4,13 +4,10 @@ load into the registry's architecture, resumes from its checkpoint, and runs und
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import torch
+from helpers import run_torchrun
 from safetensors import safe_open
 
 from app.ml.nets.encoder import ConvEncoder
@@ -47,12 +44,6 @@ def test_training_lowers_the_loss_exports_and_resumes(tiny_models, tmp_path):
 
 def test_training_runs_under_torchrun_ddp(tiny_models, tmp_path):
     out = tmp_path / "ddp.safetensors"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    with socket.socket() as s:          # a free port, so parallel runs do not collide
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}",
-           "-m", "app.ml.train.encoder", *args(tiny_models, out, 4)]
-    r = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    r = run_torchrun("app.ml.train.encoder", args(tiny_models, out, 4))
     assert r.returncode == 0, r.stderr[-3000:]
     assert out.is_file()

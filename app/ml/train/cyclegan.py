@@ -1,0 +1,241 @@
+"""Train a CycleGAN (two ResNet generators, two PatchGAN discriminators) on two image folders.
+
+    python -m app.ml.train.cyclegan --a photos/ --b paintings/ --size 128 --epochs 50 \
+        --cycle modified --out models/photo2painting.safetensors
+    torchrun --nproc_per_node=4 -m app.ml.train.cyclegan …      # several GPUs (DDP)
+
+Losses: least-squares GAN for both directions + λ_e · cycle terms (+ optional identity term).
+--cycle vanilla: ‖F(G(x)) − x‖₁ with a constant λ (the original CycleGAN).
+--cycle modified (seed 004, eqs. 8–10):
+    L_cyc = E_x[ D_X(x) · ( α_e ‖z_DX(F(G(x))) − z_DX(x)‖₁ + (1 − α_e) ‖F(G(x)) − x‖₁ ) ]
+  z_D are the discriminator's intermediate features (a weaker, structural notion of "the same
+  image"), α_e rises linearly over the epochs from --alpha-start to --alpha-end (< 1: some pixel
+  consistency always stays), the term is weighted by the discriminator's score of the real image
+  (no gradient into the discriminator), and λ_e decays linearly from --lambda-start to
+  --lambda-end (> 0). An "epoch" is one pass over the larger folder (or --epoch-steps steps).
+The exported file is the A→B generator (fp16 safetensors + metadata); it loads as a translator
+with arch = "auto". --export-ba also writes B→A.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.nn import functional as F
+
+from app.ml.nets.resnet_gen import ResnetGenerator
+from app.ml.nets.unet import PatchDiscriminator
+from app.ml.train.common import Logger, export_fp16, load_checkpoint, save_checkpoint, setup, unwrap
+
+EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+
+
+def linear(start: float, end: float, frac: float) -> float:
+    frac = min(max(frac, 0.0), 1.0)
+    return start + (end - start) * frac
+
+
+def schedule(epoch: float, epochs: int, a: argparse.Namespace) -> tuple[float, float]:
+    """(α_e, λ_e) at a (fractional) epoch."""
+    frac = epoch / max(epochs - 1, 1)
+    if a.cycle == "vanilla":
+        return 0.0, a.lambda_start
+    return linear(a.alpha_start, a.alpha_end, frac), linear(a.lambda_start, a.lambda_end, frac)
+
+
+class Folder:
+    """Images of a folder, loaded once (RGB), served as random size² crops with flips."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        files = sorted(p for p in Path(path).iterdir() if p.suffix.lower() in EXTS)
+        if not files:
+            raise SystemExit(f"no images in {path}")
+        self.images = []
+        for p in files:
+            with Image.open(p) as im:
+                im = im.convert("RGB")
+                s = size / min(im.size)
+                if s > 1:                       # small images are scaled up to cover a crop
+                    im = im.resize((round(im.width * s + 0.5), round(im.height * s + 0.5)), Image.BICUBIC)
+                self.images.append(np.asarray(im))
+        self.size = size
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def batch(self, n: int, rng: random.Random, device) -> torch.Tensor:
+        out = []
+        for _ in range(n):
+            a = self.images[rng.randrange(len(self.images))]
+            h, w = a.shape[:2]
+            y, x = rng.randint(0, h - self.size), rng.randint(0, w - self.size)
+            c = a[y:y + self.size, x:x + self.size]
+            if rng.random() < 0.5:
+                c = c[:, ::-1]
+            out.append(np.ascontiguousarray(c))
+        t = torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+        return t.to(device)
+
+
+class Pool:
+    """History of generated images (CycleGAN's 50-image buffer) for the discriminator updates."""
+
+    def __init__(self, size: int = 50) -> None:
+        self.size, self.items = size, []
+
+    def query(self, imgs: torch.Tensor, rng: random.Random) -> torch.Tensor:
+        out = []
+        for im in imgs.detach():
+            if len(self.items) < self.size:
+                self.items.append(im)
+                out.append(im)
+            elif rng.random() < 0.5:
+                i = rng.randrange(self.size)
+                out.append(self.items[i])
+                self.items[i] = im
+            else:
+                out.append(im)
+        return torch.stack(out)
+
+
+def real_score(D, x: torch.Tensor) -> torch.Tensor:
+    """D's belief that x is real, in [0, 1] per image (LSGAN targets 1 for real), no gradient."""
+    with torch.no_grad():
+        return unwrap(D)(x).flatten(1).mean(1).clamp(0, 1)
+
+
+def cycle_loss(rec: torch.Tensor, x: torch.Tensor, D, alpha: float, modified: bool) -> torch.Tensor:
+    pixel = (rec - x).abs().flatten(1).mean(1)
+    if not modified:
+        return pixel.mean()
+    d = unwrap(D)
+    with torch.no_grad():
+        target = d.features(x)
+    feats = d.features(rec)
+    feat = sum((f - t).abs().flatten(1).mean(1) for f, t in zip(feats, target, strict=True)) / len(feats)
+    w = real_score(D, x)
+    return (w * (alpha * feat + (1 - alpha) * pixel)).mean()
+
+
+def main(argv: list[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--a", required=True, help="folder of domain-A images")
+    p.add_argument("--b", required=True, help="folder of domain-B images")
+    p.add_argument("--size", type=int, default=128, help="training crop side")
+    p.add_argument("--ngf", type=int, default=32)
+    p.add_argument("--n-blocks", type=int, default=6)
+    p.add_argument("--ndf", type=int, default=32)
+    p.add_argument("--norm", default="instance", choices=["instance", "instance_affine", "batch", "group"])
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--epochs", type=int, default=50)
+    p.add_argument("--epoch-steps", type=int, default=0, help="steps per epoch (0: the larger folder's size)")
+    p.add_argument("--cycle", default="modified", choices=["modified", "vanilla"])
+    p.add_argument("--alpha-start", type=float, default=0.1)
+    p.add_argument("--alpha-end", type=float, default=0.9)
+    p.add_argument("--lambda-start", type=float, default=10.0)
+    p.add_argument("--lambda-end", type=float, default=2.0)
+    p.add_argument("--identity", type=float, default=0.0, help="identity loss weight (× λ_e)")
+    p.add_argument("--out", required=True, help="A→B generator, fp16 safetensors")
+    p.add_argument("--export-ba", default=None, help="also write the B→A generator here")
+    p.add_argument("--ckpt", default=None)
+    p.add_argument("--log-file", default=None)
+    p.add_argument("--device", default=None)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    if not 0 <= a.alpha_start <= a.alpha_end < 1:
+        raise SystemExit("need 0 ≤ --alpha-start ≤ --alpha-end < 1 (α = 1 drops all pixel consistency)")
+    if a.lambda_end <= 0:
+        raise SystemExit("--lambda-end must stay above 0 (a zero cycle weight lets the generators drift)")
+
+    d = setup(a.device, a.threads)
+    A, B = Folder(Path(a.a), a.size), Folder(Path(a.b), a.size)
+    steps_per_epoch = a.epoch_steps or max(len(A), len(B))
+    total = steps_per_epoch * a.epochs
+    kw = {"ngf": a.ngf, "n_blocks": a.n_blocks, "norm": a.norm, "n_down": 2}
+    G_ab, G_ba = ResnetGenerator(**kw).to(d.device), ResnetGenerator(**kw).to(d.device)
+    D_a, D_b = (PatchDiscriminator(3, a.ndf, 3, a.norm).to(d.device) for _ in range(2))
+    opt_g = torch.optim.Adam(list(G_ab.parameters()) + list(G_ba.parameters()), lr=a.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(list(D_a.parameters()) + list(D_b.parameters()), lr=a.lr, betas=(0.5, 0.999))
+    ckpt = Path(a.ckpt or Path(a.out).with_suffix(".ckpt.pt"))
+    step = 0
+    if ckpt.is_file():
+        st = load_checkpoint(ckpt)
+        for net, key in ((G_ab, "G_ab"), (G_ba, "G_ba"), (D_a, "D_a"), (D_b, "D_b")):
+            net.load_state_dict(st[key])
+        opt_g.load_state_dict(st["opt_g"])
+        opt_d.load_state_dict(st["opt_d"])
+        step = int(st["step"])
+    Gab, Gba, Da, Db = (d.wrap(n) for n in (G_ab, G_ba, D_a, D_b))
+    log = Logger(a.log_file, d.main)
+    rng = random.Random(a.seed * 1_000_003 + d.rank * 7919 + step)
+    pool_a, pool_b = Pool(), Pool()
+    modified = a.cycle == "modified"
+    meta = {"arch": "resnet", "norm": a.norm, "ngf": a.ngf, "n_blocks": a.n_blocks, "cycle": a.cycle,
+            "size": a.size, "domains": [Path(a.a).name, Path(a.b).name]}
+    t0 = time.time()
+    last: dict = {}
+
+    def lsgan(pred: torch.Tensor, real: bool) -> torch.Tensor:
+        return F.mse_loss(pred, torch.full_like(pred, 1.0 if real else 0.0))
+
+    def save() -> None:
+        state = {"G_ab": G_ab.state_dict(), "G_ba": G_ba.state_dict(), "D_a": D_a.state_dict(),
+                 "D_b": D_b.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step}
+        save_checkpoint(ckpt, **state)
+        export_fp16(G_ab, a.out, {**meta, "direction": "a2b", "step": step})
+        if a.export_ba:
+            export_fp16(G_ba, a.export_ba, {**meta, "direction": "b2a", "step": step})
+
+    while step < total:
+        epoch = step / steps_per_epoch
+        alpha, lam = schedule(epoch, a.epochs, a)
+        decay = 1.0 if epoch < a.epochs / 2 else linear(1.0, 0.0, (epoch - a.epochs / 2) / (a.epochs / 2))
+        for o in (opt_g, opt_d):
+            for g_ in o.param_groups:
+                g_["lr"] = a.lr * max(decay, 0.01)
+        x, y = A.batch(a.batch, rng, d.device), B.batch(a.batch, rng, d.device)
+        # generators (discriminators frozen: the cycle weights D_X(x) and features pass no gradient to D)
+        for net in (D_a, D_b):
+            net.requires_grad_(False)
+        fy, fx = Gab(x), Gba(y)
+        rec_x, rec_y = Gba(fy), Gab(fx)
+        adv = lsgan(unwrap(Db)(fy), True) + lsgan(unwrap(Da)(fx), True)
+        cyc = cycle_loss(rec_x, x, Da, alpha, modified) + cycle_loss(rec_y, y, Db, alpha, modified)
+        loss_g = adv + lam * cyc
+        if a.identity:
+            loss_g = loss_g + a.identity * lam * ((Gab(y) - y).abs().mean() + (Gba(x) - x).abs().mean())
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        for net in (D_a, D_b):
+            net.requires_grad_(True)
+        # discriminators on real vs pooled fakes
+        pa, pb = pool_a.query(fx, rng), pool_b.query(fy, rng)
+        loss_d = 0.5 * (lsgan(Da(x), True) + lsgan(Da(pa), False) + lsgan(Db(y), True) + lsgan(Db(pb), False))
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        step += 1
+        last = {"step": step, "epoch": round(epoch, 3), "alpha": alpha, "lambda": lam, "adv": d.mean(float(adv)),
+                "cycle": d.mean(float(cyc)), "loss_d": d.mean(float(loss_d))}
+        if step % 50 == 0 or step == total:
+            log(**last)
+        if d.main and (step % (steps_per_epoch * 5) == 0 or step == total):
+            save()
+    if d.main:
+        save()
+        log(done=1, out=str(a.out), seconds=round(time.time() - t0, 1))
+    d.close()
+    return last
+
+
+if __name__ == "__main__":
+    main()
