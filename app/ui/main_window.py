@@ -320,8 +320,20 @@ class MainWindow(QMainWindow):
     def translate(self, model_id: str, strength: float) -> None:
         if self.document is None:
             return
-        self.dispatcher.submit("translate", params={"model": model_id or None, "strength": strength},
-                               layers=("base",), label="Translate")
+        panel = self.translate_panel
+        params = {"model": model_id or None, "strength": strength}
+        layers: tuple[str, ...] = ("base",)
+        if model_id and panel.is_sketch():
+            box = self.selection or self.document.bounds
+            params["bbox"] = tuple(box)
+            layers = ("base", "scribble")
+        elif panel.only_mask.isChecked():
+            if not self.document.has_content("mask"):
+                self.statusBar().showMessage("“Only inside the mask”: paint a mask first (M)", 5000)
+                return
+            params["only_region"] = True
+            layers = ("base", "mask")
+        self.dispatcher.submit("translate", params=params, layers=layers, label="Translate")
 
     def fetch_models(self) -> None:
         self.dispatcher.submit("fetch", label="Fetching models")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -89,16 +90,38 @@ class TranslatePanel(QGroupBox):
         super().__init__("Translate image", parent)
         lay = QVBoxLayout(self)
         self.model = QComboBox()
+        self.model.currentIndexChanged.connect(self._on_model)
         lay.addWidget(self.model)
+        self.hint = QLabel("")
+        self.hint.setWordWrap(True)
+        lay.addWidget(self.hint)
         self.strength = LabeledSlider("Strength", 0, 1, 1.0, fmt="{:.0%}")
         lay.addWidget(self.strength)
+        self.only_mask = QCheckBox("Only inside the mask")
+        self.only_mask.setToolTip("Apply the translation only where the mask brush painted (soft edges blend)")
+        lay.addWidget(self.only_mask)
         self.apply_button = QPushButton("Apply to whole image")
         self.apply_button.clicked.connect(
             lambda: self.apply_requested.emit(self.model.currentData() or "", self.strength.value()))
         lay.addWidget(self.apply_button)
+        self._sketch: set[str] = set()
 
     def set_models(self, specs: list) -> None:
         self.model.clear()
+        self._sketch = {s.id for s in specs if int(s.params.get("input_nc", 3)) == 1}
         for s in specs:
             self.model.addItem(s.title, s.id)
         self.apply_button.setEnabled(bool(specs))
+        self._on_model()
+
+    def is_sketch(self) -> bool:
+        return (self.model.currentData() or "") in self._sketch
+
+    def _on_model(self) -> None:
+        sketch = self.is_sketch()
+        self.only_mask.setVisible(not sketch)
+        self.hint.setText("Draw lines with the color brush (any color), select the area with the select tool "
+                          "(or leave none for the whole image), then Apply: the drawing becomes a face."
+                          if sketch else "")
+        self.hint.setVisible(sketch)
+        self.apply_button.setText("Draw from sketch" if sketch else "Apply")

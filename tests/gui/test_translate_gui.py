@@ -1,0 +1,53 @@
+"""Translation in the window: only inside the mask, and sketch → face from brush strokes."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from conftest_gui import drag, open_array
+from helpers import save_net
+
+from app.core.bbox import BBox
+from app.ml.nets.unet import UnetGenerator
+
+
+def test_translate_only_inside_the_mask(make_window, tiny_models, photo, qtbot):
+    w = make_window(tiny_models)
+    doc = open_array(w, photo)
+    before = doc.layer("base").copy()
+    mask = np.zeros(photo.shape[:2], np.uint8)
+    mask[50:120, 60:200] = 255
+    doc.write("mask", doc.bounds, mask)
+    w.translate_panel.only_mask.setChecked(True)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.translate_panel.apply_button.click()
+    after = doc.layer("base")
+    assert np.array_equal(after[mask == 0], before[mask == 0])
+    assert not np.array_equal(after[mask > 0], before[mask > 0])
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), before)
+
+
+def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, tiny_models, photo, qtbot):
+    torch.manual_seed(0)
+    digest = save_net(UnetGenerator(1, 3, 6, 4, "group", groups=4), tiny_models / "sketch.safetensors")
+    with open(tiny_models / "manifest.toml", "a") as f:
+        f.write(f'\n[[model]]\nid = "tiny-sketch"\nname = "Sketch → face"\nkind = "translator"\narch = "auto"\n'
+                f'file = "sketch.safetensors"\nsha256 = "{digest}"\nresolution = 64\n'
+                'params = { input_nc = 1 }\n')
+    w = make_window(tiny_models)
+    doc = open_array(w, photo)
+    combo = w.translate_panel.model
+    combo.setCurrentIndex(combo.findData("tiny-sketch"))
+    assert w.translate_panel.is_sketch() and w.translate_panel.apply_button.text() == "Draw from sketch"
+    w.set_tool("brush")
+    drag(w.canvas, [(100, 100), (150, 120), (200, 100)])
+    w.set_selection(BBox(80, 60, 240, 200))
+    before = doc.layer("base").copy()
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.translate_panel.apply_button.click()
+    after = doc.layer("base")
+    outside = np.ones(photo.shape[:2], bool)
+    outside[60:200, 80:240] = False
+    assert np.array_equal(after[outside], before[outside])
+    assert not np.array_equal(after[~outside], before[~outside])
