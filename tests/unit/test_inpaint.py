@@ -298,3 +298,23 @@ def test_completion_training_runs_under_torchrun_ddp(tiny_models, tmp_path):
         "--eval-photos", "0", "--photos", str(tmp_path / "none")])
     assert r.returncode == 0, r.stderr[-3000:]
     assert out.is_file()
+
+
+def test_untrained_residual_network_reproduces_telea_and_training_moves_it(rng):
+    """The residual variant refines a Telea pre-fill; its zero-initialised last layer makes an
+    untrained network return exactly the classical fill."""
+    img = photo(rng, 64, 64)
+    mask = np.zeros((64, 64), np.uint8)
+    mask[20:40, 16:48] = 255
+    src = holed(img, mask)
+    net = CompletionNet(width=8, residual=True).eval()
+    (ours, _), _ = drain(inpaint_image(src, mask, CompletionFiller(net, "cpu", 64), blend="none"))
+    (telea, _), _ = drain(inpaint_image(src, mask, ClassicalFiller(), blend="none"))
+    assert np.abs(ours.astype(int) - telea.astype(int)).max() <= 1
+    with pytest.raises(ValueError, match="prior"):
+        net(torch.zeros(1, 3, 64, 64), torch.zeros(1, 1, 64, 64))
+    with torch.no_grad():
+        net.body[-2].bias.fill_(0.5)           # a trained last layer changes the fill
+    (moved, _), _ = drain(inpaint_image(src, mask, CompletionFiller(net, "cpu", 64), blend="none"))
+    assert np.abs(moved.astype(int) - telea.astype(int))[mask > 0].mean() > 20
+    assert np.array_equal(moved[mask == 0], src[mask == 0])

@@ -47,6 +47,16 @@ class ClassicalFiller(Filler):
         return cv2.inpaint(np.ascontiguousarray(crop), hole.astype(np.uint8) * 255, radius, self.flag)
 
 
+def telea_prior(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Telea fill of each image of a batch: x (N, 3, H, W) in [-1, 1], mask (N, 1, H, W) → same."""
+    imgs = to_images(x)
+    holes = (mask[:, 0] > 0.5).cpu().numpy().astype(np.uint8) * 255
+    radius = max(3, int(round(max(x.shape[-2:]) / 100)))
+    filled = np.stack([cv2.inpaint(np.ascontiguousarray(i), h, radius, cv2.INPAINT_TELEA)
+                       for i, h in zip(imgs, holes, strict=True)])
+    return torch.from_numpy(filled).permute(0, 3, 1, 2).float().div(127.5).sub(1).to(x.device)
+
+
 class CompletionFiller(Filler):
     """The project's completion network (globally and locally consistent completion)."""
 
@@ -58,7 +68,8 @@ class CompletionFiller(Filler):
     def fill(self, crop, hole, check=None):
         x = to_tensor(crop, self.device)
         m = torch.from_numpy(hole.astype(np.float32))[None, None].to(self.device)
-        return to_images(self.net.complete(x, m))[0]
+        prior = telea_prior(x, m) if getattr(self.net, "residual", False) else None
+        return to_images(self.net.complete(x, m, prior))[0]
 
 
 class LamaFiller(Filler):

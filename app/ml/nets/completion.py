@@ -37,12 +37,18 @@ class _Up(nn.Module):
 
 
 class CompletionNet(nn.Module):
+    """residual=True (this project's variant): the hole arrives pre-filled by a classical method
+    (Telea's fast marching) instead of a constant, and the network predicts a correction to that
+    fill; the last layer starts at zero, so an untrained network reproduces the classical fill and
+    training can only be measured against improving on it."""
+
     multiple = 4  # input sides must be multiples of this
 
-    def __init__(self, width: int = 32) -> None:
+    def __init__(self, width: int = 32, residual: bool = False) -> None:
         super().__init__()
         w = width
         self.width = w
+        self.residual = residual
         layers: list[nn.Module] = []
         layers += _conv(4, w, 5)
         layers += _conv(w, 2 * w, 3, 2)
@@ -58,21 +64,30 @@ class CompletionNet(nn.Module):
         layers += _conv(2 * w, 2 * w)
         layers += [_Up(2 * w, w)]
         layers += _conv(w, w // 2)
-        layers += [nn.Conv2d(w // 2, 3, 3, 1, 1), nn.Tanh()]
+        last = nn.Conv2d(w // 2, 3, 3, 1, 1)
+        if residual:
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
+        layers += [last, nn.Tanh()]
         self.body = nn.Sequential(*layers)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """x (N, 3, H, W) in [-1, 1], mask (N, 1, H, W) in {0, 1} (1 = fill) → raw prediction
-        (N, 3, H, W); H and W multiples of 4."""
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, prior: torch.Tensor | None = None) -> torch.Tensor:
+        """x (N, 3, H, W) in [-1, 1], mask (N, 1, H, W) in {0, 1} (1 = fill), prior: the classical
+        fill of x (residual networks only) → raw prediction (N, 3, H, W); H, W multiples of 4."""
         h, w = x.shape[-2:]
         if h % self.multiple or w % self.multiple:
             raise ValueError(f"CompletionNet needs sides that are multiples of {self.multiple}, got {w}×{h}")
+        if self.residual:
+            if prior is None:
+                raise ValueError("this completion network refines a classical fill: pass prior=")
+            start = torch.where(mask > 0.5, prior, x)
+            return (start + self.body(torch.cat([start, mask], 1))).clamp(-1, 1)
         inp = torch.cat([x * (1 - mask), mask], 1)
         return self.body(inp)
 
-    def complete(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def complete(self, x: torch.Tensor, mask: torch.Tensor, prior: torch.Tensor | None = None) -> torch.Tensor:
         """Prediction composited into the hole; outside the hole the input is kept exactly."""
-        return torch.where(mask > 0.5, self.forward(x, mask), x)
+        return torch.where(mask > 0.5, self.forward(x, mask, prior), x)
 
 
 def _dconv(cin: int, cout: int) -> list[nn.Module]:

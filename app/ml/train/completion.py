@@ -32,6 +32,7 @@ from PIL import Image
 from torch.nn import functional as F
 
 from app.ml import metrics
+from app.ml.inpaint.fill import telea_prior
 from app.ml.inpaint.masks import hole_box, random_mask
 from app.ml.nets.completion import CompletionNet, ContextDiscriminator, local_patches
 from app.ml.train.common import (
@@ -42,6 +43,7 @@ from app.ml.train.common import (
     load_generator,
     save_checkpoint,
     setup,
+    unwrap,
 )
 from app.paths import models_dir
 
@@ -143,11 +145,15 @@ def scores(pred_u8: np.ndarray, true_u8: np.ndarray) -> dict[str, float]:
     return {"psnr": r["psnr"], "ssim": r["ssim"], "l1": r["l1"]}
 
 
+def prior_for(C, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor | None:
+    return telea_prior(x, m) if getattr(unwrap(C), "residual", False) else None
+
+
 @torch.no_grad()
 def complete_batch(C, imgs: np.ndarray, masks: np.ndarray, device) -> np.ndarray:
     x = to_tensor(imgs, device)
     m = torch.from_numpy(masks).float()[:, None].to(device)
-    out = C.complete(x, m)
+    out = C.complete(x, m, prior_for(C, x, m))
     return ((out.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
 
 
@@ -199,6 +205,8 @@ def masks_and_boxes(n: int, size: int, rng: np.random.Generator, device) -> tupl
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--width", type=int, default=32)
+    p.add_argument("--residual", action="store_true",
+                   help="refine a Telea pre-fill instead of filling a constant hole (this project's variant)")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--sizes", default="64,128", help="training sides, drawn per step")
     p.add_argument("--size-probs", default="0.7,0.3")
@@ -239,7 +247,7 @@ def main(argv: list[str] | None = None) -> dict:
     sizes = [int(s) for s in a.sizes.split(",")]
     probs = np.array([float(s) for s in a.size_probs.split(",")][:len(sizes)])
     probs = probs / probs.sum()
-    C = CompletionNet(a.width).to(d.device)
+    C = CompletionNet(a.width, residual=a.residual).to(d.device)
     D = ContextDiscriminator(global_size=64, width=32).to(d.device)
     opt_c = torch.optim.Adam(C.parameters(), lr=a.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=a.lr_d, betas=(0.5, 0.999))
@@ -260,7 +268,7 @@ def main(argv: list[str] | None = None) -> dict:
     sets = eval_set(G, held, a.eval_faces, a.eval_photos, d.device) if d.main else {}
     if d.main:
         log(step=step, photos=len(photos), held_out=len(held), **telea_scores(sets))
-    meta = {"arch": "completion", "width": a.width, "generator": gen_id, "alpha": a.alpha,
+    meta = {"arch": "completion", "width": a.width, "residual": a.residual, "generator": gen_id, "alpha": a.alpha,
             "tc": a.tc, "td": a.td}
     bce = torch.nn.BCEWithLogitsLoss()
     t_start = time.time() - spent
@@ -290,7 +298,7 @@ def main(argv: list[str] | None = None) -> dict:
         phase_d = step >= a.tc
         rec = None
         if phase_c or phase_d:
-            pred = Cw(x, m)
+            pred = Cw(x, m, prior_for(C, x, m))
             comp = torch.where(m > 0.5, pred, x)
         if phase_d:
             m_real, boxes_real = masks_and_boxes(a.batch, size, rng, d.device)
