@@ -64,28 +64,44 @@ def _run(gen):
 
 
 def cmd_translate(args) -> int:
+    from app.cli_inpaint import load_mask
+    from app.cli_latent import _batch, _drive
     from app.core.jobs import Job
     from app.ml.devices import configure_threads
     from app.ml.registry import ModelManager
     from app.ml.translate.translator import run_translate
 
-    configure_threads()
+    if not 0.0 <= args.strength <= 1.0:
+        raise SystemExit(f"latentbrush: --strength must be between 0 and 1 (got {args.strength:g})")
+    configure_threads(gui=False)
     manifest = _manifest(args)
     spec = manifest.get(args.model)
+    if spec.kind != "translator":
+        raise SystemExit(f"latentbrush: {spec.id} is a {spec.kind}, not a translator; translators: "
+                         + ", ".join(s.id for s in manifest.of_kind("translator")))
     models = ModelManager(manifest)
-    inputs = _inputs(Path(args.input))
-    out = Path(args.output)
-    if len(inputs) > 1 or Path(args.input).is_dir():
-        out.mkdir(parents=True, exist_ok=True)
-    for src in inputs:
+    mask_path = Path(args.mask) if args.mask else None
+
+    def work(src: Path, out: Path, many: bool, bar, i: int) -> str:
         img = load_image(src).pixels
-        job = Job("translate", params={"model": spec.id, "strength": args.strength, "tile": args.tile},
-                  inputs={"image": img})
-        result = _run(run_translate(job, models))
-        target = out / (src.stem + ".png") if out.is_dir() else out
-        export_image(result.pixels, target, protected=src)
-        print(f"{src} → {target}")
-    return 0
+        params = {"model": spec.id, "strength": args.strength, "tile": args.tile}
+        inputs = {"image": img}
+        if mask_path is not None:
+            mask = load_mask(mask_path)
+            if mask.shape != img.shape[:2]:
+                raise ValueError(f"the mask {mask_path.name} is {mask.shape[1]}×{mask.shape[0]} but {src.name} is "
+                                 f"{img.shape[1]}×{img.shape[0]}: the mask must be the same size as the image")
+            params["only_region"] = True
+            inputs["mask"] = mask
+        result = _drive(run_translate(Job("translate", params=params, inputs=inputs), models), bar, i)
+        edited = img.copy()
+        r = result.bbox
+        edited[r.y0:r.y1, r.x0:r.x1] = result.pixels
+        target = out / (src.stem + ".png") if many else out
+        export_image(edited, target, protected=src)
+        return f"{src.name} → {target.name}"
+
+    return _batch(args, work)
 
 
 def cmd_generate(args) -> int:
@@ -137,8 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("model")
     t.add_argument("input")
     t.add_argument("-o", "--output", required=True)
-    t.add_argument("--strength", type=float, default=1.0)
-    t.add_argument("--tile", type=int, default=512)
+    t.add_argument("--strength", type=float, default=1.0, help="0…1: blend with the original")
+    t.add_argument("--tile", type=int, default=640, help="largest tile side (memory bound)")
+    t.add_argument("--mask", default=None, help="only translate where this mask is white (same size as the image)")
     t.set_defaults(func=cmd_translate)
     from app.cli_inpaint import add_command as add_inpaint
     from app.cli_latent import add_commands

@@ -35,8 +35,9 @@ def is_oom(err: BaseException) -> bool:
     return isinstance(err, RuntimeError) and "out of memory" in str(err).lower()
 
 
-def configure_threads() -> int:
-    """Leave one core to the GUI thread: intra-op threads = cores − 1 (at least 1)."""
-    n = int(os.environ.get("LATENTBRUSH_THREADS", "0")) or max(1, (os.cpu_count() or 2) - 1)
+def configure_threads(gui: bool = True) -> int:
+    """The editor leaves one core to the GUI thread (intra-op threads = cores − 1, at least 1);
+    headless commands (gui=False) use every core. LATENTBRUSH_THREADS overrides both."""
+    n = int(os.environ.get("LATENTBRUSH_THREADS", "0")) or max(1, (os.cpu_count() or 2) - (1 if gui else 0))
     torch.set_num_threads(n)
     return n
