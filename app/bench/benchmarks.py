@@ -144,6 +144,7 @@ def cold_start(quick: bool = False) -> list[Measurement]:
 
 from app.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
 from app.bench.latent_bench import projection, scribble, sliders  # noqa: E402
+from app.bench.translate_bench import sketch, translate  # noqa: E402
 
 BENCHMARKS = {
     "generator": generator_throughput,
@@ -154,4 +155,6 @@ BENCHMARKS = {
     "sliders": sliders,
     "inpaint_quality": inpaint_quality,
     "inpaint_speed": inpaint_speed,
+    "translate": translate,
+    "sketch": sketch,
 }

@@ -1,0 +1,108 @@
+"""Translation benchmarks.
+
+translate: the vintage CycleGAN on a 1024² photo — wall time and peak memory (a fresh process per
+  setting, so the peak is the job's own), tiled (640-px tiles, global norm statistics) vs untiled,
+  with 1 and 2 threads; and the tiled-vs-untiled difference on the same photo.
+sketch: the sketch → face pix2pix on held-out generator faces: L1 / SSIM / PSNR vs the true face,
+  writes sketch_grid.png (sketch | result | truth).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+Measurement = tuple[str, float, str]
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
+
+_CHILD = r"""
+import json, resource, sys, time
+import numpy as np, torch
+from PIL import Image
+torch.set_num_threads(int(sys.argv[1]))
+from app.core.jobs import drain
+from app.ml.manifest import Manifest
+from app.ml.registry import ModelManager
+from app.ml.translate.translator import translate_image
+from app.paths import models_dir
+net = ModelManager(Manifest.load(models_dir()), device="cpu").get(sys.argv[3]).net
+img = np.asarray(Image.open(sys.argv[4]).convert("RGB").resize((1024, 1024), Image.LANCZOS))
+t = time.perf_counter()
+out, _ = drain(translate_image(net, img, tile=int(sys.argv[2])))
+dt = time.perf_counter() - t
+np.save(sys.argv[5], out)
+print(json.dumps({"seconds": dt, "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
+"""
+
+
+def _child(threads: int, tile: int, model: str, out: Path) -> dict:
+    r = subprocess.run([sys.executable, "-c", _CHILD, str(threads), str(tile), model, str(SAMPLE), str(out)],
+                       capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-2000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def translate(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    import tempfile
+
+    rows: list[Measurement] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        outs = {}
+        for threads in ((2,) if quick else (1, 2)):
+            for tile in (640, 4096):
+                f = Path(tmp) / f"{threads}-{tile}.npy"
+                r = _child(threads, tile, "vintage-cyclegan", f)
+                name = "tiled 640" if tile == 640 else "untiled"
+                rows.append((f"vintage 1024², {name}, {threads} thread(s): time", r["seconds"], "s"))
+                rows.append((f"vintage 1024², {name}, {threads} thread(s): peak memory", r["peak_gb"], "GB"))
+                outs[(threads, tile)] = np.load(f)
+        a, b = outs[(2, 640)].astype(float), outs[(2, 4096)].astype(float)
+        rows.append(("vintage 1024², tiled vs untiled: mean abs difference", float(np.abs(a - b).mean()), "/255"))
+        rows.append(("vintage 1024², tiled vs untiled: 99th percentile", float(np.percentile(np.abs(a - b), 99)),
+                     "/255"))
+    return rows
+
+
+def sketch(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    import torch
+    from PIL import Image
+
+    from app.ml import metrics
+    from app.ml.devices import configure_threads
+    from app.ml.manifest import Manifest
+    from app.ml.registry import ModelManager
+    from app.ml.train.pix2pix import EVAL_SEED, faces_and_sketches
+    from app.paths import models_dir
+
+    configure_threads()
+    mm = ModelManager(Manifest.load(models_dir()), device="cpu")
+    G = mm.get(mm.default("generator").id).net
+    specs = [s for s in mm.manifest.of_kind("translator") if int(s.params.get("input_nc", 3)) == 1
+             and mm.available(s)]
+    n = 16 if quick else 256
+    s, x = faces_and_sketches(G, n, torch.Generator().manual_seed(EVAL_SEED), None, "cpu")
+    rows: list[Measurement] = []
+    tiles = []
+    for spec in specs:
+        net = mm.get(spec.id).net
+        with torch.no_grad():
+            y = torch.cat([net(s[i:i + 64]) for i in range(0, n, 64)]).clamp(-1, 1)
+        r = metrics.report((y + 1) / 2, (x + 1) / 2)
+        rows += [(f"{spec.id}: L1", r["l1"], "[0,1]"), (f"{spec.id}: SSIM", r["ssim"], ""),
+                 (f"{spec.id}: PSNR", r["psnr"], "dB")]
+        tiles.append(y[:8])
+    if out is not None and tiles:
+        def u8(t):
+            return ((t.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+        sk = u8(s[:8].repeat(1, 3, 1, 1))
+        grid_rows = [np.concatenate(list(sk), 1)] + [np.concatenate(list(u8(t)), 1) for t in tiles]
+        grid_rows.append(np.concatenate(list(u8(x[:8])), 1))
+        grid = np.concatenate(grid_rows, 0)
+        big = Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST)
+        big.save(out / "sketch_grid.png")
+    return rows
