@@ -60,16 +60,23 @@ def telea_prior(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 class CompletionFiller(Filler):
     """The project's completion network (globally and locally consistent completion)."""
 
-    def __init__(self, net: torch.nn.Module, device, max_side: int = 128, title: str = "") -> None:
+    def __init__(self, net: torch.nn.Module, device, max_side: int = 128, title: str = "",
+                 flip_average: bool = True) -> None:
         self.net, self.device, self.max_side, self.title = net, device, max_side, title
         self.multiple = getattr(net, "multiple", 4)
+        self.flip_average = flip_average      # average with the prediction for the mirrored crop
 
     @torch.no_grad()
     def fill(self, crop, hole, check=None):
         x = to_tensor(crop, self.device)
         m = torch.from_numpy(hole.astype(np.float32))[None, None].to(self.device)
+        if self.flip_average:
+            x, m = torch.cat([x, x.flip(-1)]), torch.cat([m, m.flip(-1)])
         prior = telea_prior(x, m) if getattr(self.net, "residual", False) else None
-        return to_images(self.net.complete(x, m, prior))[0]
+        out = self.net.complete(x, m, prior)
+        if self.flip_average:
+            out = (out[:1] + out[1:].flip(-1)) / 2
+        return to_images(out)[0]
 
 
 class LamaFiller(Filler):
@@ -141,6 +148,13 @@ def plan_crops(hole: np.ndarray, *, pad_frac: float = 0.5, min_pad: int = 16) ->
         x0, x1 = int(max(0, cx - side / 2)), int(min(w, cx + side / 2 + 0.5))
         y0, y1 = int(max(0, cy - side / 2)), int(min(h, cy + side / 2 + 0.5))
         boxes.append(BBox(x0, y0, x1, y1))
+    boxes = merge_boxes(boxes)
+    return sorted(boxes, key=lambda b: (b.y0, b.x0))
+
+
+def merge_boxes(boxes: list[BBox]) -> list[BBox]:
+    """Union overlapping boxes until none overlap."""
+    boxes = list(boxes)
     merged = True
     while merged:
         merged = False
@@ -157,6 +171,16 @@ def plan_crops(hole: np.ndarray, *, pad_frac: float = 0.5, min_pad: int = 16) ->
     return sorted(boxes, key=lambda b: (b.y0, b.x0))
 
 
+def grow_to(box: BBox, side: int, width: int, height: int) -> BBox:
+    """The box grown (about its centre, kept inside the image) to at least side × side: the model
+    runs at that size anyway, so the extra context costs nothing."""
+    w, h = max(box.width, min(side, width)), max(box.height, min(side, height))
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    x0 = int(round(min(max(cx - w / 2, 0), width - w)))
+    y0 = int(round(min(max(cy - h / 2, 0), height - h)))
+    return BBox(x0, y0, x0 + w, y0 + h)
+
+
 def working_size(w: int, h: int, max_side: int | None, multiple: int) -> tuple[int, int]:
     s = 1.0 if not max_side else min(1.0, max_side / max(w, h))
     def snap(v: float) -> int:
@@ -168,7 +192,13 @@ def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check |
     """Fill one crop at the filler's working size; return the crop with the hole replaced."""
     h, w = hole.shape
     ww, wh = working_size(w, h, filler.max_side, filler.multiple)
-    if (ww, wh) != (w, h):
+    if (not filler.max_side or max(w, h) <= filler.max_side) and (ww, wh) != (w, h):
+        # fits: pad to the multiple instead of resampling (a resize would blur the fill)
+        ph, pw = -h % filler.multiple, -w % filler.multiple
+        big = cv2.copyMakeBorder(np.ascontiguousarray(crop), 0, ph, 0, pw, cv2.BORDER_REFLECT)
+        hb = np.pad(hole, ((0, ph), (0, pw)))
+        out = filler.fill(big, hb, check)[:h, :w]
+    elif (ww, wh) != (w, h):
         small = cv2.resize(crop, (ww, wh), interpolation=cv2.INTER_AREA if ww < w else cv2.INTER_CUBIC)
         # any coverage counts: the scaled hole must cover every hole pixel of the full crop
         hs = cv2.resize(hole.astype(np.float32), (ww, wh), interpolation=cv2.INTER_AREA) > 0
@@ -195,6 +225,9 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
         raise ValueError("the mask is empty: paint the area to fill first")
     out = image.copy()
     regions = filler.regions(image, hole)
+    if filler.max_side and not isinstance(filler, PriorFiller):
+        H, W = hole.shape
+        regions = merge_boxes([grow_to(b, filler.max_side, W, H) for b in regions])
     # holes outside every region (the prior works on the face box only) get the classical fill
     left = _outside(hole, regions)
     jobs = [(filler, box, hole) for box in regions] + [(ClassicalFiller(), box, left) for box in plan_crops(left)]

@@ -44,13 +44,17 @@ class CompletionNet(nn.Module):
 
     multiple = 4  # input sides must be multiples of this
 
-    def __init__(self, width: int = 32, residual: bool = False) -> None:
+    def __init__(self, width: int = 32, residual: bool = False, mirror: bool = False) -> None:
+        """mirror=True (this project's variant) adds the left-right mirrored image and mask as input
+        channels: faces are nearly symmetric, so the other side of a face is the best hint for a
+        hole, and a mirrored copy puts it at the same position, where 3×3 kernels can use it."""
         super().__init__()
         w = width
         self.width = w
         self.residual = residual
+        self.mirror = mirror
         layers: list[nn.Module] = []
-        layers += _conv(4, w, 5)
+        layers += _conv(8 if mirror else 4, w, 5)
         layers += _conv(w, 2 * w, 3, 2)
         layers += _conv(2 * w, 2 * w)
         layers += _conv(2 * w, 4 * w, 3, 2)
@@ -81,9 +85,13 @@ class CompletionNet(nn.Module):
             if prior is None:
                 raise ValueError("this completion network refines a classical fill: pass prior=")
             start = torch.where(mask > 0.5, prior, x)
-            return (start + self.body(torch.cat([start, mask], 1))).clamp(-1, 1)
-        inp = torch.cat([x * (1 - mask), mask], 1)
-        return self.body(inp)
+        else:
+            start = x * (1 - mask)
+        inp = torch.cat([start, mask], 1)
+        if self.mirror:
+            inp = torch.cat([inp, inp.flip(-1)], 1)
+        out = self.body(inp)
+        return (start + out).clamp(-1, 1) if self.residual else out
 
     def complete(self, x: torch.Tensor, mask: torch.Tensor, prior: torch.Tensor | None = None) -> torch.Tensor:
         """Prediction composited into the hole; outside the hole the input is kept exactly."""

@@ -205,6 +205,7 @@ def masks_and_boxes(n: int, size: int, rng: np.random.Generator, device) -> tupl
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--width", type=int, default=32)
+    p.add_argument("--mirror", action="store_true", help="add the mirrored image as input (faces are symmetric)")
     p.add_argument("--residual", action="store_true",
                    help="refine a Telea pre-fill instead of filling a constant hole (this project's variant)")
     p.add_argument("--batch", type=int, default=16)
@@ -247,7 +248,7 @@ def main(argv: list[str] | None = None) -> dict:
     sizes = [int(s) for s in a.sizes.split(",")]
     probs = np.array([float(s) for s in a.size_probs.split(",")][:len(sizes)])
     probs = probs / probs.sum()
-    C = CompletionNet(a.width, residual=a.residual).to(d.device)
+    C = CompletionNet(a.width, residual=a.residual, mirror=a.mirror).to(d.device)
     D = ContextDiscriminator(global_size=64, width=32).to(d.device)
     opt_c = torch.optim.Adam(C.parameters(), lr=a.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=a.lr_d, betas=(0.5, 0.999))
@@ -268,8 +269,8 @@ def main(argv: list[str] | None = None) -> dict:
     sets = eval_set(G, held, a.eval_faces, a.eval_photos, d.device) if d.main else {}
     if d.main:
         log(step=step, photos=len(photos), held_out=len(held), **telea_scores(sets))
-    meta = {"arch": "completion", "width": a.width, "residual": a.residual, "generator": gen_id, "alpha": a.alpha,
-            "tc": a.tc, "td": a.td}
+    meta = {"arch": "completion", "width": a.width, "residual": a.residual, "mirror": a.mirror,
+            "generator": gen_id, "alpha": a.alpha, "tc": a.tc, "td": a.td}
     bce = torch.nn.BCEWithLogitsLoss()
     t_start = time.time() - spent
     best: dict = {}
