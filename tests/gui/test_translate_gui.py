@@ -48,6 +48,6 @@ def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, t
         w.translate_panel.apply_button.click()
     after = doc.layer("base")
     outside = np.ones(photo.shape[:2], bool)
-    outside[60:200, 80:240] = False
+    outside[50:210, 80:240] = False          # the square around the selection
     assert np.array_equal(after[outside], before[outside])
     assert not np.array_equal(after[~outside], before[~outside])

@@ -221,10 +221,13 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
 
 def _run_sketch(job: Job, spec, loaded) -> Generator[Progress, None, Result]:
     """Sketch → image models: the strokes on the scribble layer (any color) inside the selection
-    (or the whole image) are the sketch; the result replaces that region."""
+    (or the whole image) are the sketch; the result replaces that region, made square (the
+    model draws square faces)."""
+    from app.ml.latent.faces import squarify
+
     image = job.inputs["image"]
     h, w = image.shape[:2]
-    box = BBox(*job.params["bbox"]) if job.params.get("bbox") else BBox(0, 0, w, h)
+    box = squarify(BBox(*job.params["bbox"]) if job.params.get("bbox") else BBox(0, 0, w, h), w, h)
     res = int(spec.resolution or 64)
     strokes = job.inputs.get("scribble")
     if strokes is not None and strokes[box.y0:box.y1, box.x0:box.x1, 3].any():
