@@ -84,6 +84,9 @@ class JobsUI:
 
     def _on_failed(self, job, message: str) -> None:
         self.w.canvas.set_preview(None)
+        if job.params.get("quiet"):          # a job the person did not start by hand (e.g. after a stroke)
+            self.w.statusBar().showMessage(f"{job.label}: {message}", 10_000)
+            return
         self.w.show_error(f"{job.label} failed", message)
 
     def _on_dropped(self, job, reason: str) -> None:

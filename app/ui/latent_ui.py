@@ -121,7 +121,8 @@ class LatentUI:
                 self.w.statusBar().showMessage("Paint strokes with the color brush first", 5000)
             return
         region = tuple(self.w.selection) if (state is None and self.w.selection is not None) else "auto"
-        params = {"state": state, "region": region, **self.panel.params()}
+        # an automatic run (after a stroke) reports failures in the status bar, not in a dialog
+        params = {"state": state, "region": region, "quiet": quiet, **self.panel.params()}
         self.w.dispatcher.submit("scribble", params=params, layers=("base", "scribble"), watch=("latent",),
                                  label="Scribble edit")
 

@@ -114,3 +114,16 @@ def test_interpolation_frames_apply_and_gif(make_window, tiny_models, qtbot, tmp
             im.seek(i)
             total += im.info["duration"]
         assert total == 6 * 80                   # GIF stores centiseconds: 83 ms → 80 ms
+
+
+def test_a_stroke_on_a_photo_without_a_face_reports_in_the_status_bar_not_a_dialog(make_window, tiny_models, qtbot,
+                                                                                     rng):
+    w = make_window(tiny_models)
+    open_array(w, rng.integers(60, 200, (200, 260, 3), dtype=np.uint8))
+    w.last_error = None
+    with qtbot.waitSignal(w.dispatcher.failed, timeout=30_000):
+        paint_only = [(60, 60), (120, 80)]
+        w.set_tool("brush")
+        drag(w.canvas, paint_only)
+    assert w.last_error is None
+    assert "no face" in w.statusBar().currentMessage()
