@@ -177,14 +177,14 @@ def test_tiles_with_global_norm_statistics_reproduce_the_untiled_result(rng, nor
     yy, xx = np.mgrid[0:160, 0:200]
     img = np.stack([xx, yy, 200 - xx], -1).astype(np.float64) + rng.normal(0, 25, (160, 200, 3))
     img = np.clip(img, 0, 255).astype(np.uint8)
-    full, _ = drain(translate_image(net, img, tile=1024))
-    tiled, steps = drain(translate_image(net, img, tile=128, overlap=48))
+    full, _ = drain(translate_image(net, img, tile=1024, bf16=False))     # the tiling logic, in float32
+    tiled, steps = drain(translate_image(net, img, tile=128, overlap=48, bf16=False))
     assert steps[0].message == "image statistics" and len(steps) > 2
     err = np.abs(full.astype(float) - tiled).mean()
     assert err < 2.0
     from app.ml.translate import translator
     monkeypatch.setattr(translator.GlobalNormStats, "__bool__", lambda self: False)
-    per_tile, _ = drain(translate_image(net, img, tile=128, overlap=48))
+    per_tile, _ = drain(translate_image(net, img, tile=128, overlap=48, bf16=False))
     assert np.abs(full.astype(float) - per_tile).mean() > 2 * err      # what the statistics pass fixes
 
 
@@ -206,3 +206,13 @@ def test_even_tiles_avoid_slivers():
         side = even_tile(n, 640, 32, 4)
         s = tile_starts(n, side, 32)
         assert s[-1] + side == n and side <= 640
+
+
+def test_bf16_autocast_stays_close_to_float32(real_models):
+    from PIL import Image
+
+    net = ModelManager(Manifest.load(real_models), device="cpu").get("vintage-cyclegan").net
+    img = np.asarray(Image.open(REPO / "resources" / "samples" / "astronaut.jpg").convert("RGB").resize((128, 128)))
+    a, _ = drain(translate_image(net, img, bf16=False))
+    b, _ = drain(translate_image(net, img, bf16=True))
+    assert np.abs(a.astype(float) - b).mean() < 1.0
