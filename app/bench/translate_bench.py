@@ -32,15 +32,16 @@ from app.paths import models_dir
 net = ModelManager(Manifest.load(models_dir()), device="cpu").get(sys.argv[3]).net
 img = np.asarray(Image.open(sys.argv[4]).convert("RGB").resize((1024, 1024), Image.LANCZOS))
 t = time.perf_counter()
-out, _ = drain(translate_image(net, img, tile=int(sys.argv[2])))
+bf16 = {"auto": None, "fp32": False, "bf16": True}[sys.argv[6]]
+out, _ = drain(translate_image(net, img, tile=int(sys.argv[2]), bf16=bf16))
 dt = time.perf_counter() - t
 np.save(sys.argv[5], out)
 print(json.dumps({"seconds": dt, "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
 """
 
 
-def _child(threads: int, tile: int, model: str, out: Path) -> dict:
-    r = subprocess.run([sys.executable, "-c", _CHILD, str(threads), str(tile), model, str(SAMPLE), str(out)],
+def _child(threads: int, tile: int, model: str, out: Path, precision: str = "auto") -> dict:
+    r = subprocess.run([sys.executable, "-c", _CHILD, str(threads), str(tile), model, str(SAMPLE), str(out), precision],
                        capture_output=True, text=True, timeout=900)
     if r.returncode != 0:
         raise RuntimeError(r.stderr[-2000:])
@@ -50,21 +51,33 @@ def _child(threads: int, tile: int, model: str, out: Path) -> dict:
 def translate(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import tempfile
 
+    from app.ml.translate.translator import fast_bf16
+
     rows: list[Measurement] = []
+    auto = "bf16" if fast_bf16("cpu") else "fp32"
+    settings = [(2, 640, "auto"), (2, 4096, "auto")]
+    if not quick:
+        settings += [(1, 640, "auto"), (2, 640, "fp32"), (2, 4096, "fp32")]
     with tempfile.TemporaryDirectory() as tmp:
         outs = {}
-        for threads in ((2,) if quick else (1, 2)):
-            for tile in (640, 4096):
-                f = Path(tmp) / f"{threads}-{tile}.npy"
-                r = _child(threads, tile, "vintage-cyclegan", f)
-                name = "tiled 640" if tile == 640 else "untiled"
-                rows.append((f"vintage 1024², {name}, {threads} thread(s): time", r["seconds"], "s"))
-                rows.append((f"vintage 1024², {name}, {threads} thread(s): peak memory", r["peak_gb"], "GB"))
-                outs[(threads, tile)] = np.load(f)
-        a, b = outs[(2, 640)].astype(float), outs[(2, 4096)].astype(float)
-        rows.append(("vintage 1024², tiled vs untiled: mean abs difference", float(np.abs(a - b).mean()), "/255"))
-        rows.append(("vintage 1024², tiled vs untiled: 99th percentile", float(np.percentile(np.abs(a - b), 99)),
-                     "/255"))
+        for threads, tile, prec in settings:
+            f = Path(tmp) / f"{threads}-{tile}-{prec}.npy"
+            r = _child(threads, tile, "vintage-cyclegan", f, prec)
+            name = f"{'tiled 640' if tile == 640 else 'untiled'}, {auto if prec == 'auto' else prec}"
+            rows.append((f"vintage 1024², {name}, {threads} thread(s): time", r["seconds"], "s"))
+            rows.append((f"vintage 1024², {name}, {threads} thread(s): peak memory", r["peak_gb"], "GB"))
+            outs[(threads, tile, prec)] = np.load(f).astype(float)
+        for prec in ("auto", "fp32"):
+            if (2, 4096, prec) not in outs:
+                continue
+            d = np.abs(outs[(2, 640, prec)] - outs[(2, 4096, prec)])
+            label = auto if prec == "auto" else prec
+            rows.append((f"vintage 1024² {label}, tiled vs untiled: mean abs difference", float(d.mean()), "/255"))
+            rows.append((f"vintage 1024² {label}, tiled vs untiled: 99th percentile", float(np.percentile(d, 99)),
+                         "/255"))
+        if (2, 4096, "fp32") in outs:
+            d = np.abs(outs[(2, 4096, "auto")] - outs[(2, 4096, "fp32")])
+            rows.append((f"vintage 1024² untiled, {auto} vs fp32: mean abs difference", float(d.mean()), "/255"))
     return rows
 
 
