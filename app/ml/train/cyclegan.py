@@ -224,8 +224,9 @@ def main(argv: list[str] | None = None) -> dict:
         loss_d.backward()
         opt_d.step()
         step += 1
-        last = {"step": step, "epoch": round(epoch, 3), "alpha": alpha, "lambda": lam, "adv": d.mean(float(adv)),
-                "cycle": d.mean(float(cyc)), "loss_d": d.mean(float(loss_d))}
+        last = {"step": step, "epoch": round(epoch, 3), "alpha": alpha, "lambda": lam,
+                "adv": d.mean(float(adv.detach())), "cycle": d.mean(float(cyc.detach())),
+                "loss_d": d.mean(float(loss_d.detach()))}
         if step % 50 == 0 or step == total:
             log(**last)
         if d.main and (step % (steps_per_epoch * 5) == 0 or step == total):
