@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("input")
     t.add_argument("-o", "--output", required=True)
     t.add_argument("--strength", type=float, default=1.0, help="0…1: blend with the original")
-    t.add_argument("--tile", type=int, default=640, help="largest tile side (memory bound)")
+    t.add_argument("--tile", type=int, default=1024, help="largest tile side (bounds memory: ≈1.3 GB at 1024)")
     t.add_argument("--mask", default=None, help="only translate where this mask is white (same size as the image)")
     t.set_defaults(func=cmd_translate)
     from app.cli_inpaint import add_command as add_inpaint

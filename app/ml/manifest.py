@@ -4,10 +4,12 @@
     id = "face-dcgan64"            # unique, [a-z0-9._-]
     name = "Faces 64×64"            # shown in the UI
     kind = "generator"             # generator | encoder | directions | inpainter | translator | parts
-    arch = "dcgan"                 # key into app.ml.registry for this kind
+    arch = "dcgan"                 # key into app.ml.registry for this kind; translators may say "auto"
+                                   # (read off the weights: app/ml/translate/detect.py); inpainters:
+                                   # "completion" or "lama" (a TorchScript .ts, loaded only when pinned)
     file = "fetched/face.safetensors"  # relative to models/; .safetensors, .pt/.pth, or .ts (TorchScript)
     sha256 = "…"                   # of that file; checked before every load
-    resolution = 64                # native square resolution in pixels
+    resolution = 64                # native square resolution in pixels (inpainters: working size)
     license = "MIT"
     default = true                 # a default model: fetched on first start
     params = { nz = 100, ngf = 64 }    # architecture parameters

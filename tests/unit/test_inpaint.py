@@ -318,3 +318,15 @@ def test_untrained_residual_network_reproduces_telea_and_training_moves_it(rng):
     (moved, _), _ = drain(inpaint_image(src, mask, CompletionFiller(net, "cpu", 64), blend="none"))
     assert np.abs(moved.astype(int) - telea.astype(int))[mask > 0].mean() > 20
     assert np.array_equal(moved[mask == 0], src[mask == 0])
+
+
+def test_generator_prior_on_a_crop_smaller_than_its_working_size(tiny_models, rng):
+    """Regression: the prior works at the generator's 64², and must hand back the crop's own size."""
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    filler = make_filler(methods.PRIOR, models)
+    filler.steps = 3
+    img = rng.integers(0, 256, (61, 61, 3), dtype=np.uint8)
+    mask = np.zeros((61, 61), np.uint8)
+    mask[20:40, 20:40] = 255
+    (out, _), _ = drain(inpaint_image(img, mask, filler, blend="poisson"))
+    assert out.shape == img.shape and np.array_equal(out[mask == 0], img[mask == 0])

@@ -131,7 +131,11 @@ class PriorFiller(Filler):
         mode = "hybrid" if self.encoder is not None else "optimize"
         res, _ = drain(project(self.G, target, encoder=self.encoder, mode=mode, steps=self.steps,
                                restarts=2, weight=weight, preview_every=10_000, check=check))
-        return np.where(hs[..., None], res.image, small)
+        out = np.where(hs[..., None], res.image, small)
+        h, w = hole.shape
+        if (h, w) != (r, r):        # the Filler contract: same size as the crop it was given
+            out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC)
+        return out
 
 
 # -- crop strategy ------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def fast_bf16(device: torch.device | str) -> bool:
 
 
 def translate_image(net: torch.nn.Module, image: np.ndarray, *, device: torch.device | str = "cpu",
-                    tile: int = 640, overlap: int = 32, multiple: int = 4, stats_side: int = 768,
+                    tile: int = 1024, overlap: int = 32, multiple: int = 4, stats_side: int = 768,
                     bf16: bool | None = None,
                     job: Job | None = None) -> Generator[Progress, None, np.ndarray]:
     """image (H, W, 3) uint8 (or (H, W) for a 1-channel model) → translated (H, W, 3) uint8.
@@ -230,7 +230,7 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
             raise ValueError("“Only inside the mask” is on but no mask is painted: paint the area with the "
                              "mask brush (M) first")
     multiple = getattr(net, "multiple", 4)
-    out = yield from translate_image(net, image, device=loaded.device, tile=int(job.params.get("tile", 640)),
+    out = yield from translate_image(net, image, device=loaded.device, tile=int(job.params.get("tile", 1024)),
                                      overlap=int(job.params.get("overlap", 32)), multiple=multiple, job=job)
     out = blend_strength(image, out, float(job.params.get("strength", 1.0)), region)
     h, w = image.shape[:2]
