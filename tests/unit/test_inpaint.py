@@ -273,6 +273,12 @@ def test_training_lowers_the_held_out_loss_exports_and_resumes(tiny_models, tmp_
     # resume: the checkpoint carries the step; asking for 65 steps trains 5 more
     best2 = tc.main([*args[:args.index("--steps")], "--steps", "65", *args[args.index("--steps") + 2:]])
     assert best2["step"] == 65
+    # --init: a fresh run (new checkpoint path) that starts from exported weights
+    out3 = tmp_path / "again.safetensors"
+    init = [*args[:args.index("--out")], "--out", str(out3), *args[args.index("--out") + 2:]]
+    best3 = tc.main([*init[:init.index("--steps")], "--steps", "1", "--tc", "1", "--td", "0", "--eval-every", "1",
+                     *init[init.index("--eval-every") + 2:], "--init", str(out)])
+    assert best3["faces_psnr"] > untrained["faces_psnr"] + 0.2
 
 
 def test_poisson_with_the_true_content_restores_holes_touching_the_border(rng):

@@ -227,6 +227,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--models", default=str(models_dir()))
     p.add_argument("--out", required=True)
     p.add_argument("--ckpt", default=None)
+    p.add_argument("--init", default=None, metavar="SAFETENSORS",
+                   help="start the completion network from these weights (e.g. the shipped models/completion-64)")
     p.add_argument("--log-file", default=None)
     p.add_argument("--device", default=None)
     p.add_argument("--threads", type=int, default=None)
@@ -254,6 +256,10 @@ def main(argv: list[str] | None = None) -> dict:
     opt_d = torch.optim.Adam(D.parameters(), lr=a.lr_d, betas=(0.5, 0.999))
     ckpt = Path(a.ckpt or Path(a.out).with_suffix(".ckpt.pt"))
     step, spent = 0, 0.0
+    if a.init and not ckpt.is_file():
+        from safetensors.torch import load_file
+
+        C.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(a.init).items()})
     if ckpt.is_file():
         st = load_checkpoint(ckpt)
         C.load_state_dict(st["C"])
