@@ -130,3 +130,49 @@ class Logger:
             with open(self.path, "a") as f:
                 f.write(json.dumps(rec) + "\n")
         print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()), flush=True)
+
+
+def add_run_args(p, *, generator: bool = True) -> None:
+    """The arguments every training script shares: output, checkpoint, log, device, seed
+    (and, for scripts that sample the face generator, which generator)."""
+    if generator:
+        from app.paths import models_dir
+
+        p.add_argument("--generator", default=None, help="manifest id (default generator if omitted)")
+        p.add_argument("--models", default=str(models_dir()))
+    p.add_argument("--ckpt", default=None, help="resumable checkpoint (default: OUT with .ckpt.pt)")
+    p.add_argument("--log-file", default=None, help="JSON-lines log")
+    p.add_argument("--device", default=None)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+
+
+def checkpoint_path(a) -> Path:
+    return Path(a.ckpt or Path(a.out).with_suffix(".ckpt.pt"))
+
+
+def resume(ckpt: Path, parts: dict) -> tuple[int, float]:
+    """Load every module/optimizer of `parts` (checkpoint key → object) from ckpt if it exists;
+    returns (step, seconds spent so far)."""
+    if not ckpt.is_file():
+        return 0, 0.0
+    st = load_checkpoint(ckpt)
+    for key, obj in parts.items():
+        obj.load_state_dict(st[key])
+    return int(st["step"]), float(st.get("spent", 0.0))
+
+
+def save_run(ckpt: Path, parts: dict, step: int, spent: float) -> None:
+    save_checkpoint(ckpt, **{k: v.state_dict() for k, v in parts.items()}, step=step, spent=spent)
+
+
+def run_fraction(step: int, steps: int, elapsed: float, minutes: float) -> float | None:
+    """How far the run is (0…1, by steps or wall time, whichever is further); None once the
+    wall-time budget is spent."""
+    if minutes and elapsed > minutes * 60:
+        return None
+    return max(step / steps, elapsed / (minutes * 60) if minutes else 0.0)
+
+
+def export_evaluated(net: nn.Module, out: str | Path, meta: dict, step: int, ev: dict) -> str:
+    return export_fp16(net, out, {**meta, "step": step, **{k: round(v, 5) for k, v in ev.items()}})

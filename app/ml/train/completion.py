@@ -37,15 +37,17 @@ from app.ml.inpaint.masks import hole_box, random_mask
 from app.ml.nets.completion import CompletionNet, ContextDiscriminator, local_patches
 from app.ml.train.common import (
     Logger,
+    add_run_args,
+    checkpoint_path,
     cosine_lr,
-    export_fp16,
-    load_checkpoint,
+    export_evaluated,
     load_generator,
-    save_checkpoint,
+    resume,
+    run_fraction,
+    save_run,
     setup,
     unwrap,
 )
-from app.paths import models_dir
 
 EVAL_SEED = 3_000_017
 HELD_OUT_PHOTOS = ("coffee", "rocket")
@@ -223,16 +225,10 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--eval-faces", type=int, default=256)
     p.add_argument("--eval-photos", type=int, default=128)
-    p.add_argument("--generator", default=None)
-    p.add_argument("--models", default=str(models_dir()))
     p.add_argument("--out", required=True)
-    p.add_argument("--ckpt", default=None)
     p.add_argument("--init", default=None, metavar="SAFETENSORS",
                    help="start the completion network from these weights (e.g. the shipped models/completion-64)")
-    p.add_argument("--log-file", default=None)
-    p.add_argument("--device", default=None)
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    add_run_args(p)
     p.add_argument("--write-photo-eval", default=None, metavar="PNG",
                    help="only write the held-out photo crops grid (for the benchmark) and exit")
     a = p.parse_args(argv)
@@ -254,19 +250,13 @@ def main(argv: list[str] | None = None) -> dict:
     D = ContextDiscriminator(global_size=64, width=32).to(d.device)
     opt_c = torch.optim.Adam(C.parameters(), lr=a.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=a.lr_d, betas=(0.5, 0.999))
-    ckpt = Path(a.ckpt or Path(a.out).with_suffix(".ckpt.pt"))
-    step, spent = 0, 0.0
+    ckpt = checkpoint_path(a)
+    parts = {"C": C, "D": D, "opt_c": opt_c, "opt_d": opt_d}
     if a.init and not ckpt.is_file():
         from safetensors.torch import load_file
 
         C.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(a.init).items()})
-    if ckpt.is_file():
-        st = load_checkpoint(ckpt)
-        C.load_state_dict(st["C"])
-        D.load_state_dict(st["D"])
-        opt_c.load_state_dict(st["opt_c"])
-        opt_d.load_state_dict(st["opt_d"])
-        step, spent = int(st["step"]), float(st["spent"])
+    step, spent = resume(ckpt, parts)
     Cw, Dw = d.wrap(C), d.wrap(D)
     log = Logger(a.log_file, d.main)
     seed = a.seed * 1_000_003 + d.rank * 7919 + step
@@ -286,16 +276,14 @@ def main(argv: list[str] | None = None) -> dict:
         log(step=step, eval=1, **({"final": 1} if final else {}), **ev)
         best.clear()
         best.update(step=step, **ev)
-        digest = export_fp16(C, a.out, {**meta, "step": step, **{k: round(v, 5) for k, v in ev.items()}})
-        save_checkpoint(ckpt, C=C.state_dict(), D=D.state_dict(), opt_c=opt_c.state_dict(),
-                        opt_d=opt_d.state_dict(), step=step, spent=time.time() - t_start)
+        digest = export_evaluated(C, a.out, meta, step, ev)
+        save_run(ckpt, parts, step, time.time() - t_start)
         return digest
 
     while step < a.steps:
-        elapsed = time.time() - t_start
-        if a.minutes and elapsed > a.minutes * 60:
+        frac = run_fraction(step, a.steps, time.time() - t_start, a.minutes)
+        if frac is None:
             break
-        frac = max(step / a.steps, elapsed / (a.minutes * 60) if a.minutes else 0.0)
         for g_ in opt_c.param_groups:
             g_["lr"] = cosine_lr(a.lr, frac)
         size = int(rng.choice(sizes, p=probs))

@@ -31,7 +31,7 @@ from torch.nn import functional as F
 
 from app.ml.nets.resnet_gen import ResnetGenerator
 from app.ml.nets.unet import PatchDiscriminator
-from app.ml.train.common import Logger, export_fp16, load_checkpoint, save_checkpoint, setup, unwrap
+from app.ml.train.common import Logger, add_run_args, checkpoint_path, export_fp16, resume, save_run, setup, unwrap
 
 EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
@@ -144,11 +144,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--identity", type=float, default=0.0, help="identity loss weight (× λ_e)")
     p.add_argument("--out", required=True, help="A→B generator, fp16 safetensors")
     p.add_argument("--export-ba", default=None, help="also write the B→A generator here")
-    p.add_argument("--ckpt", default=None)
-    p.add_argument("--log-file", default=None)
-    p.add_argument("--device", default=None)
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    add_run_args(p, generator=False)
     a = p.parse_args(argv)
     if not 0 <= a.alpha_start <= a.alpha_end < 1:
         raise SystemExit("need 0 ≤ --alpha-start ≤ --alpha-end < 1 (α = 1 drops all pixel consistency)")
@@ -164,15 +160,9 @@ def main(argv: list[str] | None = None) -> dict:
     D_a, D_b = (PatchDiscriminator(3, a.ndf, 3, a.norm).to(d.device) for _ in range(2))
     opt_g = torch.optim.Adam(list(G_ab.parameters()) + list(G_ba.parameters()), lr=a.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(list(D_a.parameters()) + list(D_b.parameters()), lr=a.lr, betas=(0.5, 0.999))
-    ckpt = Path(a.ckpt or Path(a.out).with_suffix(".ckpt.pt"))
-    step = 0
-    if ckpt.is_file():
-        st = load_checkpoint(ckpt)
-        for net, key in ((G_ab, "G_ab"), (G_ba, "G_ba"), (D_a, "D_a"), (D_b, "D_b")):
-            net.load_state_dict(st[key])
-        opt_g.load_state_dict(st["opt_g"])
-        opt_d.load_state_dict(st["opt_d"])
-        step = int(st["step"])
+    ckpt = checkpoint_path(a)
+    parts = {"G_ab": G_ab, "G_ba": G_ba, "D_a": D_a, "D_b": D_b, "opt_g": opt_g, "opt_d": opt_d}
+    step, _ = resume(ckpt, parts)
     Gab, Gba, Da, Db = (d.wrap(n) for n in (G_ab, G_ba, D_a, D_b))
     log = Logger(a.log_file, d.main)
     rng = random.Random(a.seed * 1_000_003 + d.rank * 7919 + step)
@@ -187,9 +177,7 @@ def main(argv: list[str] | None = None) -> dict:
         return F.mse_loss(pred, torch.full_like(pred, 1.0 if real else 0.0))
 
     def save() -> None:
-        state = {"G_ab": G_ab.state_dict(), "G_ba": G_ba.state_dict(), "D_a": D_a.state_dict(),
-                 "D_b": D_b.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step}
-        save_checkpoint(ckpt, **state)
+        save_run(ckpt, parts, step, time.time() - t0)
         export_fp16(G_ab, a.out, {**meta, "direction": "a2b", "step": step})
         if a.export_ba:
             export_fp16(G_ba, a.export_ba, {**meta, "direction": "b2a", "step": step})

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,15 +22,17 @@ from app.ml import metrics
 from app.ml.nets.unet import PatchDiscriminator, UnetGenerator
 from app.ml.train.common import (
     Logger,
+    add_run_args,
+    checkpoint_path,
     cosine_lr,
-    export_fp16,
-    load_checkpoint,
+    export_evaluated,
     load_generator,
-    save_checkpoint,
+    resume,
+    run_fraction,
+    save_run,
     setup,
 )
 from app.ml.translate.sketch import edge_sketch
-from app.paths import models_dir
 
 EVAL_SEED = 4_000_037
 
@@ -78,14 +79,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--minutes", type=float, default=0)
     p.add_argument("--eval-every", type=int, default=1000)
     p.add_argument("--eval-n", type=int, default=256)
-    p.add_argument("--generator", default=None)
-    p.add_argument("--models", default=str(models_dir()))
     p.add_argument("--out", required=True)
-    p.add_argument("--ckpt", default=None)
-    p.add_argument("--log-file", default=None)
-    p.add_argument("--device", default=None)
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    add_run_args(p)
     a = p.parse_args(argv)
 
     d = setup(a.device, a.threads)
@@ -94,15 +89,9 @@ def main(argv: list[str] | None = None) -> dict:
     D = PatchDiscriminator(4, 32, 3, a.norm, groups=a.groups).to(d.device)
     opt_g = torch.optim.Adam(net.parameters(), lr=a.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=a.lr, betas=(0.5, 0.999))
-    ckpt = Path(a.ckpt or Path(a.out).with_suffix(".ckpt.pt"))
-    step, spent = 0, 0.0
-    if ckpt.is_file():
-        st = load_checkpoint(ckpt)
-        net.load_state_dict(st["G"])
-        D.load_state_dict(st["D"])
-        opt_g.load_state_dict(st["opt_g"])
-        opt_d.load_state_dict(st["opt_d"])
-        step, spent = int(st["step"]), float(st["spent"])
+    ckpt = checkpoint_path(a)
+    parts = {"G": net, "D": D, "opt_g": opt_g, "opt_d": opt_d}
+    step, spent = resume(ckpt, parts)
     Gw, Dw = d.wrap(net), d.wrap(D)
     log = Logger(a.log_file, d.main)
     seed = a.seed * 1_000_003 + d.rank * 7919 + step
@@ -120,16 +109,14 @@ def main(argv: list[str] | None = None) -> dict:
         log(step=step, eval=1, **({"final": 1} if final else {}), **ev)
         best.clear()
         best.update(step=step, **ev)
-        digest = export_fp16(net, a.out, {**meta, "step": step, **{k: round(v, 5) for k, v in ev.items()}})
-        save_checkpoint(ckpt, G=net.state_dict(), D=D.state_dict(), opt_g=opt_g.state_dict(),
-                        opt_d=opt_d.state_dict(), step=step, spent=time.time() - t_start)
+        digest = export_evaluated(net, a.out, meta, step, ev)
+        save_run(ckpt, parts, step, time.time() - t_start)
         return digest
 
     while step < a.steps:
-        elapsed = time.time() - t_start
-        if a.minutes and elapsed > a.minutes * 60:
+        frac = run_fraction(step, a.steps, time.time() - t_start, a.minutes)
+        if frac is None:
             break
-        frac = max(step / a.steps, elapsed / (a.minutes * 60) if a.minutes else 0.0)
         for o in (opt_g, opt_d):
             for g_ in o.param_groups:
                 g_["lr"] = cosine_lr(a.lr, frac)
