@@ -159,9 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_translate)
     from app.cli_inpaint import add_command as add_inpaint
     from app.cli_latent import add_commands
+    from app.cli_parts import add_command as add_parts
 
     add_commands(sub)
     add_inpaint(sub)
+    add_parts(sub)
     return p
 
 

@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 
-CLI_COMMANDS = {"models", "bench", "generate", "translate", "project", "scribble", "attribute", "inpaint"}
+CLI_COMMANDS = {"models", "bench", "generate", "translate", "project", "scribble", "attribute", "inpaint", "parts"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from app.ml.nets.completion import CompletionNet
 from app.ml.nets.dcgan import DCGANGenerator
 from app.ml.nets.directions import LatentDirections
 from app.ml.nets.encoder import ConvEncoder, FCEncoder
+from app.ml.nets.parts import PartSegmenter
 from app.ml.nets.resnet_gen import ResnetGenerator
 from app.ml.nets.unet import UnetGenerator
 from app.ml.translate.detect import build_translator
@@ -41,6 +42,7 @@ register("encoder", "conv")(ConvEncoder)
 register("encoder", "fc")(FCEncoder)
 register("directions", "linear")(LatentDirections)
 register("inpainter", "completion")(CompletionNet)
+register("parts", "kmeans")(PartSegmenter)
 
 
 def build(kind: str, arch: str, params: dict[str, Any]) -> nn.Module:

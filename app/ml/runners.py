@@ -11,6 +11,7 @@ from app.ml.inpaint.fill import run_inpaint
 from app.ml.latent.runners import run_interpolate, run_latent_render, run_project, run_scribble, run_warmup
 from app.ml.latent.sample import run_generate
 from app.ml.latent.sliders import run_attribute
+from app.ml.parts.runners import run_apply_vector, run_parts_edit, run_parts_map
 from app.ml.registry import ModelManager
 from app.ml.translate.translator import run_translate
 
@@ -35,6 +36,9 @@ RUNNERS: dict[str, Runner] = {
     "warmup": run_warmup,
     "attribute": run_attribute,
     "inpaint": run_inpaint,
+    "parts_map": run_parts_map,
+    "parts_edit": run_parts_edit,
+    "apply_vector": run_apply_vector,
 }
 
 

@@ -130,7 +130,9 @@ def apply_latent(state: LatentState, render_new: np.ndarray, *, strength: float 
     return applyback.apply_back(state.reference, state.base_render, edit, limit=limit)
 
 
-def _current_state(job: Job, lm: LatentModels, image: np.ndarray) -> Generator[Progress, None, LatentState]:
+def current_state(job: Job, lm: LatentModels, image: np.ndarray) -> Generator[Progress, None, LatentState]:
+    """The job's latent state if it still matches the canvas, else a fresh projection
+    (params project_steps / project_budget; a budget of None makes it deterministic)."""
     state: LatentState | None = job.params.get("state")
     if state is not None:
         r = state.region
@@ -139,7 +141,9 @@ def _current_state(job: Job, lm: LatentModels, image: np.ndarray) -> Generator[P
         region = r
     else:
         region = resolve_region(image, job.params.get("region"))
-    return (yield from project_state(job, lm, image, region))
+    return (yield from project_state(job, lm, image, region,
+                                     steps=int(job.params.get("project_steps", PROJECT_STEPS)),
+                                     time_budget=job.params.get("project_budget", PROJECT_BUDGET_S)))
 
 
 def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
@@ -147,7 +151,7 @@ def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Re
     iters, time_budget, strength, region_only, keep (candidates returned)."""
     image, scribble = job.inputs["image"], job.inputs["scribble"]
     lm = latent_models(models, job.params.get("generator"))
-    state = yield from _current_state(job, lm, image)
+    state = yield from current_state(job, lm, image)
     r, R = state.region, lm.G.resolution
     crop_s = scribble[r.y0:r.y1, r.x0:r.x1]
     if not crop_s[..., 3].any():

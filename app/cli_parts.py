@@ -1,0 +1,124 @@
+"""Headless part maps and part edits.
+
+    latentbrush parts IMAGE -o PARTS.png                 the part map as a palette PNG
+    latentbrush parts IMAGE --edit LABELS.png -o OUT.png apply an edited label map
+
+PARTS.png is the image's size; palette index = part index + 1 (the legend is the parts model's
+`names` / `colors` in models/manifest.toml and is printed), index 0 (transparent) = outside the
+face region. LABELS.png uses the same palette: paint on a copy of PARTS.png; transparent pixels,
+index 0 and pixels whose label did not change leave the image as it is. An RGB(A) label image is
+read by exact palette colors (other colors and alpha 0 = unchanged).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from app.cli_latent import Bar, _drive, _region_for, _setup, _write_result, parse_region
+from app.core.imageio import ImageLoadError, atomic_write, load_image
+
+
+def write_palette_png(labels_plus1: np.ndarray, colors: list, path: Path) -> Path:
+    from PIL import Image
+
+    pal = [0, 0, 0]
+    for c in colors:
+        pal += [int(v) for v in c]
+    im = Image.fromarray(labels_plus1.astype(np.uint8), mode="L").convert("P")
+    im.putpalette(pal + [0] * (768 - len(pal)))
+    return atomic_write(path, lambda fh: im.save(fh, format="PNG", transparency=0))
+
+
+def read_label_png(path: Path, colors: list, shape: tuple[int, int]) -> np.ndarray:
+    """A palette or RGB(A) label image → (h, w) uint8 index + 1 (0 = unchanged)."""
+    from PIL import Image
+
+    if not path.exists():
+        raise ImageLoadError(f"the label map {path} does not exist")
+    try:
+        with Image.open(path) as im:
+            im.load()
+            if im.mode == "P":
+                idx = np.asarray(im).astype(np.int64)
+                pal = np.asarray(im.getpalette() or [], np.int64).reshape(-1, 3)
+                # map the file's palette entries onto ours by color (index 0 stays "unchanged")
+                lut = np.zeros(max(256, len(pal)), np.uint8)
+                for i, rgb in enumerate(pal):
+                    for p, c in enumerate(colors):
+                        if i > 0 and tuple(rgb) == tuple(c):
+                            lut[i] = p + 1
+                out = lut[idx]
+                trans = im.info.get("transparency")
+                if isinstance(trans, int):
+                    out[idx == trans] = 0
+            else:
+                rgba = np.asarray(im.convert("RGBA")).astype(np.int64)
+                out = np.zeros(rgba.shape[:2], np.uint8)
+                for p, c in enumerate(colors):
+                    out[(rgba[..., :3] == np.asarray(c)).all(-1)] = p + 1
+                out[rgba[..., 3] == 0] = 0
+    except OSError as e:
+        raise ImageLoadError(f"cannot read the label map {path.name}: {e}") from e
+    if out.shape != shape:
+        raise ValueError(f"the label map {path.name} is {out.shape[1]}×{out.shape[0]} but the image is "
+                         f"{shape[1]}×{shape[0]}: it must be the same size (start from the output of "
+                         "`latentbrush parts IMAGE -o PARTS.png`)")
+    return out
+
+
+def cmd_parts(args) -> int:
+    from app.core.jobs import Job
+    from app.ml.parts.runners import parts_models, run_parts_edit, run_parts_map
+
+    models = _setup(args)
+    src, out = Path(args.input), Path(args.output)
+    bar = Bar(1, "parts")
+    try:
+        img = load_image(src).pixels
+        pm = parts_models(models, args.model)
+        colors, names = list(pm.seg.colors), list(pm.seg.names)
+        region = _region_for(img, parse_region(args.region))
+        # a fixed number of projection steps (no time budget): the part map and a later --edit
+        # of the same image see the same latent
+        params = {"region": region, "parts_model": pm.parts_id, "project_budget": None}
+        if args.edit is None:
+            res = _drive(run_parts_map(Job("parts_map", params=params, inputs={"image": img}), models), bar, 0)
+            write_palette_png(res.info["parts_map"], colors, out)
+            bar.show(1, f"{src.name} → {out.name}")
+            bar.close()
+            print("legend (palette index: part): 0: outside the face region, "
+                  + ", ".join(f"{i + 1}: {n}" for i, n in enumerate(names)))
+            return 0
+        labels = read_label_png(Path(args.edit), colors, img.shape[:2])
+        if not labels.any():
+            raise ValueError(f"the label map {Path(args.edit).name} has no labels (all transparent)")
+        job = Job("parts_edit", inputs={"image": img, "parts": labels},
+                  params={**params, "only_changed": True, "blend": args.blend, "iters": args.steps,
+                          "candidates": args.candidates, "seed": args.seed})
+        res = _drive(run_parts_edit(job, models), bar, 0)
+        msg = _write_result(img, res, src, out, False)
+        bar.show(1, msg)
+        bar.close()
+        print(res.message)
+        return 0
+    except (ImageLoadError, ValueError, LookupError) as e:
+        bar.close()
+        print(f"latentbrush: {src.name}: {e}", file=sys.stderr)
+        return 1
+
+
+def add_command(sub) -> None:
+    p = sub.add_parser("parts", help="write an image's part map, or apply an edited part map (--edit)")
+    p.add_argument("input", help="an image")
+    p.add_argument("-o", "--output", required=True, help="PNG to write (part map, or the edited image with --edit)")
+    p.add_argument("--edit", default=None, help="an edited label map (palette PNG like the part map)")
+    p.add_argument("--region", default="auto", help="auto (face detector) | whole | x,y,w,h")
+    p.add_argument("--model", default=None, help="parts model id (default: the one for the default generator)")
+    p.add_argument("--blend", default="feather", choices=["feather", "poisson"], help="seam blending of the edit")
+    p.add_argument("--steps", type=int, default=60, help="optimisation steps")
+    p.add_argument("--candidates", type=int, default=4)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_parts)

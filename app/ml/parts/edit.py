@@ -1,0 +1,157 @@
+"""Semantic part edit: optimise the latent so the generator's part map follows painted labels.
+
+For K candidate latents z_k (candidate 0 starts at the current latent z₀, the others at z₀ plus
+noise of growing spread), with P the soft part map of G(z) (app/ml/nets/parts.py), L the painted
+target labels on the painted pixels Ω, C ⊂ Ω the pixels whose label the paint changes, and Ω̃ a
+dilation of Ω:
+    loss = CE(P, L) averaged over Ω, with the changed pixels C weighted `w_changed`×
+         + w_rec · ‖(1 − Ω̃) ⊙ (G(z) − G(z₀))‖² / |1 − Ω̃|      the rest of the image stays
+         + w_prior · (‖z‖²/nz − 1)²
+Optimised together with Adam; candidates are ranked by how many changed pixels follow the paint
+(ties: by loss). The caller composites the result only inside the (dilated, feathered) painted
+area — the "clipped" edit — so pixels outside are untouched whatever the latent did there.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from app.ml.latent.project import latent_prior
+from app.ml.latent.scribble import dilate
+from app.ml.nets.parts import PartSegmenter
+
+
+@dataclass(frozen=True)
+class PartsStep:
+    step: int
+    total: int
+    loss: float
+    agreement: float
+    image: torch.Tensor          # (1, 3, R, R) best candidate so far, in [-1, 1]
+
+
+@dataclass
+class PartsResult:
+    z: np.ndarray                # (K, nz) ranked best first
+    agreement: np.ndarray        # (K,) fraction of changed pixels that follow the paint
+    loss: np.ndarray             # (K,)
+    renders: np.ndarray          # (K, R, R, 3) float32 0..255
+    labels: np.ndarray           # (K, R, R) hard part maps of the renders
+    before: np.ndarray           # (R, R) hard part map of G(z₀)
+    steps: int
+    seconds: float
+    history: list[tuple[float, int, float]]   # (seconds, step, agreement of the best so far)
+    nonfinite: bool = False
+
+
+def changed_pixels(target: torch.Tensor, before: torch.Tensor) -> torch.Tensor:
+    """target (R, R) long, −1 = not painted; before (R, R) long → bool (R, R)."""
+    return (target >= 0) & (target != before)
+
+
+def follow_fraction(labels: torch.Tensor, target: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
+    """labels (N, R, R); fraction of `where` pixels whose label equals the target, per row."""
+    n = where.sum().clamp_min(1)
+    return ((labels == target[None]) & where[None]).flatten(1).sum(1).float() / n
+
+
+def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: torch.Tensor, *,
+                   candidates: int = 4, iters: int = 60, lr: float = 0.08, spread: float = 0.4,
+                   w_changed: float = 4.0, w_rec: float = 4.0, w_prior: float = 1e-2, keep_margin: int = 3,
+                   time_budget: float | None = None, preview_every: int = 5, seed: int = 0,
+                   check: Callable[[], None] | None = None) -> Generator[PartsStep, None, PartsResult]:
+    """z0 (nz,); target (R, R) long part indices, −1 where not painted."""
+    painted = target >= 0
+    if not bool(painted.any()):
+        raise ValueError("no part labels painted: paint with the parts brush first")
+    if int(target.max()) >= seg.n_parts:
+        raise ValueError(f"label {int(target.max())} is not a part (there are {seg.n_parts})")
+    t0 = time.perf_counter()
+    dev = z0.device
+    R = target.shape[-1]
+    with torch.no_grad():
+        ref, p0 = seg.segment(G, z0[None], R)
+        before = p0.argmax(1)[0]
+    changed = changed_pixels(target, before)
+    weight = painted.float() + (w_changed - 1) * changed.float()
+    weight = weight / weight.sum()
+    tgt = target.clamp_min(0)
+    keep = 1 - dilate(painted.float()[None, None], keep_margin)
+    k_sum = keep.sum().clamp_min(1) * 3
+    gen = torch.Generator().manual_seed(seed)
+    noise = torch.randn(candidates, z0.shape[0], generator=gen).to(dev)
+    amount = torch.linspace(0, spread, candidates, device=dev)[:, None]
+    z = (z0[None] + amount * noise).clone().requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=lr)
+
+    def evaluate(zz: torch.Tensor):
+        img, probs = seg.segment(G, zz, R)
+        ce = -(torch.log(probs.clamp_min(1e-6)).gather(1, tgt[None, None].expand(len(zz), 1, R, R))[:, 0]
+               * weight[None]).flatten(1).sum(1)
+        rec = (keep * (img - ref).pow(2)).flatten(1).sum(1) / k_sum
+        loss = ce + w_rec * rec + w_prior * latent_prior(zz)
+        follow = follow_fraction(probs.detach().argmax(1), target, changed if changed.any() else painted)
+        return img, probs, loss, follow
+
+    best_key = torch.full((candidates,), -float("inf"), device=dev)
+    best_follow = torch.zeros(candidates, device=dev)
+    best_z = z.detach().clone()
+    history: list[tuple[float, int, float]] = []
+    nonfinite = False
+    step = 0
+    for step in range(1, iters + 1):
+        if check is not None:
+            check()
+        elapsed = time.perf_counter() - t0
+        if time_budget is not None and elapsed > time_budget:
+            step -= 1
+            break
+        frac = max(step / iters, elapsed / time_budget if time_budget else 0.0)
+        opt.param_groups[0]["lr"] = lr * (0.2 + 0.8 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+        img, _, loss, follow = evaluate(z)
+        with torch.no_grad():
+            finite = torch.isfinite(loss.detach()) & torch.isfinite(z.detach()).all(1)
+            key = follow - 1e-3 * loss.detach()              # follow the paint first, then loss
+            better = (key > best_key) & finite
+            best_key = torch.where(better, key, best_key)
+            best_z = torch.where(better[:, None], z.detach(), best_z)
+            best_follow = torch.where(better, follow, best_follow)
+            i = int(best_key.argmax())
+            history.append((time.perf_counter() - t0, step - 1, float(best_follow[i])))
+        if not bool(finite.all()):
+            nonfinite = True
+            break
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        opt.step()
+        if step == 1 or step % preview_every == 0:
+            yield PartsStep(step, iters, float(loss[i].detach()), float(follow[i]), img[i:i + 1].detach())
+    with torch.no_grad():
+        if not nonfinite:
+            _, _, loss, follow = evaluate(z.detach())
+            key = follow - 1e-3 * loss
+            better = (key > best_key) & torch.isfinite(loss)
+            best_z = torch.where(better[:, None], z.detach(), best_z)
+        img, probs, loss, follow = evaluate(best_z)
+        order = torch.argsort(follow - 1e-3 * loss, descending=True)
+        history.append((time.perf_counter() - t0, step, float(follow[order[0]])))
+        renders = ((img[order].clamp(-1, 1) + 1) * 127.5).permute(0, 2, 3, 1).cpu().numpy().astype(np.float32)
+        labels = probs[order].argmax(1).cpu().numpy().astype(np.int64)
+    return PartsResult(z=best_z[order].cpu().numpy().astype(np.float32), agreement=follow[order].cpu().numpy(),
+                       loss=loss[order].cpu().numpy(), renders=renders, labels=labels,
+                       before=before.cpu().numpy().astype(np.int64), steps=step,
+                       seconds=time.perf_counter() - t0, history=history, nonfinite=nonfinite)
+
+
+def label_map(seg: PartSegmenter, G: nn.Module, z: np.ndarray | torch.Tensor, device: torch.device,
+              size: int | None = None) -> np.ndarray:
+    """Hard part map (size, size) int64 of G(z)."""
+    zt = torch.as_tensor(np.array(z, np.float32), device=device)[None]
+    return seg.labels(G, zt, size)[0].cpu().numpy().astype(np.int64)

@@ -1,0 +1,66 @@
+"""Part label maps without torch: scripted edits (for tests and the benchmark), painted labels
+→ an optimisation target at the generator's resolution, palette PNGs for the CLI.
+
+Conventions: a part map holds part indices 0…P−1; a target holds −1 where nothing is painted.
+The document's parts layer and palette PNGs store index + 1 (0 = unlabelled / unchanged).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+EDITS = ("grow_mouth", "close_eyes", "grow_hair")
+
+
+def _disk(r: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def scripted_edit(labels: np.ndarray, kind: str, names: list[str], amount: int = 2) -> np.ndarray:
+    """A label edit a user might paint, as a target (−1 = not painted):
+    grow_mouth  the mouth grown by `amount` px (the ring is painted "mouth");
+    close_eyes  the eyes painted "skin";
+    grow_hair   the hair grown by `amount`+1 px over skin (painted "hair")."""
+    idx = {n: i for i, n in enumerate(names)}
+    target = np.full(labels.shape, -1, np.int64)
+    if kind == "grow_mouth":
+        m = (labels == idx["mouth"]).astype(np.uint8)
+        ring = (cv2.dilate(m, _disk(amount)) > 0) & (m == 0)
+        target[ring] = idx["mouth"]
+    elif kind == "close_eyes":
+        target[labels == idx["eyes"]] = idx["skin"]
+    elif kind == "grow_hair":
+        h = (labels == idx["hair"]).astype(np.uint8)
+        ring = (cv2.dilate(h, _disk(amount + 1)) > 0) & (labels == idx["skin"])
+        target[ring] = idx["hair"]
+    else:
+        raise ValueError(f"unknown scripted edit {kind!r}; use {', '.join(EDITS)}")
+    return target
+
+
+def layer_to_target(layer: np.ndarray, size: int, n_parts: int, *, min_cover: float = 0.5) -> np.ndarray:
+    """A painted parts layer crop (h, w) uint8 (index + 1, 0 = unpainted) → target (size, size)
+    int64: per generator pixel the part covering most of it, if painted over ≥ `min_cover`."""
+    if layer.ndim != 2:
+        raise ValueError(f"a part label layer is 2-D, got shape {layer.shape}")
+    if int(layer.max(initial=0)) > n_parts:
+        raise ValueError(f"label {int(layer.max())} is not a part (there are {n_parts})")
+    cover = np.stack([cv2.resize((layer == p + 1).astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
+                      for p in range(n_parts)])
+    best = cover.argmax(0)
+    return np.where(cover.max(0) >= min_cover, best, -1).astype(np.int64)
+
+
+def upscale_labels(labels: np.ndarray, w: int, h: int) -> np.ndarray:
+    return cv2.resize(labels.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+
+
+def palette_image(labels_plus1: np.ndarray, colors: list) -> tuple[np.ndarray, list[int]]:
+    """(h, w) uint8 index+1 map → the same indices and a flat 256-entry RGB palette
+    (entry 0 black, entry i = colors[i − 1])."""
+    pal = [0, 0, 0]
+    for c in colors:
+        pal += [int(v) for v in c]
+    pal += [0] * (768 - len(pal))
+    return labels_plus1.astype(np.uint8), pal

@@ -1,0 +1,198 @@
+"""Worker-side jobs for semantic part editing: the part map of the edit region, a painted label
+edit (clipped to the painted area), and applying a saved editing vector.
+
+Label maps handed to the GUI are full-image uint8 arrays holding part index + 1 (0 = outside the
+edit region), the same convention as the document's parts layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+
+from app.core.jobs import Job, Progress, Result, relay
+from app.core.latent_state import LatentState
+from app.ml.inpaint.blend import composite
+from app.ml.latent import applyback
+from app.ml.latent.runners import LatentModels, apply_latent, current_state, latent_models, render
+from app.ml.nets.parts import PartSegmenter
+from app.ml.parts.edit import label_map, optimize_parts
+from app.ml.parts.labels import layer_to_target, upscale_labels
+from app.ml.registry import ModelManager
+
+CLIP_GROW = 0.04       # the clipped area: painted labels grown by this fraction of the region side
+CLIP_FEATHER = 0.02    # … and feathered by this fraction
+BLENDS = ("feather", "poisson")
+
+
+@dataclass
+class PartsModels:
+    lm: LatentModels
+    seg: PartSegmenter
+    parts_id: str
+
+
+def parts_models(models: ModelManager, parts_id: str | None = None, generator_id: str | None = None) -> PartsModels:
+    if parts_id:
+        spec = models.manifest.get(parts_id)
+    else:
+        gen = generator_id or (models.default("generator").id if models.default("generator") else None)
+        specs = [s for s in models.manifest.for_generator("parts", gen) if models.available(s)] if gen else []
+        spec = specs[0] if specs else None
+    if spec is None:
+        raise LookupError("no part segmentation model for this generator in models/ (kind = \"parts\")")
+    if spec.kind != "parts":
+        raise ValueError(f"model {spec.id!r} is a {spec.kind}, not a part segmentation")
+    lm = latent_models(models, spec.generator or generator_id)
+    return PartsModels(lm, models.get(spec.id).net, spec.id)
+
+
+def full_label_map(labels: np.ndarray, state: LatentState, shape: tuple[int, int]) -> np.ndarray:
+    """(R, R) part indices → (H, W) uint8 index + 1 inside the state's region, 0 elsewhere."""
+    r = state.region
+    out = np.zeros(shape, np.uint8)
+    out[r.y0:r.y1, r.x0:r.x1] = upscale_labels(labels + 1, r.width, r.height)
+    return out
+
+
+def drop_slivers(labels: np.ndarray, cell: float) -> np.ndarray:
+    """Remove painted bits thinner than about one generator pixel (`cell` image pixels): where a
+    whole map is compared with the current one, such slivers are boundary noise, not edits."""
+    k = max(1, int(round(cell)))
+    painted = (labels > 0).astype(np.uint8)
+    opened = cv2.morphologyEx(painted, cv2.MORPH_OPEN, np.ones((k + 1, k + 1), np.uint8))
+    return np.where(opened > 0, labels, 0).astype(np.uint8)
+
+
+def clip_weight(painted: np.ndarray, side: int) -> np.ndarray:
+    """Painted pixels of the region crop (h, w) bool → weight (h, w): the clipped area."""
+    return applyback.region_weight(painted.astype(np.uint8) * 255, grow=CLIP_GROW * side,
+                                   feather=CLIP_FEATHER * side)
+
+
+def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.ndarray, blend: str) -> np.ndarray:
+    """The edit carried onto the photo crop only where `weight` > 0 (feather: the weight is the
+    blend; poisson: seamless cloning into the grown area)."""
+    if blend not in BLENDS:
+        raise ValueError(f"unknown blend {blend!r}; use {' or '.join(BLENDS)}")
+    if blend == "feather":
+        return apply_latent(state, render_new, limit=weight)
+    full = applyback.apply_back(state.reference, state.base_render, render_new, taper=0.0)
+    alpha = (weight > 1.0 / 512).astype(np.uint8) * 255
+    return composite(full, np.asarray(state.reference), alpha, "poisson")
+
+
+def run_parts_map(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    """inputs: image; params: state, region, parts_model (id). Result info: parts_map, names,
+    colors, state (the state used; new if it had to project)."""
+    image = job.inputs["image"]
+    pm = parts_models(models, job.params.get("parts_model"), job.params.get("generator"))
+    yield Progress(0, 2, "finding the face parts")
+    state = yield from current_state(job, pm.lm, image)
+    labels = label_map(pm.seg, pm.lm.G, state.z, pm.lm.device)
+    job.check()
+    full = full_label_map(labels, state, image.shape[:2])
+    share = np.bincount(labels.ravel(), minlength=pm.seg.n_parts) / labels.size
+    info = {"parts_map": full, "names": list(pm.seg.names), "colors": list(pm.seg.colors),
+            "share": {n: float(s) for n, s in zip(pm.seg.names, share, strict=True)}}
+    if job.params.get("state") is not state:
+        info["projected"] = state
+    return Result(layer="", message="part map: " + ", ".join(f"{n} {s:.0%}" for n, s in info["share"].items() if s > 0),
+                  info=info)
+
+
+def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    """inputs: image, parts (the painted label layer, index + 1); params: state, region, parts_model,
+    candidates, iters, time_budget, blend, seed, keep, only_changed (labels equal to the current
+    part map count as unpainted)."""
+    image, layer = job.inputs["image"], job.inputs["parts"]
+    pm = parts_models(models, job.params.get("parts_model"), job.params.get("generator"))
+    state = yield from current_state(job, pm.lm, image)
+    r, R = state.region, pm.lm.G.resolution
+    crop = layer[r.y0:r.y1, r.x0:r.x1]
+    if job.params.get("only_changed"):
+        # a whole edited map (CLI): only the labels that differ from the current map are edits
+        now = full_label_map(label_map(pm.seg, pm.lm.G, state.z_base, pm.lm.device), state, image.shape[:2])
+        crop = np.where(crop == now[r.y0:r.y1, r.x0:r.x1], 0, crop).astype(np.uint8)
+        crop = drop_slivers(crop, r.width / R)
+    if not crop.any():
+        raise ValueError("no part labels inside the edit region: paint over the face with the parts brush")
+    target = layer_to_target(crop, R, pm.seg.n_parts)
+    if not (target >= 0).any():
+        raise ValueError("the painted labels are too thin to reach the generator's 64×64 grid; paint a wider stroke")
+    blend = job.params.get("blend", "feather")
+    weight = clip_weight(crop > 0, r.width)
+    dev = pm.lm.device
+    gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
+                         torch.from_numpy(target).to(dev), candidates=int(job.params.get("candidates", 4)),
+                         iters=int(job.params.get("iters", 60)), time_budget=job.params.get("time_budget"),
+                         seed=int(job.params.get("seed", 0)), check=job.check)
+
+    def progress(st) -> Progress:
+        rend = ((st.image[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0).cpu().numpy()
+        return Progress(st.step, st.total, f"following the labels ({st.agreement:.0%} of the changed pixels)",
+                        loss=st.loss, preview=apply_latent(state, rend, limit=weight), preview_bbox=r)
+
+    res = yield from relay(gen, progress)
+    if not np.isfinite(res.renders).all():
+        raise FloatingPointError("the generator produced invalid values (NaN/Inf); the image was not changed")
+    keep = min(int(job.params.get("keep", 4)), len(res.z))
+    cands = [clipped_composite(state, res.renders[i], weight, blend) for i in range(keep)]
+    new_state = state.showing(res.z[0], cands[0], res.renders[0], candidates=tuple(res.z[:keep]))
+    changed = (target >= 0) & (target != res.before)
+    involved = sorted({int(v) for v in np.concatenate([target[changed], res.before[changed]])})
+    thumbs = [np.rint(res.renders[i]).astype(np.uint8) for i in range(keep)]
+    return Result(layer="base", bbox=r, pixels=cands[0],
+                  message=(f"parts edit: {res.agreement[0]:.0%} of the changed pixels follow the labels "
+                           f"({res.steps} steps × {len(res.z)} candidates, {res.seconds:.1f} s)"
+                           + (" — stopped early on a numerical problem (NaN); kept the last good result"
+                              if res.nonfinite else "")),
+                  info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
+                        "renders": tuple(res.renders[:keep]),
+                        "agreement": tuple(float(a) for a in res.agreement[:keep]),
+                        "masked_loss": tuple(float(1 - a) for a in res.agreement[:keep]),
+                        "parts_map": full_label_map(res.labels[0], state, image.shape[:2]),
+                        "vector": {"delta": (res.z[0] - np.asarray(state.z_base)).astype(np.float32),
+                                   "generator": pm.lm.generator_id,
+                                   "parts": [pm.seg.names[i] for i in involved]}})
+
+
+def vector_region(seg: PartSegmenter, before: np.ndarray, after: np.ndarray, parts: list[str],
+                  side: int) -> np.ndarray | None:
+    """Where a vector's parts are, before or after it is applied, grown and feathered at the
+    region's size; None when the vector names no parts (apply wherever the image changes)."""
+    idx = [seg.names.index(p) for p in parts if p in seg.names]
+    if not idx:
+        return None
+    m = np.isin(before, idx) | np.isin(after, idx)
+    big = cv2.resize(m.astype(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST) > 0
+    return clip_weight(big, side)
+
+
+def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
+    """inputs: image; params: state, region, delta (nz,), strength, parts (names the edit touched),
+    generator, clip (limit to those parts)."""
+    image = job.inputs["image"]
+    delta = np.asarray(job.params["delta"], np.float32)
+    pm = parts_models(models, job.params.get("parts_model"), job.params.get("generator"))
+    state = yield from current_state(job, pm.lm, image)
+    if delta.shape != np.asarray(state.z_base).shape:
+        raise ValueError(f"this vector has {delta.size} values but the generator's latent has {state.z_base.size}; "
+                         "it was saved for another generator")
+    yield Progress(0, 1, "applying the editing vector")
+    strength = float(job.params.get("strength", 1.0))
+    z = np.asarray(state.z_base, np.float32) + strength * delta
+    rend = render(pm.lm.G, z, pm.lm.device)
+    limit = None
+    if job.params.get("clip", True):
+        before = label_map(pm.seg, pm.lm.G, state.z_base, pm.lm.device)
+        after = label_map(pm.seg, pm.lm.G, z, pm.lm.device)
+        limit = vector_region(pm.seg, before, after, list(job.params.get("vector_parts", [])), state.region.width)
+    pixels = apply_latent(state, rend, limit=limit)
+    return Result(layer="base", bbox=state.region, pixels=pixels,
+                  message=f"applied “{job.params.get('name', 'vector')}” × {strength:+.2f}",
+                  info={"latent_state": state.showing(z, pixels, rend)})
