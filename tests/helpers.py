@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import torch
@@ -48,6 +49,10 @@ def make_models_dir(d: Path) -> Path:
     hd = save_net(dirs, d / "dirs.safetensors")
     torch.manual_seed(0)
     hf = save_net(CompletionNet(width=8).eval(), d / "fill.safetensors")
+    seg = tiny_parts(g)
+    hp = save_net(seg, d / "parts.safetensors")
+    names = ", ".join(f'"{n}"' for n in seg.names)
+    colors = ", ".join(f"[{r}, {gg}, {b}]" for r, gg, b in seg.colors)
     (d / "manifest.toml").write_text(f"""
 [[model]]
 id = "tiny-gen"
@@ -97,8 +102,42 @@ sha256 = "{hf}"
 resolution = 64
 default = true
 params = {{ width = 8 }}
+
+[[model]]
+id = "tiny-parts"
+kind = "parts"
+arch = "kmeans"
+generator = "tiny-gen"
+file = "parts.safetensors"
+sha256 = "{hp}"
+resolution = 64
+default = true
+params = {{ names = [{names}], colors = [{colors}], layers = [5, 8], channels = [{seg.channels[0]}, {seg.channels[1]}], k = {seg.k}, coord_weight = {seg.coord_weight}, tau = {seg.tau} }}
 """)
     return d
+
+
+def tiny_parts(g: DCGANGenerator, seed: int = 0):
+    """Part segmentation fitted (by the real script's code) to the tiny generator; fitted once
+    per test process (the generator is the same every time)."""
+    return _tiny_parts(seed) if _same_as_calibrated(g) else _fit_tiny(g, seed)
+
+
+def _fit_tiny(g, seed):
+    from app.ml.train.parts import fit_parts
+
+    seg, _, _ = fit_parts(g, n=48, k=10, seed=seed, per_image=48, iters=10, log=lambda *_: None)
+    return seg
+
+
+@functools.lru_cache(maxsize=2)
+def _tiny_parts(seed: int):
+    return _fit_tiny(calibrated_generator(), seed)
+
+
+def _same_as_calibrated(g) -> bool:
+    ref = calibrated_generator().state_dict()
+    return all(torch.equal(v, ref[k]) for k, v in g.state_dict().items())
 
 
 class LamaStandIn(torch.nn.Module):

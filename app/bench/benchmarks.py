@@ -144,6 +144,7 @@ def cold_start(quick: bool = False) -> list[Measurement]:
 
 from app.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
 from app.bench.latent_bench import projection, scribble, sliders  # noqa: E402
+from app.bench.parts_bench import parts  # noqa: E402
 from app.bench.translate_bench import sketch, translate  # noqa: E402
 
 BENCHMARKS = {
@@ -157,4 +158,5 @@ BENCHMARKS = {
     "inpaint_speed": inpaint_speed,
     "translate": translate,
     "sketch": sketch,
+    "parts": parts,
 }

@@ -30,6 +30,7 @@ from app.ui.canvas.tools import (
     EraserTool,
     MaskEraserTool,
     MaskTool,
+    PartsTool,
     PickerTool,
     SelectTool,
     Tool,
@@ -44,6 +45,7 @@ from app.ui.panels.brush import BrushPanel
 from app.ui.panels.layers import NAMES as LAYER_NAMES
 from app.ui.panels.layers import LayersPanel
 from app.ui.panels.models import GeneratePanel, ModelsPanel, TranslatePanel
+from app.ui.parts_ui import PartsUI
 from app.ui.welcome import WelcomePage
 
 
@@ -81,10 +83,11 @@ class MainWindow(QMainWindow):
         self.latent = LatentUI(self)
         self.attributes = AttributesUI(self, self.settings.value("sliders_path") or None)
         self.inpaint = InpaintUI(self)
+        self.parts = PartsUI(self)
         self._build_docks()
         self.tools: dict[str, Tool] = {
             t.name: t for t in (BrushTool(self), EraserTool(self), MaskTool(self),
-                                MaskEraserTool(self), PickerTool(self), SelectTool(self))}
+                                MaskEraserTool(self), PartsTool(self), PickerTool(self), SelectTool(self))}
         self._build_actions()
         self._build_latent_menu()
         self._wire()
@@ -100,7 +103,7 @@ class MainWindow(QMainWindow):
         return self.brush_panel.color()
 
     def part_label(self) -> int:
-        return 1
+        return self.parts.part_label()
 
     def set_color(self, rgb: tuple[int, int, int]) -> None:
         self.brush_panel.set_color(rgb)
@@ -137,7 +140,9 @@ class MainWindow(QMainWindow):
         interp = self._dock("Interpolate", self.latent.interp)
         attrs = self._dock("Sliders", self.attributes.panel)
         fill = self._dock("Inpaint", self.inpaint.panel)
+        parts = self._dock("Parts", self.parts.panel)
         self.tabifyDockWidget(edits_dock, fill)
+        self.tabifyDockWidget(edits_dock, parts)
         self.tabifyDockWidget(edits_dock, scribble)
         self.tabifyDockWidget(edits_dock, attrs)
         self.tabifyDockWidget(edits_dock, interp)
@@ -222,6 +227,9 @@ class MainWindow(QMainWindow):
         self._act(m, "Apply translation: vintage", lambda: self.translate("", 1.0))
         self._act(m, "&Fill mask", self.inpaint.fill, "Ctrl+F",
                   "Fill the area painted with the mask brush (model chosen in the Inpaint dock)")
+        self._act(m, "Find face &parts", self.parts.detect, None, "Show the part map of the face")
+        self._act(m, "Apply &parts edit", self.parts.run_edit, "Ctrl+Shift+P",
+                  "Change the face so its parts follow the labels painted with the parts brush")
         m.addSeparator()
         self._act(m, "Fetch missing models", self.fetch_models)
         self._act(m, "Verify model hashes", lambda: self.refresh_models(deep=True))
@@ -264,6 +272,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_document(doc)
         self.latent.set_document(doc)
         self.attributes.set_document(doc)
+        self.parts.set_document(doc)
         self.stack.setCurrentWidget(self.canvas if doc is not None else self.welcome)
         self.export_action.setEnabled(doc is not None)
         name = doc.info.path.name if doc is not None and doc.info.path else ("Untitled" if doc else "")
@@ -344,6 +353,7 @@ class MainWindow(QMainWindow):
         self.translate_panel.set_models(
             [s for s, st in states if getattr(s, "kind", "") == "translator" and st in ("ok", "present")])
         self.inpaint.refresh()
+        self.parts.refresh()
         if deep:
             bad = [s.title for s, st in states if st == "corrupt"]
             self.statusBar().showMessage("Damaged: " + ", ".join(bad) if bad else "All model files verified", 6000)

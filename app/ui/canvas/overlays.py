@@ -17,6 +17,11 @@ PART_COLORS = np.array([
 ], np.uint8)
 
 
+def palette(colors) -> np.ndarray:
+    """Part colors (index 0 = part 1) → a lookup table indexed by label (entry 0 unused)."""
+    return np.array([(0, 0, 0)] + [tuple(int(v) for v in c) for c in colors], np.uint8)
+
+
 def wrap(arr: np.ndarray, fmt: QImage.Format) -> QImage:
     """A QImage sharing arr's memory; the caller keeps arr alive as long as the image."""
     h, w = arr.shape[:2]
@@ -32,11 +37,13 @@ def qimage_copy(arr: np.ndarray) -> QImage:
 
 class Overlays:
     def __init__(self, doc: Document, mask_rgb=(255, 40, 70), mask_opacity: float = 0.5,
-                 parts_opacity: float = 0.5) -> None:
+                 parts_opacity: float = 0.7, map_opacity: float = 0.3, part_colors=None) -> None:
         self.doc = doc
         self.mask_rgb = np.array(mask_rgb, np.float32)
         self.mask_opacity = mask_opacity
         self.parts_opacity = parts_opacity
+        self.map_opacity = map_opacity
+        self.part_colors = PART_COLORS if part_colors is None else palette(part_colors)
         h, w = doc.height, doc.width
         self.base = wrap(doc.layer("base"), QImage.Format.Format_RGB888)
         self.original = wrap(doc.original, QImage.Format.Format_RGB888)
@@ -46,6 +53,10 @@ class Overlays:
         self._parts = np.zeros((h, w, 4), np.uint8)
         self.mask = wrap(self._mask, QImage.Format.Format_ARGB32_Premultiplied)
         self.parts = wrap(self._parts, QImage.Format.Format_ARGB32_Premultiplied)
+        # the detected part map of the edit region (not a document layer: a view of the latent)
+        self._partmap = np.zeros((h, w, 4), np.uint8)
+        self.partmap = wrap(self._partmap, QImage.Format.Format_ARGB32_Premultiplied)
+        self.has_part_map = False
         self.refresh("mask", doc.bounds)
         self.refresh("parts", doc.bounds)
 
@@ -58,13 +69,29 @@ class Overlays:
             for c, v in zip((2, 1, 0), self.mask_rgb, strict=True):
                 out[..., c] = (a * (v / 255.0)).astype(np.uint8)
         elif layer == "parts":
-            labels = self.doc.layer("parts")[sl]
-            rgb = PART_COLORS[labels % len(PART_COLORS)].astype(np.float32)
-            a = np.where(labels > 0, 255.0 * self.parts_opacity, 0.0).astype(np.float32)
-            out = self._parts[sl]
-            out[..., 3] = a.astype(np.uint8)
-            for c, ch in zip((2, 1, 0), range(3), strict=True):
-                out[..., c] = (rgb[..., ch] * a / 255.0).astype(np.uint8)
+            self._labels_into(self._parts[sl], self.doc.layer("parts")[sl], self.parts_opacity)
+
+    def _labels_into(self, out: np.ndarray, labels: np.ndarray, opacity: float) -> None:
+        rgb = self.part_colors[labels % len(self.part_colors)].astype(np.float32)
+        a = np.where(labels > 0, 255.0 * opacity, 0.0).astype(np.float32)
+        out[..., 3] = a.astype(np.uint8)
+        for c, ch in zip((2, 1, 0), range(3), strict=True):
+            out[..., c] = (rgb[..., ch] * a / 255.0).astype(np.uint8)
+
+    def set_part_colors(self, colors) -> None:
+        self.part_colors = palette(colors)
+        self.refresh("parts", self.doc.bounds)
+
+    def set_part_map(self, labels: np.ndarray | None) -> None:
+        """labels (H, W) uint8 part index + 1 (0 = none), or None to clear."""
+        if labels is None:
+            self._partmap[:] = 0
+            self.has_part_map = False
+            return
+        if labels.shape != self._partmap.shape[:2]:
+            raise ValueError(f"part map {labels.shape} does not match the image {self._partmap.shape[:2]}")
+        self._labels_into(self._partmap, labels, self.map_opacity)
+        self.has_part_map = bool(labels.any())
 
     def set_mask_opacity(self, v: float) -> None:
         self.mask_opacity = v

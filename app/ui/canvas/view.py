@@ -37,7 +37,8 @@ class CanvasView(QWidget):
         self.tool: Tool | None = None
         self.brush_size = 24.0
         self.show_original = False
-        self.visible = {"scribble": True, "mask": True, "parts": True}
+        self.visible = {"scribble": True, "mask": True, "parts": True, "partmap": True}
+        self.part_colors = None
         self.selection: BBox | None = None
         self.region: BBox | None = None          # the latent edit region, drawn as a corner frame
         self._preview: tuple[QImage, BBox] | None = None
@@ -53,12 +54,13 @@ class CanvasView(QWidget):
             self._unsubscribe()
             self._unsubscribe = None
         self.doc = doc
-        self.overlays = Overlays(doc) if doc is not None else None
+        self.overlays = Overlays(doc, part_colors=self.part_colors) if doc is not None else None
         self._preview = None
         self.selection = None
         # which overlay layers may hold pixels: scanned once here, then set by change events,
         # so a repaint (every mouse move while painting) never scans whole layers
-        self._maybe_content = {n: doc.has_content(n) for n in self.visible} if doc is not None else {}
+        self._maybe_content = ({n: doc.has_content(n) for n in self.visible if n != "partmap"}
+                               if doc is not None else {})
         if doc is not None:
             self._unsubscribe = doc.subscribe(self._on_changed)
         self.fit()
@@ -68,6 +70,19 @@ class CanvasView(QWidget):
         if self.overlays is not None and layer in ("mask", "parts"):
             self.overlays.refresh(layer, bbox)
         self.update(self.widget_rect(bbox).adjusted(-2, -2, 2, 2))
+
+    def set_part_colors(self, colors) -> None:
+        self.part_colors = colors
+        if self.overlays is not None:
+            self.overlays.set_part_colors(colors)
+            self.update()
+
+    def set_part_map(self, labels: np.ndarray | None) -> None:
+        if self.overlays is None:
+            return
+        self.overlays.set_part_map(labels)
+        self._maybe_content["partmap"] = self.overlays.has_part_map
+        self.update()
 
     def set_preview(self, pixels: np.ndarray | None, bbox: BBox | None = None) -> None:
         if pixels is None or self.doc is None:
@@ -175,7 +190,8 @@ class CanvasView(QWidget):
                 if self._preview is not None:
                     img, box = self._preview
                     p.drawImage(QRectF(self.to_widget(box.x0, box.y0), self.to_widget(box.x1, box.y1)), img)
-                for name, img in (("parts", ov.parts), ("scribble", ov.scribble), ("mask", ov.mask)):
+                for name, img in (("partmap", ov.partmap), ("parts", ov.parts), ("scribble", ov.scribble),
+                                  ("mask", ov.mask)):
                     if self.visible[name] and self._maybe_content.get(name):
                         p.drawImage(target, img, source)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)

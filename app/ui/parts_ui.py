@@ -1,0 +1,181 @@
+"""Semantic part editing in the window: the part map overlay, the parts brush, the clipped part
+edit (one undo step, through the latent state like scribbles), and saved editing vectors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core.vectors import EditVector, VectorError, VectorStore
+from app.paths import data_dir
+from app.ui.panels.parts import PartsPanel
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+
+class PartsUI:
+    def __init__(self, window: MainWindow, store: VectorStore | None = None) -> None:
+        self.w = window
+        self.panel = p = PartsPanel()
+        self.store = store or VectorStore(data_dir() / "vectors")
+        self.spec = None
+        self.last_vector: dict | None = None      # the last part edit's latent change
+        self._maps: dict[str, np.ndarray] = {}    # state digest → part map shown for it
+        self._unsubscribe = None
+        p.detect_requested.connect(self.detect)
+        p.run_requested.connect(self.run_edit)
+        p.clear_requested.connect(lambda: window.clear_layer("parts"))
+        p.label_chosen.connect(self._on_label)
+        p.map_toggled.connect(self._on_map_toggled)
+        p.save_vector_requested.connect(self.save_vector)
+        p.apply_vector_requested.connect(self.apply_vector)
+        p.delete_vector_requested.connect(self.delete_vector)
+        window.jobs.after_result.append(self._after_result)
+        self.refresh()
+        self.reload_vectors()
+
+    # -- models ----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        m = self.w.manifest
+        specs = [s for s in m.of_kind("parts") if s.path(m.models_dir).is_file()]
+        gen = m.default("generator")
+        specs.sort(key=lambda s: (s.generator != (gen.id if gen else None), not s.default))
+        self.spec = specs[0] if specs else None
+        names = list(self.spec.params.get("names", [])) if self.spec else []
+        colors = [tuple(c) for c in self.spec.params.get("colors", [])] if self.spec else []
+        self.panel.set_parts(names, colors)
+        if colors:
+            self.w.canvas.set_part_colors(colors)
+        if self.spec is None:
+            self.panel.result.setText("No part segmentation model in models/ (kind = \"parts\").")
+
+    def part_label(self) -> int:
+        return self.panel.label()
+
+    def _on_label(self, label: int) -> None:
+        self.w.set_tool("parts")
+
+    # -- document --------------------------------------------------------------------------
+    def set_document(self, doc) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._maps.clear()
+        self.last_vector = None
+        self.panel.set_can_save(False)
+        if doc is not None:
+            self._unsubscribe = doc.subscribe(self._on_doc_changed)
+
+    def _on_doc_changed(self, layer: str, _bbox) -> None:
+        if layer in ("latent", "base"):
+            self._show_map()
+
+    def _show_map(self) -> None:
+        """The overlay follows the latent state: shown when a map was computed for what the canvas
+        shows now (undo/redo included), hidden otherwise."""
+        doc = self.w.document
+        state = doc.latent if doc is not None else None
+        labels = self._maps.get(state.shown) if state is not None else None
+        if labels is not None and labels.shape != (doc.height, doc.width):
+            labels = None
+        self.w.canvas.set_part_map(labels if self.panel.show_map.isChecked() else None)
+
+    def _on_map_toggled(self, on: bool) -> None:
+        if on and self.w.document is not None and self.w.document.latent is not None \
+                and self.w.document.latent.shown not in self._maps:
+            self.detect()
+        self._show_map()
+
+    # -- jobs ------------------------------------------------------------------------------
+    def _params(self) -> dict:
+        doc = self.w.document
+        region = tuple(self.w.selection) if (doc.latent is None and self.w.selection is not None) else "auto"
+        return {"state": doc.latent, "region": region, "parts_model": self.spec.id if self.spec else None}
+
+    def detect(self) -> None:
+        if self.w.document is None or self.spec is None:
+            return
+        self.w.dispatcher.submit("parts_map", params=self._params(), layers=("base",), watch=("latent",),
+                                 label="Find parts")
+
+    def run_edit(self) -> None:
+        doc = self.w.document
+        if doc is None or self.spec is None:
+            return
+        if not doc.has_content("parts"):
+            self.panel.result.setText("Paint part labels with the parts brush (P) first.")
+            self.w.statusBar().showMessage("Paint part labels first", 4000)
+            return
+        self.w.dispatcher.submit("parts_edit", params={**self._params(), **self.panel.params()},
+                                 layers=("base", "parts"), watch=("latent",), label="Parts edit")
+
+    def _after_result(self, job, result) -> None:
+        info = result.info
+        doc = self.w.document
+        if job.kind == "parts_map" and doc is not None:
+            state = info.get("projected") or doc.latent
+            if state is not None and "projected" in info and doc.latent is None:
+                from app.ui.commands import LatentCommand
+
+                self.w.undo_stack.push(LatentCommand(doc, None, None, state, "Project region"))
+            if state is not None:
+                self._maps[state.shown] = info["parts_map"]
+            share = ", ".join(f"{n} {s:.0%}" for n, s in info.get("share", {}).items() if s >= 0.005)
+            self.panel.result.setText(f"Parts: {share}")
+            self._show_map()
+        elif job.kind == "parts_edit" and doc is not None:
+            new_state = info["latent_state"]
+            self._maps[new_state.shown] = info["parts_map"]
+            self.last_vector = info["vector"]
+            self.panel.set_can_save(True)
+            a = info["agreement"][0]
+            self.panel.result.setText(f"{a:.0%} of the changed pixels follow the labels. "
+                                      "Save the change as a vector to reuse it on other faces.")
+            self._show_map()
+
+    # -- vectors ---------------------------------------------------------------------------
+    def reload_vectors(self) -> list[EditVector]:
+        vecs, bad = self.store.load_all()
+        self.vectors = {v.name: v for v in vecs}
+        self.panel.set_vectors([v.name for v in vecs])
+        if bad:
+            self.w.statusBar().showMessage("Skipped unreadable vectors: " + "; ".join(bad), 8000)
+        return vecs
+
+    def save_vector(self, name: str) -> None:
+        if self.last_vector is None:
+            return
+        if not name:
+            self.w.show_error("Save vector", "Give the vector a name first (e.g. “bigger smile”).")
+            return
+        lv = self.last_vector
+        vec = EditVector(name, lv["generator"], np.asarray(lv["delta"], np.float32), tuple(lv["parts"]))
+        try:
+            path = self.store.save(vec)
+        except (OSError, VectorError) as e:
+            self.w.show_error("Save vector", f"Could not save the vector: {e}")
+            return
+        self.reload_vectors()
+        self.panel.vector_name.clear()
+        self.w.statusBar().showMessage(f"Saved vector “{name}” ({path.name})", 5000)
+
+    def apply_vector(self, name: str, strength: float) -> None:
+        doc = self.w.document
+        vec = self.vectors.get(name)
+        if doc is None or vec is None:
+            return
+        params = {**self._params(), "delta": vec.delta, "strength": strength, "vector_parts": list(vec.parts),
+                  "name": vec.name, "generator": vec.generator or None}
+        self.w.dispatcher.submit("apply_vector", params=params, layers=("base",), watch=("latent",),
+                                 label=f"Vector “{name}”")
+
+    def delete_vector(self, name: str) -> None:
+        if not self.w.confirm("Delete vector", f"Delete the editing vector “{name}”?"):
+            return
+        try:
+            self.store.delete(name)
+        except OSError as e:
+            self.w.show_error("Delete vector", str(e))
+        self.reload_vectors()

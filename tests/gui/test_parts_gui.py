@@ -1,0 +1,93 @@
+"""Part editing in the window: find parts (overlay), paint labels with the parts brush, apply
+(one undo step, pixels change only near the paint), save the change as a vector and apply it to
+another face."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest_gui import drag, open_array
+
+
+@pytest.fixture
+def vec_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("LATENTBRUSH_DATA", str(tmp_path / "data"))
+    return tmp_path / "data" / "vectors"
+
+
+def face_photo(tiny_models, seed):
+    """A generator render at 160² (the projection can fit it, like a real face crop)."""
+    import cv2
+    import torch
+
+    from app.ml.latent.runners import render
+    from app.ml.manifest import Manifest
+    from app.ml.registry import ModelManager
+
+    G = ModelManager(Manifest.load(tiny_models), device="cpu").get("tiny-gen").net
+    z = np.random.default_rng(seed).standard_normal(G.nz).astype(np.float32)
+    return cv2.resize(np.rint(render(G, z, torch.device("cpu"))).astype(np.uint8), (160, 160))
+
+
+def select_whole(w, doc):
+    from app.core.bbox import BBox
+
+    w.set_selection(BBox(0, 0, doc.width, doc.height))
+
+
+def test_find_paint_apply_undo_and_vectors(make_window, tiny_models, qtbot, vec_store):
+    w = make_window(tiny_models)
+    p = w.parts.panel
+    assert [b.text() for b in p.part_buttons] == list(w.manifest.get("tiny-parts").params["names"])
+    doc = open_array(w, face_photo(tiny_models, 1))
+    select_whole(w, doc)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        p.detect_button.click()
+    assert doc.latent is not None and w.canvas.overlays.has_part_map
+    assert w.undo_stack.undoText() == "Project region"
+    # pick a label: the parts brush becomes the tool; paint a stroke
+    p.part_buttons[3].click()
+    assert w.canvas.tool.name == "parts" and w.part_label() == 4
+    w.brush_panel.size.setValue(30)
+    w.brush_panel.hardness.setValue(1.0)
+    drag(w.canvas, [(60, 100), (80, 100), (100, 100)])
+    labels = doc.layer("parts")
+    assert (labels[95:105, 65:95] == 4).all() and (labels[:60] == 0).all()
+    before = doc.layer("base").copy()
+    steps = w.undo_stack.count()
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
+        p.run_button.click()
+    after = doc.layer("base").copy()
+    assert not np.array_equal(after, before)
+    assert np.array_equal(after[:40], before[:40])        # far above the painted labels: untouched
+    assert w.undo_stack.count() == steps + 1 and w.undo_stack.undoText() == "Parts edit"
+    assert "follow the labels" in p.result.text()
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), before)
+    w.undo_stack.redo()
+    assert np.array_equal(doc.layer("base"), after)
+    # save the change as a named vector
+    assert p.save_button.isEnabled()
+    p.vector_name.setText("wider nose")
+    p.save_button.click()
+    assert (vec_store / "wider-nose.json").is_file() and p.current_vector() == "wider nose"
+    # apply it to another face at half strength: one undo step, the face changes
+    doc2 = open_array(w, face_photo(tiny_models, 2))
+    select_whole(w, doc2)
+    base2 = doc2.layer("base").copy()
+    p.strength.setValue(50)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
+        p.apply_button.click()
+    assert doc2.latent is not None
+    assert np.allclose(doc2.latent.z, doc2.latent.z_base + 0.5 * w.parts.vectors["wider nose"].delta, atol=1e-4)
+    w.undo_stack.undo()
+    assert np.array_equal(doc2.layer("base"), base2)
+    p.delete_button.click()
+    assert not (vec_store / "wider-nose.json").exists() and p.current_vector() is None
+
+
+def test_apply_without_labels_says_what_to_do(make_window, tiny_models, photo):
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    w.parts.panel.run_button.click()
+    assert not w.dispatcher.busy and "parts brush" in w.parts.panel.result.text()

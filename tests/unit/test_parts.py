@@ -1,0 +1,221 @@
+"""Semantic parts: clustering, soft segmentation, the clipped part edit, vectors, the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import calibrated_generator
+
+from app.core.bbox import BBox
+from app.core.jobs import Job, drain
+from app.core.latent_state import LatentState
+from app.core.vectors import EditVector, VectorError, VectorStore, parse
+from app.ml.latent.runners import render
+from app.ml.manifest import Manifest
+from app.ml.parts.edit import changed_pixels, follow_fraction, label_map, optimize_parts
+from app.ml.parts.labels import layer_to_target, scripted_edit, upscale_labels
+from app.ml.parts.runners import clip_weight, run_apply_vector, run_parts_edit, run_parts_map
+from app.ml.registry import ModelManager
+from app.ml.train.parts import PARTS, fit_parts, name_clusters, spherical_kmeans, templates
+
+
+@pytest.fixture(scope="module")
+def G():
+    return calibrated_generator()
+
+
+def fit(G, seed=0, n=48):
+    seg, recs, _ = fit_parts(G, n=n, k=10, seed=seed, per_image=48, iters=10, log=lambda *_: None)
+    return seg, recs
+
+
+def test_clustering_is_reproducible_with_a_fixed_seed(G):
+    a, ra = fit(G, seed=3)
+    b, rb = fit(G, seed=3)
+    assert torch.equal(a.centroids, b.centroids)
+    assert [r["part"] for r in ra] == [r["part"] for r in rb]
+    z = torch.randn(6, G.nz, generator=torch.Generator().manual_seed(9))
+    assert torch.equal(a.labels(G, z), b.labels(G, z))
+    c, _ = fit(G, seed=4)
+    assert not torch.equal(a.centroids, c.centroids)
+
+
+def test_spherical_kmeans_finds_separated_groups():
+    gen = torch.Generator().manual_seed(0)
+    centers = torch.nn.functional.normalize(torch.eye(4, 8), dim=1)
+    x = torch.nn.functional.normalize(centers.repeat_interleave(50, 0) + 0.05 * torch.randn(200, 8, generator=gen), dim=1)
+    c = spherical_kmeans(x, 4, torch.Generator().manual_seed(1), iters=20)
+    assign = (x @ c.T).argmax(1).view(4, 50)
+    for row in assign:                       # each true group maps to one cluster …
+        assert (row == row[0]).all()
+    assert len({int(r[0]) for r in assign}) == 4     # … and the groups to different clusters
+
+
+def test_naming_follows_where_a_cluster_sits():
+    tm = templates(32)
+    occ = np.stack([tm[p] / tm[p].max() for p in PARTS])        # one cluster exactly on each template
+    recs, _ = name_clusters(occ)
+    assert [r["part"] for r in recs] == list(PARTS)
+    # one cluster covering eyes and mouth is split by height
+    both = np.stack([tm["eyes"] + tm["mouth"]] + [tm[p] for p in PARTS if p not in ("eyes", "mouth")])
+    recs, _ = name_clusters(both)
+    assert recs[0]["part"] == "eyes" and recs[0]["lower"] == "mouth"
+    assert 0.47 <= recs[0]["split_y"] <= 0.72
+    recs, _ = name_clusters(occ, {0: "hair"})
+    assert recs[0]["part"] == "hair" and recs[0].get("overridden")
+
+
+def test_soft_segmentation_is_a_differentiable_distribution(G):
+    seg, _ = fit(G)
+    z = torch.randn(2, G.nz, requires_grad=True)
+    img, probs = seg.segment(G, z)
+    assert probs.shape == (2, seg.n_parts, 64, 64)
+    assert torch.allclose(probs.sum(1), torch.ones(2, 64, 64), atol=1e-4)
+    probs[:, seg.index("mouth")].mean().backward()
+    assert z.grad is not None and z.grad.abs().sum() > 0
+    hard = seg.labels(G, z.detach())
+    assert torch.equal(hard, probs.detach().argmax(1))
+
+
+def test_height_split_moves_mass_between_parts(G):
+    seg, _ = fit(G)
+    seg.part_of.fill_(0)
+    seg.split_part.fill_(1)
+    seg.split_y.fill_(0.5)
+    with torch.no_grad():
+        _, p = seg.segment(G, torch.randn(1, G.nz))
+    assert p[0, 0, :20].mean() > 0.99 and p[0, 1, -20:].mean() > 0.99
+
+
+def test_scripted_edits_and_targets():
+    names = list(PARTS)
+    lab = np.full((64, 64), names.index("skin"))
+    lab[40:46, 26:38] = names.index("mouth")
+    lab[24:28, 18:24] = names.index("eyes")
+    lab[:10] = names.index("hair")
+    t = scripted_edit(lab, "grow_mouth", names)
+    ring = t >= 0
+    assert ring.any() and (t[ring] == names.index("mouth")).all() and not ring[42, 30]
+    assert (scripted_edit(lab, "close_eyes", names)[24:28, 18:24] == names.index("skin")).all()
+    assert (scripted_edit(lab, "grow_hair", names)[10:13] == names.index("hair")).all()
+    with pytest.raises(ValueError):
+        scripted_edit(lab, "bigger_ears", names)
+    layer = upscale_labels(np.where(t >= 0, t + 1, 0), 256, 256)
+    back = layer_to_target(layer, 64, len(names))
+    assert ((back >= 0) == ring).mean() > 0.97
+    with pytest.raises(ValueError):
+        layer_to_target(np.full((8, 8), 99, np.uint8), 64, len(names))
+
+
+def test_optimisation_raises_agreement_in_the_edited_area(G):
+    seg, _ = fit(G)
+    z0 = torch.randn(G.nz, generator=torch.Generator().manual_seed(5))
+    before = seg.labels(G, z0[None])[0]
+    target = torch.full_like(before, -1)
+    box = (slice(24, 40), slice(24, 40))
+    want = int(torch.mode(before[box].flatten()).values + 1) % seg.n_parts
+    target[box] = want
+    changed = changed_pixels(target, before)
+    start = float(follow_fraction(before[None], target, changed)[0])
+    res, steps = drain(optimize_parts(G, seg, z0, target, candidates=3, iters=40, seed=0))
+    assert steps and res.agreement[0] > start + 0.2
+    assert res.agreement[0] == max(res.agreement)         # ranked best first
+    assert res.history[-1][2] >= res.history[0][2]
+    with pytest.raises(ValueError, match="no part labels"):
+        drain(optimize_parts(G, seg, z0, torch.full_like(before, -1)))
+
+
+@pytest.fixture
+def models(tiny_models):
+    return ModelManager(Manifest.load(tiny_models), device="cpu")
+
+
+def generated_state(models, seed=1, side=128):
+    G = models.get("tiny-gen").net
+    z = np.random.default_rng(seed).standard_normal(G.nz).astype(np.float32)
+    base = render(G, z, torch.device("cpu"))
+    import cv2
+    photo = cv2.resize(np.rint(base).astype(np.uint8), (side, side), interpolation=cv2.INTER_CUBIC)
+    return LatentState(region=BBox(0, 0, side, side), generator="tiny-gen", z_base=z, base_render=base,
+                       reference=photo, z=z), photo
+
+
+def test_parts_edit_job_changes_only_the_clipped_area(models):
+    state, photo = generated_state(models)
+    seg = models.get("tiny-parts").net
+    G = models.get("tiny-gen").net
+    before = label_map(seg, G, state.z_base, torch.device("cpu"))
+    layer = np.zeros(photo.shape[:2], np.uint8)
+    layer[50:80, 50:80] = (int(np.bincount(before[25:40, 25:40].ravel()).argmax()) + 1) % seg.n_parts + 1
+    for blend in ("feather", "poisson"):
+        job = Job("parts_edit", params={"state": state, "iters": 30, "candidates": 2, "blend": blend},
+                  inputs={"image": photo, "parts": layer})
+        res, _ = drain(run_parts_edit(job, models))
+        assert res.pixels.shape == photo.shape and res.bbox == state.region
+        outside = clip_weight(layer > 0, photo.shape[0]) == 0
+        assert outside.any() and np.array_equal(res.pixels[outside], photo[outside])
+        assert not np.array_equal(res.pixels, photo)
+        info = res.info
+        assert info["vector"]["delta"].shape == (G.nz,)
+        assert info["parts_map"].shape == photo.shape[:2] and info["parts_map"].max() <= seg.n_parts
+        assert np.allclose(info["latent_state"].z, state.z_base + info["vector"]["delta"], atol=1e-5)
+
+
+def test_parts_edit_refuses_empty_or_foreign_labels(models):
+    state, photo = generated_state(models)
+    empty = np.zeros(photo.shape[:2], np.uint8)
+    with pytest.raises(ValueError, match="no part labels"):
+        drain(run_parts_edit(Job("parts_edit", params={"state": state}, inputs={"image": photo, "parts": empty}),
+                             models))
+    bad = empty.copy()
+    bad[10:40, 10:40] = 200
+    with pytest.raises(ValueError, match="not a part"):
+        drain(run_parts_edit(Job("parts_edit", params={"state": state}, inputs={"image": photo, "parts": bad}),
+                             models))
+
+
+def test_parts_map_job_projects_and_labels_the_region(models):
+    _, photo = generated_state(models)
+    big = np.zeros((160, 200, 3), np.uint8)
+    big[16:144, 36:164] = photo
+    res, _ = drain(run_parts_map(Job("parts_map", params={"region": (36, 16, 164, 144)}, inputs={"image": big}),
+                                 models))
+    m = res.info["parts_map"]
+    assert m.shape == big.shape[:2]
+    assert (m[16:144, 36:164] > 0).all() and (m[:16] == 0).all() and (m[:, :36] == 0).all()
+    assert "projected" in res.info and abs(sum(res.info["share"].values()) - 1) < 1e-6
+
+
+def test_vector_application_scales_and_clips(models):
+    state, photo = generated_state(models)
+    G = models.get("tiny-gen").net
+    delta = np.random.default_rng(3).standard_normal(G.nz).astype(np.float32)
+    zero = Job("apply_vector", params={"state": state, "delta": delta, "strength": 0.0}, inputs={"image": photo})
+    res, _ = drain(run_apply_vector(zero, models))
+    assert np.array_equal(res.pixels, photo)
+    full = Job("apply_vector", params={"state": state, "delta": delta, "strength": 1.5}, inputs={"image": photo})
+    res, _ = drain(run_apply_vector(full, models))
+    assert not np.array_equal(res.pixels, photo)
+    assert np.allclose(res.info["latent_state"].z, state.z_base + 1.5 * delta, atol=1e-5)
+    wrong = Job("apply_vector", params={"state": state, "delta": np.ones(7, np.float32)}, inputs={"image": photo})
+    with pytest.raises(ValueError, match="another generator"):
+        drain(run_apply_vector(wrong, models))
+
+
+def test_vector_store_round_trip_and_bad_files(tmp_path):
+    store = VectorStore(tmp_path / "vectors")
+    v = EditVector("Bigger smile!", "face-dcgan64", np.linspace(-1, 1, 100, dtype=np.float32), ("mouth", "skin"))
+    p = store.save(v)
+    assert p.name == "bigger-smile.json"
+    (tmp_path / "vectors" / "broken.json").write_text("{not json")
+    (tmp_path / "vectors" / "nan.json").write_text('{"format": "latentbrush-vector", "name": "x", "delta": [NaN]}')
+    vecs, bad = store.load_all()
+    assert [x.name for x in vecs] == ["Bigger smile!"] and len(bad) == 2
+    assert np.allclose(vecs[0].delta, v.delta, atol=1e-6) and vecs[0].parts == ("mouth", "skin")
+    with pytest.raises(VectorError):
+        parse('{"format": "other"}')
+    with pytest.raises(VectorError):
+        store.save(EditVector(" ", "g", v.delta))
+    store.delete("Bigger smile!")
+    assert store.load_all()[0] == []
