@@ -30,6 +30,8 @@ def _parse_gui(argv: list[str]) -> argparse.Namespace:
     p.add_argument("image", nargs="?", help="an image to open")
     p.add_argument("--no-fetch", action="store_true", help="do not fetch missing default models at start")
     p.add_argument("--models", help="models directory (default: models/ of the installation)")
+    p.add_argument("--recover", action="store_true",
+                   help="restore the session a crash left behind without asking")
     p.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -83,6 +85,8 @@ def run_gui(argv: list[str]) -> int:
             window.interactive = False
             window.close()
         QTimer.singleShot(0, probe)
+    elif window.session.offer_recovery(ask=not args.recover):
+        pass
     elif args.image:
         window.files.open_path(args.image)
         if manifest.default("generator") and not missing_defaults(manifest):

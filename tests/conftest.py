@@ -64,3 +64,9 @@ gc.disable()
 def _collect_garbage_on_the_main_thread():
     yield
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path, monkeypatch):
+    """Autosaves, vectors and other user data of a test go to its own folder."""
+    monkeypatch.setenv("LATENTBRUSH_DATA", str(tmp_path / "data"))

@@ -19,12 +19,15 @@ from app.core.imageio import (
     export_image,
     load_image,
 )
+from app.core.project import EXTENSION as PROJECT_EXT
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
 MAX_RECENT = 10
-OPEN_FILTER = "Images (" + " ".join(f"*{e}" for e in OPEN_EXTENSIONS) + ");;All files (*)"
+OPEN_FILTER = ("Images and projects (" + " ".join(f"*{e}" for e in OPEN_EXTENSIONS) + f" *{PROJECT_EXT});;"
+               f"Latentbrush projects (*{PROJECT_EXT});;All files (*)")
+PROJECT_FILTER = f"Latentbrush project (*{PROJECT_EXT})"
 EXPORT_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)"
 
 
@@ -41,8 +44,15 @@ class FileOps:
             self.open_path(path)
 
     def open_path(self, path: str | Path) -> bool:
-        """Load an image as the new document. On any failure: a message, nothing changes."""
+        """Load an image (or a project file) as the new document. On any failure: a message,
+        nothing changes."""
         path = Path(path)
+        if path.suffix.lower() == PROJECT_EXT:
+            ok = self.w.session.open_project(path)
+            if ok:
+                self.settings.setValue("last_dir", str(path.parent))
+                self.add_recent(path)
+            return ok
         if not self.w.confirm_discard():
             return False
         try:
@@ -90,6 +100,17 @@ class FileOps:
         else:
             menu.addSeparator()
             menu.addAction("Clear list", lambda: self.settings.setValue("recent_files", []))
+
+    # -- projects ----------------------------------------------------------------------
+    def save_project_dialog(self) -> None:
+        doc = self.w.document
+        if doc is None:
+            return
+        start = Path(str(self.settings.value("last_dir", str(Path.home()))))
+        stem = doc.info.path.stem if doc.info.path else "untitled"
+        path, _ = QFileDialog.getSaveFileName(self.w, "Save project", str(start / (stem + PROJECT_EXT)), PROJECT_FILTER)
+        if path:
+            self.w.session.save_project(path)
 
     # -- export ------------------------------------------------------------------------
     def export_dialog(self) -> None:

@@ -46,6 +46,7 @@ from app.ui.panels.layers import NAMES as LAYER_NAMES
 from app.ui.panels.layers import LayersPanel
 from app.ui.panels.models import GeneratePanel, ModelsPanel, TranslatePanel
 from app.ui.parts_ui import PartsUI
+from app.ui.session import SessionFiles
 from app.ui.welcome import WelcomePage
 
 
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.attributes = AttributesUI(self, self.settings.value("sliders_path") or None)
         self.inpaint = InpaintUI(self)
         self.parts = PartsUI(self)
+        self.session = SessionFiles(self)
         self._build_docks()
         self.tools: dict[str, Tool] = {
             t.name: t for t in (BrushTool(self), EraserTool(self), MaskTool(self),
@@ -179,6 +181,9 @@ class MainWindow(QMainWindow):
         self._act(f, "New &face", lambda: self.new_face(), "Ctrl+Shift+N",
                   "A new document sampled from the face generator")
         f.addSeparator()
+        self.save_project_action = self._act(f, "&Save project…", self.files.save_project_dialog,
+                                             QKeySequence.StandardKey.Save,
+                                             "Save the whole session (layers, latent, undo history) as .lbproj")
         self.export_action = self._act(f, "&Export…", self.files.export_dialog, "Ctrl+Shift+E")
         inc = self._act(f, "Include scribbles in export", lambda on: setattr(self, "export_scribbles", on))
         inc.setCheckable(True)
@@ -275,6 +280,7 @@ class MainWindow(QMainWindow):
         self.parts.set_document(doc)
         self.stack.setCurrentWidget(self.canvas if doc is not None else self.welcome)
         self.export_action.setEnabled(doc is not None)
+        self.save_project_action.setEnabled(doc is not None)
         name = doc.info.path.name if doc is not None and doc.info.path else ("Untitled" if doc else "")
         self.setWindowTitle(f"{name}[*] — {APP_NAME}" if name else APP_NAME)
         if doc is not None:
@@ -394,4 +400,5 @@ class MainWindow(QMainWindow):
             return
         self.dispatcher.cancel_all()
         self.settings.setValue("geometry", self.saveGeometry())
+        self.session.close()
         e.accept()

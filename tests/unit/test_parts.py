@@ -120,7 +120,7 @@ def test_optimisation_raises_agreement_in_the_edited_area(G):
     start = float(follow_fraction(before[None], target, changed)[0])
     res, steps = drain(optimize_parts(G, seg, z0, target, candidates=3, iters=40, seed=0))
     assert steps and res.agreement[0] > start + 0.2
-    assert res.agreement[0] == max(res.agreement)         # ranked best first
+    assert res.agreement[0] >= min(max(res.agreement), 0.9) - 1e-6   # ranked: agreement up to 90 %, then loss
     assert res.history[-1][2] >= res.history[0][2]
     with pytest.raises(ValueError, match="no part labels"):
         drain(optimize_parts(G, seg, z0, torch.full_like(before, -1)))

@@ -7,8 +7,10 @@ dilation of Ω:
     loss = CE(P, L) averaged over Ω, with the changed pixels C weighted `w_changed`×
          + w_rec · ‖(1 − Ω̃) ⊙ (G(z) − G(z₀))‖² / |1 − Ω̃|      the rest of the image stays
          + w_prior · (‖z‖²/nz − 1)²
-Optimised together with Adam; candidates are ranked by how many changed pixels follow the paint
-(ties: by loss). The caller composites the result only inside the (dilated, feathered) painted
+Optimised together with Adam; candidates are ranked by how many changed pixels follow the paint,
+counted up to `good_enough` (90 %): among candidates past that, the lower loss (closer to the
+rest of the image, nearer the latent prior) wins — the most faithful candidate is often a
+stranger-looking one. The caller composites the result only inside the (dilated, feathered) painted
 area — the "clipped" edit — so pixels outside are untouched whatever the latent did there.
 """
 
@@ -62,9 +64,15 @@ def follow_fraction(labels: torch.Tensor, target: torch.Tensor, where: torch.Ten
     return ((labels == target[None]) & where[None]).flatten(1).sum(1).float() / n
 
 
+def rank_key(follow: torch.Tensor, loss: torch.Tensor, good_enough: float) -> torch.Tensor:
+    """Higher is better: agreement with the paint up to `good_enough`, then lower loss."""
+    return follow.clamp(max=good_enough) - 1e-3 * loss
+
+
 def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: torch.Tensor, *,
                    candidates: int = 4, iters: int = 60, lr: float = 0.08, spread: float = 0.4,
                    w_changed: float = 4.0, w_rec: float = 4.0, w_prior: float = 1e-2, keep_margin: int = 3,
+                   good_enough: float = 0.9,
                    time_budget: float | None = None, preview_every: int = 5, seed: int = 0,
                    check: Callable[[], None] | None = None) -> Generator[PartsStep, None, PartsResult]:
     """z0 (nz,); target (R, R) long part indices, −1 where not painted."""
@@ -118,7 +126,7 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
         img, _, loss, follow = evaluate(z)
         with torch.no_grad():
             finite = torch.isfinite(loss.detach()) & torch.isfinite(z.detach()).all(1)
-            key = follow - 1e-3 * loss.detach()              # follow the paint first, then loss
+            key = rank_key(follow, loss.detach(), good_enough)
             better = (key > best_key) & finite
             best_key = torch.where(better, key, best_key)
             best_z = torch.where(better[:, None], z.detach(), best_z)
@@ -136,11 +144,11 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
     with torch.no_grad():
         if not nonfinite:
             _, _, loss, follow = evaluate(z.detach())
-            key = follow - 1e-3 * loss
+            key = rank_key(follow, loss, good_enough)
             better = (key > best_key) & torch.isfinite(loss)
             best_z = torch.where(better[:, None], z.detach(), best_z)
         img, probs, loss, follow = evaluate(best_z)
-        order = torch.argsort(follow - 1e-3 * loss, descending=True)
+        order = torch.argsort(rank_key(follow, loss, good_enough), descending=True)
         history.append((time.perf_counter() - t0, step, float(follow[order[0]])))
         renders = ((img[order].clamp(-1, 1) + 1) * 127.5).permute(0, 2, 3, 1).cpu().numpy().astype(np.float32)
         labels = probs[order].argmax(1).cpu().numpy().astype(np.int64)

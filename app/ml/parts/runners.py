@@ -24,8 +24,8 @@ from app.ml.parts.edit import label_map, optimize_parts
 from app.ml.parts.labels import layer_to_target, upscale_labels
 from app.ml.registry import ModelManager
 
-CLIP_GROW = 0.04       # the clipped area: painted labels grown by this fraction of the region side
-CLIP_FEATHER = 0.02    # … and feathered by this fraction
+CLIP_GROW = 0.025      # the clipped area: painted labels grown by this fraction of the region side
+CLIP_FEATHER = 0.015   # … and feathered by this fraction
 BLENDS = ("feather", "poisson")
 
 
