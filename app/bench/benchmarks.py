@@ -142,6 +142,7 @@ def cold_start(quick: bool = False) -> list[Measurement]:
             ("  of which after interpreter start, median", statistics.median(inside) * 1000, "ms")]
 
 
+from app.bench.cancel_bench import cancel  # noqa: E402
 from app.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
 from app.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 from app.bench.parts_bench import parts  # noqa: E402
@@ -159,4 +160,5 @@ BENCHMARKS = {
     "translate": translate,
     "sketch": sketch,
     "parts": parts,
+    "cancel": cancel,
 }

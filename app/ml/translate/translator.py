@@ -23,6 +23,7 @@ from torch.nn import functional as F
 
 from app.core.bbox import BBox
 from app.core.jobs import Job, Progress, Result
+from app.ml.guards import checked_layers, oom_fallback
 from app.ml.registry import ModelManager
 from app.ml.tensors import to_images, to_tensor
 from app.ml.translate.sketch import sketch_from_strokes
@@ -146,7 +147,9 @@ def translate_image(net: torch.nn.Module, image: np.ndarray, *, device: torch.de
     use_bf16 = fast_bf16(device) if bf16 is None else bf16
 
     def run(t: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+        # every layer checks for a cancel: one 1024² tile is seconds of work on a CPU
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16), \
+                checked_layers(net, job.check if job is not None else None):
             return net(t).float()
 
     h, w = image.shape[:2]
@@ -230,11 +233,25 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
             raise ValueError("“Only inside the mask” is on but no mask is painted: paint the area with the "
                              "mask brush (M) first")
     multiple = getattr(net, "multiple", 4)
-    out = yield from translate_image(net, image, device=loaded.device, tile=int(job.params.get("tile", 1024)),
-                                     overlap=int(job.params.get("overlap", 32)), multiple=multiple, job=job)
+    notes: list[str] = []
+
+    def attempt(tile: int, device: torch.device):
+        on = net if device == loaded.device else cpu_copy(net)
+        return translate_image(on, image, device=device, tile=tile, overlap=int(job.params.get("overlap", 32)),
+                               multiple=multiple, job=job)
+
+    out = yield from oom_fallback(attempt, int(job.params.get("tile", 1024)), loaded.device, on_retry=notes.append)
     out = blend_strength(image, out, float(job.params.get("strength", 1.0)), region)
     h, w = image.shape[:2]
-    return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out, message=f"applied {spec.title}")
+    return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out,
+                  message=f"applied {spec.title}" + (f" ({notes[-1]})" if notes else ""))
+
+
+def cpu_copy(net: torch.nn.Module) -> torch.nn.Module:
+    """A CPU copy of a model (the cached GPU copy stays where it is)."""
+    import copy
+
+    return copy.deepcopy(net).to("cpu")
 
 
 def _run_sketch(job: Job, spec, loaded) -> Generator[Progress, None, Result]:

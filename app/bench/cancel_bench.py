@@ -1,0 +1,112 @@
+"""Cancel latency of every long job (`latentbrush bench cancel`).
+
+Each job runs on a thread the way the worker runs it (iterating its generator); once it has
+reported progress and worked a little longer (`DELAY_S`), the job is cancelled and the time until
+its generator stops (raises Cancelled) is measured. Target: ≤ 200 ms. A job that finishes before
+the cancel lands is reported as such. Writes cancel.json and cancel.png.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from app.core.jobs import Cancelled, Job
+
+Measurement = tuple[str, float, str]
+DELAY_S = 0.3
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
+
+
+def measure(run, job: Job, models, delay: float = DELAY_S, timeout: float = 300.0) -> dict:
+    started = threading.Event()
+    rec: dict = {}
+
+    def body() -> None:
+        gen = run(job, models)
+        try:
+            while True:
+                next(gen)
+                if not started.is_set():
+                    rec["first_progress"] = time.perf_counter()
+                    started.set()
+        except StopIteration:
+            rec["finished"] = time.perf_counter()
+        except Cancelled:
+            rec["stopped"] = time.perf_counter()
+        except Exception as e:                   # noqa: BLE001 - reported in the table
+            rec["error"] = f"{type(e).__name__}: {e}"
+        started.set()
+
+    t = threading.Thread(target=body, daemon=True)
+    t0 = time.perf_counter()
+    t.start()
+    started.wait(timeout)
+    time.sleep(delay)
+    job.cancel()
+    t_cancel = time.perf_counter()
+    t.join(timeout)
+    if "stopped" in rec:
+        return {"outcome": "cancelled", "latency_ms": (rec["stopped"] - t_cancel) * 1000,
+                "ran_s": t_cancel - t0}
+    if "finished" in rec:
+        return {"outcome": "finished before the cancel", "ran_s": rec["finished"] - t0}
+    return {"outcome": rec.get("error", "did not stop"), "ran_s": time.perf_counter() - t0}
+
+
+def _jobs(models):
+    from app.ml.inpaint.fill import run_inpaint
+    from app.ml.latent.runners import run_interpolate, run_project, run_scribble
+    from app.ml.parts.runners import run_parts_edit, run_parts_map
+    from app.ml.translate.translator import run_translate
+
+    photo = cv2.cvtColor(cv2.imread(str(SAMPLE)), cv2.COLOR_BGR2RGB)
+    big = cv2.resize(photo, (1024, 1024), interpolation=cv2.INTER_AREA)
+    face = cv2.resize(photo[30:230, 150:350], (256, 256), interpolation=cv2.INTER_AREA)
+    whole = (0, 0, 256, 256)
+    strokes = np.zeros((256, 256, 4), np.uint8)
+    strokes[150:190, 90:170] = (200, 40, 40, 255)
+    mask = np.zeros((1024, 1024), np.uint8)
+    for i in range(6):
+        mask[100 + 150 * i:160 + 150 * i, 100:900] = 255
+    face_mask = np.zeros((256, 256), np.uint8)
+    face_mask[140:200, 80:180] = 255
+    labels = np.zeros((256, 256), np.uint8)
+    labels[150:200, 90:170] = 6
+    z = np.zeros(100, np.float32)
+    return [
+        ("project", run_project, {"region": whole, "time_budget": None, "steps": 2000}, {"image": face}),
+        ("scribble (4 candidates)", run_scribble, {"region": whole, "iters": 2000},
+         {"image": face, "scribble": strokes}),
+        ("interpolate (200 frames)", run_interpolate, {"za": z, "zb": z + 1, "frames": 200}, {}),
+        ("inpaint: completion, 1024² photo", run_inpaint, {"model": "completion-64"}, {"image": big, "mask": mask}),
+        ("inpaint: generator prior", run_inpaint, {"model": "generator-prior"}, {"image": face, "mask": face_mask}),
+        ("translate: vintage 1024² (one tile)", run_translate, {"model": "vintage-cyclegan"}, {"image": big}),
+        ("parts map", run_parts_map, {"region": whole, "project_budget": None, "project_steps": 2000}, {"image": face}),
+        ("parts edit", run_parts_edit, {"region": whole, "iters": 2000}, {"image": face, "parts": labels}),
+    ]
+
+
+def cancel(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    from app.bench.chart import bar_chart
+    from app.bench.inpaint_bench import _manager
+
+    models = _manager()
+    table: dict = {}
+    rows: list[Measurement] = []
+    for name, run, params, inputs in _jobs(models):
+        r = measure(run, Job(name, params=params, inputs=inputs, label=name), models)
+        table[name] = r
+        if r["outcome"] == "cancelled":
+            rows.append((f"{name}: cancel latency", r["latency_ms"], "ms"))
+        else:
+            rows.append((f"{name}: {r['outcome']}", r["ran_s"], "s"))
+    if out is not None:
+        (out / "cancel.json").write_text(json.dumps(table, indent=2))
+        bar_chart([r for r in rows if r[2] == "ms"], out / "cancel.png", "Cancel latency (target ≤ 200 ms)")
+    return rows
