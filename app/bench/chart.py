@@ -8,7 +8,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 
 def bar_chart(rows: list[tuple[str, float, str]], path: Path, title: str) -> None:
-    """rows: (label, value, unit). Bars are scaled per unit group."""
+    """rows: (label, value, unit). Bars are scaled per unit group; a NaN value is drawn as
+    "n/a" without a bar."""
+    import math
+
     font = ImageFont.load_default()
     w, row_h, left = 900, 26, 380
     h = 50 + row_h * len(rows)
@@ -17,11 +20,15 @@ def bar_chart(rows: list[tuple[str, float, str]], path: Path, title: str) -> Non
     d.text((10, 10), title, fill="black", font=font)
     maxima: dict[str, float] = {}
     for _, v, unit in rows:
-        maxima[unit] = max(maxima.get(unit, 0.0), abs(v))
+        if math.isfinite(v):
+            maxima[unit] = max(maxima.get(unit, 0.0), abs(v))
     for i, (label, v, unit) in enumerate(rows):
         y = 40 + i * row_h
         d.text((10, y + 5), label, fill="black", font=font)
-        frac = abs(v) / maxima[unit] if maxima[unit] else 0
+        if not math.isfinite(v):
+            d.text((left + 6, y + 5), "n/a", fill="black", font=font)
+            continue
+        frac = abs(v) / maxima[unit] if maxima.get(unit) else 0
         d.rectangle([left, y + 3, left + int(frac * (w - left - 150)), y + row_h - 5], fill=(70, 120, 200))
         d.text((left + int(frac * (w - left - 150)) + 6, y + 5), f"{v:.4g} {unit}", fill="black", font=font)
     img.save(path)

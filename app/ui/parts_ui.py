@@ -9,6 +9,7 @@ import numpy as np
 
 from app.core.vectors import EditVector, VectorError, VectorStore
 from app.paths import data_dir
+from app.ui.commands import LatentCommand
 from app.ui.panels.parts import PartsPanel
 
 if TYPE_CHECKING:
@@ -116,10 +117,9 @@ class PartsUI:
         doc = self.w.document
         if job.kind == "parts_map" and doc is not None:
             state = info.get("projected") or doc.latent
-            if state is not None and "projected" in info and doc.latent is None:
-                from app.ui.commands import LatentCommand
-
-                self.w.undo_stack.push(LatentCommand(doc, None, None, state, "Project region"))
+            if state is not None and "projected" in info:
+                # the map needed a (new) projection: it becomes the document's latent state
+                self.w.undo_stack.push(LatentCommand(doc, None, doc.latent, state, "Project region"))
             if state is not None:
                 self._maps[state.shown] = info["parts_map"]
             share = ", ".join(f"{n} {s:.0%}" for n, s in info.get("share", {}).items() if s >= 0.005)

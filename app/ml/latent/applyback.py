@@ -59,17 +59,19 @@ def border_taper(h: int, w: int, fraction: float = 0.08) -> np.ndarray:
 
 
 def apply_back(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *,
-               limit: np.ndarray | None = None, feather: float = 1.0, taper: float = 0.08) -> np.ndarray:
+               limit: np.ndarray | None = None, feather: float = 1.0, taper: float = 0.08,
+               gated: bool = True) -> np.ndarray:
     """photo (h, w, 3) uint8; projection, edit (r, r, 3) float (0..255) renders of the latent
     before / after the edit; limit (h, w) optional weight in [0, 1]. Returns (h, w, 3) uint8;
-    wherever the final weight is 0 the photo's pixels are returned unchanged."""
+    wherever the final weight is 0 the photo's pixels are returned unchanged. `gated=False`
+    skips the "only where the edit changed things" weight (the limit alone decides)."""
     if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
         raise ValueError(f"photo must be (h, w, 3) uint8, got {photo.shape} {photo.dtype}")
     if projection.shape != edit.shape:
         raise ValueError(f"projection {projection.shape} and edit {edit.shape} differ in shape")
     h, w = photo.shape[:2]
     delta = edit.astype(np.float32) - projection.astype(np.float32)
-    weight = change_weight(delta, (h, w), feather=feather)
+    weight = change_weight(delta, (h, w), feather=feather) if gated else np.ones((h, w), np.float32)
     if taper > 0:
         weight = weight * border_taper(h, w, taper)
     if limit is not None:

@@ -1,5 +1,5 @@
 """Part label maps without torch: scripted edits (for tests and the benchmark), painted labels
-→ an optimisation target at the generator's resolution, palette PNGs for the CLI.
+→ an optimisation target at the generator's resolution.
 
 Conventions: a part map holds part indices 0…P−1; a target holds −1 where nothing is painted.
 The document's parts layer and palette PNGs store index + 1 (0 = unlabelled / unchanged).
@@ -55,12 +55,3 @@ def layer_to_target(layer: np.ndarray, size: int, n_parts: int, *, min_cover: fl
 def upscale_labels(labels: np.ndarray, w: int, h: int) -> np.ndarray:
     return cv2.resize(labels.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
 
-
-def palette_image(labels_plus1: np.ndarray, colors: list) -> tuple[np.ndarray, list[int]]:
-    """(h, w) uint8 index+1 map → the same indices and a flat 256-entry RGB palette
-    (entry 0 black, entry i = colors[i − 1])."""
-    pal = [0, 0, 0]
-    for c in colors:
-        pal += [int(v) for v in c]
-    pal += [0] * (768 - len(pal))
-    return labels_plus1.astype(np.uint8), pal

@@ -79,9 +79,12 @@ def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.nda
     blend; poisson: seamless cloning into the grown area)."""
     if blend not in BLENDS:
         raise ValueError(f"unknown blend {blend!r}; use {' or '.join(BLENDS)}")
+    # the painted area is where the person asked for a change: the edit applies there in full
+    # (not only where it moved pixels a lot, as for scribbles), faded out over the grown margin
     if blend == "feather":
-        return apply_latent(state, render_new, limit=weight)
-    full = applyback.apply_back(state.reference, state.base_render, render_new, taper=0.0)
+        return applyback.apply_back(state.reference, state.base_render, render_new, limit=weight, taper=0.0,
+                                    gated=False)
+    full = applyback.apply_back(state.reference, state.base_render, render_new, taper=0.0, gated=False)
     alpha = (weight > 1.0 / 512).astype(np.uint8) * 255
     return composite(full, np.asarray(state.reference), alpha, "poisson")
 
