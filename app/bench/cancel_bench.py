@@ -72,8 +72,9 @@ def _jobs(models):
     strokes = np.zeros((256, 256, 4), np.uint8)
     strokes[150:190, 90:170] = (200, 40, 40, 255)
     mask = np.zeros((1024, 1024), np.uint8)
-    for i in range(6):
-        mask[100 + 150 * i:160 + 150 * i, 100:900] = 255
+    for i in range(5):                       # 25 separate holes: 25 crops for the network
+        for j in range(5):
+            mask[60 + 200 * i:120 + 200 * i, 60 + 200 * j:120 + 200 * j] = 255
     face_mask = np.zeros((256, 256), np.uint8)
     face_mask[140:200, 80:180] = 255
     labels = np.zeros((256, 256), np.uint8)
@@ -84,7 +85,7 @@ def _jobs(models):
         ("scribble (4 candidates)", run_scribble, {"region": whole, "iters": 2000},
          {"image": face, "scribble": strokes}),
         ("interpolate (200 frames)", run_interpolate, {"za": z, "zb": z + 1, "frames": 200}, {}),
-        ("inpaint: completion, 1024² photo", run_inpaint, {"model": "completion-64"}, {"image": big, "mask": mask}),
+        ("inpaint: completion, 25 holes", run_inpaint, {"model": "completion-64"}, {"image": big, "mask": mask}),
         ("inpaint: generator prior", run_inpaint, {"model": "generator-prior"}, {"image": face, "mask": face_mask}),
         ("translate: vintage 1024² (one tile)", run_translate, {"model": "vintage-cyclegan"}, {"image": big}),
         ("parts map", run_parts_map, {"region": whole, "project_budget": None, "project_steps": 2000}, {"image": face}),

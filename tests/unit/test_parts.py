@@ -219,3 +219,29 @@ def test_vector_store_round_trip_and_bad_files(tmp_path):
         store.save(EditVector(" ", "g", v.delta))
     store.delete("Bigger smile!")
     assert store.load_all()[0] == []
+
+
+class NaNAfter(torch.nn.Module):
+    """Passes through for `good` calls, then returns NaN (a diverging optimisation)."""
+
+    def __init__(self, good: int) -> None:
+        super().__init__()
+        self.good, self.calls = good, 0
+
+    def forward(self, x):
+        self.calls += 1
+        return x * float("nan") if self.calls > self.good else x
+
+
+def test_nan_stops_the_part_edit_and_keeps_the_last_good_latent(G):
+    import copy
+
+    seg, _ = fit(G)
+    flaky = copy.deepcopy(G)
+    flaky.main.append(NaNAfter(good=12))      # G's own layers run first; the last layer goes bad
+    z0 = torch.randn(G.nz, generator=torch.Generator().manual_seed(2))
+    target = torch.full((64, 64), -1)
+    target[20:40, 20:40] = 1
+    res, _ = drain(optimize_parts(flaky, seg, z0, target, candidates=2, iters=50))
+    assert res.nonfinite and res.steps < 50
+    assert np.isfinite(res.z).all()
