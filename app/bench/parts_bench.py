@@ -14,6 +14,9 @@ clipped feather composite). Measured:
   outside      mean |Δ| (0..255) over the pixels that were not painted (the clip's grown band
                included); and the largest |Δ| beyond the clipped area (must be 0);
   seconds      per edit (60 steps × 4 candidates).
+Editing vectors: the latent change of an edit on 8 faces, added to 16 other faces (strength 1
+and 2): relative change of the part's area (latent part map), how many faces changed the
+intended way, and a random direction of the same length as the control.
 Writes parts.json, parts.png (chart) and parts_grid.png (before | labels | after per edit).
 """
 
@@ -102,6 +105,44 @@ def pixel_check(img: np.ndarray, original: np.ndarray, before: np.ndarray, targe
     return hits / n if n else float("nan")
 
 
+def vector_transfer(pm, n_src: int, n_dst: int) -> dict:
+    import torch
+
+    from app.core.jobs import drain
+    from app.ml.parts.edit import label_map, optimize_parts
+    from app.ml.parts.labels import scripted_edit
+
+    G, seg, dev = pm.lm.G, pm.seg, pm.lm.device
+    rng = np.random.default_rng(777001)
+    src = rng.standard_normal((n_src, G.nz)).astype(np.float32)
+    dst = rng.standard_normal((n_dst, G.nz)).astype(np.float32)
+    out = {}
+    for kind, part, sign in (("grow_mouth", "mouth", 1), ("close_eyes", "eyes", -1)):
+        pi = seg.names.index(part)
+        deltas = []
+        for z in src:
+            target = scripted_edit(label_map(seg, G, z, dev), kind, seg.names)
+            res, _ = drain(optimize_parts(G, seg, torch.from_numpy(z).to(dev), torch.from_numpy(target).to(dev)))
+            deltas.append(res.z[0] - z)
+
+        def area(z, pi=pi):
+            return float((label_map(seg, G, z, dev) == pi).sum())
+        for strength in (1.0, 2.0):
+            vec, rnd, right = [], [], 0
+            for i, zb in enumerate(dst):
+                d = deltas[i % len(deltas)]
+                r = rng.standard_normal(G.nz).astype(np.float32)
+                r *= np.linalg.norm(d) / np.linalg.norm(r)
+                a0 = max(area(zb), 1.0)
+                vec.append((area(zb + strength * d) - a0) / a0)
+                rnd.append((area(zb + strength * r) - a0) / a0)
+                right += int(np.sign(vec[-1]) == sign)
+            out[f"{kind} ×{strength:g}"] = {"vector": float(np.mean(vec)), "random": float(np.mean(rnd)),
+                                             "intended_way": right, "faces": n_dst,
+                                             "delta_norm": float(np.mean([np.linalg.norm(d) for d in deltas]))}
+    return out
+
+
 def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     from app.bench.chart import bar_chart
     from app.ml.parts.labels import EDITS
@@ -137,8 +178,13 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                  (f"{kind}: mean change outside the painted area", agg["outside"], "/255"),
                  (f"{kind}: largest change beyond the clipped area", agg["beyond_clip_max"], "/255"),
                  (f"{kind}: time per edit", agg["seconds"], "s")]
+    table["vectors"] = vector_transfer(pm, 4 if quick else 8, 8 if quick else 16)
+    for key, v in table["vectors"].items():
+        rows += [(f"vector {key}: part area change", 100 * v["vector"], "% area"),
+                 (f"vector {key}: random direction, same length", 100 * v["random"], "% area")]
     if out is not None:
         (out / "parts.json").write_text(json.dumps(table, indent=2))
-        bar_chart([r for r in rows if r[2] == "%"], out / "parts.png", "Part edits: changed pixels following the paint")
+        bar_chart([r for r in rows if r[2].startswith("%")], out / "parts.png",
+                  "Part edits: changed pixels following the paint; vectors: part area change")
         cv2.imwrite(str(out / "parts_grid.png"), cv2.cvtColor(np.concatenate(grid, 0), cv2.COLOR_RGB2BGR))
     return rows
