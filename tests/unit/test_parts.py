@@ -15,7 +15,7 @@ from app.ml.latent.runners import render
 from app.ml.manifest import Manifest
 from app.ml.parts.edit import changed_pixels, follow_fraction, label_map, optimize_parts
 from app.ml.parts.labels import layer_to_target, scripted_edit, upscale_labels
-from app.ml.parts.runners import clip_weight, run_apply_vector, run_parts_edit, run_parts_map
+from app.ml.parts.runners import clip_weight, full_label_map, run_apply_vector, run_parts_edit, run_parts_map
 from app.ml.registry import ModelManager
 from app.ml.train.parts import PARTS, fit_parts, name_clusters, spherical_kmeans, templates
 
@@ -159,6 +159,8 @@ def test_parts_edit_job_changes_only_the_clipped_area(models):
         info = res.info
         assert info["vector"]["delta"].shape == (G.nz,)
         assert info["parts_map"].shape == photo.shape[:2] and info["parts_map"].max() <= seg.n_parts
+        old_map = full_label_map(before, state, photo.shape[:2])
+        assert np.array_equal(info["parts_map"][outside], old_map[outside])   # the map shows what is shown
         assert np.allclose(info["latent_state"].z, state.z_base + info["vector"]["delta"], atol=1e-5)
 
 

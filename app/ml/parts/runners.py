@@ -59,6 +59,17 @@ def full_label_map(labels: np.ndarray, state: LatentState, shape: tuple[int, int
     return out
 
 
+def shown_label_map(before: np.ndarray, after: np.ndarray, weight: np.ndarray, state: LatentState,
+                    shape: tuple[int, int]) -> np.ndarray:
+    """The part map of what the canvas shows after a clipped edit: the new labels where the
+    edit was composited (weight ≥ ½), the old ones elsewhere."""
+    old, new = full_label_map(before, state, shape), full_label_map(after, state, shape)
+    r = state.region
+    inside = np.zeros(shape, bool)
+    inside[r.y0:r.y1, r.x0:r.x1] = weight >= 0.5
+    return np.where(inside, new, old)
+
+
 def drop_slivers(labels: np.ndarray, cell: float) -> np.ndarray:
     """Remove painted bits thinner than about one generator pixel (`cell` image pixels): where a
     whole map is compared with the current one, such slivers are boundary noise, not edits."""
@@ -158,7 +169,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                         "renders": tuple(res.renders[:keep]),
                         "agreement": tuple(float(a) for a in res.agreement[:keep]),
                         "masked_loss": tuple(float(1 - a) for a in res.agreement[:keep]),
-                        "parts_map": full_label_map(res.labels[0], state, image.shape[:2]),
+                        "parts_map": shown_label_map(res.before, res.labels[0], weight, state, image.shape[:2]),
                         "vector": {"delta": (res.z[0] - np.asarray(state.z_base)).astype(np.float32),
                                    "generator": pm.lm.generator_id,
                                    "parts": [pm.seg.names[i] for i in involved]}})
