@@ -33,6 +33,13 @@ def checked_layers(net: nn.Module, check: Callable[[], None] | None):
             h.remove()
 
 
+def cpu_copy(net: nn.Module) -> nn.Module:
+    """A CPU copy of a model (the cached GPU copy stays where it is)."""
+    import copy
+
+    return copy.deepcopy(net).to("cpu")
+
+
 Attempt = Callable[[int, torch.device], Generator[Progress, None, Any]]
 
 

@@ -93,3 +93,27 @@ def test_cancel_lands_inside_one_forward_pass():
         for _ in range(100):                     # no check of its own: only the layer hooks can stop it
             net(x)
     net(torch.randn(1, 3, 16, 16))               # the hooks are gone afterwards
+
+
+def test_inpaint_job_finishes_on_the_cpu_after_a_mocked_gpu_oom(monkeypatch, rng):
+    from app.ml.inpaint import fill
+
+    class GpuFiller(fill.ClassicalFiller):
+        device = torch.device("cuda")
+        moved = False
+
+        def fill(self, crop, hole, check=None):
+            raise oom()
+
+        def on_cpu(self):
+            GpuFiller.moved = True
+            return fill.ClassicalFiller()
+
+    monkeypatch.setattr(fill, "make_filler", lambda mid, models: GpuFiller())
+    img = rng.integers(0, 255, (80, 100, 3), dtype=np.uint8)
+    mask = np.zeros((80, 100), np.uint8)
+    mask[30:50, 40:60] = 255
+    job = Job("inpaint", params={"model": "telea", "blend": "none"}, inputs={"image": img, "mask": mask})
+    res, _ = drain(fill.run_inpaint(job, None))
+    assert GpuFiller.moved and "finishing on the CPU" in res.message
+    assert res.pixels.shape[2] == 3

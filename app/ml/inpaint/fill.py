@@ -17,6 +17,7 @@ import torch
 
 from app.core.bbox import BBox
 from app.core.jobs import Job, Progress, Result
+from app.ml.guards import checked_layers, cpu_copy, oom_fallback
 from app.ml.inpaint import methods
 from app.ml.inpaint.blend import BLENDS, composite
 from app.ml.registry import ModelManager
@@ -29,6 +30,11 @@ class Filler:
     max_side: int | None = None      # working size: crops larger than this are scaled down
     multiple: int = 1                # working sides must be multiples of this
     title: str = ""
+    device = torch.device("cpu")
+
+    def on_cpu(self) -> Filler:
+        """The same filler running on the CPU (for the out-of-GPU-memory fallback)."""
+        return self
 
     def fill(self, crop: np.ndarray, hole: np.ndarray, check: Check | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -66,6 +72,9 @@ class CompletionFiller(Filler):
         self.multiple = getattr(net, "multiple", 4)
         self.flip_average = flip_average      # average with the prediction for the mirrored crop
 
+    def on_cpu(self) -> CompletionFiller:
+        return CompletionFiller(cpu_copy(self.net), torch.device("cpu"), self.max_side, self.title, self.flip_average)
+
     @torch.no_grad()
     def fill(self, crop, hole, check=None):
         x = to_tensor(crop, self.device)
@@ -73,7 +82,8 @@ class CompletionFiller(Filler):
         if self.flip_average:
             x, m = torch.cat([x, x.flip(-1)]), torch.cat([m, m.flip(-1)])
         prior = telea_prior(x, m) if getattr(self.net, "residual", False) else None
-        out = self.net.complete(x, m, prior)
+        with checked_layers(self.net, check):
+            out = self.net.complete(x, m, prior)
         if self.flip_average:
             out = (out[:1] + out[1:].flip(-1)) / 2
         return to_images(out)[0]
@@ -87,6 +97,9 @@ class LamaFiller(Filler):
 
     def __init__(self, net, device, max_side: int = 512, title: str = "") -> None:
         self.net, self.device, self.max_side, self.title = net, device, max_side, title
+
+    def on_cpu(self) -> LamaFiller:
+        return LamaFiller(cpu_copy(self.net), torch.device("cpu"), self.max_side, self.title)
 
     @torch.no_grad()
     def fill(self, crop, hole, check=None):
@@ -106,6 +119,10 @@ class PriorFiller(Filler):
     def __init__(self, G, encoder, device, steps: int = 150, title: str = "Generator prior") -> None:
         self.G, self.encoder, self.device, self.steps, self.title = G, encoder, device, steps, title
         self.max_side = G.resolution
+
+    def on_cpu(self) -> PriorFiller:
+        enc = cpu_copy(self.encoder) if self.encoder is not None else None
+        return PriorFiller(cpu_copy(self.G), enc, torch.device("cpu"), self.steps, self.title)
 
     def regions(self, image, hole):
         from app.ml.latent.faces import NoFaceFound, auto_region, square_region
@@ -294,6 +311,15 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     yield Progress(0, 1, "loading fill model")
     filler = make_filler(mid, models)
     job.check()
-    out, box = yield from inpaint_image(image, mask, filler, blend=blend, check=job.check)
+    notes: list[str] = []
+
+    def attempt(_tile: int, device: torch.device):
+        f = filler if device == torch.device(filler.device) else filler.on_cpu()
+        return inpaint_image(image, mask, f, blend=blend, check=job.check)
+
+    # crops are the fill's tiles and already as small as the model works: an out-of-GPU-memory
+    # error goes straight to the CPU
+    out, box = yield from oom_fallback(attempt, 0, torch.device(filler.device), min_tile=1, on_retry=notes.append)
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
-                  message=f"filled with {filler.title or mid}", info={"model": mid, "blend": blend})
+                  message=f"filled with {filler.title or mid}" + (f" ({notes[-1]})" if notes else ""),
+                  info={"model": mid, "blend": blend})

@@ -23,7 +23,7 @@ from torch.nn import functional as F
 
 from app.core.bbox import BBox
 from app.core.jobs import Job, Progress, Result
-from app.ml.guards import checked_layers, oom_fallback
+from app.ml.guards import checked_layers, cpu_copy, oom_fallback
 from app.ml.registry import ModelManager
 from app.ml.tensors import to_images, to_tensor
 from app.ml.translate.sketch import sketch_from_strokes
@@ -245,13 +245,6 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     h, w = image.shape[:2]
     return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out,
                   message=f"applied {spec.title}" + (f" ({notes[-1]})" if notes else ""))
-
-
-def cpu_copy(net: torch.nn.Module) -> torch.nn.Module:
-    """A CPU copy of a model (the cached GPU copy stays where it is)."""
-    import copy
-
-    return copy.deepcopy(net).to("cpu")
 
 
 def _run_sketch(job: Job, spec, loaded) -> Generator[Progress, None, Result]:
