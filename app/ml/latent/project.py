@@ -51,6 +51,20 @@ def latent_prior(z: torch.Tensor) -> torch.Tensor:
     return (z.pow(2).mean(1) - 1).pow(2)
 
 
+def schedule(t0: float, step: int, steps: int, time_budget: float | None, base_lr: float, floor: float,
+             check: Callable[[], None] | None = None) -> float | None:
+    """The shared preamble of an optimisation step: a cancel check, then the learning rate
+    (cosine from base_lr down to floor·base_lr over the steps or the time budget, whichever is
+    further), or None once the time budget is spent."""
+    if check is not None:
+        check()
+    elapsed = time.perf_counter() - t0
+    if time_budget is not None and elapsed > time_budget:
+        return None
+    frac = min(max(step / steps, elapsed / time_budget if time_budget else 0.0), 1.0)
+    return base_lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
 class FeatureLoss:
     """Perceptual distance on an encoder's early feature maps (it was trained on this
     generator's images, so its features describe faces at this resolution)."""
@@ -140,15 +154,12 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
     step = 0
     nonfinite = False
     for step in range(1, n_steps + 1):
-        if check is not None:
-            check()
-        elapsed = time.perf_counter() - t0
-        if time_budget is not None and elapsed > time_budget:
+        step_lr = schedule(t0, step, n_steps, time_budget, lr, 0.1, check)
+        if step_lr is None:
             step -= 1
             break
         if optimizer == "adam":
-            frac = max(step / n_steps, elapsed / time_budget if time_budget else 0.0)
-            opt.param_groups[0]["lr"] = lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+            opt.param_groups[0]["lr"] = step_lr
             img, loss = evaluate(z)
             keep_best(z, loss)          # the loss belongs to z before this update
             if not torch.isfinite(loss).all():

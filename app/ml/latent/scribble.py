@@ -11,7 +11,6 @@ itself), are optimized together as one batch with Adam, and are returned ranked 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from app.ml.latent.project import latent_prior
+from app.ml.latent.project import latent_prior, schedule
 
 
 @dataclass(frozen=True)
@@ -92,14 +91,11 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
     nonfinite = False
     best_s = torch.full((candidates,), float("inf"), device=dev)
     for step in range(1, iters + 1):
-        if check is not None:
-            check()
-        elapsed = time.perf_counter() - t0
-        if time_budget is not None and elapsed > time_budget:
+        step_lr = schedule(t0, step, iters, time_budget, lr, 0.2, check)
+        if step_lr is None:
             step -= 1
             break
-        frac = max(step / iters, elapsed / time_budget if time_budget else 0.0)
-        opt.param_groups[0]["lr"] = lr * (0.2 + 0.8 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+        opt.param_groups[0]["lr"] = step_lr
         img = G(z)
         s, r = stroke_terms(img, strokes, mask, ref, keep)
         loss = s + w_rec * r + w_prior * latent_prior(z)

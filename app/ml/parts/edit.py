@@ -16,7 +16,6 @@ area — the "clipped" edit — so pixels outside are untouched whatever the lat
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.ml.latent.project import latent_prior
+from app.ml.latent.project import latent_prior, schedule
 from app.ml.latent.scribble import dilate
 from app.ml.nets.parts import PartSegmenter
 
@@ -115,14 +114,11 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
     nonfinite = False
     step = 0
     for step in range(1, iters + 1):
-        if check is not None:
-            check()
-        elapsed = time.perf_counter() - t0
-        if time_budget is not None and elapsed > time_budget:
+        step_lr = schedule(t0, step, iters, time_budget, lr, 0.2, check)
+        if step_lr is None:
             step -= 1
             break
-        frac = max(step / iters, elapsed / time_budget if time_budget else 0.0)
-        opt.param_groups[0]["lr"] = lr * (0.2 + 0.8 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+        opt.param_groups[0]["lr"] = step_lr
         img, _, loss, follow = evaluate(z)
         with torch.no_grad():
             finite = torch.isfinite(loss.detach()) & torch.isfinite(z.detach()).all(1)
