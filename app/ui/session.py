@@ -111,7 +111,7 @@ class SessionFiles:
         self.timer.timeout.connect(self._tick)
         self.timer.start()
         window.undo_stack.indexChanged.connect(self._changed)
-        window.jobs.after_result.append(lambda job, res: self.autosave())
+        window.jobs.after_result.append(lambda job, res: self._tick())   # saves only if the edit changed something
 
     # -- autosave ----------------------------------------------------------------------------
     def _changed(self, *_a) -> None:
