@@ -6,7 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.core.imageio import OPEN_EXTENSIONS, ExportError, ImageLoadError, export_image, load_image
+from app.cli_common import (
+    Planned,
+    Terminated,
+    UsageError,
+    add_overwrite,
+    check_number,
+    check_seed,
+    files_of,
+    interrupts_as_exceptions,
+    make_folders,
+    plan_outputs,
+)
+from app.core.imageio import ExportError, ImageLoadError, atomic_write_many, image_writer, load_image
 from app.ml.errors import ModelError
 from app.ml.manifest import Manifest
 from app.paths import models_dir
@@ -46,12 +58,6 @@ def cmd_models(args) -> int:
     return 0
 
 
-def _inputs(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix.lower() in OPEN_EXTENSIONS)
-    return [path]
-
-
 def _run(gen):
     """Drive a job generator to its return value, printing progress."""
     try:
@@ -65,7 +71,7 @@ def _run(gen):
 
 def cmd_translate(args) -> int:
     from app.cli_inpaint import load_mask
-    from app.cli_latent import _batch, _drive
+    from app.cli_latent import _batch, _drive, _plan
     from app.core.jobs import Job
     from app.ml.devices import configure_threads
     from app.ml.registry import ModelManager
@@ -73,6 +79,12 @@ def cmd_translate(args) -> int:
 
     if not 0.0 <= args.strength <= 1.0:
         raise SystemExit(f"latentbrush: --strength must be between 0 and 1 (got {args.strength:g})")
+    # tiles overlap by 32 px and are blended over that overlap: a tile must be well above it
+    check_number("--tile", args.tile, 64, 8192, integer=True)
+    mask_path = Path(args.mask) if args.mask else None
+    if mask_path is not None and not mask_path.is_file():
+        raise UsageError(f"the mask {mask_path} does not exist or is not a file")
+    plan = _plan(args, inputs=files_of(mask_path))
     configure_threads(gui=False)
     manifest = _manifest(args)
     spec = manifest.get(args.model)
@@ -80,28 +92,24 @@ def cmd_translate(args) -> int:
         raise SystemExit(f"latentbrush: {spec.id} is a {spec.kind}, not a translator; translators: "
                          + ", ".join(s.id for s in manifest.of_kind("translator")))
     models = ModelManager(manifest)
-    mask_path = Path(args.mask) if args.mask else None
 
-    def work(src: Path, out: Path, many: bool, bar, i: int) -> str:
+    def work(item: Planned, bar, i: int) -> str:
+        src = item.src
         img = load_image(src).pixels
         params = {"model": spec.id, "strength": args.strength, "tile": args.tile}
         inputs = {"image": img}
         if mask_path is not None:
-            mask = load_mask(mask_path)
-            if mask.shape != img.shape[:2]:
-                raise ValueError(f"the mask {mask_path.name} is {mask.shape[1]}×{mask.shape[0]} but {src.name} is "
-                                 f"{img.shape[1]}×{img.shape[0]}: the mask must be the same size as the image")
+            mask = load_mask(mask_path, (img.shape[1], img.shape[0]))
             params["only_region"] = True
             inputs["mask"] = mask
         result = _drive(run_translate(Job("translate", params=params, inputs=inputs), models), bar, i)
         edited = img.copy()
         r = result.bbox
         edited[r.y0:r.y1, r.x0:r.x1] = result.pixels
-        target = out / (src.stem + ".png") if many else out
-        export_image(edited, target, protected=src)
-        return f"{src.name} → {target.name}"
+        atomic_write_many([(item.target, image_writer(edited, item.target))])
+        return f"{src.name} → {item.target.name}"
 
-    return _batch(args, work)
+    return _batch(args, plan, work)
 
 
 def cmd_generate(args) -> int:
@@ -109,23 +117,40 @@ def cmd_generate(args) -> int:
     from app.ml.registry import ModelManager
     from app.ml.tensors import resize
 
+    check_number("--size", args.size, 16, 4096, integer=True)
+    check_number("-n", args.n, 1, 1000, integer=True)
+    check_seed(args.seed)
     manifest = _manifest(args)
     spec = manifest.get(args.model) if args.model else manifest.default("generator")
+    if spec is None or spec.kind != "generator":
+        raise UsageError((f"{spec.id} is a {spec.kind}, not a generator" if spec else "no generator in the manifest")
+                         + "; generators: " + (", ".join(s.id for s in manifest.of_kind("generator")) or "none"))
+    out = Path(args.output)
+    targets = [out if args.n == 1 else out.with_name(f"{out.stem}-{i:03d}{out.suffix}") for i in range(args.n)]
+    planned = [plan_outputs([Path("generated")], t, many=False, inputs=[], overwrite=args.overwrite)[0]
+               for t in targets]
     models = ModelManager(manifest)
     G = models.get(spec.id).net
     imgs, _ = sample_faces(G, n=args.n, seed=args.seed, device=models.device)
-    out = Path(args.output)
-    for i, img in enumerate(imgs):
-        target = out if args.n == 1 else out.with_name(f"{out.stem}-{i:03d}{out.suffix}")
-        export_image(resize(img, args.size, args.size), target)
-        print(target)
+    make_folders(planned)
+    atomic_write_many([(t, image_writer(resize(img, args.size, args.size), t))
+                       for t, img in zip(targets, imgs, strict=True)])
+    for t in targets:
+        print(t)
     return 0
 
 
 def cmd_bench(args) -> int:
     from app.bench.runner import run_benchmarks
 
-    return run_benchmarks(args.names, Path(args.out), quick=args.quick)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; bench writes a folder")
+    existing = [out / n for n in ("results.json", "results.png") if (out / n).exists()]
+    if existing and not args.overwrite:
+        raise UsageError(f"nothing was done: {out} holds the results of an earlier run; "
+                         "add --overwrite to replace them, or give another --out")
+    return run_benchmarks(args.names, out, quick=args.quick)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     b.add_argument("--out", default="bench-out", help="output directory")
     b.add_argument("--quick", action="store_true", help="fewer repetitions")
+    add_overwrite(b)
     b.set_defaults(func=cmd_bench)
     g = sub.add_parser("generate", help="sample faces from the generator")
     g.add_argument("-o", "--output", required=True)
@@ -148,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-n", type=int, default=1)
     g.add_argument("--size", type=int, default=256)
     g.add_argument("--model")
+    add_overwrite(g)
     g.set_defaults(func=cmd_generate)
     t = sub.add_parser("translate", help="apply a translator model to an image or a folder")
     t.add_argument("model")
@@ -156,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--strength", type=float, default=1.0, help="0…1: blend with the original")
     t.add_argument("--tile", type=int, default=1024, help="largest tile side (bounds memory: ≈1.3 GB at 1024)")
     t.add_argument("--mask", default=None, help="only translate where this mask is white (same size as the image)")
+    add_overwrite(t)
     t.set_defaults(func=cmd_translate)
     from app.cli_inpaint import add_command as add_inpaint
     from app.cli_latent import add_commands
@@ -164,13 +192,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_commands(sub)
     add_inpaint(sub)
     add_parts(sub)
+    for sp in sub.choices.values():       # the global option also works after the subcommand
+        sp.add_argument("--models", default=argparse.SUPPRESS, help="models directory (as before the command)")
     return p
 
 
 def run_cli(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
-    except (ModelError, ImageLoadError, ExportError) as e:
-        print(f"latentbrush: {e}", file=sys.stderr)
+        with interrupts_as_exceptions():
+            return int(args.func(args) or 0)
+    except (ModelError, ImageLoadError, ExportError, UsageError) as e:
+        print(f"\nlatentbrush: {e}" if sys.stderr.isatty() else f"latentbrush: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nlatentbrush: interrupted", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("\nlatentbrush: terminated", file=sys.stderr)
+        return 143
+    except OSError as e:
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        print(f"latentbrush: {e.strerror or e}{where}", file=sys.stderr)
         return 2

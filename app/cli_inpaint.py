@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 import numpy as np
 
-from app.cli_latent import Bar, _batch, _drive, _setup, _write_result
-from app.core.imageio import ImageLoadError, load_image
+from app.cli_common import Planned, add_overwrite, files_of
+from app.cli_latent import Bar, _batch, _drive, _plan, _setup, _write_result
+from app.core.imageio import ImageLoadError, load_companion, load_image
 
 MASK_FLOOR = 8   # grey values below this count as black (JPEG noise in a hand-made mask)
 
 
-def load_mask(path: Path) -> np.ndarray:
-    """A mask image → (h, w) uint8, 0 keep … 255 fill. White = fill; grey = partly (soft edges).
-    An RGBA mask uses its alpha channel when the color channels are uniform."""
-    from PIL import Image, ImageOps
-
+def load_mask(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """A mask image for an image of `size` (w, h) → (h, w) uint8, 0 keep … 255 fill. White = fill;
+    grey = partly (soft edges). An RGBA mask uses its alpha channel when the color channels are
+    uniform. Read through the image loader's allow-list and guards; the size is checked first."""
     if not path.exists():
         raise ImageLoadError(f"the mask {path} does not exist")
-    try:
-        with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
-            if "A" in im.getbands():
-                rgba = np.asarray(im.convert("RGBA"))
-                grey = np.asarray(im.convert("RGB").convert("L"))
-                m = rgba[..., 3] if (grey.min() == grey.max()) else np.minimum(grey, rgba[..., 3])
-            else:
-                m = np.asarray(im.convert("L"))
-    except OSError as e:
-        raise ImageLoadError(f"cannot read the mask {path.name}: {e}") from e
+    im = load_companion(path, size, what="mask")
+    if "A" in im.getbands():
+        rgba = np.asarray(im.convert("RGBA"))
+        grey = np.asarray(im.convert("RGB").convert("L"))
+        m = rgba[..., 3] if (grey.min() == grey.max()) else np.minimum(grey, rgba[..., 3])
+    else:
+        m = np.asarray(im.convert("L"))
     m = np.where(m < MASK_FLOOR, 0, m).astype(np.uint8)
     return np.ascontiguousarray(m)
 
@@ -40,7 +37,7 @@ def _mask_for(mask_path: Path, src: Path) -> Path:
     exact = mask_path / src.name
     if exact.exists():
         return exact
-    found = sorted(mask_path.glob(src.stem + ".*"))
+    found = sorted(p for p in mask_path.glob(glob.escape(src.stem) + ".*") if p.is_file())
     if not found:
         raise ImageLoadError(f"no mask for {src.name} in {mask_path} (expected {src.stem}.png or similar)")
     return found[0]
@@ -51,6 +48,12 @@ def cmd_inpaint(args) -> int:
     from app.ml.inpaint import methods
     from app.ml.inpaint.fill import run_inpaint
 
+    if not args.list:
+        if not args.input or not args.output or not args.mask:
+            raise SystemExit("latentbrush: inpaint needs INPUT, --mask MASK and -o OUT (or --list)")
+        if not Path(args.mask).exists():
+            raise SystemExit(f"latentbrush: the mask {args.mask} does not exist")
+        plan = _plan(args, inputs=files_of(Path(args.mask)))
     models = _setup(args)
     known = [m.id for m in methods.fill_methods(models.manifest)]
     if args.list:
@@ -59,28 +62,22 @@ def cmd_inpaint(args) -> int:
             flag = "default" if m.id == default else ("" if m.available else "not installed")
             print(f"{m.id:18s} {m.title:40s} {flag}")
         return 0
-    if not args.input or not args.output or not args.mask:
-        raise SystemExit("latentbrush: inpaint needs INPUT, --mask MASK and -o OUT (or --list)")
     if args.model and args.model not in known:
         raise SystemExit(f"latentbrush: unknown fill model {args.model!r}; known: {', '.join(known)}")
     mask_path = Path(args.mask)
-    if not mask_path.exists():
-        raise SystemExit(f"latentbrush: the mask {mask_path} does not exist")
 
-    def work(src: Path, out: Path, many: bool, bar: Bar, i: int) -> str:
+    def work(item: Planned, bar: Bar, i: int) -> str:
+        src = item.src
         img = load_image(src).pixels
         mp = _mask_for(mask_path, src)
-        mask = load_mask(mp)
-        if mask.shape != img.shape[:2]:
-            raise ValueError(f"the mask {mp.name} is {mask.shape[1]}×{mask.shape[0]} but {src.name} is "
-                             f"{img.shape[1]}×{img.shape[0]}: the mask must be the same size as the image")
+        mask = load_mask(mp, (img.shape[1], img.shape[0]))
         if not mask.any():
             raise ValueError(f"the mask {mp.name} is all black: nothing to fill (white = fill)")
         job = Job("inpaint", params={"model": args.model, "blend": args.blend}, inputs={"image": img, "mask": mask})
         res = _drive(run_inpaint(job, models), bar, i)
-        return _write_result(img, res, src, out, many) + f" ({res.info['model']}, {res.info['blend']})"
+        return _write_result(img, res, item) + f" ({res.info['model']}, {res.info['blend']})"
 
-    return _batch(args, work)
+    return _batch(args, plan, work)
 
 
 def add_command(sub) -> None:
@@ -93,4 +90,5 @@ def add_command(sub) -> None:
     p.add_argument("--blend", default=None, choices=["poisson", "feather", "none"],
                    help="seam blending (default: poisson for learned models, none for classical)")
     p.add_argument("--list", action="store_true", help="list the fill models")
+    add_overwrite(p)
     p.set_defaults(func=cmd_inpaint)

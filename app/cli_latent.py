@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import glob
+import math
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from app.core.imageio import ExportError, ImageLoadError, export_image, load_image
+from app.cli_common import (
+    Planned,
+    UsageError,
+    add_overwrite,
+    check_number,
+    check_seed,
+    files_of,
+    input_files,
+    make_folders,
+    plan_outputs,
+)
+from app.core.imageio import ExportError, ImageLoadError, atomic_write_many, image_writer, load_companion, load_image
 
 
 class Bar:
@@ -46,6 +60,8 @@ def parse_region(text: str | None):
         x, y, w, h = (int(v) for v in text.split(","))
     except ValueError:
         raise SystemExit(f"latentbrush: --region must be auto, whole or x,y,w,h (got {text!r})") from None
+    if x < 0 or y < 0 or w < 1 or h < 1:
+        raise UsageError(f"--region x,y,w,h needs x, y ≥ 0 and w, h ≥ 1 (got {text!r})")
     return (x, y, x + w, y + h)
 
 
@@ -58,40 +74,60 @@ def _drive(gen, bar: Bar, base: float):
         return stop.value
 
 
-def _files(path: Path) -> list[Path]:
-    from app.cli import _inputs
-
-    if not path.exists():
-        raise SystemExit(f"latentbrush: {path} does not exist")
-    return _inputs(path)
-
-
-def _target(src: Path, out: Path, many: bool, suffix: str) -> Path:
-    return out / (src.stem + suffix) if many else out
-
-
-def _write_result(img: np.ndarray, res, src: Path, out: Path, many: bool) -> str:
-    """The photo with the job's region pixels put in, written next to (never over) the source."""
+def _paste(img: np.ndarray, res) -> np.ndarray:
+    """The photo with the job's region pixels put in."""
     edited = img.copy()
     r = res.bbox
     edited[r.y0:r.y1, r.x0:r.x1] = res.pixels
-    target = _target(src, out, many, ".png")
-    export_image(edited, target, protected=src)
-    return f"{src.name} → {target.name}"
+    return edited
 
 
-def _region_for(img: np.ndarray, region):
-    from app.ml.latent.faces import NoFaceFound, auto_region
+def _write_image(img: np.ndarray, item: Planned) -> str:
+    atomic_write_many([(item.target, image_writer(img, item.target))])
+    return f"{item.src.name} → {item.target.name}"
 
+
+def _write_result(img: np.ndarray, res, item: Planned) -> str:
+    """The photo with the job's region pixels put in, written to the planned target."""
+    return _write_image(_paste(img, res), item)
+
+
+def parse_face(text: str | None) -> int | str:
+    """--face: "all" or a 1-based face number (largest face = 1)."""
+    if text is None or text == "":
+        return 1
+    if text == "all":
+        return "all"
+    try:
+        n = int(text)
+    except ValueError:
+        raise UsageError(f"--face must be a face number (1 = the largest) or all, got {text!r}") from None
+    if n < 1:
+        raise UsageError(f"--face numbers start at 1 (the largest face), got {n}")
+    return n
+
+
+def _regions_for(img: np.ndarray, region, face, models) -> list[dict]:
+    """The job parameters of each edit region: the chosen face(s) (aligned), the whole image
+    when no face is found, or the given box."""
     if region == "whole":
-        return (0, 0, img.shape[1], img.shape[0])
+        return [{"region": (0, 0, img.shape[1], img.shape[0])}]
     if region == "auto":
-        try:
-            return tuple(auto_region(img))
-        except NoFaceFound:
+        from app.ml.latent.photo import find_faces
+
+        n = len(find_faces(img, models))
+        if n == 0:
             print("  no face found: using the whole image (give --region x,y,w,h to choose)", file=sys.stderr)
-            return (0, 0, img.shape[1], img.shape[0])
-    return region
+            return [{"region": (0, 0, img.shape[1], img.shape[0])}]
+        if face == "all":
+            return [{"region": "auto", "face": i} for i in range(n)]
+        if face > n:
+            raise ValueError(f"--face {face} asked for, but {n} face(s) were found")
+        return [{"region": "auto", "face": face - 1}]
+    if region[2] > img.shape[1] or region[3] > img.shape[0]:
+        raise ValueError(f"--region {region[0]},{region[1]},{region[2] - region[0]},{region[3] - region[1]} "
+                         f"reaches outside the {img.shape[1]}×{img.shape[0]} image")
+    return [{"region": region}]
 
 
 def _setup(args):
@@ -103,26 +139,29 @@ def _setup(args):
     return ModelManager(_manifest(args))
 
 
-def _batch(args, work) -> int:
+def _plan(args, *, inputs: Sequence[Path] = (), latent: str | None = None) -> list[Planned]:
+    """Every output path of a file or folder command, checked before any work (see cli_common)."""
     src_path = Path(args.input)
-    files = _files(src_path)
-    many = src_path.is_dir()
-    out = Path(args.output)
-    if many:
-        out.mkdir(parents=True, exist_ok=True)
-    bar = Bar(len(files), args.command)
+    files = input_files(src_path)
+    return plan_outputs(files, Path(args.output), many=src_path.is_dir(), overwrite=args.overwrite,
+                        inputs=[*files_of(src_path), *inputs], latent=Path(latent) if latent else None)
+
+
+def _batch(args, plan: list[Planned], work) -> int:
+    make_folders(plan)
+    bar = Bar(len(plan), args.command)
     failed = 0
-    for i, src in enumerate(files):
+    for i, item in enumerate(plan):
         try:
-            msg = work(src, out, many, bar, i)
+            msg = work(item, bar, i)
             bar.show(i + 1, msg)
         except (ImageLoadError, ExportError, ValueError, LookupError) as e:
             failed += 1
-            bar.show(i + 1, f"{src.name}: FAILED")
-            print(f"\nlatentbrush: {src.name}: {e}", file=sys.stderr)
+            bar.show(i + 1, f"{item.src.name}: FAILED")
+            print(f"\nlatentbrush: {item.src.name}: {e}", file=sys.stderr)
     bar.close()
     if failed:
-        print(f"{failed} of {len(files)} failed", file=sys.stderr)
+        print(f"{failed} of {len(plan)} failed", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -130,85 +169,102 @@ def cmd_project(args) -> int:
     from app.core.jobs import Job
     from app.ml.latent.runners import run_project
 
-    models = _setup(args)
+    check_number("--steps", args.steps, 1, 100_000, integer=True)
+    check_number("--seconds", args.seconds, 0, 3600, lo_open=True)
     region = parse_region(args.region)
+    face = parse_face(args.face)
+    plan = _plan(args, latent=args.latent)
+    models = _setup(args)
 
-    def work(src: Path, out: Path, many: bool, bar: Bar, i: int) -> str:
-        img = load_image(src).pixels
-        job = Job("project", params={"region": _region_for(img, region), "steps": args.steps,
-                                     "time_budget": args.seconds}, inputs={"image": img})
-        res = _drive(run_project(job, models), bar, i)
-        st = res.info["latent_state"]
-        # the reconstruction, applied back onto the full-resolution photo
-        recon = img.copy()
-        r = st.region
-        recon[r.y0:r.y1, r.x0:r.x1] = _reconstruction(st)
-        target = _target(src, out, many, ".png")
-        export_image(recon, target, protected=src)
-        if args.latent:
-            lat = Path(args.latent)
-            lat_path = (lat / (src.stem + ".npy")) if many else lat
-            lat_path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(lat_path, st.z_base)
-        return f"{src.name}: {st.fit_psnr:.1f} dB → {target.name}"
+    def work(item: Planned, bar: Bar, i: int) -> str:
+        img = load_image(item.src).pixels
+        recon, zs, fits = img.copy(), [], []
+        for params in _regions_for(img, region, face, models):
+            job = Job("project", params={**params, "steps": args.steps, "time_budget": args.seconds,
+                                         "tune": not args.no_tune}, inputs={"image": img})
+            st = _drive(run_project(job, models), bar, i).info["latent_state"]
+            # the reconstruction, applied back onto the full-resolution photo
+            r = st.region
+            recon[r.y0:r.y1, r.x0:r.x1] = _reconstruction(st, recon[r.y0:r.y1, r.x0:r.x1])
+            zs.append(np.asarray(st.z_base))
+            fits.append(f"{st.fit_psnr:.1f}")
+        writes = [(item.target, image_writer(recon, item.target))]
+        if item.latent is not None:
+            z = zs[0] if len(zs) == 1 else np.stack(zs)
+            writes.append((item.latent, lambda fh: np.save(fh, z)))
+        atomic_write_many(writes)        # both or neither
+        return f"{item.src.name}: {', '.join(fits)} dB → {item.target.name}"
 
-    return _batch(args, work)
+    return _batch(args, plan, work)
 
 
-def _reconstruction(st) -> np.ndarray:
-    """The projection at full resolution: the generator's render upsampled into the region,
-    blended into the photo over a border of 4 % of the region so it sits in the picture."""
-    from app.ml.tensors import resize
+def _reconstruction(st, under: np.ndarray) -> np.ndarray:
+    """The projection at full resolution: the generator's render carried into the region (warped
+    back when the face was aligned), blended into `under` over a border of 4 % of the frame."""
+    from app.ml.latent import align
+    from app.ml.latent.applyback import border_taper
 
     h, w = st.region.height, st.region.width
-    up = resize(np.rint(st.base_render).astype(np.uint8), w, h).astype(np.float32)
-    b = max(1, int(0.04 * min(h, w)))
-    ramp_y = np.clip(np.minimum(np.arange(h), np.arange(h)[::-1]) / b, 0, 1)
-    ramp_x = np.clip(np.minimum(np.arange(w), np.arange(w)[::-1]) / b, 0, 1)
-    a = (ramp_y[:, None] * ramp_x[None, :])[..., None]
-    return np.rint(up * a + st.reference.astype(np.float32) * (1 - a)).astype(np.uint8)
+    warp = st.warp_matrix
+    R = st.base_render.shape[0]
+    up = align.from_frame(np.asarray(st.base_render), warp, (h, w))
+    F = align.frame_size(warp, R)
+    a = align.from_frame(border_taper(F, F, 0.04), warp, (h, w), smooth=False)[..., None]
+    return np.rint(np.clip(up * a + under.astype(np.float32) * (1 - a), 0, 255)).astype(np.uint8)
 
 
-def load_strokes(path: Path) -> np.ndarray:
-    """An RGBA strokes image (h, w, 4) uint8; alpha marks the painted pixels."""
-    from PIL import Image, ImageOps
-
-    try:
-        with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
-            if "A" not in im.getbands() and not (im.mode == "P" and "transparency" in im.info):
-                raise ValueError(f"{path.name} has no alpha channel: the strokes must be an RGBA image "
-                                 "whose alpha marks the painted pixels")
-            return np.asarray(im.convert("RGBA")).copy()
-    except OSError as e:
-        raise ImageLoadError(f"cannot read the strokes {path.name}: {e}") from e
+def load_strokes(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """An RGBA strokes image (h, w, 4) uint8 for an image of `size` (w, h); alpha marks the
+    painted pixels. Through the image loader's allow-list and guards; the size is checked first."""
+    im = load_companion(path, size, what="strokes")
+    if "A" not in im.getbands() and not (im.mode == "P" and "transparency" in im.info):
+        raise ValueError(f"{path.name} has no alpha channel: the strokes must be an RGBA image "
+                         "whose alpha marks the painted pixels")
+    return np.asarray(im.convert("RGBA")).copy()
 
 
 def cmd_scribble(args) -> int:
     from app.core.jobs import Job
     from app.ml.latent.runners import run_scribble
 
-    models = _setup(args)
+    check_number("--strength", args.strength, 0, 1.5)
+    check_number("--candidates", args.candidates, 1, 64, integer=True)
+    check_number("--iters", args.iters, 1, 10_000, integer=True)
+    check_seed(args.seed)
     region = parse_region(args.region)
+    face = parse_face(args.face)
     strokes_path = Path(args.strokes)
+    if not strokes_path.exists():
+        raise UsageError(f"the strokes {strokes_path} do not exist")
+    plan = _plan(args, inputs=files_of(strokes_path))
+    models = _setup(args)
 
-    def work(src: Path, out: Path, many: bool, bar: Bar, i: int) -> str:
+    def work(item: Planned, bar: Bar, i: int) -> str:
+        src = item.src
         img = load_image(src).pixels
         sp = strokes_path / src.name if strokes_path.is_dir() else strokes_path
         if strokes_path.is_dir() and not sp.exists():
-            sp = next((p for p in strokes_path.glob(src.stem + ".*")), sp)
-        strokes = load_strokes(sp)
-        if strokes.shape[:2] != img.shape[:2]:
-            raise ValueError(f"{sp.name} is {strokes.shape[1]}×{strokes.shape[0]}, the image is "
-                             f"{img.shape[1]}×{img.shape[0]}: they must be the same size")
-        job = Job("scribble", params={"state": None, "region": _region_for(img, region), "candidates": args.candidates,
-                                      "iters": args.iters, "strength": args.strength,
-                                      "region_only": args.region_only, "seed": args.seed},
-                  inputs={"image": img, "scribble": strokes})
-        res = _drive(run_scribble(job, models), bar, i)
-        return _write_result(img, res, src, out, many)
+            sp = next((p for p in sorted(strokes_path.glob(glob.escape(src.stem) + ".*")) if p.is_file()), sp)
+        strokes = load_strokes(sp, (img.shape[1], img.shape[0]))
+        out, done = img, 0
+        for params in _regions_for(img, region, face, models):
+            job = Job("scribble", params={"state": None, **params, "candidates": args.candidates,
+                                          "iters": args.iters, "strength": args.strength, "tune": not args.no_tune,
+                                          "region_only": args.region_only, "seed": args.seed},
+                      inputs={"image": out, "scribble": strokes})
+            try:
+                res = _drive(run_scribble(job, models), bar, i)
+            except ValueError as e:
+                if face != "all" or "no strokes" not in str(e) and "outside the face" not in str(e):
+                    raise
+                continue                 # --face all: faces without strokes stay as they are
+            out = _paste(out, res)
+            done += 1
+        if not done:
+            raise ValueError("no strokes inside any face: paint over a face")
+        return _write_image(out, item)
 
-    return _batch(args, work)
+    return _batch(args, plan, work)
 
 
 def parse_sets(items: list[str]) -> dict[str, float]:
@@ -229,6 +285,16 @@ def cmd_attribute(args) -> int:
     from app.ml.latent.runners import latent_models, run_project
     from app.ml.latent.sliders import SLIDER_RANGE, direction_kinds, directions_for, run_attribute
 
+    if not args.list:
+        check_number("--seconds", args.seconds, 0, 3600, lo_open=True)
+        if not args.input or not args.output:
+            raise SystemExit("latentbrush: attribute needs IMAGE and -o OUT (or --list)")
+        values = parse_sets(args.set)
+        if not values:
+            raise SystemExit("latentbrush: give at least one --set NAME=VALUE (see --list)")
+        bad = [f"{n}={v:g}" for n, v in values.items() if not math.isfinite(v) or abs(v) > SLIDER_RANGE]
+        if bad:
+            raise SystemExit(f"latentbrush: slider values must be within −3…3: {', '.join(bad)}")
     models = _setup(args)
     lm = latent_models(models)
     dirs = directions_for(models, lm.generator_id)
@@ -239,28 +305,33 @@ def cmd_attribute(args) -> int:
         for name in dirs:
             print(f"{name:14s} {kinds.get(name, 'attribute'):9s} range −{SLIDER_RANGE:g}…{SLIDER_RANGE:g}")
         return 0
-    if not args.input or not args.output:
-        raise SystemExit("latentbrush: attribute needs IMAGE and -o OUT (or --list)")
-    values = parse_sets(args.set)
-    if not values:
-        raise SystemExit("latentbrush: give at least one --set NAME=VALUE (see --list)")
     unknown = [n for n in values if n not in dirs]
     if unknown:
         raise SystemExit(f"latentbrush: unknown slider {', '.join(unknown)}; known: {', '.join(dirs)}")
-    bad = [f"{n}={v:g}" for n, v in values.items() if abs(v) > SLIDER_RANGE]
-    if bad:
-        raise SystemExit(f"latentbrush: slider values must be within −3…3: {', '.join(bad)}")
+    plan = _plan(args)              # every output checked before the work
     region = parse_region(args.region)
+    face = parse_face(args.face)
 
-    def work(src: Path, out: Path, many: bool, bar: Bar, i: int) -> str:
-        img = load_image(src).pixels
-        job = Job("project", params={"region": _region_for(img, region), "time_budget": args.seconds},
-                  inputs={"image": img})
-        st = _drive(run_project(job, models), bar, i).info["latent_state"]
-        res = _drive(run_attribute(Job("attribute", params={"state": st, "values": values}), models), bar, i + 0.9)
-        return _write_result(img, res, src, out, many)
+    def work(item: Planned, bar: Bar, i: int) -> str:
+        img = load_image(item.src).pixels
+        out = img
+        for params in _regions_for(img, region, face, models):
+            job = Job("project", params={**params, "time_budget": args.seconds, "tune": not args.no_tune},
+                      inputs={"image": out})
+            st = _drive(run_project(job, models), bar, i).info["latent_state"]
+            res = _drive(run_attribute(Job("attribute", params={"state": st, "values": values}), models),
+                         bar, i + 0.9)
+            out = _paste(out, res)
+        return _write_image(out, item)
 
-    return _batch(args, work)
+    return _batch(args, plan, work)
+
+
+def _face_options(p) -> None:
+    p.add_argument("--face", default="1", metavar="N|all",
+                   help="which face to edit when several are found: 1 = the largest (default), or all")
+    p.add_argument("--no-tune", action="store_true",
+                   help="do not fit a copy of the generator to the photo (faster, less faithful)")
 
 
 def add_commands(sub) -> None:
@@ -270,7 +341,9 @@ def add_commands(sub) -> None:
     p.add_argument("--latent", help="also save the latent as .npy (a folder for a folder input)")
     p.add_argument("--region", default="auto", help="auto (face detector) | whole | x,y,w,h")
     p.add_argument("--steps", type=int, default=200)
+    _face_options(p)
     p.add_argument("--seconds", type=float, default=2.0, help="time budget of the optimization per image")
+    add_overwrite(p)
     p.set_defaults(func=cmd_project)
     s = sub.add_parser("scribble", help="edit an image (or a folder) so it follows color strokes")
     s.add_argument("input")
@@ -283,6 +356,8 @@ def add_commands(sub) -> None:
     s.add_argument("--strength", type=float, default=1.0)
     s.add_argument("--region-only", action="store_true", help="only change pixels near the strokes")
     s.add_argument("--seed", type=int, default=0)
+    _face_options(s)
+    add_overwrite(s)
     s.set_defaults(func=cmd_scribble)
     a = sub.add_parser("attribute", help="move a face along attribute directions (smile …); --list names them")
     a.add_argument("input", nargs="?")
@@ -291,4 +366,6 @@ def add_commands(sub) -> None:
     a.add_argument("--list", action="store_true", help="list the available directions")
     a.add_argument("--region", default="auto", help="auto | whole | x,y,w,h")
     a.add_argument("--seconds", type=float, default=2.0, help="projection time budget per image")
+    _face_options(a)
+    add_overwrite(a)
     a.set_defaults(func=cmd_attribute)

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.cli_latent import Bar, _drive, _region_for, _setup, _write_result, parse_region
-from app.core.imageio import ImageLoadError, atomic_write, load_image
+from app.cli_common import UsageError, add_overwrite, check_number, check_seed, make_folders, plan_outputs
+from app.cli_latent import Bar, _drive, _face_options, _regions_for, _setup, _write_result, parse_face, parse_region
+from app.core.imageio import EXPORT_FORMATS, ImageLoadError, atomic_write, load_companion, load_image
 
 
 def write_palette_png(labels_plus1: np.ndarray, colors: list, path: Path) -> Path:
@@ -33,39 +34,30 @@ def write_palette_png(labels_plus1: np.ndarray, colors: list, path: Path) -> Pat
 
 
 def read_label_png(path: Path, colors: list, shape: tuple[int, int]) -> np.ndarray:
-    """A palette or RGB(A) label image → (h, w) uint8 index + 1 (0 = unchanged)."""
-    from PIL import Image
-
+    """A palette or RGB(A) label image → (h, w) uint8 index + 1 (0 = unchanged). Read through the
+    image loader's allow-list and guards; its size is checked against `shape` (h, w) first."""
     if not path.exists():
         raise ImageLoadError(f"the label map {path} does not exist")
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode == "P":
-                idx = np.asarray(im).astype(np.int64)
-                pal = np.asarray(im.getpalette() or [], np.int64).reshape(-1, 3)
-                # map the file's palette entries onto ours by color (index 0 stays "unchanged")
-                lut = np.zeros(max(256, len(pal)), np.uint8)
-                for i, rgb in enumerate(pal):
-                    for p, c in enumerate(colors):
-                        if i > 0 and tuple(rgb) == tuple(c):
-                            lut[i] = p + 1
-                out = lut[idx]
-                trans = im.info.get("transparency")
-                if isinstance(trans, int):
-                    out[idx == trans] = 0
-            else:
-                rgba = np.asarray(im.convert("RGBA")).astype(np.int64)
-                out = np.zeros(rgba.shape[:2], np.uint8)
-                for p, c in enumerate(colors):
-                    out[(rgba[..., :3] == np.asarray(c)).all(-1)] = p + 1
-                out[rgba[..., 3] == 0] = 0
-    except OSError as e:
-        raise ImageLoadError(f"cannot read the label map {path.name}: {e}") from e
-    if out.shape != shape:
-        raise ValueError(f"the label map {path.name} is {out.shape[1]}×{out.shape[0]} but the image is "
-                         f"{shape[1]}×{shape[0]}: it must be the same size (start from the output of "
-                         "`latentbrush parts IMAGE -o PARTS.png`)")
+    im = load_companion(path, (shape[1], shape[0]), what="label map", transpose=False)
+    if im.mode == "P":
+        idx = np.asarray(im).astype(np.int64)
+        pal = np.asarray(im.getpalette() or [], np.int64).reshape(-1, 3)
+        # map the file's palette entries onto ours by color (index 0 stays "unchanged")
+        lut = np.zeros(max(256, len(pal)), np.uint8)
+        for i, rgb in enumerate(pal):
+            for p, c in enumerate(colors):
+                if i > 0 and tuple(rgb) == tuple(c):
+                    lut[i] = p + 1
+        out = lut[idx]
+        trans = im.info.get("transparency")
+        if isinstance(trans, int):
+            out[idx == trans] = 0
+    else:
+        rgba = np.asarray(im.convert("RGBA")).astype(np.int64)
+        out = np.zeros(rgba.shape[:2], np.uint8)
+        for p, c in enumerate(colors):
+            out[(rgba[..., :3] == np.asarray(c)).all(-1)] = p + 1
+        out[rgba[..., 3] == 0] = 0
     return out
 
 
@@ -73,20 +65,43 @@ def cmd_parts(args) -> int:
     from app.core.jobs import Job
     from app.ml.parts.runners import parts_models, run_parts_edit, run_parts_map
 
-    models = _setup(args)
+    check_number("--steps", args.steps, 1, 10_000, integer=True)
+    check_number("--candidates", args.candidates, 1, 64, integer=True)
+    check_seed(args.seed)
     src, out = Path(args.input), Path(args.output)
+    if not src.exists():
+        raise UsageError(f"{src} does not exist")
+    if src.is_dir():
+        raise UsageError(f"parts works on one image; {src} is a folder")
+    if args.edit is None and out.suffix.lower() != ".png":
+        raise UsageError(f"a part map is written as a palette PNG: name it .png (got {out.name})")
+    if args.edit is not None and not Path(args.edit).exists():
+        raise UsageError(f"the label map {args.edit} does not exist")
+    inputs = [src] + ([Path(args.edit)] if args.edit else [])
+    item = plan_outputs([src], out, many=False, inputs=inputs, overwrite=args.overwrite,
+                        formats={".png": "PNG"} if args.edit is None else EXPORT_FORMATS)[0]
+    parse_region(args.region)
+    face = parse_face(args.face)
+    if face == "all":
+        raise UsageError("parts edits one face at a time: give --face N")
+    models = _setup(args)
     bar = Bar(1, "parts")
     try:
         img = load_image(src).pixels
+        if args.edit is not None:       # the label map's size, from its header, before any model loads
+            load_companion(Path(args.edit), (img.shape[1], img.shape[0]), what="label map", transpose=False,
+                           decode=False)
         pm = parts_models(models, args.model)
         colors, names = list(pm.seg.colors), list(pm.seg.names)
-        region = _region_for(img, parse_region(args.region))
-        # a fixed number of projection steps (no time budget): the part map and a later --edit
-        # of the same image see the same latent
-        params = {"region": region, "parts_model": pm.parts_id, "project_budget": None}
+        where = _regions_for(img, parse_region(args.region), face, models)[0]
+        # a fixed number of projection and tuning steps (no time budget): the part map and a later
+        # --edit of the same image see the same latent and the same tuned generator
+        params = {**where, "parts_model": pm.parts_id, "project_budget": None, "tune_budget": None,
+                  "tune": not args.no_tune}
+        make_folders([item])
         if args.edit is None:
             res = _drive(run_parts_map(Job("parts_map", params=params, inputs={"image": img}), models), bar, 0)
-            write_palette_png(res.info["parts_map"], colors, out)
+            write_palette_png(res.info["parts_map"], colors, item.target)
             bar.show(1, f"{src.name} → {out.name}")
             bar.close()
             print("legend (palette index: part): 0: outside the face region, "
@@ -99,7 +114,7 @@ def cmd_parts(args) -> int:
                   params={**params, "only_changed": True, "blend": args.blend, "iters": args.steps,
                           "candidates": args.candidates, "seed": args.seed})
         res = _drive(run_parts_edit(job, models), bar, 0)
-        msg = _write_result(img, res, src, out, False)
+        msg = _write_result(img, res, item)
         bar.show(1, msg)
         bar.close()
         print(res.message)
@@ -117,8 +132,10 @@ def add_command(sub) -> None:
     p.add_argument("--edit", default=None, help="an edited label map (palette PNG like the part map)")
     p.add_argument("--region", default="auto", help="auto (face detector) | whole | x,y,w,h")
     p.add_argument("--model", default=None, help="parts model id (default: the one for the default generator)")
+    _face_options(p)
     p.add_argument("--blend", default="feather", choices=["feather", "poisson"], help="seam blending of the edit")
     p.add_argument("--steps", type=int, default=60, help="optimisation steps")
     p.add_argument("--candidates", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
+    add_overwrite(p)
     p.set_defaults(func=cmd_parts)

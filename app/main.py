@@ -12,11 +12,19 @@ CLI_COMMANDS = {"models", "bench", "generate", "translate", "project", "scribble
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in CLI_COMMANDS:
+    if _command_of(argv) in CLI_COMMANDS:
         from app.cli import run_cli
 
         return run_cli(argv)
     return run_gui(argv)
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The first word after the global options (`--models DIR` may come before a subcommand)."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("--models"):
+        i += 1 if "=" in argv[i] else 2
+    return argv[i] if i < len(argv) else None
 
 
 def main_gui() -> int:
@@ -40,7 +48,7 @@ def run_gui(argv: list[str]) -> int:
     t0 = time.perf_counter()
     args = _parse_gui(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QByteArray, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from app import APP_ID, APP_NAME, __version__
@@ -76,7 +84,7 @@ def run_gui(argv: list[str]) -> int:
     dispatcher = Dispatcher(engine)
     window = MainWindow(dispatcher, manifest, QSettings())
     geometry = window.settings.value("geometry")
-    if geometry is not None:
+    if isinstance(geometry, (QByteArray, bytes)):      # a hand-edited settings file may hold anything
         window.restoreGeometry(geometry)
     window.show()
     if args.startup_probe:

@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "gui"))
 from helpers import make_models_dir  # noqa: E402
+from weights_policy import pytest_collection_modifyitems, pytest_runtest_makereport  # noqa: E402, F401
 
 REPO = Path(__file__).resolve().parent.parent
 

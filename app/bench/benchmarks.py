@@ -146,6 +146,7 @@ from app.bench.cancel_bench import cancel  # noqa: E402
 from app.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
 from app.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 from app.bench.parts_bench import parts  # noqa: E402
+from app.bench.scribble_latency import scribble_latency  # noqa: E402
 from app.bench.translate_bench import sketch, translate  # noqa: E402
 
 BENCHMARKS = {
@@ -154,6 +155,7 @@ BENCHMARKS = {
     "cold_start": cold_start,
     "projection": projection,
     "scribble": scribble,
+    "scribble_latency": scribble_latency,
     "sliders": sliders,
     "inpaint_quality": inpaint_quality,
     "inpaint_speed": inpaint_speed,

@@ -38,12 +38,12 @@ def eval_sets(G, n_faces: int, n_photos: int) -> dict[str, tuple[np.ndarray, np.
     import torch
 
     from app.ml.inpaint.masks import random_mask
+    from app.ml.tensors import to_images
     from app.ml.train.completion import read_photo_eval
 
     g = torch.Generator().manual_seed(FACE_SEED)
     with torch.no_grad():
-        faces = ((G(torch.randn(n_faces, G.nz, generator=g)).clamp(-1, 1) + 1) * 127.5).round().byte()
-    faces = faces.permute(0, 2, 3, 1).numpy()
+        faces = to_images(G(torch.randn(n_faces, G.nz, generator=g)))
     photos = read_photo_eval(EVAL_PNG)[:n_photos] if EVAL_PNG.is_file() and n_photos else None
     rng = np.random.default_rng(MASK_SEED)
     out = {}
@@ -69,13 +69,9 @@ def _fill_all(filler, imgs, masks, blend):
 
 
 def _scores(pred, truth):
-    import torch
+    from app.ml.train.completion import scores
 
-    from app.ml import metrics
-
-    p = torch.from_numpy(pred).permute(0, 3, 1, 2).float() / 255
-    t = torch.from_numpy(truth).permute(0, 3, 1, 2).float() / 255
-    r = metrics.report(p, t)
+    r = scores(pred, truth)                 # uint8 images, data_range 0–255
     return r["psnr"], r["ssim"], r["l1"]
 
 

@@ -176,7 +176,8 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                  (f"{kind}: … judged by color (pixels)", 100 * agg["pixels"], "%"),
                  (f"{kind}: … by color, unedited image", 100 * agg["pixels_unedited"], "%"),
                  (f"{kind}: mean change outside the painted area", agg["outside"], "/255"),
-                 (f"{kind}: largest change beyond the clipped area", agg["beyond_clip_max"], "/255"),
+                 (f"{kind}: largest change beyond the clipped area (0 by construction)", agg["beyond_clip_max"],
+                  "/255"),
                  (f"{kind}: time per edit", agg["seconds"], "s")]
     table["vectors"] = vector_transfer(pm, 4 if quick else 8, 8 if quick else 16)
     for key, v in table["vectors"].items():

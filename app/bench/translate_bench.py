@@ -1,7 +1,9 @@
 """Translation benchmarks.
 
-translate: the vintage CycleGAN on a 1024² photo — wall time and peak memory (a fresh process per
-  setting, so the peak is the job's own): the default (tiles up to 1024 px: one tile here) vs
+translate: the vintage CycleGAN on a 1024² photo — wall time and memory (a fresh process per
+  setting): the process's peak RSS (Python + torch + the model + the job) and the job's own
+  increment (that peak minus the RSS just before the job starts, after the model and the image
+  are loaded); the default (tiles up to 1024 px: one tile here) vs
   forced 640-px tiles (global norm statistics pass + 4 tiles), 1 and 2 threads, bf16 and fp32;
   and the difference between the tiled and the untiled result.
 sketch: the sketch → face pix2pix on held-out generator faces: L1 / SSIM / PSNR vs the true face,
@@ -32,12 +34,17 @@ from app.ml.translate.translator import translate_image
 from app.paths import models_dir
 net = ModelManager(Manifest.load(models_dir()), device="cpu").get(sys.argv[3]).net
 img = np.asarray(Image.open(sys.argv[4]).convert("RGB").resize((1024, 1024), Image.LANCZOS))
+with open("/proc/self/statm") as f:
+    before = int(f.read().split()[1]) * resource.getpagesize()
+peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 t = time.perf_counter()
 bf16 = {"auto": None, "fp32": False, "bf16": True}[sys.argv[6]]
 out, _ = drain(translate_image(net, img, tile=int(sys.argv[2]), bf16=bf16))
 dt = time.perf_counter() - t
 np.save(sys.argv[5], out)
-print(json.dumps({"seconds": dt, "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"seconds": dt, "peak_gb": peak / 1e9, "before_job_gb": before / 1e9,
+                  "job_gb": (peak - before) / 1e9, "peak_before_job_gb": peak_before / 1e9}))
 """
 
 
@@ -67,7 +74,10 @@ def translate(quick: bool = False, out: Path | None = None) -> list[Measurement]
             kind = "640-px tiles" if tile == 640 else "default (one 1024-px tile)"
             name = f"{kind}, {auto if prec == 'auto' else prec}"
             rows.append((f"vintage 1024², {name}, {threads} thread(s): time", r["seconds"], "s"))
-            rows.append((f"vintage 1024², {name}, {threads} thread(s): peak memory", r["peak_gb"], "GB"))
+            rows.append((f"vintage 1024², {name}, {threads} thread(s): process peak RSS", r["peak_gb"], "GB"))
+            rows.append((f"vintage 1024², {name}, {threads} thread(s): RSS before the job", r["before_job_gb"], "GB"))
+            rows.append((f"vintage 1024², {name}, {threads} thread(s): job's own peak increment", r["job_gb"],
+                         "GB"))
             outs[(threads, tile, prec)] = np.load(f).astype(float)
         for prec in ("auto", "fp32"):
             if (2, 1024, prec) not in outs or (2, 640, prec) not in outs:
@@ -91,6 +101,7 @@ def sketch(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     from app.ml.devices import configure_threads
     from app.ml.manifest import Manifest
     from app.ml.registry import ModelManager
+    from app.ml.tensors import to_images as u8
     from app.ml.train.pix2pix import EVAL_SEED, faces_and_sketches
     from app.paths import models_dir
 
@@ -107,13 +118,11 @@ def sketch(quick: bool = False, out: Path | None = None) -> list[Measurement]:
         net = mm.get(spec.id).net
         with torch.no_grad():
             y = torch.cat([net(s[i:i + 64]) for i in range(0, n, 64)]).clamp(-1, 1)
-        r = metrics.report((y + 1) / 2, (x + 1) / 2)
+        r = metrics.report(y, x, data_range=metrics.SIGNED)
         rows += [(f"{spec.id}: L1", r["l1"], "[0,1]"), (f"{spec.id}: SSIM", r["ssim"], ""),
                  (f"{spec.id}: PSNR", r["psnr"], "dB")]
         tiles.append(y[:8])
     if out is not None and tiles:
-        def u8(t):
-            return ((t.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
         sk = u8(s[:8].repeat(1, 3, 1, 1))
         grid_rows = [np.concatenate(list(sk), 1)] + [np.concatenate(list(u8(t)), 1) for t in tiles]
         grid_rows.append(np.concatenate(list(u8(x[:8])), 1))

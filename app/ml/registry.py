@@ -14,11 +14,12 @@ from torch import nn
 from app.ml import checkpoints
 from app.ml.devices import pick_device
 from app.ml.errors import CheckpointMismatch, ManifestError, MissingWeights, ModelError, UnknownArchitecture
-from app.ml.manifest import Manifest, ModelSpec
+from app.ml.manifest import Manifest, ModelSpec, check_params
 from app.ml.nets.completion import CompletionNet
 from app.ml.nets.dcgan import DCGANGenerator
 from app.ml.nets.directions import LatentDirections
 from app.ml.nets.encoder import ConvEncoder, FCEncoder
+from app.ml.nets.mtcnn import MTCNN
 from app.ml.nets.parts import PartSegmenter
 from app.ml.nets.resnet_gen import ResnetGenerator
 from app.ml.nets.unet import UnetGenerator
@@ -43,6 +44,7 @@ register("encoder", "fc")(FCEncoder)
 register("directions", "linear")(LatentDirections)
 register("inpainter", "completion")(CompletionNet)
 register("parts", "kmeans")(PartSegmenter)
+register("face-detector", "mtcnn")(MTCNN)
 
 
 def build(kind: str, arch: str, params: dict[str, Any]) -> nn.Module:
@@ -53,9 +55,11 @@ def build(kind: str, arch: str, params: dict[str, Any]) -> nn.Module:
         raise UnknownArchitecture(
             f"unknown architecture {arch!r} for a {kind}; expected one of: "
             f"{', '.join(known) or '(none registered for this kind)'}") from None
+    params = check_params(params, f"{kind}/{arch}")
     try:
         return builder(**params)
-    except TypeError as e:
+    except (TypeError, ValueError, RuntimeError, OverflowError) as e:
+        # a wrong name or type, a negative or zero size (torch: "negative dimension")
         raise ManifestError(f"{kind}/{arch}: bad parameters {params}: {e}") from e
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
 from app.core.document import Document, DocumentInfo
 from app.core.imageio import (
@@ -31,10 +32,50 @@ PROJECT_FILTER = f"Latentbrush project (*{PROJECT_EXT})"
 EXPORT_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)"
 
 
+def unsaved_dialog(parent: QWidget | None, text: str, detail: str) -> QMessageBox:
+    """Save project… / Discard / Cancel (Save is the default, Escape cancels)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved edits", text,
+                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                      | QMessageBox.StandardButton.Cancel, parent)
+    box.setInformativeText(detail)
+    box.button(QMessageBox.StandardButton.Save).setText("Save project…")
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    return box
+
+
+def ask_unsaved(parent: QWidget | None, text: str, detail: str) -> str:
+    """The answer: "save", "discard" or "cancel"."""
+    answer = unsaved_dialog(parent, text, detail).exec()
+    return {QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+
+
 class FileOps:
     def __init__(self, window: MainWindow, settings: QSettings) -> None:
         self.w = window
         self.settings = settings
+        # the last export: file, document, undo index (exported is not saved: see confirm_discard)
+        self.exported: tuple[Path, weakref.ref[Document], int] | None = None
+
+    # -- unsaved edits -----------------------------------------------------------------
+    def confirm_discard(self) -> bool:
+        """Before the document goes away (quit, open, new): True to go on. Exporting an image does
+        not count as saving: the edit history and latent state live only in a project file."""
+        w = self.w
+        if w.document is None or w.undo_stack.isClean():
+            return True
+        if not w.interactive:
+            return True
+        name = w.document.info.path.name if w.document.info.path else "the image"
+        detail = "Save the session (layers, latent, undo history) as a project to keep them."
+        if self.exported is not None and self.exported[1]() is w.document and self.exported[2] == w.undo_stack.index():
+            detail = (f"The image was exported to {self.exported[0].name}, but the edit history and the "
+                      f"latent state are kept only in a project file. " + detail)
+        answer = ask_unsaved(w, f"The edits to {name} are not saved as a project.", detail)
+        if answer == "save":
+            return self.save_project_dialog()       # cancelling the file dialog cancels too
+        return answer == "discard"
 
     # -- open --------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -58,6 +99,9 @@ class FileOps:
         try:
             loaded = load_image(path)
         except ImageTooLarge as e:
+            if not e.can_downscale:        # refused outright: do not offer what would be refused
+                self.w.show_error("Cannot open image", str(e))
+                return False
             if not self.w.confirm("Very large image", f"{e}\n\nOpen it downscaled?"):
                 return False
             try:
@@ -82,7 +126,9 @@ class FileOps:
         value = self.settings.value("recent_files", [])
         if isinstance(value, str):
             value = [value]
-        return [str(v) for v in (value or [])]
+        if not isinstance(value, (list, tuple)):       # a hand-edited or damaged settings file
+            return []
+        return [str(v) for v in value if isinstance(v, str) and v][:MAX_RECENT]
 
     def add_recent(self, path: Path) -> None:
         items = [str(path.resolve())] + [p for p in self.recent() if p != str(path.resolve())]
@@ -102,15 +148,15 @@ class FileOps:
             menu.addAction("Clear list", lambda: self.settings.setValue("recent_files", []))
 
     # -- projects ----------------------------------------------------------------------
-    def save_project_dialog(self) -> None:
+    def save_project_dialog(self) -> bool:
+        """True when the project was saved (False: no document, dialog cancelled, or it failed)."""
         doc = self.w.document
         if doc is None:
-            return
+            return False
         start = Path(str(self.settings.value("last_dir", str(Path.home()))))
         stem = doc.info.path.stem if doc.info.path else "untitled"
         path, _ = QFileDialog.getSaveFileName(self.w, "Save project", str(start / (stem + PROJECT_EXT)), PROJECT_FILTER)
-        if path:
-            self.w.session.save_project(path)
+        return bool(path) and self.w.session.save_project(path)
 
     # -- export ------------------------------------------------------------------------
     def export_dialog(self) -> None:
@@ -153,6 +199,7 @@ class FileOps:
         except ExportError as e:
             self.w.show_error("Export failed", f"{e}\n\nThe file on disk was not changed.")
             return False
-        self.w.undo_stack.setClean()
+        # exported is not saved: the quit prompt still offers to save the project
+        self.exported = (Path(out), weakref.ref(doc), self.w.undo_stack.index())
         self.w.statusBar().showMessage(f"Exported {out}", 6000)
         return True

@@ -34,6 +34,7 @@ class LatentUI:
         self.gif_path: str | None = None
         p = self.panel
         p.region_requested.connect(self.project)
+        p.face_chosen.connect(lambda i: self.project("auto", face=i))
         p.run_requested.connect(self.run_scribble)
         p.commit_requested.connect(self.commit)
         p.revert_requested.connect(self.revert)
@@ -76,14 +77,14 @@ class LatentUI:
         if self._cands is not None and (state is None or not _same_candidates(state, self._cands)):
             self.panel.strip.clear()
             self._cands = None
-        self.w.canvas.set_region(state.region if state is not None else None)
+        self.w.canvas.set_region(state.region if state is not None else None, _frame_corners(state))
 
     @property
     def state(self):
         return self.w.document.latent if self.w.document is not None else None
 
     # -- projection ----------------------------------------------------------------------
-    def project(self, how: str = "auto") -> None:
+    def project(self, how: str = "auto", face: int = 0) -> None:
         doc = self.w.document
         if doc is None:
             return
@@ -96,11 +97,14 @@ class LatentUI:
             region = tuple(doc.bounds)
         else:
             region = "auto"
-        self.w.dispatcher.submit("project", params={"region": region}, layers=("base",), watch=("latent",),
+        params = {"region": region, "face": face, "tune": self.panel.tune.isChecked()}
+        self.w.dispatcher.submit("project", params=params, layers=("base",), watch=("latent",),
                                  label="Project region")
 
     # -- scribbles -----------------------------------------------------------------------
     def _on_stroke(self, tool: str) -> None:
+        if tool in ("brush", "eraser"):
+            self.w.canvas.set_faded("scribble", False)
         if tool in ("brush", "eraser") and self.panel.auto.isChecked():
             self.run_scribble(quiet=True)
 
@@ -128,7 +132,11 @@ class LatentUI:
 
     def _on_result(self, job, result) -> None:
         info = result.info
+        if job.kind == "project" and "faces" in info and job.params.get("apply", True):
+            self.panel.set_faces(len(info["faces"]), int(job.params.get("face", 0)))
         if job.kind == "scribble" and "candidates" in info:
+            # the strokes asked for the change now shown: draw them faint so the result is seen
+            self.w.canvas.set_faded("scribble", True)
             self._cands = {"pixels": info["candidates"], "renders": info["renders"],
                            "z": info["latent_state"].candidates}
             self.panel.set_candidates(info["thumbs"], info["masked_loss"])
@@ -170,10 +178,19 @@ class LatentUI:
         stack.endMacro()
 
     def revert(self) -> None:
-        state = self.state
-        if state is None or not state.edited:
+        """Back to the committed image; the strokes of the reverted edit go too (one undo step)."""
+        doc, state = self.w.document, self.state
+        if doc is None or state is None or not state.edited:
             return
+        stack = self.w.undo_stack
+        stack.beginMacro("Revert latent edit")
+        r = state.region
+        if doc.read("scribble", r)[..., 3].any():
+            blank = np.zeros_like(doc.read("scribble", r))
+            stack.push(PatchCommand(doc, PixelPatch.capture(doc, "scribble", r, blank), "Clear strokes"))
         self._push_latent(state.reverted(), np.array(state.reference), "Revert latent edit")
+        stack.endMacro()
+        self.w.canvas.set_faded("scribble", False)
 
     # -- interpolation -------------------------------------------------------------------
     def _endpoint(self, name: str):
@@ -251,6 +268,19 @@ class LatentUI:
             self.w.show_error("Export failed", str(e))
             return
         self.w.statusBar().showMessage(f"Saved {Path(path).name}", 5000)
+
+
+def _frame_corners(state) -> list[tuple[float, float]] | None:
+    """The corners of the (tilted) square the generator sees, in image coordinates, for an aligned
+    region; None otherwise."""
+    warp = getattr(state, "warp", None)
+    if warp is None:
+        return None
+    a = np.vstack([np.asarray(warp, np.float64), [0, 0, 1]])
+    inv = np.linalg.inv(a)
+    r = state.region
+    return [(float(inv[0] @ [u, v, 1] + r.x0), float(inv[1] @ [u, v, 1] + r.y0))
+            for u, v in ((0, 0), (1, 0), (1, 1), (0, 1))]
 
 
 def _same_candidates(state, cands: dict) -> bool:

@@ -22,6 +22,7 @@ from app.core.bbox import BBox, nonzero_bbox
 from app.core.brush import BrushSpec
 from app.core.document import Document
 from app.core.imageio import OPEN_EXTENSIONS
+from app.core.project import EXTENSION as PROJECT_EXTENSION
 from app.core.patches import PixelPatch
 from app.ml.hashing import model_states
 from app.ui.attributes_ui import AttributesUI
@@ -371,9 +372,8 @@ class MainWindow(QMainWindow):
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
 
     def confirm_discard(self) -> bool:
-        if self.document is None or self.undo_stack.isClean():
-            return True
-        return self.confirm("Discard edits?", "The current image has edits that were not exported. Discard them?")
+        """Unsaved edits: Save project… / Discard / Cancel (exporting does not save them)."""
+        return self.files.confirm_discard()
 
     def show_error(self, title: str, text: str) -> None:
         self.last_error = (title, text)
@@ -386,7 +386,7 @@ class MainWindow(QMainWindow):
     # -- drag and drop, close --------------------------------------------------------------
     def dragEnterEvent(self, e) -> None:  # noqa: N802
         urls = e.mimeData().urls() if e.mimeData().hasUrls() else []
-        if urls and Path(urls[0].toLocalFile()).suffix.lower() in OPEN_EXTENSIONS:
+        if urls and Path(urls[0].toLocalFile()).suffix.lower() in (*OPEN_EXTENSIONS, PROJECT_EXTENSION):
             e.acceptProposedAction()
 
     def dropEvent(self, e) -> None:  # noqa: N802

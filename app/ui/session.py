@@ -4,21 +4,26 @@ and autosave with crash recovery.
 Autosave writes DATA_DIR/autosave/session-<pid>.lbproj every `interval` seconds when something
 changed and right after each applied model edit; the file is removed when the window closes
 normally. A file whose process no longer runs is what a crash left behind: the next start offers
-to recover it (or recovers it without asking with `latentbrush --recover`).
+to recover it (or recovers it without asking with `latentbrush --recover`). A damaged autosave is
+renamed to *.damaged (and the person told) so no later start trips over it; a failed autosave (full
+disk, read-only data folder) is logged and shown once in the status bar.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoCommand
 
 from app.core.document import Document
+from app.core.imageio import ExportError
 from app.core.project import EXTENSION, EditStep, ProjectError, Session, read_project, write_project
 from app.paths import data_dir
 from app.ui.commands import LatentCommand, PatchCommand, StrokeCommand
@@ -27,6 +32,24 @@ if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
 DEFAULT_INTERVAL_S = 60.0
+DAMAGED_SUFFIX = ".damaged"
+log = logging.getLogger(__name__)
+
+
+class _Notifier(QObject):
+    """Carries an autosave failure from the writer thread to the status bar (queued signal)."""
+
+    failed = Signal(str)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.w = window
+        self.failed.connect(self.show)
+
+    @Slot(str)
+    def show(self, message: str) -> None:
+        self.w.statusBar().showMessage(f"Autosave failed — crash recovery is off until it works again: {message}",
+                                       20_000)
 
 
 class StepCommand(QUndoCommand):
@@ -100,12 +123,14 @@ class SessionFiles:
         self.dir = Path(directory) if directory else data_dir() / "autosave"
         self.path = self.dir / f"session-{os.getpid()}{EXTENSION}"
         env = os.environ.get("LATENTBRUSH_AUTOSAVE_S")
-        self.interval_s = float(interval_s if interval_s is not None else (env or DEFAULT_INTERVAL_S))
+        self.interval_s = interval_s if interval_s is not None else _interval(env)
         self._dirty = False
         self._writer: threading.Thread | None = None
         self._again = False
         self.saves = 0
         self.last_error: str | None = None
+        self._reported = False             # the current run of failures was shown already
+        self._notifier = _Notifier(window)
         self.timer = QTimer(window)
         self.timer.setInterval(max(100, int(self.interval_s * 1000)))
         self.timer.timeout.connect(self._tick)
@@ -131,7 +156,12 @@ class SessionFiles:
         if self._writer is not None and self._writer.is_alive():
             self._again = True
             return
-        session = capture(self.w)
+        try:
+            session = capture(self.w)
+        except TypeError as e:          # an undo step of a kind the project format cannot hold
+            self._dirty = False
+            self._failed(str(e))
+            return
         self._dirty = False
         self._writer = threading.Thread(target=self._write, args=(session,), name="autosave", daemon=True)
         self._writer.start()
@@ -140,13 +170,25 @@ class SessionFiles:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             write_project(session, self.path)
+        except (OSError, ValueError, ExportError) as e:     # full disk, read-only data folder …
+            self._failed(str(e))
+        else:
             self.saves += 1
             self.last_error = None
-        except (OSError, ValueError) as e:
-            self.last_error = str(e)
+            self._reported = False
         if self._again:                  # changed during the write: the next tick saves again
             self._again = False
             self._dirty = True
+
+    def _failed(self, message: str) -> None:
+        """Log every failure; show the first of a run in the status bar (from any thread)."""
+        self.last_error = message
+        if self._reported:
+            log.debug("autosave to %s failed again: %s", self.path, message)
+            return
+        self._reported = True
+        log.warning("autosave to %s failed: %s", self.path, message)
+        self._notifier.failed.emit(message)
 
     def wait(self, timeout: float = 30.0) -> None:
         if self._writer is not None:
@@ -154,7 +196,7 @@ class SessionFiles:
 
     def discard(self) -> None:
         self.wait()
-        self.path.unlink(missing_ok=True)
+        _remove(self.path)               # (a read-only or missing data folder: logged, not raised)
 
     def close(self) -> None:
         """Normal exit: nothing to recover."""
@@ -170,34 +212,50 @@ class SessionFiles:
                 pid = int(p.stem.split("-", 1)[1])
             except ValueError:
                 continue
-            if pid != os.getpid() and not _alive(pid):
+            if pid != os.getpid() and not _alive(pid) and _mtime(p) is not None:
                 out.append(p)
-        return sorted(out, key=lambda p: p.stat().st_mtime, reverse=True)
+        return sorted(out, key=lambda p: _mtime(p) or 0.0, reverse=True)
 
     def offer_recovery(self, ask: bool = True) -> bool:
         found = self.recoverable()
         if not found:
             return False
         newest = found[0]
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(newest.stat().st_mtime))
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(_mtime(newest) or time.time()))
         if ask and not self.w.confirm("Recover session?", f"Latentbrush did not close normally. Recover the "
                                       f"session autosaved at {when}?"):
             for p in found:
-                p.unlink(missing_ok=True)
+                _remove(p)
             return False
         try:
             session = read_project(newest)
         except ProjectError as e:
-            self.w.show_error("Cannot recover the session", str(e))
-            newest.rename(newest.with_suffix(".damaged"))
+            self.w.show_error("Cannot recover the session",
+                              f"The autosave is damaged: {e}\n\n{self._set_aside(newest)}")
             return False
         restore(self.w, session)
         for p in found:
-            p.unlink(missing_ok=True)
+            _remove(p)
         self._dirty = True
         self.autosave()
         self.w.statusBar().showMessage(f"Recovered the session autosaved at {when}", 8000)
         return True
+
+    @staticmethod
+    def _set_aside(path: Path) -> str:
+        """Rename a damaged autosave to *.damaged so that no later start reads it again."""
+        target = path.with_name(path.name + DAMAGED_SUFFIX)
+        try:
+            os.replace(path, target)
+        except OSError as e:
+            log.warning("cannot set aside the damaged autosave %s: %s", path, e)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                return f"It could not be set aside or removed ({e.strerror}): remove {path} by hand."
+            return f"It could not be set aside ({e.strerror}) and was removed."
+        log.warning("damaged autosave set aside as %s", target)
+        return f"It was set aside as {target}."
 
     # -- project files -----------------------------------------------------------------------
     def save_project(self, path: str | Path) -> bool:
@@ -208,7 +266,7 @@ class SessionFiles:
             path = path.with_name(path.name + EXTENSION)
         try:
             write_project(capture(self.w), path)
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, TypeError, ExportError) as e:
             self.w.show_error("Cannot save the project", str(e))
             return False
         self.w.undo_stack.setClean()
@@ -227,6 +285,33 @@ class SessionFiles:
         self.w.undo_stack.setClean()
         self.w.statusBar().showMessage(f"Opened project {Path(path).name}", 5000)
         return True
+
+
+def _interval(env: str | None) -> float:
+    """LATENTBRUSH_AUTOSAVE_S: seconds between autosaves (0.1 … 1 day); anything else: the default."""
+    try:
+        v = float(env) if env else DEFAULT_INTERVAL_S
+    except ValueError:
+        v = math.nan
+    if not 0.1 <= v <= 86_400:
+        log.warning("LATENTBRUSH_AUTOSAVE_S=%r is not a number of seconds from 0.1 to 86400; using %s",
+                    env, DEFAULT_INTERVAL_S)
+        return DEFAULT_INTERVAL_S
+    return v
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as e:
+        log.warning("cannot remove the autosave %s: %s", path, e)
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:                 # removed meanwhile (another instance recovered it)
+        return None
 
 
 def _alive(pid: int) -> bool:

@@ -5,6 +5,7 @@ interpolation frames and GIF export."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest_gui import drag, open_array
 from PIL import Image
 
@@ -32,6 +33,7 @@ def stroke_mask(doc):
     return doc.layer("scribble")[..., 3] > 200
 
 
+@pytest.mark.needs_weights
 def test_scribble_stroke_moves_the_region_toward_the_color_and_undo_restores(make_window, real_models, qtbot):
     w = make_window(real_models)
     doc = new_face(w, qtbot)

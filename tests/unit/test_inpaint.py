@@ -26,6 +26,7 @@ from app.ml.inpaint.masks import random_mask
 from app.ml.manifest import Manifest
 from app.ml.nets.completion import CompletionNet
 from app.ml.registry import ModelManager
+from app.ml.tensors import to_images
 
 MAGENTA = (255, 0, 255)
 
@@ -237,7 +238,7 @@ def test_generator_prior_fills_a_face_shaped_image(tiny_models, rng):
     models = ModelManager(Manifest.load(tiny_models), device="cpu")
     G = models.get("tiny-gen").net
     with torch.no_grad():
-        face = ((G(torch.randn(1, 16)) + 1) * 127.5).clamp(0, 255).byte()[0].permute(1, 2, 0).numpy()
+        face = to_images(G(torch.randn(1, 16)))[0]
     img = np.ascontiguousarray(np.repeat(np.repeat(face, 2, 0), 2, 1))    # 128², no detectable face
     mask = np.zeros((128, 128), np.uint8)
     mask[40:80, 40:90] = 255

@@ -13,6 +13,7 @@ from app.ml.inpaint import methods
 from app.ml.inpaint.fill import ClassicalFiller, inpaint_image, make_filler
 from app.ml.manifest import Manifest
 from app.ml.registry import ModelManager
+from app.ml.tensors import to_images
 
 pytestmark = pytest.mark.needs_weights
 
@@ -27,8 +28,7 @@ def held_out_faces(models, n=48, seed=6_100_001):
     from app.ml.inpaint.masks import random_mask
     G = models.get(models.default("generator").id).net
     with torch.no_grad():
-        faces = ((G(torch.randn(n, G.nz, generator=torch.Generator().manual_seed(seed))).clamp(-1, 1) + 1) * 127.5)
-    faces = faces.round().byte().permute(0, 2, 3, 1).numpy()
+        faces = to_images(G(torch.randn(n, G.nz, generator=torch.Generator().manual_seed(seed))))
     rng = np.random.default_rng(seed)
     masks = [random_mask(64, 64, rng, kind="rect" if i % 2 else "stroke") * 255 for i in range(n)]
     return faces, [m.astype(np.uint8) for m in masks]
@@ -52,7 +52,9 @@ def test_completion_network_beats_telea_on_held_out_faces(models):
     faces, masks = held_out_faces(models)
     ours = mse_of(make_filler("completion-64", models), faces, masks, "none")
     telea = mse_of(ClassicalFiller(), faces, masks, "none")
-    assert ours < telea, (ours, telea)
+    # measured: ours / telea = 0.92 on these 48 faces (0.74–0.92 on three seeds; 0.36–1.28 dB in the hole),
+    # the README claims 0.5–1.3 dB: a gain of at least 0.18 dB must remain
+    assert ours < 0.96 * telea, (ours, telea)
 
 
 def test_sketch_to_face_is_closer_to_the_truth_than_the_mean_face(models):
@@ -64,4 +66,5 @@ def test_sketch_to_face_is_closer_to_the_truth_than_the_mean_face(models):
         y = net(s)
     ours = (y - x).abs().mean()
     mean_face = (x.mean(0, keepdim=True) - x).abs().mean()
-    assert ours < 0.9 * mean_face, (float(ours), float(mean_face))
+    # measured 0.75 of the mean face's error here (0.69 on another seed)
+    assert ours < 0.82 * mean_face, (float(ours), float(mean_face))

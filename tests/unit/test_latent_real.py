@@ -49,6 +49,7 @@ def shipped(real_models_dir_module):
     return lm
 
 
+@pytest.mark.needs_weights
 def test_hybrid_projection_reaches_the_quality_target_on_held_out_faces(shipped):
     G, E = shipped.G, shipped.E
     z = torch.randn(3, G.nz, generator=torch.Generator().manual_seed(987_654))
@@ -61,6 +62,7 @@ def test_hybrid_projection_reaches_the_quality_target_on_held_out_faces(shipped)
         assert hyb.psnr >= 26 and hyb.ssim >= 0.90, (hyb.psnr, hyb.ssim)
 
 
+@pytest.mark.needs_weights
 def test_shipped_sliders_move_their_detector_score_the_right_way(real_models_dir_module):
     from app.ml.latent.attributes import SCORERS
     from app.ml.latent.runners import latent_models

@@ -188,6 +188,7 @@ def test_tiles_with_global_norm_statistics_reproduce_the_untiled_result(rng, nor
     assert np.abs(full.astype(float) - per_tile).mean() > 2 * err      # what the statistics pass fixes
 
 
+@pytest.mark.needs_weights
 def test_vintage_tiled_matches_untiled(real_models, rng):
     from PIL import Image
 
@@ -208,6 +209,7 @@ def test_even_tiles_avoid_slivers():
         assert s[-1] + side == n and side <= 640
 
 
+@pytest.mark.needs_weights
 def test_bf16_autocast_stays_close_to_float32(real_models):
     from PIL import Image
 

@@ -140,3 +140,73 @@ def test_bad_project_files_raise_project_error(tmp_path, rng, kind):
     with pytest.raises(ProjectError):
         read_project(bad)
     assert bad.read_bytes() == before
+
+
+@pytest.mark.parametrize("psnr, back", [(float("inf"), float("inf")), (float("nan"), None), (None, None)])
+def test_non_finite_fit_psnr_round_trips(tmp_path, rng, psnr, back):
+    """A perfect fit (+inf dB) must not make the user's own project unreadable; NaN is "not measured"."""
+    from dataclasses import replace
+
+    s = make_session(rng)
+    s.doc.latent = replace(s.doc.latent, fit_psnr=psnr)
+    r = read_project(write_project(s, tmp_path / "x.lbproj"))
+    assert r.doc.latent.fit_psnr == back or (back is None and r.doc.latent.fit_psnr is None)
+
+
+def _aligned_tuned_session(rng):
+    from app.core.latent_state import Tuning
+
+    img = rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)
+    doc = Document(img, DocumentInfo())
+    tuning = Tuning({"main.0.weight": rng.normal(size=(16, 8, 4, 4)).astype(np.float32),
+                     "main.1.bias": rng.normal(size=8)}, 17.5, 35.25)
+    r = BBox(4, 4, 36, 36)
+    warp = np.array([[0.03, -0.004, 0.1], [0.004, 0.03, -0.05]])
+    s0 = LatentState(region=r, generator="g", z_base=np.zeros(16), base_render=np.full((8, 8, 3), 9.0),
+                     reference=img[4:36, 4:36], z=np.zeros(16), fit_psnr=35.25, warp=warp, tuning=tuning)
+    s1 = s0.showing(np.ones(16), img[4:36, 4:36], np.full((8, 8, 3), 3.0))
+    doc.latent = s1
+    return Session(doc, [EditStep("project", [], (None, s0)), EditStep("edit", [], (s0, s1))], 2), tuning
+
+
+def test_alignment_and_tuned_generator_round_trip_once(tmp_path, rng):
+    session, tuning = _aligned_tuned_session(rng)
+    path = write_project(session, tmp_path / "t.lbproj")
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("project.json"))
+    assert list(meta["tunings"]) == [tuning.key]       # three states, one copy of the weights
+    back = read_project(path)
+    st = back.doc.latent
+    assert st.tuning is not None and st.tuning.key == tuning.key
+    assert all(np.array_equal(st.tuning.delta[k], tuning.delta[k]) for k in tuning.delta)
+    assert st.tuning.psnr == pytest.approx(35.25) and np.allclose(st.warp, session.doc.latent.warp)
+    assert back.steps[1].latent[0].tuning is st.tuning        # shared again after reading
+
+
+@pytest.mark.parametrize("mutate", ["changed weight", "unknown key", "bad warp", "nan delta", "singular warp"])
+def test_damaged_tuning_or_warp_is_refused(tmp_path, rng, mutate):
+    session, tuning = _aligned_tuned_session(rng)
+    path = write_project(session, tmp_path / "t.lbproj")
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    meta = json.loads(members["project.json"])
+    if mutate == "unknown key":
+        meta["latent"]["tuning"] = "0" * 24
+    elif mutate == "bad warp":
+        meta["latent"]["warp"] = [[1, 2], [3, 4]]
+    elif mutate == "singular warp":
+        meta["latent"]["warp"] = [[0, 0, 1], [0, 0, 1]]
+    else:
+        name = meta["tunings"][tuning.key]["delta"]["main.1.bias"]
+        a = np.load(io.BytesIO(members[name]))
+        a[0] = np.nan if mutate == "nan delta" else a[0] + 1
+        buf = io.BytesIO()
+        np.save(buf, a)
+        members[name] = buf.getvalue()
+    members["project.json"] = json.dumps(meta).encode()
+    bad = tmp_path / "bad.lbproj"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    with pytest.raises(ProjectError):
+        read_project(bad)

@@ -133,3 +133,49 @@ def test_shipped_manifest_is_valid():
     m = Manifest.load(REPO / "models")
     assert {s.kind for s in m} >= {"generator", "translator"}
     assert all(s.fetchable for s in m if s.file.startswith("fetched/"))
+
+
+GOOD_ENTRY = ('id = "x"\nkind = "generator"\narch = "dcgan"\nfile = "a.safetensors"\nsha256 = "' + "0" * 64 + '"\n')
+
+
+@pytest.mark.parametrize("text, msg", [
+    ("model = 5\n", "lists no models"),
+    ("model = [5]\n", "must be a table"),
+    ("", "lists no models"),
+    ("# nothing here\n", "lists no models"),
+    ("[[model]]\n" + GOOD_ENTRY + 'params = "nz=100"\n', r"model #1 \(x\): params must be a table"),
+    ("[[model]]\n" + GOOD_ENTRY + "params = { nz = -1 }\n", r"\(x\): params.nz must be a whole number"),
+    ("[[model]]\n" + GOOD_ENTRY + "params = { nz = 0 }\n", "params.nz"),
+    ("[[model]]\n" + GOOD_ENTRY + 'params = { nz = "100" }\n', "params.nz"),
+    ("[[model]]\n" + GOOD_ENTRY + "params = { nz = 100000000 }\n", "params.nz"),
+    ("[[model]]\n" + GOOD_ENTRY + "params = { ngf = true }\n", "params.ngf"),
+    ("[[model]]\n" + GOOD_ENTRY + "params = { tau = nan }\n", "params.tau must be a finite"),
+    ("[[model]]\n" + GOOD_ENTRY + "params = { x = { y = 1 } }\n", "params.x"),
+    ("[[model]]\n" + GOOD_ENTRY + 'resolution = "64"\n', r"\(x\): resolution"),
+    ("[[model]]\n" + GOOD_ENTRY + 'default = "false"\n', "default must be true or false"),
+    ("[[model]]\n" + GOOD_ENTRY + 'source = "pypi"\n', "source must be a table"),
+    ("[[model]]\n" + GOOD_ENTRY + "name = 5\n", "name must be a string"),
+    ("[[model]]\n" + GOOD_ENTRY.replace('id = "x"', "id = 5"), "id must be a string"),
+    ("[[model]]\n" + GOOD_ENTRY.replace('kind = "generator"', 'kind = ["generator"]'), "kind must be a string"),
+    ("[[model]]\n" + GOOD_ENTRY.replace('"' + "0" * 64 + '"', "1"), "sha256 must be a string"),
+])
+def test_manifest_type_errors_name_the_entry(tmp_path, text, msg):
+    """Issue 14 item 9: type errors are ManifestErrors naming the entry, not tracebacks."""
+    (tmp_path / "manifest.toml").write_text(text)
+    with pytest.raises(ManifestError, match=msg):
+        Manifest.load(tmp_path)
+
+
+def test_manifest_path_is_a_folder_or_unreadable(tmp_path):
+    (tmp_path / "manifest.toml").mkdir()
+    with pytest.raises(ManifestError, match="folder"):
+        Manifest.load(tmp_path)
+    with pytest.raises(ManifestError, match="no manifest"):
+        Manifest.load(tmp_path / "nowhere")
+
+
+def test_build_with_bad_sizes_is_a_manifest_error():
+    """A negative size reaches torch as "negative dimension": a ManifestError, not a traceback."""
+    for params in ({"nz": -1}, {"nz": 16, "ngf": 0}):
+        with pytest.raises(ManifestError, match=r"generator/dcgan: params\.n"):
+            build("generator", "dcgan", params)

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 BLENDS = ("poisson", "feather", "none")
+MIN_POISSON_SIDE = 3
 
 
 def _ring(hole: np.ndarray, width: int) -> np.ndarray:
@@ -26,7 +27,10 @@ def _ring(hole: np.ndarray, width: int) -> np.ndarray:
 
 
 def poisson(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """seamlessClone of `fill` into `original` over `hole` (all the same size)."""
+    """seamlessClone of `fill` into `original` over `hole` (all the same size). Where Poisson
+    cannot run (a side under 3 px: OpenCV has no interior to solve on) the fill is kept as is."""
+    if min(hole.shape[:2]) < MIN_POISSON_SIDE:
+        return fill.copy()
     pad = 12
     # the destination carries the fill inside the hole: where a hole touches the image border the
     # boundary condition is then the fill itself, not the hole's old pixels
@@ -43,7 +47,10 @@ def poisson(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndar
     if w == 0 or h == 0:
         return fill.copy()
     center = (x + w // 2, y + h // 2)     # OpenCV places the mask's box at center − size // 2
-    out = cv2.seamlessClone(src, dst, m * 255, center, cv2.NORMAL_CLONE)
+    try:
+        out = cv2.seamlessClone(src, dst, m * 255, center, cv2.NORMAL_CLONE)
+    except cv2.error:          # degenerate geometry OpenCV refuses: no seam blending
+        return fill.copy()
     return out[pad:-pad, pad:-pad]
 
 

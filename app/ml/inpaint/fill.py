@@ -21,7 +21,7 @@ from app.ml.guards import checked_layers, cpu_copy, oom_fallback
 from app.ml.inpaint import methods
 from app.ml.inpaint.blend import BLENDS, composite
 from app.ml.registry import ModelManager
-from app.ml.tensors import to_images, to_tensor
+from app.ml.tensors import batch_to_tensor, to_images, to_tensor
 
 Check = Callable[[], None]
 
@@ -60,7 +60,7 @@ def telea_prior(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     radius = max(3, int(round(max(x.shape[-2:]) / 100)))
     filled = np.stack([cv2.inpaint(np.ascontiguousarray(i), h, radius, cv2.INPAINT_TELEA)
                        for i, h in zip(imgs, holes, strict=True)])
-    return torch.from_numpy(filled).permute(0, 3, 1, 2).float().div(127.5).sub(1).to(x.device)
+    return batch_to_tensor(filled, x.device)
 
 
 class CompletionFiller(Filler):
@@ -113,46 +113,66 @@ class LamaFiller(Filler):
 
 
 class PriorFiller(Filler):
-    """Generator prior: project the known part of the face (hole excluded from the loss) into the
-    generator's latent space, render, take the generated pixels in the hole."""
+    """Generator prior: the face holding the hole is found and aligned to the generator's frame
+    (the real-photo path of app/ml/latent/photo.py), its known part is projected into the latent
+    space (hole excluded from the loss), a copy of the generator is tuned to the known pixels
+    (pivotal tuning, hole excluded), and the tuned generator's pixels fill the hole."""
 
-    def __init__(self, G, encoder, device, steps: int = 150, title: str = "Generator prior") -> None:
+    def __init__(self, G, encoder, device, steps: int = 150, title: str = "Generator prior", models=None,
+                 tuned: bool = True) -> None:
         self.G, self.encoder, self.device, self.steps, self.title = G, encoder, device, steps, title
-        self.max_side = G.resolution
+        self.models, self.tuned = models, tuned
+        self.max_side = None                # crops are warped to the frame here, at full resolution
+        self._warp: tuple[tuple[int, int], np.ndarray] | None = None
 
     def on_cpu(self) -> PriorFiller:
         enc = cpu_copy(self.encoder) if self.encoder is not None else None
-        return PriorFiller(cpu_copy(self.G), enc, torch.device("cpu"), self.steps, self.title)
+        return PriorFiller(cpu_copy(self.G), enc, torch.device("cpu"), self.steps, self.title, self.models,
+                           self.tuned)
 
     def regions(self, image, hole):
-        from app.ml.latent.faces import NoFaceFound, auto_region, square_region
+        from app.ml.latent.faces import NoFaceFound, square_region
+        from app.ml.latent.photo import find_faces
         h, w = hole.shape
-        try:
-            box = auto_region(image)
-        except NoFaceFound:
-            if max(h, w) > 1.25 * min(h, w):
-                raise NoFaceFound("the generator prior fills faces: no face found in this image; "
-                                  "use the completion network or Telea") from None
-            box = square_region(w / 2, h / 2, min(h, w), w, h)
-        return [box]
+        faces = find_faces(image, self.models)
+        if faces:       # the face that holds most of the hole
+            f = max(faces, key=lambda f: int(hole[f.region.y0:f.region.y1, f.region.x0:f.region.x1].sum()))
+            self._warp = ((f.region.height, f.region.width), f.warp) if f.warp is not None else None
+            return [f.region]
+        if max(h, w) > 1.25 * min(h, w):
+            raise NoFaceFound("the generator prior fills faces: no face found in this image; "
+                              "use the completion network or Telea")
+        self._warp = None
+        return [square_region(w / 2, h / 2, min(h, w), w, h)]
 
     def fill(self, crop, hole, check=None):
         from app.core.jobs import drain
+        from app.ml.latent import align
         from app.ml.latent.project import project
+        from app.ml.latent.tune import apply_delta, tune
         r = self.G.resolution
-        small = cv2.resize(crop, (r, r), interpolation=cv2.INTER_AREA)
-        hs = cv2.resize(hole.astype(np.float32), (r, r), interpolation=cv2.INTER_AREA) > 0
+        h, w = hole.shape
+        warp = self._warp[1] if self._warp is not None and self._warp[0] == (h, w) else align.box_warp(w, h)
+        small = np.clip(np.rint(align.to_frame(crop, warp, r)), 0, 255).astype(np.uint8)
+        hs = align.to_frame(hole.astype(np.float32), warp, r) > 0.01
         prefilled = cv2.inpaint(small, hs.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
         target = to_tensor(prefilled, self.device)
         weight = torch.from_numpy((~hs).astype(np.float32))[None, None].to(self.device)
         mode = "hybrid" if self.encoder is not None else "optimize"
         res, _ = drain(project(self.G, target, encoder=self.encoder, mode=mode, steps=self.steps,
                                restarts=2, weight=weight, preview_every=10_000, check=check))
-        out = np.where(hs[..., None], res.image, small)
-        h, w = hole.shape
-        if (h, w) != (r, r):        # the Filler contract: same size as the crop it was given
-            out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC)
-        return out
+        render = res.render
+        if self.tuned:
+            t, _ = drain(tune(self.G, torch.from_numpy(res.z).to(self.device), target, weight=weight,
+                              preview_every=10_000, check=check))
+            Gt = apply_delta(self.G, t.delta)
+            with torch.no_grad():
+                out = Gt(torch.from_numpy(res.z).to(self.device)[None]).clamp(-1, 1)
+            render = ((out[0] + 1) * 127.5).permute(1, 2, 0).cpu().numpy()
+        # the Filler contract: same size as the crop; only hole pixels are used by the caller
+        back = align.from_frame(np.asarray(render, np.float32), warp, (h, w))
+        cover = align.frame_coverage(warp, (h, w))[..., None]
+        return np.clip(np.rint(back * cover + crop * (1 - cover)), 0, 255).astype(np.uint8)
 
 
 # -- crop strategy ------------------------------------------------------------------------------
@@ -291,7 +311,7 @@ def make_filler(method_id: str | None, models: ModelManager) -> Filler:
             raise LookupError("the generator prior needs a generator model")
         enc = manifest.for_generator("encoder", gen.id)
         encoder = models.get(enc[0].id).net if enc and models.available(enc[0]) else None
-        return PriorFiller(models.get(gen.id).net, encoder, models.device)
+        return PriorFiller(models.get(gen.id).net, encoder, models.device, models=models)
     spec = manifest.get(mid)
     if spec.kind != "inpainter":
         raise ValueError(f"model {mid!r} is a {spec.kind}, not an inpainting model")

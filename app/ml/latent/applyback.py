@@ -12,6 +12,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from app.ml.latent import align
+
 CHANGE_LO = 4.0     # |delta| (0..255) below which a pixel counts as unchanged
 CHANGE_HI = 16.0    # |delta| above which the edit applies fully
 
@@ -60,17 +62,22 @@ def border_taper(h: int, w: int, fraction: float = 0.08) -> np.ndarray:
 
 def apply_back(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *,
                limit: np.ndarray | None = None, feather: float = 1.0, taper: float = 0.08,
-               gated: bool = True) -> np.ndarray:
+               gated: bool = True, warp: np.ndarray | None = None) -> np.ndarray:
     """photo (h, w, 3) uint8; projection, edit (r, r, 3) float (0..255) renders of the latent
     before / after the edit; limit (h, w) optional weight in [0, 1]. Returns (h, w, 3) uint8;
     wherever the final weight is 0 the photo's pixels are returned unchanged. `gated=False`
-    skips the "only where the edit changed things" weight (the limit alone decides)."""
+    skips the "only where the edit changed things" weight (the limit alone decides).
+    `warp` (2, 3): the photo crop → generator frame alignment (app/ml/latent/align.py); the change
+    is computed in the frame and warped back (0 outside the frame square); None: the crop is the
+    frame, stretched."""
     if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
         raise ValueError(f"photo must be (h, w, 3) uint8, got {photo.shape} {photo.dtype}")
     if projection.shape != edit.shape:
         raise ValueError(f"projection {projection.shape} and edit {edit.shape} differ in shape")
     h, w = photo.shape[:2]
     delta = edit.astype(np.float32) - projection.astype(np.float32)
+    if warp is not None:
+        return _apply_warped(photo, delta, warp, limit=limit, feather=feather, taper=taper, gated=gated)
     weight = change_weight(delta, (h, w), feather=feather) if gated else np.ones((h, w), np.float32)
     if taper > 0:
         weight = weight * border_taper(h, w, taper)
@@ -80,8 +87,30 @@ def apply_back(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *,
         weight = weight * limit.astype(np.float32)
     weight[weight < 1.0 / 512] = 0.0
     up = cv2.resize(delta, (w, h), interpolation=cv2.INTER_CUBIC)
+    return _add(photo, up, weight)
+
+
+def _add(photo: np.ndarray, up: np.ndarray, weight: np.ndarray) -> np.ndarray:
     out = np.clip(photo.astype(np.float32) + up * weight[..., None], 0, 255)
     out = np.rint(out).astype(np.uint8)
     untouched = weight == 0
     out[untouched] = photo[untouched]
     return out
+
+
+def _apply_warped(photo: np.ndarray, delta: np.ndarray, warp: np.ndarray, *, limit: np.ndarray | None,
+                  feather: float, taper: float, gated: bool) -> np.ndarray:
+    h, w = photo.shape[:2]
+    R = delta.shape[0]
+    F = align.frame_size(warp, R)
+    wf = change_weight(delta, (F, F), feather=feather) if gated else np.ones((F, F), np.float32)
+    if taper > 0:
+        wf = wf * border_taper(F, F, taper)
+    weight = align.from_frame(wf, warp, (h, w), smooth=False)
+    if limit is not None:
+        if limit.shape != (h, w):
+            raise ValueError(f"limit mask {limit.shape} must match the photo {(h, w)}")
+        weight = weight * limit.astype(np.float32)
+    weight[weight < 1.0 / 512] = 0.0
+    up = align.from_frame(delta, warp, (h, w))
+    return _add(photo, up, weight)

@@ -82,9 +82,9 @@ class FeatureLoss:
 def projection_loss(img: torch.Tensor, target: torch.Tensor, z: torch.Tensor, *, w_ssim: float,
                     w_prior: float, feat: FeatureLoss | None = None, w_feat: float = 0.0) -> torch.Tensor:
     """Per-sample loss (N,)."""
-    loss = metrics.mse(img, target)
+    loss = metrics.mse(img, target, data_range=metrics.SIGNED)
     if w_ssim:
-        loss = loss + w_ssim * (1 - metrics.ssim(img, target))
+        loss = loss + w_ssim * (1 - metrics.ssim(img, target, data_range=metrics.SIGNED))
     if feat is not None and w_feat:
         loss = loss + w_feat * feat(img)
     if w_prior:
@@ -136,7 +136,7 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
     with torch.no_grad():
         img, loss = evaluate(z)
     best_loss, best_z = loss.detach().clone(), z.detach().clone()
-    history.append((time.perf_counter() - t0, 0, float(metrics.psnr(img[:1], target).max())))
+    history.append((time.perf_counter() - t0, 0, float(metrics.psnr(img[:1], target, data_range=metrics.SIGNED).max())))
     n_steps = 0 if mode == "encoder" else steps
     z = z.clone().requires_grad_(True)
     if optimizer == "adam":
@@ -185,7 +185,8 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
             with torch.no_grad():
                 i = int(best_loss.argmin())
                 bi = G(best_z[i:i + 1])
-                history.append((time.perf_counter() - t0, step, float(metrics.psnr(bi, target))))
+                psnr_b = float(metrics.psnr(bi, target, data_range=metrics.SIGNED))
+                history.append((time.perf_counter() - t0, step, psnr_b))
             yield ProjStep(step, n_steps, float(best_loss[i]), best_z[i].clone(), bi)
     if n_steps and optimizer == "adam" and not nonfinite:
         with torch.no_grad():
@@ -193,7 +194,7 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
     with torch.no_grad():
         i = int(best_loss.argmin())
         out = G(best_z[i:i + 1])
-        rep = metrics.report(out, target)
+        rep = metrics.report(out, target, data_range=metrics.SIGNED)
     seconds = time.perf_counter() - t0
     history.append((seconds, step, rep["psnr"]))
     render = ((out[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0).cpu().numpy().astype(np.float32)

@@ -17,16 +17,17 @@ from torch import nn
 
 from app.core.bbox import BBox
 from app.core.jobs import Job, Progress, Result, relay
-from app.core.latent_state import LatentState
-from app.ml.latent import applyback, interpolate
-from app.ml.latent.faces import auto_region, squarify
+from app.core.latent_state import LatentState, Tuning
+from app.ml.latent import applyback, interpolate, photo, tune
+from app.ml.latent.faces import squarify
 from app.ml.latent.project import project
 from app.ml.latent.scribble import optimize_scribble
 from app.ml.registry import ModelManager
-from app.ml.tensors import resize, to_images
+from app.ml.tensors import resize, signed_from_bytes, to_images, to_renders
 
 PROJECT_STEPS = 150
 PROJECT_BUDGET_S = 1.5
+TUNE = True                 # fit a copy of the generator to each projected photo (pivotal tuning)
 
 
 @dataclass
@@ -35,87 +36,159 @@ class LatentModels:
     E: nn.Module | None
     generator_id: str
     device: torch.device
+    tuning: Tuning | None = None     # G is the generator tuned to a photo (this delta)
 
 
-def latent_models(models: ModelManager, generator_id: str | None = None) -> LatentModels:
+def latent_models(models: ModelManager, generator_id: str | None = None,
+                  state: LatentState | None = None) -> LatentModels:
+    """The generator (and its encoder) by id, or the default one. With a state whose generator
+    was tuned to the photo, G is that tuned copy (cached)."""
+    if state is not None:
+        generator_id = state.generator
     spec = models.manifest.get(generator_id) if generator_id else models.default("generator")
     if spec is None:
         raise LookupError("no generator in the manifest")
     G = models.get(spec.id).net
     enc_specs = [s for s in models.manifest.for_generator("encoder", spec.id) if models.available(s)]
     E = models.get(enc_specs[0].id).net if enc_specs else None
-    return LatentModels(G, E, spec.id, models.device)
+    lm = LatentModels(G, E, spec.id, models.device)
+    return for_state(lm, state) if state is not None else lm
+
+
+def for_state(lm: LatentModels, state: LatentState) -> LatentModels:
+    """lm with G tuned to the state's photo when the state carries a tuning."""
+    tuning = state.tuning
+    if tuning is None or lm.tuning is not None and lm.tuning.key == tuning.key:
+        return lm
+    base = lm.G if lm.tuning is None else None
+    if base is None:
+        raise ValueError("for_state needs the untuned generator")
+    return LatentModels(photo.TUNED.get(base, tuning), lm.E, lm.generator_id, lm.device, tuning)
 
 
 def to_unit(img: np.ndarray, device: torch.device) -> torch.Tensor:
     """(h, w, c) float/uint8 0..255 → (1, c, h, w) in [-1, 1]."""
     t = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32)).to(device)
-    return t.permute(2, 0, 1)[None] / 127.5 - 1
+    return signed_from_bytes(t.permute(2, 0, 1)[None])
 
 
 def render(G: nn.Module, z: np.ndarray | torch.Tensor, device: torch.device) -> np.ndarray:
     """(nz,) → (R, R, 3) float32 0..255, unquantised."""
     with torch.no_grad():
         zt = torch.as_tensor(np.asarray(z, np.float32), device=device)[None]
-        out = G(zt)[0].clamp(-1, 1)
-    return ((out + 1) * 127.5).permute(1, 2, 0).cpu().numpy().astype(np.float32)
+        return to_renders(G(zt))[0]
 
 
-def resolve_region(image: np.ndarray, region) -> BBox:
+def resolve_region(image: np.ndarray, region, models: ModelManager | None = None,
+                   face: int = 0) -> tuple[BBox, np.ndarray | None]:
+    """The edit region and its alignment warp: "auto"/None → the chosen face (aligned when the
+    landmark detector is installed), a box (x0, y0, x1, y1) → the square around it (no warp)."""
     h, w = image.shape[:2]
     if region is None or region == "auto":
-        return auto_region(image)
+        found = photo.pick_face(image, models, int(face))
+        return found.region, found.warp
     box = BBox(*(int(v) for v in region)).clip(w, h)
     if box.width < 8 or box.height < 8:
         raise ValueError(f"the edit region {tuple(region)} is too small or outside the image (at least 8×8 pixels)")
-    return squarify(box, w, h)
+    return squarify(box, w, h), None
 
 
 def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *,
-                  mode: str | None = None, steps: int = PROJECT_STEPS,
-                  time_budget: float | None = PROJECT_BUDGET_S) -> Generator[Progress, None, LatentState]:
+                  warp: np.ndarray | None = None, mode: str | None = None, steps: int = PROJECT_STEPS,
+                  time_budget: float | None = PROJECT_BUDGET_S, tuned: bool = TUNE,
+                  tune_budget: float | None = tune.TUNE_BUDGET_S,
+                  tune_steps: int = tune.TUNE_STEPS,
+                  tune_locality: float = tune.LOCAL_WEIGHT) -> Generator[Progress, None, LatentState]:
+    """Project the region (warped into the generator's frame) and, when `tuned`, tune a copy of
+    the generator to it. Progress previews show the fit on the canvas."""
     crop = np.ascontiguousarray(image[region.y0:region.y1, region.x0:region.x1])
     R = lm.G.resolution
-    target = to_unit(resize(crop, R, R), lm.device)
+    target = to_unit(photo.to_frame(crop, warp, R), lm.device)
     mode = mode or ("hybrid" if lm.E is not None else "optimize")
     gen = project(lm.G, target, encoder=lm.E, mode=mode, steps=steps, time_budget=time_budget,
                   restarts=1 if lm.E is not None else 4, check=job.check)
+    total = steps + (tune_steps if tuned else 0)
+
+    def preview(img: torch.Tensor) -> np.ndarray:
+        """The generator's image where the frame covers the crop, the photo elsewhere."""
+        if warp is None:
+            return resize(to_images(img)[0], region.width, region.height)
+        up = photo.align.from_frame(to_renders(img)[0], warp, crop.shape[:2])
+        cover = photo.align.frame_coverage(warp, crop.shape[:2])[..., None]
+        return np.rint(np.clip(up * cover + crop * (1 - cover), 0, 255)).astype(np.uint8)
 
     def progress(st) -> Progress | None:
         if not torch.isfinite(st.image).all():
             return None
-        prev = resize(to_images(st.image)[0], region.width, region.height)
-        return Progress(st.step, st.total, f"projecting (loss {st.loss:.4f})", loss=st.loss,
-                        preview=prev, preview_bbox=region)
+        return Progress(st.step, total, f"projecting (loss {st.loss:.4f})", loss=st.loss,
+                        preview=preview(st.image), preview_bbox=region)
 
     res = yield from relay(gen, progress)
     if not np.isfinite(res.render).all():
         raise FloatingPointError("the projection produced invalid values (NaN/Inf); try another region")
-    return LatentState(region=region, generator=lm.generator_id, z_base=res.z, base_render=res.render,
-                       reference=crop, z=res.z, fit_psnr=res.psnr)
+    state = LatentState(region=region, generator=lm.generator_id, z_base=res.z, base_render=res.render,
+                        reference=crop, z=res.z, fit_psnr=res.psnr, warp=warp)
+    if not tuned:
+        return state
+    tgen = tune.tune(lm.G, torch.from_numpy(np.array(res.z)).to(lm.device), target, steps=tune_steps,
+                     time_budget=tune_budget, w_local=tune_locality, check=job.check)
+
+    def tprogress(st) -> Progress:
+        return Progress(steps + st.step, total, f"fitting the generator to the photo ({st.psnr:.1f} dB)",
+                        loss=st.loss, preview=preview(st.image), preview_bbox=region)
+
+    tres = yield from relay(tgen, tprogress)
+    tuning = Tuning(tres.delta, psnr_before=tres.psnr_before, psnr=tres.psnr)
+    Gt = photo.TUNED.get(lm.G, tuning)
+    base = render(Gt, res.z, lm.device)
+    if not np.isfinite(base).all():
+        return state                 # the tuning failed numerically: keep the untuned projection
+    fit = float(-10 * np.log10(max(np.mean(((base - photo.to_frame(crop, warp, R)) / 255.0) ** 2), 1e-10)))
+    return LatentState(region=region, generator=lm.generator_id, z_base=res.z, base_render=base,
+                       reference=crop, z=res.z, fit_psnr=fit, warp=warp, tuning=tuning)
 
 
 def run_project(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
-    """params: region (x0, y0, x1, y1) | "auto" | None, mode, steps, time_budget; inputs: image."""
+    """params: region (x0, y0, x1, y1) | "auto" | None, face (index, largest first), mode, steps,
+    time_budget, tune (fit the generator to the photo), tune_budget; inputs: image."""
     image = job.inputs["image"]
     lm = latent_models(models, job.params.get("generator"))
-    region = resolve_region(image, job.params.get("region"))
-    state = yield from project_state(job, lm, image, region, mode=job.params.get("mode"),
+    faces: list[photo.FoundFace] = []
+    if job.params.get("region") in (None, "auto"):
+        faces = photo.find_faces(image, models)
+        found = photo.choose(faces, int(job.params.get("face", 0)))
+        region, warp = found.region, found.warp
+    else:
+        region, warp = resolve_region(image, job.params.get("region"), models)
+    state = yield from project_state(job, lm, image, region, warp=warp, mode=job.params.get("mode"),
                                      steps=int(job.params.get("steps", PROJECT_STEPS)),
-                                     time_budget=job.params.get("time_budget", PROJECT_BUDGET_S))
+                                     time_budget=job.params.get("time_budget", PROJECT_BUDGET_S),
+                                     tuned=bool(job.params.get("tune", TUNE)),
+                                     tune_budget=job.params.get("tune_budget", tune.TUNE_BUDGET_S),
+                                     tune_locality=float(job.params.get("tune_locality", tune.LOCAL_WEIGHT)))
     thumb = np.rint(state.base_render).astype(np.uint8)
     key = "latent_state" if job.params.get("apply", True) else "projected"
-    return Result(layer="", message=f"projected the edit region: {state.fit_psnr:.1f} dB",
-                  info={key: state, "render": thumb})
+    how = (f"; generator fitted to the photo: {state.tuning.psnr_before:.1f} → {state.fit_psnr:.1f} dB"
+           if state.tuning is not None else f": {state.fit_psnr:.1f} dB")
+    info = {key: state, "render": thumb, "faces": tuple(tuple(f.box) for f in faces)}
+    if len(faces) > 1:
+        how += f" (face {int(job.params.get('face', 0)) + 1} of {len(faces)})"
+    return Result(layer="", message=f"projected the edit region{how}", info=info)
 
 
-def strokes_at(scribble: np.ndarray, R: int) -> tuple[np.ndarray, np.ndarray]:
-    """RGBA crop (h, w, 4) → colors (R, R, 3) float 0..255 and coverage (R, R) in [0, 1], area-
-    averaged so thin strokes keep partial weight and colors are not darkened at the edges."""
+def strokes_at(scribble: np.ndarray, R: int, warp: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """RGBA crop (h, w, 4) → colors (R, R, 3) float 0..255 and coverage (R, R) in [0, 1] in the
+    generator's frame, area-averaged so thin strokes keep partial weight and colors are not
+    darkened at the edges."""
     a = scribble[..., 3].astype(np.float32) / 255.0
     rgb = scribble[..., :3].astype(np.float32) * a[..., None]
-    a_s = cv2.resize(a, (R, R), interpolation=cv2.INTER_AREA)
-    rgb_s = cv2.resize(rgb, (R, R), interpolation=cv2.INTER_AREA)
+    if warp is not None:
+        a_s = photo.align.to_frame(np.ascontiguousarray(a), warp, R)
+        rgb_s = photo.align.to_frame(np.ascontiguousarray(rgb), warp, R)
+        a_s = np.where(a_s > 1e-4, a_s, 0)
+    else:
+        a_s = cv2.resize(a, (R, R), interpolation=cv2.INTER_AREA)
+        rgb_s = cv2.resize(rgb, (R, R), interpolation=cv2.INTER_AREA)
     color = rgb_s / np.maximum(a_s[..., None], 1e-6)
     return np.clip(color, 0, 255), np.clip(a_s, 0, 1)
 
@@ -127,10 +200,11 @@ def scribble_limit(alpha: np.ndarray, side: int) -> np.ndarray:
 def apply_latent(state: LatentState, render_new: np.ndarray, *, strength: float = 1.0,
                  limit: np.ndarray | None = None) -> np.ndarray:
     edit = state.base_render + strength * (render_new - state.base_render)
-    return applyback.apply_back(state.reference, state.base_render, edit, limit=limit)
+    return applyback.apply_back(state.reference, state.base_render, edit, limit=limit, warp=state.warp)
 
 
-def current_state(job: Job, lm: LatentModels, image: np.ndarray) -> Generator[Progress, None, LatentState]:
+def current_state(job: Job, lm: LatentModels, image: np.ndarray,
+                  models: ModelManager | None = None) -> Generator[Progress, None, LatentState]:
     """The job's latent state if it still matches the canvas, else a fresh projection
     (params project_steps / project_budget; a budget of None makes it deterministic)."""
     state: LatentState | None = job.params.get("state")
@@ -138,12 +212,14 @@ def current_state(job: Job, lm: LatentModels, image: np.ndarray) -> Generator[Pr
         r = state.region
         if state.generator == lm.generator_id and state.matches(image[r.y0:r.y1, r.x0:r.x1]):
             return state
-        region = r
+        region, warp = r, state.warp
     else:
-        region = resolve_region(image, job.params.get("region"))
-    return (yield from project_state(job, lm, image, region,
+        region, warp = resolve_region(image, job.params.get("region"), models, job.params.get("face", 0))
+    return (yield from project_state(job, lm, image, region, warp=warp,
                                      steps=int(job.params.get("project_steps", PROJECT_STEPS)),
-                                     time_budget=job.params.get("project_budget", PROJECT_BUDGET_S)))
+                                     time_budget=job.params.get("project_budget", PROJECT_BUDGET_S),
+                                     tuned=bool(job.params.get("tune", TUNE)),
+                                     tune_budget=job.params.get("tune_budget", tune.TUNE_BUDGET_S)))
 
 
 def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
@@ -151,13 +227,16 @@ def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Re
     iters, time_budget, strength, region_only, keep (candidates returned)."""
     image, scribble = job.inputs["image"], job.inputs["scribble"]
     lm = latent_models(models, job.params.get("generator"))
-    state = yield from current_state(job, lm, image)
+    state = yield from current_state(job, lm, image, models)
+    lm = for_state(lm, state)
     r, R = state.region, lm.G.resolution
     crop_s = scribble[r.y0:r.y1, r.x0:r.x1]
     if not crop_s[..., 3].any():
         raise ValueError("no strokes inside the edit region: paint with the color brush over the face")
-    color, cover = strokes_at(crop_s, R)
-    ref_small = cv2.resize(state.reference.astype(np.float32), (R, R), interpolation=cv2.INTER_AREA)
+    color, cover = strokes_at(crop_s, R, state.warp)
+    if not (cover > 0.02).any():
+        raise ValueError("the strokes lie outside the face the generator sees: paint over the face")
+    ref_small = photo.to_frame(state.reference, state.warp, R)
     # the photo shows reference, the generator shows base_render: ask the generator for the
     # stroke color plus its own residual, so that after apply-back the photo shows the stroke color
     target = np.clip(color + state.base_render - ref_small, 0, 255)
@@ -170,7 +249,7 @@ def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Re
                             check=job.check)
 
     def progress(st) -> Progress:
-        rend = ((st.image[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0).cpu().numpy()
+        rend = to_renders(st.image)[0]
         return Progress(st.step, st.total, f"following the strokes (loss {st.loss:.4f})", loss=st.loss,
                         preview=apply_latent(state, rend, strength=strength, limit=limit), preview_bbox=r)
 
@@ -193,7 +272,7 @@ def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Re
 def run_latent_render(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """Show latent params["z"] in the state's region (candidate pick, interpolation frame)."""
     state: LatentState = job.params["state"]
-    lm = latent_models(models, state.generator)
+    lm = latent_models(models, state=state)
     yield Progress(0, 1, "rendering")
     rend = render(lm.G, job.params["z"], lm.device)
     limit = None
@@ -227,7 +306,7 @@ def interpolation_frames(G: nn.Module, device: torch.device, za: np.ndarray, zb:
 def run_interpolate(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """params: za, zb, frames, mode, state (optional), generator."""
     state = job.params.get("state")
-    lm = latent_models(models, state.generator if state is not None else job.params.get("generator"))
+    lm = latent_models(models, job.params.get("generator"), state=state)
     n = int(job.params.get("frames", 24))
     yield Progress(0, n, "interpolating")
     limit = None

@@ -58,7 +58,7 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     default the committed latent), custom {name: direction},
     region_only (limit to the mask layer), preview (show only, do not apply)."""
     state: LatentState = job.params["state"]
-    lm = latent_models(models, state.generator)
+    lm = latent_models(models, state=state)
     dirs = directions_for(models, state.generator)
     dirs.update({k: np.asarray(v, np.float32) for k, v in (job.params.get("custom") or {}).items()})
     origin = job.params.get("origin")

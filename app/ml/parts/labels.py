@@ -39,15 +39,21 @@ def scripted_edit(labels: np.ndarray, kind: str, names: list[str], amount: int =
     return target
 
 
-def layer_to_target(layer: np.ndarray, size: int, n_parts: int, *, min_cover: float = 0.5) -> np.ndarray:
+def layer_to_target(layer: np.ndarray, size: int, n_parts: int, *, min_cover: float = 0.5,
+                    warp: np.ndarray | None = None) -> np.ndarray:
     """A painted parts layer crop (h, w) uint8 (index + 1, 0 = unpainted) → target (size, size)
-    int64: per generator pixel the part covering most of it, if painted over ≥ `min_cover`."""
+    int64: per generator pixel the part covering most of it, if painted over ≥ `min_cover`.
+    `warp` (2, 3): the crop's alignment to the generator's frame (None: the crop stretched)."""
     if layer.ndim != 2:
         raise ValueError(f"a part label layer is 2-D, got shape {layer.shape}")
     if int(layer.max(initial=0)) > n_parts:
         raise ValueError(f"label {int(layer.max())} is not a part (there are {n_parts})")
-    cover = np.stack([cv2.resize((layer == p + 1).astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
-                      for p in range(n_parts)])
+    if warp is None:
+        cover = np.stack([cv2.resize((layer == p + 1).astype(np.float32), (size, size),
+                                     interpolation=cv2.INTER_AREA) for p in range(n_parts)])
+    else:
+        from app.ml.latent.align import to_frame
+        cover = np.stack([to_frame((layer == p + 1).astype(np.float32), warp, size) for p in range(n_parts)])
     best = cover.argmax(0)
     return np.where(cover.max(0) >= min_cover, best, -1).astype(np.int64)
 

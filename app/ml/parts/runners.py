@@ -8,7 +8,7 @@ edit region), the same convention as the document's parts layer.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -17,12 +17,13 @@ import torch
 from app.core.jobs import Job, Progress, Result, relay
 from app.core.latent_state import LatentState
 from app.ml.inpaint.blend import composite
-from app.ml.latent import applyback
-from app.ml.latent.runners import LatentModels, apply_latent, current_state, latent_models, render
+from app.ml.latent import applyback, photo
+from app.ml.latent.runners import LatentModels, apply_latent, current_state, for_state, latent_models, render
 from app.ml.nets.parts import PartSegmenter
 from app.ml.parts.edit import label_map, optimize_parts
 from app.ml.parts.labels import layer_to_target, upscale_labels
 from app.ml.registry import ModelManager
+from app.ml.tensors import to_renders
 
 CLIP_GROW = 0.025      # the clipped area: painted labels grown by this fraction of the region side
 CLIP_FEATHER = 0.015   # … and feathered by this fraction
@@ -55,7 +56,10 @@ def full_label_map(labels: np.ndarray, state: LatentState, shape: tuple[int, int
     """(R, R) part indices → (H, W) uint8 index + 1 inside the state's region, 0 elsewhere."""
     r = state.region
     out = np.zeros(shape, np.uint8)
-    out[r.y0:r.y1, r.x0:r.x1] = upscale_labels(labels + 1, r.width, r.height)
+    if state.warp is None:
+        out[r.y0:r.y1, r.x0:r.x1] = upscale_labels(labels + 1, r.width, r.height)
+    else:
+        out[r.y0:r.y1, r.x0:r.x1] = photo.labels_from_frame(labels + 1, state)
     return out
 
 
@@ -94,8 +98,9 @@ def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.nda
     # (not only where it moved pixels a lot, as for scribbles), faded out over the grown margin
     if blend == "feather":
         return applyback.apply_back(state.reference, state.base_render, render_new, limit=weight, taper=0.0,
-                                    gated=False)
-    full = applyback.apply_back(state.reference, state.base_render, render_new, taper=0.0, gated=False)
+                                    gated=False, warp=state.warp)
+    full = applyback.apply_back(state.reference, state.base_render, render_new, taper=0.0, gated=False,
+                                warp=state.warp)
     alpha = (weight > 1.0 / 512).astype(np.uint8) * 255
     return composite(full, np.asarray(state.reference), alpha, "poisson")
 
@@ -106,7 +111,8 @@ def run_parts_map(job: Job, models: ModelManager) -> Generator[Progress, None, R
     image = job.inputs["image"]
     pm = parts_models(models, job.params.get("parts_model"), job.params.get("generator"))
     yield Progress(0, 2, "finding the face parts")
-    state = yield from current_state(job, pm.lm, image)
+    state = yield from current_state(job, pm.lm, image, models)
+    pm = replace(pm, lm=for_state(pm.lm, state))
     labels = label_map(pm.seg, pm.lm.G, state.z, pm.lm.device)
     job.check()
     full = full_label_map(labels, state, image.shape[:2])
@@ -125,7 +131,8 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     part map count as unpainted)."""
     image, layer = job.inputs["image"], job.inputs["parts"]
     pm = parts_models(models, job.params.get("parts_model"), job.params.get("generator"))
-    state = yield from current_state(job, pm.lm, image)
+    state = yield from current_state(job, pm.lm, image, models)
+    pm = replace(pm, lm=for_state(pm.lm, state))
     r, R = state.region, pm.lm.G.resolution
     crop = layer[r.y0:r.y1, r.x0:r.x1]
     if job.params.get("only_changed"):
@@ -135,7 +142,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         crop = drop_slivers(crop, r.width / R)
     if not crop.any():
         raise ValueError("no part labels inside the edit region: paint over the face with the parts brush")
-    target = layer_to_target(crop, R, pm.seg.n_parts)
+    target = layer_to_target(crop, R, pm.seg.n_parts, warp=state.warp)
     if not (target >= 0).any():
         raise ValueError("the painted labels are too thin to reach the generator's 64×64 grid; paint a wider stroke")
     blend = job.params.get("blend", "feather")
@@ -147,7 +154,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                          seed=int(job.params.get("seed", 0)), check=job.check)
 
     def progress(st) -> Progress:
-        rend = ((st.image[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0).cpu().numpy()
+        rend = to_renders(st.image)[0]
         return Progress(st.step, st.total, f"following the labels ({st.agreement:.0%} of the changed pixels)",
                         loss=st.loss, preview=apply_latent(state, rend, limit=weight), preview_bbox=r)
 
@@ -176,15 +183,15 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
 
 
 def vector_region(seg: PartSegmenter, before: np.ndarray, after: np.ndarray, parts: list[str],
-                  side: int) -> np.ndarray | None:
-    """Where a vector's parts are, before or after it is applied, grown and feathered at the
-    region's size; None when the vector names no parts (apply wherever the image changes)."""
+                  state: LatentState) -> np.ndarray | None:
+    """Where a vector's parts are, before or after it is applied, grown and feathered over the
+    region; None when the vector names no parts (apply wherever the image changes)."""
     idx = [seg.names.index(p) for p in parts if p in seg.names]
     if not idx:
         return None
     m = np.isin(before, idx) | np.isin(after, idx)
-    big = cv2.resize(m.astype(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST) > 0
-    return clip_weight(big, side)
+    big = photo.labels_from_frame(m.astype(np.uint8), state) > 0
+    return clip_weight(big, state.region.width)
 
 
 def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
@@ -193,7 +200,8 @@ def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None
     image = job.inputs["image"]
     delta = np.asarray(job.params["delta"], np.float32)
     pm = parts_models(models, job.params.get("parts_model"), job.params.get("generator"))
-    state = yield from current_state(job, pm.lm, image)
+    state = yield from current_state(job, pm.lm, image, models)
+    pm = replace(pm, lm=for_state(pm.lm, state))
     if delta.shape != np.asarray(state.z_base).shape:
         raise ValueError(f"this vector has {delta.size} values but the generator's latent has {state.z_base.size}; "
                          "it was saved for another generator")
@@ -205,7 +213,7 @@ def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None
     if job.params.get("clip", True):
         before = label_map(pm.seg, pm.lm.G, state.z_base, pm.lm.device)
         after = label_map(pm.seg, pm.lm.G, z, pm.lm.device)
-        limit = vector_region(pm.seg, before, after, list(job.params.get("vector_parts", [])), state.region.width)
+        limit = vector_region(pm.seg, before, after, list(job.params.get("vector_parts", [])), state)
     pixels = apply_latent(state, rend, limit=limit)
     return Result(layer="base", bbox=state.region, pixels=pixels,
                   message=f"applied “{job.params.get('name', 'vector')}” × {strength:+.2f}",

@@ -35,6 +35,7 @@ from app.ml import metrics
 from app.ml.inpaint.fill import telea_prior
 from app.ml.inpaint.masks import hole_box, random_mask
 from app.ml.nets.completion import CompletionNet, ContextDiscriminator, local_patches
+from app.ml.tensors import batch_to_tensor, to_images
 from app.ml.train.common import (
     Logger,
     add_run_args,
@@ -119,7 +120,7 @@ def read_photo_eval(path: Path, size: int = 64) -> np.ndarray:
 
 
 def to_tensor(imgs: np.ndarray, device: torch.device) -> torch.Tensor:
-    return torch.from_numpy(imgs).permute(0, 3, 1, 2).float().div(127.5).sub(1).to(device)
+    return batch_to_tensor(imgs, device)
 
 
 def telea(img_u8: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -132,7 +133,7 @@ def eval_set(G, held_photos: list[np.ndarray], n_faces: int, n_photos: int, devi
     rng = np.random.default_rng(EVAL_SEED)
     with torch.no_grad():
         z = torch.randn(n_faces, G.nz, generator=g).to(device)
-        faces = ((G(z).clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+        faces = to_images(G(z))
     sets = {"faces": (faces, np.stack([random_mask(64, 64, rng) for _ in range(n_faces)]))}
     if held_photos and n_photos:
         crops = photo_crops(held_photos, n_photos, 64, rng)
@@ -141,9 +142,10 @@ def eval_set(G, held_photos: list[np.ndarray], n_faces: int, n_photos: int, devi
 
 
 def scores(pred_u8: np.ndarray, true_u8: np.ndarray) -> dict[str, float]:
-    p = torch.from_numpy(pred_u8).permute(0, 3, 1, 2).float() / 255
-    t = torch.from_numpy(true_u8).permute(0, 3, 1, 2).float() / 255
-    r = metrics.report(p, t)
+    """PSNR (dB), SSIM and L1 (fraction of 255) of uint8 (N, H, W, 3) images."""
+    p = torch.from_numpy(pred_u8).permute(0, 3, 1, 2)
+    t = torch.from_numpy(true_u8).permute(0, 3, 1, 2)
+    r = metrics.report(p, t, data_range=metrics.BYTE)
     return {"psnr": r["psnr"], "ssim": r["ssim"], "l1": r["l1"]}
 
 
@@ -156,7 +158,7 @@ def complete_batch(C, imgs: np.ndarray, masks: np.ndarray, device) -> np.ndarray
     x = to_tensor(imgs, device)
     m = torch.from_numpy(masks).float()[:, None].to(device)
     out = C.complete(x, m, prior_for(C, x, m))
-    return ((out.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    return to_images(out)
 
 
 def evaluate(C, sets: dict, device) -> dict[str, float]:

@@ -31,6 +31,7 @@ from torch.nn import functional as F
 
 from app.ml.nets.resnet_gen import ResnetGenerator
 from app.ml.nets.unet import PatchDiscriminator
+from app.ml.tensors import batch_to_tensor
 from app.ml.train.common import Logger, add_run_args, checkpoint_path, export_fp16, resume, save_run, setup, unwrap
 
 EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
@@ -79,8 +80,7 @@ class Folder:
             if rng.random() < 0.5:
                 c = c[:, ::-1]
             out.append(np.ascontiguousarray(c))
-        t = torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).float().div(127.5).sub(1)
-        return t.to(device)
+        return batch_to_tensor(np.stack(out), device)
 
 
 class Pool:

@@ -42,12 +42,13 @@ def build_encoder(arch: str, nz: int, width: int) -> torch.nn.Module:
 
 
 def image_loss(kind: str, rec: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    s = metrics.SIGNED
     if kind == "l2":
-        return metrics.mse(rec, x).mean()
+        return metrics.mse(rec, x, data_range=s).mean()
     if kind == "l1":
-        return metrics.l1(rec, x).mean()
+        return metrics.l1(rec, x, data_range=s).mean()
     if kind == "ssim":
-        return (1 - metrics.ssim(rec, x)).mean() + 0.1 * metrics.mse(rec, x).mean()
+        return (1 - metrics.ssim(rec, x, data_range=s)).mean() + 0.1 * metrics.mse(rec, x, data_range=s).mean()
     raise SystemExit(f"unknown --loss {kind!r} (l2 | l1 | ssim)")
 
 
@@ -64,7 +65,7 @@ def evaluate(G, E, n: int, device: torch.device) -> dict[str, float]:
         xs.append(x)
         zl.append((ze - z[i:i + 128]).pow(2).mean(1))
     E.train()
-    out = metrics.report(torch.cat(recs), torch.cat(xs))
+    out = metrics.report(torch.cat(recs), torch.cat(xs), data_range=metrics.SIGNED)
     out["z_mse"] = float(torch.cat(zl).mean())
     return out
 

@@ -20,6 +20,7 @@ import torch
 
 from app.ml import metrics
 from app.ml.nets.unet import PatchDiscriminator, UnetGenerator
+from app.ml.tensors import batch_to_tensor, to_images
 from app.ml.train.common import (
     Logger,
     add_run_args,
@@ -41,7 +42,7 @@ def faces_and_sketches(G, n: int, gen: torch.Generator, rng: np.random.Generator
     """(sketches (n, 1, R, R) in [-1, 1], faces (n, 3, R, R) in [-1, 1]); rng None = no augmentation."""
     with torch.no_grad():
         x = G(torch.randn(n, G.nz, generator=gen).to(device)).clamp(-1, 1)
-    u8 = ((x + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    u8 = to_images(x)
     sk = []
     for f in u8:
         thick = 1 if rng is None else int(rng.integers(0, 3))
@@ -51,7 +52,7 @@ def faces_and_sketches(G, n: int, gen: torch.Generator, rng: np.random.Generator
             y0, x0 = int(rng.integers(0, h - 16)), int(rng.integers(0, w - 16))
             s[y0:y0 + int(rng.integers(6, 16)), x0:x0 + int(rng.integers(6, 16))] = 255
         sk.append(s)
-    s = torch.from_numpy(np.stack(sk))[:, None].div(127.5).sub(1).to(device)
+    s = batch_to_tensor(np.stack(sk), device)
     return s, x
 
 
@@ -62,7 +63,7 @@ def evaluate(net, sets, device) -> dict[str, float]:
     s, x = sets
     out = torch.cat([net(s[i:i + 64]) for i in range(0, len(s), 64)])
     net.train(was)
-    r = metrics.report((out.clamp(-1, 1) + 1) / 2, (x + 1) / 2)
+    r = metrics.report(out.clamp(-1, 1), x, data_range=metrics.SIGNED)
     return {"l1": r["l1"], "ssim": r["ssim"], "psnr": r["psnr"]}
 
 

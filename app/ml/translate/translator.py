@@ -122,9 +122,7 @@ def _pad_to(img: np.ndarray, multiple: int) -> np.ndarray:
 
 
 def _to_input(img: np.ndarray, device) -> torch.Tensor:
-    if img.ndim == 2:        # a 1-channel (sketch) input
-        return torch.from_numpy(np.ascontiguousarray(img)).to(device)[None, None].float().div(127.5).sub(1)
-    return to_tensor(img, device)
+    return to_tensor(img, device)        # (H, W) sketch → (1, 1, H, W); (H, W, 3) → (1, 3, H, W)
 
 
 def fast_bf16(device: torch.device | str) -> bool:

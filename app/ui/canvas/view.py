@@ -18,6 +18,9 @@ from app.ui.canvas.tools import Tool
 MIN_SCALE, MAX_SCALE = 1 / 64, 64.0
 
 
+FADED = 0.22        # opacity of a faded paint layer
+
+
 class CanvasView(QWidget):
     zoom_changed = Signal(float)
     cursor_moved = Signal(int, int)
@@ -38,6 +41,8 @@ class CanvasView(QWidget):
         self.brush_size = 24.0
         self.show_original = False
         self.visible = {"scribble": True, "mask": True, "parts": True, "partmap": True}
+        self.faded: set[str] = set()
+        self.region_corners: list[tuple[float, float]] | None = None     # layers drawn faint (strokes once their edit is shown)
         self.part_colors = None
         self.selection: BBox | None = None
         self.region: BBox | None = None          # the latent edit region, drawn as a corner frame
@@ -96,19 +101,31 @@ class CanvasView(QWidget):
         self.selection = box
         self.update()
 
-    def set_region(self, box: BBox | None) -> None:
+    def set_faded(self, layer: str, faded: bool) -> None:
+        """Draw a paint layer faint (e.g. the color strokes once the edit they asked for is shown)."""
+        if (layer in self.faded) != faded:
+            (self.faded.add if faded else self.faded.discard)(layer)
+            self.update()
+
+    def set_region(self, box: BBox | None, corners: list[tuple[float, float]] | None = None) -> None:
+        """The edit region; `corners` (image coordinates, clockwise from top-left) when the face was
+        aligned, so the marks follow the tilted square the generator sees."""
         self.region = box
+        self.region_corners = corners
         self.update()
 
     def _draw_region(self, p: QPainter) -> None:
-        r = QRectF(self.to_widget(self.region.x0, self.region.y0), self.to_widget(self.region.x1, self.region.y1))
-        c = min(18.0, r.width() / 4)
+        b = self.region
+        pts = self.region_corners or [(b.x0, b.y0), (b.x1, b.y0), (b.x1, b.y1), (b.x0, b.y1)]
+        w = [self.to_widget(x, y) for x, y in pts]
+        side = math.hypot(w[1].x() - w[0].x(), w[1].y() - w[0].y())
+        c = min(18.0, side / 4)
         for color, width in ((QColor(0, 0, 0, 160), 3.5), (QColor(120, 200, 255), 1.8)):
             p.setPen(QPen(color, width))
-            for (x, y, dx, dy) in ((r.left(), r.top(), 1, 1), (r.right(), r.top(), -1, 1),
-                                   (r.left(), r.bottom(), 1, -1), (r.right(), r.bottom(), -1, -1)):
-                p.drawLine(QPointF(x, y), QPointF(x + dx * c, y))
-                p.drawLine(QPointF(x, y), QPointF(x, y + dy * c))
+            for i, q in enumerate(w):
+                for n in (w[(i + 1) % 4], w[(i - 1) % 4]):
+                    d = math.hypot(n.x() - q.x(), n.y() - q.y()) or 1.0
+                    p.drawLine(q, QPointF(q.x() + (n.x() - q.x()) * c / d, q.y() + (n.y() - q.y()) * c / d))
 
     def set_show_original(self, on: bool) -> None:
         self.show_original = on
@@ -193,7 +210,9 @@ class CanvasView(QWidget):
                 for name, img in (("partmap", ov.partmap), ("parts", ov.parts), ("scribble", ov.scribble),
                                   ("mask", ov.mask)):
                     if self.visible[name] and self._maybe_content.get(name):
+                        p.setOpacity(FADED if name in self.faded else 1.0)
                         p.drawImage(target, img, source)
+                p.setOpacity(1.0)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if self.selection is not None and not self.show_original:
             r = QRectF(self.to_widget(self.selection.x0, self.selection.y0),

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,6 +34,7 @@ def pixmap(img: np.ndarray, side: int) -> QPixmap:
 
 class ScribblePanel(QWidget):
     region_requested = Signal(str)        # "auto" | "selection" | "whole"
+    face_chosen = Signal(int)             # index of the face to edit (largest first)
     run_requested = Signal()
     commit_requested = Signal()
     revert_requested = Signal()
@@ -64,6 +66,18 @@ class ScribblePanel(QWidget):
         self.status.setWordWrap(True)
         g.addWidget(self.fit_image, 1, 0)
         g.addWidget(self.status, 1, 1, 1, 2)
+        self.tune = QCheckBox("Fit the generator to the photo")
+        self.tune.setChecked(True)
+        self.tune.setToolTip("After projecting, tune a copy of the generator to this photo (≈ 3 s) so the "
+                             "person keeps their likeness; edits then act on the tuned copy")
+        g.addWidget(self.tune, 2, 0, 1, 3)
+        self.face_label = QLabel("Face")
+        self.face = QComboBox()
+        self.face.setToolTip("Several faces were found: choose the one to edit (largest first)")
+        self.face.activated.connect(self.face_chosen)
+        g.addWidget(self.face_label, 3, 0)
+        g.addWidget(self.face, 3, 1, 1, 2)
+        self.set_faces(0, 0)
         lay.addWidget(box)
 
         box = QGroupBox("Strokes")
@@ -151,6 +165,18 @@ class ScribblePanel(QWidget):
     def set_color(self, rgb: tuple[int, int, int]) -> None:
         self.color_button.setStyleSheet(f"background: rgb{tuple(rgb)}; border: 1px solid #222;")
 
+    def set_faces(self, n: int, current: int) -> None:
+        """n faces found in the photo (largest first), `current` the one being edited."""
+        self.face.blockSignals(True)
+        self.face.clear()
+        for i in range(n):
+            self.face.addItem(f"{i + 1} of {n}" + (" (largest)" if i == 0 else ""))
+        if 0 <= current < n:
+            self.face.setCurrentIndex(current)
+        self.face.blockSignals(False)
+        self.face.setVisible(n > 1)
+        self.face_label.setVisible(n > 1)
+
     def set_state(self, state) -> None:
         """Show a LatentState (or None)."""
         has = state is not None
@@ -164,7 +190,9 @@ class ScribblePanel(QWidget):
             return
         r = state.region
         fit = f" · fit {state.fit_psnr:.1f} dB" if state.fit_psnr is not None else " · exact latent"
-        self.status.setText(f"{r.width}×{r.height} px at ({r.x0}, {r.y0}){fit}"
+        how = (" · aligned" if getattr(state, "warp", None) is not None else "") + (
+            " · generator fitted" if getattr(state, "tuning", None) is not None else "")
+        self.status.setText(f"{r.width}×{r.height} px at ({r.x0}, {r.y0}){fit}{how}"
                             + (" · edited" if state.edited else ""))
         self.fit_image.setPixmap(pixmap(np.rint(state.base_render).astype(np.uint8), THUMB))
         if not state.candidates:
