@@ -146,6 +146,7 @@ from app.bench.cancel_bench import cancel  # noqa: E402
 from app.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
 from app.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 from app.bench.parts_bench import parts  # noqa: E402
+from app.bench.realphoto_bench import realphoto  # noqa: E402
 from app.bench.scribble_latency import scribble_latency  # noqa: E402
 from app.bench.translate_bench import sketch, translate  # noqa: E402
 
@@ -162,5 +163,6 @@ BENCHMARKS = {
     "translate": translate,
     "sketch": sketch,
     "parts": parts,
+    "realphoto": realphoto,
     "cancel": cancel,
 }

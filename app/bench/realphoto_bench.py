@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.bench.benchmarks import Measurement
+Measurement = tuple[str, float, str]
 
 REPO = Path(__file__).resolve().parents[2]
 SLIDERS = ("smile", "lighting", "head_turn")

@@ -62,7 +62,6 @@ def scribble_latency(quick: bool = False, out: Path | None = None) -> list[Measu
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from app.bench.chart import line_chart
     from app.engine.dispatcher import Dispatcher
     from app.engine.worker import Engine
     from app.ml.devices import configure_threads
@@ -179,8 +178,20 @@ def scribble_latency(quick: bool = False, out: Path | None = None) -> list[Measu
         (out / "scribble_latency.json").write_text(json.dumps(
             {"target_ms": TARGET_MS, "p50_ms": p50, "p95_ms": p95, "load_average": os.getloadavg(),
              "trials": trials}, indent=2))
-        line_chart({"release → repaint": [(i + 1.0, v) for i, v in enumerate(warm)],
-                    "release → stepped preview signal": [(i + 1.0, v) for i, v in enumerate(sig)]},
-                   out / "scribble_latency.png", "Scribble: mouse release → first repaint after ≥1 optimizer step",
-                   "trial", "ms", hlines={"100 ms target": TARGET_MS, f"p95 {p95:.0f} ms": p95})
+        write_chart(trials, out / "scribble_latency.png")
     return rows
+
+
+def write_chart(trials: list[dict], path: Path) -> None:
+    """Per trial (the warm-up one left out): release → counted repaint, and release → its signal."""
+    from app.bench.chart import line_chart
+
+    warm = [t for t in trials[1:] if t["ok"]]
+    paint = [t["release_to_paint_ms"] for t in warm]
+    p50, p95 = float(np.percentile(paint, 50)), float(np.percentile(paint, 95))
+    line_chart({"release -> repaint": [(i + 1.0, t["release_to_paint_ms"]) for i, t in enumerate(warm)],
+                "release -> its preview signal": [(i + 1.0, t["release_to_first_stepped_preview_signal_ms"])
+                                                  for i, t in enumerate(warm)]},
+               path, "Scribble: mouse release -> first repaint after >= 1 optimizer step "
+               f"(offscreen, {os.cpu_count()} cores)",
+               "trial", "ms", hlines={"100 ms target": TARGET_MS, f"p50 {p50:.0f} ms": p50, f"p95 {p95:.0f} ms": p95})

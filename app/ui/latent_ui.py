@@ -78,6 +78,8 @@ class LatentUI:
             self.panel.strip.clear()
             self._cands = None
         self.w.canvas.set_region(state.region if state is not None else None, _frame_corners(state))
+        # strokes are drawn faint while the edit they asked for is shown (also after undo/redo)
+        self.w.canvas.set_faded("scribble", state is not None and state.edited)
 
     @property
     def state(self):

@@ -22,8 +22,8 @@ from app.core.bbox import BBox, nonzero_bbox
 from app.core.brush import BrushSpec
 from app.core.document import Document
 from app.core.imageio import OPEN_EXTENSIONS
-from app.core.project import EXTENSION as PROJECT_EXTENSION
 from app.core.patches import PixelPatch
+from app.core.project import EXTENSION as PROJECT_EXTENSION
 from app.ml.hashing import model_states
 from app.ui.attributes_ui import AttributesUI
 from app.ui.canvas.tools import (

@@ -129,3 +129,25 @@ def test_a_stroke_on_a_photo_without_a_face_reports_in_the_status_bar_not_a_dial
         drag(w.canvas, paint_only)
     assert w.last_error is None
     assert "no face" in w.statusBar().currentMessage()
+
+
+def test_strokes_fade_while_their_result_is_shown_and_revert_clears_them(make_window, tiny_models, qtbot):
+    w = make_window(tiny_models)
+    doc = new_face(w, qtbot)
+    w.latent.panel.iters.setValue(5)
+    blue = (20, 20, 230)
+    paint(w, qtbot, [(100, 100), (150, 110)], blue, size=16)
+    assert doc.latent.edited and "scribble" in w.canvas.faded
+    # on screen the result shows through the stroke: the stroke's own color is no longer what is seen
+    ys, xs = np.nonzero(doc.layer("scribble")[..., 3] > 250)
+    y, x = int(np.median(ys)), int(np.median(xs))
+    p = w.canvas.to_widget(x + 0.5, y + 0.5)
+    w.canvas.repaint()
+    seen = w.canvas.grab().toImage().pixelColor(int(p.x()), int(p.y()))
+    shown = np.array([seen.red(), seen.green(), seen.blue()], np.float32)
+    base = doc.layer("base")[y, x].astype(np.float32)
+    assert np.abs(shown - base).mean() < np.abs(shown - np.array(blue)).mean()
+    w.latent.revert()                                     # back to the committed image, strokes gone
+    assert not doc.layer("scribble")[..., 3].any() and "scribble" not in w.canvas.faded
+    w.undo_stack.undo()                                   # revert undone: strokes and result back, faint again
+    assert doc.layer("scribble")[..., 3].any() and "scribble" in w.canvas.faded

@@ -193,3 +193,17 @@ def test_real_photo_found_aligned_and_fitted():
     st = run(run_project(job, models))[0].info["latent_state"]
     assert st.tuning is not None
     assert st.tuning.psnr_before < 22 and st.fit_psnr > 30, (st.tuning.psnr_before, st.fit_psnr)
+
+
+def test_edits_of_a_black_and_white_photo_stay_black_and_white():
+    grey = np.repeat(_smooth_photo(120, 120)[..., :1], 3, axis=2)
+    proj = np.full((64, 64, 3), 120, np.float32)
+    edit = proj.copy()
+    edit[20:40, 20:40] += [60, 0, -30]                      # the generator's change is coloured
+    for warp in (None, align.box_warp(120, 120)):
+        out = applyback.apply_back(grey, proj, edit, warp=warp).astype(int)
+        assert (out != grey).any()
+        assert np.abs(out[..., 0] - out[..., 1]).max() <= 1 and np.abs(out[..., 1] - out[..., 2]).max() <= 1
+    colour = _smooth_photo(120, 120)
+    out = applyback.apply_back(colour, proj, edit).astype(int) - colour
+    assert np.abs(out[..., 0] - out[..., 2]).max() > 20      # colour photos take the colour change

@@ -21,7 +21,7 @@ from app.ml.guards import checked_layers, cpu_copy, oom_fallback
 from app.ml.inpaint import methods
 from app.ml.inpaint.blend import BLENDS, composite
 from app.ml.registry import ModelManager
-from app.ml.tensors import batch_to_tensor, to_images, to_tensor
+from app.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor
 
 Check = Callable[[], None]
 
@@ -168,7 +168,7 @@ class PriorFiller(Filler):
             Gt = apply_delta(self.G, t.delta)
             with torch.no_grad():
                 out = Gt(torch.from_numpy(res.z).to(self.device)[None]).clamp(-1, 1)
-            render = ((out[0] + 1) * 127.5).permute(1, 2, 0).cpu().numpy()
+            render = to_renders(out)[0]
         # the Filler contract: same size as the crop; only hole pixels are used by the caller
         back = align.from_frame(np.asarray(render, np.float32), warp, (h, w))
         cover = align.frame_coverage(warp, (h, w))[..., None]

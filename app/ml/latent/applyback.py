@@ -60,6 +60,13 @@ def border_taper(h: int, w: int, fraction: float = 0.08) -> np.ndarray:
     return ramp(h)[:, None] * ramp(w)[None, :]
 
 
+def is_grey(photo: np.ndarray, tolerance: int = 3) -> bool:
+    """Whether an RGB uint8 image is black-and-white (its channels differ by at most `tolerance`)."""
+    p = photo.astype(np.int16)
+    return bool(np.abs(p[..., 0] - p[..., 1]).max(initial=0) <= tolerance
+                and np.abs(p[..., 1] - p[..., 2]).max(initial=0) <= tolerance)
+
+
 def apply_back(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *,
                limit: np.ndarray | None = None, feather: float = 1.0, taper: float = 0.08,
                gated: bool = True, warp: np.ndarray | None = None) -> np.ndarray:
@@ -76,6 +83,8 @@ def apply_back(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *,
         raise ValueError(f"projection {projection.shape} and edit {edit.shape} differ in shape")
     h, w = photo.shape[:2]
     delta = edit.astype(np.float32) - projection.astype(np.float32)
+    if is_grey(photo):      # a black-and-white photo stays black-and-white: only the brightness changes
+        delta = np.repeat(delta @ np.array([[0.299], [0.587], [0.114]], np.float32), 3, axis=2)
     if warp is not None:
         return _apply_warped(photo, delta, warp, limit=limit, feather=feather, taper=taper, gated=gated)
     weight = change_weight(delta, (h, w), feather=feather) if gated else np.ones((h, w), np.float32)

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from app.ml import metrics
-from app.ml.tensors import to_images
+from app.ml.tensors import to_images, to_renders
 
 MODES = ("hybrid", "encoder", "optimize")
 
@@ -197,7 +197,7 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
         rep = metrics.report(out, target, data_range=metrics.SIGNED)
     seconds = time.perf_counter() - t0
     history.append((seconds, step, rep["psnr"]))
-    render = ((out[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0).cpu().numpy().astype(np.float32)
+    render = to_renders(out)[0]
     return ProjectionResult(z=best_z[i].cpu().numpy().astype(np.float32), image=to_images(out)[0], render=render,
                             loss=float(best_loss[i]), psnr=rep["psnr"], ssim=rep["ssim"], steps=step,
                             seconds=seconds, history=history, nonfinite=nonfinite)

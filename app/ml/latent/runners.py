@@ -7,6 +7,7 @@ the state change one undo step.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -75,7 +76,7 @@ def to_unit(img: np.ndarray, device: torch.device) -> torch.Tensor:
 def render(G: nn.Module, z: np.ndarray | torch.Tensor, device: torch.device) -> np.ndarray:
     """(nz,) → (R, R, 3) float32 0..255, unquantised."""
     with torch.no_grad():
-        zt = torch.as_tensor(np.asarray(z, np.float32), device=device)[None]
+        zt = torch.as_tensor(np.array(z, np.float32), device=device)[None]
         return to_renders(G(zt))[0]
 
 
@@ -106,8 +107,17 @@ def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *
     target = to_unit(photo.to_frame(crop, warp, R), lm.device)
     mode = mode or ("hybrid" if lm.E is not None else "optimize")
     gen = project(lm.G, target, encoder=lm.E, mode=mode, steps=steps, time_budget=time_budget,
-                  restarts=1 if lm.E is not None else 4, check=job.check)
+                  restarts=1 if lm.E is not None else 4, preview_every=5, check=job.check)
     total = steps + (tune_steps if tuned else 0)
+    t0 = time.perf_counter()
+    budget = None if time_budget is None or (tuned and tune_budget is None) else (
+        time_budget + (tune_budget if tuned else 0.0))
+
+    def at(step: int) -> int:
+        """Progress on the bar: by time when the stages have time budgets (they end by time, not steps)."""
+        if budget is None:
+            return step
+        return min(total - 1, max(step, int(total * (time.perf_counter() - t0) / budget)))
 
     def preview(img: torch.Tensor) -> np.ndarray:
         """The generator's image where the frame covers the crop, the photo elsewhere."""
@@ -120,7 +130,7 @@ def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *
     def progress(st) -> Progress | None:
         if not torch.isfinite(st.image).all():
             return None
-        return Progress(st.step, total, f"projecting (loss {st.loss:.4f})", loss=st.loss,
+        return Progress(at(st.step), total, f"projecting (loss {st.loss:.4f})", loss=st.loss,
                         preview=preview(st.image), preview_bbox=region)
 
     res = yield from relay(gen, progress)
@@ -131,10 +141,10 @@ def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *
     if not tuned:
         return state
     tgen = tune.tune(lm.G, torch.from_numpy(np.array(res.z)).to(lm.device), target, steps=tune_steps,
-                     time_budget=tune_budget, w_local=tune_locality, check=job.check)
+                     time_budget=tune_budget, w_local=tune_locality, preview_every=5, check=job.check)
 
     def tprogress(st) -> Progress:
-        return Progress(steps + st.step, total, f"fitting the generator to the photo ({st.psnr:.1f} dB)",
+        return Progress(at(steps + st.step), total, f"fitting the generator to the photo ({st.psnr:.1f} dB)",
                         loss=st.loss, preview=preview(st.image), preview_bbox=region)
 
     tres = yield from relay(tgen, tprogress)
@@ -155,6 +165,7 @@ def run_project(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     lm = latent_models(models, job.params.get("generator"))
     faces: list[photo.FoundFace] = []
     if job.params.get("region") in (None, "auto"):
+        yield Progress(0, 1, "finding the faces")
         faces = photo.find_faces(image, models)
         found = photo.choose(faces, int(job.params.get("face", 0)))
         region, warp = found.region, found.warp

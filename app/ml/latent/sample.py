@@ -11,7 +11,7 @@ from app.core.bbox import BBox
 from app.core.jobs import Job, Progress, Result
 from app.core.latent_state import LatentState
 from app.ml.registry import ModelManager
-from app.ml.tensors import resize, to_images
+from app.ml.tensors import resize, to_images, to_renders
 
 NEW_DOCUMENT_SIZE = 256
 
@@ -35,8 +35,7 @@ def run_generate(job: Job, models: ModelManager) -> Generator[Progress, None, Re
     seed = int(job.params.get("seed", 0))
     img, z = sample_faces(G, n=1, seed=seed, device=models.device)
     with torch.no_grad():
-        render = ((G(torch.from_numpy(z).to(models.device))[0].clamp(-1, 1) + 1) * 127.5)
-    render = render.permute(1, 2, 0).cpu().numpy().astype(np.float32)
+        render = to_renders(G(torch.from_numpy(z).to(models.device)))[0]
     bbox = job.params.get("bbox")
     box = BBox(0, 0, NEW_DOCUMENT_SIZE, NEW_DOCUMENT_SIZE) if bbox is None else BBox(*bbox)
     out = resize(img[0], box.width, box.height)

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from app.ml.latent.project import latent_prior, schedule
+from app.ml.tensors import to_renders
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()
-        if step == 1 or step % preview_every == 0:
+        # img was rendered before this step's update: from step 2 on a preview shows the optimizer's work
+        if step == 2 or step % preview_every == 0:
             i = int(best_loss.argmin())
             yield ScribbleStep(step, iters, float(best_loss[i]), img[i:i + 1].detach())
     with torch.no_grad():
@@ -127,7 +129,7 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
         total = s + w_rec * r + w_prior * latent_prior(best_z)
         order = torch.argsort(total)
         history.append((time.perf_counter() - t0, step, float(s[order[0]])))
-        renders = ((imgs[order].clamp(-1, 1) + 1) * 127.5).permute(0, 2, 3, 1).cpu().numpy().astype(np.float32)
+        renders = to_renders(imgs[order])
     return ScribbleResult(z=best_z[order].cpu().numpy().astype(np.float32), loss=total[order].cpu().numpy(),
                           masked_loss=s[order].cpu().numpy(), renders=renders, steps=step,
                           seconds=time.perf_counter() - t0, history=history, nonfinite=nonfinite)

@@ -31,13 +31,14 @@ from torch import nn
 
 from app.ml import metrics
 from app.ml.latent.project import schedule
+from app.ml.tensors import to_renders
 
 S = metrics.SIGNED
 
 # the app's settings (measured in `latentbrush bench realphoto`)
 TUNE_STEPS = 120
 TUNE_LR = 1e-3
-TUNE_BUDGET_S = 3.5
+TUNE_BUDGET_S = 3.2
 LOCAL_T = 0.5           # locality latents: slerp(pivot, random sample, t ≥ LOCAL_T)
 LOCAL_WEIGHT = 1.0
 
@@ -188,6 +189,6 @@ def tune(G: nn.Module, z_pivot: torch.Tensor, target: torch.Tensor, *, steps: in
         final = Gt(zp).clamp(-1, 1)
         psnr = float(metrics.psnr(final, target, data_range=S))
         delta = {n: (params[n] - original[n]).cpu().numpy().astype(np.float16) for n in names}
-    render = ((final[0] + 1) * 127.5).permute(1, 2, 0).cpu().numpy().astype(np.float32)
+    render = to_renders(final)[0]
     return TuneResult(delta=delta, render=render, psnr_before=psnr_before, psnr=psnr, local_mse=last_local,
                       steps=step, seconds=time.perf_counter() - t0, nonfinite=nonfinite)

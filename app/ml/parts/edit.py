@@ -27,6 +27,7 @@ from torch import nn
 from app.ml.latent.project import latent_prior, schedule
 from app.ml.latent.scribble import dilate
 from app.ml.nets.parts import PartSegmenter
+from app.ml.tensors import to_renders
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()
-        if step == 1 or step % preview_every == 0:
+        # img was rendered before this step's update: from step 2 on a preview shows the optimizer's work
+        if step == 2 or step % preview_every == 0:
             yield PartsStep(step, iters, float(loss[i].detach()), float(follow[i]), img[i:i + 1].detach())
     with torch.no_grad():
         if not nonfinite:
@@ -146,7 +148,7 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
         img, probs, loss, follow = evaluate(best_z)
         order = torch.argsort(rank_key(follow, loss, good_enough), descending=True)
         history.append((time.perf_counter() - t0, step, float(follow[order[0]])))
-        renders = ((img[order].clamp(-1, 1) + 1) * 127.5).permute(0, 2, 3, 1).cpu().numpy().astype(np.float32)
+        renders = to_renders(img[order])
         labels = probs[order].argmax(1).cpu().numpy().astype(np.int64)
     return PartsResult(z=best_z[order].cpu().numpy().astype(np.float32), agreement=follow[order].cpu().numpy(),
                        loss=loss[order].cpu().numpy(), renders=renders, labels=labels,

@@ -41,8 +41,8 @@ class CanvasView(QWidget):
         self.brush_size = 24.0
         self.show_original = False
         self.visible = {"scribble": True, "mask": True, "parts": True, "partmap": True}
-        self.faded: set[str] = set()
-        self.region_corners: list[tuple[float, float]] | None = None     # layers drawn faint (strokes once their edit is shown)
+        self.faded: set[str] = set()     # layers drawn faint (strokes once their edit is shown)
+        self.region_corners: list[tuple[float, float]] | None = None
         self.part_colors = None
         self.selection: BBox | None = None
         self.region: BBox | None = None          # the latent edit region, drawn as a corner frame
@@ -249,6 +249,8 @@ class CanvasView(QWidget):
             return
         if self.tool is not None and self.doc is not None and e.button() in (
                 Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            if self.tool.name in ("brush", "eraser"):
+                self.set_faded("scribble", False)        # painting shows the strokes in full again
             self.tool.press(self.to_image(e.position()), erase=e.button() == Qt.MouseButton.RightButton)
 
     def mouseMoveEvent(self, e: QMouseEvent) -> None:  # noqa: N802

@@ -68,8 +68,8 @@ class ScribblePanel(QWidget):
         g.addWidget(self.status, 1, 1, 1, 2)
         self.tune = QCheckBox("Fit the generator to the photo")
         self.tune.setChecked(True)
-        self.tune.setToolTip("After projecting, tune a copy of the generator to this photo (≈ 3 s) so the "
-                             "person keeps their likeness; edits then act on the tuned copy")
+        self.tune.setToolTip("After projecting, tune a copy of the generator to this photo (3–5 s on two CPU "
+                             "cores) so the person keeps their likeness; edits then act on the tuned copy")
         g.addWidget(self.tune, 2, 0, 1, 3)
         self.face_label = QLabel("Face")
         self.face = QComboBox()
