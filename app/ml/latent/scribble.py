@@ -110,13 +110,14 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
         if not bool(finite.all()):
             nonfinite = True            # NaN/Inf: stop, keep the last good candidates
             break
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        opt.step()
-        # img was rendered before this step's update: from step 2 on a preview shows the optimizer's work
+        # img is G(z) after step − 1 updates: from step 2 on a preview shows the optimizer's work
+        # (yielded before this step's backward pass, so the person sees it one pass sooner)
         if step == 2 or step % preview_every == 0:
             i = int(best_loss.argmin())
             yield ScribbleStep(step, iters, float(best_loss[i]), img[i:i + 1].detach())
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        opt.step()
     with torch.no_grad():
         if not nonfinite:
             img = G(z.detach())

@@ -133,12 +133,12 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
         if not bool(finite.all()):
             nonfinite = True
             break
+        # img is G(z) after step − 1 updates: from step 2 on a preview shows the optimizer's work
+        if step == 2 or step % preview_every == 0:
+            yield PartsStep(step, iters, float(loss[i].detach()), float(follow[i]), img[i:i + 1].detach())
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()
-        # img was rendered before this step's update: from step 2 on a preview shows the optimizer's work
-        if step == 2 or step % preview_every == 0:
-            yield PartsStep(step, iters, float(loss[i].detach()), float(follow[i]), img[i:i + 1].detach())
     with torch.no_grad():
         if not nonfinite:
             _, _, loss, follow = evaluate(z.detach())
