@@ -207,3 +207,10 @@ def test_edits_of_a_black_and_white_photo_stay_black_and_white():
     colour = _smooth_photo(120, 120)
     out = applyback.apply_back(colour, proj, edit).astype(int) - colour
     assert np.abs(out[..., 0] - out[..., 2]).max() > 20      # colour photos take the colour change
+
+
+def test_tuning_takes_its_minimum_steps_even_past_the_budget(G):
+    res, _ = run(tune(G, torch.zeros(16), torch.zeros(1, 3, 64, 64), steps=30, time_budget=1e-6, min_steps=12))
+    assert res.steps == 12
+    res, _ = run(tune(G, torch.zeros(16), torch.zeros(1, 3, 64, 64), steps=30, time_budget=None, min_steps=12))
+    assert res.steps == 30

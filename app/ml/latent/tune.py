@@ -39,6 +39,7 @@ S = metrics.SIGNED
 TUNE_STEPS = 120
 TUNE_LR = 1e-3
 TUNE_BUDGET_S = 3.2
+TUNE_MIN_STEPS = 50     # a slow or busy machine still gets a usable fit, past the budget if need be
 LOCAL_T = 0.5           # locality latents: slerp(pivot, random sample, t ≥ LOCAL_T)
 LOCAL_WEIGHT = 1.0
 
@@ -108,7 +109,7 @@ def locality_latents(zp: torch.Tensor, n: int, t_min: float, gen: torch.Generato
     the pivot's neighbourhood (where edits go), near enough to pin the generator's other faces."""
     zs = torch.randn(n, zp.shape[1], generator=gen).to(zp.device)
     t = (t_min + (1 - t_min) * torch.rand(n, 1, generator=gen)).to(zp.device)
-    a, b = zp / zp.norm(dim=1, keepdim=True), zs / zs.norm(dim=1, keepdim=True)
+    a, b = zp / zp.norm(dim=1, keepdim=True).clamp_min(1e-8), zs / zs.norm(dim=1, keepdim=True).clamp_min(1e-8)
     omega = torch.acos((a * b).sum(1, keepdim=True).clamp(-1 + 1e-6, 1 - 1e-6))
     so = torch.sin(omega)
     direction = (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
@@ -120,12 +121,13 @@ def tune(G: nn.Module, z_pivot: torch.Tensor, target: torch.Tensor, *, steps: in
          lr: float = TUNE_LR, layers: str = "all", w_ssim: float = 0.1, w_local: float = LOCAL_WEIGHT,
          local_t: float = LOCAL_T, local_pool: int = 32, local_batch: int = 3,
          time_budget: float | None = TUNE_BUDGET_S, preview_every: int = 10, seed: int = 0,
-         weight: torch.Tensor | None = None,
+         weight: torch.Tensor | None = None, min_steps: int = TUNE_MIN_STEPS,
          check: Callable[[], None] | None = None) -> Generator[TuneStep, None, TuneResult]:
     """z_pivot (nz,), target (1, 3, R, R) in [-1, 1] on G's device. G is not modified.
     `weight` (1, 1, R, R) in [0, 1]: how much each target pixel counts (0 = unknown, a hole).
     Yields a TuneStep every `preview_every` steps; stops at `steps` or `time_budget` seconds
-    (cosine learning rate over whichever is further), on NaN keeps the last good weights."""
+    (cosine learning rate over whichever is further) but not before `min_steps`; on NaN keeps the
+    last good weights."""
     if target.dim() != 4 or target.shape[0] != 1 or target.shape[-1] != G.resolution:
         raise ValueError(f"target must be (1, 3, {G.resolution}, {G.resolution}), got {tuple(target.shape)}")
     t0 = time.perf_counter()
@@ -152,8 +154,10 @@ def tune(G: nn.Module, z_pivot: torch.Tensor, target: torch.Tensor, *, steps: in
     for step in range(1, steps + 1):
         step_lr = schedule(t0, step, steps, time_budget, lr, 0.1, check)
         if step_lr is None:
-            step -= 1
-            break
+            if step > min(min_steps, steps):
+                step -= 1
+                break
+            step_lr = 0.1 * lr          # over budget: finish the minimum at the schedule's floor
         opt.param_groups[0]["lr"] = step_lr
         if use_local:
             idx = torch.randint(0, local_pool, (local_batch,), generator=gen).to(dev)

@@ -71,7 +71,9 @@ class PaintTool(Tool):
         mode: Mode = "erase" if (erase or self.mode == "erase") else "paint"
         self._stroke = Stroke(doc.layer(self.layer), self.layer, self.ctx.brush(), mode, self.value())
         self._token = next(_tokens)
-        self._text = f"{'Erase' if mode == 'erase' else self.verb} {self.layer}"
+        what = {"scribble": "strokes", "mask": "mask", "parts": "part labels"}.get(self.layer, self.layer)
+        painted = {"scribble": "Color stroke", "mask": "Mask stroke", "parts": "Part labels"}
+        self._text = f"Erase {what}" if mode == "erase" else painted.get(self.layer, f"{self.verb} {what}")
         self._extend(pos)
 
     def move(self, pos: Point) -> None:
