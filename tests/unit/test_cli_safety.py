@@ -389,8 +389,11 @@ def test_16_signal_during_export_cleans_up(tiny_models, tmp_path, sig, code):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     env = {**os.environ, "PYTHONPATH": str(REPO), "LATENTBRUSH_DEVICE": "cpu", "LATENTBRUSH_THREADS": "1"}
+    # a background job (CI under nohup/&) inherits SIGINT *ignored*; give the child the default
+    # disposition, as a terminal would, so Python installs its Ctrl-C handler
     r = subprocess.run([sys.executable, "-c", SLOW_EXPORT, sig, str(tiny_models), str(out_dir / "g.png")],
-                       capture_output=True, text=True, timeout=120, env=env, cwd=str(REPO))
+                       capture_output=True, text=True, timeout=120, env=env, cwd=str(REPO),
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert r.returncode == code, r.stderr[-2000:]
     assert "Traceback" not in r.stderr
     assert list(out_dir.iterdir()) == []          # no result, no hidden .part file
