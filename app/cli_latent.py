@@ -115,15 +115,16 @@ def _regions_for(img: np.ndarray, region, face, models) -> list[dict]:
     if region == "auto":
         from app.ml.latent.photo import find_faces
 
-        n = len(find_faces(img, models))
+        faces = find_faces(img, models)           # found once: the jobs take them as they are
+        n = len(faces)
         if n == 0:
             print("  no face found: using the whole image (give --region x,y,w,h to choose)", file=sys.stderr)
             return [{"region": (0, 0, img.shape[1], img.shape[0])}]
         if face == "all":
-            return [{"region": "auto", "face": i} for i in range(n)]
+            return [{"region": "auto", "face": i, "found": f} for i, f in enumerate(faces)]
         if face > n:
             raise ValueError(f"--face {face} asked for, but {n} face(s) were found")
-        return [{"region": "auto", "face": face - 1}]
+        return [{"region": "auto", "face": face - 1, "found": faces[face - 1]}]
     if region[2] > img.shape[1] or region[3] > img.shape[0]:
         raise ValueError(f"--region {region[0]},{region[1]},{region[2] - region[0]},{region[3] - region[1]} "
                          f"reaches outside the {img.shape[1]}×{img.shape[0]} image")

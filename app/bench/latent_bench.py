@@ -244,30 +244,10 @@ def sliders(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import tempfile
+    from app.bench.window import bench_window
 
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    from app.engine.dispatcher import Dispatcher
-    from app.engine.worker import Engine
-    from app.ml.devices import configure_threads
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
-    from app.paths import models_dir
-    from app.ui.main_window import MainWindow
-
-    configure_threads()
-    app = QApplication.instance() or QApplication([])
-    manifest = Manifest.load(models_dir())
-    engine = Engine(ModelManager(manifest, device="cpu"))
-    d = Dispatcher(engine)
-    tmp = tempfile.mkdtemp(prefix="lb-bench-")
-    settings = QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat)
-    settings.setValue("sliders_path", os.path.join(tmp, "sliders.json"))
-    w = MainWindow(d, manifest, settings, interactive=False)
-    w.resize(1200, 800)
-    w.show()
+    bw = bench_window(1200, 800)
+    app, engine, d, w = bw.app, bw.engine, bw.dispatcher, bw.window
     done = []
     d.result_ready.connect(lambda j, r: done.append(j.kind))
 

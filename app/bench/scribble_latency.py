@@ -23,7 +23,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -58,32 +57,14 @@ def _pump(app, pred, timeout: float = 60.0) -> bool:
 
 def scribble_latency(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
-    from app.engine.dispatcher import Dispatcher
-    from app.engine.worker import Engine
-    from app.ml.devices import configure_threads
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
-    from app.paths import models_dir
-    from app.ui.main_window import MainWindow
+    from app.bench.window import bench_window
 
-    configure_threads()
     _guard_none_refcount()
-    app = QApplication.instance() or QApplication([])
-    manifest = Manifest.load(models_dir())
-    engine = Engine(ModelManager(manifest, device="cpu"))
-    d = Dispatcher(engine)
-    tmp = tempfile.mkdtemp(prefix="lb-bench-")
-    settings = QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat)
-    settings.setValue("sliders_path", os.path.join(tmp, "sliders.json"))
-    w = MainWindow(d, manifest, settings, interactive=False)
-    w.session.dir = Path(tmp)                       # autosave into the temporary folder, not the user's
-    w.session.path = Path(tmp) / "session.lbproj"
-    w.resize(1000, 760)
-    w.show()
+    bw = bench_window(1000, 760)
+    app, engine, d, w = bw.app, bw.engine, bw.dispatcher, bw.window
     results: list[tuple[float, str]] = []
     d.result_ready.connect(lambda j, r: results.append((time.perf_counter(), j.kind)))
     w.new_face(seed=11)

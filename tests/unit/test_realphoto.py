@@ -214,3 +214,21 @@ def test_tuning_takes_its_minimum_steps_even_past_the_budget(G):
     assert res.steps == 12
     res, _ = run(tune(G, torch.zeros(16), torch.zeros(1, 3, 64, 64), steps=30, time_budget=None, min_steps=12))
     assert res.steps == 30
+
+
+def test_a_face_found_already_is_not_searched_again(tiny_models, monkeypatch):
+    from app.ml.latent import photo
+    from app.ml.latent.runners import run_project
+    from app.ml.manifest import Manifest
+    from app.ml.registry import ModelManager
+
+    models = ModelManager(Manifest.load(tiny_models), "cpu")
+    img = _smooth_photo(96, 96)
+    warp = align.box_warp(64, 64)
+    found = photo.FoundFace(BBox(20, 20, 60, 60), BBox(16, 16, 80, 80), warp, None, 1.0, "mtcnn")
+    calls = []
+    monkeypatch.setattr(photo, "find_faces", lambda *a, **k: calls.append(1) or [])
+    job = Job("project", params={"region": "auto", "found": found, "steps": 3, "time_budget": None, "tune": False},
+              inputs={"image": img})
+    st = run(run_project(job, models))[0].info["latent_state"]
+    assert not calls and st.region == BBox(16, 16, 80, 80) and np.allclose(st.warp, warp)

@@ -81,10 +81,13 @@ def render(G: nn.Module, z: np.ndarray | torch.Tensor, device: torch.device) -> 
 
 
 def resolve_region(image: np.ndarray, region, models: ModelManager | None = None,
-                   face: int = 0) -> tuple[BBox, np.ndarray | None]:
-    """The edit region and its alignment warp: "auto"/None → the chosen face (aligned when the
-    landmark detector is installed), a box (x0, y0, x1, y1) → the square around it (no warp)."""
+                   face: int = 0, found: photo.FoundFace | None = None) -> tuple[BBox, np.ndarray | None]:
+    """The edit region and its alignment warp: a face found already (`found`, e.g. by a caller that
+    listed the faces), "auto"/None → the chosen face (aligned when the landmark detector is
+    installed), a box (x0, y0, x1, y1) → the square around it (no warp)."""
     h, w = image.shape[:2]
+    if found is not None:
+        return found.region, found.warp
     if region is None or region == "auto":
         found = photo.pick_face(image, models, int(face))
         return found.region, found.warp
@@ -164,7 +167,9 @@ def run_project(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     image = job.inputs["image"]
     lm = latent_models(models, job.params.get("generator"))
     faces: list[photo.FoundFace] = []
-    if job.params.get("region") in (None, "auto"):
+    if job.params.get("found") is not None:
+        region, warp = resolve_region(image, None, found=job.params["found"])
+    elif job.params.get("region") in (None, "auto"):
         yield Progress(0, 1, "finding the faces")
         faces = photo.find_faces(image, models)
         found = photo.choose(faces, int(job.params.get("face", 0)))
@@ -225,7 +230,8 @@ def current_state(job: Job, lm: LatentModels, image: np.ndarray,
             return state
         region, warp = r, state.warp
     else:
-        region, warp = resolve_region(image, job.params.get("region"), models, job.params.get("face", 0))
+        region, warp = resolve_region(image, job.params.get("region"), models, job.params.get("face", 0),
+                                      job.params.get("found"))
     return (yield from project_state(job, lm, image, region, warp=warp,
                                      steps=int(job.params.get("project_steps", PROJECT_STEPS)),
                                      time_budget=job.params.get("project_budget", PROJECT_BUDGET_S),
