@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from app.cli_common import (
@@ -36,11 +37,15 @@ def cmd_models(args) -> int:
         from app.ml.fetch import fetch_all
 
         specs = [manifest.get(i) for i in args.id] if args.id else [
-            s for s in manifest if s.fetchable and (args.force or not s.path(manifest.models_dir).is_file())]
+            s for s in manifest if s.fetchable and (args.force or not manifest.path(s).is_file())]
         if not specs:
             print("all fetchable models are present")
             return 0
+        shown = 0.0
         for p in fetch_all(manifest, specs):
+            if p.done_bytes is not None and time.monotonic() - shown < 2:    # bytes so far: every 2 s
+                continue
+            shown = time.monotonic()
             print(f"[{p.step}/{p.total}] {p.message}", flush=True)
         return 0
     states = model_states(manifest, deep=args.action == "verify")
@@ -51,6 +56,7 @@ def cmd_models(args) -> int:
             continue
         print(f"{obj.id:24} {obj.kind:11} {state:10} {obj.file}  [{obj.license}]")
         bad += state in ("missing", "corrupt")
+    print(f"manifest and own weights: {manifest.models_dir}\nfetched weights: {manifest.user_dir}")
     if args.action == "verify":
         print("all present files match their pinned sha256" if not any(s == "corrupt" for _, s in states)
               else "some files do NOT match their pinned sha256 and will not be loaded")
@@ -155,7 +161,8 @@ def cmd_bench(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="latentbrush", description="Latentbrush headless commands")
-    p.add_argument("--models", help="models directory (default: models/ of the installation)")
+    p.add_argument("--models", help="a models folder: manifest.toml, own weights, fetched/ (default: the "
+                   "installation's, with fetched weights in the user folder; `models list` shows both)")
     sub = p.add_subparsers(dest="command", required=True)
     m = sub.add_parser("models", help="list, verify or fetch the models of the manifest")
     m.add_argument("action", choices=["list", "verify", "fetch"])

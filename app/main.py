@@ -45,30 +45,39 @@ def _parse_gui(argv: list[str]) -> argparse.Namespace:
 
 
 def run_gui(argv: list[str]) -> int:
+    """The window shows first; torch and the models load on the worker thread after it (the
+    status bar says so, and edits asked for meanwhile wait for them)."""
     t0 = time.perf_counter()
     args = _parse_gui(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from PySide6.QtCore import QByteArray, QSettings, QTimer
+    from app.qt_check import check_qt_platform
+
+    problem = check_qt_platform()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    from pathlib import Path
+
+    from PySide6.QtCore import QByteArray, QTimer
     from PySide6.QtWidgets import QApplication
 
     from app import APP_ID, APP_NAME, __version__
     from app.engine.dispatcher import Dispatcher
+    from app.engine.loading import model_loader
     from app.engine.worker import Engine
-    from app.ml.devices import configure_threads
     from app.ml.errors import ManifestError
-    from app.ml.fetch import missing_defaults
     from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
     from app.paths import models_dir
+    from app.ui.fit import fit_to_screen
     from app.ui.main_window import MainWindow
-    from app.ui.startup import first_run_fetch
+    from app.ui.settings import open_settings
+    from app.ui.startup import model_status
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("Latentbrush")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
-    from pathlib import Path
 
     mdir = Path(args.models) if args.models else models_dir()
     try:
@@ -76,39 +85,61 @@ def run_gui(argv: list[str]) -> int:
     except ManifestError as e:
         print(f"latentbrush: {e}", file=sys.stderr)
         return 2
-    configure_threads()
     from app.engine.gc_guard import MainThreadGC
 
     collector = MainThreadGC(parent=app)    # never collect Qt objects on the worker thread
-    engine = Engine(ModelManager(manifest))
+    engine = Engine(loader=model_loader(manifest))
     dispatcher = Dispatcher(engine)
-    window = MainWindow(dispatcher, manifest, QSettings())
+    window = MainWindow(dispatcher, manifest, open_settings())
     geometry = window.settings.value("geometry")
     if isinstance(geometry, (QByteArray, bytes)):      # a hand-edited settings file may hold anything
         window.restoreGeometry(geometry)
+    fit_to_screen(window)
+    model_status(window)
     window.show()
     if args.startup_probe:
-        def probe() -> None:
-            print(f"WINDOW_SHOWN {time.perf_counter() - t0:.4f}", flush=True)
-            window.interactive = False
-            window.close()
-        QTimer.singleShot(0, probe)
-    elif window.session.offer_recovery(ask=not args.recover):
-        pass
-    elif args.image:
-        window.files.open_path(args.image)
-        if manifest.default("generator") and not missing_defaults(manifest):
-            dispatcher.submit("warmup", label="Loading models")
-    else:
-        missing = missing_defaults(manifest)
-        if missing and not args.no_fetch:
-            first_run_fetch(window, missing)
-        elif manifest.default("generator") and not missing:
-            window.new_face()
+        _probe(window, dispatcher, t0)
+    QTimer.singleShot(0, engine.load_models)           # after the first paint
+    if not args.startup_probe:
+        _open_first(window, args, manifest)
     rc = app.exec()
     engine.shutdown()
     collector.stop()
     return int(rc)
+
+
+def _open_first(window, args: argparse.Namespace, manifest) -> None:
+    """A crashed session, the image named, or the welcome view (fetching missing models)."""
+    from app.ui.startup import first_run_fetch
+
+    missing = manifest.missing_defaults()
+    if window.session.offer_recovery(ask=not args.recover):
+        pass
+    elif args.image:
+        window.files.open_path(args.image)
+    elif missing and not args.no_fetch:
+        first_run_fetch(window, missing)
+    if manifest.default("generator") and not missing:     # load the generator before it is asked for
+        d = window.dispatcher
+        d.models_ready.connect(lambda: d.submit("warmup", params={"quiet": True}, label="Loading the generator"))
+
+
+def _probe(window, dispatcher, t0: float) -> None:
+    """--startup-probe: print when the window is shown (and whether torch was imported by then),
+    then when the models are ready, and quit."""
+    from PySide6.QtCore import QTimer
+
+    def shown() -> None:
+        print(f"WINDOW_SHOWN {time.perf_counter() - t0:.4f} torch={int('torch' in sys.modules)}", flush=True)
+
+    def ready(*_) -> None:
+        print(f"MODELS_READY {time.perf_counter() - t0:.4f}", flush=True)
+        window.interactive = False
+        window.close()
+
+    QTimer.singleShot(0, shown)
+    dispatcher.models_ready.connect(ready)
+    dispatcher.models_failed.connect(ready)
 
 
 if __name__ == "__main__":

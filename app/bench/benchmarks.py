@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import statistics
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -123,31 +120,13 @@ def gui_lag(quick: bool = False) -> list[Measurement]:
     ]
 
 
-def cold_start(quick: bool = False) -> list[Measurement]:
-    """Process start → main window shown (offscreen), median of runs."""
-    runs = 2 if quick else 5
-    times, inside = [], []
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    for _ in range(runs):
-        t = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "app", "--startup-probe", "--no-fetch"],
-                           capture_output=True, text=True, env=env, timeout=120)
-        wall = time.perf_counter() - t
-        line = next((ln for ln in r.stdout.splitlines() if ln.startswith("WINDOW_SHOWN")), None)
-        if line is None:
-            raise RuntimeError(f"the app did not show its window:\n{r.stderr[-2000:]}")
-        times.append(wall)
-        inside.append(float(line.split()[1]))
-    return [("cold start to window shown (process wall), median", statistics.median(times) * 1000, "ms"),
-            ("  of which after interpreter start, median", statistics.median(inside) * 1000, "ms")]
-
-
 from app.bench.cancel_bench import cancel  # noqa: E402
 from app.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
 from app.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 from app.bench.parts_bench import parts  # noqa: E402
 from app.bench.realphoto_bench import realphoto  # noqa: E402
 from app.bench.scribble_latency import scribble_latency  # noqa: E402
+from app.bench.startup_bench import cold_start  # noqa: E402
 from app.bench.translate_bench import sketch, translate  # noqa: E402
 
 BENCHMARKS = {

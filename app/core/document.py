@@ -35,6 +35,7 @@ class DocumentInfo:
     icc_profile: bytes | None = None
     notices: list[str] = field(default_factory=list)
     source_format: str | None = None
+    project: Path | None = None             # the project file it was last saved as or opened from
 
 
 class Document:

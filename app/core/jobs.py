@@ -64,6 +64,7 @@ class Progress:
     loss: float | None = None
     preview: np.ndarray | None = None            # (h, w, 3) uint8 for the preview region
     preview_bbox: BBox | None = None             # where the preview goes on the canvas
+    done_bytes: int | None = None                # downloads: bytes of the current file so far
 
     @property
     def fraction(self) -> float:

@@ -5,6 +5,7 @@ Format (version 1): a ZIP archive holding
     project.json        {"format": "latentbrush-project", "version": 1, "width", "height",
                          "source": original path or null, "notices": [...],
                          "latent": STATE or null, "index": applied steps,
+                         "visible": {"scribble"|"mask"|"parts": bool} (optional: absent = as they are),
                          "steps": [{"text", "patches": [PATCH...], "latent": [STATE|null, STATE|null] | absent}]}
     layers/base.png     RGB, the image as shown        layers/original.png   RGB, as opened
     layers/scribble.png RGBA                           layers/mask.png, layers/parts.png  8-bit grey
@@ -72,6 +73,7 @@ class Session:
     doc: Document
     steps: list[EditStep] = field(default_factory=list)
     index: int = 0
+    visible: dict[str, bool] | None = None     # paint layers shown (None: not recorded)
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -142,6 +144,8 @@ def write_project(session: Session, path: str | Path) -> Path:
                     "source": str(doc.info.path) if doc.info.path else None, "notices": list(doc.info.notices),
                     "latent": w.state(doc.latent), "index": session.index, "steps": steps}
             meta["tunings"] = w.tunings
+            if session.visible is not None:
+                meta["visible"] = {k: bool(v) for k, v in session.visible.items()}
             zf.writestr("project.json", json.dumps(meta))
 
     return atomic_write(Path(path), write)

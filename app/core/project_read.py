@@ -11,7 +11,6 @@ shapes, dtypes, finiteness, rectangles inside the image.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import math
 import re
@@ -25,18 +24,16 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from app.core.bbox import BBox
-from app.core.document import LAYERS, Document, DocumentError, DocumentInfo
+from app.core.document import LAYERS, PAINT_LAYERS, Document, DocumentError, DocumentInfo
 from app.core.latent_state import LatentState, Tuning
 from app.core.patches import PixelPatch
-from app.core.project import FORMAT, PNG_LAYERS, VERSION, EditStep, ProjectError, Session
+from app.core.project import PNG_LAYERS, VERSION, EditStep, ProjectError, Session
+from app.core.project_json import parse_index
 
 log = logging.getLogger(__name__)
 
 MAX_MEMBERS = 100_000
 MAX_INDEX_BYTES = 8 << 20          # project.json: ~130 bytes a patch; 200 steps × 33 patches ≈ 1 MB
-MAX_JSON_DEPTH = 12                # the format nests 7 deep
-MAX_JSON_VALUES = 1_000_000        # a real index: ~10 values a patch, 200 steps × 33 patches ≈ 70 000
-MAX_JSON_CONTAINERS = 200_000
 MAX_TOTAL_BYTES = 8 << 30          # everything read, uncompressed
 MAX_SIDE = 1 << 15
 MAX_PIXELS = 80_000_000            # as the image loader (app.core.imageio.MAX_PIXELS)
@@ -111,44 +108,6 @@ class _Archive:
             raise ProjectError(f"{name}: {len(data):,} bytes, its header says {info.file_size:,}")
         self.read_total += len(data)
         return data
-
-
-def check_json_shape(data: bytes) -> None:
-    """Before parsing: count values and containers and measure the nesting depth outside strings
-    (numpy, no Python objects per value), so that parsing costs no more than a real index does."""
-    text = data.replace(b"\\\\", b"__").replace(b'\\"', b"__")     # escaped \ and " are not delimiters
-    a = np.frombuffer(text, np.uint8)
-    inside = np.bitwise_xor.accumulate((a == 34).view(np.uint8))      # 1 from an opening " to its closing "
-    outside = a[inside == 0]                                            # the JSON without string contents
-    opens = int(np.count_nonzero((outside == 91) | (outside == 123)))                  # [ {
-    values = opens + int(np.count_nonzero((outside == 44) | (outside == 58))) + 1      # , :
-    if opens > MAX_JSON_CONTAINERS or values > MAX_JSON_VALUES:
-        raise ProjectError(f"project.json holds {values:,} values in {opens:,} lists and tables, more than a "
-                           f"project needs")
-    brackets = outside[(outside == 91) | (outside == 93) | (outside == 123) | (outside == 125)]
-    step = np.where((brackets == 91) | (brackets == 123), 1, -1).astype(np.int32)
-    if step.size and int(np.cumsum(step).max()) > MAX_JSON_DEPTH:
-        raise ProjectError(f"project.json is nested more than {MAX_JSON_DEPTH} deep")
-
-
-def parse_index(data: bytes) -> dict:
-    """project.json → dict (its size checked by the caller; shape and constants checked here)."""
-    def constant(s: str) -> float:
-        if s == "Infinity":                 # the PSNR of a perfect fit
-            return math.inf
-        raise ProjectError(f"{s} is not a number a project holds")
-    check_json_shape(data)
-    try:
-        meta = json.loads(data, parse_constant=constant)
-    except RecursionError:                  # (the depth check above makes this unreachable)
-        raise ProjectError("project.json is nested too deeply") from None
-    except ProjectError:
-        raise
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ProjectError(f"damaged project.json ({e})") from e
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ProjectError("not a Latentbrush project")
-    return meta
 
 
 def npy(data: bytes, name: str) -> np.ndarray:
@@ -402,4 +361,13 @@ def _read(ar: _Archive) -> Session:
     for name, a in layers.items():
         doc.write(name, doc.bounds, a)
     doc.latent = latent
-    return Session(doc, steps, index)
+    return Session(doc, steps, index, _visible(meta.get("visible")))
+
+
+def _visible(v: Any) -> dict[str, bool] | None:
+    """Which paint layers are shown ({layer: bool}); absent in files written before it was saved."""
+    if v is None:
+        return None
+    if not isinstance(v, dict) or not all(k in PAINT_LAYERS and isinstance(on, bool) for k, on in v.items()):
+        raise ProjectError(f"bad layer visibility {str(v)[:80]}")
+    return dict(v)

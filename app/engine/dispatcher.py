@@ -21,6 +21,8 @@ class Dispatcher(QObject):
     dropped = Signal(object, str)           # Job, why its result was not applied
     failed = Signal(object, str)            # Job, message
     cancelled = Signal(object)              # Job
+    models_ready = Signal()                 # the engine has loaded torch and the models
+    models_failed = Signal(str)             # … or could not
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()
@@ -34,6 +36,13 @@ class Dispatcher(QObject):
         w.finished.connect(self._on_finished)
         w.failed.connect(self._on_failed)
         w.cancelled.connect(self._on_cancelled)
+        w.ready.connect(self.models_ready)
+        w.load_failed.connect(self.models_failed)
+
+    @property
+    def models_loaded(self) -> bool:
+        """False while the engine is still loading torch and the models (jobs wait meanwhile)."""
+        return self.engine.ready
 
     def set_document(self, doc: Document | None) -> None:
         self.cancel_all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class ModelError(Exception):
     """Base class: something is wrong with a model, its manifest entry or its weights."""
@@ -37,3 +39,41 @@ class CheckpointMismatch(ModelError):
 
 class FetchError(ModelError):
     pass
+
+
+# exceptions this project raises with a sentence for the person (others are bugs: a generic message)
+_SENTENCE_TYPES = (ModelError, ValueError, LookupError, ArithmeticError, RuntimeError)
+
+
+def user_message(e: BaseException, *, oom: bool = False) -> str:
+    """One sentence for an error dialog: no exception class names, no internal wording.
+
+    A typed error of the model layer, or a ValueError / LookupError / … raised by this project's
+    own code with its reason, is shown as written (capitalised, with a full stop). Anything else
+    (a bug, or an error deep inside a library) becomes a generic sentence; the log has the details."""
+    if oom:
+        return "The computer ran out of memory for this edit. The image was not changed; try a smaller region."
+    text = e.args[0] if len(e.args) == 1 and isinstance(e.args[0], str) else ""
+    if not isinstance(e, ModelError) and not (isinstance(e, _SENTENCE_TYPES) and _raised_here(e)):
+        text = ""
+    text = text.strip()
+    if not text or (isinstance(e, KeyError) and " " not in text):     # a bare dict key: a bug
+        text = ""
+    if not text:
+        return "Something went wrong inside Latentbrush. The image was not changed; the log has the details."
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def _raised_here(e: BaseException) -> bool:
+    """Whether the innermost frame of the traceback is this project's code (app/…)."""
+    tb = e.__traceback__
+    if tb is None:
+        return True
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    app_dir = Path(__file__).resolve().parents[1]
+    try:
+        return Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(app_dir)
+    except (OSError, ValueError):
+        return False

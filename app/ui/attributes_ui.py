@@ -129,7 +129,7 @@ class AttributesUI:
             names = list(spec.params.get("names", []))
             if explore_name in names:
                 try:
-                    d = read_directions(spec.path(self.w.manifest.models_dir), spec.sha256, names)[explore_name]
+                    d = read_directions(self.w.manifest.path(spec), spec.sha256, names)[explore_name]
                     self.custom.add(new_name, st.generator, d)
                 except (OSError, ValueError, SliderError) as e:
                     self.w.show_error("Cannot keep the slider", str(e))

@@ -3,7 +3,7 @@ unless the edit touched the whole image."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.core.document import Document
 from app.core.patches import PixelPatch, merge_patches
@@ -29,11 +29,14 @@ class PatchCommand(QUndoCommand):
 
 class LatentCommand(QUndoCommand):
     """A latent edit: region pixels (optional) and the document's latent state change together,
-    so undo brings back both the image and the latent it came from."""
+    so undo brings back both the image and the latent it came from. A projection (finding the
+    face) is an undo step but does not change the document: modifies=False."""
 
-    def __init__(self, doc: Document, patch: PixelPatch | None, before, after, text: str) -> None:
+    def __init__(self, doc: Document, patch: PixelPatch | None, before, after, text: str, *,
+                 modifies: bool = True) -> None:
         super().__init__(text)
         self.doc, self.patch, self.before, self.after = doc, patch, before, after
+        self.modifies = modifies
 
     def redo(self) -> None:
         if self.patch is not None:
@@ -79,3 +82,13 @@ class StrokeCommand(QUndoCommand):
     def undo(self) -> None:
         for p in reversed(self.patches):
             p.revert(self.doc)
+
+
+def is_modified(stack: QUndoStack) -> bool:
+    """Whether the document differs from what was opened or saved: some undo step between the
+    clean point and now changes it (a step with modifies=False, e.g. a projection, does not)."""
+    clean, index = stack.cleanIndex(), stack.index()
+    if clean < 0:                    # the saved state was dropped from the history
+        return True
+    lo, hi = sorted((clean, index))
+    return any(getattr(stack.command(i), "modifies", True) for i in range(lo, hi))

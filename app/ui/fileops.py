@@ -6,9 +6,11 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
+from app import APP_NAME
 from app.core.document import Document, DocumentInfo
 from app.core.imageio import (
     OPEN_EXTENSIONS,
@@ -21,6 +23,7 @@ from app.core.imageio import (
     load_image,
 )
 from app.core.project import EXTENSION as PROJECT_EXT
+from app.ui.commands import is_modified
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -30,6 +33,14 @@ OPEN_FILTER = ("Images and projects (" + " ".join(f"*{e}" for e in OPEN_EXTENSIO
                f"Latentbrush projects (*{PROJECT_EXT});;All files (*)")
 PROJECT_FILTER = f"Latentbrush project (*{PROJECT_EXT})"
 EXPORT_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)"
+
+
+def window_title(doc: Document | None) -> str:
+    """The project's name once the session is saved or opened as a project, else the photo's."""
+    if doc is None:
+        return APP_NAME
+    path = doc.info.project or doc.info.path
+    return f"{path.name if path else 'Untitled'}[*] — {APP_NAME}"
 
 
 def unsaved_dialog(parent: QWidget | None, text: str, detail: str) -> QMessageBox:
@@ -57,13 +68,22 @@ class FileOps:
         self.settings = settings
         # the last export: file, document, undo index (exported is not saved: see confirm_discard)
         self.exported: tuple[Path, weakref.ref[Document], int] | None = None
+        stack = window.undo_stack
+        for sig in (stack.indexChanged, stack.cleanChanged):
+            sig.connect(self._show_modified)
+
+    def _show_modified(self, *_a) -> None:
+        """The title's [*]: only undo steps that change the document count (not finding the face)."""
+        stack = self.w.undo_stack
+        if shiboken6.isValid(stack) and shiboken6.isValid(self.w):     # (not while the window is destroyed)
+            self.w.setWindowModified(is_modified(stack))
 
     # -- unsaved edits -----------------------------------------------------------------
     def confirm_discard(self) -> bool:
         """Before the document goes away (quit, open, new): True to go on. Exporting an image does
         not count as saving: the edit history and latent state live only in a project file."""
         w = self.w
-        if w.document is None or w.undo_stack.isClean():
+        if w.document is None or not is_modified(w.undo_stack):
             return True
         if not w.interactive:
             return True
@@ -155,7 +175,8 @@ class FileOps:
             return False
         start = Path(str(self.settings.value("last_dir", str(Path.home()))))
         stem = doc.info.path.stem if doc.info.path else "untitled"
-        path, _ = QFileDialog.getSaveFileName(self.w, "Save project", str(start / (stem + PROJECT_EXT)), PROJECT_FILTER)
+        suggested = doc.info.project or start / (stem + PROJECT_EXT)
+        path, _ = QFileDialog.getSaveFileName(self.w, "Save project", str(suggested), PROJECT_FILTER)
         return bool(path) and self.w.session.save_project(path)
 
     # -- export ------------------------------------------------------------------------
@@ -163,8 +184,11 @@ class FileOps:
         doc = self.w.document
         if doc is None:
             return
-        base = doc.info.path.with_name(doc.info.path.stem + "-edited.png") if doc.info.path else \
-            Path(str(self.settings.value("last_dir", str(Path.home())))) / "latentbrush.png"
+        name = doc.info.path.stem + "-edited.png" if doc.info.path else "latentbrush.png"
+        # the folder of the last export; the first time (or if it is gone), the photo's own folder
+        folders = [self.settings.value("last_export_dir"), doc.info.path.parent if doc.info.path else None,
+                   self.settings.value("last_dir")]
+        base = next((Path(str(f)) for f in folders if f and Path(str(f)).is_dir()), Path.home()) / name
         path, _ = QFileDialog.getSaveFileName(self.w, "Export image", str(base), EXPORT_FILTER)
         if not path:
             return
@@ -201,5 +225,6 @@ class FileOps:
             return False
         # exported is not saved: the quit prompt still offers to save the project
         self.exported = (Path(out), weakref.ref(doc), self.w.undo_stack.index())
+        self.settings.setValue("last_export_dir", str(Path(out).parent))
         self.w.statusBar().showMessage(f"Exported {out}", 6000)
         return True

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
+
 from app.core.bbox import nonzero_bbox
 from app.core.patches import PixelPatch
 from app.ml.inpaint import methods
 from app.ui.commands import PatchCommand
-from app.ui.panels.inpaint import InpaintPanel
+from app.ui.panels.inpaint import BLEND_ITEMS, InpaintPanel
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
+
+NO_FACE = "No face in this photo"        # the fill runner's info["fallback"] when the photo has none
+NO_FACE_TIP = ("The generator prior fills faces: no face was found in this photo, so it would fill with "
+               "Telea anyway. The completion network and the classical fills work on any image.")
 
 
 class InpaintUI:
@@ -20,6 +26,7 @@ class InpaintUI:
         self.w = window
         self.panel = p = InpaintPanel()
         self._macro = False
+        self._shown: tuple[int, str] | None = None    # undo index and status-bar text of the last fill
         p.fill_requested.connect(self.fill)
         p.paint_requested.connect(lambda: window.set_tool("mask"))
         p.clear_requested.connect(lambda: window.clear_layer("mask"))
@@ -27,7 +34,21 @@ class InpaintUI:
         window.canvas.stroke_finished.connect(self._on_stroke)
         window.jobs.before_result.append(self._before_result)
         window.jobs.after_result.append(self._after_result)
+        window.undo_stack.indexChanged.connect(self._on_index)
         self.refresh()
+
+    def set_document(self, doc) -> None:
+        self.panel.status.setText("")
+        self._shown = None
+        self.panel.block(methods.PRIOR)            # a new photo: not known to lack a face
+
+    def _on_index(self, index: int) -> None:
+        """The fill's report goes once the fill is undone (or anything else happens)."""
+        if self._shown is not None and index != self._shown[0] and shiboken6.isValid(self.w):
+            self.panel.status.setText("")
+            if self.w.statusBar().currentMessage() == self._shown[1]:
+                self.w.statusBar().clearMessage()
+            self._shown = None
 
     def refresh(self) -> None:
         m = self.w.manifest
@@ -57,10 +78,14 @@ class InpaintUI:
             self._macro = True
 
     def _after_result(self, job, result) -> None:
+        info = result.info
+        if job.kind in ("project", "generate") and (info.get("faces") or job.kind == "generate"):
+            self.panel.block(methods.PRIOR)          # a face now: the prior can be chosen again
         if job.kind != "inpaint":
             return
-        info = result.info
-        self.panel.status.setText(f"Filled with {info.get('model')} ({info.get('blend')} seams).")
+        if info.get("fallback") == NO_FACE:
+            self.panel.block(methods.PRIOR, "no face in this photo", NO_FACE_TIP)
+        self.panel.status.setText(_report(info, self.w.manifest))
         if self._macro:
             doc = self.w.document
             box = nonzero_bbox(doc.layer("mask"))
@@ -69,3 +94,13 @@ class InpaintUI:
                 self.w.undo_stack.push(PatchCommand(doc, PixelPatch.capture(doc, "mask", box, blank), "Clear mask"))
             self.w.undo_stack.endMacro()
             self._macro = False
+        self._shown = (self.w.undo_stack.index(), result.message)
+
+
+def _report(info: dict, manifest) -> str:
+    """What the panel says after a fill, in the names the person chose from."""
+    if info.get("fallback"):
+        return f"{info['fallback']} — filled with Telea instead of the generator prior."
+    titles = {m.id: m.title for m in methods.fill_methods(manifest)}
+    seams = {key: text for text, key in BLEND_ITEMS}.get(info.get("blend"), info.get("blend"))
+    return f"Filled with {titles.get(info.get('model'), info.get('model'))}; seams: {str(seams).lower()}."

@@ -74,8 +74,9 @@ class JobsUI:
                 self.w.undo_stack.push(LatentCommand(doc, patch, doc.latent, state, job.label))
             else:
                 self.w.undo_stack.push(PatchCommand(doc, patch, job.label))
-        elif state is not None and doc is not None:
-            self.w.undo_stack.push(LatentCommand(doc, None, doc.latent, state, job.label))
+        elif state is not None and doc is not None:     # a projection: an undo step that changes no pixel
+            self.w.undo_stack.push(LatentCommand(doc, None, doc.latent, state, job.label,
+                                                 modifies=job.kind != "project"))
         self.applied += 1
         if result.message:
             self.w.statusBar().showMessage(result.message, 5000)

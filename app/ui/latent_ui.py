@@ -65,6 +65,11 @@ class LatentUI:
         if doc is not None:
             self._unsubscribe = doc.subscribe(self._on_doc_changed)
         self._refresh()
+        self.panel.set_faces(0, 0)
+        st = self.state
+        if st is not None and st.fit_psnr is not None:      # a photo reopened: list its faces again
+            self.w.dispatcher.submit("find_faces", params={"region": tuple(st.region)}, layers=("base",),
+                                     label="Find faces")
 
     def _on_doc_changed(self, layer: str, _bbox) -> None:
         if layer == "latent":
@@ -92,7 +97,7 @@ class LatentUI:
             return
         if how == "selection":
             if self.w.selection is None:
-                self.w.show_error("No selection", "Drag a rectangle around the face with the select tool (M) first.")
+                self.w.show_error("No selection", "Drag a rectangle around the face with the select tool (S) first.")
                 return
             region = tuple(self.w.selection)
         elif how == "whole":
@@ -136,6 +141,8 @@ class LatentUI:
         info = result.info
         if job.kind == "project" and "faces" in info and job.params.get("apply", True):
             self.panel.set_faces(len(info["faces"]), int(job.params.get("face", 0)))
+        elif job.kind == "find_faces":
+            self.panel.set_faces(len(info["faces"]), int(info["face"]))
         if job.kind == "scribble" and "candidates" in info:
             # the strokes asked for the change now shown: draw them faint so the result is seen
             self.w.canvas.set_faded("scribble", True)

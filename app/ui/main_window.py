@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +37,8 @@ from app.ui.canvas.tools import (
 )
 from app.ui.canvas.view import CanvasView
 from app.ui.commands import PatchCommand
-from app.ui.fileops import FileOps
+from app.ui.fileops import FileOps, window_title
+from app.ui.fit import ScrollTabs, scrollable
 from app.ui.inpaint_ui import InpaintUI
 from app.ui.jobs_ui import JobsUI
 from app.ui.latent_ui import LatentUI
@@ -48,6 +48,8 @@ from app.ui.panels.layers import LayersPanel
 from app.ui.panels.models import GeneratePanel, ModelsPanel, TranslatePanel
 from app.ui.parts_ui import PartsUI
 from app.ui.session import SessionFiles
+from app.ui.settings import open_settings
+from app.ui.startup import connect_welcome
 from app.ui.welcome import WelcomePage
 
 
@@ -57,7 +59,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.dispatcher = dispatcher
         self.manifest = manifest
-        self.settings = settings or QSettings()
+        self.settings = settings if settings is not None else open_settings()
         self.interactive = interactive          # False in tests: dialogs answer "yes", errors are kept
         self.last_error: tuple[str, str] | None = None
         self.export_scribbles = False
@@ -119,14 +121,14 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(title)
-        dock.setWidget(widget)
+        dock.setWidget(scrollable(widget))      # docks scroll: the window fits 1280×720
         self.addDockWidget(area, dock)
         return dock
 
     def _build_docks(self) -> None:
         # one dock holds brush / layers / models as tabs; the model edits are tabified docks.
         # (Two groups of tabified docks leave a stray tab bar on screen with Qt 6.12.)
-        paint = QTabWidget()
+        paint = ScrollTabs()                    # each page scrolls on its own
         paint.setDocumentMode(True)
         paint.addTab(self.brush_panel, "Brush")
         paint.addTab(self.layers_panel, "Layers")
@@ -251,14 +253,8 @@ class MainWindow(QMainWindow):
         self.generate_panel.new_face_requested.connect(self.new_face)
         self.generate_panel.generate_requested.connect(self.generate_into)
         self.translate_panel.apply_requested.connect(self.translate)
-        self.welcome.open_requested.connect(self.files.open_dialog)
-        self.welcome.face_requested.connect(lambda: self.new_face())
-        self.welcome.blank_requested.connect(self.new_blank)
-        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        connect_welcome(self)
         self.canvas.brush_size = self.brush_panel.spec().size
-
-    def _on_clean_changed(self, clean: bool) -> None:
-        self.setWindowModified(not clean)
 
     def _set_visible(self, name: str, on: bool) -> None:
         self.canvas.visible[name] = on
@@ -282,8 +278,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.canvas if doc is not None else self.welcome)
         self.export_action.setEnabled(doc is not None)
         self.save_project_action.setEnabled(doc is not None)
-        name = doc.info.path.name if doc is not None and doc.info.path else ("Untitled" if doc else "")
-        self.setWindowTitle(f"{name}[*] — {APP_NAME}" if name else APP_NAME)
+        self.inpaint.set_document(doc)
+        self.setWindowTitle(window_title(doc))
         if doc is not None:
             self.canvas.setFocus()
 

@@ -40,7 +40,7 @@ class PartsUI:
     # -- models ----------------------------------------------------------------------------
     def refresh(self) -> None:
         m = self.w.manifest
-        specs = [s for s in m.of_kind("parts") if s.path(m.models_dir).is_file()]
+        specs = [s for s in m.of_kind("parts") if m.path(s).is_file()]
         gen = m.default("generator")
         specs.sort(key=lambda s: (s.generator != (gen.id if gen else None), not s.default))
         self.spec = specs[0] if specs else None
@@ -119,7 +119,8 @@ class PartsUI:
             state = info.get("projected") or doc.latent
             if state is not None and "projected" in info:
                 # the map needed a (new) projection: it becomes the document's latent state
-                self.w.undo_stack.push(LatentCommand(doc, None, doc.latent, state, "Project region"))
+                self.w.undo_stack.push(LatentCommand(doc, None, doc.latent, state, "Project region",
+                                                     modifies=False))
             if state is not None:
                 self._maps[state.shown] = info["parts_map"]
             share = ", ".join(f"{n} {s:.0%}" for n, s in info.get("share", {}).items() if s >= 0.005)

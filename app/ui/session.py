@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoCommand
 
-from app.core.document import Document
+from app.core.document import PAINT_LAYERS, Document
 from app.core.imageio import ExportError
 from app.core.project import EXTENSION, EditStep, ProjectError, Session, read_project, write_project
 from app.paths import data_dir
 from app.ui.commands import LatentCommand, PatchCommand, StrokeCommand
+from app.ui.fileops import window_title
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -102,7 +103,8 @@ def snapshot(doc: Document) -> Document:
 def capture(window: MainWindow) -> Session:
     stack = window.undo_stack
     steps = [_step(stack.command(i)) for i in range(stack.count())]
-    return Session(snapshot(window.document), steps, stack.index())
+    visible = {n: bool(window.canvas.visible.get(n, True)) for n in PAINT_LAYERS}
+    return Session(snapshot(window.document), steps, stack.index(), visible)
 
 
 def restore(window: MainWindow, session: Session) -> None:
@@ -115,6 +117,9 @@ def restore(window: MainWindow, session: Session) -> None:
     for st in session.steps:                 # … and forward again through the commands
         stack.push(StepCommand(doc, st))
     stack.setIndex(session.index)
+    for name, on in (session.visible or {}).items():       # (a file without it: as they are)
+        if name in window.layers_panel.checks:
+            window.layers_panel.checks[name].setChecked(on)
 
 
 class SessionFiles:
@@ -270,6 +275,9 @@ class SessionFiles:
             self.w.show_error("Cannot save the project", str(e))
             return False
         self.w.undo_stack.setClean()
+        self.w.document.info.project = path
+        self.w.setWindowTitle(window_title(self.w.document))
+        self.w.files.add_recent(path)
         self.w.statusBar().showMessage(f"Saved project {path.name}", 5000)
         return True
 
@@ -281,6 +289,7 @@ class SessionFiles:
         except ProjectError as e:
             self.w.show_error("Cannot open the project", str(e))
             return False
+        session.doc.info.project = Path(path)
         restore(self.w, session)
         self.w.undo_stack.setClean()
         self.w.statusBar().showMessage(f"Opened project {Path(path).name}", 5000)

@@ -128,7 +128,7 @@ def test_a_stroke_on_a_photo_without_a_face_reports_in_the_status_bar_not_a_dial
         w.set_tool("brush")
         drag(w.canvas, paint_only)
     assert w.last_error is None
-    assert "no face" in w.statusBar().currentMessage()
+    assert "no face" in w.statusBar().currentMessage().lower()
 
 
 def test_strokes_fade_while_their_result_is_shown_and_revert_clears_them(make_window, tiny_models, qtbot):
@@ -151,3 +151,35 @@ def test_strokes_fade_while_their_result_is_shown_and_revert_clears_them(make_wi
     assert not doc.layer("scribble")[..., 3].any() and "scribble" not in w.canvas.faded
     w.undo_stack.undo()                                   # revert undone: strokes and result back, faint again
     assert doc.layer("scribble")[..., 3].any() and "scribble" in w.canvas.faded
+
+
+def test_reopened_photo_lists_its_faces_again(make_window, tiny_models, qtbot, monkeypatch, rng):
+    """The face list is not stored in a project: reopening a photo finds the faces again and
+    selects the one whose region is being edited."""
+    from app.core.document import Document
+    from app.core.jobs import Progress, Result
+    from app.core.latent_state import LatentState
+    from app.ml import runners
+
+    seen = {}
+
+    def fake_faces(job, models):
+        seen["region"] = job.params["region"]
+        yield Progress(0, 1, "finding the faces")
+        return Result(layer="", info={"faces": ((0, 0, 9, 9), (20, 20, 40, 40), (50, 50, 60, 60)), "face": 1})
+
+    monkeypatch.setitem(runners.RUNNERS, "find_faces", fake_faces)
+    w = make_window(tiny_models)
+    img = rng.integers(0, 255, (120, 120, 3), dtype=np.uint8)
+    doc = Document(img)
+    state = LatentState(region=BBox(10, 10, 74, 74), generator="g", z_base=np.zeros(16, np.float32),
+                        base_render=np.zeros((64, 64, 3), np.float32), reference=img[10:74, 10:74].copy(),
+                        z=np.zeros(16, np.float32), fit_psnr=27.0)
+    doc.set_latent(state)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000,
+                          check_params_cb=lambda job, res: job.kind == "find_faces"):
+        w.set_document(doc)
+    panel = w.latent.panel
+    assert seen["region"] == (10, 10, 74, 74)
+    assert panel.face.count() == 3 and panel.face.currentIndex() == 1 and not panel.face.isHidden()
+    assert w.undo_stack.isClean()              # finding faces changes nothing in the document

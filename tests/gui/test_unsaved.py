@@ -164,10 +164,8 @@ def test_editor_starts_with_a_damaged_autosave_and_a_damaged_project(tiny_models
     env = {**{k: v for k, v in os.environ.items() if k.startswith(("PATH", "HOME"))},
            "QT_QPA_PLATFORM": "offscreen", "LATENTBRUSH_DATA": str(data), "LATENTBRUSH_DEVICE": "cpu",
            "PYTHONPATH": str(REPO), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config")}
-    conf = tmp_path / ".config" / "Latentbrush"
-    conf.mkdir(parents=True)
-    from app import APP_NAME
-    (conf / f"{APP_NAME}.conf").write_text("[General]\ngeometry=garbage\nrecent_files=5\n")   # hand-edited
+    from app.paths import SETTINGS_FILE  # LATENTBRUSH_DATA set: the settings live there, not in ~/.config
+    (data / SETTINGS_FILE).write_text("[General]\ngeometry=garbage\nrecent_files=5\n")   # hand-edited
     run = [sys.executable, "-c", START, "--recover", "--models", str(tiny_models), "--no-fetch"]
     r = subprocess.run(run, capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
     assert r.returncode == 0 and "STARTED False Cannot recover the session" in r.stdout, r.stdout + r.stderr
@@ -177,6 +175,8 @@ def test_editor_starts_with_a_damaged_autosave_and_a_damaged_project(tiny_models
                        env=env)
     assert r.returncode == 0 and "STARTED False Cannot open the project" in r.stdout, r.stdout + r.stderr
     assert "Traceback" not in r.stderr
+    assert not (tmp_path / ".config").exists()
+    assert "geometry=@ByteArray" in (data / SETTINGS_FILE).read_text()    # saved on close, in the data folder
 
 
 # -- item 18: autosave failures ---------------------------------------------------------------------

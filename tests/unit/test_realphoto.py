@@ -232,3 +232,16 @@ def test_a_face_found_already_is_not_searched_again(tiny_models, monkeypatch):
               inputs={"image": img})
     st = run(run_project(job, models))[0].info["latent_state"]
     assert not calls and st.region == BBox(16, 16, 80, 80) and np.allclose(st.warp, warp)
+
+
+def test_the_face_being_edited_is_found_again_by_its_region(monkeypatch):
+    from app.ml.latent import photo
+
+    faces = [photo.FoundFace(BBox(0, 0, 10, 10), BBox(x, x, x + 40, x + 40), None, None, 1.0, "haar")
+             for x in (0, 100, 200)]
+    assert photo.closest(faces, BBox(102, 98, 140, 141)) == 1
+    assert photo.closest(faces, BBox(300, 300, 340, 340)) == -1          # a region drawn elsewhere
+    monkeypatch.setattr(photo, "find_faces", lambda image, models: faces)
+    res = run(photo.run_find_faces(Job("find_faces", params={"region": (200, 200, 240, 240)},
+                                       inputs={"image": np.zeros((8, 8, 3), np.uint8)}), None))[0]
+    assert res.info["face"] == 2 and len(res.info["faces"]) == 3

@@ -124,17 +124,20 @@ class PriorFiller(Filler):
         self.models, self.tuned = models, tuned
         self.max_side = None                # crops are warped to the frame here, at full resolution
         self._warp: tuple[tuple[int, int], np.ndarray] | None = None
+        self.faces: list | None = None      # the photo's faces when found already (see prior_plan)
 
     def on_cpu(self) -> PriorFiller:
         enc = cpu_copy(self.encoder) if self.encoder is not None else None
-        return PriorFiller(cpu_copy(self.G), enc, torch.device("cpu"), self.steps, self.title, self.models,
-                           self.tuned)
+        f = PriorFiller(cpu_copy(self.G), enc, torch.device("cpu"), self.steps, self.title, self.models,
+                        self.tuned)
+        f.faces = self.faces
+        return f
 
     def regions(self, image, hole):
         from app.ml.latent.faces import NoFaceFound, square_region
         from app.ml.latent.photo import find_faces
         h, w = hole.shape
-        faces = find_faces(image, self.models)
+        faces = self.faces if self.faces is not None else find_faces(image, self.models)
         if faces:       # the face that holds most of the hole
             f = max(faces, key=lambda f: int(hole[f.region.y0:f.region.y1, f.region.x0:f.region.x1].sum()))
             self._warp = ((f.region.height, f.region.width), f.warp) if f.warp is not None else None
@@ -323,6 +326,22 @@ def make_filler(method_id: str | None, models: ModelManager) -> Filler:
     return CompletionFiller(loaded.net, loaded.device, max_side, spec.title)
 
 
+def prior_plan(filler: PriorFiller, image: np.ndarray, hole: np.ndarray) -> tuple[str, str]:
+    """Find the faces once (kept on the filler). Returns (why the prior cannot fill this hole, a note
+    on what it leaves to the classical fill); "" when none: no face in a photo that is not a face
+    crop, or no face around the hole; part of the hole outside the face."""
+    from app.ml.latent.photo import find_faces
+    filler.faces = faces = find_faces(image, filler.models)
+    if not faces:
+        h, w = hole.shape
+        return ("No face in this photo" if max(h, w) > 1.25 * min(h, w) else ""), ""
+    inside = [int(hole[f.region.y0:f.region.y1, f.region.x0:f.region.x1].sum()) for f in faces]
+    if max(inside) == 0:
+        return "No face around the hole", ""
+    return "", ("part of the hole lies outside the face: Telea filled that part" if max(inside) < hole.sum()
+                else "")
+
+
 def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """params: model (method id or None = best available), blend; inputs: image, mask."""
     image, mask = job.inputs["image"], job.inputs["mask"]
@@ -332,6 +351,17 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     filler = make_filler(mid, models)
     job.check()
     notes: list[str] = []
+    info: dict = {}
+    if isinstance(filler, PriorFiller):
+        yield Progress(0, 1, "finding the faces")
+        why, note = prior_plan(filler, image, job.inputs["mask"] > 0)
+        info["faces"] = len(filler.faces or ())
+        notes += [note] if note else []
+        if why:     # the prior needs a face: the classical fill, and the person is told
+            filler, mid = ClassicalFiller(methods.TELEA), methods.TELEA
+            blend = job.params.get("blend") or methods.default_blend(mid, models.manifest)
+            notes.append(f"{why} — filled with Telea instead of the generator prior")
+            info["fallback"] = why
 
     def attempt(_tile: int, device: torch.device):
         f = filler if device == torch.device(filler.device) else filler.on_cpu()
@@ -341,5 +371,6 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     # error goes straight to the CPU
     out, box = yield from oom_fallback(attempt, 0, torch.device(filler.device), min_tile=1, on_retry=notes.append)
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
-                  message=f"filled with {filler.title or mid}" + (f" ({notes[-1]})" if notes else ""),
-                  info={"model": mid, "blend": blend})
+                  message=notes[0] if info.get("fallback") else
+                  f"filled with {filler.title or mid}" + (f" ({'; '.join(notes)})" if notes else ""),
+                  info={"model": mid, "blend": blend, **info})

@@ -30,10 +30,10 @@ def fill_methods(manifest: Manifest) -> list[FillMethod]:
     out = []
     learned = sorted(manifest.of_kind("inpainter"), key=lambda s: (ARCH_RANK.get(s.arch, 9), not s.default))
     for s in learned:
-        out.append(FillMethod(s.id, s.title, True, s.path(manifest.models_dir).is_file()))
+        out.append(FillMethod(s.id, s.title, True, manifest.path(s).is_file()))
     gen = manifest.default("generator")
     if gen is not None and manifest.for_generator("encoder", gen.id):
-        out.append(FillMethod(PRIOR, "Generator prior (faces)", True, gen.path(manifest.models_dir).is_file()))
+        out.append(FillMethod(PRIOR, "Generator prior (faces)", True, manifest.path(gen).is_file()))
     out += [FillMethod(k, v, False) for k, v in CLASSICAL.items()]
     return out
 

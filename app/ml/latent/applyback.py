@@ -96,10 +96,10 @@ def apply_back(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *,
         weight = weight * limit.astype(np.float32)
     weight[weight < 1.0 / 512] = 0.0
     up = cv2.resize(delta, (w, h), interpolation=cv2.INTER_CUBIC)
-    return _add(photo, up, weight)
+    return add_weighted(photo, up, weight)
 
 
-def _add(photo: np.ndarray, up: np.ndarray, weight: np.ndarray) -> np.ndarray:
+def add_weighted(photo: np.ndarray, up: np.ndarray, weight: np.ndarray) -> np.ndarray:
     out = np.clip(photo.astype(np.float32) + up * weight[..., None], 0, 255)
     out = np.rint(out).astype(np.uint8)
     untouched = weight == 0
@@ -122,4 +122,4 @@ def _apply_warped(photo: np.ndarray, delta: np.ndarray, warp: np.ndarray, *, lim
         weight = weight * limit.astype(np.float32)
     weight[weight < 1.0 / 512] = 0.0
     up = align.from_frame(delta, warp, (h, w))
-    return _add(photo, up, weight)
+    return add_weighted(photo, up, weight)

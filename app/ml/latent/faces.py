@@ -74,6 +74,6 @@ def auto_region(img: np.ndarray) -> BBox:
     """The largest face's region; raises NoFaceFound when there is none."""
     faces = detect_faces(img)
     if not faces:
-        raise NoFaceFound("no face found; drag a rectangle around the face with the select tool "
-                          "and use “Edit region from selection”")
+        raise NoFaceFound("no face found; drag a rectangle around the face with the select tool (S), "
+                          "then press “From selection” in the Scribble dock")
     return face_region(faces[0], img.shape[1], img.shape[0])

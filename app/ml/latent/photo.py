@@ -66,14 +66,36 @@ def find_faces(image: np.ndarray, models: ModelManager | None) -> list[FoundFace
     return [FoundFace(b, face_region(b, w, h), None, None, 1.0, "haar") for b in haar_faces(image)]
 
 
+def closest(faces: list[FoundFace], region: BBox) -> int:
+    """The index of the face whose region overlaps `region` most (-1: none does)."""
+    best, best_i = 0.0, -1
+    for i, f in enumerate(faces):
+        inter = f.region.intersect(region).area
+        iou = inter / max(f.region.area + region.area - inter, 1)
+        if iou > best:
+            best, best_i = iou, i
+    return best_i if best > 0.3 else -1
+
+
+def run_find_faces(job, models: ModelManager):
+    """inputs: image; params: region (x0, y0, x1, y1) being edited, if any. The faces of a photo
+    reopened from a project (the face list is not stored): info faces, face (index or -1)."""
+    from app.core.jobs import Progress, Result
+    yield Progress(0, 1, "finding the faces")
+    faces = find_faces(job.inputs["image"], models)
+    region = job.params.get("region")
+    current = closest(faces, BBox(*region)) if region is not None else -1
+    return Result(layer="", message="", info={"faces": tuple(tuple(f.box) for f in faces), "face": current})
+
+
 def pick_face(image: np.ndarray, models: ModelManager | None, face: int = 0) -> FoundFace:
     return choose(find_faces(image, models), face)
 
 
 def choose(faces: list[FoundFace], face: int) -> FoundFace:
     if not faces:
-        raise NoFaceFound("no face found; drag a rectangle around the face with the select tool "
-                          "and use “Edit region from selection”")
+        raise NoFaceFound("no face found; drag a rectangle around the face with the select tool (S), "
+                          "then press “From selection” in the Scribble dock")
     if not 0 <= face < len(faces):
         raise ValueError(f"face {face + 1} asked for, but {len(faces)} face(s) were found in the image")
     return faces[face]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -68,19 +68,37 @@ class InpaintPanel(QWidget):
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
         lay.addStretch(1)
+        self.blocked: dict[str, tuple[str, str]] = {}     # method id → (short reason, tooltip)
+        self._methods: list = []
+        self._default = ""
 
     def set_methods(self, methods: list, default: str) -> None:
+        self._methods, self._default = list(methods), default
         current = self.model.currentData()
         self.model.clear()
         for m in methods:
-            self.model.addItem(m.title + ("" if m.available else " (not installed)"), m.id)
-            if not m.available:
-                item = self.model.model().item(self.model.count() - 1)
-                item.setEnabled(False)
+            short, tip = ("not installed", "") if not m.available else self.blocked.get(m.id, ("", ""))
+            self.model.addItem(m.title + ("" if not short else f" ({short})" if not m.available else f" — {short}"),
+                               m.id)
+            if short:
+                self.model.model().item(self.model.count() - 1).setEnabled(False)
+                if tip:
+                    self.model.setItemData(self.model.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         idx = self.model.findData(current if current else default)
-        if idx < 0 or not methods[idx].available:
+        if idx < 0 or not self.model.model().item(idx).isEnabled():
             idx = self.model.findData(default)
         self.model.setCurrentIndex(max(idx, 0))
+
+    def block(self, method_id: str, short: str = "", tip: str = "") -> None:
+        """Make a method unavailable for this photo, with the reason in its name and tooltip
+        (short = "" makes it available again)."""
+        if self.blocked.get(method_id, ("", ""))[0] == short:
+            return
+        if short:
+            self.blocked[method_id] = (short, tip)
+        else:
+            self.blocked.pop(method_id, None)
+        self.set_methods(self._methods, self._default)
 
     def method(self) -> str:
         return self.model.currentData() or ""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.panels.common import LabeledSlider
 
+MAX_ROWS = 12
 STATE_TEXT = {"ok": "verified", "present": "ready", "missing": "not fetched",
               "corrupt": "DAMAGED — will not load", "untrusted": "untrusted — never loaded"}
 
@@ -35,6 +36,9 @@ class ModelsPanel(QWidget):
         self.tree.setHeaderLabels(["Model", "Kind", "State"])
         self.tree.setRootIsDecorated(False)
         lay.addWidget(self.tree)
+        self.summary = QLabel("")         # how many there are, so a list cut short still says it
+        self.summary.setWordWrap(True)
+        lay.addWidget(self.summary)
         row = QHBoxLayout()
         self.fetch_button = QPushButton("Fetch missing")
         self.verify_button = QPushButton("Verify hashes")
@@ -56,6 +60,15 @@ class ModelsPanel(QWidget):
         for c in range(3):
             self.tree.resizeColumnToContents(c)
         self.fetch_button.setEnabled(any(s == "missing" for _, s in states))
+        # tall enough for every row (up to MAX_ROWS; past that the list scrolls)
+        row = max(self.tree.sizeHintForRow(0), self.tree.fontMetrics().height() + 4)
+        rows = min(len(states), MAX_ROWS)
+        self.tree.setMinimumHeight(self.tree.header().sizeHint().height() + rows * row + 2 * self.tree.frameWidth() + 2)
+        counts: dict[str, int] = {}
+        for _, st in states:
+            counts[st] = counts.get(st, 0) + 1
+        parts = [f"{n} {STATE_TEXT.get(st, st).split(' — ')[0]}" for st, n in counts.items()]
+        self.summary.setText(f"{len(states)} model{'s' * (len(states) != 1)}: " + ", ".join(parts))
 
 
 class GeneratePanel(QGroupBox):

@@ -1,0 +1,132 @@
+"""Carry a latent edit onto the photo as *motion*, not as added pixels.
+
+The additive apply-back (applyback.py) adds `edit − projection` to the photo. When the edit moves
+features (a smile lifts the mouth corners, a head turn moves the nose) and the generator's face is
+not exactly where the photo's is, adding the difference paints a second, shifted copy of the
+feature over the first: the doubled mouths and eyes seen on three-quarter faces.
+
+Here the edit is split into
+- a displacement field F in the generator's frame: edit(p) ≈ projection(p + F(p))
+  (dense optical flow between the two renders, Farnebäck);
+- a smooth residual: edit − projection moved by F, low-passed — what motion cannot explain.
+The photo itself is resampled along F (at its own resolution, through the alignment warp); the
+residual is added with weight `shading` (0 by default: on three-quarter faces even a smoothed
+residual of the shipped generator's edit shows the generator's own face as a faint second outline,
+seen on the held-out portraits of `bench realphoto`; the mouth lift comes from the motion alone).
+Any further change that should be added as it is (`added`, e.g. a lighting slider moved at the
+same time) goes on top. The result is blended in with the same feathered "where the edit changed
+things" weight as the additive path, so pixels outside it keep their exact bytes.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from app.ml.latent import align
+from app.ml.latent.applyback import add_weighted, border_taper, change_weight, is_grey
+
+FLOW_WINDOW = 11         # Farnebäck averaging window, frame pixels (at the frame's own resolution: upsampling
+                         # the renders first biases the flow low, −25 % at ×2 on a 1-px shift)
+RESIDUAL_SIGMA = 1.5     # frame pixels: the residual keeps only what is smoother than this
+SHADING = 0.0            # weight of the residual (see above)
+MAX_MOTION = 3.0         # frame pixels: a slider at ±3 moves a mouth corner by ≈ 2; longer vectors are the
+                         # flow mistaking a change of shading for motion
+GREY = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def _gray(img: np.ndarray) -> np.ndarray:
+    return np.clip(np.asarray(img, np.float32) @ GREY, 0, 255).astype(np.uint8)
+
+
+def flow_field(projection: np.ndarray, edit: np.ndarray, *, window: int = FLOW_WINDOW,
+               max_motion: float = MAX_MOTION) -> np.ndarray:
+    """(R, R, 3) renders before / after an edit → (R, R, 2) float32 displacement in frame pixels
+    (x, y) such that edit(p) ≈ projection(p + F(p)), at most `max_motion` long."""
+    # prev = edit, next = projection: edit(y, x) ≈ projection(y + F_y, x + F_x)
+    f = cv2.calcOpticalFlowFarneback(_gray(edit), _gray(projection), None, 0.5, 3, window, 4, 5, 1.1, 0)
+    length = np.linalg.norm(f, axis=2, keepdims=True)
+    return (f * np.minimum(1.0, max_motion / np.maximum(length, 1e-6))).astype(np.float32)
+
+
+def _moved(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    R = img.shape[0]
+    gx, gy = np.meshgrid(np.arange(R, dtype=np.float32), np.arange(R, dtype=np.float32))
+    return cv2.remap(np.asarray(img, np.float32), gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def split_edit(projection: np.ndarray, edit: np.ndarray, *, sigma: float = RESIDUAL_SIGMA,
+               window: int = FLOW_WINDOW) -> tuple[np.ndarray, np.ndarray]:
+    """(flow (R, R, 2), smooth residual (R, R, 3) float32 0..255 scale)."""
+    flow = flow_field(projection, edit, window=window)
+    residual = np.asarray(edit, np.float32) - _moved(projection, flow)
+    if sigma > 0:
+        residual = cv2.GaussianBlur(residual, (0, 0), sigma)
+    return flow, residual
+
+
+def _crop_motion(flow: np.ndarray, warp: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each crop pixel takes its colour from: q + L⁻¹·F(warp(q))/R, L the warp's linear part
+    (the flow carried from the frame onto the crop; 0 outside the frame square)."""
+    h, w = shape
+    R = flow.shape[0]
+    d = align.from_frame(flow / np.float32(R), warp, (h, w), smooth=False)        # frame fractions
+    inv = align.invert(np.asarray(warp, np.float64)).astype(np.float32)
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    qx = xs + inv[0, 0] * d[..., 0] + inv[0, 1] * d[..., 1]
+    qy = ys + inv[1, 0] * d[..., 0] + inv[1, 1] * d[..., 1]
+    return qx, qy
+
+
+def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, warp: np.ndarray | None = None,
+                limit: np.ndarray | None = None, feather: float = 1.0, taper: float = 0.08,
+                sigma: float = RESIDUAL_SIGMA, shading: float = SHADING, window: int = FLOW_WINDOW,
+                added: np.ndarray | None = None) -> np.ndarray:
+    """photo (h, w, 3) uint8 region crop; projection, edit (R, R, 3) renders 0..255 of the latent
+    before / after; warp (2, 3) crop → frame fractions (None: the crop stretched onto the frame);
+    shading: weight of the motion's smooth residual; window: the flow's averaging window (frame
+    pixels; larger = smoother motion); added (R, R, 3): a further change added as it
+    is (shading edits made at the same time).
+    Returns (h, w, 3) uint8; exactly the photo's bytes wherever the weight is 0."""
+    if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
+        raise ValueError(f"photo must be (h, w, 3) uint8, got {photo.shape} {photo.dtype}")
+    if projection.shape != edit.shape:
+        raise ValueError(f"projection {projection.shape} and edit {edit.shape} differ in shape")
+    h, w = photo.shape[:2]
+    R = projection.shape[0]
+    warp = align.box_warp(w, h) if warp is None else np.asarray(warp, np.float64)
+    F = align.frame_size(warp, R)
+    amount = np.abs(np.asarray(edit, np.float32) - np.asarray(projection, np.float32))
+    if added is not None:
+        if added.shape != projection.shape:
+            raise ValueError(f"added change {added.shape} must match the renders {projection.shape}")
+        amount = np.maximum(amount, np.abs(added))
+    wf = change_weight(amount, (F, F), feather=feather)
+    if taper > 0:
+        wf = wf * border_taper(F, F, taper)
+    weight = align.from_frame(wf, warp, (h, w), smooth=False)
+    if limit is not None:
+        if limit.shape != (h, w):
+            raise ValueError(f"limit mask {limit.shape} must match the photo {(h, w)}")
+        weight = weight * limit.astype(np.float32)
+    weight[weight < 1.0 / 512] = 0.0
+    out = photo.copy()
+    rows, cols = np.nonzero(weight.any(axis=1))[0], np.nonzero(weight.any(axis=0))[0]
+    if rows.size == 0:
+        return out
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    sub = align.compose_shift(warp, x0, y0)               # the changed window only (a smile: the mouth)
+    flow, residual = split_edit(projection, edit, sigma=sigma, window=window)
+    residual = residual * np.float32(shading)
+    if added is not None:
+        residual = residual + np.asarray(added, np.float32)
+    if is_grey(photo):
+        residual = np.repeat((residual @ GREY)[..., None], 3, axis=2)
+    qx, qy = _crop_motion(flow, sub, (y1 - y0, x1 - x0))
+    moved = cv2.remap(photo, qx + np.float32(x0), qy + np.float32(y0), cv2.INTER_CUBIC,
+                      borderMode=cv2.BORDER_REFLECT).astype(np.float32)
+    here = photo[y0:y1, x0:x1]
+    change = moved + align.from_frame(residual, sub, (y1 - y0, x1 - x0)) - here.astype(np.float32)
+    out[y0:y1, x0:x1] = add_weighted(here, change, weight[y0:y1, x0:x1])
+    return out

@@ -1,0 +1,46 @@
+"""Bytes on disk while a download runs in a thread (app.ml.download)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.ml.download import with_download_progress
+
+
+def test_reports_bytes_while_the_download_runs_and_returns_its_result(tmp_path, monkeypatch):
+    monkeypatch.setattr("app.ml.download.POLL_S", 0.02)
+    part = tmp_path / "pip-unpack-1" / "x.whl"
+
+    def download():
+        part.parent.mkdir()
+        with open(part, "wb") as f:
+            for _ in range(5):
+                f.write(b"\0" * 1000)
+                f.flush()
+                time.sleep(0.06)
+        return part
+
+    gen = with_download_progress(download, tmp_path, step=4, total=8, message="Faces: downloading", size=5000)
+    seen = []
+    while True:
+        try:
+            seen.append(next(gen))
+        except StopIteration as stop:
+            result = stop.value
+            break
+    assert result == part
+    got = [p.done_bytes for p in seen]
+    assert got[0] == 0 and max(got) <= 5000 and any(0 < b < 5000 for b in got)
+    assert got == sorted(got)
+    assert all(p.step == 4 and p.total == 8 for p in seen)
+    assert seen[-1].message.startswith("Faces: downloading — ") and seen[-1].message.endswith(" MB")
+
+
+def test_an_error_in_the_download_is_raised_on_the_caller(tmp_path):
+    def download():
+        raise OSError("no network")
+
+    with pytest.raises(OSError, match="no network"):
+        list(with_download_progress(download, tmp_path, step=0, total=4, message="m", size="junk"))
