@@ -68,8 +68,9 @@ class LatentUI:
         self.panel.set_faces(0, 0)
         st = self.state
         if st is not None and st.fit_psnr is not None:      # a photo reopened: list its faces again
-            self.w.dispatcher.submit("find_faces", params={"region": tuple(st.region)}, layers=("base",),
-                                     label="Find faces")
+            # the photo is handed over as it is now (not watched: editing meanwhile does not drop the list)
+            self.w.dispatcher.submit("find_faces", params={"region": tuple(st.region)},
+                                     inputs={"image": doc.layer("base").copy()}, label="Find faces")
 
     def _on_doc_changed(self, layer: str, _bbox) -> None:
         if layer == "latent":

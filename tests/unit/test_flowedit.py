@@ -30,11 +30,11 @@ def _dark_centres(img: np.ndarray, thresh: float = 110) -> list[tuple[float, flo
 
 def test_flow_recovers_a_known_shift():
     a = _blob(64, 32, 32, 5)
-    b = _blob(64, 32, 29, 5)                     # the feature moves up by 3 px
+    b = _blob(64, 32, 30, 5)                     # the feature moves up by 2 px (under the 3-px cap)
     f = flow_field(a, b)
-    # edit(p) ≈ projection(p + F): the pixels at the new place come from 3 px below
-    assert f[29, 32, 1] == pytest.approx(3.0, abs=0.6)
-    assert abs(f[29, 32, 0]) < 0.5
+    # edit(p) ≈ projection(p + F): the pixels at the new place come from 2 px below
+    assert f[30, 32, 1] == pytest.approx(2.0, abs=0.2)
+    assert abs(f[30, 32, 0]) < 0.2
     assert np.abs(f[:8, :8]).max() < 0.3         # nothing moves far from the feature
 
 
@@ -54,7 +54,7 @@ def test_a_moved_feature_is_moved_not_doubled():
     assert len(cents) == 1, cents
     cx, cy = cents[0]
     assert abs(cx - 128) < 3                      # stays where the photo has it
-    assert 150 - cy > 6                           # and goes up (≈ 16 px where the flow is strongest)
+    assert 150 - cy > 6                           # and goes up (≈ 9 px: 4 frame px, capped at 3, × 4 photo px)
 
 
 def test_nothing_outside_the_change_and_no_change_is_identity(rng):
@@ -80,12 +80,99 @@ def test_nothing_outside_the_change_and_no_change_is_identity(rng):
 def test_grey_photo_stays_grey_and_bad_input_is_refused():
     grey = np.repeat(np.clip(_blob(96, 48, 48, 8), 0, 255).astype(np.uint8)[..., :1], 3, axis=2)
     proj = _blob(64, 32, 32, 5)
-    edit = proj.copy()
-    edit[20:44, 20:44] += [40, 0, -30]
-    out = apply_moved(grey, proj, edit).astype(int)
+    edit = _blob(64, 32, 30, 5)
+    added = np.zeros_like(proj)
+    added[20:44, 20:44] = [40, 0, -30]                    # a coloured shading change on top
+    out = apply_moved(grey, proj, edit, added=added).astype(int)
     assert (out != grey).any()
     assert np.abs(out[..., 0] - out[..., 1]).max() <= 1 and np.abs(out[..., 1] - out[..., 2]).max() <= 1
     with pytest.raises(ValueError, match="uint8"):
         apply_moved(grey.astype(np.float32), proj, edit)
     with pytest.raises(ValueError, match="shape"):
         apply_moved(grey, proj, edit[:32])
+
+
+def test_the_inside_of_a_large_uniform_feature_moves_with_its_rim():
+    """A flat feature changes colour only at its rim when it moves; its inside (the photo's own
+    texture there) must move with it, not stay while the rim is squeezed."""
+    n = 256
+    yy, xx = np.mgrid[0:n, 0:n]
+    photo = np.full((n, n, 3), 200, np.uint8)
+    inside = (xx - 128) ** 2 + (yy - 128) ** 2 < 48 ** 2
+    texture = cv2.GaussianBlur(np.random.default_rng(0).uniform(40, 130, (n, n)).astype(np.float32), (0, 0), 1.5)
+    photo[inside] = np.rint(texture[inside])[:, None].astype(np.uint8)             # the photo's own texture
+    proj = _blob(64, 32, 32, 12, ink=85.0)
+    edit = _blob(64, 32, 30, 12, ink=85.0)                                        # lifted by 2 frame px
+    out = apply_moved(photo, proj, edit, taper=0)
+    core = (xx - 128) ** 2 + (yy - 128) ** 2 < 30 ** 2
+    assert (out[core] != photo[core]).any(axis=1).mean() > 0.8
+
+
+def test_motion_follows_a_rotated_alignment():
+    """Through a tilted face's warp the photo moves the way the generator's feature moves in the
+    frame (the warp's rotation and scale carried correctly both ways)."""
+    c, s_ = np.cos(np.deg2rad(30)), np.sin(np.deg2rad(30))
+    k = 1 / 160                                                   # 160 crop px across the frame
+    warp = np.array([[k * c, -k * s_, 0.5 - k * (c * 100 - s_ * 100)],
+                     [k * s_, k * c, 0.5 - k * (s_ * 100 + c * 100)]])
+    proj = _blob(64, 32, 36, 4)
+    edit = _blob(64, 32, 33, 4)
+    photo = np.clip(align.from_frame(proj, warp, (200, 200)) + 200 * (1 - align.frame_coverage(warp, (200, 200)))[
+        ..., None], 0, 255).astype(np.uint8)
+    out = apply_moved(photo, proj, edit, warp=warp, taper=0)
+    back = align.to_frame(out, warp, 64)
+    (cx, cy), = _dark_centres(back, 150)
+    assert abs(cx - 32) < 0.7 and abs(cy - 33) < 0.7, (cx, cy)
+
+
+def test_a_colour_change_made_with_the_motion_travels_with_the_feature():
+    """After a scribble the sliders start from the scribbled latent: the scribble's colour is added
+    on top of the motion and must move with the feature it was painted on."""
+    n = 256
+    photo = np.clip(_blob(n, 128, 128, 16) * [1.0, 0.9, 0.8], 0, 255).astype(np.uint8)     # a colour photo
+    proj = _blob(64, 32, 32, 4)
+    edit = _blob(64, 32, 30, 4)
+    added = np.zeros_like(proj)
+    added[28:37, 28:37, 0] = 120                                   # red paint on the feature
+    out = apply_moved(photo, proj, edit, added=added, taper=0).astype(int)
+    red = (out[..., 0] - out[..., 1]) > 60
+    ys, xs = np.nonzero(red)
+    assert red.sum() > 50
+    assert ys.mean() < 128 - 4                                    # it went up with the feature
+
+
+def test_sliders_on_a_photo_move_pixels_and_shading_sliders_add(tiny_models):
+    """Routing: a shape slider on a photo → motion from the shipped generator; a shading slider
+    alone, or any slider on the generator's own face → the additive path."""
+    from app.core.bbox import BBox
+    from app.core.jobs import Job
+    from app.core.jobs import drain as run
+    from app.core.latent_state import LatentState
+    from app.ml.latent.runners import apply_latent, latent_models, render
+    from app.ml.latent.sliders import directions_for, run_attribute
+    from app.ml.manifest import Manifest
+    from app.ml.registry import ModelManager
+
+    models = ModelManager(Manifest.load(tiny_models), "cpu")
+    lm = latent_models(models)
+    dirs = directions_for(models, lm.generator_id)
+    z = np.random.default_rng(1).standard_normal(16).astype(np.float32)
+    base = render(lm.G, z, lm.device)
+    photo = np.clip(cv2.resize(base, (96, 96)) + 7, 0, 255).astype(np.uint8)
+    st = LatentState(region=BBox(0, 0, 96, 96), generator=lm.generator_id, z_base=z, base_render=base,
+                     reference=photo, z=z, fit_psnr=24.0)
+
+    def pixels(state, values):
+        return run(run_attribute(Job("attribute", params={"state": state, "values": values},
+                                     inputs={"image": photo}), models))[0].pixels
+
+    moved = apply_moved(photo, base, render(lm.G, z + 2 * dirs["smile"], lm.device))
+    assert np.array_equal(pixels(st, {"smile": 2.0}), moved)
+    shade = render(lm.G, z + 2 * dirs["lighting"], lm.device)
+    assert np.array_equal(pixels(st, {"lighting": 2.0, "smile": 0.0}), apply_latent(st, shade))
+    generated = LatentState(region=st.region, generator=st.generator, z_base=z, base_render=base,
+                            reference=photo, z=z, fit_psnr=None)
+    assert np.array_equal(pixels(generated, {"smile": 2.0}),
+                          apply_latent(generated, render(lm.G, z + 2 * dirs["smile"], lm.device)))
+    both = pixels(st, {"smile": 2.0, "lighting": 2.0})
+    assert not np.array_equal(both, moved)                       # the shading change is added on top

@@ -30,13 +30,14 @@ FLOW_WINDOW = 11         # Farnebäck averaging window, frame pixels (at the fra
                          # the renders first biases the flow low, −25 % at ×2 on a 1-px shift)
 RESIDUAL_SIGMA = 1.5     # frame pixels: the residual keeps only what is smoother than this
 SHADING = 0.0            # weight of the residual (see above)
+MOTION_TO_CHANGE = 32.0  # motion (frame px) → the 0..255 change scale of change_weight: 0.5 px counts in full
 MAX_MOTION = 3.0         # frame pixels: a slider at ±3 moves a mouth corner by ≈ 2; longer vectors are the
                          # flow mistaking a change of shading for motion
 GREY = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def _gray(img: np.ndarray) -> np.ndarray:
-    return np.clip(np.asarray(img, np.float32) @ GREY, 0, 255).astype(np.uint8)
+    return np.clip(np.rint(np.asarray(img, np.float32) @ GREY), 0, 255).astype(np.uint8)
 
 
 def flow_field(projection: np.ndarray, edit: np.ndarray, *, window: int = FLOW_WINDOW,
@@ -97,12 +98,18 @@ def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, 
     R = projection.shape[0]
     warp = align.box_warp(w, h) if warp is None else np.asarray(warp, np.float64)
     F = align.frame_size(warp, R)
-    amount = np.abs(np.asarray(edit, np.float32) - np.asarray(projection, np.float32))
+    flow, residual = split_edit(projection, edit, sigma=sigma, window=window)
+    residual = residual * np.float32(shading)
     if added is not None:
         if added.shape != projection.shape:
             raise ValueError(f"added change {added.shape} must match the renders {projection.shape}")
-        amount = np.maximum(amount, np.abs(added))
-    wf = change_weight(amount, (F, F), feather=feather)
+        residual = residual + _moved(added, flow)       # a shading change travels with the feature it is on
+    # where the edit changes colour or moves things: a uniform feature that moves changes colour only at
+    # its rim, and its inside must move with it
+    amount = np.maximum(np.abs(np.asarray(edit, np.float32) - np.asarray(projection, np.float32)).max(axis=2),
+                        np.abs(residual).max(axis=2))
+    amount = np.maximum(amount, MOTION_TO_CHANGE * np.linalg.norm(flow, axis=2))
+    wf = change_weight(amount[..., None], (F, F), feather=feather)
     if taper > 0:
         wf = wf * border_taper(F, F, taper)
     weight = align.from_frame(wf, warp, (h, w), smooth=False)
@@ -117,10 +124,6 @@ def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, 
         return out
     y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
     sub = align.compose_shift(warp, x0, y0)               # the changed window only (a smile: the mouth)
-    flow, residual = split_edit(projection, edit, sigma=sigma, window=window)
-    residual = residual * np.float32(shading)
-    if added is not None:
-        residual = residual + np.asarray(added, np.float32)
     if is_grey(photo):
         residual = np.repeat((residual @ GREY)[..., None], 3, axis=2)
     qx, qy = _crop_motion(flow, sub, (y1 - y0, x1 - x0))

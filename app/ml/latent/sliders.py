@@ -19,7 +19,7 @@ from collections.abc import Generator, Mapping
 
 import numpy as np
 
-from app.core.jobs import Job, Progress, Result
+from app.core.jobs import Job, Progress, Result, frozen_array
 from app.core.latent_state import LatentState
 from app.ml.latent.applyback import region_weight
 from app.ml.latent.flowedit import apply_moved
@@ -74,18 +74,19 @@ class _OriginRender:
     step of the drag, rendered once."""
 
     def __init__(self) -> None:
-        self._key: tuple[int, bytes] | None = None
+        self._G = None                      # held, so that its id cannot be reused by another module
+        self._key: bytes | None = None
         self._render: np.ndarray | None = None
         self._lock = threading.Lock()
 
     def get(self, G, z: np.ndarray, device) -> np.ndarray:
-        key = (id(G), np.asarray(z, np.float32).tobytes())
+        key = np.asarray(z, np.float32).tobytes()
         with self._lock:
-            if key == self._key and self._render is not None:
+            if G is self._G and key == self._key and self._render is not None:
                 return self._render
-        out = render(G, z, device)
+        out = frozen_array(render(G, z, device))
         with self._lock:
-            self._key, self._render = key, out
+            self._G, self._key, self._render = G, key, out
         return out
 
 
@@ -100,7 +101,8 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     lm0 = latent_models(models, state.generator)
     lm = for_state(lm0, state)
     dirs = directions_for(models, state.generator)
-    dirs.update({k: np.asarray(v, np.float32) for k, v in (job.params.get("custom") or {}).items()})
+    custom = {k: np.asarray(v, np.float32) for k, v in (job.params.get("custom") or {}).items()}
+    dirs.update(custom)
     origin = state.z_base if job.params.get("origin") is None else np.asarray(job.params["origin"], np.float32)
     values = {k: float(v) for k, v in job.params.get("values", {}).items()}
     z = moved_latent(origin, values, dirs)
@@ -110,7 +112,7 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
         m = job.inputs["mask"][r.y0:r.y1, r.x0:r.x1]
         if m.any():
             limit = region_weight(m, grow=0.02 * r.width, feather=0.02 * r.width)
-    moving = {k: v for k, v in values.items() if k in MOTION_SLIDERS and v != 0}
+    moving = {k: v for k, v in values.items() if k in MOTION_SLIDERS and k not in custom and v != 0}
     rend = None
     if state.fit_psnr is None or not moving:    # a generated face (the render is the picture), or shading only
         rend = render(lm.G, z, lm.device)

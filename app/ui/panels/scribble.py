@@ -171,8 +171,7 @@ class ScribblePanel(QWidget):
         self.face.clear()
         for i in range(n):
             self.face.addItem(f"{i + 1} of {n}" + (" (largest)" if i == 0 else ""))
-        if 0 <= current < n:
-            self.face.setCurrentIndex(current)
+        self.face.setCurrentIndex(current if 0 <= current < n else -1)   # -1: a region drawn by hand
         self.face.blockSignals(False)
         self.face.setVisible(n > 1)
         self.face_label.setVisible(n > 1)
