@@ -1,3 +1,3 @@
-from app.main import main
+from latentbrush.main import main
 
 raise SystemExit(main())

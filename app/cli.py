@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from app.cli_common import (
+from latentbrush.cli_common import (
     Planned,
     Terminated,
     UsageError,
@@ -19,10 +19,10 @@ from app.cli_common import (
     make_folders,
     plan_outputs,
 )
-from app.core.imageio import ExportError, ImageLoadError, atomic_write_many, image_writer, load_image
-from app.ml.errors import ModelError
-from app.ml.manifest import Manifest
-from app.paths import models_dir
+from latentbrush.core.imageio import ExportError, ImageLoadError, atomic_write_many, image_writer, load_image
+from latentbrush.ml.errors import ModelError
+from latentbrush.ml.manifest import Manifest
+from latentbrush.paths import models_dir
 
 
 def _manifest(args) -> Manifest:
@@ -30,11 +30,11 @@ def _manifest(args) -> Manifest:
 
 
 def cmd_models(args) -> int:
-    from app.ml.hashing import model_states
+    from latentbrush.ml.hashing import model_states
 
     manifest = _manifest(args)
     if args.action == "fetch":
-        from app.ml.fetch import fetch_all
+        from latentbrush.ml.fetch import fetch_all
 
         specs = [manifest.get(i) for i in args.id] if args.id else [
             s for s in manifest if s.fetchable and (args.force or not manifest.path(s).is_file())]
@@ -76,12 +76,12 @@ def _run(gen):
 
 
 def cmd_translate(args) -> int:
-    from app.cli_inpaint import load_mask
-    from app.cli_latent import _batch, _drive, _plan
-    from app.core.jobs import Job
-    from app.ml.devices import configure_threads
-    from app.ml.registry import ModelManager
-    from app.ml.translate.translator import run_translate
+    from latentbrush.cli_inpaint import load_mask
+    from latentbrush.cli_latent import _batch, _drive, _plan
+    from latentbrush.core.jobs import Job
+    from latentbrush.ml.devices import configure_threads
+    from latentbrush.ml.registry import ModelManager
+    from latentbrush.ml.translate.translator import run_translate
 
     if not 0.0 <= args.strength <= 1.0:
         raise SystemExit(f"latentbrush: --strength must be between 0 and 1 (got {args.strength:g})")
@@ -119,9 +119,9 @@ def cmd_translate(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from app.ml.latent.sample import sample_faces
-    from app.ml.registry import ModelManager
-    from app.ml.tensors import resize
+    from latentbrush.ml.latent.sample import sample_faces
+    from latentbrush.ml.registry import ModelManager
+    from latentbrush.ml.tensors import resize
 
     check_number("--size", args.size, 16, 4096, integer=True)
     check_number("-n", args.n, 1, 1000, integer=True)
@@ -147,7 +147,7 @@ def cmd_generate(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from app.bench.runner import run_benchmarks
+    from latentbrush.bench.runner import run_benchmarks
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -192,9 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--mask", default=None, help="only translate where this mask is white (same size as the image)")
     add_overwrite(t)
     t.set_defaults(func=cmd_translate)
-    from app.cli_inpaint import add_command as add_inpaint
-    from app.cli_latent import add_commands
-    from app.cli_parts import add_command as add_parts
+    from latentbrush.cli_inpaint import add_command as add_inpaint
+    from latentbrush.cli_latent import add_commands
+    from latentbrush.cli_parts import add_command as add_parts
 
     add_commands(sub)
     add_inpaint(sub)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.imageio import EXPORT_FORMATS, OPEN_EXTENSIONS
+from latentbrush.core.imageio import EXPORT_FORMATS, OPEN_EXTENSIONS
 
 SEED_MAX = 2**32 - 1
 
@@ -193,7 +193,7 @@ def plan_outputs(sources: list[Path], output: Path, *, many: bool, inputs: Itera
 
 def make_folders(plan: list[Planned]) -> None:
     """Create the output folders of a plan (only once the work is about to start)."""
-    from app.core.imageio import ExportError
+    from latentbrush.core.imageio import ExportError
 
     for f in sorted({p.target.parent for p in plan} | {p.latent.parent for p in plan if p.latent}):
         try:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.cli_common import Planned, add_overwrite, files_of
-from app.cli_latent import Bar, _batch, _drive, _plan, _setup, _write_result
-from app.core.imageio import ImageLoadError, load_companion, load_image
+from latentbrush.cli_common import Planned, add_overwrite, files_of
+from latentbrush.cli_latent import Bar, _batch, _drive, _plan, _setup, _write_result
+from latentbrush.core.imageio import ImageLoadError, load_companion, load_image
 
 MASK_FLOOR = 8   # grey values below this count as black (JPEG noise in a hand-made mask)
 
@@ -44,9 +44,9 @@ def _mask_for(mask_path: Path, src: Path) -> Path:
 
 
 def cmd_inpaint(args) -> int:
-    from app.core.jobs import Job
-    from app.ml.inpaint import methods
-    from app.ml.inpaint.fill import run_inpaint
+    from latentbrush.core.jobs import Job
+    from latentbrush.ml.inpaint import methods
+    from latentbrush.ml.inpaint.fill import run_inpaint
 
     if not args.list:
         if not args.input or not args.output or not args.mask:

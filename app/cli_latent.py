@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.cli_common import (
+from latentbrush.cli_common import (
     Planned,
     UsageError,
     add_overwrite,
@@ -22,7 +22,7 @@ from app.cli_common import (
     make_folders,
     plan_outputs,
 )
-from app.core.imageio import ExportError, ImageLoadError, atomic_write_many, image_writer, load_companion, load_image
+from latentbrush.core.imageio import ExportError, ImageLoadError, atomic_write_many, image_writer, load_companion, load_image
 
 
 class Bar:
@@ -113,7 +113,7 @@ def _regions_for(img: np.ndarray, region, face, models) -> list[dict]:
     if region == "whole":
         return [{"region": (0, 0, img.shape[1], img.shape[0])}]
     if region == "auto":
-        from app.ml.latent.photo import find_faces
+        from latentbrush.ml.latent.photo import find_faces
 
         faces = find_faces(img, models)           # found once: the jobs take them as they are
         n = len(faces)
@@ -132,9 +132,9 @@ def _regions_for(img: np.ndarray, region, face, models) -> list[dict]:
 
 
 def _setup(args):
-    from app.cli import _manifest
-    from app.ml.devices import configure_threads
-    from app.ml.registry import ModelManager
+    from latentbrush.cli import _manifest
+    from latentbrush.ml.devices import configure_threads
+    from latentbrush.ml.registry import ModelManager
 
     configure_threads()
     return ModelManager(_manifest(args))
@@ -167,8 +167,8 @@ def _batch(args, plan: list[Planned], work) -> int:
 
 
 def cmd_project(args) -> int:
-    from app.core.jobs import Job
-    from app.ml.latent.runners import run_project
+    from latentbrush.core.jobs import Job
+    from latentbrush.ml.latent.runners import run_project
 
     check_number("--steps", args.steps, 1, 100_000, integer=True)
     check_number("--seconds", args.seconds, 0, 3600, lo_open=True)
@@ -202,8 +202,8 @@ def cmd_project(args) -> int:
 def _reconstruction(st, under: np.ndarray) -> np.ndarray:
     """The projection at full resolution: the generator's render carried into the region (warped
     back when the face was aligned), blended into `under` over a border of 4 % of the frame."""
-    from app.ml.latent import align
-    from app.ml.latent.applyback import border_taper
+    from latentbrush.ml.latent import align
+    from latentbrush.ml.latent.applyback import border_taper
 
     h, w = st.region.height, st.region.width
     warp = st.warp_matrix
@@ -225,8 +225,8 @@ def load_strokes(path: Path, size: tuple[int, int]) -> np.ndarray:
 
 
 def cmd_scribble(args) -> int:
-    from app.core.jobs import Job
-    from app.ml.latent.runners import run_scribble
+    from latentbrush.core.jobs import Job
+    from latentbrush.ml.latent.runners import run_scribble
 
     check_number("--strength", args.strength, 0, 1.5)
     check_number("--candidates", args.candidates, 1, 64, integer=True)
@@ -282,9 +282,9 @@ def parse_sets(items: list[str]) -> dict[str, float]:
 
 
 def cmd_attribute(args) -> int:
-    from app.core.jobs import Job
-    from app.ml.latent.runners import latent_models, run_project
-    from app.ml.latent.sliders import SLIDER_RANGE, direction_kinds, directions_for, run_attribute
+    from latentbrush.core.jobs import Job
+    from latentbrush.ml.latent.runners import latent_models, run_project
+    from latentbrush.ml.latent.sliders import SLIDER_RANGE, direction_kinds, directions_for, run_attribute
 
     if not args.list:
         check_number("--seconds", args.seconds, 0, 3600, lo_open=True)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.cli_common import UsageError, add_overwrite, check_number, check_seed, make_folders, plan_outputs
-from app.cli_latent import Bar, _drive, _face_options, _regions_for, _setup, _write_result, parse_face, parse_region
-from app.core.imageio import EXPORT_FORMATS, ImageLoadError, atomic_write, load_companion, load_image
+from latentbrush.cli_common import UsageError, add_overwrite, check_number, check_seed, make_folders, plan_outputs
+from latentbrush.cli_latent import Bar, _drive, _face_options, _regions_for, _setup, _write_result, parse_face, parse_region
+from latentbrush.core.imageio import EXPORT_FORMATS, ImageLoadError, atomic_write, load_companion, load_image
 
 
 def write_palette_png(labels_plus1: np.ndarray, colors: list, path: Path) -> Path:
@@ -62,8 +62,8 @@ def read_label_png(path: Path, colors: list, shape: tuple[int, int]) -> np.ndarr
 
 
 def cmd_parts(args) -> int:
-    from app.core.jobs import Job
-    from app.ml.parts.runners import parts_models, run_parts_edit, run_parts_map
+    from latentbrush.core.jobs import Job
+    from latentbrush.ml.parts.runners import parts_models, run_parts_edit, run_parts_map
 
     check_number("--steps", args.steps, 1, 10_000, integer=True)
     check_number("--candidates", args.candidates, 1, 64, integer=True)

@@ -13,7 +13,7 @@ CLI_COMMANDS = {"models", "bench", "generate", "translate", "project", "scribble
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if _command_of(argv) in CLI_COMMANDS:
-        from app.cli import run_cli
+        from latentbrush.cli import run_cli
 
         return run_cli(argv)
     return run_gui(argv)
@@ -50,7 +50,7 @@ def run_gui(argv: list[str]) -> int:
     t0 = time.perf_counter()
     args = _parse_gui(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from app.qt_check import check_qt_platform
+    from latentbrush.qt_check import check_qt_platform
 
     problem = check_qt_platform()
     if problem:
@@ -61,17 +61,17 @@ def run_gui(argv: list[str]) -> int:
     from PySide6.QtCore import QByteArray, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app import APP_ID, APP_NAME, __version__
-    from app.engine.dispatcher import Dispatcher
-    from app.engine.loading import model_loader
-    from app.engine.worker import Engine
-    from app.ml.errors import ManifestError
-    from app.ml.manifest import Manifest
-    from app.paths import models_dir
-    from app.ui.fit import fit_to_screen
-    from app.ui.main_window import MainWindow
-    from app.ui.settings import open_settings
-    from app.ui.startup import model_status
+    from latentbrush import APP_ID, APP_NAME, __version__
+    from latentbrush.engine.dispatcher import Dispatcher
+    from latentbrush.engine.loading import model_loader
+    from latentbrush.engine.worker import Engine
+    from latentbrush.ml.errors import ManifestError
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.paths import models_dir
+    from latentbrush.ui.fit import fit_to_screen
+    from latentbrush.ui.main_window import MainWindow
+    from latentbrush.ui.settings import open_settings
+    from latentbrush.ui.startup import model_status
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
@@ -85,7 +85,7 @@ def run_gui(argv: list[str]) -> int:
     except ManifestError as e:
         print(f"latentbrush: {e}", file=sys.stderr)
         return 2
-    from app.engine.gc_guard import MainThreadGC
+    from latentbrush.engine.gc_guard import MainThreadGC
 
     collector = MainThreadGC(parent=app)    # never collect Qt objects on the worker thread
     engine = Engine(loader=model_loader(manifest))
@@ -110,7 +110,7 @@ def run_gui(argv: list[str]) -> int:
 
 def _open_first(window, args: argparse.Namespace, manifest) -> None:
     """A crashed session, the image named, or the welcome view (fetching missing models)."""
-    from app.ui.startup import first_run_fetch
+    from latentbrush.ui.startup import first_run_fetch
 
     missing = manifest.missing_defaults()
     if window.session.offer_recovery(ask=not args.recover):

@@ -13,6 +13,6 @@ if __name__ == "__main__":
 
         sys.argv = ["pip", *sys.argv[3:]]
         raise SystemExit(pip_main())
-    from app.main import main
+    from latentbrush.main import main
 
     raise SystemExit(main())

@@ -33,7 +33,7 @@ def rng() -> np.random.Generator:
 
 def real_models_dir() -> Path | None:
     d = REPO / "models"
-    from app.ml.manifest import Manifest
+    from latentbrush.ml.manifest import Manifest
 
     m = Manifest.load(d)
     return d if all(s.path(d).is_file() for s in m if s.default) else None
@@ -57,7 +57,7 @@ def real_models_dir_module() -> Path:
 
 # Automatic garbage collection can fire on the worker thread and destroy Qt objects of an earlier
 # test there (a segfault). Collect only here, on the main thread, after every test (the app does
-# the same with app.engine.gc_guard.MainThreadGC).
+# the same with latentbrush.engine.gc_guard.MainThreadGC).
 gc.disable()
 
 

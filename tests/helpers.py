@@ -8,12 +8,12 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from app.ml.hashing import sha256_file
-from app.ml.nets.completion import CompletionNet
-from app.ml.nets.dcgan import DCGANGenerator
-from app.ml.nets.directions import LatentDirections
-from app.ml.nets.encoder import ConvEncoder
-from app.ml.nets.resnet_gen import ResnetGenerator
+from latentbrush.ml.hashing import sha256_file
+from latentbrush.ml.nets.completion import CompletionNet
+from latentbrush.ml.nets.dcgan import DCGANGenerator
+from latentbrush.ml.nets.directions import LatentDirections
+from latentbrush.ml.nets.encoder import ConvEncoder
+from latentbrush.ml.nets.resnet_gen import ResnetGenerator
 
 
 def save_net(net: torch.nn.Module, path: Path) -> str:
@@ -124,7 +124,7 @@ def tiny_parts(g: DCGANGenerator, seed: int = 0):
 
 
 def _fit_tiny(g, seed):
-    from app.ml.train.parts import fit_parts
+    from latentbrush.ml.train.parts import fit_parts
 
     seg, _, _ = fit_parts(g, n=48, k=10, seed=seed, per_image=48, iters=10, log=lambda *_: None)
     return seg

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from app.core.bbox import BBox
-from app.core.document import Document, DocumentInfo
-from app.core.latent_state import LatentState
-from app.core.patches import PixelPatch
-from app.core.project import EditStep, Session
+from latentbrush.core.bbox import BBox
+from latentbrush.core.document import Document, DocumentInfo
+from latentbrush.core.latent_state import LatentState
+from latentbrush.core.patches import PixelPatch
+from latentbrush.core.project import EditStep, Session
 
 
 def make_session(seed: int = 7) -> Session:

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 @functools.cache
 def default_models_present() -> bool:
-    from app.ml.manifest import Manifest
+    from latentbrush.ml.manifest import Manifest
 
     d = REPO / "models"
     return all(s.path(d).is_file() for s in Manifest.load(d) if s.default)

@@ -18,7 +18,7 @@ def generator_throughput(quick: bool = False) -> list[Measurement]:
     """DCGAN-64 (the default generator's architecture; random weights give the same speed)."""
     import torch
 
-    from app.ml.nets.dcgan import DCGANGenerator
+    from latentbrush.ml.nets.dcgan import DCGANGenerator
 
     out: list[Measurement] = []
     G = DCGANGenerator().eval().requires_grad_(False)
@@ -60,10 +60,10 @@ def gui_lag(quick: bool = False) -> list[Measurement]:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.core.jobs import Progress, Result
-    from app.engine.worker import Engine
-    from app.ml.devices import configure_threads
-    from app.ml.nets.dcgan import DCGANGenerator
+    from latentbrush.core.jobs import Progress, Result
+    from latentbrush.engine.worker import Engine
+    from latentbrush.ml.devices import configure_threads
+    from latentbrush.ml.nets.dcgan import DCGANGenerator
 
     configure_threads()
     app = QApplication.instance() or QApplication([])
@@ -106,7 +106,7 @@ def gui_lag(quick: bool = False) -> list[Measurement]:
 
     idle = measure()
     engine = Engine(models=None, runners={"heavy": heavy})
-    from app.core.jobs import Job
+    from latentbrush.core.jobs import Job
 
     engine.worker.submit(Job("heavy"))
     time.sleep(0.3)
@@ -120,14 +120,14 @@ def gui_lag(quick: bool = False) -> list[Measurement]:
     ]
 
 
-from app.bench.cancel_bench import cancel  # noqa: E402
-from app.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
-from app.bench.latent_bench import projection, scribble, sliders  # noqa: E402
-from app.bench.parts_bench import parts  # noqa: E402
-from app.bench.realphoto_bench import realphoto  # noqa: E402
-from app.bench.scribble_latency import scribble_latency  # noqa: E402
-from app.bench.startup_bench import cold_start  # noqa: E402
-from app.bench.translate_bench import sketch, translate  # noqa: E402
+from latentbrush.bench.cancel_bench import cancel  # noqa: E402
+from latentbrush.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
+from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
+from latentbrush.bench.parts_bench import parts  # noqa: E402
+from latentbrush.bench.realphoto_bench import realphoto  # noqa: E402
+from latentbrush.bench.scribble_latency import scribble_latency  # noqa: E402
+from latentbrush.bench.startup_bench import cold_start  # noqa: E402
+from latentbrush.bench.translate_bench import sketch, translate  # noqa: E402
 
 BENCHMARKS = {
     "generator": generator_throughput,

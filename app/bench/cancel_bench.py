@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.core.jobs import Cancelled, Job
+from latentbrush.core.jobs import Cancelled, Job
 
 Measurement = tuple[str, float, str]
 DELAY_S = 0.3
@@ -60,10 +60,10 @@ def measure(run, job: Job, models, delay: float = DELAY_S, timeout: float = 300.
 
 
 def _jobs(models):
-    from app.ml.inpaint.fill import run_inpaint
-    from app.ml.latent.runners import run_interpolate, run_project, run_scribble
-    from app.ml.parts.runners import run_parts_edit, run_parts_map
-    from app.ml.translate.translator import run_translate
+    from latentbrush.ml.inpaint.fill import run_inpaint
+    from latentbrush.ml.latent.runners import run_interpolate, run_project, run_scribble
+    from latentbrush.ml.parts.runners import run_parts_edit, run_parts_map
+    from latentbrush.ml.translate.translator import run_translate
 
     photo = cv2.cvtColor(cv2.imread(str(SAMPLE)), cv2.COLOR_BGR2RGB)
     big = cv2.resize(photo, (1024, 1024), interpolation=cv2.INTER_AREA)
@@ -94,8 +94,8 @@ def _jobs(models):
 
 
 def cancel(quick: bool = False, out: Path | None = None) -> list[Measurement]:
-    from app.bench.chart import bar_chart
-    from app.bench.inpaint_bench import _manager
+    from latentbrush.bench.chart import bar_chart
+    from latentbrush.bench.inpaint_bench import _manager
 
     models = _manager()
     table: dict = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.jobs import drain
+from latentbrush.core.jobs import drain
 
 Measurement = tuple[str, float, str]
 FACE_SEED = 5_150_001
@@ -24,10 +24,10 @@ EVAL_PNG = Path(__file__).resolve().parents[2] / "resources" / "eval" / "inpaint
 
 
 def _manager():
-    from app.ml.devices import configure_threads
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
-    from app.paths import models_dir
+    from latentbrush.ml.devices import configure_threads
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
+    from latentbrush.paths import models_dir
 
     configure_threads()
     return ModelManager(Manifest.load(models_dir()), device="cpu")
@@ -37,9 +37,9 @@ def eval_sets(G, n_faces: int, n_photos: int) -> dict[str, tuple[np.ndarray, np.
     """{"faces/rect": (images, masks), "faces/free-form": …, "photos/rect": …, "photos/free-form": …}"""
     import torch
 
-    from app.ml.inpaint.masks import random_mask
-    from app.ml.tensors import to_images
-    from app.ml.train.completion import read_photo_eval
+    from latentbrush.ml.inpaint.masks import random_mask
+    from latentbrush.ml.tensors import to_images
+    from latentbrush.ml.train.completion import read_photo_eval
 
     g = torch.Generator().manual_seed(FACE_SEED)
     with torch.no_grad():
@@ -57,7 +57,7 @@ def eval_sets(G, n_faces: int, n_photos: int) -> dict[str, tuple[np.ndarray, np.
 
 
 def _fill_all(filler, imgs, masks, blend):
-    from app.ml.inpaint.fill import inpaint_image
+    from latentbrush.ml.inpaint.fill import inpaint_image
 
     res = []
     for img, m in zip(imgs, masks, strict=True):
@@ -69,15 +69,15 @@ def _fill_all(filler, imgs, masks, blend):
 
 
 def _scores(pred, truth):
-    from app.ml.train.completion import scores
+    from latentbrush.ml.train.completion import scores
 
     r = scores(pred, truth)                 # uint8 images, data_range 0–255
     return r["psnr"], r["ssim"], r["l1"]
 
 
 def _fillers(mm, quick: bool):
-    from app.ml.inpaint import methods
-    from app.ml.inpaint.fill import make_filler
+    from latentbrush.ml.inpaint import methods
+    from latentbrush.ml.inpaint.fill import make_filler
 
     out = []
     for m in methods.fill_methods(mm.manifest):
@@ -94,8 +94,8 @@ def _fillers(mm, quick: bool):
 def inpaint_quality(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import json
 
-    from app.bench.chart import bar_chart
-    from app.ml.inpaint import methods
+    from latentbrush.bench.chart import bar_chart
+    from latentbrush.ml.inpaint import methods
 
     mm = _manager()
     G = mm.get(mm.default("generator").id).net
@@ -165,8 +165,8 @@ def write_grid(sets, outputs, path: Path, per_set: int = 3) -> None:
 
 
 def inpaint_speed(quick: bool = False) -> list[Measurement]:
-    from app.ml.inpaint import methods
-    from app.ml.inpaint.fill import inpaint_image, make_filler
+    from latentbrush.ml.inpaint import methods
+    from latentbrush.ml.inpaint.fill import inpaint_image, make_filler
 
     mm = _manager()
     rng = np.random.default_rng(7)

@@ -1,7 +1,7 @@
 """Latent editing benchmarks on the default generator and encoder (held-out samples).
 
 projection: encoder-only vs optimization-only (1000 Adam steps) vs hybrid with the app's own
-  settings (PROJECT_STEPS and PROJECT_BUDGET_S imported from app.ml.latent.runners; the pivotal
+  settings (PROJECT_STEPS and PROJECT_BUDGET_S imported from latentbrush.ml.latent.runners; the pivotal
   tuning the app adds for real photos is not part of it); PSNR/SSIM vs time, and a PSNR-vs-time
   chart (projection_psnr_vs_time.png).
 scribble: the runner called directly (no GUI): time to its first progress preview — the render
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.jobs import drain as _drain
+from latentbrush.core.jobs import drain as _drain
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,11 +27,11 @@ HELD_OUT_SEED = 424_242          # neither the encoder's training stream nor its
 
 
 def _models():
-    from app.ml.devices import configure_threads
-    from app.ml.latent.runners import latent_models
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
-    from app.paths import models_dir
+    from latentbrush.ml.devices import configure_threads
+    from latentbrush.ml.latent.runners import latent_models
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
+    from latentbrush.paths import models_dir
 
     configure_threads()
     mm = ModelManager(Manifest.load(models_dir()), device="cpu")
@@ -48,9 +48,9 @@ def _first_at(history, threshold, higher_is_better=True):
 def projection(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import torch
 
-    from app.bench.chart import line_chart
-    from app.ml.latent.project import project
-    from app.ml.latent.runners import PROJECT_BUDGET_S, PROJECT_STEPS
+    from latentbrush.bench.chart import line_chart
+    from latentbrush.ml.latent.project import project
+    from latentbrush.ml.latent.runners import PROJECT_BUDGET_S, PROJECT_STEPS
 
     _, lm = _models()
     G, E = lm.G, lm.E
@@ -143,13 +143,13 @@ def _stroke_case(G, rng: np.random.Generator, z0):
 def scribble(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import torch
 
-    from app.bench.chart import line_chart
-    from app.core.bbox import BBox
-    from app.core.jobs import Job
-    from app.core.latent_state import LatentState
-    from app.ml.latent.runners import render, run_scribble
-    from app.ml.latent.scribble import optimize_scribble
-    from app.ml.tensors import bytes_from_signed, resize
+    from latentbrush.bench.chart import line_chart
+    from latentbrush.core.bbox import BBox
+    from latentbrush.core.jobs import Job
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.ml.latent.runners import render, run_scribble
+    from latentbrush.ml.latent.scribble import optimize_scribble
+    from latentbrush.ml.tensors import bytes_from_signed, resize
 
     mm, lm = _models()
     G = lm.G
@@ -248,9 +248,9 @@ def sliders(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from app.bench.window import bench_window
-    from app.core.document import Document
-    from app.core.imageio import load_image
+    from latentbrush.bench.window import bench_window
+    from latentbrush.core.document import Document
+    from latentbrush.core.imageio import load_image
 
     bw = bench_window(1200, 800)
     app, engine, d, w = bw.app, bw.engine, bw.dispatcher, bw.window

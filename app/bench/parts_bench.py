@@ -35,8 +35,8 @@ SHOW = 256
 
 
 def _setup():
-    from app.bench.inpaint_bench import _manager
-    from app.ml.parts.runners import parts_models
+    from latentbrush.bench.inpaint_bench import _manager
+    from latentbrush.ml.parts.runners import parts_models
 
     mm = _manager()
     return mm, parts_models(mm)
@@ -44,13 +44,13 @@ def _setup():
 
 def edit_one(mm, pm, z: np.ndarray, kind: str):
     """Returns (before 256², painted layer, after, follow, outside mean, beyond-clip max, s)."""
-    from app.core.bbox import BBox
-    from app.core.jobs import Job, drain
-    from app.core.latent_state import LatentState
-    from app.ml.latent.runners import render
-    from app.ml.parts.edit import label_map
-    from app.ml.parts.labels import scripted_edit, upscale_labels
-    from app.ml.parts.runners import clip_weight, run_parts_edit
+    from latentbrush.core.bbox import BBox
+    from latentbrush.core.jobs import Job, drain
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.ml.latent.runners import render
+    from latentbrush.ml.parts.edit import label_map
+    from latentbrush.ml.parts.labels import scripted_edit, upscale_labels
+    from latentbrush.ml.parts.runners import clip_weight, run_parts_edit
 
     G, dev = pm.lm.G, pm.lm.device
     base = render(G, z, dev)
@@ -108,9 +108,9 @@ def pixel_check(img: np.ndarray, original: np.ndarray, before: np.ndarray, targe
 def vector_transfer(pm, n_src: int, n_dst: int) -> dict:
     import torch
 
-    from app.core.jobs import drain
-    from app.ml.parts.edit import label_map, optimize_parts
-    from app.ml.parts.labels import scripted_edit
+    from latentbrush.core.jobs import drain
+    from latentbrush.ml.parts.edit import label_map, optimize_parts
+    from latentbrush.ml.parts.labels import scripted_edit
 
     G, seg, dev = pm.lm.G, pm.seg, pm.lm.device
     rng = np.random.default_rng(777001)
@@ -144,8 +144,8 @@ def vector_transfer(pm, n_src: int, n_dst: int) -> dict:
 
 
 def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
-    from app.bench.chart import bar_chart
-    from app.ml.parts.labels import EDITS
+    from latentbrush.bench.chart import bar_chart
+    from latentbrush.ml.parts.labels import EDITS
 
     mm, pm = _setup()
     n = 3 if quick else 16

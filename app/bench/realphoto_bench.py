@@ -45,7 +45,7 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _marks(det, img: np.ndarray):
-    from app.ml.faces import detect_faces
+    from latentbrush.ml.faces import detect_faces
     faces = [f for f in detect_faces(det, img) if f.score >= 0.9]
     return faces[0].landmarks.astype(np.float64) if faces else None
 
@@ -56,18 +56,18 @@ def _mouth(L: np.ndarray) -> float:
 
 
 def _faces_of(img: np.ndarray, models):
-    from app.ml.latent.faces import detect_faces as haar
-    from app.ml.latent.photo import find_faces
+    from latentbrush.ml.latent.faces import detect_faces as haar
+    from latentbrush.ml.latent.photo import find_faces
     t = time.perf_counter()
     found = find_faces(img, models)
     return found, len(haar(img)), time.perf_counter() - t
 
 
 def _one_face(img, face_i, found, models, det, config: dict) -> dict:
-    from app.core.jobs import Job
-    from app.ml.latent import align
-    from app.ml.latent.runners import run_project
-    from app.ml.latent.sliders import run_attribute
+    from latentbrush.core.jobs import Job
+    from latentbrush.ml.latent import align
+    from latentbrush.ml.latent.runners import run_project
+    from latentbrush.ml.latent.sliders import run_attribute
 
     f = found[face_i]
     t = time.perf_counter()
@@ -141,12 +141,12 @@ def _grid(rows: list[list[np.ndarray]], path: Path, labels: list[str]) -> None:
 
 
 def realphoto(quick: bool = False, out: Path | None = None) -> list[Measurement]:
-    from app.bench.portraits import GROUP_TUNING_FACES, PORTRAITS, portrait_path
-    from app.core.imageio import load_image
-    from app.ml.devices import configure_threads
-    from app.ml.faces import DETECTOR_ID
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
+    from latentbrush.bench.portraits import GROUP_TUNING_FACES, PORTRAITS, portrait_path
+    from latentbrush.core.imageio import load_image
+    from latentbrush.ml.devices import configure_threads
+    from latentbrush.ml.faces import DETECTOR_ID
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
 
     configure_threads()
     models = ModelManager(Manifest.load(REPO / "models"))

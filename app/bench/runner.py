@@ -8,8 +8,8 @@ import platform
 import time
 from pathlib import Path
 
-from app.bench.benchmarks import BENCHMARKS
-from app.bench.chart import bar_chart
+from latentbrush.bench.benchmarks import BENCHMARKS
+from latentbrush.bench.chart import bar_chart
 
 
 def run_benchmarks(names: list[str], out: Path, *, quick: bool = False) -> int:

@@ -60,7 +60,7 @@ def scribble_latency(quick: bool = False, out: Path | None = None) -> list[Measu
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from app.bench.window import bench_window
+    from latentbrush.bench.window import bench_window
 
     _guard_none_refcount()
     bw = bench_window(1000, 760)
@@ -165,7 +165,7 @@ def scribble_latency(quick: bool = False, out: Path | None = None) -> list[Measu
 
 def write_chart(trials: list[dict], path: Path) -> None:
     """Per trial (the warm-up one left out): release → counted repaint, and release → its signal."""
-    from app.bench.chart import line_chart
+    from latentbrush.bench.chart import line_chart
 
     warm = [t for t in trials[1:] if t["ok"]]
     paint = [t["release_to_paint_ms"] for t in warm]

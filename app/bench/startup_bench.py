@@ -56,7 +56,7 @@ def cold_start(quick: bool = False) -> list[Measurement]:
     runs = 3 if quick else 7
     tmp = tempfile.mkdtemp(prefix="lb-cold-")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LATENTBRUSH_DATA=tmp, LATENTBRUSH_CONFIG=tmp)
-    app_cmd = [sys.executable, "-m", "app", "--startup-probe", "--no-fetch"]
+    app_cmd = [sys.executable, "-m", "latentbrush", "--startup-probe", "--no-fetch"]
     bare_cmd = [sys.executable, "-c", BARE_WINDOW]
     _timed_lines(bare_cmd, env, ("WINDOW_SHOWN",))            # warm the file cache for both
     _timed_lines(app_cmd, env, ("WINDOW_SHOWN", "MODELS_READY"))

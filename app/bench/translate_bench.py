@@ -27,11 +27,11 @@ import json, resource, sys, time
 import numpy as np, torch
 from PIL import Image
 torch.set_num_threads(int(sys.argv[1]))
-from app.core.jobs import drain
-from app.ml.manifest import Manifest
-from app.ml.registry import ModelManager
-from app.ml.translate.translator import translate_image
-from app.paths import models_dir
+from latentbrush.core.jobs import drain
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.translate.translator import translate_image
+from latentbrush.paths import models_dir
 net = ModelManager(Manifest.load(models_dir()), device="cpu").get(sys.argv[3]).net
 img = np.asarray(Image.open(sys.argv[4]).convert("RGB").resize((1024, 1024), Image.LANCZOS))
 with open("/proc/self/statm") as f:
@@ -59,7 +59,7 @@ def _child(threads: int, tile: int, model: str, out: Path, precision: str = "aut
 def translate(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import tempfile
 
-    from app.ml.translate.translator import fast_bf16
+    from latentbrush.ml.translate.translator import fast_bf16
 
     rows: list[Measurement] = []
     auto = "bf16" if fast_bf16("cpu") else "fp32"
@@ -97,13 +97,13 @@ def sketch(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import torch
     from PIL import Image
 
-    from app.ml import metrics
-    from app.ml.devices import configure_threads
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
-    from app.ml.tensors import to_images as u8
-    from app.ml.train.pix2pix import EVAL_SEED, faces_and_sketches
-    from app.paths import models_dir
+    from latentbrush.ml import metrics
+    from latentbrush.ml.devices import configure_threads
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
+    from latentbrush.ml.tensors import to_images as u8
+    from latentbrush.ml.train.pix2pix import EVAL_SEED, faces_and_sketches
+    from latentbrush.paths import models_dir
 
     configure_threads()
     mm = ModelManager(Manifest.load(models_dir()), device="cpu")

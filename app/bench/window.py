@@ -13,9 +13,9 @@ from typing import Any
 @dataclass
 class BenchWindow:
     app: Any          # QApplication
-    engine: Any       # app.engine.worker.Engine
-    dispatcher: Any   # app.engine.dispatcher.Dispatcher
-    window: Any       # app.ui.main_window.MainWindow
+    engine: Any       # latentbrush.engine.worker.Engine
+    dispatcher: Any   # latentbrush.engine.dispatcher.Dispatcher
+    window: Any       # latentbrush.ui.main_window.MainWindow
     tmp: Path
 
 
@@ -24,13 +24,13 @@ def bench_window(width: int, height: int) -> BenchWindow:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.engine.dispatcher import Dispatcher
-    from app.engine.worker import Engine
-    from app.ml.devices import configure_threads
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
-    from app.paths import models_dir
-    from app.ui.main_window import MainWindow
+    from latentbrush.engine.dispatcher import Dispatcher
+    from latentbrush.engine.worker import Engine
+    from latentbrush.ml.devices import configure_threads
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
+    from latentbrush.paths import models_dir
+    from latentbrush.ui.main_window import MainWindow
 
     configure_threads()
     app = QApplication.instance() or QApplication([])

@@ -11,8 +11,8 @@ from typing import Literal
 
 import numpy as np
 
-from app.core.bbox import BBox
-from app.core.patches import PixelPatch
+from latentbrush.core.bbox import BBox
+from latentbrush.core.patches import PixelPatch
 
 Mode = Literal["paint", "erase"]
 TILE = 64

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.bbox import BBox
+from latentbrush.core.bbox import BBox
 
 LAYERS: dict[str, tuple[int, ...]] = {"base": (3,), "scribble": (4,), "mask": (), "parts": ()}
 PAINT_LAYERS = ("scribble", "mask", "parts")
@@ -58,7 +58,7 @@ class Document:
         self.revision = 0
         self.layer_revisions = {name: 0 for name in self._layers}
         self.layer_revisions["latent"] = 0      # not a pixel layer: bumps when the latent state changes
-        self.latent = None                      # app.core.latent_state.LatentState | None
+        self.latent = None                      # latentbrush.core.latent_state.LatentState | None
         self._listeners: list[Listener] = []
 
     # -- shape --------------------------------------------------------------------------

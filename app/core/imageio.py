@@ -27,7 +27,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from app.core.atomic import ExportError, atomic_write, atomic_write_many  # noqa: F401  (re-exported)
+from latentbrush.core.atomic import ExportError, atomic_write, atomic_write_many  # noqa: F401  (re-exported)
 
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "BMP"}
 OPEN_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.bbox import BBox
+from latentbrush.core.bbox import BBox
 
 _ids = itertools.count(1)
 

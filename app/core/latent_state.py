@@ -13,8 +13,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from app.core.bbox import BBox
-from app.core.jobs import frozen_array
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import frozen_array
 
 
 def digest(pixels: np.ndarray) -> str:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.bbox import BBox
+from latentbrush.core.bbox import BBox
 
 if TYPE_CHECKING:
-    from app.core.document import Document
+    from latentbrush.core.document import Document
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from app.core.document import Document
-from app.core.imageio import atomic_write
-from app.core.latent_state import LatentState, Tuning
-from app.core.patches import PixelPatch
+from latentbrush.core.document import Document
+from latentbrush.core.imageio import atomic_write
+from latentbrush.core.latent_state import LatentState, Tuning
+from latentbrush.core.patches import PixelPatch
 
 FORMAT = "latentbrush-project"
 VERSION = 1
@@ -155,6 +155,6 @@ def write_project(session: Session, path: str | Path) -> Path:
 def read_project(path: str | Path) -> Session:
     """Read a project file; any damaged or hostile file raises ProjectError (with the reason) and
     changes nothing. The checks live in app/core/project_read.py."""
-    from app.core.project_read import read_session
+    from latentbrush.core.project_read import read_session
 
     return read_session(path)

@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from app.core.bbox import BBox
-from app.core.document import LAYERS, PAINT_LAYERS, Document, DocumentError, DocumentInfo
-from app.core.latent_state import LatentState, Tuning
-from app.core.patches import PixelPatch
-from app.core.project import PNG_LAYERS, VERSION, EditStep, ProjectError, Session
-from app.core.project_json import parse_index
+from latentbrush.core.bbox import BBox
+from latentbrush.core.document import LAYERS, PAINT_LAYERS, Document, DocumentError, DocumentInfo
+from latentbrush.core.latent_state import LatentState, Tuning
+from latentbrush.core.patches import PixelPatch
+from latentbrush.core.project import PNG_LAYERS, VERSION, EditStep, ProjectError, Session
+from latentbrush.core.project_json import parse_index
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ MAX_MEMBERS = 100_000
 MAX_INDEX_BYTES = 8 << 20          # project.json: ~130 bytes a patch; 200 steps × 33 patches ≈ 1 MB
 MAX_TOTAL_BYTES = 8 << 30          # everything read, uncompressed
 MAX_SIDE = 1 << 15
-MAX_PIXELS = 80_000_000            # as the image loader (app.core.imageio.MAX_PIXELS)
+MAX_PIXELS = 80_000_000            # as the image loader (latentbrush.core.imageio.MAX_PIXELS)
 MAX_STEPS = 1000                   # the editor keeps 200 undo steps
 MAX_NZ = 4096                      # latent length
 MAX_RENDER = 1024                  # generator render side

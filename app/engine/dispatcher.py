@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from app.core.document import Document
-from app.core.jobs import Job, Progress, Result
-from app.engine.worker import Engine
+from latentbrush.core.document import Document
+from latentbrush.core.jobs import Job, Progress, Result
+from latentbrush.engine.worker import Engine
 
 
 class Dispatcher(QObject):

@@ -14,9 +14,9 @@ def model_loader(manifest, device: str | None = None):
     """A loader for Engine(loader=…): () → (ModelManager, RUNNERS), run on the worker thread."""
 
     def load() -> tuple[Any, Any]:
-        from app.ml.devices import configure_threads
-        from app.ml.registry import ModelManager
-        from app.ml.runners import RUNNERS
+        from latentbrush.ml.devices import configure_threads
+        from latentbrush.ml.registry import ModelManager
+        from latentbrush.ml.runners import RUNNERS
 
         configure_threads()
         return ModelManager(manifest, device=device), RUNNERS

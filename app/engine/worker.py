@@ -1,6 +1,6 @@
 """EditWorker: one QObject living on its own QThread, running jobs one at a time.
 
-Jobs are generators (see app.ml.runners). Between steps the job's cancel flag is checked, so
+Jobs are generators (see latentbrush.ml.runners). Between steps the job's cancel flag is checked, so
 cancel takes effect within one step. A newer job of the same kind supersedes a queued one and
 cancels a running one. Signals carry frozen Job / Progress / Result objects (numpy arrays only).
 
@@ -21,10 +21,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from app.core.jobs import Cancelled, Job, Progress, Result
-from app.ml.errors import ModelError, user_message
+from latentbrush.core.jobs import Cancelled, Job, Progress, Result
+from latentbrush.ml.errors import ModelError, user_message
 
-# not imported from app.ml.runners / app.ml.devices here: they pull in torch, which the worker
+# not imported from latentbrush.ml.runners / latentbrush.ml.devices here: they pull in torch, which the worker
 # imports on its own thread (see Engine.load_models)
 Runner = Callable[..., Any]
 Loader = Callable[[], tuple[Any, "dict[str, Runner] | None"]]   # → (models, runners or None)
@@ -51,7 +51,7 @@ class EditWorker(QObject):
         self._loader = loader
         self.load_error = ""
         if loader is None and runners is None:
-            from app.ml.runners import RUNNERS
+            from latentbrush.ml.runners import RUNNERS
 
             runners = RUNNERS
         self.runners: dict[str, Runner] | None = runners
@@ -119,7 +119,7 @@ class EditWorker(QObject):
             self.load_failed.emit(self.load_error)
         else:
             if runners is None:
-                from app.ml.runners import RUNNERS
+                from latentbrush.ml.runners import RUNNERS
 
                 runners = RUNNERS
             self.models, self.runners = models, runners
@@ -176,7 +176,7 @@ class EditWorker(QObject):
             return
         except Exception as e:  # a job must never take the worker thread down
             log.error("job %s failed:\n%s", job.kind, traceback.format_exc())
-            from app.ml.devices import is_oom
+            from latentbrush.ml.devices import is_oom
 
             # the dialog's title names the edit ("Fill failed"): the text is a sentence, no class names
             self.failed.emit(job, user_message(e, oom=is_oom(e)))

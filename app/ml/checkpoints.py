@@ -10,8 +10,8 @@ from pathlib import Path
 
 import torch
 
-from app.ml.errors import UnsafeCheckpoint
-from app.ml.hashing import sha256_file, verify  # noqa: F401 - re-exported
+from latentbrush.ml.errors import UnsafeCheckpoint
+from latentbrush.ml.hashing import sha256_file, verify  # noqa: F401 - re-exported
 
 MAX_SAFETENSORS_HEADER = 16 << 20     # bytes of JSON header we are willing to parse
 MAX_TENSORS = 100_000

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file
 
-from app.ml.hashing import verify
+from latentbrush.ml.hashing import verify
 
 
 def read_directions(path: Path, sha256: str, names: list[str]) -> dict[str, np.ndarray]:

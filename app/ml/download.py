@@ -1,4 +1,4 @@
-"""Progress while pip downloads a wheel: pip runs in a thread (app.ml.fetch._pip_download, which
+"""Progress while pip downloads a wheel: pip runs in a thread (latentbrush.ml.fetch._pip_download, which
 points pip's TMPDIR into the destination folder), and this generator reports every quarter second
 how many bytes are on disk there, as Progress with `done_bytes`."""
 
@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Generator
 from pathlib import Path
 
-from app.core.jobs import Progress
+from latentbrush.core.jobs import Progress
 
 POLL_S = 0.25
 

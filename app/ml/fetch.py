@@ -27,13 +27,13 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from app.core.jobs import Cancelled, Progress
-from app.ml.checkpoints import load_pickle_weights
-from app.ml.download import with_download_progress
-from app.ml.errors import FetchError
-from app.ml.hashing import sha256_file
-from app.ml.manifest import Manifest, ModelSpec
-from app.paths import is_read_only_install
+from latentbrush.core.jobs import Cancelled, Progress
+from latentbrush.ml.checkpoints import load_pickle_weights
+from latentbrush.ml.download import with_download_progress
+from latentbrush.ml.errors import FetchError
+from latentbrush.ml.hashing import sha256_file
+from latentbrush.ml.manifest import Manifest, ModelSpec
+from latentbrush.paths import is_read_only_install
 
 MAX_MEMBER_BYTES = 2 << 30
 STEPS_PER_MODEL = 4

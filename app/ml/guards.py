@@ -15,8 +15,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from app.core.jobs import Progress
-from app.ml.devices import is_oom
+from latentbrush.core.jobs import Progress
+from latentbrush.ml.devices import is_oom
 
 
 @contextlib.contextmanager

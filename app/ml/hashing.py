@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from app.ml.errors import ChecksumMismatch, MissingWeights
+from latentbrush.ml.errors import ChecksumMismatch, MissingWeights
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:

@@ -5,7 +5,7 @@
     name = "Faces 64×64"            # shown in the UI
     kind = "generator"             # generator | encoder | directions | inpainter | translator | parts |
                                    # face-detector
-    arch = "dcgan"                 # key into app.ml.registry for this kind; translators may say "auto"
+    arch = "dcgan"                 # key into latentbrush.ml.registry for this kind; translators may say "auto"
                                    # (read off the weights: app/ml/translate/detect.py); inpainters:
                                    # "completion" or "lama" (a TorchScript .ts, loaded only when pinned)
     file = "fetched/face.safetensors"  # relative to models/ (fetched entries: to Manifest.user_dir, the
@@ -31,8 +31,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from app.ml.errors import ManifestError, UnknownModel
-from app.paths import fetched_root
+from latentbrush.ml.errors import ManifestError, UnknownModel
+from latentbrush.paths import fetched_root
 
 KINDS = ("generator", "encoder", "directions", "inpainter", "translator", "parts", "face-detector")
 WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth", ".ts")
@@ -172,7 +172,7 @@ class Manifest:
 
     def path(self, spec: ModelSpec) -> Path:
         """Where the file of `spec` lives: fetched (third-party) files under user_dir, which for the
-        manifest inside an installed package is the per-user folder (app.paths.fetched_root)."""
+        manifest inside an installed package is the per-user folder (latentbrush.paths.fetched_root)."""
         assert self.user_dir is not None
         return (self.user_dir if spec.fetchable else self.models_dir) / spec.file
 

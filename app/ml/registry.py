@@ -11,19 +11,19 @@ from typing import Any
 import torch
 from torch import nn
 
-from app.ml import checkpoints
-from app.ml.devices import pick_device
-from app.ml.errors import CheckpointMismatch, ManifestError, MissingWeights, ModelError, UnknownArchitecture
-from app.ml.manifest import Manifest, ModelSpec, check_params
-from app.ml.nets.completion import CompletionNet
-from app.ml.nets.dcgan import DCGANGenerator
-from app.ml.nets.directions import LatentDirections
-from app.ml.nets.encoder import ConvEncoder, FCEncoder
-from app.ml.nets.mtcnn import MTCNN
-from app.ml.nets.parts import PartSegmenter
-from app.ml.nets.resnet_gen import ResnetGenerator
-from app.ml.nets.unet import UnetGenerator
-from app.ml.translate.detect import build_translator
+from latentbrush.ml import checkpoints
+from latentbrush.ml.devices import pick_device
+from latentbrush.ml.errors import CheckpointMismatch, ManifestError, MissingWeights, ModelError, UnknownArchitecture
+from latentbrush.ml.manifest import Manifest, ModelSpec, check_params
+from latentbrush.ml.nets.completion import CompletionNet
+from latentbrush.ml.nets.dcgan import DCGANGenerator
+from latentbrush.ml.nets.directions import LatentDirections
+from latentbrush.ml.nets.encoder import ConvEncoder, FCEncoder
+from latentbrush.ml.nets.mtcnn import MTCNN
+from latentbrush.ml.nets.parts import PartSegmenter
+from latentbrush.ml.nets.resnet_gen import ResnetGenerator
+from latentbrush.ml.nets.unet import UnetGenerator
+from latentbrush.ml.translate.detect import build_translator
 
 Builder = Callable[..., nn.Module]
 REGISTRY: dict[tuple[str, str], Builder] = {}

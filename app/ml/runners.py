@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 
-from app.core.jobs import Job, Progress, Result
-from app.ml.fetch import fetch_all
-from app.ml.inpaint.fill import run_inpaint
-from app.ml.latent.photo import run_find_faces
-from app.ml.latent.runners import run_interpolate, run_latent_render, run_project, run_scribble, run_warmup
-from app.ml.latent.sample import run_generate
-from app.ml.latent.sliders import run_attribute
-from app.ml.parts.runners import run_apply_vector, run_parts_edit, run_parts_map
-from app.ml.registry import ModelManager
-from app.ml.translate.translator import run_translate
+from latentbrush.core.jobs import Job, Progress, Result
+from latentbrush.ml.fetch import fetch_all
+from latentbrush.ml.inpaint.fill import run_inpaint
+from latentbrush.ml.latent.photo import run_find_faces
+from latentbrush.ml.latent.runners import run_interpolate, run_latent_render, run_project, run_scribble, run_warmup
+from latentbrush.ml.latent.sample import run_generate
+from latentbrush.ml.latent.sliders import run_attribute
+from latentbrush.ml.parts.runners import run_apply_vector, run_parts_edit, run_parts_map
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.translate.translator import run_translate
 
 Runner = Callable[[Job, ModelManager], Generator[Progress, None, Result]]
 

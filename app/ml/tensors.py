@@ -8,7 +8,7 @@ in [-1, 1] ("signed") inside the networks; and resizing with OpenCV.
     signed_from_bytes(x)    any tensor of 0..255 values → the same shape in [-1, 1]
     bytes_from_signed(t)    any tensor in [-1, 1] → the same shape as float 0..255 (clamped)
 
-Metrics take the range explicitly: ``app.ml.metrics.SIGNED`` for these tensors.
+Metrics take the range explicitly: ``latentbrush.ml.metrics.SIGNED`` for these tensors.
 """
 
 from __future__ import annotations

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.sliders import CustomSliders, SliderError, direction_from_examples
-from app.ml.directions_np import read_directions
-from app.paths import data_dir
-from app.ui.panels.attributes import AttributesPanel
+from latentbrush.core.sliders import CustomSliders, SliderError, direction_from_examples
+from latentbrush.ml.directions_np import read_directions
+from latentbrush.paths import data_dir
+from latentbrush.ui.panels.attributes import AttributesPanel
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from latentbrush.ui.main_window import MainWindow
 
 
 class AttributesUI:

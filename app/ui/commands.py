@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.core.document import Document
-from app.core.patches import PixelPatch, merge_patches
+from latentbrush.core.document import Document
+from latentbrush.core.patches import PixelPatch, merge_patches
 
 STROKE_ID = 1001
 COMPACT_AFTER = 32   # segments kept separately before folding them into one patch

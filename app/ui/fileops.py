@@ -10,9 +10,9 @@ import shiboken6
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
-from app import APP_NAME
-from app.core.document import Document, DocumentInfo
-from app.core.imageio import (
+from latentbrush import APP_NAME
+from latentbrush.core.document import Document, DocumentInfo
+from latentbrush.core.imageio import (
     OPEN_EXTENSIONS,
     ExportError,
     ImageLoadError,
@@ -22,11 +22,11 @@ from app.core.imageio import (
     export_image,
     load_image,
 )
-from app.core.project import EXTENSION as PROJECT_EXT
-from app.ui.commands import is_modified
+from latentbrush.core.project import EXTENSION as PROJECT_EXT
+from latentbrush.ui.commands import is_modified
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from latentbrush.ui.main_window import MainWindow
 
 MAX_RECENT = 10
 OPEN_FILTER = ("Images and projects (" + " ".join(f"*{e}" for e in OPEN_EXTENSIONS) + f" *{PROJECT_EXT});;"

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 
-from app.core.bbox import nonzero_bbox
-from app.core.patches import PixelPatch
-from app.ml.inpaint import methods
-from app.ui.commands import PatchCommand
-from app.ui.panels.inpaint import BLEND_ITEMS, InpaintPanel
+from latentbrush.core.bbox import nonzero_bbox
+from latentbrush.core.patches import PixelPatch
+from latentbrush.ml.inpaint import methods
+from latentbrush.ui.commands import PatchCommand
+from latentbrush.ui.panels.inpaint import BLEND_ITEMS, InpaintPanel
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from latentbrush.ui.main_window import MainWindow
 
 NO_FACE = "No face in this photo"        # the fill runner's info["fallback"] when the photo has none
 NO_FACE_TIP = ("The generator prior fills faces: no face was found in this photo, so it would fill with "

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
-from app.core.document import Document, DocumentInfo
-from app.core.patches import PixelPatch
-from app.ui.commands import LatentCommand, PatchCommand
+from latentbrush.core.document import Document, DocumentInfo
+from latentbrush.core.patches import PixelPatch
+from latentbrush.ui.commands import LatentCommand, PatchCommand
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from latentbrush.ui.main_window import MainWindow
 
 
 class JobsUI:

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
-from app.core.bbox import nonzero_bbox
-from app.core.imageio import ExportError, ImageLoadError, export_gif, load_image
-from app.core.patches import PixelPatch
-from app.ui.commands import LatentCommand, PatchCommand
-from app.ui.panels.interpolate import InterpolationPanel
-from app.ui.panels.scribble import ScribblePanel
+from latentbrush.core.bbox import nonzero_bbox
+from latentbrush.core.imageio import ExportError, ImageLoadError, export_gif, load_image
+from latentbrush.core.patches import PixelPatch
+from latentbrush.ui.commands import LatentCommand, PatchCommand
+from latentbrush.ui.panels.interpolate import InterpolationPanel
+from latentbrush.ui.panels.scribble import ScribblePanel
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from latentbrush.ui.main_window import MainWindow
 
 
 class LatentUI:

@@ -16,16 +16,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import APP_NAME
-from app.core.bbox import BBox, nonzero_bbox
-from app.core.brush import BrushSpec
-from app.core.document import Document
-from app.core.imageio import OPEN_EXTENSIONS
-from app.core.patches import PixelPatch
-from app.core.project import EXTENSION as PROJECT_EXTENSION
-from app.ml.hashing import model_states
-from app.ui.attributes_ui import AttributesUI
-from app.ui.canvas.tools import (
+from latentbrush import APP_NAME
+from latentbrush.core.bbox import BBox, nonzero_bbox
+from latentbrush.core.brush import BrushSpec
+from latentbrush.core.document import Document
+from latentbrush.core.imageio import OPEN_EXTENSIONS
+from latentbrush.core.patches import PixelPatch
+from latentbrush.core.project import EXTENSION as PROJECT_EXTENSION
+from latentbrush.ml.hashing import model_states
+from latentbrush.ui.attributes_ui import AttributesUI
+from latentbrush.ui.canvas.tools import (
     BrushTool,
     EraserTool,
     MaskEraserTool,
@@ -35,22 +35,22 @@ from app.ui.canvas.tools import (
     SelectTool,
     Tool,
 )
-from app.ui.canvas.view import CanvasView
-from app.ui.commands import PatchCommand
-from app.ui.fileops import FileOps, window_title
-from app.ui.fit import ScrollTabs, scrollable
-from app.ui.inpaint_ui import InpaintUI
-from app.ui.jobs_ui import JobsUI
-from app.ui.latent_ui import LatentUI
-from app.ui.panels.brush import BrushPanel
-from app.ui.panels.layers import NAMES as LAYER_NAMES
-from app.ui.panels.layers import LayersPanel
-from app.ui.panels.models import GeneratePanel, ModelsPanel, TranslatePanel
-from app.ui.parts_ui import PartsUI
-from app.ui.session import SessionFiles
-from app.ui.settings import open_settings
-from app.ui.startup import connect_welcome
-from app.ui.welcome import WelcomePage
+from latentbrush.ui.canvas.view import CanvasView
+from latentbrush.ui.commands import PatchCommand
+from latentbrush.ui.fileops import FileOps, window_title
+from latentbrush.ui.fit import ScrollTabs, scrollable
+from latentbrush.ui.inpaint_ui import InpaintUI
+from latentbrush.ui.jobs_ui import JobsUI
+from latentbrush.ui.latent_ui import LatentUI
+from latentbrush.ui.panels.brush import BrushPanel
+from latentbrush.ui.panels.layers import NAMES as LAYER_NAMES
+from latentbrush.ui.panels.layers import LayersPanel
+from latentbrush.ui.panels.models import GeneratePanel, ModelsPanel, TranslatePanel
+from latentbrush.ui.parts_ui import PartsUI
+from latentbrush.ui.session import SessionFiles
+from latentbrush.ui.settings import open_settings
+from latentbrush.ui.startup import connect_welcome
+from latentbrush.ui.welcome import WelcomePage
 
 
 class MainWindow(QMainWindow):

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.vectors import EditVector, VectorError, VectorStore
-from app.paths import data_dir
-from app.ui.commands import LatentCommand
-from app.ui.panels.parts import PartsPanel
+from latentbrush.core.vectors import EditVector, VectorError, VectorStore
+from latentbrush.paths import data_dir
+from latentbrush.ui.commands import LatentCommand
+from latentbrush.ui.panels.parts import PartsPanel
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from latentbrush.ui.main_window import MainWindow
 
 
 class PartsUI:

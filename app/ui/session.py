@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoCommand
 
-from app.core.document import PAINT_LAYERS, Document
-from app.core.imageio import ExportError
-from app.core.project import EXTENSION, EditStep, ProjectError, Session, read_project, write_project
-from app.paths import data_dir
-from app.ui.commands import LatentCommand, PatchCommand, StrokeCommand
-from app.ui.fileops import window_title
+from latentbrush.core.document import PAINT_LAYERS, Document
+from latentbrush.core.imageio import ExportError
+from latentbrush.core.project import EXTENSION, EditStep, ProjectError, Session, read_project, write_project
+from latentbrush.paths import data_dir
+from latentbrush.ui.commands import LatentCommand, PatchCommand, StrokeCommand
+from latentbrush.ui.fileops import window_title
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from latentbrush.ui.main_window import MainWindow
 
 DEFAULT_INTERVAL_S = 60.0
 DAMAGED_SUFFIX = ".damaged"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
-from app.paths import settings_file
+from latentbrush.paths import settings_file
 
 
 def open_settings() -> QSettings:

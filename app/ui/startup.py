@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
 
-from app.ui.welcome import human_size, sample_photo
+from latentbrush.ui.welcome import human_size, sample_photo
 
 LOADING_TEXT = "Loading models…"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from app.bench.runner import run_benchmarks
+from latentbrush.bench.runner import run_benchmarks
 
 
 def test_bench_writes_json_and_png(tmp_path, capsys):
@@ -23,8 +23,8 @@ def test_unknown_benchmark_is_reported(tmp_path):
 def test_cancel_measurement_tells_cancelled_from_finished():
     import time
 
-    from app.bench.cancel_bench import measure
-    from app.core.jobs import Job, Progress
+    from latentbrush.bench.cancel_bench import measure
+    from latentbrush.core.jobs import Job, Progress
 
     def slow(job, models):
         for i in range(10_000):
@@ -43,7 +43,7 @@ def test_cancel_measurement_tells_cancelled_from_finished():
 def test_pixel_check_counts_changed_pixels_that_took_the_painted_color():
     import numpy as np
 
-    from app.bench.parts_bench import pixel_check
+    from latentbrush.bench.parts_bench import pixel_check
 
     before = np.zeros((64, 64), np.int64)
     before[20:40, 20:40] = 1                            # part 1: a red square on a grey part 0

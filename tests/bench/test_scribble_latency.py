@@ -7,7 +7,7 @@ import json
 
 
 def test_scribble_latency_reports_stepped_repaints(tiny_models, tmp_path, monkeypatch, qapp):
-    from app.bench.scribble_latency import scribble_latency
+    from latentbrush.bench.scribble_latency import scribble_latency
 
     monkeypatch.setenv("LATENTBRUSH_MODELS", str(tiny_models))
     rows = {name: value for name, value, _ in scribble_latency(quick=True, out=tmp_path)}

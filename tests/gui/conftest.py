@@ -11,11 +11,11 @@ def make_window(qtbot, tmp_path):
     created = []
 
     def make(models_dir, runners=None):
-        from app.engine.dispatcher import Dispatcher
-        from app.engine.worker import Engine
-        from app.ml.manifest import Manifest
-        from app.ml.registry import ModelManager
-        from app.ui.main_window import MainWindow
+        from latentbrush.engine.dispatcher import Dispatcher
+        from latentbrush.engine.worker import Engine
+        from latentbrush.ml.manifest import Manifest
+        from latentbrush.ml.registry import ModelManager
+        from latentbrush.ui.main_window import MainWindow
 
         manifest = Manifest.load(models_dir)
         engine = Engine(ModelManager(manifest, device="cpu"), runners)

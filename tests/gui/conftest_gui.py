@@ -3,7 +3,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.core.document import Document
+from latentbrush.core.document import Document
 
 
 def open_array(w, arr):

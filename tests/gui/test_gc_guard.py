@@ -11,7 +11,7 @@ class Node:
 
 
 def test_main_thread_gc_collects_cycles_and_restores_automatic_gc(qtbot):
-    from app.engine.gc_guard import MainThreadGC
+    from latentbrush.engine.gc_guard import MainThreadGC
 
     was = gc.isenabled()
     gc.collect()

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from conftest_gui import open_array
 
-from app.core.bbox import BBox
-from app.core.jobs import Progress, Result
-from app.ml.runners import RUNNERS
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import Progress, Result
+from latentbrush.ml.runners import RUNNERS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -57,8 +57,8 @@ def test_new_face_document(make_window, tiny_models, qtbot):
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
         w.new_face(seed=3)
     assert w.document is not None and w.document.layer("base").shape == (256, 256, 3)
-    from app.ml.latent.sample import sample_faces
-    from app.ml.tensors import resize
+    from latentbrush.ml.latent.sample import sample_faces
+    from latentbrush.ml.tensors import resize
 
     G = w.dispatcher.engine.worker.models.get("tiny-gen").net
     expected = resize(sample_faces(G, n=1, seed=3, device="cpu")[0][0], 256, 256)
@@ -98,8 +98,8 @@ def test_stale_result_is_dropped(make_window, tiny_models, photo, qtbot):
     doc = open_array(w, photo)
     w.dispatcher.submit("slow", layers=("base",), label="Slow")
     # the person changes the photo while the job runs
-    from app.core.patches import PixelPatch
-    from app.ui.commands import PatchCommand
+    from latentbrush.core.patches import PixelPatch
+    from latentbrush.ui.commands import PatchCommand
 
     box = BBox(0, 0, 10, 10)
     w.undo_stack.push(PatchCommand(doc, PixelPatch.capture(doc, "base", box, np.zeros((10, 10, 3), np.uint8)), "x"))
@@ -114,7 +114,7 @@ def test_painting_a_mask_does_not_make_a_translation_stale(make_window, tiny_mod
     w = make_window(tiny_models)
     doc = open_array(w, photo)
     w.dispatcher.submit("translate", params={"model": "tiny-trans"}, layers=("base",), label="Translate")
-    from app.core.patches import PixelPatch
+    from latentbrush.core.patches import PixelPatch
 
     PixelPatch.capture(doc, "mask", BBox(0, 0, 5, 5), np.full((5, 5), 255, np.uint8)).apply(doc)
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
@@ -169,13 +169,13 @@ sys.path.insert(0, {str(REPO / 'tests')!r})
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from app.engine.dispatcher import Dispatcher
-from app.engine.worker import Engine
-from app.ml.manifest import Manifest
-from app.ml.registry import ModelManager
-from app.ui.main_window import MainWindow
+from latentbrush.engine.dispatcher import Dispatcher
+from latentbrush.engine.worker import Engine
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ui.main_window import MainWindow
 import numpy as np
-from app.core.document import Document
+from latentbrush.core.document import Document
 m = Manifest.load({str(tiny_models)!r})
 engine = Engine(ModelManager(m, device="cpu"))
 w = MainWindow(Dispatcher(engine), m, QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat), interactive=False)

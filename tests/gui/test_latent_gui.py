@@ -9,7 +9,7 @@ import pytest
 from conftest_gui import drag, open_array
 from PIL import Image
 
-from app.core.bbox import BBox
+from latentbrush.core.bbox import BBox
 
 
 def new_face(w, qtbot, seed=3):
@@ -156,10 +156,10 @@ def test_strokes_fade_while_their_result_is_shown_and_revert_clears_them(make_wi
 def test_reopened_photo_lists_its_faces_again(make_window, tiny_models, qtbot, monkeypatch, rng):
     """The face list is not stored in a project: reopening a photo finds the faces again and
     selects the one whose region is being edited."""
-    from app.core.document import Document
-    from app.core.jobs import Progress, Result
-    from app.core.latent_state import LatentState
-    from app.ml import runners
+    from latentbrush.core.document import Document
+    from latentbrush.core.jobs import Progress, Result
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.ml import runners
 
     seen = {}
 

@@ -20,9 +20,9 @@ def face_photo(tiny_models, seed):
     import cv2
     import torch
 
-    from app.ml.latent.runners import render
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
+    from latentbrush.ml.latent.runners import render
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
 
     G = ModelManager(Manifest.load(tiny_models), device="cpu").get("tiny-gen").net
     z = np.random.default_rng(seed).standard_normal(G.nz).astype(np.float32)
@@ -30,7 +30,7 @@ def face_photo(tiny_models, seed):
 
 
 def select_whole(w, doc):
-    from app.core.bbox import BBox
+    from latentbrush.core.bbox import BBox
 
     w.set_selection(BBox(0, 0, doc.width, doc.height))
 

@@ -82,8 +82,8 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-import app.main as main
-from app.ui.main_window import MainWindow
+import latentbrush.main as main
+from latentbrush.ui.main_window import MainWindow
 
 def digest(w):
     d = w.document

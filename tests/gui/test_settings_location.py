@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from app.ui.settings import open_settings
+from latentbrush.ui.settings import open_settings
 
 
 def test_data_override_holds_the_settings(qapp, monkeypatch, tmp_path):

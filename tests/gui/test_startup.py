@@ -12,18 +12,18 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea
 
-from app.core.jobs import Progress, Result
+from latentbrush.core.jobs import Progress, Result
 
 
 @pytest.fixture
 def lazy_window(qtbot, tmp_path, tiny_models):
     """A window whose engine loads its models on the worker thread once `gate` is set."""
-    from app.engine.dispatcher import Dispatcher
-    from app.engine.loading import model_loader
-    from app.engine.worker import Engine
-    from app.ml.manifest import Manifest
-    from app.ui.main_window import MainWindow
-    from app.ui.startup import model_status
+    from latentbrush.engine.dispatcher import Dispatcher
+    from latentbrush.engine.loading import model_loader
+    from latentbrush.engine.worker import Engine
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ui.main_window import MainWindow
+    from latentbrush.ui.startup import model_status
 
     gate = threading.Event()
     events: list[str] = []
@@ -69,11 +69,11 @@ def test_window_shows_before_the_models_and_edits_wait_for_them(lazy_window, qtb
 
 
 def test_a_failed_load_is_reported_and_queued_edits_fail(qtbot, tmp_path, tiny_models):
-    from app.engine.dispatcher import Dispatcher
-    from app.engine.worker import Engine
-    from app.ml.manifest import Manifest
-    from app.ui.main_window import MainWindow
-    from app.ui.startup import model_status
+    from latentbrush.engine.dispatcher import Dispatcher
+    from latentbrush.engine.worker import Engine
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ui.main_window import MainWindow
+    from latentbrush.ui.startup import model_status
 
     def broken():
         raise ImportError("no torch here")
@@ -101,7 +101,7 @@ def qtbot_left():
 
 
 def test_welcome_sample_photo_and_recent_files(make_window, tiny_models, qtbot, tmp_path):
-    from app.ui.welcome import EDIT_KINDS, sample_photo
+    from latentbrush.ui.welcome import EDIT_KINDS, sample_photo
 
     w = make_window(tiny_models)
     page = w.welcome
@@ -122,7 +122,7 @@ def test_welcome_sample_photo_and_recent_files(make_window, tiny_models, qtbot, 
 def test_welcome_blank_and_open_buttons(make_window, tiny_models, qtbot, monkeypatch, tmp_path):
     from PySide6.QtWidgets import QFileDialog
 
-    from app.ui.welcome import sample_photo
+    from latentbrush.ui.welcome import sample_photo
 
     w = make_window(tiny_models)
     asked = []
@@ -140,8 +140,8 @@ def test_welcome_blank_and_open_buttons(make_window, tiny_models, qtbot, monkeyp
 
 
 def test_first_run_download_shows_sizes_and_progress(make_window, tiny_models, qtbot):
-    from app.ml.manifest import Manifest
-    from app.ui.startup import first_run_fetch
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ui.startup import first_run_fetch
 
     gate = threading.Event()
 
@@ -193,7 +193,7 @@ def test_window_fits_1280x720_and_docks_scroll(make_window, tiny_models, qtbot):
 
 
 def test_the_window_opens_no_larger_than_the_screen(make_window, tiny_models, qtbot):
-    from app.ui.fit import fit_to_screen
+    from latentbrush.ui.fit import fit_to_screen
 
     w = make_window(tiny_models)
     w.resize(3000, 2000)                      # e.g. a geometry saved on a larger monitor

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest_gui import drag, open_array
 
-from app.core.bbox import BBox
+from latentbrush.core.bbox import BBox
 
 pytestmark = pytest.mark.slow
 

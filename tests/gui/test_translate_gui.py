@@ -7,8 +7,8 @@ import torch
 from conftest_gui import drag, open_array
 from helpers import save_net
 
-from app.core.bbox import BBox
-from app.ml.nets.unet import UnetGenerator
+from latentbrush.core.bbox import BBox
+from latentbrush.ml.nets.unet import UnetGenerator
 
 
 def test_translate_only_inside_the_mask(make_window, tiny_models, photo, qtbot):

@@ -10,9 +10,9 @@ import numpy as np
 from conftest_gui import drag, open_array
 from PIL import Image
 
-from app.core.jobs import drain
-from app.ml.inpaint import methods
-from app.ml.runners import RUNNERS
+from latentbrush.core.jobs import drain
+from latentbrush.ml.inpaint import methods
+from latentbrush.ml.runners import RUNNERS
 
 
 def paint(w, tool, pts, size=30):
@@ -77,7 +77,7 @@ def test_undo_names_do_not_repeat_themselves(make_window, tiny_models, photo, qt
 # -- 9: the generator prior without a face -----------------------------------------------------
 def test_generator_prior_without_a_face_falls_back_to_telea_and_is_then_disabled(
         make_window, tiny_models, photo, qtbot, tmp_path):
-    from app.ml.inpaint.fill import ClassicalFiller, inpaint_image
+    from latentbrush.ml.inpaint.fill import ClassicalFiller, inpaint_image
 
     w = make_window(tiny_models)
     doc = open_array(w, photo)                             # 320×240 random pixels: no face
@@ -143,7 +143,7 @@ def test_fill_report_goes_away_with_undo(make_window, tiny_models, photo, qtbot)
 
 
 def test_export_dialog_opens_in_the_last_export_folder(make_window, tiny_models, photo, tmp_path, monkeypatch):
-    from app.ui import fileops
+    from latentbrush.ui import fileops
 
     w = make_window(tiny_models)
     photos, exports = tmp_path / "photos", tmp_path / "exports"

@@ -15,9 +15,9 @@ import pytest
 from conftest_gui import drag, open_array
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-import app.ui.fileops as fileops
-from app.core.imageio import ExportError
-from app.core.project import read_project, write_project
+import latentbrush.ui.fileops as fileops
+from latentbrush.core.imageio import ExportError
+from latentbrush.core.project import read_project, write_project
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
@@ -139,8 +139,8 @@ def test_damaged_autosave_is_set_aside_and_not_offered_again(make_window, tiny_m
 START = r"""
 import sys
 from PySide6.QtWidgets import QApplication
-import app.main as main
-from app.ui.main_window import MainWindow
+import latentbrush.main as main
+from latentbrush.ui.main_window import MainWindow
 
 def scripted_exec(self=None):
     app = QApplication.instance()
@@ -164,7 +164,7 @@ def test_editor_starts_with_a_damaged_autosave_and_a_damaged_project(tiny_models
     env = {**{k: v for k, v in os.environ.items() if k.startswith(("PATH", "HOME"))},
            "QT_QPA_PLATFORM": "offscreen", "LATENTBRUSH_DATA": str(data), "LATENTBRUSH_DEVICE": "cpu",
            "PYTHONPATH": str(REPO), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config")}
-    from app.paths import SETTINGS_FILE  # LATENTBRUSH_DATA set: the settings live there, not in ~/.config
+    from latentbrush.paths import SETTINGS_FILE  # LATENTBRUSH_DATA set: the settings live there, not in ~/.config
     (data / SETTINGS_FILE).write_text("[General]\ngeometry=garbage\nrecent_files=5\n")   # hand-edited
     run = [sys.executable, "-c", START, "--recover", "--models", str(tiny_models), "--no-fetch"]
     r = subprocess.run(run, capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
@@ -181,7 +181,7 @@ def test_editor_starts_with_a_damaged_autosave_and_a_damaged_project(tiny_models
 
 # -- item 18: autosave failures ---------------------------------------------------------------------
 def test_autosave_failure_is_shown_once_and_logged(make_window, tiny_models, photo, qtbot, monkeypatch, caplog):
-    import app.ui.session as session_mod
+    import latentbrush.ui.session as session_mod
 
     w = make_window(tiny_models)
     open_array(w, photo)
@@ -190,7 +190,7 @@ def test_autosave_failure_is_shown_once_and_logged(make_window, tiny_models, pho
     def full_disk(*a, **k):
         raise ExportError("could not write session.lbproj: [Errno 28] No space left on device")
     monkeypatch.setattr(session_mod, "write_project", full_disk)
-    caplog.set_level(logging.WARNING, logger="app.ui.session")
+    caplog.set_level(logging.WARNING, logger="latentbrush.ui.session")
     w.session.autosave()
     w.session.wait()
     qtbot.waitUntil(lambda: "Autosave failed" in w.statusBar().currentMessage(), timeout=5000)
@@ -239,7 +239,7 @@ def test_recent_files_survive_a_damaged_setting_and_a_missing_project(make_windo
 
 @pytest.mark.parametrize("value", ["abc", "nan", "-1", "1e12"])
 def test_bad_autosave_interval_falls_back_to_the_default(make_window, tiny_models, monkeypatch, value):
-    from app.ui.session import DEFAULT_INTERVAL_S
+    from latentbrush.ui.session import DEFAULT_INTERVAL_S
 
     monkeypatch.setenv("LATENTBRUSH_AUTOSAVE_S", value)      # main: ValueError / OverflowError at start
     w = make_window(tiny_models)
@@ -248,7 +248,7 @@ def test_bad_autosave_interval_falls_back_to_the_default(make_window, tiny_model
 
 def test_image_refused_outright_is_not_offered_downscaled(make_window, tiny_models, tmp_path, monkeypatch):
     """An image the downscaled open would refuse too is a message, not an "Open downscaled?" question."""
-    from app.core.imageio import ImageTooLarge
+    from latentbrush.core.imageio import ImageTooLarge
 
     w = make_window(tiny_models)
     w.interactive = True

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from app.core.imageio import ImageLoadError, ImageTooLarge, load_image
+from latentbrush.core.imageio import ImageLoadError, ImageTooLarge, load_image
 
 
 def encoded(fmt: str, size=(48, 32), mode="RGB", **kw) -> bytes:

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.bbox import BBox, nonzero_bbox
-from app.core.brush import BrushSpec, Stroke, capsule_coverage
-from app.core.document import Document, DocumentError
-from app.core.patches import PixelPatch, merge_patches
+from latentbrush.core.bbox import BBox, nonzero_bbox
+from latentbrush.core.brush import BrushSpec, Stroke, capsule_coverage
+from latentbrush.core.document import Document, DocumentError
+from latentbrush.core.patches import PixelPatch, merge_patches
 
 
 def doc(h=64, w=96):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.cli import run_cli
-from app.cli_parts import read_label_png, write_palette_png
+from latentbrush.cli import run_cli
+from latentbrush.cli_parts import read_label_png, write_palette_png
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_part_map_is_a_palette_png_with_the_legend_colors(tiny_models, face, tmp
     idx = np.asarray(im)
     assert idx.min() >= 1 and idx.max() <= 7            # the whole image is the region: every pixel labelled
     pal = np.asarray(im.getpalette()).reshape(-1, 3)
-    from app.ml.manifest import Manifest
+    from latentbrush.ml.manifest import Manifest
     colors = Manifest.load(tiny_models).get("tiny-parts").params["colors"]
     assert [tuple(pal[i]) for i in range(1, 8)] == [tuple(c) for c in colors]
     assert "legend" in capsys.readouterr().out

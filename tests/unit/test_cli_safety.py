@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from app.cli import run_cli
+from latentbrush.cli import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,7 +76,7 @@ def no_models(monkeypatch):
     def boom(self, model_id):
         raise AssertionError(f"model {model_id} loaded before the command line was checked")
 
-    monkeypatch.setattr("app.ml.registry.ModelManager.get", boom)
+    monkeypatch.setattr("latentbrush.ml.registry.ModelManager.get", boom)
 
 
 @pytest.fixture
@@ -164,7 +164,7 @@ def test_4_existing_output_refused_before_work_unless_overwrite(tiny_models, pho
     out = photo.with_name("out.png")
     out.write_bytes(b"keep me")
     with monkeypatch.context() as mp:
-        mp.setattr("app.ml.registry.ModelManager.get", lambda *a: pytest.fail("work before the refusal"))
+        mp.setattr("latentbrush.ml.registry.ModelManager.get", lambda *a: pytest.fail("work before the refusal"))
         assert cli(tiny_models, "inpaint", photo, "--mask", mask, "-o", out, "--model", "tiny-fill") == 2
     err = capsys.readouterr().err
     assert "--overwrite" in err and "confirm" not in err
@@ -205,8 +205,8 @@ def test_10_postscript_mask_is_never_handed_to_ghostscript(tiny_models, photo, t
 def test_10_label_map_postscript_refused(tmp_path, monkeypatch):
     from PIL import EpsImagePlugin
 
-    from app.cli_parts import read_label_png
-    from app.core.imageio import ImageLoadError
+    from latentbrush.cli_parts import read_label_png
+    from latentbrush.core.imageio import ImageLoadError
 
     monkeypatch.setattr(EpsImagePlugin, "Ghostscript", lambda *a, **k: pytest.fail("Ghostscript ran"))
     (tmp_path / "l.png").write_bytes(EPS_HANG)
@@ -227,8 +227,8 @@ def test_11_huge_declared_mask_refused_from_its_header(tiny_models, photo, strok
     err = capsys.readouterr().err
     assert err.count("same size") == 3 and f"{side}×{side}" in err and "Traceback" not in err
     assert not out.exists()
-    from app.cli_parts import read_label_png
-    from app.core.imageio import SizeMismatch, load_companion
+    from latentbrush.cli_parts import read_label_png
+    from latentbrush.core.imageio import SizeMismatch, load_companion
 
     with pytest.raises(SizeMismatch):
         read_label_png(bomb, [(1, 2, 3)], (90, 120))
@@ -242,7 +242,7 @@ def test_11_huge_declared_mask_refused_from_its_header(tiny_models, photo, strok
 # -- 12: opening downscaled never decodes a huge non-JPEG whole ----------------------------------
 
 def test_12_open_downscaled_refuses_what_it_would_decode_whole(tmp_path, no_big_decode):
-    from app.core.imageio import ImageLoadError, ImageTooLarge, load_image
+    from latentbrush.core.imageio import ImageLoadError, ImageTooLarge, load_image
 
     p = tmp_path / "huge.png"
     p.write_bytes(png_header_only(20000, 20000, color_type=2))
@@ -256,7 +256,7 @@ def test_12_open_downscaled_refuses_what_it_would_decode_whole(tmp_path, no_big_
 
 
 def test_12_jpeg_is_reduced_while_decoding(tmp_path, no_big_decode):
-    from app.core.imageio import load_image
+    from latentbrush.core.imageio import load_image
 
     buf = io.BytesIO()
     Image.new("RGB", (2400, 2400), (200, 100, 50)).save(buf, "JPEG")
@@ -379,7 +379,7 @@ SLOW_EXPORT = textwrap.dedent("""
         os.kill(os.getpid(), getattr(signal, sys.argv[1]))
         time.sleep(5)
     Image.Image.save = save
-    from app.cli import run_cli
+    from latentbrush.cli import run_cli
     sys.exit(run_cli(["--models", sys.argv[2], "generate", "-o", sys.argv[3], "--size", "32"]))
 """)
 
@@ -435,7 +435,7 @@ def test_17_empty_folder_and_file_as_folder_output(tiny_models, photo, mask, tmp
 
 
 def test_17_unreadable_file_says_permission_denied(tmp_path, monkeypatch):
-    from app.core.imageio import ImageLoadError, load_companion, load_image
+    from latentbrush.core.imageio import ImageLoadError, load_companion, load_image
 
     p = tmp_path / "locked.png"
     Image.new("RGB", (4, 4)).save(p)
@@ -455,7 +455,7 @@ def test_17_unreadable_file_says_permission_denied(tmp_path, monkeypatch):
 
 
 def test_17_models_option_before_or_after_the_command(tiny_models, capsys):
-    from app.main import main
+    from latentbrush.main import main
 
     assert run_cli(["inpaint", "--list", "--models", str(tiny_models)]) == 0
     assert "tiny-fill" in capsys.readouterr().out
@@ -466,7 +466,7 @@ def test_17_models_option_before_or_after_the_command(tiny_models, capsys):
 
 
 def test_stale_sweep_keeps_live_writers(tmp_path):
-    from app.core.atomic import remove_stale_parts
+    from latentbrush.core.atomic import remove_stale_parts
 
     mine = tmp_path / f".x.png.lb{os.getpid()}.abcd1234.part"
     parent = tmp_path / f".x.png.lb{os.getppid()}.abcd1234.part"
@@ -503,7 +503,7 @@ def test_special_files_are_never_replaced(tiny_models, tmp_path, no_models, caps
 
 def test_11_large_padded_mask_refused_before_it_is_read(tmp_path, monkeypatch):
     """A 40 MB file whose header declares the wrong size: refused from the header, not read whole."""
-    from app.core.imageio import SizeMismatch, load_companion
+    from latentbrush.core.imageio import SizeMismatch, load_companion
 
     p = tmp_path / "padded.png"
     with open(p, "wb") as fh:

@@ -1,4 +1,4 @@
-"""Bytes on disk while a download runs in a thread (app.ml.download)."""
+"""Bytes on disk while a download runs in a thread (latentbrush.ml.download)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from app.ml.download import with_download_progress
+from latentbrush.ml.download import with_download_progress
 
 
 def test_reports_bytes_while_the_download_runs_and_returns_its_result(tmp_path, monkeypatch):
-    monkeypatch.setattr("app.ml.download.POLL_S", 0.02)
+    monkeypatch.setattr("latentbrush.ml.download.POLL_S", 0.02)
     part = tmp_path / "pip-unpack-1" / "x.whl"
 
     def download():

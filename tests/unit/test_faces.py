@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import torch
 
-from app.ml import fetch as fetch_mod
-from app.ml.errors import FetchError
-from app.ml.faces import Face, FaceInputError, detect_faces
-from app.ml.faces.detect import apply_regression, crop_windows, nms, pyramid_scales, to_square
-from app.ml.manifest import Manifest
-from app.ml.nets.mtcnn import MTCNN
-from app.ml.registry import ModelManager
+from latentbrush.ml import fetch as fetch_mod
+from latentbrush.ml.errors import FetchError
+from latentbrush.ml.faces import Face, FaceInputError, detect_faces
+from latentbrush.ml.faces.detect import apply_regression, crop_windows, nms, pyramid_scales, to_square
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.nets.mtcnn import MTCNN
+from latentbrush.ml.registry import ModelManager
 
 REPO = Path(__file__).resolve().parents[2]
 OPEN = (0.0, 0.0, 0.0)          # thresholds that let every candidate through
@@ -240,7 +240,7 @@ def test_real_detector_finds_the_astronaut(real_models):
 
 
 def test_canonical_landmarks_are_a_face():
-    from app.ml.faces.canonical import CANONICAL_LANDMARKS, CANONICAL_SPREAD
+    from latentbrush.ml.faces.canonical import CANONICAL_LANDMARKS, CANONICAL_SPREAD
 
     le, re, nose, ml, mr = CANONICAL_LANDMARKS
     assert CANONICAL_LANDMARKS.shape == CANONICAL_SPREAD.shape == (5, 2)
@@ -254,7 +254,7 @@ def _face(points) -> Face:
 
 
 def test_frontal_filter_of_the_landmark_script():
-    from app.ml.train.face_landmarks import frontal_enough
+    from latentbrush.ml.train.face_landmarks import frontal_enough
 
     assert frontal_enough(_face([[35, 45], [65, 45], [50, 65], [37, 80], [63, 80]]))
     assert not frontal_enough(_face([[35, 45], [65, 45], [62, 65], [37, 80], [63, 80]]))   # turned
@@ -263,7 +263,7 @@ def test_frontal_filter_of_the_landmark_script():
 
 
 def test_landmark_report_json_keeps_number_rows_on_one_line():
-    from app.ml.train.face_landmarks import to_json
+    from latentbrush.ml.train.face_landmarks import to_json
 
     text = to_json({"mean": [[0.25, 0.5], [0.75, 0.5]], "names": ["a"], "n": 3})
     assert '[0.25, 0.5],' in text and '"n": 3' in text

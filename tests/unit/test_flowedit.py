@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from app.ml.latent import align, applyback
-from app.ml.latent.flowedit import apply_moved, flow_field
+from latentbrush.ml.latent import align, applyback
+from latentbrush.ml.latent.flowedit import apply_moved, flow_field
 
 
 def _blob(n: int, cx: float, cy: float, r: float, base: float = 200.0, ink: float = 40.0) -> np.ndarray:
@@ -144,14 +144,14 @@ def test_a_colour_change_made_with_the_motion_travels_with_the_feature():
 def test_sliders_on_a_photo_move_pixels_and_shading_sliders_add(tiny_models):
     """Routing: a shape slider on a photo → motion from the shipped generator; a shading slider
     alone, or any slider on the generator's own face → the additive path."""
-    from app.core.bbox import BBox
-    from app.core.jobs import Job
-    from app.core.jobs import drain as run
-    from app.core.latent_state import LatentState
-    from app.ml.latent.runners import apply_latent, latent_models, render
-    from app.ml.latent.sliders import directions_for, run_attribute
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
+    from latentbrush.core.bbox import BBox
+    from latentbrush.core.jobs import Job
+    from latentbrush.core.jobs import drain as run
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.ml.latent.runners import apply_latent, latent_models, render
+    from latentbrush.ml.latent.sliders import directions_for, run_attribute
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
 
     models = ModelManager(Manifest.load(tiny_models), "cpu")
     lm = latent_models(models)

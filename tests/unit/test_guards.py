@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from app.core.jobs import Cancelled, Job, Progress, drain
-from app.ml.guards import checked_layers, oom_fallback
-from app.ml.nets.resnet_gen import ResnetGenerator
-from app.ml.translate import translator
+from latentbrush.core.jobs import Cancelled, Job, Progress, drain
+from latentbrush.ml.guards import checked_layers, oom_fallback
+from latentbrush.ml.nets.resnet_gen import ResnetGenerator
+from latentbrush.ml.translate import translator
 
 
 def oom():
@@ -72,8 +72,8 @@ def test_other_errors_and_cpu_oom_are_raised():
 def test_translate_job_survives_a_mocked_gpu_oom(tiny_models, monkeypatch, rng):
     """The translation runner with a translate_image that runs out of GPU memory above 256-px
     tiles: the job retries with smaller tiles and finishes."""
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
 
     models = ModelManager(Manifest.load(tiny_models), device="cpu")
     real = translator.translate_image
@@ -109,7 +109,7 @@ def test_cancel_lands_inside_one_forward_pass():
 def test_inpaint_job_gives_the_cpu_fill_after_a_mocked_gpu_oom(monkeypatch, rng):
     """A filler on a (mocked) GPU that always runs out of memory: the job's pixels are exactly
     what the CPU filler computes for the same input."""
-    from app.ml.inpaint import fill
+    from latentbrush.ml.inpaint import fill
 
     class CpuTelea(fill.ClassicalFiller):
         device = torch.device("cpu")

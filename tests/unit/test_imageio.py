@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.core.imageio import (
+from latentbrush.core.imageio import (
     ExportError,
     ImageLoadError,
     ImageTooLarge,

@@ -8,12 +8,12 @@ import pytest
 import torch
 from helpers import run_torchrun, save_lama_standin
 
-from app.core.jobs import Cancelled, Job, drain
-from app.ml.checkpoints import load_state_dict
-from app.ml.errors import ModelError
-from app.ml.inpaint import methods
-from app.ml.inpaint.blend import composite
-from app.ml.inpaint.fill import (
+from latentbrush.core.jobs import Cancelled, Job, drain
+from latentbrush.ml.checkpoints import load_state_dict
+from latentbrush.ml.errors import ModelError
+from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.blend import composite
+from latentbrush.ml.inpaint.fill import (
     ClassicalFiller,
     CompletionFiller,
     LamaFiller,
@@ -22,11 +22,11 @@ from app.ml.inpaint.fill import (
     plan_crops,
     run_inpaint,
 )
-from app.ml.inpaint.masks import random_mask
-from app.ml.manifest import Manifest
-from app.ml.nets.completion import CompletionNet
-from app.ml.registry import ModelManager
-from app.ml.tensors import to_images
+from latentbrush.ml.inpaint.masks import random_mask
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.nets.completion import CompletionNet
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.tensors import to_images
 
 MAGENTA = (255, 0, 255)
 
@@ -251,7 +251,7 @@ def test_generator_prior_fills_a_face_shaped_image(tiny_models, rng):
 
 # -- training ---------------------------------------------------------------------------------
 def test_training_lowers_the_held_out_loss_exports_and_resumes(tiny_models, tmp_path):
-    from app.ml.train import completion as tc
+    from latentbrush.ml.train import completion as tc
 
     out = tmp_path / "fill.safetensors"
     args = ["--models", str(tiny_models), "--out", str(out), "--width", "8", "--batch", "8", "--sizes", "64",
@@ -260,7 +260,7 @@ def test_training_lowers_the_held_out_loss_exports_and_resumes(tiny_models, tmp_
             "--lr", "3e-3"]
     (tmp_path / "none").mkdir()
     best = tc.main(args)
-    state = load_state_dict(out, __import__("app.ml.hashing", fromlist=["x"]).sha256_file(out))
+    state = load_state_dict(out, __import__("latentbrush.ml.hashing", fromlist=["x"]).sha256_file(out))
     trained = CompletionNet(width=8)
     trained.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
     models = ModelManager(Manifest.load(tiny_models), device="cpu")
@@ -299,7 +299,7 @@ def test_poisson_with_the_true_content_restores_holes_touching_the_border(rng):
 def test_completion_training_runs_under_torchrun_ddp(tiny_models, tmp_path):
     (tmp_path / "none").mkdir()
     out = tmp_path / "ddp.safetensors"
-    r = run_torchrun("app.ml.train.completion", [
+    r = run_torchrun("latentbrush.ml.train.completion", [
         "--models", str(tiny_models), "--out", str(out), "--width", "8", "--batch", "4", "--sizes", "32",
         "--size-probs", "1", "--steps", "6", "--tc", "2", "--td", "2", "--eval-every", "6", "--eval-faces", "8",
         "--eval-photos", "0", "--photos", str(tmp_path / "none")])

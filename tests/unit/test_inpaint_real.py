@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from app.core.jobs import drain
-from app.ml.inpaint import methods
-from app.ml.inpaint.fill import ClassicalFiller, inpaint_image, make_filler
-from app.ml.manifest import Manifest
-from app.ml.registry import ModelManager
-from app.ml.tensors import to_images
+from latentbrush.core.jobs import drain
+from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.fill import ClassicalFiller, inpaint_image, make_filler
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.tensors import to_images
 
 pytestmark = pytest.mark.needs_weights
 
@@ -25,7 +25,7 @@ def models(real_models_dir_module):
 
 
 def held_out_faces(models, n=48, seed=6_100_001):
-    from app.ml.inpaint.masks import random_mask
+    from latentbrush.ml.inpaint.masks import random_mask
     G = models.get(models.default("generator").id).net
     with torch.no_grad():
         faces = to_images(G(torch.randn(n, G.nz, generator=torch.Generator().manual_seed(seed))))
@@ -58,7 +58,7 @@ def test_completion_network_beats_telea_on_held_out_faces(models):
 
 
 def test_sketch_to_face_is_closer_to_the_truth_than_the_mean_face(models):
-    from app.ml.train.pix2pix import faces_and_sketches
+    from latentbrush.ml.train.pix2pix import faces_and_sketches
     G = models.get(models.default("generator").id).net
     s, x = faces_and_sketches(G, 32, torch.Generator().manual_seed(6_100_003), None, "cpu")
     net = models.get("sketch2face-64").net

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PKG = "app"     # the import package (also the wheel's top-level folder)
+PKG = "latentbrush"     # the import package (also the wheel's top-level folder)
+SRC = "app"             # its folder in the checkout (pyproject.toml: package-dir)
 pytestmark = pytest.mark.slow
 
 
@@ -46,7 +47,7 @@ def wheel(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for d in (PKG, "packaging"):
+    for d in (SRC, "packaging"):
         shutil.copytree(REPO / d, src / d, ignore=ignore)
     for f in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / f, src / f)

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 import torch
 
-from app.core.bbox import BBox
-from app.core.jobs import drain as run
-from app.core.latent_state import LatentState, digest
-from app.ml import metrics
-from app.ml.latent import applyback, interpolate
-from app.ml.latent.project import project
-from app.ml.latent.scribble import optimize_scribble
-from app.ml.nets.encoder import ConvEncoder
-from app.ml.tensors import signed_from_bytes
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import drain as run
+from latentbrush.core.latent_state import LatentState, digest
+from latentbrush.ml import metrics
+from latentbrush.ml.latent import applyback, interpolate
+from latentbrush.ml.latent.project import project
+from latentbrush.ml.latent.scribble import optimize_scribble
+from latentbrush.ml.nets.encoder import ConvEncoder
+from latentbrush.ml.tensors import signed_from_bytes
 from tests.helpers import calibrated_generator
 
 

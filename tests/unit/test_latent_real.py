@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from app.core.imageio import load_image
-from app.core.jobs import drain as run_job
-from app.ml.latent.faces import NoFaceFound, auto_region, detect_faces
-from app.ml.latent.project import project
+from latentbrush.core.imageio import load_image
+from latentbrush.core.jobs import drain as run_job
+from latentbrush.ml.latent.faces import NoFaceFound, auto_region, detect_faces
+from latentbrush.ml.latent.project import project
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
 
@@ -39,9 +39,9 @@ def test_no_face_is_a_clear_error(rng):
 
 @pytest.fixture(scope="module")
 def shipped(real_models_dir_module):
-    from app.ml.latent.runners import latent_models
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
+    from latentbrush.ml.latent.runners import latent_models
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
 
     lm = latent_models(ModelManager(Manifest.load(real_models_dir_module), device="cpu"))
     if lm.E is None:
@@ -64,12 +64,12 @@ def test_hybrid_projection_reaches_the_quality_target_on_held_out_faces(shipped)
 
 @pytest.mark.needs_weights
 def test_shipped_sliders_move_their_detector_score_the_right_way(real_models_dir_module):
-    from app.ml.latent.attributes import SCORERS
-    from app.ml.latent.runners import latent_models
-    from app.ml.latent.sliders import directions_for
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
-    from app.ml.tensors import to_images
+    from latentbrush.ml.latent.attributes import SCORERS
+    from latentbrush.ml.latent.runners import latent_models
+    from latentbrush.ml.latent.sliders import directions_for
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
+    from latentbrush.ml.tensors import to_images
 
     mm = ModelManager(Manifest.load(real_models_dir_module), device="cpu")
     lm = latent_models(mm)

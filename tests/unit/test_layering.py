@@ -12,8 +12,10 @@ APP = Path(__file__).resolve().parents[2] / "app"
 
 
 def module_name(path: Path, root: Path = APP.parent) -> str:
-    """app/ml/nets/unet.py → app.ml.nets.unet; a package's __init__.py → the package."""
+    """app/ml/nets/unet.py → latentbrush.ml.nets.unet; a package's __init__.py → the package."""
     parts = list(path.resolve().relative_to(root.resolve()).with_suffix("").parts)
+    if parts and parts[0] == "app":
+        parts[0] = "latentbrush"          # the folder app/ is installed as the package latentbrush
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -57,15 +59,15 @@ def test_ml_imports_no_qt():
 
 
 def test_ui_imports_no_torch_and_no_engine():
-    assert offenders("ui", ("torch", "torchvision", "app.engine", "app.ml.registry",
-                            "app.ml.checkpoints", "app.ml.runners")) == []
+    assert offenders("ui", ("torch", "torchvision", "latentbrush.engine", "latentbrush.ml.registry",
+                            "latentbrush.ml.checkpoints", "latentbrush.ml.runners")) == []
 
 
 def test_ui_modules_import_with_torch_blocked():
     code = (
         "import sys; sys.modules['torch'] = None; sys.modules['torchvision'] = None\n"
-        "import pkgutil, importlib, app.ui\n"
-        "for m in pkgutil.walk_packages(app.ui.__path__, 'app.ui.'):\n"
+        "import pkgutil, importlib, latentbrush.ui\n"
+        "for m in pkgutil.walk_packages(latentbrush.ui.__path__, 'latentbrush.ui.'):\n"
         "    importlib.import_module(m.name)\n"
         "print('ok')\n"
     )
@@ -89,10 +91,10 @@ def test_the_checker_resolves_relative_imports(tmp_path):
     f.write_text("from ...engine import worker\nfrom ..canvas.view import CanvasView\nfrom . import y\n"
                  "from ... import ml\n")
     got = imported_modules(f, tmp_path)
-    assert {"app.engine", "app.engine.worker", "app.ui.canvas.view", "app.ui.panels.y", "app.ml"} <= got
+    assert {"latentbrush.engine", "latentbrush.engine.worker", "latentbrush.ui.canvas.view", "latentbrush.ui.panels.y", "latentbrush.ml"} <= got
     init = pkg / "__init__.py"
     init.write_text("from .x import z\n")
-    assert "app.ui.panels.x" in imported_modules(init, tmp_path)
+    assert "latentbrush.ui.panels.x" in imported_modules(init, tmp_path)
 
 
 _LOADED = """
@@ -118,11 +120,11 @@ def loaded_modules(packages: str, banned: str, path: Path = APP.parent) -> list[
 
 
 def test_importing_core_and_ml_loads_no_qt():
-    assert loaded_modules("app.core,app.ml", "PySide6,shiboken6") == []
+    assert loaded_modules("latentbrush.core,latentbrush.ml", "PySide6,shiboken6") == []
 
 
 def test_importing_core_loads_no_torch():
-    assert loaded_modules("app.core", "torch,torchvision") == []
+    assert loaded_modules("latentbrush.core", "torch,torchvision") == []
 
 
 def test_the_run_time_check_sees_an_indirect_qt_import(tmp_path):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from app.ml import metrics
-from app.ml.tensors import batch_to_tensor, bytes_from_signed, signed_from_bytes, to_images, to_renders, to_tensor
+from latentbrush.ml import metrics
+from latentbrush.ml.tensors import batch_to_tensor, bytes_from_signed, signed_from_bytes, to_images, to_renders, to_tensor
 
 
 def _pair() -> tuple[np.ndarray, np.ndarray]:

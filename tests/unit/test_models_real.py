@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-from app.core.jobs import Job, drain
-from app.ml import fetch as fetch_mod
-from app.ml.errors import FetchError
-from app.ml.hashing import sha256_file
-from app.ml.manifest import Manifest
-from app.ml.nets.dcgan import DCGANGenerator
-from app.ml.nets.resnet_gen import ResnetGenerator
-from app.ml.registry import ModelManager
-from app.ml.translate.translator import ramp_window, tile_starts, translate_image
+from latentbrush.core.jobs import Job, drain
+from latentbrush.ml import fetch as fetch_mod
+from latentbrush.ml.errors import FetchError
+from latentbrush.ml.hashing import sha256_file
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.nets.dcgan import DCGANGenerator
+from latentbrush.ml.nets.resnet_gen import ResnetGenerator
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.translate.translator import ramp_window, tile_starts, translate_image
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -138,8 +138,8 @@ def test_tiled_translation_matches_untiled_for_a_local_network(rng):
 
 
 def test_translate_job_can_be_cancelled(tiny_models, rng):
-    from app.core.jobs import Cancelled
-    from app.ml.translate.translator import run_translate
+    from latentbrush.core.jobs import Cancelled
+    from latentbrush.ml.translate.translator import run_translate
 
     mm = ModelManager(Manifest.load(tiny_models), device="cpu")
     job = Job("translate", params={"tile": 64}, inputs={"image": rng.integers(0, 256, (200, 200, 3), dtype=np.uint8)})
@@ -182,7 +182,7 @@ def test_tiles_with_global_norm_statistics_reproduce_the_untiled_result(rng, nor
     assert steps[0].message == "image statistics" and len(steps) > 2
     err = np.abs(full.astype(float) - tiled).mean()
     assert err < 2.0
-    from app.ml.translate import translator
+    from latentbrush.ml.translate import translator
     monkeypatch.setattr(translator.GlobalNormStats, "__bool__", lambda self: False)
     per_tile, _ = drain(translate_image(net, img, tile=128, overlap=48, bf16=False))
     assert np.abs(full.astype(float) - per_tile).mean() > 2 * err      # what the statistics pass fixes
@@ -200,7 +200,7 @@ def test_vintage_tiled_matches_untiled(real_models, rng):
 
 
 def test_even_tiles_avoid_slivers():
-    from app.ml.translate.translator import even_tile
+    from latentbrush.ml.translate.translator import even_tile
     assert even_tile(1024, 640, 32, 4) == 528            # two tiles, not 640 + a sliver
     assert even_tile(500, 640, 32, 4) == 500
     for n in (700, 1024, 1500, 2049):

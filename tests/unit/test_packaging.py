@@ -37,3 +37,18 @@ def test_appstreamcli_validate():
     r = subprocess.run(["appstreamcli", "validate", "--no-net", "--pedantic", str(META)],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_the_installed_package_is_latentbrush_and_lists_every_subpackage():
+    """The folder app/ installs as the import package `latentbrush` (no top-level `app` in
+    site-packages); every sub-folder with an __init__.py is in pyproject's package list."""
+    import tomllib
+
+    root = PKG.parent
+    cfg = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert cfg["package-dir"] == {"latentbrush": "app"}
+    found = {".".join(("latentbrush", *p.parent.relative_to(root / "app").parts))
+             for p in (root / "app").rglob("__init__.py")}
+    assert set(cfg["packages"]) == found
+    scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["latentbrush"] == "latentbrush.main:main"

@@ -7,17 +7,17 @@ import pytest
 import torch
 from helpers import calibrated_generator
 
-from app.core.bbox import BBox
-from app.core.jobs import Job, drain
-from app.core.latent_state import LatentState
-from app.core.vectors import EditVector, VectorError, VectorStore, parse
-from app.ml.latent.runners import render
-from app.ml.manifest import Manifest
-from app.ml.parts.edit import changed_pixels, follow_fraction, label_map, optimize_parts
-from app.ml.parts.labels import layer_to_target, scripted_edit, upscale_labels
-from app.ml.parts.runners import clip_weight, full_label_map, run_apply_vector, run_parts_edit, run_parts_map
-from app.ml.registry import ModelManager
-from app.ml.train.parts import PARTS, fit_parts, name_clusters, spherical_kmeans, templates
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import Job, drain
+from latentbrush.core.latent_state import LatentState
+from latentbrush.core.vectors import EditVector, VectorError, VectorStore, parse
+from latentbrush.ml.latent.runners import render
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.parts.edit import changed_pixels, follow_fraction, label_map, optimize_parts
+from latentbrush.ml.parts.labels import layer_to_target, scripted_edit, upscale_labels
+from latentbrush.ml.parts.runners import clip_weight, full_label_map, run_apply_vector, run_parts_edit, run_parts_map
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.train.parts import PARTS, fit_parts, name_clusters, spherical_kmeans, templates
 
 
 @pytest.fixture(scope="module")

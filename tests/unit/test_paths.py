@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from app import paths
-from app.ml.errors import FetchError
-from app.ml.fetch import fetch_model, missing_defaults
-from app.ml.manifest import Manifest
+from latentbrush import paths
+from latentbrush.ml.errors import FetchError
+from latentbrush.ml.fetch import fetch_model, missing_defaults
+from latentbrush.ml.manifest import Manifest
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,11 +10,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from app.core.bbox import BBox
-from app.core.document import Document, DocumentInfo
-from app.core.latent_state import LatentState
-from app.core.patches import PixelPatch
-from app.core.project import EditStep, ProjectError, Session, read_project, write_project
+from latentbrush.core.bbox import BBox
+from latentbrush.core.document import Document, DocumentInfo
+from latentbrush.core.latent_state import LatentState
+from latentbrush.core.patches import PixelPatch
+from latentbrush.core.project import EditStep, ProjectError, Session, read_project, write_project
 
 
 def make_session(rng) -> Session:
@@ -73,7 +73,7 @@ def test_failed_write_keeps_the_old_file(tmp_path, rng, monkeypatch):
     s = make_session(rng)
     p = write_project(s, tmp_path / "x.lbproj")
     before = p.read_bytes()
-    import app.core.project as proj
+    import latentbrush.core.project as proj
 
     monkeypatch.setattr(proj.np, "save", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(Exception, match="disk full"):
@@ -154,7 +154,7 @@ def test_non_finite_fit_psnr_round_trips(tmp_path, rng, psnr, back):
 
 
 def _aligned_tuned_session(rng):
-    from app.core.latent_state import Tuning
+    from latentbrush.core.latent_state import Tuning
 
     img = rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)
     doc = Document(img, DocumentInfo())

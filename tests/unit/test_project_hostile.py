@@ -28,9 +28,9 @@ from project_corpus import (
     with_json_bomb,
 )
 
-from app.core.document import LAYERS
-from app.core.latent_state import LatentState
-from app.core.project import ProjectError, Session, read_project, write_project
+from latentbrush.core.document import LAYERS
+from latentbrush.core.latent_state import LatentState
+from latentbrush.core.project import ProjectError, Session, read_project, write_project
 
 
 @pytest.fixture(scope="module")

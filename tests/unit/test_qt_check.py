@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.qt_check import (
+from latentbrush.qt_check import (
     APT_PACKAGES,
     check_qt_platform,
     message,

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from app.core.bbox import BBox
-from app.core.jobs import Cancelled, Job
-from app.core.jobs import drain as run
-from app.core.latent_state import LatentState, Tuning
-from app.ml.latent import align, applyback
-from app.ml.latent.tune import apply_delta, locality_latents, tune
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import Cancelled, Job
+from latentbrush.core.jobs import drain as run
+from latentbrush.core.latent_state import LatentState, Tuning
+from latentbrush.ml.latent import align, applyback
+from latentbrush.ml.latent.tune import apply_delta, locality_latents, tune
 from tests.helpers import calibrated_generator
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,10 +144,10 @@ def test_tuning_state_is_immutable_and_keyed():
 
 
 def test_project_job_tunes_and_edits_use_the_tuned_generator(tiny_models, G):
-    from app.ml.latent.runners import run_project
-    from app.ml.latent.sliders import run_attribute
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
+    from latentbrush.ml.latent.runners import run_project
+    from latentbrush.ml.latent.sliders import run_attribute
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
 
     models = ModelManager(Manifest.load(tiny_models), "cpu")
     import cv2
@@ -167,7 +167,7 @@ def test_project_job_tunes_and_edits_use_the_tuned_generator(tiny_models, G):
     new = res.info["latent_state"]
     assert new.tuning is s1.tuning                      # edits keep the tuned generator
     # the edit's render comes from the tuned generator: its base matches the stored base render
-    from app.ml.latent.runners import latent_models, render
+    from latentbrush.ml.latent.runners import latent_models, render
     lm = latent_models(models, state=s1)
     assert np.allclose(render(lm.G, s1.z_base, lm.device), s1.base_render, atol=1e-3)
     assert not np.allclose(render(latent_models(models).G, s1.z_base, lm.device), s1.base_render, atol=1.0)
@@ -175,12 +175,12 @@ def test_project_job_tunes_and_edits_use_the_tuned_generator(tiny_models, G):
 
 @pytest.mark.needs_weights
 def test_real_photo_found_aligned_and_fitted():
-    from app.core.imageio import load_image
-    from app.ml.faces.canonical import CANONICAL_LANDMARKS
-    from app.ml.latent.photo import find_faces
-    from app.ml.latent.runners import run_project
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
+    from latentbrush.core.imageio import load_image
+    from latentbrush.ml.faces.canonical import CANONICAL_LANDMARKS
+    from latentbrush.ml.latent.photo import find_faces
+    from latentbrush.ml.latent.runners import run_project
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
 
     models = ModelManager(Manifest.load(REPO / "models"), "cpu")
     img = load_image(REPO / "resources" / "samples" / "astronaut.jpg").pixels
@@ -217,10 +217,10 @@ def test_tuning_takes_its_minimum_steps_even_past_the_budget(G):
 
 
 def test_a_face_found_already_is_not_searched_again(tiny_models, monkeypatch):
-    from app.ml.latent import photo
-    from app.ml.latent.runners import run_project
-    from app.ml.manifest import Manifest
-    from app.ml.registry import ModelManager
+    from latentbrush.ml.latent import photo
+    from latentbrush.ml.latent.runners import run_project
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
 
     models = ModelManager(Manifest.load(tiny_models), "cpu")
     img = _smooth_photo(96, 96)
@@ -235,7 +235,7 @@ def test_a_face_found_already_is_not_searched_again(tiny_models, monkeypatch):
 
 
 def test_the_face_being_edited_is_found_again_by_its_region(monkeypatch):
-    from app.ml.latent import photo
+    from latentbrush.ml.latent import photo
 
     faces = [photo.FoundFace(BBox(0, 0, 10, 10), BBox(x, x, x + 40, x + 40), None, None, 1.0, "haar")
              for x in (0, 100, 200)]

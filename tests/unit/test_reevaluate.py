@@ -9,7 +9,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from app.ml.train.reevaluate import annotate_log, rewrite_metadata
+from latentbrush.ml.train.reevaluate import annotate_log, rewrite_metadata
 
 
 def test_rewrite_metadata_keeps_the_tensors_and_stores_the_scores(tmp_path):

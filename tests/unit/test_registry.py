@@ -9,8 +9,8 @@ import sys
 import pytest
 import torch
 
-from app.ml.checkpoints import load_pickle_weights, load_state_dict
-from app.ml.errors import (
+from latentbrush.ml.checkpoints import load_pickle_weights, load_state_dict
+from latentbrush.ml.errors import (
     CheckpointMismatch,
     ChecksumMismatch,
     ManifestError,
@@ -19,9 +19,9 @@ from app.ml.errors import (
     UnknownModel,
     UnsafeCheckpoint,
 )
-from app.ml.hashing import model_states, sha256_file
-from app.ml.manifest import Manifest
-from app.ml.registry import ModelManager, build
+from latentbrush.ml.hashing import model_states, sha256_file
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.registry import ModelManager, build
 
 
 def test_manager_loads_caches_and_releases(tiny_models):
@@ -64,8 +64,8 @@ def test_pickle_with_code_is_refused(tmp_path, force_env):
     env = dict(os.environ)
     if force_env:
         env["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = "1"
-    code = ("import sys; from pathlib import Path; from app.ml.checkpoints import load_pickle_weights\n"
-            "from app.ml.errors import UnsafeCheckpoint\n"
+    code = ("import sys; from pathlib import Path; from latentbrush.ml.checkpoints import load_pickle_weights\n"
+            "from latentbrush.ml.errors import UnsafeCheckpoint\n"
             f"try:\n    load_pickle_weights(Path({str(p)!r}))\n    print('LOADED')\n"
             "except UnsafeCheckpoint as e:\n    print('REFUSED', e)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.cli import run_cli
-from app.core.sliders import CustomSliders, SliderError, direction_from_examples
-from app.ml.train.directions import auc, classes, orthogonalize
+from latentbrush.cli import run_cli
+from latentbrush.core.sliders import CustomSliders, SliderError, direction_from_examples
+from latentbrush.ml.train.directions import auc, classes, orthogonalize
 
 
 def test_custom_slider_separates_its_own_examples(rng):

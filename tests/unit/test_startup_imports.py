@@ -1,5 +1,5 @@
 """The window's start-up path imports no torch (it loads on the worker thread after the window
-is shown, issue 17): everything app.main.run_gui imports before window.show()."""
+is shown, issue 17): everything latentbrush.main.run_gui imports before window.show()."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CODE = """
 import sys
-import app.main, app.qt_check, app.engine.dispatcher, app.engine.worker, app.engine.loading
-import app.engine.gc_guard, app.ml.manifest, app.paths, app.ui.main_window, app.ui.startup, app.ui.fit
+import latentbrush.main, latentbrush.qt_check, latentbrush.engine.dispatcher, latentbrush.engine.worker, latentbrush.engine.loading
+import latentbrush.engine.gc_guard, latentbrush.ml.manifest, latentbrush.paths, latentbrush.ui.main_window, latentbrush.ui.startup, latentbrush.ui.fit
 print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'torchvision')))
 """
 

@@ -12,11 +12,11 @@ import torch
 from helpers import run_torchrun
 from PIL import Image
 
-from app.ml.hashing import sha256_file
-from app.ml.manifest import Manifest
-from app.ml.nets.unet import PatchDiscriminator
-from app.ml.registry import ModelManager
-from app.ml.train import cyclegan as cg
+from latentbrush.ml.hashing import sha256_file
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.nets.unet import PatchDiscriminator
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.train import cyclegan as cg
 
 
 @pytest.fixture
@@ -95,6 +95,6 @@ def test_bad_schedules_are_refused(folders, tmp_path):
 
 
 def test_cyclegan_runs_under_torchrun_ddp(folders, tmp_path):
-    r = run_torchrun("app.ml.train.cyclegan", args(folders, tmp_path, "--epochs", "2"))
+    r = run_torchrun("latentbrush.ml.train.cyclegan", args(folders, tmp_path, "--epochs", "2"))
     assert r.returncode == 0, r.stderr[-3000:]
     assert (tmp_path / "a2b.safetensors").is_file()

@@ -10,9 +10,9 @@ import torch
 from helpers import run_torchrun
 from safetensors import safe_open
 
-from app.ml.nets.encoder import ConvEncoder
-from app.ml.registry import load_weights_into
-from app.ml.train import encoder as train_encoder
+from latentbrush.ml.nets.encoder import ConvEncoder
+from latentbrush.ml.registry import load_weights_into
+from latentbrush.ml.train import encoder as train_encoder
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,6 +44,6 @@ def test_training_lowers_the_loss_exports_and_resumes(tiny_models, tmp_path):
 
 def test_training_runs_under_torchrun_ddp(tiny_models, tmp_path):
     out = tmp_path / "ddp.safetensors"
-    r = run_torchrun("app.ml.train.encoder", args(tiny_models, out, 4))
+    r = run_torchrun("latentbrush.ml.train.encoder", args(tiny_models, out, 4))
     assert r.returncode == 0, r.stderr[-3000:]
     assert out.is_file()

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from helpers import run_torchrun
 
-from app.core.jobs import Job, drain
-from app.ml.hashing import sha256_file
-from app.ml.manifest import Manifest
-from app.ml.registry import ModelManager
-from app.ml.train import pix2pix
-from app.ml.translate.sketch import edge_sketch, sketch_from_strokes
-from app.ml.translate.translator import run_translate
+from latentbrush.core.jobs import Job, drain
+from latentbrush.ml.hashing import sha256_file
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.train import pix2pix
+from latentbrush.ml.translate.sketch import edge_sketch, sketch_from_strokes
+from latentbrush.ml.translate.translator import run_translate
 
 
 def test_edge_sketch_draws_dark_lines_on_white_where_the_face_has_edges():
@@ -60,6 +60,6 @@ def test_a_few_steps_export_a_translator_that_turns_sketches_into_faces(tiny_mod
 
 def test_pix2pix_runs_under_torchrun_ddp(tiny_models, tmp_path):
     out = tmp_path / "ddp.safetensors"
-    r = run_torchrun("app.ml.train.pix2pix", args(tiny_models, out, "group", steps=4))
+    r = run_torchrun("latentbrush.ml.train.pix2pix", args(tiny_models, out, "group", steps=4))
     assert r.returncode == 0, r.stderr[-3000:]
     assert out.is_file()

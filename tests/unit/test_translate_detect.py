@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from app.ml.errors import CheckpointMismatch
-from app.ml.manifest import Manifest
-from app.ml.nets.resnet_gen import ResnetGenerator
-from app.ml.nets.unet import UnetGenerator
-from app.ml.registry import ModelManager
-from app.ml.translate.detect import build_translator, detect
+from latentbrush.ml.errors import CheckpointMismatch
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.nets.resnet_gen import ResnetGenerator
+from latentbrush.ml.nets.unet import UnetGenerator
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.translate.detect import build_translator, detect
 
 
 def reference_layout(state: dict) -> dict:
@@ -100,7 +100,7 @@ def test_missing_keys_give_a_clear_error():
     r = dict(ResnetGenerator(ngf=8, n_blocks=4).state_dict())
     del r["model.11.block.1.weight"]                          # a middle block's first conv
     net, fixed, _ = build_translator("auto", {}, r)
-    from app.ml.registry import load_weights_into
+    from latentbrush.ml.registry import load_weights_into
     with pytest.raises(CheckpointMismatch, match="1 missing.*model.11.block.1.weight"):
         load_weights_into(net, fixed, "test")
 
@@ -121,7 +121,7 @@ def test_a_reference_checkpoint_file_loads_through_the_manifest_with_arch_auto(t
     ref = UnetGenerator(3, 3, 6, 8, "batch")
     path = tmp_path / "latest_net_G.pth"
     torch.save(ref.state_dict(), path)
-    from app.ml.hashing import sha256_file
+    from latentbrush.ml.hashing import sha256_file
     (tmp_path / "manifest.toml").write_text(f"""
 [[model]]
 id = "facades"

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from project_corpus import edit_meta, make_session
 
-from app.core.bbox import BBox
-from app.core.jobs import Job, drain
-from app.core.project import ProjectError, read_project, write_project
-from app.ml.errors import MissingWeights, user_message
-from app.ml.inpaint import methods
-from app.ml.inpaint.fill import run_inpaint
-from app.ml.manifest import Manifest
-from app.ml.registry import ModelManager
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import Job, drain
+from latentbrush.core.project import ProjectError, read_project, write_project
+from latentbrush.ml.errors import MissingWeights, user_message
+from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.fill import run_inpaint
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.registry import ModelManager
 
 
 # -- 7 ------------------------------------------------------------------------------------------
@@ -28,7 +28,7 @@ def raised(fn):
 
 
 def test_user_message_is_a_sentence_without_class_names():
-    from app.ml.latent.photo import choose
+    from latentbrush.ml.latent.photo import choose
 
     e = raised(lambda: choose([], 0))                               # raised by the project's code
     msg = user_message(e)
@@ -48,7 +48,7 @@ class _Face:
 
 
 def fill_with_prior(models_dir, image, mask, monkeypatch, faces):
-    import app.ml.latent.photo as photo
+    import latentbrush.ml.latent.photo as photo
 
     monkeypatch.setattr(photo, "find_faces", lambda img, models: list(faces))
     models = ModelManager(Manifest.load(models_dir), device="cpu")
@@ -75,7 +75,7 @@ def test_prior_says_when_part_of_the_hole_lies_outside_the_face(tiny_models, rng
     image = rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)
     mask = np.zeros((64, 64), np.uint8)
     mask[20:30, 20:62] = 255                                # reaches past the face's right edge
-    import app.ml.inpaint.fill as fill
+    import latentbrush.ml.inpaint.fill as fill
 
     monkeypatch.setattr(fill.PriorFiller, "fill", lambda self, crop, hole, check=None: crop)
     r = fill_with_prior(tiny_models, image, mask, monkeypatch, [_Face(BBox(0, 0, 48, 48))])

@@ -9,8 +9,8 @@ import os
 import numpy as np
 import pytest
 
-from app.core.sliders import CustomSliders, SliderError
-from app.core.vectors import VectorError, VectorStore, parse
+from latentbrush.core.sliders import CustomSliders, SliderError
+from latentbrush.core.vectors import VectorError, VectorStore, parse
 
 DEEP = "[" * 100_000 + "]" * 100_000
 

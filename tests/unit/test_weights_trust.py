@@ -10,9 +10,9 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from app.ml.checkpoints import MAX_SAFETENSORS_HEADER, check_safetensors_header, load_state_dict, load_torchscript
-from app.ml.errors import ChecksumMismatch, UnsafeCheckpoint
-from app.ml.hashing import sha256_file
+from latentbrush.ml.checkpoints import MAX_SAFETENSORS_HEADER, check_safetensors_header, load_state_dict, load_torchscript
+from latentbrush.ml.errors import ChecksumMismatch, UnsafeCheckpoint
+from latentbrush.ml.hashing import sha256_file
 
 
 def raw(path, header: bytes, body: bytes = b"") -> str:

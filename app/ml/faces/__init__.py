@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.ml.faces.detect import LANDMARK_NAMES, Face, FaceInputError, detect_faces
+from latentbrush.ml.faces.detect import LANDMARK_NAMES, Face, FaceInputError, detect_faces
 
 DETECTOR_ID = "face-mtcnn"      # the manifest entry: ModelManager.get(DETECTOR_ID).net
 

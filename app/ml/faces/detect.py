@@ -192,7 +192,7 @@ def detect_faces(net: nn.Module, img: np.ndarray, *, min_face: int = 20,
                  thresholds: Sequence[float] = THRESHOLDS, max_side: int | None = 1600) -> list[Face]:
     """Faces in img (H, W, 3) uint8 RGB (grey or RGBA also accepted), largest first.
 
-    net: app.ml.nets.mtcnn.MTCNN (its .pnet, .rnet, .onet). min_face: smallest face side in
+    net: latentbrush.ml.nets.mtcnn.MTCNN (its .pnet, .rnet, .onet). min_face: smallest face side in
     pixels searched for. max_side: the pyramid's largest level is at most this long, so on big
     photos faces smaller than about 12 · max(H, W) / max_side px are skipped (None: no cap)."""
     img = as_rgb_uint8(img)

@@ -15,13 +15,13 @@ import cv2
 import numpy as np
 import torch
 
-from app.core.bbox import BBox
-from app.core.jobs import Job, Progress, Result
-from app.ml.guards import checked_layers, cpu_copy, oom_fallback
-from app.ml.inpaint import methods
-from app.ml.inpaint.blend import BLENDS, composite
-from app.ml.registry import ModelManager
-from app.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import Job, Progress, Result
+from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
+from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.blend import BLENDS, composite
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor
 
 Check = Callable[[], None]
 
@@ -134,8 +134,8 @@ class PriorFiller(Filler):
         return f
 
     def regions(self, image, hole):
-        from app.ml.latent.faces import NoFaceFound, square_region
-        from app.ml.latent.photo import find_faces
+        from latentbrush.ml.latent.faces import NoFaceFound, square_region
+        from latentbrush.ml.latent.photo import find_faces
         h, w = hole.shape
         faces = self.faces if self.faces is not None else find_faces(image, self.models)
         if faces:       # the face that holds most of the hole
@@ -149,10 +149,10 @@ class PriorFiller(Filler):
         return [square_region(w / 2, h / 2, min(h, w), w, h)]
 
     def fill(self, crop, hole, check=None):
-        from app.core.jobs import drain
-        from app.ml.latent import align
-        from app.ml.latent.project import project
-        from app.ml.latent.tune import apply_delta, tune
+        from latentbrush.core.jobs import drain
+        from latentbrush.ml.latent import align
+        from latentbrush.ml.latent.project import project
+        from latentbrush.ml.latent.tune import apply_delta, tune
         r = self.G.resolution
         h, w = hole.shape
         warp = self._warp[1] if self._warp is not None and self._warp[0] == (h, w) else align.box_warp(w, h)
@@ -330,7 +330,7 @@ def prior_plan(filler: PriorFiller, image: np.ndarray, hole: np.ndarray) -> tupl
     """Find the faces once (kept on the filler). Returns (why the prior cannot fill this hole, a note
     on what it leaves to the classical fill); "" when none: no face in a photo that is not a face
     crop, or no face around the hole; part of the hole outside the face."""
-    from app.ml.latent.photo import find_faces
+    from latentbrush.ml.latent.photo import find_faces
     filler.faces = faces = find_faces(image, filler.models)
     if not faces:
         h, w = hole.shape

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.ml.manifest import Manifest
+from latentbrush.ml.manifest import Manifest
 
 TELEA, NAVIER_STOKES, PRIOR = "telea", "navier-stokes", "generator-prior"
 CLASSICAL = {TELEA: "Telea (classical, instant)", NAVIER_STOKES: "Navier–Stokes (classical, instant)"}

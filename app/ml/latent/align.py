@@ -16,7 +16,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.core.bbox import BBox
+from latentbrush.core.bbox import BBox
 
 MAX_FRAME = 1024
 

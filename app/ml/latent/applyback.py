@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.ml.latent import align
+from latentbrush.ml.latent import align
 
 CHANGE_LO = 4.0     # |delta| (0..255) below which a pixel counts as unchanged
 CHANGE_HI = 16.0    # |delta| above which the edit applies fully

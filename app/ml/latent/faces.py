@@ -14,7 +14,7 @@ import functools
 import cv2
 import numpy as np
 
-from app.core.bbox import BBox
+from latentbrush.core.bbox import BBox
 
 FACE_FRACTION = 0.754
 FACE_CENTER = (0.504, 0.555)

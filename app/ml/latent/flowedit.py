@@ -23,8 +23,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.ml.latent import align
-from app.ml.latent.applyback import add_weighted, border_taper, change_weight, is_grey
+from latentbrush.ml.latent import align
+from latentbrush.ml.latent.applyback import add_weighted, border_taper, change_weight, is_grey
 
 FLOW_WINDOW = 11         # Farnebäck averaging window, frame pixels (at the frame's own resolution: upsampling
                          # the renders first biases the flow low, −25 % at ×2 on a 1-px shift)

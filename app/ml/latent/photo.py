@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from app.core.bbox import BBox
-from app.core.latent_state import LatentState, Tuning
-from app.ml.latent import align
-from app.ml.latent.faces import NoFaceFound, face_region
-from app.ml.latent.faces import detect_faces as haar_faces
-from app.ml.registry import ModelManager
-from app.ml.tensors import resize
+from latentbrush.core.bbox import BBox
+from latentbrush.core.latent_state import LatentState, Tuning
+from latentbrush.ml.latent import align
+from latentbrush.ml.latent.faces import NoFaceFound, face_region
+from latentbrush.ml.latent.faces import detect_faces as haar_faces
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.tensors import resize
 
 MIN_SCORE = 0.9          # MTCNN's last stage lets a few non-faces through at 0.7–0.8
 
@@ -37,7 +37,7 @@ class FoundFace:
 def _detector(models: ModelManager | None) -> nn.Module | None:
     if models is None:
         return None
-    from app.ml.faces import DETECTOR_ID
+    from latentbrush.ml.faces import DETECTOR_ID
     spec = next((s for s in models.manifest if s.id == DETECTOR_ID), None)
     if spec is None or not models.available(spec):
         return None
@@ -49,8 +49,8 @@ def find_faces(image: np.ndarray, models: ModelManager | None) -> list[FoundFace
     h, w = image.shape[:2]
     net = _detector(models)
     if net is not None:
-        from app.ml.faces import detect_faces
-        from app.ml.faces.canonical import CANONICAL_LANDMARKS
+        from latentbrush.ml.faces import detect_faces
+        from latentbrush.ml.faces.canonical import CANONICAL_LANDMARKS
         out = []
         for f in detect_faces(net, image):
             if f.score < MIN_SCORE:
@@ -80,7 +80,7 @@ def closest(faces: list[FoundFace], region: BBox) -> int:
 def run_find_faces(job, models: ModelManager):
     """inputs: image; params: region (x0, y0, x1, y1) being edited, if any. The faces of a photo
     reopened from a project (the face list is not stored): info faces, face (index or -1)."""
-    from app.core.jobs import Progress, Result
+    from latentbrush.core.jobs import Progress, Result
     yield Progress(0, 1, "finding the faces")
     faces = find_faces(job.inputs["image"], models)
     region = job.params.get("region")
@@ -133,7 +133,7 @@ class TunedCache:
         self._lock = threading.Lock()
 
     def get(self, G: nn.Module, tuning: Tuning) -> nn.Module:
-        from app.ml.latent.tune import apply_delta
+        from latentbrush.ml.latent.tune import apply_delta
         key = (id(G), tuning.key)
         with self._lock:
             if key in self._items:

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.ml import metrics
-from app.ml.tensors import to_images, to_renders
+from latentbrush.ml import metrics
+from latentbrush.ml.tensors import to_images, to_renders
 
 MODES = ("hybrid", "encoder", "optimize")
 

@@ -16,15 +16,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.core.bbox import BBox
-from app.core.jobs import Job, Progress, Result, relay
-from app.core.latent_state import LatentState, Tuning
-from app.ml.latent import applyback, interpolate, photo, tune
-from app.ml.latent.faces import squarify
-from app.ml.latent.project import project
-from app.ml.latent.scribble import optimize_scribble
-from app.ml.registry import ModelManager
-from app.ml.tensors import resize, signed_from_bytes, to_images, to_renders
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import Job, Progress, Result, relay
+from latentbrush.core.latent_state import LatentState, Tuning
+from latentbrush.ml.latent import applyback, interpolate, photo, tune
+from latentbrush.ml.latent.faces import squarify
+from latentbrush.ml.latent.project import project
+from latentbrush.ml.latent.scribble import optimize_scribble
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.tensors import resize, signed_from_bytes, to_images, to_renders
 
 PROJECT_STEPS = 150
 PROJECT_BUDGET_S = 1.5

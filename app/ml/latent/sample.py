@@ -7,11 +7,11 @@ from collections.abc import Generator
 import numpy as np
 import torch
 
-from app.core.bbox import BBox
-from app.core.jobs import Job, Progress, Result
-from app.core.latent_state import LatentState
-from app.ml.registry import ModelManager
-from app.ml.tensors import resize, to_images, to_renders
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import Job, Progress, Result
+from latentbrush.core.latent_state import LatentState
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.tensors import resize, to_images, to_renders
 
 NEW_DOCUMENT_SIZE = 256
 

@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from app.ml.latent.project import latent_prior, schedule
-from app.ml.tensors import to_renders
+from latentbrush.ml.latent.project import latent_prior, schedule
+from latentbrush.ml.tensors import to_renders
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ from collections.abc import Generator, Mapping
 
 import numpy as np
 
-from app.core.jobs import Job, Progress, Result, frozen_array
-from app.core.latent_state import LatentState
-from app.ml.latent.applyback import region_weight
-from app.ml.latent.flowedit import apply_moved
-from app.ml.latent.runners import apply_latent, for_state, latent_models, render
-from app.ml.registry import ModelManager
+from latentbrush.core.jobs import Job, Progress, Result, frozen_array
+from latentbrush.core.latent_state import LatentState
+from latentbrush.ml.latent.applyback import region_weight
+from latentbrush.ml.latent.flowedit import apply_moved
+from latentbrush.ml.latent.runners import apply_latent, for_state, latent_models, render
+from latentbrush.ml.registry import ModelManager
 
 SLIDER_RANGE = 3.0
 # sliders whose change is mostly of shape (features move): on a photo they are carried as motion,

@@ -29,9 +29,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.ml import metrics
-from app.ml.latent.project import schedule
-from app.ml.tensors import to_renders
+from latentbrush.ml import metrics
+from latentbrush.ml.latent.project import schedule
+from latentbrush.ml.tensors import to_renders
 
 S = metrics.SIGNED
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from app.ml.nets.resnet_gen import norm_layer
+from latentbrush.ml.nets.resnet_gen import norm_layer
 
 
 def default_bias(norm: str) -> bool:

@@ -24,10 +24,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.ml.latent.project import latent_prior, schedule
-from app.ml.latent.scribble import dilate
-from app.ml.nets.parts import PartSegmenter
-from app.ml.tensors import to_renders
+from latentbrush.ml.latent.project import latent_prior, schedule
+from latentbrush.ml.latent.scribble import dilate
+from latentbrush.ml.nets.parts import PartSegmenter
+from latentbrush.ml.tensors import to_renders
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def layer_to_target(layer: np.ndarray, size: int, n_parts: int, *, min_cover: fl
         cover = np.stack([cv2.resize((layer == p + 1).astype(np.float32), (size, size),
                                      interpolation=cv2.INTER_AREA) for p in range(n_parts)])
     else:
-        from app.ml.latent.align import to_frame
+        from latentbrush.ml.latent.align import to_frame
         cover = np.stack([to_frame((layer == p + 1).astype(np.float32), warp, size) for p in range(n_parts)])
     best = cover.argmax(0)
     return np.where(cover.max(0) >= min_cover, best, -1).astype(np.int64)

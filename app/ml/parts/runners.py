@@ -14,16 +14,16 @@ import cv2
 import numpy as np
 import torch
 
-from app.core.jobs import Job, Progress, Result, relay
-from app.core.latent_state import LatentState
-from app.ml.inpaint.blend import composite
-from app.ml.latent import applyback, photo
-from app.ml.latent.runners import LatentModels, apply_latent, current_state, for_state, latent_models, render
-from app.ml.nets.parts import PartSegmenter
-from app.ml.parts.edit import label_map, optimize_parts
-from app.ml.parts.labels import layer_to_target, upscale_labels
-from app.ml.registry import ModelManager
-from app.ml.tensors import to_renders
+from latentbrush.core.jobs import Job, Progress, Result, relay
+from latentbrush.core.latent_state import LatentState
+from latentbrush.ml.inpaint.blend import composite
+from latentbrush.ml.latent import applyback, photo
+from latentbrush.ml.latent.runners import LatentModels, apply_latent, current_state, for_state, latent_models, render
+from latentbrush.ml.nets.parts import PartSegmenter
+from latentbrush.ml.parts.edit import label_map, optimize_parts
+from latentbrush.ml.parts.labels import layer_to_target, upscale_labels
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.tensors import to_renders
 
 CLIP_GROW = 0.025      # the clipped area: painted labels grown by this fraction of the region side
 CLIP_FEATHER = 0.015   # … and feathered by this fraction

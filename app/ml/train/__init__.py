@@ -1,2 +1,2 @@
 """Training scripts that produced the project's own weights. Each runs on a CPU, a GPU, or
-several GPUs with `torchrun --nproc_per_node=N -m app.ml.train.<script> …` (DDP)."""
+several GPUs with `torchrun --nproc_per_node=N -m latentbrush.ml.train.<script> …` (DDP)."""

@@ -14,9 +14,9 @@ import torch.distributed as dist
 from safetensors.torch import save_file
 from torch import nn
 
-from app.ml.hashing import sha256_file
-from app.ml.manifest import Manifest
-from app.ml.registry import ModelManager
+from latentbrush.ml.hashing import sha256_file
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.registry import ModelManager
 
 
 @dataclass
@@ -136,7 +136,7 @@ def add_run_args(p, *, generator: bool = True) -> None:
     """The arguments every training script shares: output, checkpoint, log, device, seed
     (and, for scripts that sample the face generator, which generator)."""
     if generator:
-        from app.paths import models_dir
+        from latentbrush.paths import models_dir
 
         p.add_argument("--generator", default=None, help="manifest id (default generator if omitted)")
         p.add_argument("--models", default=str(models_dir()))

@@ -14,8 +14,8 @@ Schedule (the method's Algorithm 1):
 Every --eval-every steps: held-out faces and photo crops with fixed masks → PSNR / SSIM / L1 of the
 composited result vs OpenCV Telea on the same inputs, logged as JSON lines.
 
-    python -m app.ml.train.completion --minutes 100 --out models/completion-64.safetensors
-    torchrun --nproc_per_node=4 -m app.ml.train.completion …      # several GPUs (DDP)
+    python -m latentbrush.ml.train.completion --minutes 100 --out models/completion-64.safetensors
+    torchrun --nproc_per_node=4 -m latentbrush.ml.train.completion …      # several GPUs (DDP)
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
-from app.ml import metrics
-from app.ml.inpaint.fill import telea_prior
-from app.ml.inpaint.masks import hole_box, random_mask
-from app.ml.nets.completion import CompletionNet, ContextDiscriminator, local_patches
-from app.ml.tensors import batch_to_tensor, to_images
-from app.ml.train.common import (
+from latentbrush.ml import metrics
+from latentbrush.ml.inpaint.fill import telea_prior
+from latentbrush.ml.inpaint.masks import hole_box, random_mask
+from latentbrush.ml.nets.completion import CompletionNet, ContextDiscriminator, local_patches
+from latentbrush.ml.tensors import batch_to_tensor, to_images
+from latentbrush.ml.train.common import (
     Logger,
     add_run_args,
     checkpoint_path,

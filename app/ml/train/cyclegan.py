@@ -1,8 +1,8 @@
 """Train a CycleGAN (two ResNet generators, two PatchGAN discriminators) on two image folders.
 
-    python -m app.ml.train.cyclegan --a photos/ --b paintings/ --size 128 --epochs 50 \
+    python -m latentbrush.ml.train.cyclegan --a photos/ --b paintings/ --size 128 --epochs 50 \
         --cycle modified --out models/photo2painting.safetensors
-    torchrun --nproc_per_node=4 -m app.ml.train.cyclegan …      # several GPUs (DDP)
+    torchrun --nproc_per_node=4 -m latentbrush.ml.train.cyclegan …      # several GPUs (DDP)
 
 Losses: least-squares GAN for both directions + λ_e · cycle terms (+ optional identity term).
 --cycle vanilla: ‖F(G(x)) − x‖₁ with a constant λ (the original CycleGAN).
@@ -29,10 +29,10 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
-from app.ml.nets.resnet_gen import ResnetGenerator
-from app.ml.nets.unet import PatchDiscriminator
-from app.ml.tensors import batch_to_tensor
-from app.ml.train.common import Logger, add_run_args, checkpoint_path, export_fp16, resume, save_run, setup, unwrap
+from latentbrush.ml.nets.resnet_gen import ResnetGenerator
+from latentbrush.ml.nets.unet import PatchDiscriminator
+from latentbrush.ml.tensors import batch_to_tensor
+from latentbrush.ml.train.common import Logger, add_run_args, checkpoint_path, export_fp16, resume, save_run, setup, unwrap
 
 EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 

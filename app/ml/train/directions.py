@@ -12,7 +12,7 @@
 4. "Explore" directions: principal components of the generator's first-layer features
    (GANSpace-style), mapped back to z by least squares.
 
-    python -m app.ml.train.directions --n 12000 --out models/directions-face64.safetensors
+    python -m latentbrush.ml.train.directions --n 12000 --out models/directions-face64.safetensors
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from app.ml.latent.attributes import SCORERS
-from app.ml.nets.directions import LatentDirections
-from app.ml.tensors import to_images
-from app.ml.train.common import export_fp16, load_generator
-from app.paths import models_dir
+from latentbrush.ml.latent.attributes import SCORERS
+from latentbrush.ml.nets.directions import LatentDirections
+from latentbrush.ml.tensors import to_images
+from latentbrush.ml.train.common import export_fp16, load_generator
+from latentbrush.paths import models_dir
 
 NUISANCE = ("head_turn", "lighting")
 SEED = 31_337

@@ -4,8 +4,8 @@ Every batch is fresh: z ~ N(0, I), x = G(z). Loss = image term between G(E(x)) a
 (l2 | l1 | ssim) + latent_weight · ‖E(x) − z‖². Held-out samples (fixed seed, never drawn in
 training) are scored with L1, L2, SSIM and PSNR every --eval-every steps.
 
-    python -m app.ml.train.encoder --arch conv --loss l2 --minutes 60 --out models/encoder-conv.safetensors
-    torchrun --nproc_per_node=4 -m app.ml.train.encoder …      # several GPUs (DDP)
+    python -m latentbrush.ml.train.encoder --arch conv --loss l2 --minutes 60 --out models/encoder-conv.safetensors
+    torchrun --nproc_per_node=4 -m latentbrush.ml.train.encoder …      # several GPUs (DDP)
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import torch
 
-from app.ml import metrics
-from app.ml.nets.encoder import ConvEncoder, FCEncoder
-from app.ml.train.common import (
+from latentbrush.ml import metrics
+from latentbrush.ml.nets.encoder import ConvEncoder, FCEncoder
+from latentbrush.ml.train.common import (
     Logger,
     cosine_lr,
     export_fp16,
@@ -28,7 +28,7 @@ from app.ml.train.common import (
     setup,
     unwrap,
 )
-from app.paths import models_dir
+from latentbrush.paths import models_dir
 
 EVAL_SEED = 2_000_003  # held-out latents; training draws from seeds 0..N (different stream)
 

@@ -6,7 +6,7 @@ Samples N faces (z ~ N(0, I)), upsamples each to 256² (Lanczos), finds faces wi
 confident, frontal-ish face. Writes app/ml/faces/canonical.json (read by
 app/ml/faces/canonical.py) and prints it.
 
-    python -m app.ml.train.face_landmarks --n 500 --seed 0
+    python -m latentbrush.ml.train.face_landmarks --n 500 --seed 0
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from app.ml.faces.detect import LANDMARK_NAMES, Face, detect_faces
-from app.ml.manifest import Manifest
-from app.ml.registry import ModelManager
-from app.ml.tensors import resize, to_images
-from app.paths import models_dir
+from latentbrush.ml.faces.detect import LANDMARK_NAMES, Face, detect_faces
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.tensors import resize, to_images
+from latentbrush.paths import models_dir
 
 OUT = Path(__file__).resolve().parents[1] / "faces" / "canonical.json"
 SIZE = 256

@@ -13,7 +13,7 @@ intermediate features, clusters named by face-layout templates.
 4. Writes the weights (+ metadata), a JSON report (cluster sizes, names, scores, held-out
    stability) and a contact sheet of samples with their part maps.
 
-    python -m app.ml.train.parts --out models/parts-face64.safetensors
+    python -m latentbrush.ml.train.parts --out models/parts-face64.safetensors
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from app.ml.nets.parts import PartSegmenter
-from app.ml.train.common import add_run_args, export_fp16, load_generator
+from latentbrush.ml.nets.parts import PartSegmenter
+from latentbrush.ml.train.common import add_run_args, export_fp16, load_generator
 
 PART_COLORS = {
     "background": (90, 110, 160), "hair": (120, 70, 30), "skin": (240, 190, 150), "eyes": (40, 200, 255),
@@ -207,7 +207,7 @@ def agreement(a: torch.Tensor, b: torch.Tensor) -> float:
 def contact_sheet(seg: PartSegmenter, G, zs: torch.Tensor, cols: int = 8, scale: int = 2) -> np.ndarray:
     import cv2
 
-    from app.ml.tensors import to_images
+    from latentbrush.ml.tensors import to_images
     with torch.no_grad():
         img, probs = seg.segment(G, zs)
     imgs = to_images(img)

@@ -6,8 +6,8 @@ cGAN (BCE, PatchGAN on sketch ⊕ image) + λ_L1 · L1(G(s), x). Norm: GroupNorm
 friendly) or BatchNorm, for the comparison at batch size 4. Held-out faces (fixed seed) are scored
 with L1 / SSIM / PSNR of G(sketch) against the true face every --eval-every steps.
 
-    python -m app.ml.train.pix2pix --norm group --batch 4 --minutes 40 --out models/sketch2face-64.safetensors
-    torchrun --nproc_per_node=4 -m app.ml.train.pix2pix …      # several GPUs (DDP)
+    python -m latentbrush.ml.train.pix2pix --norm group --batch 4 --minutes 40 --out models/sketch2face-64.safetensors
+    torchrun --nproc_per_node=4 -m latentbrush.ml.train.pix2pix …      # several GPUs (DDP)
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import time
 import numpy as np
 import torch
 
-from app.ml import metrics
-from app.ml.nets.unet import PatchDiscriminator, UnetGenerator
-from app.ml.tensors import batch_to_tensor, to_images
-from app.ml.train.common import (
+from latentbrush.ml import metrics
+from latentbrush.ml.nets.unet import PatchDiscriminator, UnetGenerator
+from latentbrush.ml.tensors import batch_to_tensor, to_images
+from latentbrush.ml.train.common import (
     Logger,
     add_run_args,
     checkpoint_path,
@@ -33,7 +33,7 @@ from app.ml.train.common import (
     save_run,
     setup,
 )
-from app.ml.translate.sketch import edge_sketch
+from latentbrush.ml.translate.sketch import edge_sketch
 
 EVAL_SEED = 4_000_037
 

@@ -8,9 +8,9 @@ too high, L1 halved, SSIM inflated). The numbers are scored here on the weights 
 loaded as float32), so they can differ in the last digits from an evaluation of the fp32 weights
 during training.
 
-    python -m app.ml.train.reevaluate                 # print old → new
-    python -m app.ml.train.reevaluate --write         # and re-export the metadata
-    python -m app.ml.train.reevaluate --annotate-logs resources/reports/completion-64.jsonl …
+    python -m latentbrush.ml.train.reevaluate                 # print old → new
+    python -m latentbrush.ml.train.reevaluate --write         # and re-export the metadata
+    python -m latentbrush.ml.train.reevaluate --annotate-logs resources/reports/completion-64.jsonl …
                                                       # mark old training logs, add corrected values
 """
 
@@ -26,8 +26,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from app.ml.hashing import sha256_file
-from app.ml.train.common import load_generator
+from latentbrush.ml.hashing import sha256_file
+from latentbrush.ml.train.common import load_generator
 
 META_KEY = "latentbrush"
 SCALE_NOTE = "scores on the 0-255 image scale (PSNR peak 255, L1 as a fraction of 255); re-evaluated in issue #15"
@@ -44,8 +44,8 @@ def _float_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def completion_scores(path: Path, G, device: torch.device) -> dict[str, float]:
-    from app.ml.nets.completion import CompletionNet
-    from app.ml.train import completion as C
+    from latentbrush.ml.nets.completion import CompletionNet
+    from latentbrush.ml.train import completion as C
 
     state, meta = read(path)
     net = CompletionNet(int(meta["width"]), residual=bool(meta["residual"]), mirror=bool(meta.get("mirror", False)))
@@ -59,8 +59,8 @@ def completion_scores(path: Path, G, device: torch.device) -> dict[str, float]:
 
 
 def sketch_scores(path: Path, G, device: torch.device) -> dict[str, float]:
-    from app.ml.nets.unet import UnetGenerator
-    from app.ml.train import pix2pix as P
+    from latentbrush.ml.nets.unet import UnetGenerator
+    from latentbrush.ml.train import pix2pix as P
 
     state, meta = read(path)
     net = UnetGenerator(1, 3, int(meta["num_downs"]), int(meta["ngf"]), meta["norm"], use_dropout=True,
@@ -88,7 +88,7 @@ LOG_NOTE = ("This log was written before issue #15 by an evaluation that scored 
             "were in [-1, 1]: every *psnr is 6.02 dB too high, every evaluated *l1 half and *l2 a quarter of "
             "the true value, *ssim inflated (not recoverable from the log). Each such line carries "
             "'corrected_0_255' with psnr - 6.0206, l1 x 2, l2 x 4. Re-measured final values of the shipped "
-            "weights: `python -m app.ml.train.reevaluate` and the weight file's metadata (re-exported with "
+            "weights: `python -m latentbrush.ml.train.reevaluate` and the weight file's metadata (re-exported with "
             "identical tensors, so the file's sha256 differs from the one logged at the end).")
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from app.ml.errors import CheckpointMismatch
+from latentbrush.ml.errors import CheckpointMismatch
 
 
 @dataclass(frozen=True)
@@ -160,8 +160,8 @@ def build_translator(arch: str, params: dict, state: dict[str, torch.Tensor], me
                      what: str = "translator") -> tuple[torch.nn.Module, dict[str, torch.Tensor], Detected]:
     """Network + renamed state for a translator entry. arch "auto" takes what the weights say;
     "resnet"/"unet" must agree with them, and so must any params the manifest gives."""
-    from app.ml.nets.resnet_gen import ResnetGenerator
-    from app.ml.nets.unet import UnetGenerator
+    from latentbrush.ml.nets.resnet_gen import ResnetGenerator
+    from latentbrush.ml.nets.unet import UnetGenerator
 
     found = detect(state, metadata)
     if arch not in ("auto", found.arch):

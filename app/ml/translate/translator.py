@@ -21,12 +21,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from app.core.bbox import BBox
-from app.core.jobs import Job, Progress, Result
-from app.ml.guards import checked_layers, cpu_copy, oom_fallback
-from app.ml.registry import ModelManager
-from app.ml.tensors import to_images, to_tensor
-from app.ml.translate.sketch import sketch_from_strokes
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import Job, Progress, Result
+from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.tensors import to_images, to_tensor
+from latentbrush.ml.translate.sketch import sketch_from_strokes
 
 
 def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
@@ -249,7 +249,7 @@ def _run_sketch(job: Job, spec, loaded) -> Generator[Progress, None, Result]:
     """Sketch → image models: the strokes on the scribble layer (any color) inside the selection
     (or the whole image) are the sketch; the result replaces that region, made square (the
     model draws square faces)."""
-    from app.ml.latent.faces import squarify
+    from latentbrush.ml.latent.faces import squarify
 
     image = job.inputs["image"]
     h, w = image.shape[:2]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage
 
-from app.core.bbox import BBox
-from app.core.document import Document
+from latentbrush.core.bbox import BBox
+from latentbrush.core.document import Document
 
 PART_COLORS = np.array([
     (0, 0, 0), (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),

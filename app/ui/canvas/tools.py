@@ -9,10 +9,10 @@ from typing import Protocol
 import numpy as np
 from PySide6.QtGui import QUndoStack
 
-from app.core.bbox import BBox
-from app.core.brush import BrushSpec, Mode, Stroke
-from app.core.document import Document
-from app.ui.commands import StrokeCommand
+from latentbrush.core.bbox import BBox
+from latentbrush.core.brush import BrushSpec, Mode, Stroke
+from latentbrush.core.document import Document
+from latentbrush.ui.commands import StrokeCommand
 
 _tokens = itertools.count(1)
 Point = tuple[float, float]

@@ -10,10 +10,10 @@ from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
-from app.core.bbox import BBox
-from app.core.document import Document
-from app.ui.canvas.overlays import Overlays, qimage_copy
-from app.ui.canvas.tools import Tool
+from latentbrush.core.bbox import BBox
+from latentbrush.core.document import Document
+from latentbrush.ui.canvas.overlays import Overlays, qimage_copy
+from latentbrush.ui.canvas.tools import Tool
 
 MIN_SCALE, MAX_SCALE = 1 / 64, 64.0
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.panels.common import LabeledSlider
+from latentbrush.ui.panels.common import LabeledSlider
 
 RANGE = 3.0
 

@@ -6,8 +6,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QColorDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.core.brush import BrushSpec
-from app.ui.panels.common import LabeledSlider
+from latentbrush.core.brush import BrushSpec
+from latentbrush.ui.panels.common import LabeledSlider
 
 SWATCHES = [(0, 0, 0), (255, 255, 255), (200, 40, 40), (240, 200, 60), (60, 160, 70),
             (50, 110, 220), (140, 80, 40), (230, 170, 140)]

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.panels.scribble import pixmap
+from latentbrush.ui.panels.scribble import pixmap
 
 ENDPOINTS = ["Committed", "Current", "Candidate 1", "Candidate 2", "Candidate 3", "Candidate 4",
              "Another photo…"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QPushButton, QWidget
 
-from app.ui.panels.common import LabeledSlider
+from latentbrush.ui.panels.common import LabeledSlider
 
 NAMES = {"scribble": "Color scribbles", "mask": "Inpainting mask", "parts": "Part labels"}
 

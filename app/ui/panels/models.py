@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.panels.common import LabeledSlider
+from latentbrush.ui.panels.common import LabeledSlider
 
 MAX_ROWS = 12
 STATE_TEXT = {"ok": "verified", "present": "ready", "missing": "not fetched",

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.canvas.overlays import qimage_copy
-from app.ui.panels.common import LabeledSlider
+from latentbrush.ui.canvas.overlays import qimage_copy
+from latentbrush.ui.panels.common import LabeledSlider
 
 THUMB = 56
 
