@@ -22,7 +22,14 @@ from latentbrush.cli_common import (
     make_folders,
     plan_outputs,
 )
-from latentbrush.core.imageio import ExportError, ImageLoadError, atomic_write_many, image_writer, load_companion, load_image
+from latentbrush.core.imageio import (
+    ExportError,
+    ImageLoadError,
+    atomic_write_many,
+    image_writer,
+    load_companion,
+    load_image,
+)
 
 
 class Bar:

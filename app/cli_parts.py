@@ -18,7 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from latentbrush.cli_common import UsageError, add_overwrite, check_number, check_seed, make_folders, plan_outputs
-from latentbrush.cli_latent import Bar, _drive, _face_options, _regions_for, _setup, _write_result, parse_face, parse_region
+from latentbrush.cli_latent import (
+    Bar,
+    _drive,
+    _face_options,
+    _regions_for,
+    _setup,
+    _write_result,
+    parse_face,
+    parse_region,
+)
 from latentbrush.core.imageio import EXPORT_FORMATS, ImageLoadError, atomic_write, load_companion, load_image
 
 

@@ -8,7 +8,14 @@ import pytest
 import torch
 
 from latentbrush.ml import metrics
-from latentbrush.ml.tensors import batch_to_tensor, bytes_from_signed, signed_from_bytes, to_images, to_renders, to_tensor
+from latentbrush.ml.tensors import (
+    batch_to_tensor,
+    bytes_from_signed,
+    signed_from_bytes,
+    to_images,
+    to_renders,
+    to_tensor,
+)
 
 
 def _pair() -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,12 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from latentbrush.ml.checkpoints import MAX_SAFETENSORS_HEADER, check_safetensors_header, load_state_dict, load_torchscript
+from latentbrush.ml.checkpoints import (
+    MAX_SAFETENSORS_HEADER,
+    check_safetensors_header,
+    load_state_dict,
+    load_torchscript,
+)
 from latentbrush.ml.errors import ChecksumMismatch, UnsafeCheckpoint
 from latentbrush.ml.hashing import sha256_file
 

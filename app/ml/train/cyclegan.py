@@ -32,7 +32,16 @@ from torch.nn import functional as F
 from latentbrush.ml.nets.resnet_gen import ResnetGenerator
 from latentbrush.ml.nets.unet import PatchDiscriminator
 from latentbrush.ml.tensors import batch_to_tensor
-from latentbrush.ml.train.common import Logger, add_run_args, checkpoint_path, export_fp16, resume, save_run, setup, unwrap
+from latentbrush.ml.train.common import (
+    Logger,
+    add_run_args,
+    checkpoint_path,
+    export_fp16,
+    resume,
+    save_run,
+    setup,
+    unwrap,
+)
 
 EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
