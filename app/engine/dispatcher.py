@@ -13,6 +13,8 @@ from latentbrush.core.document import Document
 from latentbrush.core.jobs import Job, Progress, Result
 from latentbrush.engine.worker import Engine
 
+DOCUMENT_FREE = frozenset({"fetch", "warmup"})     # job kinds that do not depend on the open image
+
 
 class Dispatcher(QObject):
     busy_changed = Signal(bool)
@@ -45,7 +47,11 @@ class Dispatcher(QObject):
         return self.engine.ready
 
     def set_document(self, doc: Document | None) -> None:
-        self.cancel_all()
+        """Another image: its jobs are cancelled, except those that do not depend on it (a model
+        download started from the welcome view keeps going while the person opens a photo)."""
+        for job, _serial in list(self._active.values()):
+            if job.kind not in DOCUMENT_FREE:
+                self.cancel(job)
         self.document = doc
         self._doc_serial += 1
 
@@ -69,7 +75,11 @@ class Dispatcher(QObject):
         was_busy = self.busy
         self._active[job.id] = (job, self._doc_serial)
         self._latest[kind] = job.id
-        self.engine.worker.submit(job)
+        try:
+            self.engine.worker.submit(job)
+        except KeyError:                    # no runner for this kind: not left "busy" for ever
+            self._active.pop(job.id, None)
+            raise
         if not was_busy:
             self.busy_changed.emit(True)
         return job
@@ -104,7 +114,7 @@ class Dispatcher(QObject):
             return "cancelled"
         if self._latest.get(job.kind) != job.id:
             return "superseded by a newer request"
-        if entry[1] != self._doc_serial:
+        if entry[1] != self._doc_serial and job.kind not in DOCUMENT_FREE:
             return "another image was opened meanwhile"
         if job.revisions and (self.document is None or not self.document.is_current(dict(job.revisions))):
             return "the image changed while it ran"

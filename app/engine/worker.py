@@ -114,7 +114,8 @@ class EditWorker(QObject):
             models, runners = self._loader()
         except Exception as e:  # noqa: BLE001 -- reported to the person; the thread must live on
             log.error("loading the models failed:\n%s", traceback.format_exc())
-            self.load_error = f"the models could not be loaded: {type(e).__name__}: {e}"
+            reason = user_message(e) if isinstance(e, (MemoryError, OSError)) else str(e).strip()
+            self.load_error = f"The models could not be loaded: {reason or user_message(e)}"
             self.loaded = True
             self.load_failed.emit(self.load_error)
         else:

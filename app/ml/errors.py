@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 
 class ModelError(Exception):
     """Base class: something is wrong with a model, its manifest entry or its weights."""
@@ -51,8 +49,11 @@ def user_message(e: BaseException, *, oom: bool = False) -> str:
     A typed error of the model layer, or a ValueError / LookupError / … raised by this project's
     own code with its reason, is shown as written (capitalised, with a full stop). Anything else
     (a bug, or an error deep inside a library) becomes a generic sentence; the log has the details."""
-    if oom:
+    if oom or isinstance(e, MemoryError) or "can't allocate memory" in str(e):
         return "The computer ran out of memory for this edit. The image was not changed; try a smaller region."
+    if isinstance(e, OSError) and e.strerror:          # disk full, no permission, a file gone: say which
+        where = f": {e.filename}" if e.filename else ""
+        return f"{e.strerror}{where}."
     text = e.args[0] if len(e.args) == 1 and isinstance(e.args[0], str) else ""
     if not isinstance(e, ModelError) and not (isinstance(e, _SENTENCE_TYPES) and _raised_here(e)):
         text = ""
@@ -66,14 +67,12 @@ def user_message(e: BaseException, *, oom: bool = False) -> str:
 
 
 def _raised_here(e: BaseException) -> bool:
-    """Whether the innermost frame of the traceback is this project's code (app/…)."""
+    """Whether the innermost frame of the traceback is this project's code (by module name: file
+    names are relative inside a PyInstaller bundle)."""
     tb = e.__traceback__
     if tb is None:
         return True
     while tb.tb_next is not None:
         tb = tb.tb_next
-    app_dir = Path(__file__).resolve().parents[1]
-    try:
-        return Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(app_dir)
-    except (OSError, ValueError):
-        return False
+    top = __name__.split(".")[0]
+    return str(tb.tb_frame.f_globals.get("__name__", "")).split(".")[0] == top

@@ -52,19 +52,21 @@ def _pip_download(package: str, version: str, dest: Path, cancel: threading.Even
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
            "--disable-pip-version-check", "--no-input", "--dest", str(dest), f"{package}=={version}"]
     env = dict(os.environ, PIP_NO_INPUT="1", TMPDIR=str(dest))     # its partial download: counted as progress
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    try:
-        while proc.poll() is None:
-            if cancel is not None and cancel.is_set():
+    # pip's output goes to a file (a pipe read only at the end fills up and blocks pip for good), outside
+    # `dest`, whose size is the download progress
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            while proc.poll() is None:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("fetch")
+                time.sleep(0.05)
+        finally:
+            if proc.poll() is None:
                 proc.kill()
-                raise Cancelled("fetch")
-            time.sleep(0.05)
-        out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        if proc.stdout:
-            proc.stdout.close()
+                proc.wait()
+        log.seek(0)
+        out = log.read().decode(errors="replace")
     if proc.returncode != 0:
         last = "\n".join(out.strip().splitlines()[-3:])
         raise FetchError(f"could not download {package}=={version} from the package index:\n{last}")

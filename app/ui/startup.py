@@ -4,8 +4,11 @@ welcome view; the window stays usable meanwhile)."""
 
 from __future__ import annotations
 
+import shutil
+
 from PySide6.QtWidgets import QLabel
 
+from latentbrush.paths import data_dir
 from latentbrush.ui.welcome import human_size, sample_photo
 
 LOADING_TEXT = "Loading models…"
@@ -24,8 +27,20 @@ def connect_welcome(window) -> None:
 
 
 def open_sample(window) -> bool:
+    """Open a copy of the sample photo in the user's data folder: the save and export dialogs then
+    start there, never inside the installed package (or the checkout's resources/)."""
     path = sample_photo()
-    if path is None or not window.files.open_path(path):
+    if path is None:
+        return False
+    copy = data_dir() / "samples" / path.name
+    try:
+        if not copy.is_file() or copy.stat().st_size != path.stat().st_size:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, copy)
+        path = copy
+    except OSError:
+        pass                    # a read-only profile: open the shipped file itself
+    if not window.files.open_path(path):
         return False
     window.statusBar().showMessage(
         "Sample photo: try Latent ▸ Find face & project (Ctrl+Shift+F), then the Sliders dock", 15_000)
@@ -95,7 +110,7 @@ def first_run_fetch(window, missing):
         if j.id != job.id:
             return
         for sig, slot in ((d.progress, on_progress), (d.result_ready, done), (d.failed, done),
-                          (d.cancelled, done)):
+                          (d.cancelled, done), (d.dropped, done)):
             sig.disconnect(slot)
         window.first_run_job = None
         window.refresh_models()
@@ -109,7 +124,7 @@ def first_run_fetch(window, missing):
                              "tries again.", ok)
 
     d.progress.connect(on_progress)
-    for sig in (d.result_ready, d.failed, d.cancelled):
+    for sig in (d.result_ready, d.failed, d.cancelled, d.dropped):
         sig.connect(done)
     return job
 

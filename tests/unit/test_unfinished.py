@@ -57,6 +57,16 @@ def fill_with_prior(models_dir, image, mask, monkeypatch, faces):
     return result
 
 
+def test_disk_and_memory_failures_say_what_happened():
+    import errno
+
+    e = OSError(errno.ENOSPC, "No space left on device", "/home/u/.local/share/latentbrush/models")
+    assert user_message(e) == "No space left on device: /home/u/.local/share/latentbrush/models."
+    assert user_message(PermissionError(errno.EACCES, "Permission denied")) == "Permission denied."
+    assert "ran out of memory" in user_message(MemoryError())
+    assert "ran out of memory" in user_message(RuntimeError("DefaultCPUAllocator: can't allocate memory: 3 GB"))
+
+
 def test_prior_falls_back_to_telea_with_a_notice_where_no_face_holds_the_hole(tiny_models, rng, monkeypatch):
     image = rng.integers(0, 255, (96, 160, 3), dtype=np.uint8)
     mask = np.zeros((96, 160), np.uint8)
