@@ -176,7 +176,10 @@ class EditWorker(QObject):
             self.failed.emit(job, user_message(e))
             return
         except Exception as e:  # a job must never take the worker thread down
-            log.error("job %s failed:\n%s", job.kind, traceback.format_exc())
+            if isinstance(e, (ValueError, LookupError)) and user_message(e)[:9] != "Something":
+                log.info("job %s: %s", job.kind, e)      # a reason for the person (no face, no strokes …)
+            else:
+                log.error("job %s failed:\n%s", job.kind, traceback.format_exc())
             from latentbrush.ml.devices import is_oom
 
             # the dialog's title names the edit ("Fill failed"): the text is a sentence, no class names

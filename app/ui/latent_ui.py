@@ -27,6 +27,7 @@ class LatentUI:
         self.panel = ScribblePanel()
         self.interp = InterpolationPanel()
         self._unsubscribe = None
+        self._faces_listed = False             # find_faces asked for (or a projection ran) for this document
         self._cands: dict | None = None        # last scribble result's candidates (pixels, renders, z)
         self._interp: dict | None = None       # last interpolation: frames, latents, renders, state
         self._pending_interp: tuple | None = None
@@ -64,21 +65,28 @@ class LatentUI:
         self.interp.set_frames([], applicable=False)
         if doc is not None:
             self._unsubscribe = doc.subscribe(self._on_doc_changed)
-        self._refresh()
+        self._faces_listed = False
         self.panel.set_faces(0, 0)
-        st = self.state
-        if st is not None and st.fit_psnr is not None:      # a photo reopened: list its faces again
-            # the photo is handed over as it is now (not watched: editing meanwhile does not drop the list)
-            self.w.dispatcher.submit("find_faces", params={"region": tuple(st.region)},
-                                     inputs={"image": doc.layer("base").copy()}, label="Find faces")
+        self._refresh()
 
     def _on_doc_changed(self, layer: str, _bbox) -> None:
         if layer == "latent":
             self._refresh()
 
+    def _list_faces(self, doc, st) -> None:
+        """A photo reopened from a project (its history replayed after the document opened): the
+        face list is not stored, so find the faces again, once per document."""
+        if self._faces_listed or st is None or st.fit_psnr is None:
+            return
+        self._faces_listed = True
+        # the photo is handed over as it is now (not watched: editing meanwhile does not drop the list)
+        self.w.dispatcher.submit("find_faces", params={"region": tuple(st.region)},
+                                 inputs={"image": doc.layer("base").copy()}, label="Find faces")
+
     def _refresh(self) -> None:
         doc = self.w.document
         state = doc.latent if doc is not None else None
+        self._list_faces(doc, state)
         self.panel.set_state(state)
         if self._cands is not None and (state is None or not _same_candidates(state, self._cands)):
             self.panel.strip.clear()
@@ -106,6 +114,7 @@ class LatentUI:
         else:
             region = "auto"
         params = {"region": region, "face": face, "tune": self.panel.tune.isChecked()}
+        self._faces_listed = True                  # the projection lists them
         self.w.dispatcher.submit("project", params=params, layers=("base",), watch=("latent",),
                                  label="Project region")
 

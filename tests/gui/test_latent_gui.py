@@ -183,3 +183,11 @@ def test_reopened_photo_lists_its_faces_again(make_window, tiny_models, qtbot, m
     assert seen["region"] == (10, 10, 74, 74)
     assert panel.face.count() == 3 and panel.face.currentIndex() == 1 and not panel.face.isHidden()
     assert w.undo_stack.isClean()              # finding faces changes nothing in the document
+    # reopening a project opens the photo first and replays its history after: the same
+    doc2 = Document(img)
+    w.set_document(doc2)
+    assert panel.face.count() == 0
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000,
+                          check_params_cb=lambda job, res: job.kind == "find_faces"):
+        doc2.set_latent(state)
+    assert panel.face.count() == 3 and panel.face.currentIndex() == 1

@@ -129,5 +129,7 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
         return Result(layer="", info={"preview": pixels, "bbox": r})
     yield Progress(1, 1, "")
     rend = render(lm.G, z, lm.device) if rend is None else rend
-    return Result(layer="base", bbox=r, pixels=pixels, message=job.label,
+    moved = [f"{k.replace('_', ' ')} {v:+.1f}" for k, v in values.items() if v != 0]
+    message = "Sliders: " + ", ".join(moved) if moved else "Sliders back at 0"
+    return Result(layer="base", bbox=r, pixels=pixels, message=message,
                   info={"latent_state": state.showing(z, pixels, rend)})
