@@ -319,7 +319,8 @@ def read_session(path: str | Path) -> Session:
     except PermissionError:
         raise ProjectError(f"{path.name} cannot be read (permission denied)") from None
     except _ZIP_ERRORS as e:
-        raise ProjectError(f"{path.name} is not a Latentbrush project ({e})") from e
+        raise ProjectError(f"{path.name} is not a Latentbrush project (it is not a project archive, or it "
+                           "is damaged)") from e
     with zf:
         try:
             return _read(_Archive(zf))

@@ -221,7 +221,8 @@ class FileOps:
                     return False
                 out = export_image(pixels, path, overwrite_protected=True, **kwargs)
         except ExportError as e:
-            self.w.show_error("Export failed", f"{e}\n\nThe file on disk was not changed.")
+            kept = "The file on disk was not changed." if Path(path).exists() else "Nothing was written."
+            self.w.show_error("Export failed", f"{e}\n\n{kept}")
             return False
         # exported is not saved: the quit prompt still offers to save the project
         self.exported = (Path(out), weakref.ref(doc), self.w.undo_stack.index())

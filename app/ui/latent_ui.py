@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
-from latentbrush.core.bbox import nonzero_bbox
+from latentbrush.core.bbox import BBox, nonzero_bbox
 from latentbrush.core.imageio import ExportError, ImageLoadError, export_gif, load_image
 from latentbrush.core.patches import PixelPatch
 from latentbrush.ui.commands import LatentCommand, PatchCommand
@@ -27,7 +27,6 @@ class LatentUI:
         self.panel = ScribblePanel()
         self.interp = InterpolationPanel()
         self._unsubscribe = None
-        self._faces_listed = False             # find_faces asked for (or a projection ran) for this document
         self._cands: dict | None = None        # last scribble result's candidates (pixels, renders, z)
         self._interp: dict | None = None       # last interpolation: frames, latents, renders, state
         self._pending_interp: tuple | None = None
@@ -65,20 +64,25 @@ class LatentUI:
         self.interp.set_frames([], applicable=False)
         if doc is not None:
             self._unsubscribe = doc.subscribe(self._on_doc_changed)
-        self._faces_listed = False
         self.panel.set_faces(0, 0)
+        self.w.canvas.set_face_numbers([])
         self._refresh()
+        self.list_faces()
 
     def _on_doc_changed(self, layer: str, _bbox) -> None:
         if layer == "latent":
             self._refresh()
 
-    def _list_faces(self, doc, st) -> None:
-        """A photo reopened from a project (its history replayed after the document opened): the
-        face list is not stored, so find the faces again, once per document."""
-        if self._faces_listed or st is None or st.fit_psnr is None:
+    def _show_faces(self, boxes, current: int) -> None:
+        self.panel.set_faces(len(boxes), current)
+        self.w.canvas.set_face_numbers([BBox(*b) for b in boxes], current)
+
+    def list_faces(self) -> None:
+        """A photo opened with its latent state (a project, or a session restored after its history
+        was replayed): the face list is not stored, so find the faces again."""
+        doc, st = self.w.document, self.state
+        if st is None or st.fit_psnr is None:
             return
-        self._faces_listed = True
         # the photo is handed over as it is now (not watched: editing meanwhile does not drop the list)
         self.w.dispatcher.submit("find_faces", params={"region": tuple(st.region)},
                                  inputs={"image": doc.layer("base").copy()}, label="Find faces")
@@ -86,7 +90,6 @@ class LatentUI:
     def _refresh(self) -> None:
         doc = self.w.document
         state = doc.latent if doc is not None else None
-        self._list_faces(doc, state)
         self.panel.set_state(state)
         if self._cands is not None and (state is None or not _same_candidates(state, self._cands)):
             self.panel.strip.clear()
@@ -114,7 +117,6 @@ class LatentUI:
         else:
             region = "auto"
         params = {"region": region, "face": face, "tune": self.panel.tune.isChecked()}
-        self._faces_listed = True                  # the projection lists them
         self.w.dispatcher.submit("project", params=params, layers=("base",), watch=("latent",),
                                  label="Project region")
 
@@ -150,9 +152,9 @@ class LatentUI:
     def _on_result(self, job, result) -> None:
         info = result.info
         if job.kind == "project" and "faces" in info and job.params.get("apply", True):
-            self.panel.set_faces(len(info["faces"]), int(job.params.get("face", 0)))
+            self._show_faces(info["faces"], int(job.params.get("face", 0)))
         elif job.kind == "find_faces":
-            self.panel.set_faces(len(info["faces"]), int(info["face"]))
+            self._show_faces(info["faces"], int(info["face"]))
         if job.kind == "scribble" and "candidates" in info:
             # the strokes asked for the change now shown: draw them faint so the result is seen
             self.w.canvas.set_faded("scribble", True)
@@ -217,7 +219,7 @@ class LatentUI:
         if name == "Another photo…":
             return "other"
         if state is None:
-            raise LookupError("no edit region yet: project a face or generate one first")
+            raise LookupError("No edit region yet: find a face (Scribble ▸ Find face) or generate one first")
         if name == "Committed":
             return np.array(state.z_base)
         if name == "Current":

@@ -120,6 +120,7 @@ def restore(window: MainWindow, session: Session) -> None:
     for name, on in (session.visible or {}).items():       # (a file without it: as they are)
         if name in window.layers_panel.checks:
             window.layers_panel.checks[name].setChecked(on)
+    window.latent.list_faces()               # the face list is not stored: find the faces again
 
 
 class SessionFiles:

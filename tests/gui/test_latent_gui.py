@@ -182,12 +182,15 @@ def test_reopened_photo_lists_its_faces_again(make_window, tiny_models, qtbot, m
     panel = w.latent.panel
     assert seen["region"] == (10, 10, 74, 74)
     assert panel.face.count() == 3 and panel.face.currentIndex() == 1 and not panel.face.isHidden()
+    assert len(w.canvas.face_boxes) == 3 and w.canvas.face_current == 1      # numbered on the canvas
     assert w.undo_stack.isClean()              # finding faces changes nothing in the document
     # reopening a project opens the photo first and replays its history after: the same
-    doc2 = Document(img)
-    w.set_document(doc2)
-    assert panel.face.count() == 0
+    from project_corpus import make_session
+
+    from latentbrush.ui.session import restore
+    session = make_session()
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000,
                           check_params_cb=lambda job, res: job.kind == "find_faces"):
-        doc2.set_latent(state)
+        restore(w, session)
+    assert seen["region"] == tuple(session.doc.latent.region)
     assert panel.face.count() == 3 and panel.face.currentIndex() == 1

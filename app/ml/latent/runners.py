@@ -189,7 +189,7 @@ def run_project(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     info = {key: state, "render": thumb, "faces": tuple(tuple(f.box) for f in faces)}
     if len(faces) > 1:
         how += f" (face {int(job.params.get('face', 0)) + 1} of {len(faces)})"
-    return Result(layer="", message=f"projected the edit region{how}", info=info)
+    return Result(layer="", message=f"Projected the edit region{how}", info=info)
 
 
 def strokes_at(scribble: np.ndarray, R: int, warp: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from latentbrush.core.bbox import BBox
 from latentbrush.core.document import Document
+from latentbrush.ui.canvas.marks import draw_face_numbers
 from latentbrush.ui.canvas.overlays import Overlays, qimage_copy
 from latentbrush.ui.canvas.tools import Tool
 
@@ -34,6 +35,8 @@ class CanvasView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.doc: Document | None = None
         self.overlays: Overlays | None = None
+        self.face_boxes: list[BBox] = []
+        self.face_current = -1
         self._unsubscribe = None
         self.scale = 1.0
         self.offset = QPointF(0, 0)
@@ -106,6 +109,11 @@ class CanvasView(QWidget):
         if (layer in self.faded) != faded:
             (self.faded.add if faded else self.faded.discard)(layer)
             self.update()
+
+    def set_face_numbers(self, boxes: list[BBox], current: int = -1) -> None:
+        """The faces found in the photo (largest first), numbered on the canvas when there are several."""
+        self.face_boxes, self.face_current = list(boxes), current
+        self.update()
 
     def set_region(self, box: BBox | None, corners: list[tuple[float, float]] | None = None) -> None:
         """The edit region; `corners` (image coordinates, clockwise from top-left) when the face was
@@ -223,6 +231,8 @@ class CanvasView(QWidget):
             p.drawRect(r)
         if self.region is not None and not self.show_original:
             self._draw_region(p)
+        if self.face_boxes and not self.show_original:
+            draw_face_numbers(p, self.face_boxes, self.face_current, self.to_widget)
         if self.show_original:
             p.setPen(QColor(255, 255, 255))
             p.drawText(self.rect().adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignTop, "Original")
