@@ -110,9 +110,20 @@ def add_weighted(photo: np.ndarray, up: np.ndarray, weight: np.ndarray) -> np.nd
 def _apply_warped(photo: np.ndarray, delta: np.ndarray, warp: np.ndarray, *, limit: np.ndarray | None,
                   feather: float, taper: float, gated: bool) -> np.ndarray:
     h, w = photo.shape[:2]
-    R = delta.shape[0]
+    weight = warped_weight(delta if gated else None, warp, (h, w), R=delta.shape[0], limit=limit,
+                           feather=feather, taper=taper)
+    up = align.from_frame(delta, warp, (h, w))
+    return add_weighted(photo, up, weight)
+
+
+def warped_weight(change: np.ndarray | None, warp: np.ndarray, shape: tuple[int, int], *, R: int,
+                  limit: np.ndarray | None, feather: float, taper: float) -> np.ndarray:
+    """The apply-back weight over the crop (h, w): where `change` (r, r, c) in the frame is large
+    (None: everywhere), feathered, tapered at the frame's border, carried through the warp, times
+    `limit`; exactly 0 below 1/512 (those pixels keep their bytes)."""
+    h, w = shape
     F = align.frame_size(warp, R)
-    wf = change_weight(delta, (F, F), feather=feather) if gated else np.ones((F, F), np.float32)
+    wf = change_weight(change, (F, F), feather=feather) if change is not None else np.ones((F, F), np.float32)
     if taper > 0:
         wf = wf * border_taper(F, F, taper)
     weight = align.from_frame(wf, warp, (h, w), smooth=False)
@@ -121,5 +132,4 @@ def _apply_warped(photo: np.ndarray, delta: np.ndarray, warp: np.ndarray, *, lim
             raise ValueError(f"limit mask {limit.shape} must match the photo {(h, w)}")
         weight = weight * limit.astype(np.float32)
     weight[weight < 1.0 / 512] = 0.0
-    up = align.from_frame(delta, warp, (h, w))
-    return add_weighted(photo, up, weight)
+    return weight

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from latentbrush.ml.latent import align
-from latentbrush.ml.latent.applyback import add_weighted, border_taper, change_weight, is_grey
+from latentbrush.ml.latent.applyback import add_weighted, is_grey, warped_weight
 
 FLOW_WINDOW = 11         # Farnebäck averaging window, frame pixels (at the frame's own resolution: upsampling
                          # the renders first biases the flow low, −25 % at ×2 on a 1-px shift)
@@ -97,7 +97,6 @@ def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, 
     h, w = photo.shape[:2]
     R = projection.shape[0]
     warp = align.box_warp(w, h) if warp is None else np.asarray(warp, np.float64)
-    F = align.frame_size(warp, R)
     flow, residual = split_edit(projection, edit, sigma=sigma, window=window)
     residual = residual * np.float32(shading)
     if added is not None:
@@ -109,15 +108,7 @@ def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, 
     amount = np.maximum(np.abs(np.asarray(edit, np.float32) - np.asarray(projection, np.float32)).max(axis=2),
                         np.abs(residual).max(axis=2))
     amount = np.maximum(amount, MOTION_TO_CHANGE * np.linalg.norm(flow, axis=2))
-    wf = change_weight(amount[..., None], (F, F), feather=feather)
-    if taper > 0:
-        wf = wf * border_taper(F, F, taper)
-    weight = align.from_frame(wf, warp, (h, w), smooth=False)
-    if limit is not None:
-        if limit.shape != (h, w):
-            raise ValueError(f"limit mask {limit.shape} must match the photo {(h, w)}")
-        weight = weight * limit.astype(np.float32)
-    weight[weight < 1.0 / 512] = 0.0
+    weight = warped_weight(amount[..., None], warp, (h, w), R=R, limit=limit, feather=feather, taper=taper)
     out = photo.copy()
     rows, cols = np.nonzero(weight.any(axis=1))[0], np.nonzero(weight.any(axis=0))[0]
     if rows.size == 0:
