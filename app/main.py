@@ -121,7 +121,7 @@ def _open_first(window, args: argparse.Namespace, manifest) -> None:
         first_run_fetch(window, missing)
     if manifest.default("generator") and not missing:     # load the generator before it is asked for
         d = window.dispatcher
-        d.models_ready.connect(lambda: d.submit("warmup", params={"quiet": True}, label="Loading the generator"))
+        d.models_ready.connect(lambda: d.submit("warmup", label="Loading the generator", quiet=True))
 
 
 def _probe(window, dispatcher, t0: float) -> None:

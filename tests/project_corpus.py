@@ -18,9 +18,10 @@ from PIL import Image
 
 from latentbrush.core.bbox import BBox
 from latentbrush.core.document import Document, DocumentInfo
+from latentbrush.core.history import EditStep
 from latentbrush.core.latent_state import LatentState
 from latentbrush.core.patches import PixelPatch
-from latentbrush.core.project import EditStep, Session
+from latentbrush.core.projectfile import Session
 
 
 def make_session(seed: int = 7) -> Session:

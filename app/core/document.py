@@ -9,6 +9,8 @@ Layers (all the size of the base image):
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,40 @@ class DocumentInfo:
     project: Path | None = None             # the project file it was last saved as or opened from
 
 
+class LayerSnapshot:
+    """A layer as it was when the snapshot was taken, copied lazily: by whoever reads it first
+    (the worker thread, the autosave thread) or by the document just before it next changes that
+    layer. Taking one costs nothing on the thread that takes it, whatever the image size; the
+    document's arrays stay where they are (the canvas draws from them directly)."""
+
+    __slots__ = ("_doc", "_name", "_array", "__weakref__")
+
+    def __init__(self, doc: Document, name: str) -> None:
+        self._doc: Document | None = doc
+        self._name = name
+        self._array: np.ndarray | None = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def array(self) -> np.ndarray:
+        """The pixels (read-only), copied on first use."""
+        doc = self._doc
+        if doc is not None:
+            with doc._lock:
+                self._take()
+        return self._array
+
+    def _take(self) -> None:            # the document's lock is held
+        if self._doc is not None:
+            a = self._doc._layers[self._name].copy()
+            a.setflags(write=False)
+            self._array = a
+            self._doc._pending[self._name].discard(self)
+            self._doc = None
+
+
 class Document:
     def __init__(self, base: np.ndarray, info: DocumentInfo | None = None) -> None:
         base = np.asarray(base)
@@ -60,6 +96,8 @@ class Document:
         self.layer_revisions["latent"] = 0      # not a pixel layer: bumps when the latent state changes
         self.latent = None                      # latentbrush.core.latent_state.LatentState | None
         self._listeners: list[Listener] = []
+        self._lock = threading.Lock()           # a snapshot being copied vs a write
+        self._pending: dict[str, weakref.WeakSet[LayerSnapshot]] = {n: weakref.WeakSet() for n in self._layers}
 
     # -- shape --------------------------------------------------------------------------
     @property
@@ -94,8 +132,19 @@ class Document:
         target = arr[bbox.slices]
         if pixels.shape != target.shape:
             raise DocumentError(f"pixels {pixels.shape} do not fit {name} at {bbox} {target.shape}")
-        target[...] = pixels
+        with self._lock:
+            for snap in list(self._pending[name]):      # a snapshot nobody has read yet keeps the old pixels
+                snap._take()
+            target[...] = pixels
         self._changed(name, bbox)
+
+    def snapshot(self, name: str) -> LayerSnapshot:
+        """The layer as it is now, for another thread (see LayerSnapshot): O(1) here."""
+        self.layer(name)
+        snap = LayerSnapshot(self, name)
+        with self._lock:
+            self._pending[name].add(snap)
+        return snap
 
     def has_content(self, name: str) -> bool:
         return bool(np.any(self.layer(name)))
@@ -133,3 +182,48 @@ class Document:
     def is_current(self, revisions: dict[str, int]) -> bool:
         """Whether none of the given layers changed since `revisions` was taken."""
         return all(self.layer_revisions.get(n) == r for n, r in revisions.items())
+
+
+class DocumentSnapshot:
+    """The document as it was at one moment, for another thread (autosave, a job): the layers as
+    LayerSnapshots, so taking it costs nothing on the thread that takes it. Read-only; reads like
+    a Document (layer, read, original, width, height, bounds, info, latent)."""
+
+    def __init__(self, doc: Document) -> None:
+        self.original = doc.original                    # never written after it is made
+        self.info = doc.info
+        self.latent = doc.latent                        # states are immutable
+        self._shape = (doc.height, doc.width)
+        self._layers = {name: doc.snapshot(name) for name in LAYERS}
+
+    @property
+    def width(self) -> int:
+        return self._shape[1]
+
+    @property
+    def height(self) -> int:
+        return self._shape[0]
+
+    @property
+    def bounds(self) -> BBox:
+        return BBox.full(self.width, self.height)
+
+    def layer(self, name: str) -> np.ndarray:
+        try:
+            return self._layers[name].array()
+        except KeyError:
+            raise DocumentError(f"no layer {name!r}; layers are {sorted(self._layers)}") from None
+
+    def read(self, name: str, bbox: BBox | None = None) -> np.ndarray:
+        arr = self.layer(name)
+        return arr.copy() if bbox is None else arr[bbox.slices].copy()
+
+    def thaw(self) -> Document:
+        """An independent, writable Document with these pixels and latent."""
+        doc = Document(self.layer("base"), self.info)
+        doc.original = self.original
+        for name in LAYERS:
+            if name != "base":
+                doc.write(name, self.bounds, self.layer(name))
+        doc.latent = self.latent
+        return doc

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 from latentbrush.core.bbox import BBox
+from latentbrush.core.document import LayerSnapshot
+from latentbrush.core.requests import Request, request_for
 
 _ids = itertools.count(1)
 
@@ -27,21 +29,59 @@ def frozen_array(a: np.ndarray) -> np.ndarray:
     return out
 
 
+class Inputs(Mapping):
+    """A job's input arrays by name. Arrays given are private read-only copies; layers given as
+    LayerSnapshot are copied on first read (on the worker thread, not when the job is made)."""
+
+    def __init__(self, items: Mapping[str, np.ndarray | LayerSnapshot]) -> None:
+        self._items = {k: v if isinstance(v, LayerSnapshot) else frozen_array(v) for k, v in items.items()}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        v = self._items[name]
+        return v.array() if isinstance(v, LayerSnapshot) else v
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def take(self) -> None:
+        """Copy every layer snapshot now (the worker calls this when the job starts)."""
+        for v in self._items.values():
+            if isinstance(v, LayerSnapshot):
+                v.array()
+
+
 @dataclass(frozen=True)
 class Job:
-    kind: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    """One request to the worker: the typed request (or, for kinds registered at run time, a kind
+    name with loose params), the input layers, the revisions they were read at, a label."""
+
+    request: Request | str
+    params: Mapping[str, Any] = field(default_factory=dict)      # filled from the request
     inputs: Mapping[str, np.ndarray] = field(default_factory=dict)
     revisions: Mapping[str, int] = field(default_factory=dict)   # layers read, at their revision
     label: str = ""
+    quiet: bool = False          # not started by hand: a failure is a status line, not a dialog
     id: int = field(default_factory=lambda: next(_ids))
     cancel_event: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
-        object.__setattr__(self, "inputs", MappingProxyType(
-            {k: frozen_array(v) for k, v in self.inputs.items()}))
+        req = self.request
+        if isinstance(req, str):
+            req = request_for(req, self.params)
+        elif self.params:
+            raise ValueError("a Job takes a request or a kind with params, not both")
+        object.__setattr__(self, "request", req)
+        object.__setattr__(self, "params", MappingProxyType(req.params()))
+        if not isinstance(self.inputs, Inputs):
+            object.__setattr__(self, "inputs", Inputs(self.inputs))
         object.__setattr__(self, "revisions", MappingProxyType(dict(self.revisions)))
+
+    @property
+    def kind(self) -> str:
+        return self.request.kind
 
     def cancel(self) -> None:
         self.cancel_event.set()

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from latentbrush.core.project import FORMAT, ProjectError
+from latentbrush.core.projectfile import FORMAT, ProjectError
 
 MAX_JSON_DEPTH = 12                # the format nests 7 deep
 MAX_JSON_VALUES = 1_000_000        # a real index: ~10 values a patch, 200 steps × 33 patches ≈ 70 000

@@ -1,4 +1,4 @@
-"""Reading `.lbproj` files (format in app/core/project.py) as hostile input.
+"""Reading `.lbproj` files (format in app/core/projectfile.py) as hostile input.
 
 Every failure is one ProjectError with the reason; nothing is changed on disk. Limits are checked
 before anything large is allocated: the archive's member names, flags and compression methods; the
@@ -25,10 +25,11 @@ from PIL import Image, UnidentifiedImageError
 
 from latentbrush.core.bbox import BBox
 from latentbrush.core.document import LAYERS, PAINT_LAYERS, Document, DocumentError, DocumentInfo
+from latentbrush.core.history import EditStep
 from latentbrush.core.latent_state import LatentState, Tuning
 from latentbrush.core.patches import PixelPatch
-from latentbrush.core.project import PNG_LAYERS, VERSION, EditStep, ProjectError, Session
 from latentbrush.core.project_json import parse_index
+from latentbrush.core.projectfile import PNG_LAYERS, VERSION, ProjectError, Session
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +309,7 @@ class _Reader:
                         None if lat is None else (self.state(lat[0]), self.state(lat[1])))
 
 
-def read_session(path: str | Path) -> Session:
+def read_project(path: str | Path) -> Session:
     path = Path(path)
     try:
         if not path.is_file():

@@ -156,6 +156,7 @@ class EditWorker(QObject):
         self.started.emit(job)
         last_emit = 0.0
         try:
+            job.inputs.take()                # the layers are copied here, off the GUI thread
             gen = runner(job, self.models)
             while True:
                 try:

@@ -20,7 +20,7 @@ Runner = Callable[[Job, ModelManager], Generator[Progress, None, Result]]
 
 
 def run_fetch(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
-    ids = job.params.get("ids")
+    ids = job.request.ids
     specs = [models.manifest.get(i) for i in ids] if ids else None
     yield from fetch_all(models.manifest, specs, cancel=job.cancel_event)
     return Result(layer="", message="models installed")

@@ -3,21 +3,18 @@ newest request), one undo step on release, custom sliders from examples."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from latentbrush.core.requests import AttributeRequest
 from latentbrush.core.sliders import CustomSliders, SliderError, direction_from_examples
-from latentbrush.ml.directions_np import read_directions
 from latentbrush.paths import data_dir
+from latentbrush.session.catalog import read_directions
+from latentbrush.ui.context import Window
 from latentbrush.ui.panels.attributes import AttributesPanel
-
-if TYPE_CHECKING:
-    from latentbrush.ui.main_window import MainWindow
 
 
 class AttributesUI:
-    def __init__(self, window: MainWindow, store_path=None) -> None:
+    def __init__(self, window: Window, store_path=None) -> None:
         self.w = window
         self.panel = AttributesPanel()
         self.custom = CustomSliders(store_path or data_dir() / "sliders.json")
@@ -32,8 +29,8 @@ class AttributesUI:
         p.create_requested.connect(self.create)
         p.clear_marks_requested.connect(self.clear_marks)
         p.keep_requested.connect(self.keep)
-        window.jobs.after_result.append(self._on_result)
-        window.jobs.before_result.append(self._before_result)
+        window.model.events.applied.connect(self._on_result)
+        window.model.events.before_apply.connect(self._before_result)
         self._unsub = None
 
     def set_document(self, doc) -> None:
@@ -78,9 +75,9 @@ class AttributesUI:
             self.origin = np.array(st.z)
         values = self.panel.values()
         custom = {n: d for n, d in self.custom.for_generator(st.generator).items() if n in values}
-        params = {"state": st, "values": values, "origin": self.origin, "custom": custom, "preview": preview,
-                  "region_only": self.panel.region_only.isChecked()}
-        self.w.dispatcher.submit("attribute", params=params, layers=("mask",), watch=("latent", "base"),
+        req = AttributeRequest(state=st, values=values, origin=self.origin, custom=custom, preview=preview,
+                               region_only=self.panel.region_only.isChecked())
+        self.w.dispatcher.submit(req, layers=("mask",), watch=("latent", "base"),
                                  label="Attribute preview" if preview else "Attribute sliders")
 
     def _on_result(self, job, result) -> None:

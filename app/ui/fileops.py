@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QSettings
@@ -22,11 +21,8 @@ from latentbrush.core.imageio import (
     export_image,
     load_image,
 )
-from latentbrush.core.project import EXTENSION as PROJECT_EXT
-from latentbrush.ui.commands import is_modified
-
-if TYPE_CHECKING:
-    from latentbrush.ui.main_window import MainWindow
+from latentbrush.core.projectfile import EXTENSION as PROJECT_EXT
+from latentbrush.ui.context import Window
 
 MAX_RECENT = 10
 OPEN_FILTER = ("Images and projects (" + " ".join(f"*{e}" for e in OPEN_EXTENSIONS) + f" *{PROJECT_EXT});;"
@@ -63,7 +59,7 @@ def ask_unsaved(parent: QWidget | None, text: str, detail: str) -> str:
 
 
 class FileOps:
-    def __init__(self, window: MainWindow, settings: QSettings) -> None:
+    def __init__(self, window: Window, settings: QSettings) -> None:
         self.w = window
         self.settings = settings
         # the last export: file, document, undo index (exported is not saved: see confirm_discard)
@@ -76,14 +72,14 @@ class FileOps:
         """The title's [*]: only undo steps that change the document count (not finding the face)."""
         stack = self.w.undo_stack
         if shiboken6.isValid(stack) and shiboken6.isValid(self.w):     # (not while the window is destroyed)
-            self.w.setWindowModified(is_modified(stack))
+            self.w.setWindowModified(self.w.model.history.is_modified)
 
     # -- unsaved edits -----------------------------------------------------------------
     def confirm_discard(self) -> bool:
         """Before the document goes away (quit, open, new): True to go on. Exporting an image does
         not count as saving: the edit history and latent state live only in a project file."""
         w = self.w
-        if w.document is None or not is_modified(w.undo_stack):
+        if w.document is None or not w.model.history.is_modified:
             return True
         if not w.interactive:
             return True

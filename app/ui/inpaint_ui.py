@@ -3,18 +3,15 @@ and, optionally, clearing the mask), fill-on-release, model list from the manife
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import shiboken6
 
 from latentbrush.core.bbox import nonzero_bbox
+from latentbrush.core.history import EditStep
 from latentbrush.core.patches import PixelPatch
-from latentbrush.ml.inpaint import methods
-from latentbrush.ui.commands import PatchCommand
+from latentbrush.core.requests import InpaintRequest
+from latentbrush.session import catalog as methods
+from latentbrush.ui.context import Window
 from latentbrush.ui.panels.inpaint import BLEND_ITEMS, InpaintPanel
-
-if TYPE_CHECKING:
-    from latentbrush.ui.main_window import MainWindow
 
 NO_FACE = "No face in this photo"        # the fill runner's info["fallback"] when the photo has none
 NO_FACE_TIP = ("The generator prior fills faces: no face was found in this photo, so it would fill with "
@@ -22,18 +19,16 @@ NO_FACE_TIP = ("The generator prior fills faces: no face was found in this photo
 
 
 class InpaintUI:
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Window) -> None:
         self.w = window
         self.panel = p = InpaintPanel()
-        self._macro = False
         self._shown: tuple[int, str] | None = None    # undo index and status-bar text of the last fill
         p.fill_requested.connect(self.fill)
         p.paint_requested.connect(lambda: window.set_tool("mask"))
         p.clear_requested.connect(lambda: window.clear_layer("mask"))
         p.compare_toggled.connect(lambda on: window.before_after.setChecked(on))
         window.canvas.stroke_finished.connect(self._on_stroke)
-        window.jobs.before_result.append(self._before_result)
-        window.jobs.after_result.append(self._after_result)
+        window.model.events.applied.connect(self._after_result)
         window.undo_stack.indexChanged.connect(self._on_index)
         self.refresh()
 
@@ -64,18 +59,12 @@ class InpaintUI:
             return
         method = self.panel.method() or None
         self.panel.status.setText("")
-        self.w.dispatcher.submit("inpaint", params={"model": method, "blend": self.panel.blend_mode() or None},
+        self.w.dispatcher.submit(InpaintRequest(model=method, blend=self.panel.blend_mode() or None),
                                  layers=("base", "mask"), label="Fill")
 
     def _on_stroke(self, tool: str) -> None:
         if tool in ("mask", "mask_eraser") and self.panel.on_release.isChecked():
             self.fill()
-
-    # one undo step: the fill, then (if asked) the mask cleared
-    def _before_result(self, job, result) -> None:
-        if job.kind == "inpaint" and self.panel.clear_after.isChecked():
-            self.w.undo_stack.beginMacro(job.label)
-            self._macro = True
 
     def _after_result(self, job, result) -> None:
         info = result.info
@@ -86,14 +75,12 @@ class InpaintUI:
         if info.get("fallback") == NO_FACE:
             self.panel.block(methods.PRIOR, "no face in this photo", NO_FACE_TIP)
         self.panel.status.setText(_report(info, self.w.manifest))
-        if self._macro:
-            doc = self.w.document
+        doc = self.w.document
+        if self.panel.clear_after.isChecked() and doc is not None:    # one undo step: the fill and the mask cleared
             box = nonzero_bbox(doc.layer("mask"))
             if not box.is_empty():
                 blank = doc.read("mask", box) * 0
-                self.w.undo_stack.push(PatchCommand(doc, PixelPatch.capture(doc, "mask", box, blank), "Clear mask"))
-            self.w.undo_stack.endMacro()
-            self._macro = False
+                self.w.model.history.amend(EditStep("Clear mask", [PixelPatch.capture(doc, "mask", box, blank)]))
         self._shown = (self.w.undo_stack.index(), result.message)
 
 

@@ -1,22 +1,16 @@
-"""Status-bar progress for worker jobs, previews on the canvas, and applying results as undo
-steps. Talks to the dispatcher only through its signals and submit()/cancel_all()."""
+"""Status-bar progress for worker jobs, previews on the canvas; a fresh result is handed to the
+session model, which makes it an undo step (app/session/model.py: SessionModel.apply). Talks to
+the dispatcher only through its signals and cancel_all()."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
-from latentbrush.core.document import Document, DocumentInfo
-from latentbrush.core.patches import PixelPatch
-from latentbrush.ui.commands import LatentCommand, PatchCommand
-
-if TYPE_CHECKING:
-    from latentbrush.ui.main_window import MainWindow
+from latentbrush.ui.context import Window
 
 
 class JobsUI:
-    def __init__(self, window: MainWindow, dispatcher) -> None:
+    def __init__(self, window: Window, dispatcher) -> None:
         self.w = window
         self.d = dispatcher
         self.label = QLabel()
@@ -36,9 +30,6 @@ class JobsUI:
         self.d.failed.connect(self._on_failed)
         self.d.dropped.connect(self._on_dropped)
         self.d.cancelled.connect(self._on_cancelled)
-        self.applied = 0
-        self.after_result = []    # callbacks(job, result) run after a result is applied
-        self.before_result = []   # callbacks(job, result) run just before it is applied
 
     def _show(self, busy: bool) -> None:
         for wdg in (self.label, self.bar, self.cancel_button):
@@ -59,33 +50,12 @@ class JobsUI:
 
     def _on_result(self, job, result) -> None:
         self.w.canvas.set_preview(None)
-        for cb in list(self.before_result):
-            cb(job, result)
-        state = result.info.get("latent_state")
-        doc = self.w.document
-        if result.new_image is not None:
-            if self.w.confirm_discard():
-                self.w.set_document(Document(result.new_image.copy(), DocumentInfo()))
-                if state is not None:
-                    self.w.document.set_latent(state)
-        elif result.pixels is not None and doc is not None:
-            patch = PixelPatch.capture(doc, result.layer, result.bbox, result.pixels.copy())
-            if state is not None:
-                self.w.undo_stack.push(LatentCommand(doc, patch, doc.latent, state, job.label))
-            else:
-                self.w.undo_stack.push(PatchCommand(doc, patch, job.label))
-        elif state is not None and doc is not None:     # a projection: an undo step that changes no pixel
-            self.w.undo_stack.push(LatentCommand(doc, None, doc.latent, state, job.label,
-                                                 modifies=job.kind != "project"))
-        self.applied += 1
-        if result.message:
+        if self.w.model.apply(job, result, confirm_discard=self.w.confirm_discard) and result.message:
             self.w.statusBar().showMessage(result.message, 5000)
-        for cb in list(self.after_result):
-            cb(job, result)
 
     def _on_failed(self, job, message: str) -> None:
         self.w.canvas.set_preview(None)
-        if job.params.get("quiet"):          # a job the person did not start by hand (e.g. after a stroke)
+        if job.quiet:          # a job the person did not start by hand (e.g. after a stroke)
             self.w.statusBar().showMessage(f"{job.label}: {message}", 10_000)
             return
         self.w.show_error(f"{job.label} failed", message)

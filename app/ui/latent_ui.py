@@ -1,28 +1,26 @@
 """Latent editing in the window: edit region + projection, scribble runs after each stroke,
 candidate picks, commit/revert, interpolation. Every change is one undo step that restores
-both the pixels and the latent state (LatentCommand)."""
+both the pixels and the latent state (an EditStep with the latent before/after)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
 from latentbrush.core.bbox import BBox, nonzero_bbox
+from latentbrush.core.history import EditStep
 from latentbrush.core.imageio import ExportError, ImageLoadError, export_gif, load_image
 from latentbrush.core.patches import PixelPatch
-from latentbrush.ui.commands import LatentCommand, PatchCommand
+from latentbrush.core.requests import FindFacesRequest, InterpolateRequest, ProjectRequest, ScribbleRequest
+from latentbrush.ui.context import Window
 from latentbrush.ui.panels.interpolate import InterpolationPanel
 from latentbrush.ui.panels.scribble import ScribblePanel
 
-if TYPE_CHECKING:
-    from latentbrush.ui.main_window import MainWindow
-
 
 class LatentUI:
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Window) -> None:
         self.w = window
         self.panel = ScribblePanel()
         self.interp = InterpolationPanel()
@@ -43,7 +41,7 @@ class LatentUI:
         p.size_changed.connect(window.brush_panel.size.setValue)
         window.brush_panel.changed.connect(self._sync_brush)
         window.canvas.stroke_finished.connect(self._on_stroke)
-        window.jobs.after_result.append(self._on_result)
+        window.model.events.applied.connect(self._on_result)
         self.interp.make_requested.connect(self.make_frames)
         self.interp.apply_requested.connect(self.apply_frame)
         self.interp.export_requested.connect(self.export_gif)
@@ -84,8 +82,8 @@ class LatentUI:
         if st is None or st.fit_psnr is None:
             return
         # the photo is handed over as it is now (not watched: editing meanwhile does not drop the list)
-        self.w.dispatcher.submit("find_faces", params={"region": tuple(st.region)},
-                                 inputs={"image": doc.layer("base").copy()}, label="Find faces")
+        self.w.dispatcher.submit(FindFacesRequest(region=tuple(st.region)),
+                                 inputs={"image": doc.snapshot("base")}, label="Find faces")
 
     def _refresh(self) -> None:
         doc = self.w.document
@@ -116,8 +114,8 @@ class LatentUI:
             region = tuple(doc.bounds)
         else:
             region = "auto"
-        params = {"region": region, "face": face, "tune": self.panel.tune.isChecked()}
-        self.w.dispatcher.submit("project", params=params, layers=("base",), watch=("latent",),
+        req = ProjectRequest(region=region, face=face, tune=self.panel.tune.isChecked())
+        self.w.dispatcher.submit(req, layers=("base",), watch=("latent",),
                                  label="Project region")
 
     # -- scribbles -----------------------------------------------------------------------
@@ -145,14 +143,14 @@ class LatentUI:
             return
         region = tuple(self.w.selection) if (state is None and self.w.selection is not None) else "auto"
         # an automatic run (after a stroke) reports failures in the status bar, not in a dialog
-        params = {"state": state, "region": region, "quiet": quiet, **self.panel.params()}
-        self.w.dispatcher.submit("scribble", params=params, layers=("base", "scribble"), watch=("latent",),
-                                 label="Scribble edit")
+        req = ScribbleRequest(state=state, region=region, **self.panel.params())
+        self.w.dispatcher.submit(req, layers=("base", "scribble"), watch=("latent",), label="Scribble edit",
+                                 quiet=quiet)
 
     def _on_result(self, job, result) -> None:
         info = result.info
-        if job.kind == "project" and "faces" in info and job.params.get("apply", True):
-            self._show_faces(info["faces"], int(job.params.get("face", 0)))
+        if job.kind == "project" and "faces" in info and job.request.apply:
+            self._show_faces(info["faces"], int(job.request.face))
         elif job.kind == "find_faces":
             self._show_faces(info["faces"], int(info["face"]))
         if job.kind == "scribble" and "candidates" in info:
@@ -167,8 +165,8 @@ class LatentUI:
             self._submit_interp(a, info["projected"].z, mode, n, None, other=True)
         elif job.kind == "interpolate":
             self._interp = {"frames": info["frames"], "latents": info["latents"], "renders": info["renders"],
-                            "state": job.params.get("state")}
-            self.interp.set_frames(list(info["frames"]), applicable=job.params.get("state") is not None)
+                            "state": job.request.state}
+            self.interp.set_frames(list(info["frames"]), applicable=job.request.state is not None)
 
     def pick_candidate(self, i: int) -> None:
         doc, state, c = self.w.document, self.state, self._cands
@@ -182,7 +180,7 @@ class LatentUI:
     def _push_latent(self, new_state, pixels: np.ndarray | None, text: str) -> None:
         doc = self.w.document
         patch = None if pixels is None else PixelPatch.capture(doc, "base", new_state.region, pixels.copy())
-        self.w.undo_stack.push(LatentCommand(doc, patch, doc.latent, new_state, text))
+        self.w.undo_stack.push(EditStep(text, [] if patch is None else [patch], (doc.latent, new_state)))
 
     def commit(self) -> None:
         doc, state = self.w.document, self.state
@@ -190,13 +188,12 @@ class LatentUI:
             return
         new = state.committed(doc.read("base", state.region).copy())
         stack = self.w.undo_stack
-        stack.beginMacro("Commit latent edit")
-        box = nonzero_bbox(doc.layer("scribble"))
-        if not box.is_empty():
-            blank = np.zeros_like(doc.read("scribble", box))
-            stack.push(PatchCommand(doc, PixelPatch.capture(doc, "scribble", box, blank), "Clear strokes"))
-        stack.push(LatentCommand(doc, None, state, new, "Commit"))
-        stack.endMacro()
+        with stack.group("Commit latent edit"):
+            box = nonzero_bbox(doc.layer("scribble"))
+            if not box.is_empty():
+                blank = np.zeros_like(doc.read("scribble", box))
+                stack.push(EditStep("Clear strokes", [PixelPatch.capture(doc, "scribble", box, blank)]))
+            stack.push(EditStep("Commit", [], (state, new)))
 
     def revert(self) -> None:
         """Back to the committed image; the strokes of the reverted edit go too (one undo step)."""
@@ -204,13 +201,12 @@ class LatentUI:
         if doc is None or state is None or not state.edited:
             return
         stack = self.w.undo_stack
-        stack.beginMacro("Revert latent edit")
-        r = state.region
-        if doc.read("scribble", r)[..., 3].any():
-            blank = np.zeros_like(doc.read("scribble", r))
-            stack.push(PatchCommand(doc, PixelPatch.capture(doc, "scribble", r, blank), "Clear strokes"))
-        self._push_latent(state.reverted(), np.array(state.reference), "Revert latent edit")
-        stack.endMacro()
+        with stack.group("Revert latent edit"):
+            r = state.region
+            if doc.read("scribble", r)[..., 3].any():
+                blank = np.zeros_like(doc.read("scribble", r))
+                stack.push(EditStep("Clear strokes", [PixelPatch.capture(doc, "scribble", r, blank)]))
+            self._push_latent(state.reverted(), np.array(state.reference), "Revert latent edit")
         self.w.canvas.set_faded("scribble", False)
 
     # -- interpolation -------------------------------------------------------------------
@@ -252,7 +248,7 @@ class LatentUI:
                 self.w.show_error("Cannot open the photo", str(e))
                 return
             self._pending_interp = (a, None, mode, n)
-            self.w.dispatcher.submit("project", params={"region": "auto", "apply": False}, inputs={"image": img},
+            self.w.dispatcher.submit(ProjectRequest(region="auto", apply=False), inputs={"image": img},
                                      label="Project the other photo")
             return
         self._submit_interp(a, b, mode, n, self.state)
@@ -260,9 +256,9 @@ class LatentUI:
     def _submit_interp(self, a, b, mode: str, n: int, state, other: bool = False) -> None:
         gen = self.state.generator if self.state is not None else None
         # frames applied to the photo use the same "only the painted region" clip as the edit
-        self.w.dispatcher.submit("interpolate", params={"za": a, "zb": b, "mode": mode, "frames": n,
-                                                        "state": state, "generator": gen,
-                                                        "region_only": self.panel.region_only.isChecked()},
+        req = InterpolateRequest(za=a, zb=b, mode=mode, frames=n, state=state, generator=gen,
+                                 region_only=self.panel.region_only.isChecked())
+        self.w.dispatcher.submit(req,
                                  layers=("scribble",) if state is not None else (), watch=("latent",),
                                  label="Interpolate")
 

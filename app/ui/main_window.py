@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
@@ -20,10 +21,12 @@ from latentbrush import APP_NAME
 from latentbrush.core.bbox import BBox, nonzero_bbox
 from latentbrush.core.brush import BrushSpec
 from latentbrush.core.document import Document
+from latentbrush.core.history import EditStep
 from latentbrush.core.imageio import OPEN_EXTENSIONS
 from latentbrush.core.patches import PixelPatch
-from latentbrush.core.project import EXTENSION as PROJECT_EXTENSION
-from latentbrush.ml.hashing import model_states
+from latentbrush.core.projectfile import EXTENSION as PROJECT_EXTENSION
+from latentbrush.core.requests import GenerateRequest, TranslateRequest
+from latentbrush.session.catalog import model_states
 from latentbrush.ui.attributes_ui import AttributesUI
 from latentbrush.ui.canvas.tools import (
     BrushTool,
@@ -36,7 +39,6 @@ from latentbrush.ui.canvas.tools import (
     Tool,
 )
 from latentbrush.ui.canvas.view import CanvasView
-from latentbrush.ui.commands import PatchCommand
 from latentbrush.ui.fileops import FileOps, window_title
 from latentbrush.ui.fit import ScrollTabs, scrollable
 from latentbrush.ui.inpaint_ui import InpaintUI
@@ -50,6 +52,7 @@ from latentbrush.ui.parts_ui import PartsUI
 from latentbrush.ui.session import SessionFiles
 from latentbrush.ui.settings import open_settings
 from latentbrush.ui.startup import connect_welcome
+from latentbrush.ui.undo import UndoStackView
 from latentbrush.ui.welcome import WelcomePage
 
 
@@ -63,9 +66,9 @@ class MainWindow(QMainWindow):
         self.interactive = interactive          # False in tests: dialogs answer "yes", errors are kept
         self.last_error: tuple[str, str] | None = None
         self.export_scribbles = False
-        self.document: Document | None = None
-        self.undo_stack = QUndoStack(self)
-        self.undo_stack.setUndoLimit(200)
+        self.selection: BBox | None = None
+        self.model = dispatcher.model           # the Qt-free session: document, history, job policy
+        self.undo_stack = UndoStackView(self.model.history, self)
         self.files = FileOps(self, self.settings)
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 820)
@@ -96,9 +99,14 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_latent_menu()
         self._wire()
+        self.model.events.document.connect(self._on_document)
         self.set_tool("brush")
         self.refresh_models()
         self.set_document(None)
+
+    @property
+    def document(self) -> Document | None:
+        return self.model.document
 
     # -- ToolContext -------------------------------------------------------------------
     def brush(self) -> BrushSpec:
@@ -194,10 +202,7 @@ class MainWindow(QMainWindow):
         self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         e = mb.addMenu("&Edit")
-        undo = self.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence("Ctrl+Z"))
-        redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        undo, redo = self.undo_stack.make_actions(self)
         e.addAction(undo)
         e.addAction(redo)
         self.addActions([undo, redo])   # shortcuts work wherever focus is in the window
@@ -267,10 +272,11 @@ class MainWindow(QMainWindow):
 
     # -- document ----------------------------------------------------------------------
     def set_document(self, doc: Document | None) -> None:
-        self.document = doc
+        self.model.open(doc)                    # → _on_document
+
+    def _on_document(self, doc: Document | None) -> None:
+        """The session opened another document (or none): every view follows, in this order."""
         self.selection = None
-        self.undo_stack.clear()
-        self.dispatcher.set_document(doc)
         self.canvas.set_document(doc)
         self.latent.set_document(doc)
         self.attributes.set_document(doc)
@@ -302,14 +308,14 @@ class MainWindow(QMainWindow):
         if box.is_empty():
             return
         blank = doc.read(name, box) * 0
-        self.undo_stack.push(PatchCommand(doc, PixelPatch.capture(doc, name, box, blank),
-                                          f"Clear {LAYER_NAMES[name].lower()}"))
+        patch = PixelPatch.capture(doc, name, box, blank)
+        self.undo_stack.push(EditStep(f"Clear {LAYER_NAMES[name].lower()}", [patch]))
 
     # -- model edits -------------------------------------------------------------------
     def new_face(self, seed: int | None = None) -> None:
         seed = random.randrange(2**31) if seed is None else seed
         self._last_generate = None
-        self.dispatcher.submit("generate", params={"seed": seed, "bbox": None}, label="New face")
+        self.dispatcher.submit(GenerateRequest(seed=seed), label="New face")
 
     def generate_into(self, seed: int | None = None) -> None:
         if self.document is None:
@@ -317,15 +323,14 @@ class MainWindow(QMainWindow):
         seed = random.randrange(2**31) if seed is None else seed
         box = self.selection or self.document.bounds
         self._last_generate = tuple(box)
-        self.dispatcher.submit("generate", params={"seed": seed, "bbox": tuple(box)},
-                               layers=("base",), label="Generate face")
+        self.dispatcher.submit(GenerateRequest(seed=seed, bbox=tuple(box)), layers=("base",), label="Generate face")
 
     def randomize(self) -> None:
         seed = random.randrange(2**31)
         self.generate_panel.seed.setValue(seed)
         if getattr(self, "_last_generate", None) is not None and self.document is not None:
-            self.dispatcher.submit("generate", params={"seed": seed, "bbox": self._last_generate},
-                                   layers=("base",), label="Generate face")
+            self.dispatcher.submit(GenerateRequest(seed=seed, bbox=self._last_generate), layers=("base",),
+                                   label="Generate face")
         else:
             self.new_face(seed)
 
@@ -333,19 +338,18 @@ class MainWindow(QMainWindow):
         if self.document is None:
             return
         panel = self.translate_panel
-        params = {"model": model_id or None, "strength": strength}
+        req = TranslateRequest(model=model_id or None, strength=strength)
         layers: tuple[str, ...] = ("base",)
         if model_id and panel.is_sketch():
-            box = self.selection or self.document.bounds
-            params["bbox"] = tuple(box)
+            req = replace(req, bbox=tuple(self.selection or self.document.bounds))
             layers = ("base", "scribble")
         elif panel.only_mask.isChecked():
             if not self.document.has_content("mask"):
                 self.statusBar().showMessage("“Only inside the mask”: paint a mask first (M)", 5000)
                 return
-            params["only_region"] = True
+            req = replace(req, only_region=True)
             layers = ("base", "mask")
-        self.dispatcher.submit("translate", params=params, layers=layers, label="Translate")
+        self.dispatcher.submit(req, layers=layers, label="Translate")
 
     def fetch_models(self) -> None:
         self.dispatcher.submit("fetch", label="Fetching models")

@@ -3,21 +3,18 @@ edit (one undo step, through the latent state like scribbles), and saved editing
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from latentbrush.core.history import EditStep
+from latentbrush.core.requests import ApplyVectorRequest, PartsEditRequest, PartsMapRequest
 from latentbrush.core.vectors import EditVector, VectorError, VectorStore
 from latentbrush.paths import data_dir
-from latentbrush.ui.commands import LatentCommand
+from latentbrush.ui.context import Window
 from latentbrush.ui.panels.parts import PartsPanel
-
-if TYPE_CHECKING:
-    from latentbrush.ui.main_window import MainWindow
 
 
 class PartsUI:
-    def __init__(self, window: MainWindow, store: VectorStore | None = None) -> None:
+    def __init__(self, window: Window, store: VectorStore | None = None) -> None:
         self.w = window
         self.panel = p = PartsPanel()
         self.store = store or VectorStore(data_dir() / "vectors")
@@ -33,7 +30,7 @@ class PartsUI:
         p.save_vector_requested.connect(self.save_vector)
         p.apply_vector_requested.connect(self.apply_vector)
         p.delete_vector_requested.connect(self.delete_vector)
-        window.jobs.after_result.append(self._after_result)
+        window.model.events.applied.connect(self._after_result)
         self.refresh()
         self.reload_vectors()
 
@@ -98,7 +95,7 @@ class PartsUI:
     def detect(self) -> None:
         if self.w.document is None or self.spec is None:
             return
-        self.w.dispatcher.submit("parts_map", params=self._params(), layers=("base",), watch=("latent",),
+        self.w.dispatcher.submit(PartsMapRequest(**self._params()), layers=("base",), watch=("latent",),
                                  label="Find parts")
 
     def run_edit(self) -> None:
@@ -109,7 +106,7 @@ class PartsUI:
             self.panel.result.setText("Paint part labels with the parts brush (P) first.")
             self.w.statusBar().showMessage("Paint part labels first", 4000)
             return
-        self.w.dispatcher.submit("parts_edit", params={**self._params(), **self.panel.params()},
+        self.w.dispatcher.submit(PartsEditRequest(**self._params(), **self.panel.params()),
                                  layers=("base", "parts"), watch=("latent",), label="Parts edit")
 
     def _after_result(self, job, result) -> None:
@@ -119,8 +116,7 @@ class PartsUI:
             state = info.get("projected") or doc.latent
             if state is not None and "projected" in info:
                 # the map needed a (new) projection: it becomes the document's latent state
-                self.w.undo_stack.push(LatentCommand(doc, None, doc.latent, state, "Project region",
-                                                     modifies=False))
+                self.w.undo_stack.push(EditStep("Project region", [], (doc.latent, state), modifies=False))
             if state is not None:
                 self._maps[state.shown] = info["parts_map"]
             share = ", ".join(f"{n} {s:.0%}" for n, s in info.get("share", {}).items() if s >= 0.005)
@@ -167,9 +163,9 @@ class PartsUI:
         vec = self.vectors.get(name)
         if doc is None or vec is None:
             return
-        params = {**self._params(), "delta": vec.delta, "strength": strength, "vector_parts": list(vec.parts),
-                  "name": vec.name, "generator": vec.generator or None}
-        self.w.dispatcher.submit("apply_vector", params=params, layers=("base",), watch=("latent",),
+        req = ApplyVectorRequest(**self._params(), delta=vec.delta, strength=strength, vector_parts=tuple(vec.parts),
+                                 name=vec.name, generator=vec.generator or None)
+        self.w.dispatcher.submit(req, layers=("base",), watch=("latent",),
                                  label=f"Vector “{name}”")
 
     def delete_vector(self, name: str) -> None:

@@ -17,20 +17,18 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtGui import QUndoCommand
 
-from latentbrush.core.document import PAINT_LAYERS, Document
+from latentbrush.core.document import PAINT_LAYERS, DocumentSnapshot
+from latentbrush.core.history import EditStep
 from latentbrush.core.imageio import ExportError
-from latentbrush.core.project import EXTENSION, EditStep, ProjectError, Session, read_project, write_project
+from latentbrush.core.project_read import read_project
+from latentbrush.core.project_write import write_project
+from latentbrush.core.projectfile import EXTENSION, ProjectError, Session
 from latentbrush.paths import data_dir
-from latentbrush.ui.commands import LatentCommand, PatchCommand, StrokeCommand
+from latentbrush.ui.context import Window
 from latentbrush.ui.fileops import window_title
-
-if TYPE_CHECKING:
-    from latentbrush.ui.main_window import MainWindow
 
 DEFAULT_INTERVAL_S = 60.0
 DAMAGED_SUFFIX = ".damaged"
@@ -42,7 +40,7 @@ class _Notifier(QObject):
 
     failed = Signal(str)
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Window) -> None:
         super().__init__(window)
         self.w = window
         self.failed.connect(self.show)
@@ -53,70 +51,25 @@ class _Notifier(QObject):
                                        20_000)
 
 
-class StepCommand(QUndoCommand):
-    """An undo step restored from a project file."""
-
-    def __init__(self, doc: Document, step: EditStep) -> None:
-        super().__init__(step.text)
-        self.doc, self.step = doc, step
-
-    def redo(self) -> None:
-        self.step.apply(self.doc)
-
-    def undo(self) -> None:
-        self.step.revert(self.doc)
-
-
-def _step(cmd: QUndoCommand) -> EditStep:
-    patches, before, after, has_latent = [], None, None, False
-    parts = [cmd.child(i) for i in range(cmd.childCount())] if cmd.childCount() else [cmd]
-    for c in parts:
-        if isinstance(c, StepCommand):
-            patches += c.step.patches
-            if c.step.latent is not None:
-                before = c.step.latent[0] if not has_latent else before
-                after, has_latent = c.step.latent[1], True
-        elif isinstance(c, StrokeCommand):
-            patches += list(c.patches)
-        elif isinstance(c, LatentCommand):
-            if c.patch is not None:
-                patches.append(c.patch)
-            before = c.before if not has_latent else before
-            after, has_latent = c.after, True
-        elif isinstance(c, PatchCommand):
-            patches.append(c.patch)
-        else:
-            raise TypeError(f"cannot save an undo step of type {type(c).__name__}")
-    return EditStep(cmd.text(), patches, (before, after) if has_latent else None)
-
-
-def snapshot(doc: Document) -> Document:
-    """An independent copy of the document's pixels and latent (the patches are shared: they
-    are never changed after they are made)."""
-    copy = Document(doc.original.copy(), doc.info)
-    for name in ("base", "scribble", "mask", "parts"):
-        copy.write(name, doc.bounds, doc.layer(name).copy())
-    copy.latent = doc.latent
-    return copy
-
-
-def capture(window: MainWindow) -> Session:
-    stack = window.undo_stack
-    steps = [_step(stack.command(i)) for i in range(stack.count())]
+def capture(window: Window) -> Session:
+    """The session as it is now, for writing on another thread: the document as a snapshot (its
+    layers are copied by the writer, not here) and the history's steps (patches never change)."""
+    h = window.model.history
+    steps = [EditStep(s.text, list(s.patches), s.latent, s.modifies) for s in h.steps]
     visible = {n: bool(window.canvas.visible.get(n, True)) for n in PAINT_LAYERS}
-    return Session(snapshot(window.document), steps, stack.index(), visible)
+    return Session(DocumentSnapshot(window.document), steps, h.index, visible)
 
 
-def restore(window: MainWindow, session: Session) -> None:
+def restore(window: Window, session: Session) -> None:
     """Put a session in the window: pixels as saved, undo/redo history as saved."""
     doc = session.doc
     for st in reversed(session.steps[:session.index]):
         st.revert(doc)                       # back to the state before the first step …
     window.set_document(doc)
-    stack = window.undo_stack
-    for st in session.steps:                 # … and forward again through the commands
-        stack.push(StepCommand(doc, st))
-    stack.setIndex(session.index)
+    h = window.model.history
+    for st in session.steps:                 # … and forward again through the steps
+        h.push(st)
+    h.set_index(session.index)
     for name, on in (session.visible or {}).items():       # (a file without it: as they are)
         if name in window.layers_panel.checks:
             window.layers_panel.checks[name].setChecked(on)
@@ -124,7 +77,7 @@ def restore(window: MainWindow, session: Session) -> None:
 
 
 class SessionFiles:
-    def __init__(self, window: MainWindow, directory: Path | None = None, interval_s: float | None = None) -> None:
+    def __init__(self, window: Window, directory: Path | None = None, interval_s: float | None = None) -> None:
         self.w = window
         self.dir = Path(directory) if directory else data_dir() / "autosave"
         self.path = self.dir / f"session-{os.getpid()}{EXTENSION}"
@@ -142,7 +95,7 @@ class SessionFiles:
         self.timer.timeout.connect(self._tick)
         self.timer.start()
         window.undo_stack.indexChanged.connect(self._changed)
-        window.jobs.after_result.append(lambda job, res: self._tick())   # saves only if the edit changed something
+        window.model.events.applied.connect(lambda job, res: self._tick())   # saves only if the edit changed something
 
     # -- autosave ----------------------------------------------------------------------------
     def _changed(self, *_a) -> None:
@@ -162,12 +115,7 @@ class SessionFiles:
         if self._writer is not None and self._writer.is_alive():
             self._again = True
             return
-        try:
-            session = capture(self.w)
-        except TypeError as e:          # an undo step of a kind the project format cannot hold
-            self._dirty = False
-            self._failed(str(e))
-            return
+        session = capture(self.w)
         self._dirty = False
         self._writer = threading.Thread(target=self._write, args=(session,), name="autosave", daemon=True)
         self._writer.start()
@@ -272,7 +220,7 @@ class SessionFiles:
             path = path.with_name(path.name + EXTENSION)
         try:
             write_project(capture(self.w), path)
-        except (OSError, ValueError, TypeError, ExportError) as e:
+        except (OSError, ValueError, ExportError) as e:
             self.w.show_error("Cannot save the project", str(e))
             return False
         self.w.undo_stack.setClean()

@@ -118,7 +118,7 @@ def first_run_fetch(window, missing):
         if ok:
             window.statusBar().showMessage("Default models installed", 6000)
             if window.manifest.default("generator"):
-                d.submit("warmup", params={"quiet": True}, label="Loading models")
+                d.submit("warmup", label="Loading models", quiet=True)
         why = (rest[0] if isinstance(rest[0], str) else "some files are still missing") if rest else "cancelled"
         page.finish_download("" if ok else f"Not downloaded ({why}). Models ▸ Fetch missing models "
                              "tries again.", ok)

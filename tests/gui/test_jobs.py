@@ -98,11 +98,11 @@ def test_stale_result_is_dropped(make_window, tiny_models, photo, qtbot):
     doc = open_array(w, photo)
     w.dispatcher.submit("slow", layers=("base",), label="Slow")
     # the person changes the photo while the job runs
+    from latentbrush.core.history import EditStep
     from latentbrush.core.patches import PixelPatch
-    from latentbrush.ui.commands import PatchCommand
 
     box = BBox(0, 0, 10, 10)
-    w.undo_stack.push(PatchCommand(doc, PixelPatch.capture(doc, "base", box, np.zeros((10, 10, 3), np.uint8)), "x"))
+    w.undo_stack.push(EditStep("x", [PixelPatch.capture(doc, "base", box, np.zeros((10, 10, 3), np.uint8))]))
     with qtbot.waitSignal(w.dispatcher.dropped, timeout=10_000) as sig:
         pass
     assert "changed" in sig.args[1]

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import latentbrush.ui.fileops as fileops
 from latentbrush.core.imageio import ExportError
-from latentbrush.core.project import read_project, write_project
+from latentbrush.core.project_read import read_project
+from latentbrush.core.project_write import write_project
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))

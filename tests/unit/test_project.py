@@ -12,9 +12,12 @@ import pytest
 
 from latentbrush.core.bbox import BBox
 from latentbrush.core.document import Document, DocumentInfo
+from latentbrush.core.history import EditStep
 from latentbrush.core.latent_state import LatentState
 from latentbrush.core.patches import PixelPatch
-from latentbrush.core.project import EditStep, ProjectError, Session, read_project, write_project
+from latentbrush.core.project_read import read_project
+from latentbrush.core.project_write import write_project
+from latentbrush.core.projectfile import ProjectError, Session
 
 
 def make_session(rng) -> Session:
@@ -73,7 +76,7 @@ def test_failed_write_keeps_the_old_file(tmp_path, rng, monkeypatch):
     s = make_session(rng)
     p = write_project(s, tmp_path / "x.lbproj")
     before = p.read_bytes()
-    import latentbrush.core.project as proj
+    import latentbrush.core.project_write as proj
 
     monkeypatch.setattr(proj.np, "save", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(Exception, match="disk full"):

@@ -30,7 +30,9 @@ from project_corpus import (
 
 from latentbrush.core.document import LAYERS
 from latentbrush.core.latent_state import LatentState
-from latentbrush.core.project import ProjectError, Session, read_project, write_project
+from latentbrush.core.project_read import read_project
+from latentbrush.core.project_write import write_project
+from latentbrush.core.projectfile import ProjectError, Session
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,9 @@ from project_corpus import edit_meta, make_session
 
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, drain
-from latentbrush.core.project import ProjectError, read_project, write_project
+from latentbrush.core.project_read import read_project
+from latentbrush.core.project_write import write_project
+from latentbrush.core.projectfile import ProjectError
 from latentbrush.ml.errors import MissingWeights, user_message
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.fill import run_inpaint

@@ -345,8 +345,8 @@ def prior_plan(filler: PriorFiller, image: np.ndarray, hole: np.ndarray) -> tupl
 def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """params: model (method id or None = best available), blend; inputs: image, mask."""
     image, mask = job.inputs["image"], job.inputs["mask"]
-    mid = job.params.get("model") or methods.default_method(models.manifest)
-    blend = job.params.get("blend") or methods.default_blend(mid, models.manifest)
+    mid = job.request.model or methods.default_method(models.manifest)
+    blend = job.request.blend or methods.default_blend(mid, models.manifest)
     yield Progress(0, 1, "loading fill model")
     filler = make_filler(mid, models)
     job.check()
@@ -359,7 +359,7 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
         notes += [note] if note else []
         if why:     # the prior needs a face: the classical fill, and the person is told
             filler, mid = ClassicalFiller(methods.TELEA), methods.TELEA
-            blend = job.params.get("blend") or methods.default_blend(mid, models.manifest)
+            blend = job.request.blend or methods.default_blend(mid, models.manifest)
             notes.append(f"{why} — filled with Telea instead of the generator prior")
             info["fallback"] = why
 

@@ -83,7 +83,7 @@ def run_find_faces(job, models: ModelManager):
     from latentbrush.core.jobs import Progress, Result
     yield Progress(0, 1, "finding the faces")
     faces = find_faces(job.inputs["image"], models)
-    region = job.params.get("region")
+    region = job.request.region
     current = closest(faces, BBox(*region)) if region is not None else -1
     return Result(layer="", message="", info={"faces": tuple(tuple(f.box) for f in faces), "face": current})
 

@@ -19,16 +19,13 @@ from torch import nn
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result, relay
 from latentbrush.core.latent_state import LatentState, Tuning
+from latentbrush.core.requests import PROJECT_BUDGET_S, PROJECT_STEPS, TUNE, TUNE_BUDGET_S, TUNE_LOCALITY
 from latentbrush.ml.latent import applyback, interpolate, photo, tune
 from latentbrush.ml.latent.faces import squarify
 from latentbrush.ml.latent.project import project
 from latentbrush.ml.latent.scribble import optimize_scribble
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import resize, signed_from_bytes, to_images, to_renders
-
-PROJECT_STEPS = 150
-PROJECT_BUDGET_S = 1.5
-TUNE = True                 # fit a copy of the generator to each projected photo (pivotal tuning)
 
 
 @dataclass
@@ -100,9 +97,9 @@ def resolve_region(image: np.ndarray, region, models: ModelManager | None = None
 def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *,
                   warp: np.ndarray | None = None, mode: str | None = None, steps: int = PROJECT_STEPS,
                   time_budget: float | None = PROJECT_BUDGET_S, tuned: bool = TUNE,
-                  tune_budget: float | None = tune.TUNE_BUDGET_S,
+                  tune_budget: float | None = TUNE_BUDGET_S,
                   tune_steps: int = tune.TUNE_STEPS,
-                  tune_locality: float = tune.LOCAL_WEIGHT) -> Generator[Progress, None, LatentState]:
+                  tune_locality: float = TUNE_LOCALITY) -> Generator[Progress, None, LatentState]:
     """Project the region (warped into the generator's frame) and, when `tuned`, tune a copy of
     the generator to it. Progress previews show the fit on the canvas."""
     crop = np.ascontiguousarray(image[region.y0:region.y1, region.x0:region.x1])
@@ -165,30 +162,30 @@ def run_project(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     """params: region (x0, y0, x1, y1) | "auto" | None, face (index, largest first), mode, steps,
     time_budget, tune (fit the generator to the photo), tune_budget; inputs: image."""
     image = job.inputs["image"]
-    lm = latent_models(models, job.params.get("generator"))
+    lm = latent_models(models, job.request.generator)
     faces: list[photo.FoundFace] = []
-    if job.params.get("found") is not None:
-        region, warp = resolve_region(image, None, found=job.params["found"])
-    elif job.params.get("region") in (None, "auto"):
+    if job.request.found is not None:
+        region, warp = resolve_region(image, None, found=job.request.found)
+    elif job.request.region in (None, "auto"):
         yield Progress(0, 1, "finding the faces")
         faces = photo.find_faces(image, models)
-        found = photo.choose(faces, int(job.params.get("face", 0)))
+        found = photo.choose(faces, int(job.request.face))
         region, warp = found.region, found.warp
     else:
-        region, warp = resolve_region(image, job.params.get("region"), models)
-    state = yield from project_state(job, lm, image, region, warp=warp, mode=job.params.get("mode"),
-                                     steps=int(job.params.get("steps", PROJECT_STEPS)),
-                                     time_budget=job.params.get("time_budget", PROJECT_BUDGET_S),
-                                     tuned=bool(job.params.get("tune", TUNE)),
-                                     tune_budget=job.params.get("tune_budget", tune.TUNE_BUDGET_S),
-                                     tune_locality=float(job.params.get("tune_locality", tune.LOCAL_WEIGHT)))
+        region, warp = resolve_region(image, job.request.region, models)
+    state = yield from project_state(job, lm, image, region, warp=warp, mode=job.request.mode,
+                                     steps=int(job.request.steps),
+                                     time_budget=job.request.time_budget,
+                                     tuned=bool(job.request.tune),
+                                     tune_budget=job.request.tune_budget,
+                                     tune_locality=float(job.request.tune_locality))
     thumb = np.rint(state.base_render).astype(np.uint8)
-    key = "latent_state" if job.params.get("apply", True) else "projected"
+    key = "latent_state" if job.request.apply else "projected"
     how = (f"; generator fitted to the photo: {state.tuning.psnr_before:.1f} → {state.fit_psnr:.1f} dB"
            if state.tuning is not None else f": {state.fit_psnr:.1f} dB")
     info = {key: state, "render": thumb, "faces": tuple(tuple(f.box) for f in faces)}
     if len(faces) > 1:
-        how += f" (face {int(job.params.get('face', 0)) + 1} of {len(faces)})"
+        how += f" (face {int(job.request.face) + 1} of {len(faces)})"
     return Result(layer="", message=f"Projected the edit region{how}", info=info)
 
 
@@ -223,27 +220,27 @@ def current_state(job: Job, lm: LatentModels, image: np.ndarray,
                   models: ModelManager | None = None) -> Generator[Progress, None, LatentState]:
     """The job's latent state if it still matches the canvas, else a fresh projection
     (params project_steps / project_budget; a budget of None makes it deterministic)."""
-    state: LatentState | None = job.params.get("state")
+    state: LatentState | None = job.request.state
     if state is not None:
         r = state.region
         if state.generator == lm.generator_id and state.matches(image[r.y0:r.y1, r.x0:r.x1]):
             return state
         region, warp = r, state.warp
     else:
-        region, warp = resolve_region(image, job.params.get("region"), models, job.params.get("face", 0),
-                                      job.params.get("found"))
+        region, warp = resolve_region(image, job.request.region, models, job.request.face,
+                                      job.request.found)
     return (yield from project_state(job, lm, image, region, warp=warp,
-                                     steps=int(job.params.get("project_steps", PROJECT_STEPS)),
-                                     time_budget=job.params.get("project_budget", PROJECT_BUDGET_S),
-                                     tuned=bool(job.params.get("tune", TUNE)),
-                                     tune_budget=job.params.get("tune_budget", tune.TUNE_BUDGET_S)))
+                                     steps=int(job.request.project_steps),
+                                     time_budget=job.request.project_budget,
+                                     tuned=bool(job.request.tune),
+                                     tune_budget=job.request.tune_budget))
 
 
 def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """inputs: image, scribble (full layers); params: state (LatentState | None), candidates,
     iters, time_budget, strength, region_only, keep (candidates returned)."""
     image, scribble = job.inputs["image"], job.inputs["scribble"]
-    lm = latent_models(models, job.params.get("generator"))
+    lm = latent_models(models, job.request.generator)
     state = yield from current_state(job, lm, image, models)
     lm = for_state(lm, state)
     r, R = state.region, lm.G.resolution
@@ -258,11 +255,11 @@ def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Re
     # stroke color plus its own residual, so that after apply-back the photo shows the stroke color
     target = np.clip(color + state.base_render - ref_small, 0, 255)
     S, M = to_unit(target, lm.device), torch.from_numpy(cover).to(lm.device)[None, None]
-    strength = float(job.params.get("strength", 1.0))
-    limit = scribble_limit(crop_s[..., 3], r.width) if job.params.get("region_only") else None
+    strength = float(job.request.strength)
+    limit = scribble_limit(crop_s[..., 3], r.width) if job.request.region_only else None
     gen = optimize_scribble(lm.G, torch.from_numpy(np.array(state.z_base)).to(lm.device), S, M,
-                            candidates=int(job.params.get("candidates", 4)), iters=int(job.params.get("iters", 40)),
-                            time_budget=job.params.get("time_budget"), seed=int(job.params.get("seed", 0)),
+                            candidates=int(job.request.candidates), iters=int(job.request.iters),
+                            time_budget=job.request.time_budget, seed=int(job.request.seed),
                             check=job.check)
 
     def progress(st) -> Progress:
@@ -273,7 +270,7 @@ def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Re
     res = yield from relay(gen, progress)
     if not np.isfinite(res.renders).all():
         raise FloatingPointError("the generator produced invalid values (NaN/Inf); the image was not changed")
-    keep = min(int(job.params.get("keep", 4)), len(res.z))
+    keep = min(int(job.request.keep), len(res.z))
     cands = [apply_latent(state, res.renders[i], strength=strength, limit=limit) for i in range(keep)]
     new_state = state.showing(res.z[0], cands[0], res.renders[0], candidates=tuple(res.z[:keep]))
     thumbs = [np.rint(res.renders[i]).astype(np.uint8) for i in range(keep)]
@@ -288,17 +285,17 @@ def run_scribble(job: Job, models: ModelManager) -> Generator[Progress, None, Re
 
 def run_latent_render(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """Show latent params["z"] in the state's region (candidate pick, interpolation frame)."""
-    state: LatentState = job.params["state"]
+    state: LatentState = job.request.state
     lm = latent_models(models, state=state)
     yield Progress(0, 1, "rendering")
-    rend = render(lm.G, job.params["z"], lm.device)
+    rend = render(lm.G, job.request.z, lm.device)
     limit = None
-    if job.params.get("region_only") and "scribble" in job.inputs:
+    if job.request.region_only and "scribble" in job.inputs:
         r = state.region
         limit = scribble_limit(job.inputs["scribble"][r.y0:r.y1, r.x0:r.x1, 3], r.width)
-    pixels = apply_latent(state, rend, strength=float(job.params.get("strength", 1.0)), limit=limit)
+    pixels = apply_latent(state, rend, strength=float(job.request.strength), limit=limit)
     return Result(layer="base", bbox=state.region, pixels=pixels, message=job.label,
-                  info={"latent_state": state.showing(job.params["z"], pixels, rend)})
+                  info={"latent_state": state.showing(job.request.z, pixels, rend)})
 
 
 def interpolation_frames(G: nn.Module, device: torch.device, za: np.ndarray, zb: np.ndarray, n: int, mode: str,
@@ -322,18 +319,18 @@ def interpolation_frames(G: nn.Module, device: torch.device, za: np.ndarray, zb:
 
 def run_interpolate(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """params: za, zb, frames, mode, state (optional), generator."""
-    state = job.params.get("state")
-    lm = latent_models(models, job.params.get("generator"), state=state)
-    n = int(job.params.get("frames", 24))
+    state = job.request.state
+    lm = latent_models(models, job.request.generator, state=state)
+    n = int(job.request.frames)
     yield Progress(0, n, "interpolating")
     limit = None
-    if state is not None and job.params.get("region_only") and "scribble" in job.inputs:
+    if state is not None and job.request.region_only and "scribble" in job.inputs:
         r = state.region
         alpha = job.inputs["scribble"][r.y0:r.y1, r.x0:r.x1, 3]
         limit = scribble_limit(alpha, r.width) if alpha.any() else None
     frames, zs, renders = interpolation_frames(
-        lm.G, lm.device, np.asarray(job.params["za"], np.float32), np.asarray(job.params["zb"], np.float32),
-        n, job.params.get("mode", "slerp"), state, limit=limit, check=job.check)
+        lm.G, lm.device, np.asarray(job.request.za, np.float32), np.asarray(job.request.zb, np.float32),
+        n, job.request.mode, state, limit=limit, check=job.check)
     return Result(layer="", message=f"{n} interpolation frames",
                   info={"frames": tuple(frames), "latents": zs, "renders": tuple(renders)})
 

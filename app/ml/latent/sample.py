@@ -26,17 +26,17 @@ def sample_faces(G: torch.nn.Module, *, n: int, seed: int, device: torch.device 
 
 def run_generate(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """params: model (id, optional), seed, bbox (x0, y0, x1, y1) or None for a new document."""
-    spec = models.manifest.get(job.params["model"]) if job.params.get("model") else models.default("generator")
+    spec = models.manifest.get(job.request.model) if job.request.model else models.default("generator")
     if spec is None:
         raise LookupError("no generator model in the manifest")
     yield Progress(0, 2, f"loading {spec.title}")
     G = models.get(spec.id).net
     job.check()
-    seed = int(job.params.get("seed", 0))
+    seed = int(job.request.seed)
     img, z = sample_faces(G, n=1, seed=seed, device=models.device)
     with torch.no_grad():
         render = to_renders(G(torch.from_numpy(z).to(models.device)))[0]
-    bbox = job.params.get("bbox")
+    bbox = job.request.bbox
     box = BBox(0, 0, NEW_DOCUMENT_SIZE, NEW_DOCUMENT_SIZE) if bbox is None else BBox(*bbox)
     out = resize(img[0], box.width, box.height)
     # the latent is known exactly: scribbles and sliders can edit this face without projecting

@@ -97,18 +97,18 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     """params: state (LatentState), values {name: slider value}, origin (z the sliders move from;
     default the committed latent), custom {name: direction},
     region_only (limit to the mask layer), preview (show only, do not apply)."""
-    state: LatentState = job.params["state"]
+    state: LatentState = job.request.state
     lm0 = latent_models(models, state.generator)
     lm = for_state(lm0, state)
     dirs = directions_for(models, state.generator)
-    custom = {k: np.asarray(v, np.float32) for k, v in (job.params.get("custom") or {}).items()}
+    custom = {k: np.asarray(v, np.float32) for k, v in (job.request.custom or {}).items()}
     dirs.update(custom)
-    origin = state.z_base if job.params.get("origin") is None else np.asarray(job.params["origin"], np.float32)
-    values = {k: float(v) for k, v in job.params.get("values", {}).items()}
+    origin = state.z_base if job.request.origin is None else np.asarray(job.request.origin, np.float32)
+    values = {k: float(v) for k, v in job.request.values.items()}
     z = moved_latent(origin, values, dirs)
     limit = None
     r = state.region
-    if job.params.get("region_only") and "mask" in job.inputs:
+    if job.request.region_only and "mask" in job.inputs:
         m = job.inputs["mask"][r.y0:r.y1, r.x0:r.x1]
         if m.any():
             limit = region_weight(m, grow=0.02 * r.width, feather=0.02 * r.width)
@@ -124,7 +124,7 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
                              render(lm0.G, moved_latent(origin, moving, dirs), lm.device),
                              warp=state.warp, limit=limit, added=rest,
                              window=max(MOTION_SLIDERS[k] for k in moving))
-    if job.params.get("preview"):
+    if job.request.preview:
         yield Progress(1, 1, "", preview=pixels, preview_bbox=r)
         return Result(layer="", info={"preview": pixels, "bbox": r})
     yield Progress(1, 1, "")

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from latentbrush.core.requests import TUNE_BUDGET_S, TUNE_LOCALITY
 from latentbrush.ml import metrics
 from latentbrush.ml.latent.project import schedule
 from latentbrush.ml.tensors import to_renders
@@ -38,11 +39,10 @@ S = metrics.SIGNED
 # the app's settings (measured in `latentbrush bench realphoto`)
 TUNE_STEPS = 120
 TUNE_LR = 1e-3
-TUNE_BUDGET_S = 2.9     # + detection (0.25 s) + projection (1.5 s) stays within 5 s on 2 idle cores
 TUNE_MIN_STEPS = 30     # a slow or busy machine still gets a usable fit, past the budget if need be (an idle
                         # 2-core machine reaches ≈ 40 steps in the budget with the editor's 1 torch thread)
 LOCAL_T = 0.5           # locality latents: slerp(pivot, random sample, t ≥ LOCAL_T)
-LOCAL_WEIGHT = 1.0
+LOCAL_WEIGHT = TUNE_LOCALITY
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ def run_parts_map(job: Job, models: ModelManager) -> Generator[Progress, None, R
     """inputs: image; params: state, region, parts_model (id). Result info: parts_map, names,
     colors, state (the state used; new if it had to project)."""
     image = job.inputs["image"]
-    pm = parts_models(models, job.params.get("parts_model"), job.params.get("generator"))
+    pm = parts_models(models, job.request.parts_model, job.request.generator)
     yield Progress(0, 2, "finding the face parts")
     state = yield from current_state(job, pm.lm, image, models)
     pm = replace(pm, lm=for_state(pm.lm, state))
@@ -119,7 +119,7 @@ def run_parts_map(job: Job, models: ModelManager) -> Generator[Progress, None, R
     share = np.bincount(labels.ravel(), minlength=pm.seg.n_parts) / labels.size
     info = {"parts_map": full, "names": list(pm.seg.names), "colors": list(pm.seg.colors),
             "share": {n: float(s) for n, s in zip(pm.seg.names, share, strict=True)}}
-    if job.params.get("state") is not state:
+    if job.request.state is not state:
         info["projected"] = state
     return Result(layer="", message="part map: " + ", ".join(f"{n} {s:.0%}" for n, s in info["share"].items() if s > 0),
                   info=info)
@@ -130,12 +130,12 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     candidates, iters, time_budget, blend, seed, keep, only_changed (labels equal to the current
     part map count as unpainted)."""
     image, layer = job.inputs["image"], job.inputs["parts"]
-    pm = parts_models(models, job.params.get("parts_model"), job.params.get("generator"))
+    pm = parts_models(models, job.request.parts_model, job.request.generator)
     state = yield from current_state(job, pm.lm, image, models)
     pm = replace(pm, lm=for_state(pm.lm, state))
     r, R = state.region, pm.lm.G.resolution
     crop = layer[r.y0:r.y1, r.x0:r.x1]
-    if job.params.get("only_changed"):
+    if job.request.only_changed:
         # a whole edited map (CLI): only the labels that differ from the current map are edits
         now = full_label_map(label_map(pm.seg, pm.lm.G, state.z_base, pm.lm.device), state, image.shape[:2])
         crop = np.where(crop == now[r.y0:r.y1, r.x0:r.x1], 0, crop).astype(np.uint8)
@@ -145,13 +145,13 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     target = layer_to_target(crop, R, pm.seg.n_parts, warp=state.warp)
     if not (target >= 0).any():
         raise ValueError("the painted labels are too thin to reach the generator's 64×64 grid; paint a wider stroke")
-    blend = job.params.get("blend", "feather")
+    blend = job.request.blend
     weight = clip_weight(crop > 0, r.width)
     dev = pm.lm.device
     gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
-                         torch.from_numpy(target).to(dev), candidates=int(job.params.get("candidates", 4)),
-                         iters=int(job.params.get("iters", 60)), time_budget=job.params.get("time_budget"),
-                         seed=int(job.params.get("seed", 0)), check=job.check)
+                         torch.from_numpy(target).to(dev), candidates=int(job.request.candidates),
+                         iters=int(job.request.iters), time_budget=job.request.time_budget,
+                         seed=int(job.request.seed), check=job.check)
 
     def progress(st) -> Progress:
         rend = to_renders(st.image)[0]
@@ -161,7 +161,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     res = yield from relay(gen, progress)
     if not np.isfinite(res.renders).all():
         raise FloatingPointError("the generator produced invalid values (NaN/Inf); the image was not changed")
-    keep = min(int(job.params.get("keep", 4)), len(res.z))
+    keep = min(int(job.request.keep), len(res.z))
     cands = [clipped_composite(state, res.renders[i], weight, blend) for i in range(keep)]
     new_state = state.showing(res.z[0], cands[0], res.renders[0], candidates=tuple(res.z[:keep]))
     changed = (target >= 0) & (target != res.before)
@@ -198,23 +198,23 @@ def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None
     """inputs: image; params: state, region, delta (nz,), strength, parts (names the edit touched),
     generator, clip (limit to those parts)."""
     image = job.inputs["image"]
-    delta = np.asarray(job.params["delta"], np.float32)
-    pm = parts_models(models, job.params.get("parts_model"), job.params.get("generator"))
+    delta = np.asarray(job.request.delta, np.float32)
+    pm = parts_models(models, job.request.parts_model, job.request.generator)
     state = yield from current_state(job, pm.lm, image, models)
     pm = replace(pm, lm=for_state(pm.lm, state))
     if delta.shape != np.asarray(state.z_base).shape:
         raise ValueError(f"this vector has {delta.size} values but the generator's latent has {state.z_base.size}; "
                          "it was saved for another generator")
     yield Progress(0, 1, "applying the editing vector")
-    strength = float(job.params.get("strength", 1.0))
+    strength = float(job.request.strength)
     z = np.asarray(state.z_base, np.float32) + strength * delta
     rend = render(pm.lm.G, z, pm.lm.device)
     limit = None
-    if job.params.get("clip", True):
+    if job.request.clip:
         before = label_map(pm.seg, pm.lm.G, state.z_base, pm.lm.device)
         after = label_map(pm.seg, pm.lm.G, z, pm.lm.device)
-        limit = vector_region(pm.seg, before, after, list(job.params.get("vector_parts", [])), state)
+        limit = vector_region(pm.seg, before, after, list(job.request.vector_parts), state)
     pixels = apply_latent(state, rend, limit=limit)
     return Result(layer="base", bbox=state.region, pixels=pixels,
-                  message=f"applied “{job.params.get('name', 'vector')}” × {strength:+.2f}",
+                  message=f"applied “{job.request.name}” × {strength:+.2f}",
                   info={"latent_state": state.showing(z, pixels, rend)})

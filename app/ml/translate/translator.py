@@ -215,7 +215,7 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     """params: model (id), strength (0..1), tile, only_region (bool), bbox (optional region for
     1-channel sketch models); inputs: image (H, W, 3), mask (H, W) when only_region, scribble
     (H, W, 4) for sketch models."""
-    spec = models.manifest.get(job.params["model"]) if job.params.get("model") else models.default("translator")
+    spec = models.manifest.get(job.request.model) if job.request.model else models.default("translator")
     if spec is None:
         raise LookupError("no translator model in the manifest")
     image = job.inputs["image"]
@@ -225,7 +225,7 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     if input_channels(net) == 1:
         return (yield from _run_sketch(job, spec, loaded))
     region = None
-    if job.params.get("only_region"):
+    if job.request.only_region:
         region = job.inputs.get("mask")
         if region is None or not region.any():
             raise ValueError("“Only inside the mask” is on but no mask is painted: paint the area with the "
@@ -235,11 +235,11 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
 
     def attempt(tile: int, device: torch.device):
         on = net if device == loaded.device else cpu_copy(net)
-        return translate_image(on, image, device=device, tile=tile, overlap=int(job.params.get("overlap", 32)),
+        return translate_image(on, image, device=device, tile=tile, overlap=int(job.request.overlap),
                                multiple=multiple, job=job)
 
-    out = yield from oom_fallback(attempt, int(job.params.get("tile", 1024)), loaded.device, on_retry=notes.append)
-    out = blend_strength(image, out, float(job.params.get("strength", 1.0)), region)
+    out = yield from oom_fallback(attempt, int(job.request.tile), loaded.device, on_retry=notes.append)
+    out = blend_strength(image, out, float(job.request.strength), region)
     h, w = image.shape[:2]
     return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out,
                   message=f"applied {spec.title}" + (f" ({notes[-1]})" if notes else ""))
@@ -253,7 +253,7 @@ def _run_sketch(job: Job, spec, loaded) -> Generator[Progress, None, Result]:
 
     image = job.inputs["image"]
     h, w = image.shape[:2]
-    box = squarify(BBox(*job.params["bbox"]) if job.params.get("bbox") else BBox(0, 0, w, h), w, h)
+    box = squarify(BBox(*job.request.bbox) if job.request.bbox else BBox(0, 0, w, h), w, h)
     res = int(spec.resolution or 64)
     strokes = job.inputs.get("scribble")
     if strokes is not None and strokes[box.y0:box.y1, box.x0:box.x1, 3].any():
@@ -265,6 +265,6 @@ def _run_sketch(job: Job, spec, loaded) -> Generator[Progress, None, Result]:
     with torch.no_grad():
         out = loaded.net(_to_input(sketch, loaded.device))
     face = to_images(F.interpolate(out, size=(box.height, box.width), mode="bicubic", align_corners=False))[0]
-    face = blend_strength(image[box.y0:box.y1, box.x0:box.x1], face, float(job.params.get("strength", 1.0)))
+    face = blend_strength(image[box.y0:box.y1, box.x0:box.x1], face, float(job.request.strength))
     yield Progress(2, 2, "done", preview=face, preview_bbox=box)
     return Result(layer="base", bbox=box, pixels=face, message=f"applied {spec.title}")

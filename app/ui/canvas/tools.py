@@ -1,26 +1,23 @@
 """Canvas tools. A tool receives image coordinates (floats) from the view and edits the document
-only through undo commands."""
+only through undo steps (EditStep pushed onto the history)."""
 
 from __future__ import annotations
 
-import itertools
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
-from PySide6.QtGui import QUndoStack
 
 from latentbrush.core.bbox import BBox
 from latentbrush.core.brush import BrushSpec, Mode, Stroke
 from latentbrush.core.document import Document
-from latentbrush.ui.commands import StrokeCommand
+from latentbrush.core.history import EditStep, stroke_token
 
-_tokens = itertools.count(1)
 Point = tuple[float, float]
 
 
 class ToolContext(Protocol):
     document: Document | None
-    undo_stack: QUndoStack
+    undo_stack: Any                 # push(EditStep)
 
     def brush(self) -> BrushSpec: ...
     def color(self) -> tuple[int, int, int]: ...
@@ -70,7 +67,7 @@ class PaintTool(Tool):
             return
         mode: Mode = "erase" if (erase or self.mode == "erase") else "paint"
         self._stroke = Stroke(doc.layer(self.layer), self.layer, self.ctx.brush(), mode, self.value())
-        self._token = next(_tokens)
+        self._token = stroke_token()
         what = {"scribble": "strokes", "mask": "mask", "parts": "part labels"}.get(self.layer, self.layer)
         painted = {"scribble": "Color stroke", "mask": "Mask stroke", "parts": "Part labels"}
         self._text = f"Erase {what}" if mode == "erase" else painted.get(self.layer, f"{self.verb} {what}")
@@ -93,7 +90,7 @@ class PaintTool(Tool):
         patch = self._stroke.move_to(pos) if self._stroke else None
         doc = self.ctx.document
         if patch is not None and doc is not None:
-            self.ctx.undo_stack.push(StrokeCommand(doc, patch, self._token, self._text))
+            self.ctx.undo_stack.push(EditStep(self._text, [patch], token=self._token))
 
 
 class BrushTool(PaintTool):

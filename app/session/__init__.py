@@ -1,0 +1,1 @@
+"""The Qt-free session model between the widgets and the worker (see ARCHITECTURE.md)."""

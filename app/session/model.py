@@ -1,0 +1,197 @@
+"""The editing session without Qt: the open document, its edit history, and the policy for model
+jobs — what a job gets to read, when its result is stale, how a result becomes an undo step.
+
+The window is a view of it (app/ui), the command line and the tests drive it directly. It speaks
+to a worker through an `Executor` (submit / cancel / cancel_all; the Qt worker thread in the
+editor, a synchronous one in tests and scripts) and tells listeners what happened through plain
+events (`SessionModel.events`), called on the thread that drives the session.
+
+    model = SessionModel(executor)
+    model.open(Document(pixels))
+    job = model.submit(ScribbleRequest(state=model.document.latent), layers=("base", "scribble"))
+    …  executor calls model.finished(job, result) → events.applied(job, result)
+    model.history.undo()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from latentbrush.core.document import Document, DocumentInfo
+from latentbrush.core.history import EditStep, History
+from latentbrush.core.jobs import Job, Progress, Result
+from latentbrush.core.patches import PixelPatch
+from latentbrush.core.requests import Request, request_for
+from latentbrush.session.events import Event
+
+DOCUMENT_FREE = frozenset({"fetch", "warmup"})     # job kinds that do not depend on the open image
+
+
+class Executor(Protocol):
+    def submit(self, job: Job) -> None: ...
+    def cancel(self, job_id: int) -> None: ...
+    def cancel_all(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Running:
+    """A submitted job and what the session remembers about it."""
+
+    job: Job
+    serial: int              # which document it was made for
+
+
+class SessionEvents:
+    """What the session tells its views. Each is an Event: `events.applied.connect(fn)`."""
+
+    def __init__(self) -> None:
+        self.document = Event()          # (Document | None)  another document is open
+        self.busy = Event()              # (bool)             jobs running or not
+        self.progress = Event()          # (Job, Progress)
+        self.fresh = Event()             # (Job, Result)      a result that may be applied
+        self.before_apply = Event()      # (Job, Result)      just before it changes the document
+        self.applied = Event()           # (Job, Result)      after it did
+        self.dropped = Event()           # (Job, str)         a result not applied, and why
+        self.failed = Event()            # (Job, str)
+        self.cancelled = Event()         # (Job)
+
+
+class SessionModel:
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+        self.document: Document | None = None
+        self.history = History()
+        self.events = SessionEvents()
+        self._serial = 0
+        self._active: dict[int, Running] = {}
+        self._latest: dict[str, int] = {}            # kind → newest job id
+        self.applied_count = 0
+
+    # -- the document ----------------------------------------------------------------------
+    def open(self, doc: Document | None) -> None:
+        """Another document (or none): its jobs are cancelled, except those that do not depend on
+        it (a model download keeps going while the person opens a photo); an empty history."""
+        for run in list(self._active.values()):
+            if run.job.kind not in DOCUMENT_FREE:
+                self.cancel(run.job)
+        self.document = doc
+        self._serial += 1
+        self.history.reset(doc)
+        self.events.document.emit(doc)
+
+    # -- jobs ------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return bool(self._active)
+
+    def running(self, job: Job) -> Running | None:
+        return self._active.get(job.id)
+
+    def make_job(self, request: Request | str, *, params: Mapping[str, Any] | None = None,
+                 layers: Sequence[str] = (), inputs: Mapping[str, np.ndarray] | None = None,
+                 label: str = "", watch: Sequence[str] = (), quiet: bool = False) -> Job:
+        """A job reading `layers` of the current document as they are now. The layers are
+        LayerSnapshots: nothing is copied here (the worker copies them when the job starts, or
+        the document does just before it changes one of them)."""
+        req = request if isinstance(request, Request) else request_for(request, params)
+        doc = self.document
+        snap: dict[str, Any] = dict(inputs or {})
+        revisions: dict[str, int] = {}
+        if doc is not None:
+            for name in layers:
+                snap.setdefault("image" if name == "base" else name, doc.snapshot(name))
+            revisions = doc.revisions(*layers, *[n for n in watch if n not in layers])
+        return Job(req, inputs=snap, revisions=revisions, label=label or req.kind, quiet=quiet)
+
+    def submit(self, request: Request | str, *, params: Mapping[str, Any] | None = None,
+               layers: Sequence[str] = (), inputs: Mapping[str, np.ndarray] | None = None,
+               label: str = "", watch: Sequence[str] = (), quiet: bool = False) -> Job:
+        """Queue a job. Its result is dropped if any of `layers` or `watch` (revision only, e.g.
+        "latent") changed meanwhile, if a newer job of its kind was submitted, or if another
+        document was opened. `quiet`: a job the person did not start by hand."""
+        job = self.make_job(request, params=params, layers=layers, inputs=inputs, label=label, watch=watch,
+                            quiet=quiet)
+        was_busy = self.busy
+        self._active[job.id] = Running(job, self._serial)
+        self._latest[job.kind] = job.id
+        try:
+            self.executor.submit(job)
+        except KeyError:                    # no runner for this kind: not left "busy" for ever
+            self._active.pop(job.id, None)
+            raise
+        if not was_busy:
+            self.events.busy.emit(True)
+        return job
+
+    def cancel(self, job: Job) -> None:
+        self.executor.cancel(job.id)
+
+    def cancel_all(self) -> None:
+        self.executor.cancel_all()
+
+    def stale_reason(self, job: Job, run: Running | None) -> str:
+        """Why a finished job's result must not be applied ("" when it may)."""
+        if run is None or job.cancelled:
+            return "cancelled"
+        if self._latest.get(job.kind) != job.id:
+            return "superseded by a newer request"
+        if run.serial != self._serial and job.kind not in DOCUMENT_FREE:
+            return "another image was opened meanwhile"
+        if job.revisions and (self.document is None or not self.document.is_current(dict(job.revisions))):
+            return "the image changed while it ran"
+        return ""
+
+    # -- what the executor reports (on the thread that drives the session) ----------------
+    def _forget(self, job: Job) -> Running | None:
+        run = self._active.pop(job.id, None)
+        if run is not None and not self._active:
+            self.events.busy.emit(False)
+        return run
+
+    def progressed(self, job: Job, p: Progress) -> None:
+        if job.id in self._active and not job.cancelled:
+            self.events.progress.emit(job, p)
+
+    def finished(self, job: Job, result: Result) -> None:
+        reason = self.stale_reason(job, self._forget(job))
+        if reason:
+            self.events.dropped.emit(job, reason)
+        else:
+            self.events.fresh.emit(job, result)
+
+    def failed(self, job: Job, message: str) -> None:
+        self._forget(job)
+        self.events.failed.emit(job, message)
+
+    def was_cancelled(self, job: Job) -> None:
+        if self._forget(job) is not None:
+            self.events.cancelled.emit(job)
+
+    # -- applying a result ------------------------------------------------------------------
+    def apply(self, job: Job, result: Result, *, confirm_discard: Callable[[], bool] = lambda: True) -> bool:
+        """Make a fresh result part of the document as one undo step: pixels (and the latent
+        state they came from), a latent state alone (a projection: an undo step that changes no
+        pixel), or a whole new image (a new document, if `confirm_discard` agrees)."""
+        self.events.before_apply.emit(job, result)
+        state = result.info.get("latent_state")
+        doc = self.document
+        if result.new_image is not None:
+            if not confirm_discard():
+                return False
+            new = Document(result.new_image.copy(), DocumentInfo())
+            self.open(new)
+            if state is not None:
+                new.set_latent(state)
+        elif result.pixels is not None and doc is not None:
+            patch = PixelPatch.capture(doc, result.layer, result.bbox, result.pixels.copy())
+            self.history.push(EditStep(job.label, [patch], None if state is None else (doc.latent, state)))
+        elif state is not None and doc is not None:
+            self.history.push(EditStep(job.label, [], (doc.latent, state), modifies=job.kind != "project"))
+        self.applied_count += 1
+        self.events.applied.emit(job, result)
+        return True
+
