@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 from latentbrush.ml import metrics
-from latentbrush.ml.latent.project import schedule
+from latentbrush.ml.latent.optimize import schedule
 from latentbrush.ml.tensors import to_renders
 
 S = metrics.SIGNED
