@@ -7,6 +7,8 @@ in [-1, 1] ("signed") inside the networks; and resizing with OpenCV.
     to_renders(t)           (N, C, H, W) in [-1, 1] → (N, H, W, C) float32 0..255 (not rounded)
     signed_from_bytes(x)    any tensor of 0..255 values → the same shape in [-1, 1]
     bytes_from_signed(t)    any tensor in [-1, 1] → the same shape as float 0..255 (clamped)
+    to_unit_tensor(img)     (H, W, C) uint8 → (1, C, H, W) float32 in [0, 1] (networks that take [0, 1], LaMa)
+    unit_to_images(t)       (N, C, H, W) in [0, 1] → (N, H, W, C) uint8 (clamped, rounded)
 
 Metrics take the range explicitly: ``latentbrush.ml.metrics.SIGNED`` for these tensors.
 """
@@ -57,6 +59,17 @@ def to_images(t: torch.Tensor) -> np.ndarray:
 def to_renders(t: torch.Tensor) -> np.ndarray:
     """(N, C, H, W) in [-1, 1] → (N, H, W, C) float32 0..255, unrounded (renders kept in float)."""
     return bytes_from_signed(t.detach()).permute(0, 2, 3, 1).cpu().numpy().astype(np.float32)
+
+
+def to_unit_tensor(img: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    """(H, W, C) uint8 → (1, C, H, W) float32 in [0, 1]."""
+    t = torch.from_numpy(_contiguous(img)).permute(2, 0, 1)[None]
+    return t.float().div(255).to(device)
+
+
+def unit_to_images(t: torch.Tensor) -> np.ndarray:
+    """(N, C, H, W) in [0, 1] → (N, H, W, C) uint8 (clamped, rounded)."""
+    return (t.detach().clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
 
 
 def resize(img: np.ndarray, width: int, height: int) -> np.ndarray:

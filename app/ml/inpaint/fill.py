@@ -21,7 +21,7 @@ from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.blend import BLENDS, composite
 from latentbrush.ml.registry import ModelManager
-from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor
+from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
 
 Check = Callable[[], None]
 
@@ -103,13 +103,13 @@ class LamaFiller(Filler):
 
     @torch.no_grad()
     def fill(self, crop, hole, check=None):
-        img = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1)[None].float().div(255).to(self.device)
+        img = to_unit_tensor(crop, self.device)
         m = torch.from_numpy(hole.astype(np.float32))[None, None].to(self.device)
         out = self.net(img, m)
         if not isinstance(out, torch.Tensor) or out.shape != img.shape:
             got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise ValueError(f"the LaMa model returned {got}; expected a tensor shaped {tuple(img.shape)}")
-        return (out.clamp(0, 1) * 255).round().byte()[0].permute(1, 2, 0).cpu().numpy()
+        return unit_to_images(out)[0]
 
 
 class PriorFiller(Filler):

@@ -8,7 +8,6 @@ expected value nz, so z stays where the generator was trained.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -17,7 +16,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from latentbrush.core.jobs import relay
 from latentbrush.ml import metrics
+from latentbrush.ml.latent.optimize import Evaluation, LatentStep, latent_prior, optimize_latents
 from latentbrush.ml.tensors import to_images, to_renders
 
 MODES = ("hybrid", "encoder", "optimize")
@@ -44,25 +45,6 @@ class ProjectionResult:
     seconds: float
     history: list[tuple[float, int, float]] = field(default_factory=list)   # (seconds, step, psnr)
     nonfinite: bool = False  # the optimization hit NaN/Inf and stopped; the last good latent is kept
-
-
-def latent_prior(z: torch.Tensor) -> torch.Tensor:
-    """(N, nz) → (N,): (‖z‖²/nz − 1)², zero on the typical shell of N(0, I)."""
-    return (z.pow(2).mean(1) - 1).pow(2)
-
-
-def schedule(t0: float, step: int, steps: int, time_budget: float | None, base_lr: float, floor: float,
-             check: Callable[[], None] | None = None) -> float | None:
-    """The shared preamble of an optimisation step: a cancel check, then the learning rate
-    (cosine from base_lr down to floor·base_lr over the steps or the time budget, whichever is
-    further), or None once the time budget is spent."""
-    if check is not None:
-        check()
-    elapsed = time.perf_counter() - t0
-    if time_budget is not None and elapsed > time_budget:
-        return None
-    frac = min(max(step / steps, elapsed / time_budget if time_budget else 0.0), 1.0)
-    return base_lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
 class FeatureLoss:
@@ -128,76 +110,38 @@ def project(G: nn.Module, target: torch.Tensor, *, encoder: nn.Module | None = N
     tgt = target.expand(z.shape[0], -1, -1, -1)
     history: list[tuple[float, int, float]] = []
 
-    def evaluate(zz: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def evaluate(zz: torch.Tensor) -> Evaluation:
         img = G(zz)
         seen = img if weight is None else img * weight + tgt * (1 - weight)
-        return img, projection_loss(seen, tgt, zz, w_ssim=w_ssim, w_prior=w_prior, feat=feat, w_feat=w_feat)
+        return Evaluation(projection_loss(seen, tgt, zz, w_ssim=w_ssim, w_prior=w_prior, feat=feat, w_feat=w_feat),
+                          img)
 
     with torch.no_grad():
-        img, loss = evaluate(z)
-    best_loss, best_z = loss.detach().clone(), z.detach().clone()
-    history.append((time.perf_counter() - t0, 0, float(metrics.psnr(img[:1], target, data_range=metrics.SIGNED).max())))
+        start = evaluate(z)
+    history.append((time.perf_counter() - t0, 0,
+                    float(metrics.psnr(start.image[:1], target, data_range=metrics.SIGNED).max())))
     n_steps = 0 if mode == "encoder" else steps
-    z = z.clone().requires_grad_(True)
-    if optimizer == "adam":
-        opt: torch.optim.Optimizer = torch.optim.Adam([z], lr=lr)
-    elif optimizer == "lbfgs":
-        opt = torch.optim.LBFGS([z], lr=1.0, max_iter=1, history_size=20, line_search_fn="strong_wolfe")
-    else:
-        raise ValueError(f"unknown optimizer {optimizer!r} (adam | lbfgs)")
-    def keep_best(zz: torch.Tensor, ls: torch.Tensor) -> None:
-        nonlocal best_loss, best_z
-        better = (ls.detach() < best_loss) & torch.isfinite(ls.detach()) & torch.isfinite(zz.detach()).all(1)
-        best_loss = torch.where(better, ls.detach(), best_loss)
-        best_z = torch.where(better[:, None], zz.detach(), best_z)
 
-    step = 0
-    nonfinite = False
-    for step in range(1, n_steps + 1):
-        step_lr = schedule(t0, step, n_steps, time_budget, lr, 0.1, check)
-        if step_lr is None:
-            step -= 1
-            break
-        if optimizer == "adam":
-            opt.param_groups[0]["lr"] = step_lr
-            img, loss = evaluate(z)
-            keep_best(z, loss)          # the loss belongs to z before this update
-            if not torch.isfinite(loss).all():
-                nonfinite = True        # NaN/Inf: stop here, keep the last good latent
-                break
-            opt.zero_grad(set_to_none=True)
-            loss.sum().backward()
-            opt.step()
-        else:
-            def closure() -> torch.Tensor:
-                opt.zero_grad(set_to_none=True)
-                s = evaluate(z)[1].sum()
-                s.backward()
-                return s
-            opt.step(closure)
-            with torch.no_grad():
-                ls = evaluate(z)[1]
-                keep_best(z, ls)
-            if not torch.isfinite(ls).all():
-                nonfinite = True
-                break
-        if step % preview_every == 0 or step == n_steps:
-            with torch.no_grad():
-                i = int(best_loss.argmin())
-                bi = G(best_z[i:i + 1])
-                psnr_b = float(metrics.psnr(bi, target, data_range=metrics.SIGNED))
-                history.append((time.perf_counter() - t0, step, psnr_b))
-            yield ProjStep(step, n_steps, float(best_loss[i]), best_z[i].clone(), bi)
-    if n_steps and optimizer == "adam" and not nonfinite:
+    def progress(st: LatentStep) -> ProjStep | None:
+        if not st.preview:
+            return None
+        i = st.best
         with torch.no_grad():
-            keep_best(z, evaluate(z)[1])
+            bi = G(st.best_z[i:i + 1])
+            psnr_b = float(metrics.psnr(bi, target, data_range=metrics.SIGNED))
+        history.append((time.perf_counter() - t0, st.step, psnr_b))
+        return ProjStep(st.step, st.total, float(st.best_score[i]), st.best_z[i].clone(), bi)
+
+    out = yield from relay(optimize_latents(z, evaluate, steps=n_steps, lr=lr, lr_floor=0.1, optimizer=optimizer,
+                                            time_budget=time_budget, preview_every=preview_every,
+                                            preview_steps=(n_steps,), start_score=start.loss, reevaluate=False,
+                                            t0=t0, check=check), progress)
     with torch.no_grad():
-        i = int(best_loss.argmin())
-        out = G(best_z[i:i + 1])
-        rep = metrics.report(out, target, data_range=metrics.SIGNED)
+        final = G(out.z[:1])
+        rep = metrics.report(final, target, data_range=metrics.SIGNED)
     seconds = time.perf_counter() - t0
-    history.append((seconds, step, rep["psnr"]))
-    render = to_renders(out)[0]
-    return ProjectionResult(z=best_z[i].cpu().numpy().astype(np.float32), image=to_images(out)[0], render=render,
-                            loss=float(best_loss[i]), psnr=rep["psnr"], ssim=rep["ssim"], steps=step,
-                            seconds=seconds, history=history, nonfinite=nonfinite)
+    history.append((seconds, out.steps, rep["psnr"]))
+    return ProjectionResult(z=out.z[0].cpu().numpy().astype(np.float32), image=to_images(final)[0],
+                            render=to_renders(final)[0], loss=float(out.score[0]), psnr=rep["psnr"],
+                            ssim=rep["ssim"], steps=out.steps, seconds=seconds, history=history,
+                            nonfinite=out.nonfinite)

@@ -6,7 +6,8 @@ For K candidate latents z_k the loss is
   + w_prior · (‖z‖²/nz − 1)²                       stay on the generator's latent shell
 where M is the stroke alpha at the generator's resolution and M̃ a dilated copy of it. The
 candidates start from the current latent z₀ plus noise of increasing spread (candidate 0 is z₀
-itself), are optimized together as one batch with Adam, and are returned ranked by loss.
+itself), are optimized together as one batch with Adam (latent/optimize.py), and are returned
+ranked by loss.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from latentbrush.ml.latent.project import latent_prior, schedule
+from latentbrush.core.jobs import relay
+from latentbrush.ml.latent.optimize import Evaluation, LatentStep, latent_prior, optimize_latents
 from latentbrush.ml.tensors import to_renders
 
 
@@ -82,55 +84,32 @@ def optimize_scribble(G: nn.Module, z0: torch.Tensor, strokes: torch.Tensor, mas
         amount = torch.linspace(0, spread, candidates, device=dev)[:, None]
         z = z0[None] + amount * noise
     keep = 1 - dilate(mask, keep_margin)
-    z = z.clone().requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=lr)
-    best_loss = torch.full((candidates,), float("inf"), device=dev)
-    best_z = z.detach().clone()
-    step = 0
-    img = ref
-    history: list[tuple[float, int, float]] = []
-    nonfinite = False
-    best_s = torch.full((candidates,), float("inf"), device=dev)
-    for step in range(1, iters + 1):
-        step_lr = schedule(t0, step, iters, time_budget, lr, 0.2, check)
-        if step_lr is None:
-            step -= 1
-            break
-        opt.param_groups[0]["lr"] = step_lr
-        img = G(z)
+
+    def evaluate(zz: torch.Tensor) -> Evaluation:
+        img = G(zz)
         s, r = stroke_terms(img, strokes, mask, ref, keep)
-        loss = s + w_rec * r + w_prior * latent_prior(z)
-        with torch.no_grad():
-            finite = torch.isfinite(loss.detach()) & torch.isfinite(z.detach()).all(1)
-            better = (loss.detach() < best_loss) & finite
-            best_loss = torch.where(better, loss.detach(), best_loss)
-            best_z = torch.where(better[:, None], z.detach(), best_z)
-            best_s = torch.where(better, s.detach(), best_s)
-            history.append((time.perf_counter() - t0, step - 1, float(best_s[best_loss.argmin()])))
-        if not bool(finite.all()):
-            nonfinite = True            # NaN/Inf: stop, keep the last good candidates
-            break
-        # img is G(z) after step − 1 updates: from step 2 on a preview shows the optimizer's work
-        # (yielded before this step's backward pass, so the person sees it one pass sooner)
-        if step == 2 or step % preview_every == 0:
-            i = int(best_loss.argmin())
-            yield ScribbleStep(step, iters, float(best_loss[i]), img[i:i + 1].detach())
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        opt.step()
-    with torch.no_grad():
-        if not nonfinite:
-            img = G(z.detach())
-            s, r = stroke_terms(img, strokes, mask, ref, keep)
-            loss = s + w_rec * r + w_prior * latent_prior(z.detach())
-            better = (loss < best_loss) & torch.isfinite(loss)
-            best_z = torch.where(better[:, None], z.detach(), best_z)
-        imgs = G(best_z)
-        s, r = stroke_terms(imgs, strokes, mask, ref, keep)
-        total = s + w_rec * r + w_prior * latent_prior(best_z)
-        order = torch.argsort(total)
-        history.append((time.perf_counter() - t0, step, float(s[order[0]])))
-        renders = to_renders(imgs[order])
-    return ScribbleResult(z=best_z[order].cpu().numpy().astype(np.float32), loss=total[order].cpu().numpy(),
-                          masked_loss=s[order].cpu().numpy(), renders=renders, steps=step,
-                          seconds=time.perf_counter() - t0, history=history, nonfinite=nonfinite)
+        return Evaluation(s + w_rec * r + w_prior * latent_prior(zz), img, terms={"strokes": s.detach()})
+
+    history: list[tuple[float, int, float]] = []
+    best_s = torch.full((candidates,), float("inf"), device=dev)   # stroke error of each best latent
+
+    def progress(st: LatentStep) -> ScribbleStep | None:
+        nonlocal best_s
+        best_s = torch.where(st.better, st.evaluation.terms["strokes"], best_s)
+        history.append((time.perf_counter() - t0, st.step - 1, float(best_s[st.best])))
+        if not st.preview:
+            return None
+        # the image is G(z) after step − 1 updates: from step 2 on a preview shows the optimizer's
+        # work (yielded before this step's backward pass, so the person sees it one pass sooner)
+        i = st.best
+        return ScribbleStep(st.step, st.total, float(st.best_score[i]), st.evaluation.image[i:i + 1].detach())
+
+    out = yield from relay(optimize_latents(z, evaluate, steps=iters, lr=lr, lr_floor=0.2, time_budget=time_budget,
+                                            preview_every=preview_every, preview_steps=(2,), t0=t0, check=check),
+                           progress)
+    final = out.evaluation
+    history.append((time.perf_counter() - t0, out.steps, float(final.terms["strokes"][0])))
+    return ScribbleResult(z=out.z.cpu().numpy().astype(np.float32), loss=final.loss.cpu().numpy(),
+                          masked_loss=final.terms["strokes"].cpu().numpy(), renders=to_renders(final.image),
+                          steps=out.steps, seconds=time.perf_counter() - t0, history=history,
+                          nonfinite=out.nonfinite)

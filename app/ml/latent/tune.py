@@ -31,7 +31,7 @@ from torch import nn
 
 from latentbrush.core.requests import TUNE_BUDGET_S, TUNE_LOCALITY
 from latentbrush.ml import metrics
-from latentbrush.ml.latent.project import schedule
+from latentbrush.ml.latent.optimize import schedule
 from latentbrush.ml.tensors import to_renders
 
 S = metrics.SIGNED

@@ -38,8 +38,3 @@ class DCGANGenerator(nn.Module):
         if z.dim() == 2:
             z = z[:, :, None, None]
         return self.main(z)
-
-    def sample_latents(self, n: int, *, generator: torch.Generator | None = None,
-                       device: torch.device | str = "cpu") -> torch.Tensor:
-        """z ~ N(0, I), shape (n, nz)."""
-        return torch.randn(n, self.nz, generator=generator, device=device)

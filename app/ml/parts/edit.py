@@ -7,7 +7,7 @@ dilation of Ω:
     loss = CE(P, L) averaged over Ω, with the changed pixels C weighted `w_changed`×
          + w_rec · ‖(1 − Ω̃) ⊙ (G(z) − G(z₀))‖² / |1 − Ω̃|      the rest of the image stays
          + w_prior · (‖z‖²/nz − 1)²
-Optimised together with Adam; candidates are ranked by how many changed pixels follow the paint,
+Optimised together with Adam (latent/optimize.py); candidates are ranked by how many changed pixels follow the paint,
 counted up to `good_enough` (90 %): among candidates past that, the lower loss (closer to the
 rest of the image, nearer the latent prior) wins — the most faithful candidate is often a
 stranger-looking one. The caller composites the result only inside the (dilated, feathered) painted
@@ -24,7 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from latentbrush.ml.latent.project import latent_prior, schedule
+from latentbrush.core.jobs import relay
+from latentbrush.ml.latent.optimize import Evaluation, LatentStep, latent_prior, optimize_latents
 from latentbrush.ml.latent.scribble import dilate
 from latentbrush.ml.nets.parts import PartSegmenter
 from latentbrush.ml.tensors import to_renders
@@ -96,64 +97,42 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
     gen = torch.Generator().manual_seed(seed)
     noise = torch.randn(candidates, z0.shape[0], generator=gen).to(dev)
     amount = torch.linspace(0, spread, candidates, device=dev)[:, None]
-    z = (z0[None] + amount * noise).clone().requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=lr)
+    z = z0[None] + amount * noise
 
-    def evaluate(zz: torch.Tensor):
+    def evaluate(zz: torch.Tensor) -> Evaluation:
         img, probs = seg.segment(G, zz, R)
         ce = -(torch.log(probs.clamp_min(1e-6)).gather(1, tgt[None, None].expand(len(zz), 1, R, R))[:, 0]
                * weight[None]).flatten(1).sum(1)
         rec = (keep * (img - ref).pow(2)).flatten(1).sum(1) / k_sum
         loss = ce + w_rec * rec + w_prior * latent_prior(zz)
         follow = follow_fraction(probs.detach().argmax(1), target, changed if changed.any() else painted)
-        return img, probs, loss, follow
+        return Evaluation(loss, img, score=-rank_key(follow, loss.detach(), good_enough),
+                          terms={"follow": follow, "probs": probs})
 
-    best_key = torch.full((candidates,), -float("inf"), device=dev)
-    best_follow = torch.zeros(candidates, device=dev)
-    best_z = z.detach().clone()
     history: list[tuple[float, int, float]] = []
-    nonfinite = False
-    step = 0
-    for step in range(1, iters + 1):
-        step_lr = schedule(t0, step, iters, time_budget, lr, 0.2, check)
-        if step_lr is None:
-            step -= 1
-            break
-        opt.param_groups[0]["lr"] = step_lr
-        img, _, loss, follow = evaluate(z)
-        with torch.no_grad():
-            finite = torch.isfinite(loss.detach()) & torch.isfinite(z.detach()).all(1)
-            key = rank_key(follow, loss.detach(), good_enough)
-            better = (key > best_key) & finite
-            best_key = torch.where(better, key, best_key)
-            best_z = torch.where(better[:, None], z.detach(), best_z)
-            best_follow = torch.where(better, follow, best_follow)
-            i = int(best_key.argmax())
-            history.append((time.perf_counter() - t0, step - 1, float(best_follow[i])))
-        if not bool(finite.all()):
-            nonfinite = True
-            break
-        # img is G(z) after step − 1 updates: from step 2 on a preview shows the optimizer's work
-        if step == 2 or step % preview_every == 0:
-            yield PartsStep(step, iters, float(loss[i].detach()), float(follow[i]), img[i:i + 1].detach())
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        opt.step()
-    with torch.no_grad():
-        if not nonfinite:
-            _, _, loss, follow = evaluate(z.detach())
-            key = rank_key(follow, loss, good_enough)
-            better = (key > best_key) & torch.isfinite(loss)
-            best_z = torch.where(better[:, None], z.detach(), best_z)
-        img, probs, loss, follow = evaluate(best_z)
-        order = torch.argsort(rank_key(follow, loss, good_enough), descending=True)
-        history.append((time.perf_counter() - t0, step, float(follow[order[0]])))
-        renders = to_renders(img[order])
-        labels = probs[order].argmax(1).cpu().numpy().astype(np.int64)
-    return PartsResult(z=best_z[order].cpu().numpy().astype(np.float32), agreement=follow[order].cpu().numpy(),
-                       loss=loss[order].cpu().numpy(), renders=renders, labels=labels,
-                       before=before.cpu().numpy().astype(np.int64), steps=step,
-                       seconds=time.perf_counter() - t0, history=history, nonfinite=nonfinite)
+    best_follow = torch.zeros(candidates, device=dev)     # agreement of each best latent
+
+    def progress(st: LatentStep) -> PartsStep | None:
+        nonlocal best_follow
+        ev, i = st.evaluation, st.best
+        best_follow = torch.where(st.better, ev.terms["follow"], best_follow)
+        history.append((time.perf_counter() - t0, st.step - 1, float(best_follow[i])))
+        if not st.preview:
+            return None
+        # the image is G(z) after step − 1 updates: from step 2 on a preview shows the optimizer's work
+        return PartsStep(st.step, st.total, float(ev.loss[i].detach()), float(ev.terms["follow"][i]),
+                         ev.image[i:i + 1].detach())
+
+    out = yield from relay(optimize_latents(z, evaluate, steps=iters, lr=lr, lr_floor=0.2, time_budget=time_budget,
+                                            preview_every=preview_every, preview_steps=(2,), t0=t0, check=check),
+                           progress)
+    final = out.evaluation
+    history.append((time.perf_counter() - t0, out.steps, float(final.terms["follow"][0])))
+    labels = final.terms["probs"].argmax(1).cpu().numpy().astype(np.int64)
+    return PartsResult(z=out.z.cpu().numpy().astype(np.float32), agreement=final.terms["follow"].cpu().numpy(),
+                       loss=final.loss.cpu().numpy(), renders=to_renders(final.image), labels=labels,
+                       before=before.cpu().numpy().astype(np.int64), steps=out.steps,
+                       seconds=time.perf_counter() - t0, history=history, nonfinite=out.nonfinite)
 
 
 def label_map(seg: PartSegmenter, G: nn.Module, z: np.ndarray | torch.Tensor, device: torch.device,
