@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-Measurement = tuple[str, float, str]
+from latentbrush.bench.common import Measurement
 
 
 def _percentile(xs, q):

@@ -16,9 +16,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from latentbrush.bench.common import Measurement, model_manager
 from latentbrush.core.jobs import Cancelled, Job
 
-Measurement = tuple[str, float, str]
 DELAY_S = 0.3
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
 
@@ -95,9 +95,8 @@ def _jobs(models):
 
 def cancel(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     from latentbrush.bench.chart import bar_chart
-    from latentbrush.bench.inpaint_bench import _manager
 
-    models = _manager()
+    models = model_manager()
     table: dict = {}
     rows: list[Measurement] = []
     for name, run, params, inputs in _jobs(models):

@@ -15,31 +15,21 @@ from pathlib import Path
 
 import numpy as np
 
+from latentbrush.bench.common import Measurement, model_manager
 from latentbrush.core.jobs import drain
 
-Measurement = tuple[str, float, str]
 FACE_SEED = 5_150_001
 MASK_SEED = 5_150_003
 EVAL_PNG = Path(__file__).resolve().parents[2] / "resources" / "eval" / "inpaint-photos64.png"
-
-
-def _manager():
-    from latentbrush.ml.devices import configure_threads
-    from latentbrush.ml.manifest import Manifest
-    from latentbrush.ml.registry import ModelManager
-    from latentbrush.paths import models_dir
-
-    configure_threads()
-    return ModelManager(Manifest.load(models_dir()), device="cpu")
 
 
 def eval_sets(G, n_faces: int, n_photos: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{"faces/rect": (images, masks), "faces/free-form": …, "photos/rect": …, "photos/free-form": …}"""
     import torch
 
+    from latentbrush.ml.inpaint.evaluation import read_photo_eval
     from latentbrush.ml.inpaint.masks import random_mask
     from latentbrush.ml.tensors import to_images
-    from latentbrush.ml.train.completion import read_photo_eval
 
     g = torch.Generator().manual_seed(FACE_SEED)
     with torch.no_grad():
@@ -69,7 +59,7 @@ def _fill_all(filler, imgs, masks, blend):
 
 
 def _scores(pred, truth):
-    from latentbrush.ml.train.completion import scores
+    from latentbrush.ml.inpaint.evaluation import scores
 
     r = scores(pred, truth)                 # uint8 images, data_range 0–255
     return r["psnr"], r["ssim"], r["l1"]
@@ -97,7 +87,7 @@ def inpaint_quality(quick: bool = False, out: Path | None = None) -> list[Measur
     from latentbrush.bench.chart import bar_chart
     from latentbrush.ml.inpaint import methods
 
-    mm = _manager()
+    mm = model_manager()
     G = mm.get(mm.default("generator").id).net
     n = 8 if quick else 64
     sets = eval_sets(G, n, n)
@@ -168,7 +158,7 @@ def inpaint_speed(quick: bool = False) -> list[Measurement]:
     from latentbrush.ml.inpaint import methods
     from latentbrush.ml.inpaint.fill import inpaint_image, make_filler
 
-    mm = _manager()
+    mm = model_manager()
     rng = np.random.default_rng(7)
     cases = {}
     img256 = rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)

@@ -18,23 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
+from latentbrush.bench.common import Measurement, model_manager
 from latentbrush.core.jobs import drain as _drain
 
 REPO = Path(__file__).resolve().parents[2]
-
-Measurement = tuple[str, float, str]
 HELD_OUT_SEED = 424_242          # neither the encoder's training stream nor its eval set
 
 
 def _models():
-    from latentbrush.ml.devices import configure_threads
     from latentbrush.ml.latent.runners import latent_models
-    from latentbrush.ml.manifest import Manifest
-    from latentbrush.ml.registry import ModelManager
-    from latentbrush.paths import models_dir
 
-    configure_threads()
-    mm = ModelManager(Manifest.load(models_dir()), device="cpu")
+    mm = model_manager()
     return mm, latent_models(mm)
 
 

@@ -29,16 +29,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-Measurement = tuple[str, float, str]
+from latentbrush.bench.common import Measurement, model_manager
+
 HELD_OUT_SEED = 4_242_424
 SHOW = 256
 
 
 def _setup():
-    from latentbrush.bench.inpaint_bench import _manager
     from latentbrush.ml.parts.runners import parts_models
 
-    mm = _manager()
+    mm = model_manager()
     return mm, parts_models(mm)
 
 

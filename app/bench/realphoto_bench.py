@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-Measurement = tuple[str, float, str]
+from latentbrush.bench.common import Measurement, model_manager
 
 REPO = Path(__file__).resolve().parents[2]
 SLIDERS = ("smile", "lighting", "head_turn")
@@ -143,13 +143,9 @@ def _grid(rows: list[list[np.ndarray]], path: Path, labels: list[str]) -> None:
 def realphoto(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     from latentbrush.bench.portraits import GROUP_TUNING_FACES, PORTRAITS, portrait_path
     from latentbrush.core.imageio import load_image
-    from latentbrush.ml.devices import configure_threads
     from latentbrush.ml.faces import DETECTOR_ID
-    from latentbrush.ml.manifest import Manifest
-    from latentbrush.ml.registry import ModelManager
 
-    configure_threads()
-    models = ModelManager(Manifest.load(REPO / "models"))
+    models = model_manager(REPO / "models", device=None)
     det = models.get(DETECTOR_ID).net
     configs = {"untuned": {"tune": False}, "tuned": {"tune": True}}
     if not quick:

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-Measurement = tuple[str, float, str]
+from latentbrush.bench.common import Measurement
+
 TARGET_MS = 100.0
 COLORS = ((230, 20, 20), (20, 160, 40), (30, 60, 220), (240, 200, 30), (120, 40, 160))
 

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-Measurement = tuple[str, float, str]
+from latentbrush.bench.common import Measurement
 
 BARE_WINDOW = """
 import time

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-Measurement = tuple[str, float, str]
+from latentbrush.bench.common import Measurement, model_manager
+
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
 
 _CHILD = r"""
@@ -98,15 +99,10 @@ def sketch(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     from PIL import Image
 
     from latentbrush.ml import metrics
-    from latentbrush.ml.devices import configure_threads
-    from latentbrush.ml.manifest import Manifest
-    from latentbrush.ml.registry import ModelManager
     from latentbrush.ml.tensors import to_images as u8
-    from latentbrush.ml.train.pix2pix import EVAL_SEED, faces_and_sketches
-    from latentbrush.paths import models_dir
+    from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, faces_and_sketches
 
-    configure_threads()
-    mm = ModelManager(Manifest.load(models_dir()), device="cpu")
+    mm = model_manager()
     G = mm.get(mm.default("generator").id).net
     specs = [s for s in mm.manifest.of_kind("translator") if int(s.params.get("input_nc", 3)) == 1
              and mm.available(s)]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from latentbrush.bench.common import model_manager
+
 
 @dataclass
 class BenchWindow:
@@ -26,16 +28,12 @@ def bench_window(width: int, height: int) -> BenchWindow:
 
     from latentbrush.engine.dispatcher import Dispatcher
     from latentbrush.engine.worker import Engine
-    from latentbrush.ml.devices import configure_threads
-    from latentbrush.ml.manifest import Manifest
-    from latentbrush.ml.registry import ModelManager
-    from latentbrush.paths import models_dir
     from latentbrush.ui.main_window import MainWindow
 
-    configure_threads()
     app = QApplication.instance() or QApplication([])
-    manifest = Manifest.load(models_dir())
-    engine = Engine(ModelManager(manifest, device="cpu"))
+    models = model_manager()
+    manifest = models.manifest
+    engine = Engine(models)
     d = Dispatcher(engine)
     tmp = Path(tempfile.mkdtemp(prefix="lb-bench-"))
     settings = QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat)

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from latentbrush.cli import run_cli
-from latentbrush.cli_parts import read_label_png, write_palette_png
+from latentbrush.cli.parts import read_label_png, write_palette_png
 
 
 @pytest.fixture

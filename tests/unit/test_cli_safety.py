@@ -205,7 +205,7 @@ def test_10_postscript_mask_is_never_handed_to_ghostscript(tiny_models, photo, t
 def test_10_label_map_postscript_refused(tmp_path, monkeypatch):
     from PIL import EpsImagePlugin
 
-    from latentbrush.cli_parts import read_label_png
+    from latentbrush.cli.parts import read_label_png
     from latentbrush.core.imageio import ImageLoadError
 
     monkeypatch.setattr(EpsImagePlugin, "Ghostscript", lambda *a, **k: pytest.fail("Ghostscript ran"))
@@ -227,7 +227,7 @@ def test_11_huge_declared_mask_refused_from_its_header(tiny_models, photo, strok
     err = capsys.readouterr().err
     assert err.count("same size") == 3 and f"{side}×{side}" in err and "Traceback" not in err
     assert not out.exists()
-    from latentbrush.cli_parts import read_label_png
+    from latentbrush.cli.parts import read_label_png
     from latentbrush.core.imageio import SizeMismatch, load_companion
 
     with pytest.raises(SizeMismatch):

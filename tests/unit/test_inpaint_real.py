@@ -58,7 +58,7 @@ def test_completion_network_beats_telea_on_held_out_faces(models):
 
 
 def test_sketch_to_face_is_closer_to_the_truth_than_the_mean_face(models):
-    from latentbrush.ml.train.pix2pix import faces_and_sketches
+    from latentbrush.ml.translate.sketch_pairs import faces_and_sketches
     G = models.get(models.default("generator").id).net
     s, x = faces_and_sketches(G, 32, torch.Generator().manual_seed(6_100_003), None, "cpu")
     net = models.get("sketch2face-64").net

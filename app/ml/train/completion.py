@@ -31,7 +31,7 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
-from latentbrush.ml import metrics
+from latentbrush.ml.inpaint.evaluation import scores
 from latentbrush.ml.inpaint.fill import telea_prior
 from latentbrush.ml.inpaint.masks import hole_box, random_mask
 from latentbrush.ml.nets.completion import CompletionNet, ContextDiscriminator, local_patches
@@ -112,13 +112,6 @@ def write_photo_eval(path: Path, held: list[np.ndarray], size: int = 64) -> None
     Image.fromarray(grid.reshape(EVAL_GRID * size, EVAL_GRID * size, 3)).save(path, optimize=True)
 
 
-def read_photo_eval(path: Path, size: int = 64) -> np.ndarray:
-    with Image.open(path) as im:
-        a = np.asarray(im.convert("RGB"))
-    n = a.shape[0] // size
-    return a.reshape(n, size, n, size, 3).transpose(0, 2, 1, 3, 4).reshape(n * n, size, size, 3).copy()
-
-
 def to_tensor(imgs: np.ndarray, device: torch.device) -> torch.Tensor:
     return batch_to_tensor(imgs, device)
 
@@ -139,14 +132,6 @@ def eval_set(G, held_photos: list[np.ndarray], n_faces: int, n_photos: int, devi
         crops = photo_crops(held_photos, n_photos, 64, rng)
         sets["photos"] = (crops, np.stack([random_mask(64, 64, rng) for _ in range(n_photos)]))
     return sets
-
-
-def scores(pred_u8: np.ndarray, true_u8: np.ndarray) -> dict[str, float]:
-    """PSNR (dB), SSIM and L1 (fraction of 255) of uint8 (N, H, W, 3) images."""
-    p = torch.from_numpy(pred_u8).permute(0, 3, 1, 2)
-    t = torch.from_numpy(true_u8).permute(0, 3, 1, 2)
-    r = metrics.report(p, t, data_range=metrics.BYTE)
-    return {"psnr": r["psnr"], "ssim": r["ssim"], "l1": r["l1"]}
 
 
 def prior_for(C, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor | None:

@@ -5,30 +5,19 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-import numpy as np
-
-from latentbrush.cli_common import Planned, add_overwrite, files_of
-from latentbrush.cli_latent import Bar, _batch, _drive, _plan, _setup, _write_result
-from latentbrush.core.imageio import ImageLoadError, load_companion, load_image
-
-MASK_FLOOR = 8   # grey values below this count as black (JPEG noise in a hand-made mask)
-
-
-def load_mask(path: Path, size: tuple[int, int]) -> np.ndarray:
-    """A mask image for an image of `size` (w, h) → (h, w) uint8, 0 keep … 255 fill. White = fill;
-    grey = partly (soft edges). An RGBA mask uses its alpha channel when the color channels are
-    uniform. Read through the image loader's allow-list and guards; the size is checked first."""
-    if not path.exists():
-        raise ImageLoadError(f"the mask {path} does not exist")
-    im = load_companion(path, size, what="mask")
-    if "A" in im.getbands():
-        rgba = np.asarray(im.convert("RGBA"))
-        grey = np.asarray(im.convert("RGB").convert("L"))
-        m = rgba[..., 3] if (grey.min() == grey.max()) else np.minimum(grey, rgba[..., 3])
-    else:
-        m = np.asarray(im.convert("L"))
-    m = np.where(m < MASK_FLOOR, 0, m).astype(np.uint8)
-    return np.ascontiguousarray(m)
+from latentbrush.cli.common import (
+    Bar,
+    Planned,
+    add_overwrite,
+    drive,
+    files_of,
+    load_mask,
+    plan_command,
+    run_batch,
+    setup_models,
+    write_result,
+)
+from latentbrush.core.imageio import ImageLoadError, load_image
 
 
 def _mask_for(mask_path: Path, src: Path) -> Path:
@@ -53,8 +42,8 @@ def cmd_inpaint(args) -> int:
             raise SystemExit("latentbrush: inpaint needs INPUT, --mask MASK and -o OUT (or --list)")
         if not Path(args.mask).exists():
             raise SystemExit(f"latentbrush: the mask {args.mask} does not exist")
-        plan = _plan(args, inputs=files_of(Path(args.mask)))
-    models = _setup(args)
+        plan = plan_command(args, inputs=files_of(Path(args.mask)))
+    models = setup_models(args)
     known = [m.id for m in methods.fill_methods(models.manifest)]
     if args.list:
         default = methods.default_method(models.manifest)
@@ -74,10 +63,10 @@ def cmd_inpaint(args) -> int:
         if not mask.any():
             raise ValueError(f"the mask {mp.name} is all black: nothing to fill (white = fill)")
         job = Job("inpaint", params={"model": args.model, "blend": args.blend}, inputs={"image": img, "mask": mask})
-        res = _drive(run_inpaint(job, models), bar, i)
-        return _write_result(img, res, item) + f" ({res.info['model']}, {res.info['blend']})"
+        res = drive(run_inpaint(job, models), bar, i)
+        return write_result(img, res, item) + f" ({res.info['model']}, {res.info['blend']})"
 
-    return _batch(args, plan, work)
+    return run_batch(args, plan, work)
 
 
 def add_command(sub) -> None:

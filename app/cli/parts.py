@@ -17,17 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
-from latentbrush.cli_common import UsageError, add_overwrite, check_number, check_seed, make_folders, plan_outputs
-from latentbrush.cli_latent import (
+from latentbrush.cli.common import (
     Bar,
-    _drive,
-    _face_options,
-    _regions_for,
-    _setup,
-    _write_result,
-    parse_face,
-    parse_region,
+    UsageError,
+    add_overwrite,
+    check_number,
+    check_seed,
+    drive,
+    make_folders,
+    plan_outputs,
+    setup_models,
+    write_result,
 )
+from latentbrush.cli.faces import add_face_options, parse_face, parse_region, regions_for
 from latentbrush.core.imageio import EXPORT_FORMATS, ImageLoadError, atomic_write, load_companion, load_image
 
 
@@ -93,7 +95,7 @@ def cmd_parts(args) -> int:
     face = parse_face(args.face)
     if face == "all":
         raise UsageError("parts edits one face at a time: give --face N")
-    models = _setup(args)
+    models = setup_models(args)
     bar = Bar(1, "parts")
     try:
         img = load_image(src).pixels
@@ -102,14 +104,14 @@ def cmd_parts(args) -> int:
                            decode=False)
         pm = parts_models(models, args.model)
         colors, names = list(pm.seg.colors), list(pm.seg.names)
-        where = _regions_for(img, parse_region(args.region), face, models)[0]
+        where = regions_for(img, parse_region(args.region), face, models)[0]
         # a fixed number of projection and tuning steps (no time budget): the part map and a later
         # --edit of the same image see the same latent and the same tuned generator
         params = {**where, "parts_model": pm.parts_id, "project_budget": None, "tune_budget": None,
                   "tune": not args.no_tune}
         make_folders([item])
         if args.edit is None:
-            res = _drive(run_parts_map(Job("parts_map", params=params, inputs={"image": img}), models), bar, 0)
+            res = drive(run_parts_map(Job("parts_map", params=params, inputs={"image": img}), models), bar, 0)
             write_palette_png(res.info["parts_map"], colors, item.target)
             bar.show(1, f"{src.name} → {out.name}")
             bar.close()
@@ -122,8 +124,8 @@ def cmd_parts(args) -> int:
         job = Job("parts_edit", inputs={"image": img, "parts": labels},
                   params={**params, "only_changed": True, "blend": args.blend, "iters": args.steps,
                           "candidates": args.candidates, "seed": args.seed})
-        res = _drive(run_parts_edit(job, models), bar, 0)
-        msg = _write_result(img, res, item)
+        res = drive(run_parts_edit(job, models), bar, 0)
+        msg = write_result(img, res, item)
         bar.show(1, msg)
         bar.close()
         print(res.message)
@@ -141,7 +143,7 @@ def add_command(sub) -> None:
     p.add_argument("--edit", default=None, help="an edited label map (palette PNG like the part map)")
     p.add_argument("--region", default="auto", help="auto (face detector) | whole | x,y,w,h")
     p.add_argument("--model", default=None, help="parts model id (default: the one for the default generator)")
-    _face_options(p)
+    add_face_options(p)
     p.add_argument("--blend", default="feather", choices=["feather", "poisson"], help="seam blending of the edit")
     p.add_argument("--steps", type=int, default=60, help="optimisation steps")
     p.add_argument("--candidates", type=int, default=4)

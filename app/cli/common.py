@@ -1,4 +1,6 @@
-"""What every writing subcommand checks before it loads a model or decodes a pixel.
+"""What the subcommands share: options, checks, output planning, the batch driver, progress.
+
+Every writing subcommand checks, before it loads a model or decodes a pixel:
 
 - Numbers: `check_number` — finite, within a range that the message names.
 - Outputs: `plan_outputs` — every output name is decided up front: never one of the command's
@@ -7,6 +9,10 @@
   refused unless --overwrite, the extension writable and the folder writable.
 - Signals: `interrupts_as_exceptions` — SIGTERM becomes an exception like Ctrl-C, so an atomic
   write in progress removes its temp file on the way out.
+
+Then `run_batch` works through the plan with a `Bar` on stderr; one failing file is reported and
+the others go on (exit status 1). The face and region options of the latent edits are in
+latentbrush.cli.faces.
 """
 
 from __future__ import annotations
@@ -15,12 +21,26 @@ import contextlib
 import math
 import os
 import signal
+import sys
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from latentbrush.core.imageio import EXPORT_FORMATS, OPEN_EXTENSIONS
+import numpy as np
+
+from latentbrush.core.imageio import (
+    EXPORT_FORMATS,
+    OPEN_EXTENSIONS,
+    ExportError,
+    ImageLoadError,
+    atomic_write_many,
+    image_writer,
+    load_companion,
+)
+from latentbrush.ml.manifest import Manifest
+from latentbrush.paths import models_dir
 
 SEED_MAX = 2**32 - 1
 
@@ -193,8 +213,6 @@ def plan_outputs(sources: list[Path], output: Path, *, many: bool, inputs: Itera
 
 def make_folders(plan: list[Planned]) -> None:
     """Create the output folders of a plan (only once the work is about to start)."""
-    from latentbrush.core.imageio import ExportError
-
     for f in sorted({p.target.parent for p in plan} | {p.latent.parent for p in plan if p.latent}):
         try:
             f.mkdir(parents=True, exist_ok=True)
@@ -229,3 +247,118 @@ def interrupts_as_exceptions() -> Iterator[None]:
     finally:
         for s, handler in old.items():
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+
+
+def load_manifest(args) -> Manifest:
+    """The manifest of --models, or the installation's."""
+    return Manifest.load(Path(args.models) if args.models else models_dir())
+
+
+def setup_models(args):
+    """A model manager for the command (threads configured for a headless run)."""
+    from latentbrush.ml.devices import configure_threads
+    from latentbrush.ml.registry import ModelManager
+
+    configure_threads()
+    return ModelManager(load_manifest(args))
+
+
+class Bar:
+    """A one-line terminal progress bar on stderr (plain lines when stderr is not a terminal)."""
+
+    def __init__(self, total: int, label: str = "") -> None:
+        self.total, self.label, self.t0 = max(total, 1), label, time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self._last = ""
+
+    def show(self, done: float, note: str = "") -> None:
+        frac = min(1.0, done / self.total)
+        n = int(frac * 30)
+        line = f"{self.label} [{'#' * n}{'.' * (30 - n)}] {frac:4.0%} {time.perf_counter() - self.t0:5.1f}s {note}"
+        if self.tty:
+            sys.stderr.write("\r" + line[:120].ljust(len(self._last)))
+            self._last = line[:120]
+        elif note != self._last:
+            sys.stderr.write(line + "\n")
+            self._last = note
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            sys.stderr.write("\n")
+
+
+def drive(gen, bar: Bar, base: float):
+    """Drive a job generator to its result, showing its progress on `bar` from `base` on."""
+    try:
+        while True:
+            p = next(gen)
+            bar.show(base + p.fraction * 0.999, p.message)
+    except StopIteration as stop:
+        return stop.value
+
+
+def plan_command(args, *, inputs: Sequence[Path] = (), latent: str | None = None) -> list[Planned]:
+    """Every output path of a file or folder command (args.input → args.output), checked before any work."""
+    src_path = Path(args.input)
+    files = input_files(src_path)
+    return plan_outputs(files, Path(args.output), many=src_path.is_dir(), overwrite=args.overwrite,
+                        inputs=[*files_of(src_path), *inputs], latent=Path(latent) if latent else None)
+
+
+def run_batch(args, plan: list[Planned], work) -> int:
+    """work(item, bar, i) → message, for each planned item; a failing item does not stop the others."""
+    make_folders(plan)
+    bar = Bar(len(plan), args.command)
+    failed = 0
+    for i, item in enumerate(plan):
+        try:
+            msg = work(item, bar, i)
+            bar.show(i + 1, msg)
+        except (ImageLoadError, ExportError, ValueError, LookupError) as e:
+            failed += 1
+            bar.show(i + 1, f"{item.src.name}: FAILED")
+            print(f"\nlatentbrush: {item.src.name}: {e}", file=sys.stderr)
+    bar.close()
+    if failed:
+        print(f"{failed} of {len(plan)} failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def paste(img: np.ndarray, res) -> np.ndarray:
+    """The photo with the job's region pixels put in."""
+    edited = img.copy()
+    r = res.bbox
+    edited[r.y0:r.y1, r.x0:r.x1] = res.pixels
+    return edited
+
+
+def write_image(img: np.ndarray, item: Planned) -> str:
+    atomic_write_many([(item.target, image_writer(img, item.target))])
+    return f"{item.src.name} → {item.target.name}"
+
+
+def write_result(img: np.ndarray, res, item: Planned) -> str:
+    """The photo with the job's region pixels put in, written to the planned target."""
+    return write_image(paste(img, res), item)
+
+
+MASK_FLOOR = 8   # grey values below this count as black (JPEG noise in a hand-made mask)
+
+
+def load_mask(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """A mask image for an image of `size` (w, h) → (h, w) uint8, 0 keep … 255 fill. White = fill;
+    grey = partly (soft edges). An RGBA mask uses its alpha channel when the color channels are
+    uniform. Read through the image loader's allow-list and guards; the size is checked first."""
+    if not path.exists():
+        raise ImageLoadError(f"the mask {path} does not exist")
+    im = load_companion(path, size, what="mask")
+    if "A" in im.getbands():
+        rgba = np.asarray(im.convert("RGBA"))
+        grey = np.asarray(im.convert("RGB").convert("L"))
+        m = rgba[..., 3] if (grey.min() == grey.max()) else np.minimum(grey, rgba[..., 3])
+    else:
+        m = np.asarray(im.convert("L"))
+    m = np.where(m < MASK_FLOOR, 0, m).astype(np.uint8)
+    return np.ascontiguousarray(m)
+
