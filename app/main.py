@@ -13,7 +13,7 @@ CLI_COMMANDS = {"models", "bench", "generate", "translate", "project", "scribble
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if _command_of(argv) in CLI_COMMANDS:
-        from latentbrush.cli import run_cli
+        from latentbrush.cli.main import run_cli
 
         return run_cli(argv)
     return run_gui(argv)

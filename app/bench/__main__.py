@@ -1,5 +1,5 @@
 import sys
 
-from latentbrush.cli import run_cli
+from latentbrush.cli.main import run_cli
 
 raise SystemExit(run_cli(["bench", *sys.argv[1:]]))

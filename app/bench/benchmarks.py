@@ -126,6 +126,7 @@ from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa
 from latentbrush.bench.parts_bench import parts  # noqa: E402
 from latentbrush.bench.realphoto_bench import realphoto  # noqa: E402
 from latentbrush.bench.scribble_latency import scribble_latency  # noqa: E402
+from latentbrush.bench.snapshot_bench import snapshot  # noqa: E402
 from latentbrush.bench.startup_bench import cold_start  # noqa: E402
 from latentbrush.bench.translate_bench import sketch, translate  # noqa: E402
 
@@ -144,4 +145,5 @@ BENCHMARKS = {
     "parts": parts,
     "realphoto": realphoto,
     "cancel": cancel,
+    "snapshot": snapshot,
 }

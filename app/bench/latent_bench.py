@@ -43,7 +43,7 @@ def projection(quick: bool = False, out: Path | None = None) -> list[Measurement
     import torch
 
     from latentbrush.bench.chart import line_chart
-    from latentbrush.ml.latent.project import project
+    from latentbrush.ml.latent.projection import project
     from latentbrush.ml.latent.runners import PROJECT_BUDGET_S, PROJECT_STEPS
 
     _, lm = _models()

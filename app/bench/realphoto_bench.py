@@ -45,7 +45,7 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _marks(det, img: np.ndarray):
-    from latentbrush.ml.faces import detect_faces
+    from latentbrush.ml.faces.detect import detect_faces
     faces = [f for f in detect_faces(det, img) if f.score >= 0.9]
     return faces[0].landmarks.astype(np.float64) if faces else None
 
@@ -143,7 +143,7 @@ def _grid(rows: list[list[np.ndarray]], path: Path, labels: list[str]) -> None:
 def realphoto(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     from latentbrush.bench.portraits import GROUP_TUNING_FACES, PORTRAITS, portrait_path
     from latentbrush.core.imageio import load_image
-    from latentbrush.ml.faces import DETECTOR_ID
+    from latentbrush.ml.faces.detect import DETECTOR_ID
 
     models = model_manager(REPO / "models", device=None)
     det = models.get(DETECTOR_ID).net

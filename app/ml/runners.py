@@ -6,6 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 
 from latentbrush.core.jobs import Job, Progress, Result
+from latentbrush.core.requests import (
+    ApplyVectorRequest,
+    AttributeRequest,
+    FetchRequest,
+    FindFacesRequest,
+    GenerateRequest,
+    InpaintRequest,
+    InterpolateRequest,
+    LatentRenderRequest,
+    PartsEditRequest,
+    PartsMapRequest,
+    ProjectRequest,
+    ScribbleRequest,
+    TranslateRequest,
+    WarmupRequest,
+)
 from latentbrush.ml.fetch import fetch_all
 from latentbrush.ml.inpaint.fill import run_inpaint
 from latentbrush.ml.latent.photo import run_find_faces
@@ -26,23 +42,21 @@ def run_fetch(job: Job, models: ModelManager) -> Generator[Progress, None, Resul
     return Result(layer="", message="models installed")
 
 
+# each typed request (core/requests.py) is bound to its runner by its kind
 RUNNERS: dict[str, Runner] = {
-    "generate": run_generate,
-    "translate": run_translate,
-    "fetch": run_fetch,
-    "project": run_project,
-    "find_faces": run_find_faces,
-    "scribble": run_scribble,
-    "latent_render": run_latent_render,
-    "interpolate": run_interpolate,
-    "warmup": run_warmup,
-    "attribute": run_attribute,
-    "inpaint": run_inpaint,
-    "parts_map": run_parts_map,
-    "parts_edit": run_parts_edit,
-    "apply_vector": run_apply_vector,
+    GenerateRequest.kind: run_generate,
+    TranslateRequest.kind: run_translate,
+    FetchRequest.kind: run_fetch,
+    ProjectRequest.kind: run_project,
+    FindFacesRequest.kind: run_find_faces,
+    ScribbleRequest.kind: run_scribble,
+    LatentRenderRequest.kind: run_latent_render,
+    InterpolateRequest.kind: run_interpolate,
+    WarmupRequest.kind: run_warmup,
+    AttributeRequest.kind: run_attribute,
+    InpaintRequest.kind: run_inpaint,
+    PartsMapRequest.kind: run_parts_map,
+    PartsEditRequest.kind: run_parts_edit,
+    ApplyVectorRequest.kind: run_apply_vector,
 }
 
-
-def register_runner(kind: str, runner: Runner) -> None:
-    RUNNERS[kind] = runner

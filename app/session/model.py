@@ -118,13 +118,13 @@ class SessionModel:
         was_busy = self.busy
         self._active[job.id] = Running(job, self._serial)
         self._latest[job.kind] = job.id
-        try:
-            self.executor.submit(job)
-        except KeyError:                    # no runner for this kind: not left "busy" for ever
-            self._active.pop(job.id, None)
-            raise
         if not was_busy:
             self.events.busy.emit(True)
+        try:
+            self.executor.submit(job)       # (a synchronous executor reports the end before it returns)
+        except KeyError:                    # no runner for this kind: not left "busy" for ever
+            self._forget(job)
+            raise
         return job
 
     def cancel(self, job: Job) -> None:

@@ -32,6 +32,10 @@ class Window(Protocol):
     export_scribbles: bool
     latent: Any                       # the latent controller (faces list after a project is read)
     files: Any                        # file operations (recent files, confirm discard)
+    session: Any                      # project files and autosave
+    generate_panel: Any
+    translate_panel: Any
+    before_after: Any                 # the View menu's before/after action
 
     @property
     def document(self) -> Document | None: ...

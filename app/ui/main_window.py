@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -25,7 +23,6 @@ from latentbrush.core.history import EditStep
 from latentbrush.core.imageio import OPEN_EXTENSIONS
 from latentbrush.core.patches import PixelPatch
 from latentbrush.core.projectfile import EXTENSION as PROJECT_EXTENSION
-from latentbrush.core.requests import GenerateRequest, TranslateRequest
 from latentbrush.session.catalog import model_states
 from latentbrush.ui.attributes_ui import AttributesUI
 from latentbrush.ui.canvas.tools import (
@@ -44,6 +41,7 @@ from latentbrush.ui.fit import ScrollTabs, scrollable
 from latentbrush.ui.inpaint_ui import InpaintUI
 from latentbrush.ui.jobs_ui import JobsUI
 from latentbrush.ui.latent_ui import LatentUI
+from latentbrush.ui.models_ui import ModelEditsUI
 from latentbrush.ui.panels.brush import BrushPanel
 from latentbrush.ui.panels.layers import NAMES as LAYER_NAMES
 from latentbrush.ui.panels.layers import LayersPanel
@@ -92,6 +90,9 @@ class MainWindow(QMainWindow):
         self.inpaint = InpaintUI(self)
         self.parts = PartsUI(self)
         self.session = SessionFiles(self)
+        self.edits = ModelEditsUI(self)
+        self.new_face, self.generate_into = self.edits.new_face, self.edits.generate_into
+        self.randomize, self.translate = self.edits.randomize, self.edits.translate
         self._build_docks()
         self.tools: dict[str, Tool] = {
             t.name: t for t in (BrushTool(self), EraserTool(self), MaskTool(self),
@@ -312,45 +313,6 @@ class MainWindow(QMainWindow):
         self.undo_stack.push(EditStep(f"Clear {LAYER_NAMES[name].lower()}", [patch]))
 
     # -- model edits -------------------------------------------------------------------
-    def new_face(self, seed: int | None = None) -> None:
-        seed = random.randrange(2**31) if seed is None else seed
-        self._last_generate = None
-        self.dispatcher.submit(GenerateRequest(seed=seed), label="New face")
-
-    def generate_into(self, seed: int | None = None) -> None:
-        if self.document is None:
-            return self.new_face(seed)
-        seed = random.randrange(2**31) if seed is None else seed
-        box = self.selection or self.document.bounds
-        self._last_generate = tuple(box)
-        self.dispatcher.submit(GenerateRequest(seed=seed, bbox=tuple(box)), layers=("base",), label="Generate face")
-
-    def randomize(self) -> None:
-        seed = random.randrange(2**31)
-        self.generate_panel.seed.setValue(seed)
-        if getattr(self, "_last_generate", None) is not None and self.document is not None:
-            self.dispatcher.submit(GenerateRequest(seed=seed, bbox=self._last_generate), layers=("base",),
-                                   label="Generate face")
-        else:
-            self.new_face(seed)
-
-    def translate(self, model_id: str, strength: float) -> None:
-        if self.document is None:
-            return
-        panel = self.translate_panel
-        req = TranslateRequest(model=model_id or None, strength=strength)
-        layers: tuple[str, ...] = ("base",)
-        if model_id and panel.is_sketch():
-            req = replace(req, bbox=tuple(self.selection or self.document.bounds))
-            layers = ("base", "scribble")
-        elif panel.only_mask.isChecked():
-            if not self.document.has_content("mask"):
-                self.statusBar().showMessage("“Only inside the mask”: paint a mask first (M)", 5000)
-                return
-            req = replace(req, only_region=True)
-            layers = ("base", "mask")
-        self.dispatcher.submit(req, layers=layers, label="Translate")
-
     def fetch_models(self) -> None:
         self.dispatcher.submit("fetch", label="Fetching models")
 

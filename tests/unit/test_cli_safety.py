@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from latentbrush.cli import run_cli
+from latentbrush.cli.main import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -379,7 +379,7 @@ SLOW_EXPORT = textwrap.dedent("""
         os.kill(os.getpid(), getattr(signal, sys.argv[1]))
         time.sleep(5)
     Image.Image.save = save
-    from latentbrush.cli import run_cli
+    from latentbrush.cli.main import run_cli
     sys.exit(run_cli(["--models", sys.argv[2], "generate", "-o", sys.argv[3], "--size", "32"]))
 """)
 

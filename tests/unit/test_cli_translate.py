@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from latentbrush.cli import run_cli
+from latentbrush.cli.main import run_cli
 
 
 @pytest.fixture

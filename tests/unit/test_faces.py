@@ -13,8 +13,16 @@ import torch
 
 from latentbrush.ml import fetch as fetch_mod
 from latentbrush.ml.errors import FetchError
-from latentbrush.ml.faces import Face, FaceInputError, detect_faces
-from latentbrush.ml.faces.detect import apply_regression, crop_windows, nms, pyramid_scales, to_square
+from latentbrush.ml.faces.detect import (
+    Face,
+    FaceInputError,
+    apply_regression,
+    crop_windows,
+    detect_faces,
+    nms,
+    pyramid_scales,
+    to_square,
+)
 from latentbrush.ml.manifest import Manifest
 from latentbrush.ml.nets.mtcnn import MTCNN
 from latentbrush.ml.registry import ModelManager

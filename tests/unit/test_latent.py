@@ -12,7 +12,7 @@ from latentbrush.core.jobs import drain as run
 from latentbrush.core.latent_state import LatentState, digest
 from latentbrush.ml import metrics
 from latentbrush.ml.latent import applyback, interpolate
-from latentbrush.ml.latent.project import project
+from latentbrush.ml.latent.projection import project
 from latentbrush.ml.latent.scribble import optimize_scribble
 from latentbrush.ml.nets.encoder import ConvEncoder
 from latentbrush.ml.tensors import signed_from_bytes

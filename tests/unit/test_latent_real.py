@@ -12,7 +12,7 @@ import torch
 from latentbrush.core.imageio import load_image
 from latentbrush.core.jobs import drain as run_job
 from latentbrush.ml.latent.faces import NoFaceFound, auto_region, detect_faces
-from latentbrush.ml.latent.project import project
+from latentbrush.ml.latent.projection import project
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
 

@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+DETECTOR_ID = "face-mtcnn"      # the manifest entry: ModelManager.get(DETECTOR_ID).net
+
 PYRAMID_FACTOR = 0.709
 THRESHOLDS = (0.6, 0.7, 0.7)
 MAX_CANDIDATES = 3000          # P-Net boxes passed to R-Net at most (highest scores)

@@ -151,7 +151,7 @@ class PriorFiller(Filler):
     def fill(self, crop, hole, check=None):
         from latentbrush.core.jobs import drain
         from latentbrush.ml.latent import align
-        from latentbrush.ml.latent.project import project
+        from latentbrush.ml.latent.projection import project
         from latentbrush.ml.latent.tune import apply_delta, tune
         r = self.G.resolution
         h, w = hole.shape

@@ -1,4 +1,4 @@
-"""The one latent optimisation loop, shared by projection (latent/project.py), colour scribbles
+"""The one latent optimisation loop, shared by projection (latent/projection.py), colour scribbles
 (latent/scribble.py) and part edits (parts/edit.py).
 
 The caller gives K starting latents and an objective: latents (N, nz) → an `Evaluation` (the

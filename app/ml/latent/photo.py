@@ -37,7 +37,7 @@ class FoundFace:
 def _detector(models: ModelManager | None) -> nn.Module | None:
     if models is None:
         return None
-    from latentbrush.ml.faces import DETECTOR_ID
+    from latentbrush.ml.faces.detect import DETECTOR_ID
     spec = next((s for s in models.manifest if s.id == DETECTOR_ID), None)
     if spec is None or not models.available(spec):
         return None
@@ -49,8 +49,8 @@ def find_faces(image: np.ndarray, models: ModelManager | None) -> list[FoundFace
     h, w = image.shape[:2]
     net = _detector(models)
     if net is not None:
-        from latentbrush.ml.faces import detect_faces
         from latentbrush.ml.faces.canonical import CANONICAL_LANDMARKS
+        from latentbrush.ml.faces.detect import detect_faces
         out = []
         for f in detect_faces(net, image):
             if f.score < MIN_SCORE:

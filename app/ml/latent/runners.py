@@ -22,7 +22,7 @@ from latentbrush.core.latent_state import LatentState, Tuning
 from latentbrush.core.requests import PROJECT_BUDGET_S, PROJECT_STEPS, TUNE, TUNE_BUDGET_S, TUNE_LOCALITY
 from latentbrush.ml.latent import applyback, interpolate, photo, tune
 from latentbrush.ml.latent.faces import squarify
-from latentbrush.ml.latent.project import project
+from latentbrush.ml.latent.projection import project
 from latentbrush.ml.latent.scribble import optimize_scribble
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import resize, signed_from_bytes, to_images, to_renders

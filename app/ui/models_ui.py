@@ -1,0 +1,55 @@
+"""Generate and translate in the window: a new face, a face into the selection, a translator over
+the image (or the mask, or a sketch into a square)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from latentbrush.core.requests import GenerateRequest, TranslateRequest
+from latentbrush.ui.context import Window
+
+
+class ModelEditsUI:
+    def __init__(self, window: Window) -> None:
+        self.w = window
+        self._last_generate: tuple[int, int, int, int] | None = None
+
+    def new_face(self, seed: int | None = None) -> None:
+        seed = random.randrange(2**31) if seed is None else seed
+        self._last_generate = None
+        self.w.dispatcher.submit(GenerateRequest(seed=seed), label="New face")
+
+    def generate_into(self, seed: int | None = None) -> None:
+        if self.w.document is None:
+            return self.new_face(seed)
+        seed = random.randrange(2**31) if seed is None else seed
+        box = self.w.selection or self.w.document.bounds
+        self._last_generate = tuple(box)
+        self.w.dispatcher.submit(GenerateRequest(seed=seed, bbox=tuple(box)), layers=("base",), label="Generate face")
+
+    def randomize(self) -> None:
+        seed = random.randrange(2**31)
+        self.w.generate_panel.seed.setValue(seed)
+        if self._last_generate is not None and self.w.document is not None:
+            self.w.dispatcher.submit(GenerateRequest(seed=seed, bbox=self._last_generate), layers=("base",),
+                                     label="Generate face")
+        else:
+            self.new_face(seed)
+
+    def translate(self, model_id: str, strength: float) -> None:
+        if self.w.document is None:
+            return
+        panel = self.w.translate_panel
+        req = TranslateRequest(model=model_id or None, strength=strength)
+        layers: tuple[str, ...] = ("base",)
+        if model_id and panel.is_sketch():
+            req = replace(req, bbox=tuple(self.w.selection or self.w.document.bounds))
+            layers = ("base", "scribble")
+        elif panel.only_mask.isChecked():
+            if not self.w.document.has_content("mask"):
+                self.w.statusBar().showMessage("“Only inside the mask”: paint a mask first (M)", 5000)
+                return
+            req = replace(req, only_region=True)
+            layers = ("base", "mask")
+        self.w.dispatcher.submit(req, layers=layers, label="Translate")
