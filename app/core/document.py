@@ -218,6 +218,12 @@ class DocumentSnapshot:
         arr = self.layer(name)
         return arr.copy() if bbox is None else arr[bbox.slices].copy()
 
+    def take(self) -> None:
+        """Copy every layer now (on the thread that will read them; the document then has none
+        left to copy for this snapshot before its next write)."""
+        for snap in self._layers.values():
+            snap.array()
+
     def thaw(self) -> Document:
         """An independent, writable Document with these pixels and latent."""
         doc = Document(self.layer("base"), self.info)

@@ -122,9 +122,10 @@ class SessionFiles:
 
     def _write(self, session: Session) -> None:
         try:
+            session.doc.take()          # copy the layers here, before the slow encoding
             self.dir.mkdir(parents=True, exist_ok=True)
             write_project(session, self.path)
-        except (OSError, ValueError, ExportError) as e:     # full disk, read-only data folder …
+        except (OSError, ValueError, ExportError, MemoryError) as e:    # full disk, read-only folder …
             self._failed(str(e))
         else:
             self.saves += 1

@@ -167,5 +167,7 @@ def test_private_and_layer_violations_are_found(tmp_path):
         "session/model.py": "S = 1\n",
     })
     assert private_imports(root) == ["latentbrush.ml.m: from latentbrush.ml.n import _helper"]
-    assert layer_violations(graph(root)) == ["latentbrush.ml.m imports latentbrush.session.model",
-                                             "latentbrush.ui.v imports latentbrush.ml.m"]
+    found = layer_violations(graph(root))
+    assert "latentbrush.ml.m imports latentbrush.session.model" in found
+    assert "latentbrush.ui.v imports latentbrush.ml.m" in found
+    assert not [v for v in found if v.startswith("latentbrush.ml.n") or v.startswith("latentbrush.session")]

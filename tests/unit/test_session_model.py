@@ -3,6 +3,8 @@ one undo step), the edit history, layer snapshots. No Qt is imported here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
@@ -44,6 +46,14 @@ class Queue:
     def cancel_all(self) -> None:
         for j in self.jobs:
             self.cancel(j.id)
+
+
+@dataclass(frozen=True)
+class State:
+    """Stands in for a LatentState: the document only needs its region."""
+
+    name: str
+    region: BBox = BBox(0, 0, 8, 8)
 
 
 def photo(h=40, w=60, seed=0):
@@ -177,9 +187,10 @@ def test_a_projection_is_an_undo_step_that_does_not_modify_the_document():
     doc = Document(photo())
     model.open(doc)
     job = model.submit("project", layers=("base",))
-    model.finished(job, Result(layer="", info={"latent_state": "S"}))
-    model.apply(job, Result(layer="", info={"latent_state": "S"}))
-    assert doc.latent == "S" and model.history.can_undo and not model.history.is_modified
+    S = State("projected")
+    model.finished(job, Result(layer="", info={"latent_state": S}))
+    model.apply(job, Result(layer="", info={"latent_state": S}))
+    assert doc.latent == S and model.history.can_undo and not model.history.is_modified
 
 
 def test_a_new_image_opens_a_document_only_when_the_person_agrees():
@@ -236,14 +247,15 @@ def test_a_strokes_segments_merge_into_one_step_and_compact():
 def test_a_group_is_one_undo_step_and_amend_joins_the_newest():
     doc = Document(photo())
     h = History(doc)
+    s0, s1 = State("before"), State("after")
     with h.group("Commit"):
         h.push(EditStep("a", [patch(doc, 1)]))
-        h.push(EditStep("b", [], ("s0", "s1")))
-    assert [s.text for s in h.steps] == ["Commit"] and doc.latent == "s1"
+        h.push(EditStep("b", [], (s0, s1)))
+    assert [s.text for s in h.steps] == ["Commit"] and doc.latent == s1
     h.amend(EditStep("Clear mask", [patch(doc, 0)]))
     assert len(h.steps) == 1
     h.undo()
-    assert doc.latent == "s0" and not doc.has_content("mask")
+    assert doc.latent == s0 and not doc.has_content("mask")
 
 
 def test_clean_point_limit_and_redo_tail():
