@@ -12,7 +12,7 @@ Every writing subcommand checks, before it loads a model or decodes a pixel:
 
 Then `run_batch` works through the plan with a `Bar` on stderr; one failing file is reported and
 the others go on (exit status 1). The face and region options of the latent edits are in
-latentbrush.cli.faces.
+latentbrush.cli.faces; the model jobs run through the session model (latentbrush.cli.session).
 """
 
 from __future__ import annotations
@@ -288,16 +288,6 @@ class Bar:
             sys.stderr.write("\n")
 
 
-def drive(gen, bar: Bar, base: float):
-    """Drive a job generator to its result, showing its progress on `bar` from `base` on."""
-    try:
-        while True:
-            p = next(gen)
-            bar.show(base + p.fraction * 0.999, p.message)
-    except StopIteration as stop:
-        return stop.value
-
-
 def plan_command(args, *, inputs: Sequence[Path] = (), latent: str | None = None) -> list[Planned]:
     """Every output path of a file or folder command (args.input → args.output), checked before any work."""
     src_path = Path(args.input)
@@ -325,22 +315,9 @@ def run_batch(args, plan: list[Planned], work) -> int:
     return 1 if failed else 0
 
 
-def paste(img: np.ndarray, res) -> np.ndarray:
-    """The photo with the job's region pixels put in."""
-    edited = img.copy()
-    r = res.bbox
-    edited[r.y0:r.y1, r.x0:r.x1] = res.pixels
-    return edited
-
-
 def write_image(img: np.ndarray, item: Planned) -> str:
     atomic_write_many([(item.target, image_writer(img, item.target))])
     return f"{item.src.name} → {item.target.name}"
-
-
-def write_result(img: np.ndarray, res, item: Planned) -> str:
-    """The photo with the job's region pixels put in, written to the planned target."""
-    return write_image(paste(img, res), item)
 
 
 MASK_FLOOR = 8   # grey values below this count as black (JPEG noise in a hand-made mask)

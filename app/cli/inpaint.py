@@ -9,15 +9,16 @@ from latentbrush.cli.common import (
     Bar,
     Planned,
     add_overwrite,
-    drive,
     files_of,
     load_mask,
     plan_command,
     run_batch,
     setup_models,
-    write_result,
+    write_image,
 )
+from latentbrush.cli.session import cli_session, open_image, run_request
 from latentbrush.core.imageio import ImageLoadError, load_image
+from latentbrush.core.requests import InpaintRequest
 
 
 def _mask_for(mask_path: Path, src: Path) -> Path:
@@ -33,9 +34,7 @@ def _mask_for(mask_path: Path, src: Path) -> Path:
 
 
 def cmd_inpaint(args) -> int:
-    from latentbrush.core.jobs import Job
     from latentbrush.ml.inpaint import methods
-    from latentbrush.ml.inpaint.fill import run_inpaint
 
     if not args.list:
         if not args.input or not args.output or not args.mask:
@@ -54,6 +53,7 @@ def cmd_inpaint(args) -> int:
     if args.model and args.model not in known:
         raise SystemExit(f"latentbrush: unknown fill model {args.model!r}; known: {', '.join(known)}")
     mask_path = Path(args.mask)
+    session = cli_session(models)
 
     def work(item: Planned, bar: Bar, i: int) -> str:
         src = item.src
@@ -62,9 +62,10 @@ def cmd_inpaint(args) -> int:
         mask = load_mask(mp, (img.shape[1], img.shape[0]))
         if not mask.any():
             raise ValueError(f"the mask {mp.name} is all black: nothing to fill (white = fill)")
-        job = Job("inpaint", params={"model": args.model, "blend": args.blend}, inputs={"image": img, "mask": mask})
-        res = drive(run_inpaint(job, models), bar, i)
-        return write_result(img, res, item) + f" ({res.info['model']}, {res.info['blend']})"
+        doc = open_image(session, img)
+        res = run_request(session, InpaintRequest(model=args.model, blend=args.blend), layers=("base",),
+                          inputs={"mask": mask}, bar=bar, i=i, apply=True)
+        return write_image(doc.layer("base"), item) + f" ({res.info['model']}, {res.info['blend']})"
 
     return run_batch(args, plan, work)
 

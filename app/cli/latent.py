@@ -15,36 +15,34 @@ from latentbrush.cli.common import (
     add_overwrite,
     check_number,
     check_seed,
-    drive,
     files_of,
-    paste,
     plan_command,
     run_batch,
     setup_models,
     write_image,
 )
 from latentbrush.cli.faces import add_face_options, parse_face, parse_region, regions_for
+from latentbrush.cli.session import cli_session, open_image, run_request
 from latentbrush.core.imageio import atomic_write_many, image_writer, load_companion, load_image
+from latentbrush.core.requests import AttributeRequest, ProjectRequest, ScribbleRequest
 
 
 def cmd_project(args) -> int:
-    from latentbrush.core.jobs import Job
-    from latentbrush.ml.latent.runners import run_project
-
     check_number("--steps", args.steps, 1, 100_000, integer=True)
     check_number("--seconds", args.seconds, 0, 3600, lo_open=True)
     region = parse_region(args.region)
     face = parse_face(args.face)
     plan = plan_command(args, latent=args.latent)
     models = setup_models(args)
+    session = cli_session(models)
 
     def work(item: Planned, bar: Bar, i: int) -> str:
         img = load_image(item.src).pixels
+        open_image(session, img)
         recon, zs, fits = img.copy(), [], []
         for params in regions_for(img, region, face, models):
-            job = Job("project", params={**params, "steps": args.steps, "time_budget": args.seconds,
-                                         "tune": not args.no_tune}, inputs={"image": img})
-            st = drive(run_project(job, models), bar, i).info["latent_state"]
+            req = ProjectRequest(**params, steps=args.steps, time_budget=args.seconds, tune=not args.no_tune)
+            st = run_request(session, req, layers=("base",), bar=bar, i=i).info["latent_state"]
             # the reconstruction, applied back onto the full-resolution photo
             r = st.region
             recon[r.y0:r.y1, r.x0:r.x1] = _reconstruction(st, recon[r.y0:r.y1, r.x0:r.x1])
@@ -86,9 +84,6 @@ def load_strokes(path: Path, size: tuple[int, int]) -> np.ndarray:
 
 
 def cmd_scribble(args) -> int:
-    from latentbrush.core.jobs import Job
-    from latentbrush.ml.latent.runners import run_scribble
-
     check_number("--strength", args.strength, 0, 1.5)
     check_number("--candidates", args.candidates, 1, 64, integer=True)
     check_number("--iters", args.iters, 1, 10_000, integer=True)
@@ -100,6 +95,7 @@ def cmd_scribble(args) -> int:
         raise UsageError(f"the strokes {strokes_path} do not exist")
     plan = plan_command(args, inputs=files_of(strokes_path))
     models = setup_models(args)
+    session = cli_session(models)
 
     def work(item: Planned, bar: Bar, i: int) -> str:
         src = item.src
@@ -108,23 +104,23 @@ def cmd_scribble(args) -> int:
         if strokes_path.is_dir() and not sp.exists():
             sp = next((p for p in sorted(strokes_path.glob(glob.escape(src.stem) + ".*")) if p.is_file()), sp)
         strokes = load_strokes(sp, (img.shape[1], img.shape[0]))
-        out, done = img, 0
+        doc = open_image(session, img)
+        doc.write("scribble", doc.bounds, strokes)
+        done = 0
         for params in regions_for(img, region, face, models):
-            job = Job("scribble", params={"state": None, **params, "candidates": args.candidates,
-                                          "iters": args.iters, "strength": args.strength, "tune": not args.no_tune,
-                                          "region_only": args.region_only, "seed": args.seed},
-                      inputs={"image": out, "scribble": strokes})
-            try:
-                res = drive(run_scribble(job, models), bar, i)
+            req = ScribbleRequest(state=None, **params, candidates=args.candidates, iters=args.iters,
+                                  strength=args.strength, tune=not args.no_tune, region_only=args.region_only,
+                                  seed=args.seed)
+            try:    # each face's edit is applied to the document: the next face starts from it
+                run_request(session, req, layers=("base", "scribble"), bar=bar, i=i, apply=True)
             except ValueError as e:
                 if face != "all" or "no strokes" not in str(e) and "outside the face" not in str(e):
                     raise
                 continue                 # --face all: faces without strokes stay as they are
-            out = paste(out, res)
             done += 1
         if not done:
             raise ValueError("no strokes inside any face: paint over a face")
-        return write_image(out, item)
+        return write_image(doc.layer("base"), item)
 
     return run_batch(args, plan, work)
 
@@ -143,9 +139,8 @@ def parse_sets(items: list[str]) -> dict[str, float]:
 
 
 def cmd_attribute(args) -> int:
-    from latentbrush.core.jobs import Job
-    from latentbrush.ml.latent.runners import latent_models, run_project
-    from latentbrush.ml.latent.sliders import SLIDER_RANGE, direction_kinds, directions_for, run_attribute
+    from latentbrush.ml.latent.runners import latent_models
+    from latentbrush.ml.latent.sliders import SLIDER_RANGE, direction_kinds, directions_for
 
     if not args.list:
         check_number("--seconds", args.seconds, 0, 3600, lo_open=True)
@@ -173,18 +168,17 @@ def cmd_attribute(args) -> int:
     plan = plan_command(args)              # every output checked before the work
     region = parse_region(args.region)
     face = parse_face(args.face)
+    session = cli_session(models)
 
     def work(item: Planned, bar: Bar, i: int) -> str:
         img = load_image(item.src).pixels
-        out = img
+        doc = open_image(session, img)
         for params in regions_for(img, region, face, models):
-            job = Job("project", params={**params, "time_budget": args.seconds, "tune": not args.no_tune},
-                      inputs={"image": out})
-            st = drive(run_project(job, models), bar, i).info["latent_state"]
-            res = drive(run_attribute(Job("attribute", params={"state": st, "values": values}), models),
-                         bar, i + 0.9)
-            out = paste(out, res)
-        return write_image(out, item)
+            # projected from the document as it is (earlier faces' edits applied), then moved
+            req = ProjectRequest(**params, time_budget=args.seconds, tune=not args.no_tune)
+            st = run_request(session, req, layers=("base",), bar=bar, i=i).info["latent_state"]
+            run_request(session, AttributeRequest(state=st, values=values), bar=bar, i=i + 0.9, apply=True)
+        return write_image(doc.layer("base"), item)
 
     return run_batch(args, plan, work)
 

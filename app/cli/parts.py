@@ -23,14 +23,15 @@ from latentbrush.cli.common import (
     add_overwrite,
     check_number,
     check_seed,
-    drive,
     make_folders,
     plan_outputs,
     setup_models,
-    write_result,
+    write_image,
 )
 from latentbrush.cli.faces import add_face_options, parse_face, parse_region, regions_for
+from latentbrush.cli.session import cli_session, open_image, run_request
 from latentbrush.core.imageio import EXPORT_FORMATS, ImageLoadError, atomic_write, load_companion, load_image
+from latentbrush.core.requests import PartsEditRequest, PartsMapRequest
 
 
 def write_palette_png(labels_plus1: np.ndarray, colors: list, path: Path) -> Path:
@@ -73,8 +74,7 @@ def read_label_png(path: Path, colors: list, shape: tuple[int, int]) -> np.ndarr
 
 
 def cmd_parts(args) -> int:
-    from latentbrush.core.jobs import Job
-    from latentbrush.ml.parts.runners import parts_models, run_parts_edit, run_parts_map
+    from latentbrush.ml.parts.runners import parts_models
 
     check_number("--steps", args.steps, 1, 10_000, integer=True)
     check_number("--candidates", args.candidates, 1, 64, integer=True)
@@ -110,8 +110,10 @@ def cmd_parts(args) -> int:
         params = {**where, "parts_model": pm.parts_id, "project_budget": None, "tune_budget": None,
                   "tune": not args.no_tune}
         make_folders([item])
+        session = cli_session(models)
+        doc = open_image(session, img)
         if args.edit is None:
-            res = drive(run_parts_map(Job("parts_map", params=params, inputs={"image": img}), models), bar, 0)
+            res = run_request(session, PartsMapRequest(**params), layers=("base",), bar=bar)
             write_palette_png(res.info["parts_map"], colors, item.target)
             bar.show(1, f"{src.name} → {out.name}")
             bar.close()
@@ -121,11 +123,11 @@ def cmd_parts(args) -> int:
         labels = read_label_png(Path(args.edit), colors, img.shape[:2])
         if not labels.any():
             raise ValueError(f"the label map {Path(args.edit).name} has no labels (all transparent)")
-        job = Job("parts_edit", inputs={"image": img, "parts": labels},
-                  params={**params, "only_changed": True, "blend": args.blend, "iters": args.steps,
-                          "candidates": args.candidates, "seed": args.seed})
-        res = drive(run_parts_edit(job, models), bar, 0)
-        msg = write_result(img, res, item)
+        req = PartsEditRequest(**params, only_changed=True, blend=args.blend, iters=args.steps,
+                               candidates=args.candidates, seed=args.seed)
+        # the edited labels are this command's input, not the document's parts layer
+        res = run_request(session, req, layers=("base",), inputs={"parts": labels}, bar=bar, apply=True)
+        msg = write_image(doc.layer("base"), item)
         bar.show(1, msg)
         bar.close()
         print(res.message)

@@ -9,21 +9,21 @@ from latentbrush.cli.common import (
     UsageError,
     add_overwrite,
     check_number,
-    drive,
     files_of,
     load_manifest,
     load_mask,
     plan_command,
     run_batch,
+    write_image,
 )
-from latentbrush.core.imageio import atomic_write_many, image_writer, load_image
+from latentbrush.cli.session import cli_session, open_image, run_request
+from latentbrush.core.imageio import load_image
+from latentbrush.core.requests import TranslateRequest
 
 
 def cmd_translate(args) -> int:
-    from latentbrush.core.jobs import Job
     from latentbrush.ml.devices import configure_threads
     from latentbrush.ml.registry import ModelManager
-    from latentbrush.ml.translate.translator import run_translate
 
     if not 0.0 <= args.strength <= 1.0:
         raise SystemExit(f"latentbrush: --strength must be between 0 and 1 (got {args.strength:g})")
@@ -39,23 +39,15 @@ def cmd_translate(args) -> int:
     if spec.kind != "translator":
         raise SystemExit(f"latentbrush: {spec.id} is a {spec.kind}, not a translator; translators: "
                          + ", ".join(s.id for s in manifest.of_kind("translator")))
-    models = ModelManager(manifest)
+    session = cli_session(ModelManager(manifest))
 
     def work(item: Planned, bar, i: int) -> str:
-        src = item.src
-        img = load_image(src).pixels
-        params = {"model": spec.id, "strength": args.strength, "tile": args.tile}
-        inputs = {"image": img}
-        if mask_path is not None:
-            mask = load_mask(mask_path, (img.shape[1], img.shape[0]))
-            params["only_region"] = True
-            inputs["mask"] = mask
-        result = drive(run_translate(Job("translate", params=params, inputs=inputs), models), bar, i)
-        edited = img.copy()
-        r = result.bbox
-        edited[r.y0:r.y1, r.x0:r.x1] = result.pixels
-        atomic_write_many([(item.target, image_writer(edited, item.target))])
-        return f"{src.name} → {item.target.name}"
+        img = load_image(item.src).pixels
+        doc = open_image(session, img)
+        inputs = {} if mask_path is None else {"mask": load_mask(mask_path, (img.shape[1], img.shape[0]))}
+        req = TranslateRequest(model=spec.id, strength=args.strength, tile=args.tile, only_region=bool(inputs))
+        run_request(session, req, layers=("base",), inputs=inputs, bar=bar, i=i, apply=True)
+        return write_image(doc.layer("base"), item)
 
     return run_batch(args, plan, work)
 

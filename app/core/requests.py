@@ -58,6 +58,8 @@ class GenerateRequest(Request):
     model: str | None = None         # generator id (None: the default one)
     seed: int = 0
     bbox: tuple[int, int, int, int] | None = None    # None: a new document
+    batch: int = 1                   # the face is the index-th of `batch` drawn together from the seed
+    index: int = 0
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class SyncExecutor:
         self.on_progress = on_progress
         self.reasons = reasons           # exceptions that are a message for the person, not a crash
         self.session: SessionModel | None = None
+        self.error: BaseException | None = None      # the exception behind the last failure reported
 
     def attach(self, session: SessionModel) -> SessionModel:
         self.session = session
@@ -56,6 +57,7 @@ class SyncExecutor:
         except self.reasons as e:
             if s is None:
                 raise
+            self.error = e
             s.failed(job, str(e))
             return
         if s is not None:
