@@ -16,6 +16,7 @@ import numpy as np
 from latentbrush.bench.common import Measurement
 from latentbrush.core.bbox import BBox
 from latentbrush.core.document import Document, DocumentSnapshot
+from latentbrush.core.jobs import Result
 from latentbrush.core.requests import AttributeRequest, InpaintRequest, ProjectRequest, ScribbleRequest
 from latentbrush.session.model import SessionModel
 
@@ -40,15 +41,6 @@ class _Queue:
     def cancel_all(self) -> None: ...
 
 
-def _ms(fn, reps: int) -> float:
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
-
-
 def snapshot(quick: bool = False) -> list[Measurement]:
     reps = 3 if quick else 9
     rng = np.random.default_rng(0)
@@ -56,34 +48,53 @@ def snapshot(quick: bool = False) -> list[Measurement]:
     q = _Queue()
     model = SessionModel(q)
     model.open(doc)
+
+    def done() -> None:             # the job ends (as a superseded or finished one does in the app)
+        for job in q.jobs:
+            model.finished(job, Result(layer=""))
+        q.jobs.clear()
+
+    def timed(fn) -> float:
+        t = time.perf_counter()
+        fn()
+        return (time.perf_counter() - t) * 1000
+
+    def median(fn, after=done) -> float:
+        times = []
+        for _ in range(reps):
+            times.append(timed(fn))
+            after()
+        return statistics.median(times)
+
     out: list[Measurement] = []
     for name, (req, layers) in KINDS.items():
-        now = _ms(lambda req=req, layers=layers: model.submit(req, layers=layers), reps)
-        before = _ms(lambda layers=layers: [np.array(doc.layer(n), copy=True) for n in layers], reps)
+        now = median(lambda req=req, layers=layers: model.submit(req, layers=layers))
+        before = median(lambda layers=layers: [np.array(doc.layer(n), copy=True) for n in layers])
         out.append((f"{name}: GUI thread per job, now", now, "ms"))
         out.append((f"{name}: GUI thread per job, copying the layers (before)", before, "ms"))
-    q.jobs.clear()
-    jobs = [model.submit(ScribbleRequest(), layers=("base", "scribble")) for _ in range(reps)]
-    out.append(("scribble job's layers copied on the worker when it starts",
-                _ms(lambda: jobs.pop().inputs.take(), reps), "ms"))
+
+    def worker_copy() -> float:
+        job = model.submit(ScribbleRequest(), layers=("base", "scribble"))
+        ms = timed(job.inputs.take)
+        done()
+        return ms
+
+    out.append(("scribble job's layers copied on the worker when it starts (off the GUI thread)",
+                statistics.median(worker_copy() for _ in range(reps)), "ms"))
     patch = np.zeros((64, 64, 4), np.uint8)
 
-    def write_after_submit() -> None:
+    def stroke_while_queued() -> float:
         model.submit(ScribbleRequest(), layers=("base", "scribble"))
-        t = time.perf_counter()
-        doc.write("scribble", BBox(0, 0, 64, 64), patch)
-        fallback.append((time.perf_counter() - t) * 1000)
+        ms = timed(lambda: doc.write("scribble", BBox(0, 0, 64, 64), patch))
+        done()
+        return ms
 
-    fallback: list[float] = []
-    for _ in range(reps):
-        write_after_submit()
-        q.jobs.clear()
     out.append(("a stroke while a queued job has not read its layer yet: GUI-thread copy",
-                statistics.median(fallback), "ms"))
-    idle = _ms(lambda: doc.write("scribble", BBox(0, 0, 64, 64), patch), reps)
-    out.append(("a stroke segment with no job pending", idle, "ms"))
-    out.append(("autosave capture on the GUI thread (all layers), now", _ms(lambda: DocumentSnapshot(doc), reps), "ms"))
+                statistics.median(stroke_while_queued() for _ in range(reps)), "ms"))
+    out.append(("a stroke segment with no job pending",
+                median(lambda: doc.write("scribble", BBox(0, 0, 64, 64), patch)), "ms"))
+    out.append(("autosave capture on the GUI thread (all layers), now", median(lambda: DocumentSnapshot(doc)), "ms"))
     out.append(("autosave capture, copying all layers (before)",
-                _ms(lambda: [np.array(doc.layer(n), copy=True) for n in ("base", "scribble", "mask", "parts")], reps),
+                median(lambda: [np.array(doc.layer(n), copy=True) for n in ("base", "scribble", "mask", "parts")]),
                 "ms"))
     return out

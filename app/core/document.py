@@ -66,12 +66,17 @@ class LayerSnapshot:
         return self._array
 
     def _take(self) -> None:            # the document's lock is held
-        if self._doc is not None:
-            a = self._doc._layers[self._name].copy()
+        """Copy the layer once for every snapshot of it still waiting: they all show the layer as
+        it is now (a write copies for them first), so they share the copy."""
+        doc = self._doc
+        if doc is not None:
+            a = doc._layers[self._name].copy()
             a.setflags(write=False)
-            self._array = a
-            self._doc._pending[self._name].discard(self)
-            self._doc = None
+            waiting = doc._pending[self._name]
+            for snap in list(waiting):
+                snap._array, snap._doc = a, None
+            waiting.clear()
+            self._array, self._doc = a, None
 
 
 class Document:
@@ -133,8 +138,9 @@ class Document:
         if pixels.shape != target.shape:
             raise DocumentError(f"pixels {pixels.shape} do not fit {name} at {bbox} {target.shape}")
         with self._lock:
-            for snap in list(self._pending[name]):      # a snapshot nobody has read yet keeps the old pixels
-                snap._take()
+            waiting = next(iter(self._pending[name]), None)
+            if waiting is not None:                     # snapshots nobody has read yet keep the old pixels
+                waiting._take()
             target[...] = pixels
         self._changed(name, bbox)
 

@@ -115,6 +115,15 @@ def test_a_snapshot_read_first_does_not_see_later_writes():
     assert np.array_equal(snap.array(), first) and snap.array().max() == 0
 
 
+def test_snapshots_waiting_on_one_layer_share_one_copy():
+    doc = Document(photo())
+    a, b = doc.snapshot("base"), doc.snapshot("base")
+    doc.write("base", BBox(0, 0, 3, 3), np.zeros((3, 3, 3), np.uint8))
+    assert a.array() is b.array() and np.array_equal(a.array(), photo())
+    c = doc.snapshot("base")
+    assert c.array() is not a.array() and c.array()[0, 0].max() == 0
+
+
 def test_a_document_snapshot_reads_like_the_document_and_thaws_independent():
     doc = Document(photo())
     doc.write("scribble", BBox(2, 2, 8, 8), np.full((6, 6, 4), 200, np.uint8))
