@@ -18,6 +18,15 @@ import numpy as np
 
 from latentbrush.bench.common import Measurement, model_manager
 from latentbrush.core.jobs import Cancelled, Job
+from latentbrush.core.requests import (
+    InpaintRequest,
+    InterpolateRequest,
+    PartsEditRequest,
+    PartsMapRequest,
+    ProjectRequest,
+    ScribbleRequest,
+    TranslateRequest,
+)
 
 DELAY_S = 0.3
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
@@ -81,15 +90,19 @@ def _jobs(models):
     labels[150:200, 90:170] = 6
     z = np.zeros(100, np.float32)
     return [
-        ("project", run_project, {"region": whole, "time_budget": None, "steps": 2000}, {"image": face}),
-        ("scribble (4 candidates)", run_scribble, {"region": whole, "iters": 2000},
+        ("project", run_project, ProjectRequest(region=whole, time_budget=None, steps=2000), {"image": face}),
+        ("scribble (4 candidates)", run_scribble, ScribbleRequest(region=whole, iters=2000),
          {"image": face, "scribble": strokes}),
-        ("interpolate (200 frames)", run_interpolate, {"za": z, "zb": z + 1, "frames": 200}, {}),
-        ("inpaint: completion, 25 holes", run_inpaint, {"model": "completion-64"}, {"image": big, "mask": mask}),
-        ("inpaint: generator prior", run_inpaint, {"model": "generator-prior"}, {"image": face, "mask": face_mask}),
-        ("translate: vintage 1024² (one tile)", run_translate, {"model": "vintage-cyclegan"}, {"image": big}),
-        ("parts map", run_parts_map, {"region": whole, "project_budget": None, "project_steps": 2000}, {"image": face}),
-        ("parts edit", run_parts_edit, {"region": whole, "iters": 2000}, {"image": face, "parts": labels}),
+        ("interpolate (200 frames)", run_interpolate, InterpolateRequest(za=z, zb=z + 1, frames=200), {}),
+        ("inpaint: completion, 25 holes", run_inpaint, InpaintRequest(model="completion-64"),
+         {"image": big, "mask": mask}),
+        ("inpaint: generator prior", run_inpaint, InpaintRequest(model="generator-prior"),
+         {"image": face, "mask": face_mask}),
+        ("translate: vintage 1024² (one tile)", run_translate, TranslateRequest(model="vintage-cyclegan"),
+         {"image": big}),
+        ("parts map", run_parts_map, PartsMapRequest(region=whole, project_budget=None, project_steps=2000),
+         {"image": face}),
+        ("parts edit", run_parts_edit, PartsEditRequest(region=whole, iters=2000), {"image": face, "parts": labels}),
     ]
 
 
@@ -99,8 +112,8 @@ def cancel(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     models = model_manager()
     table: dict = {}
     rows: list[Measurement] = []
-    for name, run, params, inputs in _jobs(models):
-        r = measure(run, Job(name, params=params, inputs=inputs, label=name), models)
+    for name, run, request, inputs in _jobs(models):
+        r = measure(run, Job(request, inputs=inputs, label=name), models)
         table[name] = r
         if r["outcome"] == "cancelled":
             rows.append((f"{name}: cancel latency", r["latency_ms"], "ms"))

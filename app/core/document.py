@@ -62,21 +62,9 @@ class LayerSnapshot:
         doc = self._doc
         if doc is not None:
             with doc._lock:
-                self._take()
+                if self._doc is not None:
+                    doc._copy_for_waiting(self._name)
         return self._array
-
-    def _take(self) -> None:            # the document's lock is held
-        """Copy the layer once for every snapshot of it still waiting: they all show the layer as
-        it is now (a write copies for them first), so they share the copy."""
-        doc = self._doc
-        if doc is not None:
-            a = doc._layers[self._name].copy()
-            a.setflags(write=False)
-            waiting = doc._pending[self._name]
-            for snap in list(waiting):
-                snap._array, snap._doc = a, None
-            waiting.clear()
-            self._array, self._doc = a, None
 
 
 class Document:
@@ -102,7 +90,8 @@ class Document:
         self.latent = None                      # latentbrush.core.latent_state.LatentState | None
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()           # a snapshot being copied vs a write
-        self._pending: dict[str, weakref.WeakSet[LayerSnapshot]] = {n: weakref.WeakSet() for n in self._layers}
+        # snapshots not read yet, per layer (plain weak references, touched only under the lock)
+        self._pending: dict[str, list[weakref.ref[LayerSnapshot]]] = {n: [] for n in self._layers}
 
     # -- shape --------------------------------------------------------------------------
     @property
@@ -138,9 +127,7 @@ class Document:
         if pixels.shape != target.shape:
             raise DocumentError(f"pixels {pixels.shape} do not fit {name} at {bbox} {target.shape}")
         with self._lock:
-            waiting = next(iter(self._pending[name]), None)
-            if waiting is not None:                     # snapshots nobody has read yet keep the old pixels
-                waiting._take()
+            self._copy_for_waiting(name)                # snapshots nobody has read yet keep the old pixels
             target[...] = pixels
         self._changed(name, bbox)
 
@@ -149,8 +136,21 @@ class Document:
         self.layer(name)
         snap = LayerSnapshot(self, name)
         with self._lock:
-            self._pending[name].add(snap)
+            pending = self._pending[name]
+            pending[:] = [r for r in pending if r() is not None]
+            pending.append(weakref.ref(snap))
         return snap
+
+    def _copy_for_waiting(self, name: str) -> None:     # the lock is held
+        """Copy the layer once for every snapshot of it still waiting: they all show the layer as
+        it is now (a write copies for them first), so they share the copy."""
+        waiting = [s for r in self._pending[name] if (s := r()) is not None and s._doc is not None]
+        self._pending[name].clear()
+        if waiting:
+            a = self._layers[name].copy()
+            a.setflags(write=False)
+            for s in waiting:
+                s._array, s._doc = a, None
 
     def has_content(self, name: str) -> bool:
         return bool(np.any(self.layer(name)))

@@ -122,9 +122,11 @@ class History:
             self.clean = self.clean - 1 if self.clean > 0 else -1
         self._changed()
 
-    def amend(self, step: EditStep) -> None:
-        """Apply the step and make it part of the newest step (one undo step for both)."""
-        if self.index == 0 or self.index != len(self.steps):
+    def amend(self, step: EditStep, onto: EditStep | None = None) -> None:
+        """Apply the step and make it part of the newest step (one undo step for both) — only if
+        that is `onto` when given; otherwise it becomes a step of its own."""
+        newest = self.steps[self.index - 1] if 0 < self.index == len(self.steps) else None
+        if newest is None or (onto is not None and newest is not onto):
             self.push(step)
             return
         step.apply(self.doc)

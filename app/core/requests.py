@@ -212,6 +212,8 @@ def request_for(kind: str, params: Mapping[str, Any] | None = None) -> Request:
     parameter of a known kind raises ValueError naming it; an unknown kind is a CustomRequest."""
     cls = REQUESTS.get(kind)
     if cls is None:
+        if not kind.isidentifier():         # a label passed where a kind belongs
+            raise ValueError(f"{kind!r} is not a job kind; kinds are {', '.join(sorted(REQUESTS))}")
         return CustomRequest(name=kind, values=dict(params or {}))
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(params or {}) - names)

@@ -70,6 +70,7 @@ class SessionModel:
         self._active: dict[int, Running] = {}
         self._latest: dict[str, int] = {}            # kind → newest job id
         self.applied_count = 0
+        self.last_step: EditStep | None = None       # the undo step the last apply() pushed
 
     # -- the document ----------------------------------------------------------------------
     def open(self, doc: Document | None) -> None:
@@ -122,8 +123,8 @@ class SessionModel:
             self.events.busy.emit(True)
         try:
             self.executor.submit(job)       # (a synchronous executor reports the end before it returns)
-        except KeyError:                    # no runner for this kind: not left "busy" for ever
-            self._forget(job)
+        except BaseException:               # no runner for this kind, or a synchronous job that raised:
+            self._forget(job)               # not left "busy" for ever
             raise
         return job
 
@@ -179,6 +180,7 @@ class SessionModel:
         self.events.before_apply.emit(job, result)
         state = result.info.get("latent_state")
         doc = self.document
+        self.last_step = None
         if result.new_image is not None:
             if not confirm_discard():
                 return False
@@ -188,9 +190,11 @@ class SessionModel:
                 new.set_latent(state)
         elif result.pixels is not None and doc is not None:
             patch = PixelPatch.capture(doc, result.layer, result.bbox, result.pixels.copy())
-            self.history.push(EditStep(job.label, [patch], None if state is None else (doc.latent, state)))
+            self.last_step = EditStep(job.label, [patch], None if state is None else (doc.latent, state))
+            self.history.push(self.last_step)
         elif state is not None and doc is not None:
-            self.history.push(EditStep(job.label, [], (doc.latent, state), modifies=job.kind != "project"))
+            self.last_step = EditStep(job.label, [], (doc.latent, state), modifies=job.kind != "project")
+            self.history.push(self.last_step)
         self.applied_count += 1
         self.events.applied.emit(job, result)
         return True

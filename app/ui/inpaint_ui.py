@@ -80,7 +80,8 @@ class InpaintUI:
             box = nonzero_bbox(doc.layer("mask"))
             if not box.is_empty():
                 blank = doc.read("mask", box) * 0
-                self.w.model.history.amend(EditStep("Clear mask", [PixelPatch.capture(doc, "mask", box, blank)]))
+                clear = EditStep("Clear mask", [PixelPatch.capture(doc, "mask", box, blank)])
+                self.w.model.history.amend(clear, onto=self.w.model.last_step)
         self._shown = (self.w.undo_stack.index(), result.message)
 
 

@@ -47,7 +47,7 @@ from latentbrush.ui.panels.layers import NAMES as LAYER_NAMES
 from latentbrush.ui.panels.layers import LayersPanel
 from latentbrush.ui.panels.models import GeneratePanel, ModelsPanel, TranslatePanel
 from latentbrush.ui.parts_ui import PartsUI
-from latentbrush.ui.session import SessionFiles
+from latentbrush.ui.session_files import SessionFiles
 from latentbrush.ui.settings import open_settings
 from latentbrush.ui.startup import connect_welcome
 from latentbrush.ui.undo import UndoStackView

@@ -29,8 +29,7 @@ class UndoStackView(QObject):
     def _changed(self) -> None:
         old, new = self._seen, self._state()
         self._seen = new
-        if new[:2] != old[:2] or new[5:] != old[5:]:
-            self.indexChanged.emit(new[0])
+        self.indexChanged.emit(new[0])           # on every change, as QUndoStack (merges, clear) does
         if new[2] != old[2]:
             self.cleanChanged.emit(new[2])
         if new[3] != old[3]:

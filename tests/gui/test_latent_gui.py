@@ -187,7 +187,7 @@ def test_reopened_photo_lists_its_faces_again(make_window, tiny_models, qtbot, m
     # reopening a project opens the photo first and replays its history after: the same
     from project_corpus import make_session
 
-    from latentbrush.ui.session import restore
+    from latentbrush.ui.session_files import restore
     session = make_session()
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000,
                           check_params_cb=lambda job, res: job.kind == "find_faces"):

@@ -182,7 +182,7 @@ def test_editor_starts_with_a_damaged_autosave_and_a_damaged_project(tiny_models
 
 # -- item 18: autosave failures ---------------------------------------------------------------------
 def test_autosave_failure_is_shown_once_and_logged(make_window, tiny_models, photo, qtbot, monkeypatch, caplog):
-    import latentbrush.ui.session as session_mod
+    import latentbrush.ui.session_files as session_mod
 
     w = make_window(tiny_models)
     open_array(w, photo)
@@ -191,7 +191,7 @@ def test_autosave_failure_is_shown_once_and_logged(make_window, tiny_models, pho
     def full_disk(*a, **k):
         raise ExportError("could not write session.lbproj: [Errno 28] No space left on device")
     monkeypatch.setattr(session_mod, "write_project", full_disk)
-    caplog.set_level(logging.WARNING, logger="latentbrush.ui.session")
+    caplog.set_level(logging.WARNING, logger="latentbrush.ui.session_files")
     w.session.autosave()
     w.session.wait()
     qtbot.waitUntil(lambda: "Autosave failed" in w.statusBar().currentMessage(), timeout=5000)
@@ -240,7 +240,7 @@ def test_recent_files_survive_a_damaged_setting_and_a_missing_project(make_windo
 
 @pytest.mark.parametrize("value", ["abc", "nan", "-1", "1e12"])
 def test_bad_autosave_interval_falls_back_to_the_default(make_window, tiny_models, monkeypatch, value):
-    from latentbrush.ui.session import DEFAULT_INTERVAL_S
+    from latentbrush.ui.session_files import DEFAULT_INTERVAL_S
 
     monkeypatch.setenv("LATENTBRUSH_AUTOSAVE_S", value)      # main: ValueError / OverflowError at start
     w = make_window(tiny_models)
@@ -280,3 +280,33 @@ def test_dropping_a_project_file_is_accepted(make_window, tiny_models, tmp_path)
         return ev.isAccepted()
 
     assert accepted("session.lbproj") and accepted("photo.jpg") and not accepted("notes.txt")
+
+
+def test_autosave_hears_the_rest_of_a_stroke_and_a_new_document(make_window, tiny_models, photo, qtbot):
+    """The segments of a stroke merge into one undo step; those after an autosave must still mark
+    the session changed (as must opening another image), or crash recovery misses them."""
+    from latentbrush.core.bbox import BBox
+    from latentbrush.core.document import Document
+    from latentbrush.core.history import EditStep, stroke_token
+    from latentbrush.core.patches import PixelPatch
+
+    w = make_window(tiny_models)
+    doc = open_array(w, photo)
+
+    def segment(x: int) -> EditStep:
+        box = BBox(x, 10, x + 5, 15)
+        return EditStep("Mask stroke", [PixelPatch.capture(doc, "mask", box, np.full((5, 5), 255, np.uint8))],
+                        token=token)
+
+    token = stroke_token()
+    w.undo_stack.push(segment(10))
+    w.session.autosave()
+    w.session.wait()
+    assert not w.session.dirty
+    w.undo_stack.push(segment(20))                   # merged into the same undo step
+    assert w.undo_stack.count() == 1 and w.session.dirty
+    w.session.autosave()
+    w.session.wait()
+    assert read_project(w.session.path).doc.layer("mask")[12, 22] == 255
+    w.set_document(Document(photo.copy()))
+    assert w.session.dirty

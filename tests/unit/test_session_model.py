@@ -261,10 +261,26 @@ def test_a_group_is_one_undo_step_and_amend_joins_the_newest():
         h.push(EditStep("a", [patch(doc, 1)]))
         h.push(EditStep("b", [], (s0, s1)))
     assert [s.text for s in h.steps] == ["Commit"] and doc.latent == s1
-    h.amend(EditStep("Clear mask", [patch(doc, 0)]))
+    h.amend(EditStep("Clear mask", [patch(doc, 0)]), onto=h.steps[0])
     assert len(h.steps) == 1
+    h.amend(EditStep("Not onto this", [patch(doc, 5, BBox(10, 10, 12, 12))]), onto=EditStep("other"))
+    assert len(h.steps) == 2
+    h.undo()
     h.undo()
     assert doc.latent == s0 and not doc.has_content("mask")
+
+
+def test_the_undo_menu_hears_every_change_of_the_history():
+    """Merged stroke segments and a reset notify too (the autosave marks itself dirty on them)."""
+    doc = Document(photo())
+    h = History(doc)
+    calls = []
+    h.subscribe(lambda: calls.append(h.index))
+    t = stroke_token()
+    h.push(EditStep("s", [patch(doc, 1)], token=t))
+    h.push(EditStep("s", [patch(doc, 2)], token=t))
+    h.reset(doc)
+    assert calls == [1, 1, 0]
 
 
 def test_clean_point_limit_and_redo_tail():

@@ -98,6 +98,11 @@ class SessionFiles:
         window.model.events.applied.connect(lambda job, res: self._tick())   # saves only if the edit changed something
 
     # -- autosave ----------------------------------------------------------------------------
+    @property
+    def dirty(self) -> bool:
+        """Something changed since the last autosave began."""
+        return self._dirty
+
     def _changed(self, *_a) -> None:
         self._dirty = True
 
