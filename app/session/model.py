@@ -190,6 +190,8 @@ class SessionModel:
                 new.set_latent(state)
         elif result.pixels is not None and doc is not None:
             patch = PixelPatch.capture(doc, result.layer, result.bbox, result.pixels.copy())
+            if np.array_equal(patch.before, patch.after) and _same_latent(doc.latent, state):
+                return False                # the same edit again (a rerun): no undo step that changes nothing
             self.last_step = EditStep(job.label, [patch], None if state is None else (doc.latent, state))
             self.history.push(self.last_step)
         elif state is not None and doc is not None:
@@ -199,3 +201,11 @@ class SessionModel:
         self.events.applied.emit(job, result)
         return True
 
+
+
+def _same_latent(current: Any, new: Any) -> bool:
+    """Whether a result's latent state shows what the document's already does (None: no state)."""
+    if new is None:
+        return True
+    z0, z1 = getattr(current, "z", None), getattr(new, "z", None)
+    return z0 is not None and z1 is not None and np.array_equal(z0, z1)

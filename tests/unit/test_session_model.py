@@ -155,6 +155,16 @@ def test_submit_snapshots_and_a_fresh_result_becomes_one_undo_step():
     assert doc.layer("base")[box.slices].max() == 0
 
 
+def test_a_rerun_that_changes_nothing_adds_no_undo_step():
+    model = SessionModel(Queue())
+    doc = Document(photo())
+    model.open(doc)
+    same = Result(layer="base", bbox=BBox(0, 0, 4, 4), pixels=doc.read("base", BBox(0, 0, 4, 4)))
+    assert not model.apply(model.submit("slow"), same) and not model.history.can_undo
+    other = Result(layer="base", bbox=BBox(0, 0, 4, 4), pixels=np.zeros((4, 4, 3), np.uint8))
+    assert model.apply(model.submit("slow"), other) and model.history.can_undo
+
+
 def test_a_result_for_changed_pixels_or_a_newer_request_is_dropped():
     q = Queue()
     model = SessionModel(q)
