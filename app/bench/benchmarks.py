@@ -121,6 +121,7 @@ def gui_lag(quick: bool = False) -> list[Measurement]:
 
 
 from latentbrush.bench.cancel_bench import cancel  # noqa: E402
+from latentbrush.bench.drawing_bench import drawings  # noqa: E402
 from latentbrush.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
 from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 from latentbrush.bench.parts_bench import parts  # noqa: E402
@@ -142,6 +143,7 @@ BENCHMARKS = {
     "inpaint_speed": inpaint_speed,
     "translate": translate,
     "sketch": sketch,
+    "drawings": drawings,
     "parts": parts,
     "realphoto": realphoto,
     "cancel": cancel,

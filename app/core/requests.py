@@ -70,7 +70,9 @@ class TranslateRequest(Request):
     tile: int = 1024
     overlap: int = 32
     only_region: bool = False        # only inside the mask
-    bbox: tuple[int, int, int, int] | None = None    # sketch → face: the square drawn in
+    bbox: tuple[int, int, int, int] | None = None    # sketch → face: the selection (None: around the strokes)
+    refine: bool = True              # sketch → face: through the generator, so the lines are followed
+    seed: int = 0                    # sketch → face: the random starts of the refinement
 
 
 @dataclass(frozen=True)

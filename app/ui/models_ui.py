@@ -14,6 +14,11 @@ class ModelEditsUI:
     def __init__(self, window: Window) -> None:
         self.w = window
         self._last_generate: tuple[int, int, int, int] | None = None
+        window.model.events.applied.connect(self._on_result)
+
+    def _on_result(self, job, result) -> None:
+        if job.kind == "translate" and "scribble" in job.inputs:
+            self.w.canvas.set_faded("scribble", True)      # the face drawn from the lines is what to see
 
     def new_face(self, seed: int | None = None) -> None:
         seed = random.randrange(2**31) if seed is None else seed
@@ -44,7 +49,8 @@ class ModelEditsUI:
         req = TranslateRequest(model=model_id or None, strength=strength)
         layers: tuple[str, ...] = ("base",)
         if model_id and panel.is_sketch():
-            req = replace(req, bbox=tuple(self.w.selection or self.w.document.bounds))
+            # the face fills the selection; without one, the square around the strokes
+            req = replace(req, bbox=tuple(self.w.selection) if self.w.selection is not None else None)
             layers = ("base", "scribble")
         elif panel.only_mask.isChecked():
             if not self.w.document.has_content("mask"):

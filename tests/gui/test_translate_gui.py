@@ -48,6 +48,9 @@ def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, t
         w.translate_panel.apply_button.click()
     after = doc.layer("base")
     outside = np.ones(photo.shape[:2], bool)
-    outside[50:210, 80:240] = False          # the square around the selection
+    outside[60:200, 80:240] = False          # exactly the selection
     assert np.array_equal(after[outside], before[outside])
     assert not np.array_equal(after[~outside], before[~outside])
+    assert "scribble" in w.canvas.faded       # the lines step back so the face is seen
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), before)       # one undo step

@@ -12,7 +12,8 @@ from latentbrush.ml.hashing import sha256_file
 from latentbrush.ml.manifest import Manifest
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.train import pix2pix
-from latentbrush.ml.translate.sketch import edge_sketch, sketch_from_strokes
+from latentbrush.ml.translate.sketch import edge_sketch
+from latentbrush.ml.translate.sketch_pairs import drawing_at
 from latentbrush.ml.translate.translator import run_translate
 
 
@@ -23,9 +24,9 @@ def test_edge_sketch_draws_dark_lines_on_white_where_the_face_has_edges():
     assert s.shape == (64, 64) and s.dtype == np.uint8
     assert s[5, 5] == 255 and s[32, 32] == 255     # paper away from edges, inside flat areas
     assert s[20, 32] < 128 or s[19, 32] < 128 or s[21, 32] < 128
-    strokes = np.zeros((256, 256), np.uint8)
-    strokes[100:104, 20:200] = 255
-    sk = sketch_from_strokes(strokes, 64)
+    drawing = np.full((256, 256), 255, np.uint8)
+    drawing[100:104, 20:200] = 0
+    sk = drawing_at(drawing, 64)
     assert sk[25, 30] < 128 and sk[5, 5] == 255
 
 
@@ -48,14 +49,18 @@ def test_a_few_steps_export_a_translator_that_turns_sketches_into_faces(tiny_mod
     assert type(net).__name__ == "UnetGenerator" and net.num_downs == 6
     found_norm = type(net.model.model[1].model[2]).__name__
     assert found_norm == ("GroupNorm" if norm == "group" else "BatchNorm2d")
-    # the runner: strokes on the scribble layer inside the selection become a face there
+    # the runner: strokes on the scribble layer inside the selection become a face filling it,
+    # blended at its edges (the manifest entry names no generator: the translator's face as it is)
     image = np.full((120, 160, 3), 255, np.uint8)
     strokes = np.zeros((120, 160, 4), np.uint8)
     strokes[30:34, 40:120, 3] = 255
     job = Job("translate", params={"model": "sketch", "bbox": (20, 10, 140, 110)},
               inputs={"image": image, "scribble": strokes})
     res, _ = drain(run_translate(job, models))
-    assert tuple(res.bbox) == (20, 0, 140, 120) and res.pixels.shape == (120, 120, 3)   # made square
+    assert tuple(res.bbox) == (20, 10, 140, 110) and res.pixels.shape == (100, 120, 3)   # the selection, exactly
+    px = res.pixels.astype(int)
+    assert np.abs(px[0] - 255).max() <= 3 and np.abs(px[:, 0] - 255).max() <= 3      # edges fade into the photo
+    assert np.abs(px[40:60, 50:70] - 255).mean() > 5                                  # the face inside
 
 
 def test_pix2pix_runs_under_torchrun_ddp(tiny_models, tmp_path):

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from latentbrush.ml import metrics
+from latentbrush.ml.checkpoints import load_state_dict
 from latentbrush.ml.nets.unet import PatchDiscriminator, UnetGenerator
 from latentbrush.ml.train.common import (
     Logger,
@@ -32,7 +33,7 @@ from latentbrush.ml.train.common import (
     save_run,
     setup,
 )
-from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, faces_and_sketches
+from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, STYLES, faces_and_sketches
 
 
 @torch.no_grad()
@@ -59,6 +60,10 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--minutes", type=float, default=0)
     p.add_argument("--eval-every", type=int, default=1000)
     p.add_argument("--eval-n", type=int, default=256)
+    p.add_argument("--sketch", default="edges", choices=STYLES,
+                   help="training sketches: Canny edges, a person's line drawings, or either")
+    p.add_argument("--init", default=None, help="start from these weights (.safetensors; needs --init-sha256)")
+    p.add_argument("--init-sha256", default=None)
     p.add_argument("--out", required=True)
     add_run_args(p)
     a = p.parse_args(argv)
@@ -72,14 +77,20 @@ def main(argv: list[str] | None = None) -> dict:
     ckpt = checkpoint_path(a)
     parts = {"G": net, "D": D, "opt_g": opt_g, "opt_d": opt_d}
     step, spent = resume(ckpt, parts)
+    if step == 0 and a.init:
+        if not a.init_sha256:
+            p.error("--init needs --init-sha256 (weights are verified before loading)")
+        net.load_state_dict(load_state_dict(a.init, a.init_sha256))
     Gw, Dw = d.wrap(net), d.wrap(D)
     log = Logger(a.log_file, d.main)
     seed = a.seed * 1_000_003 + d.rank * 7919 + step
     rng = np.random.default_rng(seed)
     tgen = torch.Generator().manual_seed(seed)
-    held = faces_and_sketches(G, a.eval_n, torch.Generator().manual_seed(EVAL_SEED), None, d.device) if d.main else None
+    eval_style = "edges" if a.sketch == "edges" else "drawings"
+    held = (faces_and_sketches(G, a.eval_n, torch.Generator().manual_seed(EVAL_SEED), None, d.device, eval_style)
+            if d.main else None)
     meta = {"arch": "unet", "norm": a.norm, "groups": a.groups, "ngf": a.ngf, "num_downs": a.num_downs,
-            "input_nc": 1, "output_nc": 3, "generator": gen_id, "batch": a.batch * d.world}
+            "input_nc": 1, "output_nc": 3, "generator": gen_id, "batch": a.batch * d.world, "sketch": a.sketch}
     bce = torch.nn.BCEWithLogitsLoss()
     t_start = time.time() - spent
     best: dict = {}
@@ -100,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
         for o in (opt_g, opt_d):
             for g_ in o.param_groups:
                 g_["lr"] = cosine_lr(a.lr, frac)
-        s, x = faces_and_sketches(G, a.batch, tgen, rng, d.device)
+        s, x = faces_and_sketches(G, a.batch, tgen, rng, d.device, a.sketch)
         fake = Gw(s)
         real_l = Dw(torch.cat([s, x], 1))
         fake_l = Dw(torch.cat([s, fake.detach()], 1))

@@ -22,9 +22,3 @@ def edge_sketch(face: np.ndarray, *, thickness: int = 1, low: int = 15, high: in
     small = np.clip(small * 1.6, 0, 255)            # area averaging thins lines: darken them back
     return (255 - small).astype(np.uint8)
 
-
-def sketch_from_strokes(alpha: np.ndarray, size: int) -> np.ndarray:
-    """Canvas strokes (alpha of the scribble layer, any color) → a size² sketch, lines black."""
-    a = cv2.resize(alpha, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32)
-    a = np.clip(a * 1.6, 0, 255)
-    return (255 - a).astype(np.uint8)

@@ -19,14 +19,13 @@ import cv2
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result
 from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_images, to_tensor
-from latentbrush.ml.translate.sketch import sketch_from_strokes
+from latentbrush.ml.translate.sketch_face import run_sketch
 
 
 def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
@@ -223,7 +222,7 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     loaded = models.get(spec.id)
     net = loaded.net
     if input_channels(net) == 1:
-        return (yield from _run_sketch(job, spec, loaded))
+        return (yield from run_sketch(job, spec, loaded, models))
     region = None
     if job.request.only_region:
         region = job.inputs.get("mask")
@@ -243,28 +242,3 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     h, w = image.shape[:2]
     return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out,
                   message=f"applied {spec.title}" + (f" ({notes[-1]})" if notes else ""))
-
-
-def _run_sketch(job: Job, spec, loaded) -> Generator[Progress, None, Result]:
-    """Sketch → image models: the strokes on the scribble layer (any color) inside the selection
-    (or the whole image) are the sketch; the result replaces that region, made square (the
-    model draws square faces)."""
-    from latentbrush.ml.latent.faces import squarify
-
-    image = job.inputs["image"]
-    h, w = image.shape[:2]
-    box = squarify(BBox(*job.request.bbox) if job.request.bbox else BBox(0, 0, w, h), w, h)
-    res = int(spec.resolution or 64)
-    strokes = job.inputs.get("scribble")
-    if strokes is not None and strokes[box.y0:box.y1, box.x0:box.x1, 3].any():
-        sketch = sketch_from_strokes(np.ascontiguousarray(strokes[box.y0:box.y1, box.x0:box.x1, 3]), res)
-    else:   # no strokes: the photo itself is a sketch (a scan, dark lines on light paper)
-        grey = cv2.cvtColor(np.ascontiguousarray(image[box.y0:box.y1, box.x0:box.x1]), cv2.COLOR_RGB2GRAY)
-        sketch = cv2.resize(grey, (res, res), interpolation=cv2.INTER_AREA)
-    yield Progress(1, 2, "drawing from the sketch")
-    with torch.no_grad():
-        out = loaded.net(_to_input(sketch, loaded.device))
-    face = to_images(F.interpolate(out, size=(box.height, box.width), mode="bicubic", align_corners=False))[0]
-    face = blend_strength(image[box.y0:box.y1, box.x0:box.x1], face, float(job.request.strength))
-    yield Progress(2, 2, "done", preview=face, preview_bbox=box)
-    return Result(layer="base", bbox=box, pixels=face, message=f"applied {spec.title}")

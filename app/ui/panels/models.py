@@ -133,8 +133,8 @@ class TranslatePanel(QGroupBox):
     def _on_model(self) -> None:
         sketch = self.is_sketch()
         self.only_mask.setVisible(not sketch)
-        self.hint.setText("Draw lines with the color brush (any color), select the area with the select tool "
-                          "(or leave none for the whole image), then Apply: the drawing becomes a face."
-                          if sketch else "")
+        self.hint.setText("Draw the face's lines with the color brush (any color): outline, eyes, nose, mouth, "
+                          "hair. The face fills the selection (select tool), or the square around your lines "
+                          "when nothing is selected." if sketch else "")
         self.hint.setVisible(sketch)
         self.apply_button.setText("Draw from sketch" if sketch else "Apply")

@@ -1,0 +1,120 @@
+"""Sketch → face in the editor: the strokes on the scribble layer are the drawing; the face fills
+exactly the selection (or, without one, the square around the strokes), blended into the photo at
+its edges, as one undo step.
+
+The sketch translator (pix2pix) gives a first guess from the drawing; when its generator is there,
+the guess is refined through the generator so the result is one of its faces with contours on the
+drawn lines (ml/latent/drawing.py: iGAN's sketch constraint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import Job, Progress, Result, relay
+from latentbrush.ml.latent.drawing import Lines, fit_drawing
+from latentbrush.ml.latent.faces import squarify
+from latentbrush.ml.latent.runners import latent_models
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.tensors import to_images, to_tensor
+from latentbrush.ml.translate.sketch_pairs import DRAW_SIZE, drawing_at
+
+DRAW = DRAW_SIZE       # the drawing is read at this size (as the held-out drawings are made)
+FEATHER = 0.08         # blend ramp at the box edges, as a fraction of its shorter side
+STARTS = 8             # latents refined together: the guess's encoding + random ones
+STEPS = 100
+
+
+def sketch_box(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | None, w: int, h: int) -> BBox:
+    """Where the face goes: the selection as it is; else the square around the strokes (a little
+    margin); else the whole image made square."""
+    if bbox is not None:
+        return BBox(*bbox).clip(w, h)
+    if strokes is not None and strokes[..., 3].any():
+        ys, xs = np.nonzero(strokes[..., 3])
+        box = BBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        m = int(0.06 * max(box.width, box.height))
+        return squarify(BBox(box.x0 - m, box.y0 - m, box.x1 + m, box.y1 + m).clip(w, h), w, h)
+    return squarify(BBox(0, 0, w, h), w, h)
+
+
+def drawing_in(image: np.ndarray, strokes: np.ndarray | None, box: BBox) -> np.ndarray:
+    """The drawing inside box as (DRAW, DRAW) uint8, 255 paper, 0 line: the strokes (any colour)
+    or, without strokes, the photo itself read as a scanned sketch."""
+    if strokes is not None and strokes[box.slices][..., 3].any():
+        ink = strokes[box.slices][..., 3]
+        return (255 - cv2.resize(ink, (DRAW, DRAW), interpolation=cv2.INTER_AREA)).astype(np.uint8)
+    grey = cv2.cvtColor(np.ascontiguousarray(image[box.slices]), cv2.COLOR_RGB2GRAY)
+    return cv2.resize(grey, (DRAW, DRAW), interpolation=cv2.INTER_AREA)
+
+
+def feathered(original: np.ndarray, face: np.ndarray, strength: float) -> np.ndarray:
+    """face over original with the alpha ramping from 0 at the box edge to `strength` inside."""
+    h, w = original.shape[:2]
+    ramp = max(1.0, FEATHER * min(h, w))
+    yy = np.minimum(np.arange(h), np.arange(h)[::-1])[:, None]
+    xx = np.minimum(np.arange(w), np.arange(w)[::-1])[None, :]
+    t = np.clip(np.minimum(yy, xx) / ramp, 0, 1).astype(np.float32)        # 0 on the edge pixels
+    a = ((0.5 - 0.5 * np.cos(np.pi * t)) * float(strength))[..., None]
+    mix = original.astype(np.float32) * (1 - a) + face.astype(np.float32) * a
+    return np.clip(mix + 0.5, 0, 255).astype(np.uint8)
+
+
+def can_refine(spec, models: ModelManager) -> bool:
+    """Whether the translator names a generator that is there to refine its guess."""
+    gen_id = getattr(spec, "generator", None)
+    return bool(gen_id) and gen_id in models.manifest.specs and models.available(models.manifest.get(gen_id))
+
+
+def sketch_to_face(drawing: np.ndarray, spec, loaded, models: ModelManager, *, refine: bool = True,
+                   seed: int = 0, check=None) -> Generator[tuple[int, int, torch.Tensor], None, torch.Tensor]:
+    """(DRAW, DRAW) drawing → the face (1, 3, R, R) in [-1, 1]; yields (step, total, face so far)."""
+    res = int(spec.resolution or 64)
+    with torch.no_grad():
+        guess = loaded.net(to_tensor(drawing_at(drawing, res), loaded.device)).clamp(-1, 1)
+    refine = refine and can_refine(spec, models)
+    total = STEPS + 1 if refine else 1
+    yield 1, total, guess
+    if not refine:
+        return guess
+    lm = latent_models(models, spec.generator)
+    G = lm.G.eval().requires_grad_(False)
+    guess_g = F.interpolate(guess, size=G.resolution, mode="area").to(lm.device)
+    with torch.no_grad():
+        zs = [lm.E(guess_g).reshape(1, -1)] if lm.E is not None else []
+    rnd = torch.randn(STARTS - len(zs), G.nz, generator=torch.Generator().manual_seed(int(seed)))
+    starts = torch.cat([*zs, rnd.to(lm.device)])
+    fit = yield from relay(fit_drawing(G, Lines.from_sketch(drawing, G.resolution, lm.device), guess_g, starts,
+                                       steps=STEPS, check=check), lambda st: (1 + st.step, total, st.image))
+    return fit.images[:1]
+
+
+def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progress, None, Result]:
+    image = job.inputs["image"]
+    h, w = image.shape[:2]
+    strokes = job.inputs.get("scribble")
+    box = sketch_box(strokes, job.request.bbox, w, h)
+    drawing = drawing_in(image, strokes, box)
+    refine = job.request.refine and can_refine(spec, models)
+
+    def progress(st: tuple[int, int, torch.Tensor]) -> Progress:
+        step, total, face = st
+        what = "drawing from the sketch" if step == 1 else "following the lines"
+        return Progress(step, total + 1, what, preview=_paste(image, box, face, job), preview_bbox=box)
+
+    face = yield from relay(sketch_to_face(drawing, spec, loaded, models, refine=refine,
+                                           seed=int(job.request.seed), check=job.check), progress)
+    how = "through the generator" if refine else "with the sketch translator"
+    return Result(layer="base", bbox=box, pixels=_paste(image, box, face, job),
+                  message=f"applied {spec.title} ({how})")
+
+
+def _paste(image: np.ndarray, box: BBox, face: torch.Tensor, job: Job) -> np.ndarray:
+    big = F.interpolate(face.float(), size=(box.height, box.width), mode="bicubic", align_corners=False)
+    return feathered(image[box.slices], to_images(big.clamp(-1, 1))[0], float(job.request.strength))

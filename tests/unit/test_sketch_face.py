@@ -1,0 +1,99 @@
+"""Sketch → face from a person's line drawing: the held-out drawing style, the line terms, the
+generator refinement (iGAN's sketch constraint) and the editor's placement (the selection exactly,
+blended, one result)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from latentbrush.core.bbox import BBox
+from latentbrush.core.jobs import Job, drain
+from latentbrush.core.requests import TranslateRequest
+from latentbrush.ml.hashing import sha256_file
+from latentbrush.ml.latent.drawing import Lines, fit_drawing, line_terms
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.nets.unet import UnetGenerator
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.train.common import export_fp16
+from latentbrush.ml.translate.drawings import line_drawing
+from latentbrush.ml.translate.sketch_face import feathered, sketch_box
+from latentbrush.ml.translate.translator import run_translate
+
+
+def face_like(size=64):
+    """Light skin, dark hair on top, dark eyes and mouth — a face a drawing can trace."""
+    img = np.full((size, size, 3), 200, np.uint8)
+    img[: size // 4] = 40
+    for x in (size // 3, 2 * size // 3):
+        img[size // 2 - 3:size // 2 + 3, x - 4:x + 4] = 30
+    img[3 * size // 4 - 2:3 * size // 4 + 2, size // 3:2 * size // 3] = 50
+    return img
+
+
+def test_a_line_drawing_traces_the_dark_parts_with_lines_of_a_few_pixels():
+    d = line_drawing(face_like())
+    assert d.shape == (256, 256) and d.dtype == np.uint8
+    ink = d < 128
+    assert 0.005 < ink.mean() < 0.2                      # lines, not fill
+    assert ink[60:68].any()                              # the hair line (dark top quarter ends at 64)
+    assert not ink[160:170, 10:60].any()                 # paper in flat skin
+    varied = line_drawing(face_like(), rng=np.random.default_rng(3))
+    assert not np.array_equal(varied, d) and (varied < 128).any()
+
+
+def test_the_line_terms_prefer_a_face_whose_contours_lie_on_the_lines():
+    face = torch.from_numpy(face_like()).permute(2, 0, 1)[None].float() / 127.5 - 1
+    lines = Lines.from_sketch(line_drawing(face_like()), 64)
+    shifted = torch.roll(face, shifts=10, dims=2)
+    on_a, off_a = line_terms(face, lines)
+    on_b, off_b = line_terms(shifted, lines)
+    assert float(on_a + off_a) < float(on_b + off_b) - 0.1
+
+
+def test_fitting_a_drawing_lowers_the_line_terms(tiny_models):
+    G = ModelManager(Manifest.load(tiny_models), device="cpu").get("tiny-gen").net.eval().requires_grad_(False)
+    torch.manual_seed(0)
+    lines = Lines.from_sketch(line_drawing(face_like(G.resolution)), G.resolution)
+    starts = torch.randn(4, G.nz)
+    with torch.no_grad():
+        before = sum(line_terms(G(starts), lines))
+    res, steps = drain(fit_drawing(G, lines, G(starts[:1]).detach(), starts, steps=30, w_look=0.0, preview_every=5))
+    assert len(steps) >= 5 and res.images.shape[0] == 4
+    assert float(res.line_loss[0]) < float(before.min()) - 1e-3
+    assert res.line_loss[0] <= res.line_loss[-1]          # ranked
+
+
+def test_the_face_fills_the_selection_or_the_square_around_the_strokes():
+    strokes = np.zeros((100, 200, 4), np.uint8)
+    strokes[40:60, 50:80, 3] = 255
+    assert sketch_box(strokes, (10, 20, 90, 80), 200, 100) == BBox(10, 20, 90, 80)
+    box = sketch_box(strokes, None, 200, 100)
+    assert box.width == box.height and box.x0 <= 50 and box.x1 >= 80 and box.y0 <= 40 and box.y1 >= 60
+    orig = np.zeros((40, 60, 3), np.uint8)
+    out = feathered(orig, np.full((40, 60, 3), 200, np.uint8), 1.0)
+    assert out[0].max() <= 3 and out[:, 0].max() <= 3 and out[20, 30].min() == 200
+
+
+def test_the_editor_refines_through_the_generator_named_by_the_translator(tiny_models):
+    torch.manual_seed(0)
+    path = tiny_models / "sketch.safetensors"
+    export_fp16(UnetGenerator(1, 3, 6, 4, "group", groups=4), path, {"arch": "unet"})
+    with open(tiny_models / "manifest.toml", "a") as f:
+        f.write(f'\n[[model]]\nid = "sketch"\nname = "Sketch"\nkind = "translator"\narch = "auto"\n'
+                f'generator = "tiny-gen"\nfile = "{path.name}"\nsha256 = "{sha256_file(path)}"\n'
+                'resolution = 64\nparams = { input_nc = 1 }\n')
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    image = np.full((120, 160, 3), 90, np.uint8)
+    strokes = np.zeros((120, 160, 4), np.uint8)
+    strokes[..., 3][20:100, 40:120] = 255 - line_drawing(face_like(80), 80)
+    runs = {}
+    for refine in (False, True):
+        res, steps = drain(run_translate(Job(TranslateRequest(model="sketch", refine=refine), label="Sketch",
+                                             inputs={"image": image, "scribble": strokes}), models))
+        runs[refine] = res
+        assert res.bbox.width == res.bbox.height and res.bbox.x0 <= 40 and res.bbox.x1 >= 120
+        assert ("through the generator" in res.message) == refine
+        assert all(p.preview is not None for p in steps[1:])
+    assert len(steps) > 5                                  # the refinement streams its progress
+    assert not np.array_equal(runs[True].pixels, runs[False].pixels)
