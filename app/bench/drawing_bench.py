@@ -25,16 +25,16 @@ from latentbrush.bench.common import Measurement, model_manager
 N_FACES = 64
 
 
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float(-10 * np.log10(max(np.mean(((a.astype(np.float64) - b) / 255.0) ** 2), 1e-10)))
 
 
-def _hf(img: np.ndarray) -> float:
+def hf_energy(img: np.ndarray) -> float:
     g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
     return float(np.mean(cv2.Laplacian(g, cv2.CV_32F) ** 2))
 
 
-def _agreement(drawing: np.ndarray, result: np.ndarray) -> float:
+def line_agreement(drawing: np.ndarray, result: np.ndarray) -> float:
     from latentbrush.ml.translate.drawings import line_drawing
 
     lines = drawing < 128
@@ -100,10 +100,10 @@ def drawings(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                     outs[refine] = to_images(torch.nn.functional.interpolate(f, size=64, mode="area"))[0]
                 for key, img in (("average face", mean_face), ("translator", outs[False]), ("refined", outs[True])):
                     r = res.setdefault(key, {"psnr": [], "bright": [], "speckle": [], "lines": []})
-                    r["psnr"].append(_psnr(img, face))
+                    r["psnr"].append(psnr(img, face))
                     r["bright"].append(img.mean() / max(face.mean(), 1.0))
-                    r["speckle"].append(_hf(img) / max(_hf(face), 1e-6))
-                    r["lines"].append(_agreement(d, img))
+                    r["speckle"].append(hf_energy(img) / max(hf_energy(face), 1e-6))
+                    r["lines"].append(line_agreement(d, img))
                 if set_name == "generator faces" and i < 8 or set_name == "real portraits" and i < 4:
                     sk = cv2.resize(d, (64, 64), interpolation=cv2.INTER_AREA)
                     grid.append(np.concatenate([face, np.repeat(sk[..., None], 3, 2), outs[False], outs[True]], 1))

@@ -4,8 +4,11 @@ Held-out generator faces (a seed no fit or test draws) shown at 256² play the p
 and scripted label edit (app/ml/parts/labels.py: grow the mouth, close the eyes, grow the hair)
 the painted labels go through the same job as the editor (run_parts_edit: latent optimisation,
 clipped feather composite). Measured:
-  follow       fraction of the changed pixels whose label (part map of the edited latent)
-               equals the painted label — before the edit this is 0 by construction;
+  resegmented  fraction of the changed pixels that carry the painted part when the result image
+               (as composited) is projected again into the untuned generator and segmented there —
+               what a person sees (app/ml/parts/resegment.py);
+  follow       the same in the part map of the edited latent — the optimiser's own view (it shares
+               the edit's gradient path); before the edit this is 0 by construction;
   pixels       a check that does not use the generator's features: each changed pixel of the
                result (at 64²) is classified by color (CIELAB, nearest class mean) as either the
                painted part or the part it was, with the class means taken from this face's own
@@ -71,6 +74,7 @@ def edit_one(mm, pm, z: np.ndarray, kind: str):
     new_labels = label_map(pm.seg, G, res.info["latent_state"].z, dev)
     follow = float(((new_labels == target) & changed).sum() / max(changed.sum(), 1))
     reproj = [pixel_check(img, photo, before, target, changed) for img in (after, photo)]
+    reproj.append(res.info["seen"])           # the result image projected again and segmented
     diff = np.abs(after.astype(np.int16) - photo.astype(np.int16)).mean(2)
     outside = float(diff[layer == 0].mean())
     beyond = float(diff[clip_weight(layer > 0, SHOW) == 0].max(initial=0))
@@ -162,7 +166,7 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                 continue
             photo, layer, after, follow, outside, beyond, dt, reproj = r
             recs.append({"follow": follow, "outside": outside, "beyond_clip_max": beyond, "seconds": dt,
-                         "pixels": reproj[0], "pixels_unedited": reproj[1]})
+                         "pixels": reproj[0], "pixels_unedited": reproj[1], "resegmented": reproj[2]})
             if i < 2:
                 pal = np.array([(0, 0, 0)] + [tuple(c) for c in pm.seg.colors], np.uint8)
                 shown = np.where(layer[..., None] > 0, pal[layer], photo // 2)
@@ -172,7 +176,9 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
         agg["beyond_clip_max"] = float(np.max([r["beyond_clip_max"] for r in recs]))
         agg["n"] = len(recs)
         table[kind] = agg
-        rows += [(f"{kind}: changed pixels following the labels", 100 * agg["follow"], "%"),
+        rows += [(f"{kind}: changed pixels showing the painted part, result re-projected and re-segmented",
+                  100 * agg["resegmented"], "%"),
+                 (f"{kind}: … in the edit's own part map (the optimiser's view)", 100 * agg["follow"], "%"),
                  (f"{kind}: … judged by color (pixels)", 100 * agg["pixels"], "%"),
                  (f"{kind}: … by color, unedited image", 100 * agg["pixels_unedited"], "%"),
                  (f"{kind}: mean change outside the painted area", agg["outside"], "/255"),

@@ -127,8 +127,9 @@ class PartsUI:
             self._maps[new_state.shown] = info["parts_map"]
             self.last_vector = info["vector"]
             self.panel.set_can_save(True)
-            a = info["agreement"][0]
-            self.panel.result.setText(f"{a:.0%} of the changed pixels follow the labels. "
+            a, seen = info["agreement"][0], info.get("seen", float("nan"))
+            self.panel.result.setText(f"{seen:.0%} of the changed pixels show the painted part when the result is "
+                                      f"segmented again ({a:.0%} in the edit's own part map). "
                                       "Save the change as a vector to reuse it on other faces.")
             self._show_map()
 

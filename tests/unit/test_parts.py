@@ -247,3 +247,16 @@ def test_nan_stops_the_part_edit_and_keeps_the_last_good_latent(G):
     res, _ = drain(optimize_parts(flaky, seg, z0, target, candidates=2, iters=50))
     assert res.nonfinite and res.steps < 50
     assert np.isfinite(res.z).all()
+
+
+def test_the_resegmented_figure_counts_only_changed_pixels_that_show_the_painted_part():
+    from latentbrush.ml.parts.resegment import carried
+
+    before = np.zeros((4, 4), np.int64)
+    target = np.full((4, 4), -1, np.int64)
+    target[0, :] = 2            # four changed pixels …
+    target[1, 0] = 0            # … and one painted with the label it already had (not a change)
+    after = before.copy()
+    after[0, :2] = 2
+    assert carried(after, target, before) == 0.5
+    assert np.isnan(carried(after, np.full((4, 4), -1), before))

@@ -97,3 +97,11 @@ def test_the_editor_refines_through_the_generator_named_by_the_translator(tiny_m
         assert all(p.preview is not None for p in steps[1:])
     assert len(steps) > 5                                  # the refinement streams its progress
     assert not np.array_equal(runs[True].pixels, runs[False].pixels)
+
+
+def test_the_benchmark_line_agreement_tells_a_face_that_follows_the_drawing():
+    from latentbrush.bench.drawing_bench import line_agreement
+
+    d = line_drawing(face_like())
+    assert line_agreement(d, face_like()) > 0.9
+    assert line_agreement(d, np.full((64, 64, 3), 128, np.uint8)) < 0.1

@@ -22,6 +22,7 @@ from latentbrush.ml.latent.runners import LatentModels, apply_latent, current_st
 from latentbrush.ml.nets.parts import PartSegmenter
 from latentbrush.ml.parts.edit import label_map, optimize_parts
 from latentbrush.ml.parts.labels import layer_to_target, upscale_labels
+from latentbrush.ml.parts.resegment import carried, resegment
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_renders
 
@@ -167,14 +168,20 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     changed = (target >= 0) & (target != res.before)
     involved = sorted({int(v) for v in np.concatenate([target[changed], res.before[changed]])})
     thumbs = [np.rint(res.renders[i]).astype(np.uint8) for i in range(keep)]
+    yield Progress(res.steps, res.steps, "checking the result as it looks")
+    plain = latent_models(models, pm.lm.generator_id)          # the generator not fitted to this photo
+    seen = carried(resegment(plain.G, plain.E, pm.seg, photo.to_frame(cands[0], state.warp, R), dev),
+                   target, res.before)
     return Result(layer="base", bbox=r, pixels=cands[0],
-                  message=(f"parts edit: {res.agreement[0]:.0%} of the changed pixels follow the labels "
-                           f"({res.steps} steps × {len(res.z)} candidates, {res.seconds:.1f} s)"
+                  message=(f"parts edit: {seen:.0%} of the changed pixels show the painted part when the result "
+                           f"is segmented again ({res.agreement[0]:.0%} in the edit's own part map; "
+                           f"{res.steps} steps × {len(res.z)} candidates, {res.seconds:.1f} s)"
                            + (" — stopped early on a numerical problem (NaN); kept the last good result"
                               if res.nonfinite else "")),
                   info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
                         "renders": tuple(res.renders[:keep]),
                         "agreement": tuple(float(a) for a in res.agreement[:keep]),
+                        "seen": seen,
                         "masked_loss": tuple(float(1 - a) for a in res.agreement[:keep]),
                         "parts_map": shown_label_map(res.before, res.labels[0], weight, state, image.shape[:2]),
                         "vector": {"delta": (res.z[0] - np.asarray(state.z_base)).astype(np.float32),
