@@ -57,14 +57,16 @@ def test_completion_network_beats_telea_on_held_out_faces(models):
     assert ours < 0.96 * telea, (ours, telea)
 
 
-def test_sketch_to_face_is_closer_to_the_truth_than_the_mean_face(models):
+@pytest.mark.parametrize(("style", "bound"), [("drawings", 0.82), ("edges", 1.0)])
+def test_sketch_to_face_is_closer_to_the_truth_than_the_mean_face(models, style, bound):
+    """A person's line drawings (what the translator is trained for now): measured 0.76 of the mean
+    face's error. Canny edge maps (its first training stage): 0.95 since the second stage (0.75 before)."""
     from latentbrush.ml.translate.sketch_pairs import faces_and_sketches
     G = models.get(models.default("generator").id).net
-    s, x = faces_and_sketches(G, 32, torch.Generator().manual_seed(6_100_003), None, "cpu")
+    s, x = faces_and_sketches(G, 32, torch.Generator().manual_seed(6_100_003), None, "cpu", style)
     net = models.get("sketch2face-64").net
     with torch.no_grad():
         y = net(s)
     ours = (y - x).abs().mean()
     mean_face = (x.mean(0, keepdim=True) - x).abs().mean()
-    # measured 0.75 of the mean face's error here (0.69 on another seed)
-    assert ours < 0.82 * mean_face, (float(ours), float(mean_face))
+    assert ours < bound * mean_face, (float(ours), float(mean_face))

@@ -36,6 +36,9 @@ from latentbrush.ml.train.common import (
 from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, STYLES, faces_and_sketches
 
 
+EVAL_SCALE = "scores on the 0-255 image scale (PSNR peak 255, L1 as a fraction of 255)"
+
+
 @torch.no_grad()
 def evaluate(net, sets, device) -> dict[str, float]:
     was = net.training
@@ -90,7 +93,8 @@ def main(argv: list[str] | None = None) -> dict:
     held = (faces_and_sketches(G, a.eval_n, torch.Generator().manual_seed(EVAL_SEED), None, d.device, eval_style)
             if d.main else None)
     meta = {"arch": "unet", "norm": a.norm, "groups": a.groups, "ngf": a.ngf, "num_downs": a.num_downs,
-            "input_nc": 1, "output_nc": 3, "generator": gen_id, "batch": a.batch * d.world, "sketch": a.sketch}
+            "input_nc": 1, "output_nc": 3, "generator": gen_id, "batch": a.batch * d.world, "sketch": a.sketch,
+            "eval_sketches": eval_style, "eval_scale": EVAL_SCALE}
     bce = torch.nn.BCEWithLogitsLoss()
     t_start = time.time() - spent
     best: dict = {}
