@@ -73,7 +73,6 @@ def drawings(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     from latentbrush.ml.translate.sketch_face import sketch_to_face
     from latentbrush.ml.translate.sketch_pairs import EVAL_SEED
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     mm = model_manager()
     G = mm.get(mm.default("generator").id).net
     n = 8 if quick else N_FACES

@@ -104,7 +104,9 @@ class SessionModel:
         revisions: dict[str, int] = {}
         if doc is not None:
             for name in layers:
-                snap.setdefault("image" if name == "base" else name, doc.snapshot(name))
+                key = "image" if name == "base" else name
+                if key not in snap:                 # inputs given by the caller win (no snapshot taken)
+                    snap[key] = doc.snapshot(name)
             revisions = doc.revisions(*layers, *[n for n in watch if n not in layers])
         return Job(req, inputs=snap, revisions=revisions, label=label or req.kind, quiet=quiet)
 

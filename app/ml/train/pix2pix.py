@@ -35,7 +35,6 @@ from latentbrush.ml.train.common import (
 )
 from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, STYLES, faces_and_sketches
 
-
 EVAL_SCALE = "scores on the 0-255 image scale (PSNR peak 255, L1 as a fraction of 255)"
 
 

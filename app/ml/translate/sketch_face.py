@@ -25,7 +25,6 @@ from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_images, to_tensor
 from latentbrush.ml.translate.sketch_pairs import DRAW_SIZE, drawing_at
 
-DRAW = DRAW_SIZE       # the drawing is read at this size (as the held-out drawings are made)
 FEATHER = 0.08         # blend ramp at the box edges, as a fraction of its shorter side
 STARTS = 8             # latents refined together: the guess's encoding + random ones
 STEPS = 100
@@ -45,13 +44,13 @@ def sketch_box(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | Non
 
 
 def drawing_in(image: np.ndarray, strokes: np.ndarray | None, box: BBox) -> np.ndarray:
-    """The drawing inside box as (DRAW, DRAW) uint8, 255 paper, 0 line: the strokes (any colour)
+    """The drawing inside box as (DRAW_SIZE, DRAW_SIZE) uint8, 255 paper, 0 line: the strokes (any colour)
     or, without strokes, the photo itself read as a scanned sketch."""
     if strokes is not None and strokes[box.slices][..., 3].any():
         ink = strokes[box.slices][..., 3]
-        return (255 - cv2.resize(ink, (DRAW, DRAW), interpolation=cv2.INTER_AREA)).astype(np.uint8)
+        return (255 - cv2.resize(ink, (DRAW_SIZE, DRAW_SIZE), interpolation=cv2.INTER_AREA)).astype(np.uint8)
     grey = cv2.cvtColor(np.ascontiguousarray(image[box.slices]), cv2.COLOR_RGB2GRAY)
-    return cv2.resize(grey, (DRAW, DRAW), interpolation=cv2.INTER_AREA)
+    return cv2.resize(grey, (DRAW_SIZE, DRAW_SIZE), interpolation=cv2.INTER_AREA)
 
 
 def feathered(original: np.ndarray, face: np.ndarray, strength: float) -> np.ndarray:
@@ -74,7 +73,7 @@ def can_refine(spec, models: ModelManager) -> bool:
 
 def sketch_to_face(drawing: np.ndarray, spec, loaded, models: ModelManager, *, refine: bool = True,
                    seed: int = 0, check=None) -> Generator[tuple[int, int, torch.Tensor], None, torch.Tensor]:
-    """(DRAW, DRAW) drawing → the face (1, 3, R, R) in [-1, 1]; yields (step, total, face so far)."""
+    """(DRAW_SIZE, DRAW_SIZE) drawing → the face (1, 3, R, R) in [-1, 1]; yields (step, total, face so far)."""
     res = int(spec.resolution or 64)
     with torch.no_grad():
         guess = loaded.net(to_tensor(drawing_at(drawing, res), loaded.device)).clamp(-1, 1)
