@@ -125,10 +125,12 @@ from latentbrush.bench.drawing_bench import drawings  # noqa: E402
 from latentbrush.bench.inpaint_bench import inpaint_quality, inpaint_speed  # noqa: E402
 from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 from latentbrush.bench.parts_bench import parts  # noqa: E402
+from latentbrush.bench.pencil_bench import pencil  # noqa: E402
 from latentbrush.bench.realphoto_bench import realphoto  # noqa: E402
 from latentbrush.bench.scribble_latency import scribble_latency  # noqa: E402
 from latentbrush.bench.snapshot_bench import snapshot  # noqa: E402
 from latentbrush.bench.startup_bench import cold_start  # noqa: E402
+from latentbrush.bench.training_runs import training  # noqa: E402
 from latentbrush.bench.translate_bench import sketch, translate  # noqa: E402
 
 BENCHMARKS = {
@@ -144,8 +146,10 @@ BENCHMARKS = {
     "translate": translate,
     "sketch": sketch,
     "drawings": drawings,
+    "pencil": pencil,
     "parts": parts,
     "realphoto": realphoto,
     "cancel": cancel,
     "snapshot": snapshot,
+    "training": training,
 }

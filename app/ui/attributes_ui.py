@@ -20,6 +20,8 @@ class AttributesUI:
         self.custom = CustomSliders(store_path or data_dir() / "sliders.json")
         self.origin: np.ndarray | None = None      # the latent the sliders move from
         self._expect: np.ndarray | None = None     # z our last applied result will show
+        # where the sliders stood for each latent our results made: undo/redo shows them again
+        self._positions: dict[bytes, tuple[np.ndarray, dict[str, float]]] = {}
         self.marks: dict[bool, list[np.ndarray]] = {True: [], False: []}
         self._generator: str | None = None
         p = self.panel
@@ -62,7 +64,15 @@ class AttributesUI:
             self.panel.set_directions(self._directions(gen))
         self.panel.set_enabled_for(st is not None)
         if st is None or self._expect is None or not np.array_equal(st.z, self._expect):
-            # the latent changed by something else (projection, scribble, undo): sliders start over
+            known = self._positions.get(np.asarray(st.z).tobytes()) if st is not None else None
+            if known is not None:
+                # undo/redo onto a latent the sliders made (or started from): show where they stood
+                self.origin, values = np.array(known[0]), known[1]
+                self._expect = np.array(st.z)
+                for name in self.panel.sliders:
+                    self.panel.set_value(name, values.get(name, 0.0))
+                return
+            # the latent changed by something else (projection, scribble, an older latent): start over
             self.origin = None
             self._expect = None
             self.panel.reset()
@@ -89,6 +99,14 @@ class AttributesUI:
     def _before_result(self, job, result) -> None:
         if job.kind == "attribute" and "latent_state" in result.info:
             self._expect = np.array(result.info["latent_state"].z)   # keep the sliders where they are
+            if job.request.origin is None:
+                return
+            origin, values = np.array(job.request.origin), dict(job.request.values)
+            self._positions.setdefault(origin.tobytes(), (origin, {}))
+            self._positions[self._expect.tobytes()] = (origin, values)
+            if len(self._positions) > 400:                            # a long session: forget the oldest
+                for key in list(self._positions)[:100]:
+                    del self._positions[key]
 
     # -- custom sliders ----------------------------------------------------------------------
     def mark(self, has: bool) -> None:

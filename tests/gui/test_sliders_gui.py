@@ -33,6 +33,20 @@ def test_slider_drag_previews_and_release_applies_one_undo_step(make_window, tin
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)
     assert panel.values() == {}                         # undo also resets the sliders
+    after = None
+    w.undo_stack.redo()
+    assert panel.values() == {"smile": 3.0}            # redo shows where they stood again
+    after = doc.layer("base").copy()
+    # and the next drag moves on from the same origin (smile back to +1 from the unedited face)
+    s.setSliderDown(True)
+    s.setValue(round(s.minimum() + (s.maximum() - s.minimum()) * 4 / 6))
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
+        s.setSliderDown(False)
+    assert panel.values() == {"smile": 1.0}
+    assert w.undo_stack.count() == steps + 2
+    assert not np.array_equal(doc.layer("base"), after)
+    w.undo_stack.undo()
+    assert panel.values() == {"smile": 3.0}
 
 
 def test_custom_slider_from_marked_examples(make_window, tiny_models, qtbot):

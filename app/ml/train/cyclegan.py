@@ -1,7 +1,13 @@
-"""Train a CycleGAN (two ResNet generators, two PatchGAN discriminators) on two image folders.
+"""Train a CycleGAN (two generators, two PatchGAN discriminators) on two image folders, or on the
+unpaired face ↔ pencil-sketch task (--task faces-pencil: domain A = the face generator's samples,
+domain B = pencil sketches of *other* samples, app/ml/translate/pencil.py; held-out faces have their
+true sketch, so both directions are scored against a paired truth every --eval-every steps).
 
     python -m latentbrush.ml.train.cyclegan --a photos/ --b paintings/ --size 128 --epochs 50 \
         --cycle modified --out models/photo2painting.safetensors
+    python -m latentbrush.ml.train.cyclegan --task faces-pencil --size 64 --epochs 20 --epoch-steps 500 \
+        --gen resnet --cycle modified --out models/face2sketch-64.safetensors \
+        --export-ba models/pencil2face-64.safetensors
     torchrun --nproc_per_node=4 -m latentbrush.ml.train.cyclegan …      # several GPUs (DDP)
 
 Losses: least-squares GAN for both directions + λ_e · cycle terms (+ optional identity term).
@@ -29,19 +35,22 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
+from latentbrush.ml import metrics
 from latentbrush.ml.nets.resnet_gen import ResnetGenerator
-from latentbrush.ml.nets.unet import PatchDiscriminator
-from latentbrush.ml.tensors import batch_to_tensor
+from latentbrush.ml.nets.unet import PatchDiscriminator, UnetGenerator
+from latentbrush.ml.tensors import batch_to_tensor, to_images
 from latentbrush.ml.train.common import (
     Logger,
     add_run_args,
     checkpoint_path,
     export_fp16,
+    load_generator,
     resume,
     save_run,
     setup,
     unwrap,
 )
+from latentbrush.ml.translate import pencil
 
 EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
@@ -113,6 +122,51 @@ class Pool:
         return torch.stack(out)
 
 
+class PencilTask:
+    """Domain A: fresh samples of the face generator; domain B: pencil sketches of other, independent
+    samples (a separate random stream: never the sketch of a face seen in A)."""
+
+    def __init__(self, G, seed: int, device) -> None:
+        self.G, self.device = G, device
+        self.gen_a = torch.Generator().manual_seed(seed)
+        self.gen_b = torch.Generator().manual_seed(seed + pencil.SKETCH_SEED_OFFSET)
+        self.rng = np.random.default_rng(seed)
+
+    def batch_a(self, n: int) -> torch.Tensor:
+        with torch.no_grad():
+            return self.G(torch.randn(n, self.G.nz, generator=self.gen_a).to(self.device)).clamp(-1, 1)
+
+    def batch_b(self, n: int) -> torch.Tensor:
+        return pencil.faces_and_pencils(self.G, n, self.gen_b, self.rng, self.device)[1]
+
+
+@torch.no_grad()
+def evaluate(G_ab, G_ba, faces: torch.Tensor, sketches: torch.Tensor) -> dict[str, float]:
+    """Both directions against the paired truth (0–255 scale), what a person sees of the sketches,
+    and the held-out reconstruction (cycle) errors."""
+    nets = [unwrap(G_ab), unwrap(G_ba)]
+    was = [n.training for n in nets]
+    for n in nets:
+        n.eval()
+    fs, fx = nets[0](faces).clamp(-1, 1), nets[1](sketches).clamp(-1, 1)
+    rec_a, rec_b = nets[1](fs).clamp(-1, 1), nets[0](fx).clamp(-1, 1)
+    for n, w in zip(nets, was, strict=True):
+        n.train(w)
+    grey = fs.mean(1, keepdim=True).expand_as(fs)          # a sketch is read in grey
+    out = {f"a2b_{k}": v for k, v in metrics.report(grey, sketches, data_range=metrics.SIGNED).items()}
+    out.update({f"b2a_{k}": v for k, v in metrics.report(fx, faces, data_range=metrics.SIGNED).items()})
+    out.update({f"a2b_{k}": v for k, v in pencil.sketch_report(to_images(grey), to_images(faces)).items()})
+    out["rec_a_l1"] = float(metrics.l1(rec_a, faces, data_range=metrics.SIGNED).mean())
+    out["rec_b_l1"] = float(metrics.l1(rec_b, sketches, data_range=metrics.SIGNED).mean())
+    return {k: float(v) for k, v in out.items()}
+
+
+def make_generator(a: argparse.Namespace) -> torch.nn.Module:
+    if a.gen == "unet":
+        return UnetGenerator(3, 3, a.num_downs, a.ngf, a.norm)
+    return ResnetGenerator(ngf=a.ngf, n_blocks=a.n_blocks, norm=a.norm, n_down=2)
+
+
 def real_score(D, x: torch.Tensor) -> torch.Tensor:
     """D's belief that x is real, in [0, 1] per image (LSGAN targets 1 for real), no gradient."""
     with torch.no_grad():
@@ -134,8 +188,14 @@ def cycle_loss(rec: torch.Tensor, x: torch.Tensor, D, alpha: float, modified: bo
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--a", required=True, help="folder of domain-A images")
-    p.add_argument("--b", required=True, help="folder of domain-B images")
+    p.add_argument("--a", default=None, help="folder of domain-A images")
+    p.add_argument("--b", default=None, help="folder of domain-B images")
+    p.add_argument("--task", default=None, choices=["faces-pencil"],
+                   help="instead of folders: faces ↔ pencil sketches of other faces, scored on held-out pairs")
+    p.add_argument("--gen", default="resnet", choices=["resnet", "unet"], help="generator architecture")
+    p.add_argument("--num-downs", type=int, default=6, help="U-Net downsamplings (64 px: 6)")
+    p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--eval-n", type=int, default=128)
     p.add_argument("--size", type=int, default=128, help="training crop side")
     p.add_argument("--ngf", type=int, default=32)
     p.add_argument("--n-blocks", type=int, default=6)
@@ -153,19 +213,32 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--identity", type=float, default=0.0, help="identity loss weight (× λ_e)")
     p.add_argument("--out", required=True, help="A→B generator, fp16 safetensors")
     p.add_argument("--export-ba", default=None, help="also write the B→A generator here")
-    add_run_args(p, generator=False)
+    add_run_args(p, generator=True)
     a = p.parse_args(argv)
+    if (a.task is None) == (a.a is None or a.b is None):
+        p.error("give either --a and --b (two image folders) or --task faces-pencil")
     if not 0 <= a.alpha_start <= a.alpha_end < 1:
         raise SystemExit("need 0 ≤ --alpha-start ≤ --alpha-end < 1 (α = 1 drops all pixel consistency)")
     if a.lambda_end <= 0:
         raise SystemExit("--lambda-end must stay above 0 (a zero cycle weight lets the generators drift)")
 
     d = setup(a.device, a.threads)
-    A, B = Folder(Path(a.a), a.size), Folder(Path(a.b), a.size)
-    steps_per_epoch = a.epoch_steps or max(len(A), len(B))
+    held = None
+    if a.task:
+        G, gen_id = load_generator(a.models, a.generator, d.device)
+        task = PencilTask(G, a.seed * 1_000_003 + d.rank * 7919, d.device)
+        next_a, next_b = task.batch_a, task.batch_b
+        steps_per_epoch = a.epoch_steps or 500
+        domains = [f"faces ({gen_id})", "pencil sketches of other faces"]
+        if d.main:
+            held = pencil.faces_and_pencils(G, a.eval_n, torch.Generator().manual_seed(pencil.EVAL_SEED), None,
+                                            d.device)
+    else:
+        A, B = Folder(Path(a.a), a.size), Folder(Path(a.b), a.size)
+        steps_per_epoch = a.epoch_steps or max(len(A), len(B))
+        domains = [Path(a.a).name, Path(a.b).name]
     total = steps_per_epoch * a.epochs
-    kw = {"ngf": a.ngf, "n_blocks": a.n_blocks, "norm": a.norm, "n_down": 2}
-    G_ab, G_ba = ResnetGenerator(**kw).to(d.device), ResnetGenerator(**kw).to(d.device)
+    G_ab, G_ba = make_generator(a).to(d.device), make_generator(a).to(d.device)
     D_a, D_b = (PatchDiscriminator(3, a.ndf, 3, a.norm).to(d.device) for _ in range(2))
     opt_g = torch.optim.Adam(list(G_ab.parameters()) + list(G_ba.parameters()), lr=a.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(list(D_a.parameters()) + list(D_b.parameters()), lr=a.lr, betas=(0.5, 0.999))
@@ -175,21 +248,30 @@ def main(argv: list[str] | None = None) -> dict:
     Gab, Gba, Da, Db = (d.wrap(n) for n in (G_ab, G_ba, D_a, D_b))
     log = Logger(a.log_file, d.main)
     rng = random.Random(a.seed * 1_000_003 + d.rank * 7919 + step)
+    if not a.task:
+        def next_a(n: int) -> torch.Tensor:
+            return A.batch(n, rng, d.device)
+
+        def next_b(n: int) -> torch.Tensor:
+            return B.batch(n, rng, d.device)
     pool_a, pool_b = Pool(), Pool()
     modified = a.cycle == "modified"
-    meta = {"arch": "resnet", "norm": a.norm, "ngf": a.ngf, "n_blocks": a.n_blocks, "cycle": a.cycle,
-            "size": a.size, "domains": [Path(a.a).name, Path(a.b).name]}
+    meta = {"arch": a.gen, "norm": a.norm, "ngf": a.ngf, "cycle": a.cycle, "size": a.size, "domains": domains,
+            **({"num_downs": a.num_downs} if a.gen == "unet" else {"n_blocks": a.n_blocks})}
     t0 = time.time()
+    t_epoch = t0
     last: dict = {}
+    ev: dict = {}
 
     def lsgan(pred: torch.Tensor, real: bool) -> torch.Tensor:
         return F.mse_loss(pred, torch.full_like(pred, 1.0 if real else 0.0))
 
     def save() -> None:
         save_run(ckpt, parts, step, time.time() - t0)
-        export_fp16(G_ab, a.out, {**meta, "direction": "a2b", "step": step})
+        scores = {k: round(v, 5) for k, v in ev.items()}
+        export_fp16(G_ab, a.out, {**meta, "direction": "a2b", "step": step, **scores})
         if a.export_ba:
-            export_fp16(G_ba, a.export_ba, {**meta, "direction": "b2a", "step": step})
+            export_fp16(G_ba, a.export_ba, {**meta, "direction": "b2a", "step": step, **scores})
 
     while step < total:
         epoch = step / steps_per_epoch
@@ -198,7 +280,7 @@ def main(argv: list[str] | None = None) -> dict:
         for o in (opt_g, opt_d):
             for g_ in o.param_groups:
                 g_["lr"] = a.lr * max(decay, 0.01)
-        x, y = A.batch(a.batch, rng, d.device), B.batch(a.batch, rng, d.device)
+        x, y = next_a(a.batch), next_b(a.batch)
         # generators (discriminators frozen: the cycle weights D_X(x) and features pass no gradient to D)
         for net in (D_a, D_b):
             net.requires_grad_(False)
@@ -226,6 +308,12 @@ def main(argv: list[str] | None = None) -> dict:
                 "loss_d": d.mean(float(loss_d.detach()))}
         if step % 50 == 0 or step == total:
             log(**last)
+        if step % steps_per_epoch == 0:
+            log(step=step, epoch_done=step // steps_per_epoch, epoch_seconds=round(time.time() - t_epoch, 2))
+            t_epoch = time.time()
+        if held is not None and (step % a.eval_every == 0 or step == total):
+            ev = evaluate(G_ab, G_ba, *held)
+            log(step=step, eval=1, **ev)
         if d.main and (step % (steps_per_epoch * 5) == 0 or step == total):
             save()
     if d.main:

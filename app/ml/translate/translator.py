@@ -25,6 +25,7 @@ from latentbrush.core.jobs import Job, Progress, Result
 from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_images, to_tensor
+from latentbrush.ml.translate import scale
 from latentbrush.ml.translate.sketch_face import run_sketch
 
 
@@ -231,14 +232,23 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
                              "mask brush (M) first")
     multiple = getattr(net, "multiple", 4)
     notes: list[str] = []
+    h, w = image.shape[:2]
+    work = image
+    if spec.params.get("scale") == "face":          # trained on aligned face crops of side R
+        yield Progress(0, 1, "finding the face")
+        factor, how = scale.face_scale(image, models, int(spec.resolution or 64))
+        work = scale.rescaled(image, factor, multiple)
+        notes.append(f"at the face's scale ({factor:.2f}×)" if how == "face" else f"{how}: whole image")
 
     def attempt(tile: int, device: torch.device):
         on = net if device == loaded.device else cpu_copy(net)
-        return translate_image(on, image, device=device, tile=tile, overlap=int(job.request.overlap),
+        return translate_image(on, work, device=device, tile=tile, overlap=int(job.request.overlap),
                                multiple=multiple, job=job)
 
     out = yield from oom_fallback(attempt, int(job.request.tile), loaded.device, on_retry=notes.append)
+    out = scale.back_to(out, h, w)
+    if spec.params.get("grey_output"):
+        out = scale.to_grey(out)
     out = blend_strength(image, out, float(job.request.strength), region)
-    h, w = image.shape[:2]
     return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out,
                   message=f"applied {spec.title}" + (f" ({notes[-1]})" if notes else ""))
