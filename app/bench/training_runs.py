@@ -77,6 +77,7 @@ def training(quick: bool = False, out: Path | None = None, reports: Path = REPOR
         for key, series in curves.items():
             series[v] = [(r["step"], r[key]) for r in log if r.get("eval") and r.get(key) is not None]
     finals: dict[tuple[str, int], dict] = {}
+    norm_curves: dict[str, list[tuple[float, float]]] = {}
     for norm in NORMS:
         for b in BATCHES:
             path = reports / f"pix2pix-norm-{norm}-b{b}.jsonl"
@@ -85,6 +86,7 @@ def training(quick: bool = False, out: Path | None = None, reports: Path = REPOR
             evals = [r for r in read_log(path) if r.get("eval")]
             if evals:
                 finals[(norm, b)] = evals[-1]
+                norm_curves[f"{norm}norm, batch {b}"] = [(r["step"], r["psnr"]) for r in evals]
                 rows += [(f"pix2pix {norm}norm batch {b}: held-out PSNR", evals[-1]["psnr"], "dB"),
                          (f"pix2pix {norm}norm batch {b}: held-out SSIM", evals[-1]["ssim"], "")]
     for b in BATCHES:
@@ -98,4 +100,7 @@ def training(quick: bool = False, out: Path | None = None, reports: Path = REPOR
             if any(series.values()):
                 line_chart(series, out / f"cyclegan-{key}.png", f"CycleGAN face ↔ pencil: {names[key]}",
                            "step", key)
+        if norm_curves:
+            line_chart(norm_curves, out / "pix2pix-norm.png",
+                       "pix2pix edge sketch → face: held-out PSNR (dB), GroupNorm vs BatchNorm", "step", "PSNR")
     return rows

@@ -175,7 +175,12 @@ class PriorFiller(Filler):
         # the Filler contract: same size as the crop; only hole pixels are used by the caller
         back = align.from_frame(np.asarray(render, np.float32), warp, (h, w))
         cover = align.frame_coverage(warp, (h, w))[..., None]
-        return np.clip(np.rint(back * cover + crop * (1 - cover)), 0, 255).astype(np.uint8)
+        # the face frame is turned with the face: hole pixels in the crop's corners it does not
+        # reach get the classical fill, not the hole's old pixels
+        rest = crop
+        if ((cover[..., 0] < 1) & hole).any():
+            rest = cv2.inpaint(np.ascontiguousarray(crop), hole.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
+        return np.clip(np.rint(back * cover + rest * (1 - cover)), 0, 255).astype(np.uint8)
 
 
 # -- crop strategy ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Random hole masks for training and evaluation: rectangles and free-form strokes.
+"""Random hole masks for training and evaluation: rectangles, free-form strokes and object-sized blobs
+(the outline of a thing a person removes: a few overlapping ellipses).
 
 Masks are uint8 (H, W) arrays, 1 = fill. `random_mask` draws until the coverage lies in the
 requested range, so a held-out set made from a fixed seed is the same on every machine.
@@ -39,13 +40,31 @@ def stroke_mask(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     return m
 
 
+def blob_mask(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """An object-sized blob: 1–3 overlapping rotated ellipses around one centre."""
+    m = np.zeros((h, w), np.uint8)
+    side = min(h, w)
+    cx, cy = float(rng.uniform(0.25, 0.75)) * w, float(rng.uniform(0.25, 0.75)) * h
+    for _ in range(int(rng.integers(1, 4))):
+        ax = (int(side * rng.uniform(0.1, 0.3)), int(side * rng.uniform(0.08, 0.22)))
+        off = rng.normal(0, side * 0.06, 2)
+        cv2.ellipse(m, (int(cx + off[0]), int(cy + off[1])), ax, float(rng.uniform(0, 180)), 0, 360, 1, -1)
+    return m
+
+
+MASKS = {"rect": rect_mask, "stroke": stroke_mask, "blob": blob_mask}
+
+
 def random_mask(h: int, w: int, rng: np.random.Generator, kind: str = "mixed",
                 coverage: tuple[float, float] = (0.10, 0.40)) -> np.ndarray:
-    """A mask whose hole covers `coverage` of the image (kind: rect | stroke | mixed)."""
+    """A mask whose hole covers `coverage` of the image (kind: rect | stroke | blob | mixed, where
+    mixed is rect or stroke)."""
+    if kind != "mixed" and kind not in MASKS:
+        raise ValueError(f"unknown mask kind {kind!r}; one of {', '.join(MASKS)} or mixed")
     lo, hi = coverage
     for _ in range(200):
         k = kind if kind != "mixed" else ("rect" if rng.random() < 0.5 else "stroke")
-        m = rect_mask(h, w, rng) if k == "rect" else stroke_mask(h, w, rng)
+        m = MASKS[k](h, w, rng)
         if lo <= m.mean() <= hi:
             return m
     raise RuntimeError(f"could not draw a {kind} mask with coverage in {coverage}")
