@@ -8,8 +8,12 @@ face scale included), scored against the paired truth of held-out faces.
   read from the result and from the photo): mean brightness (0–255, paper is light), ink (share of pixels darker than
   pencil.INK), ink on the face's own contours (the share of the ink within 2 px of them), and PSNR /
   SSIM against the face's true pencil sketch (generator faces only: real photos have none);
+  The real portraits are also read at the photo's own size (brightness and ink of the whole result:
+  a 64-px face model enlarged to a large photo gives thicker, softer lines);
 - sketch → face: the true pencil sketches of the held-out faces back to faces, PSNR to the true face
   and the gain over the average face (the best guess without a sketch).
+
+The pair is found in the manifest by `params.task`: "face2pencil" and "pencil2face".
 """
 
 from __future__ import annotations
@@ -53,8 +57,9 @@ def _grey3(img: np.ndarray) -> np.ndarray:
     return np.repeat(g[..., None], 3, 2)
 
 
-def _real_pairs(mm, translate) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(aligned 64² face of a held-out real portrait, the same frame of the translated photo)."""
+def _real_pairs(mm, translate, whole: list | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(aligned 64² face of a held-out real portrait, the same frame of the translated photo);
+    whole: gets each translated photo at its own size."""
     from latentbrush.bench.portraits import PORTRAITS, portrait_path
     from latentbrush.core.imageio import load_image
     from latentbrush.ml.latent.photo import find_faces, to_frame
@@ -72,6 +77,8 @@ def _real_pairs(mm, translate) -> list[tuple[np.ndarray, np.ndarray]]:
         if not faces:
             continue
         done = translate(img)
+        if whole is not None:
+            whole.append(done)
         for f in faces:
             pair = [np.clip(to_frame(x[f.region.slices], f.warp, 64) + 0.5, 0, 255).astype(np.uint8)
                     for x in (img, done)]
@@ -97,10 +104,13 @@ def pencil(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     grid: list[np.ndarray] = []
     tasks = {s.params.get("task"): s for s in mm.manifest.of_kind("translator") if mm.available(s)}
     f2s, s2f = tasks.get("face2pencil"), tasks.get("pencil2face")
+    if f2s is None and s2f is None:
+        return [("no translator with params.task = face2pencil / pencil2face in the manifest", float("nan"), "")]
     if f2s is not None:
         sets = {"generator faces 64²": [(f, f) for f in faces],
                 "generator faces 256²": [(cv2.resize(f, (256, 256), interpolation=cv2.INTER_CUBIC), f) for f in faces]}
-        real = _real_pairs(mm, lambda img: _translate(mm, f2s.id, img))[: 4 if quick else None]
+        photos: list[np.ndarray] = []
+        real = _real_pairs(mm, lambda img: _translate(mm, f2s.id, img), photos)[: 4 if quick else None]
         for set_name, pairs in sets.items():
             sk = [_translate(mm, f2s.id, big) for big, _ in pairs]
             small = [cv2.resize(s, (64, 64), interpolation=cv2.INTER_AREA) for s in sk]
@@ -109,6 +119,7 @@ def pencil(quick: bool = False, out: Path | None = None) -> list[Measurement]:
             rows += [(f"{label}: brightness", rep["brightness"], "0-255"),
                      (f"{label}: ink (pixels < {pen.INK})", 100 * rep["ink"], "%"),
                      (f"{label}: ink on the face's contours", 100 * rep["ink_on_contours"], "%"),
+                     (f"{label}: ink on contours / chance", rep["contour_lift"], "x"),
                      (f"{label}: PSNR to the true pencil sketch",
                       float(np.mean([_psnr(s, t) for s, t in zip(small, truth, strict=True)])), "dB"),
                      (f"{label}: SSIM to the true pencil sketch",
@@ -123,7 +134,12 @@ def pencil(quick: bool = False, out: Path | None = None) -> list[Measurement]:
             label = f"{f2s.id} · real portraits, aligned face ({len(real)})"
             rows += [(f"{label}: brightness", rep["brightness"], "0-255"),
                      (f"{label}: ink (pixels < {pen.INK})", 100 * rep["ink"], "%"),
-                     (f"{label}: ink on the face's contours", 100 * rep["ink_on_contours"], "%")]
+                     (f"{label}: ink on the face's contours", 100 * rep["ink_on_contours"], "%"),
+                     (f"{label}: ink on contours / chance", rep["contour_lift"], "x")]
+            rows += [(f"{f2s.id} · real portraits, whole photo at its size ({len(photos)}): brightness",
+                      float(np.mean([p.mean() for p in photos])), "0-255"),
+                     (f"{f2s.id} · real portraits, whole photo at its size ({len(photos)}): ink (pixels < {pen.INK})",
+                      100 * float(np.mean([pen.ink_fraction(p) for p in photos])), "%")]
             grid += [np.concatenate([f, np.full_like(f, 255), s], 1) for f, s in list(zip(real, sk, strict=True))[:4]]
     if s2f is not None:
         back = [_translate(mm, s2f.id, t) for t in truth]
@@ -134,8 +150,9 @@ def pencil(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                  (f"{label}: gain over the average face", p - base, "dB"),
                  (f"{label}: SSIM to the true face",
                   float(np.mean([_ssim(b, f) for b, f in zip(back, faces, strict=True)])), "")]
-        grid = [np.concatenate([g, b], 1) for g, b in zip(grid, back + [np.full_like(faces[0], 255)] * len(grid),
-                                                           strict=False)]
+        # generator-face rows get their own sketch's way back; real-portrait rows have no true sketch
+        blank = np.full_like(faces[0], 255)
+        grid = [np.concatenate([g, back[i] if i < min(8, n) else blank], 1) for i, g in enumerate(grid)]
     if out is not None and grid:
         sheet = cv2.resize(np.concatenate(grid, 0), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
         cv2.imwrite(str(out / "pencil_grid.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))

@@ -37,10 +37,12 @@ def read_log(path: Path) -> list[dict]:
 
 def cyclegan_summary(rows: list[dict]) -> dict[str, float]:
     evals = [r for r in rows if r.get("eval")]
-    epochs = [r["epoch_seconds"] for r in rows if "epoch_seconds" in r]
+    epochs = [r for r in rows if "epoch_seconds" in r]
+    epoch_steps = epochs[0]["step"] // max(epochs[0]["epoch_done"], 1) if epochs and "epoch_done" in epochs[0] else 500
     train = [r for r in rows if "cycle" in r and "eval" not in r]
-    last_epoch = [r["cycle"] for r in train if r["step"] > (train[-1]["step"] - 500)] if train else []
-    out = {"steps": float(evals[-1]["step"]) if evals else math.nan,
+    last_epoch = [r["cycle"] for r in train if r["step"] > (train[-1]["step"] - epoch_steps)] if train else []
+    epochs = [r["epoch_seconds"] for r in epochs]
+    out = {"steps": float(train[-1]["step"]) if train else math.nan, "epoch_steps": float(epoch_steps),
            "seconds_per_epoch": float(np.median(epochs)) if epochs else math.nan,
            "train_cycle_loss_last_epoch": float(np.mean(last_epoch)) if last_epoch else math.nan}
     if evals:
@@ -63,7 +65,8 @@ def training(quick: bool = False, out: Path | None = None, reports: Path = REPOR
             continue
         log = read_log(path)
         s = cyclegan_summary(log)
-        rows += [(f"cyclegan {v}: seconds per epoch (500 steps)", s["seconds_per_epoch"], "s"),
+        rows += [(f"cyclegan {v}: steps trained", s["steps"], "steps"),
+                 (f"cyclegan {v}: seconds per epoch ({int(s['epoch_steps'])} steps)", s["seconds_per_epoch"], "s"),
                  (f"cyclegan {v}: training cycle loss, last epoch", s["train_cycle_loss_last_epoch"], ""),
                  (f"cyclegan {v}: face → sketch PSNR (held-out)", s.get("a2b_psnr", math.nan), "dB"),
                  (f"cyclegan {v}: face → sketch SSIM", s.get("a2b_ssim", math.nan), ""),
@@ -72,8 +75,8 @@ def training(quick: bool = False, out: Path | None = None, reports: Path = REPOR
                  (f"cyclegan {v}: face → sketch brightness", s.get("a2b_brightness", math.nan), "0-255"),
                  (f"cyclegan {v}: sketch → face PSNR (held-out)", s.get("b2a_psnr", math.nan), "dB"),
                  (f"cyclegan {v}: sketch → face SSIM", s.get("b2a_ssim", math.nan), ""),
-                 (f"cyclegan {v}: held-out reconstruction L1, faces", s.get("rec_a_l1", math.nan), "of 255"),
-                 (f"cyclegan {v}: held-out reconstruction L1, sketches", s.get("rec_b_l1", math.nan), "of 255")]
+                 (f"cyclegan {v}: held-out reconstruction L1, faces", s.get("rec_a_l1", math.nan), "fraction"),
+                 (f"cyclegan {v}: held-out reconstruction L1, sketches", s.get("rec_b_l1", math.nan), "fraction")]
         for key, series in curves.items():
             series[v] = [(r["step"], r[key]) for r in log if r.get("eval") and r.get(key) is not None]
     finals: dict[tuple[str, int], dict] = {}

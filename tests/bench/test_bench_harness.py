@@ -68,9 +68,9 @@ def test_training_comparison_reads_the_runs_logs(tmp_path):
 
     for v, psnr in (("vanilla", 14.0), ("modified", 15.5)):
         write(f"cyclegan-{v}.jsonl", [
-            {"step": 250, "cycle": 0.5}, {"step": 500, "cycle": 0.3}, {"step": 500, "epoch_seconds": 100.0},
+            {"step": 250, "cycle": 0.5}, {"step": 500, "cycle": 0.3}, {"step": 500, "epoch_done": 1, "epoch_seconds": 100.0},
             {"step": 500, "eval": 1, "a2b_psnr": psnr - 1, "b2a_psnr": 12.0, "a2b_ink_on_contours": 0.6},
-            {"step": 1000, "cycle": 0.2}, {"step": 1000, "epoch_seconds": 120.0},
+            {"step": 1000, "cycle": 0.2}, {"step": 1000, "epoch_done": 2, "epoch_seconds": 120.0},
             {"step": 1000, "eval": 1, "a2b_psnr": psnr, "b2a_psnr": 13.0, "a2b_ink_on_contours": float("nan"),
              "a2b_ink": 0.1}])
     write("pix2pix-norm-group-b1.jsonl", [{"step": 100, "eval": 1, "psnr": 14.0, "ssim": 0.3}])
@@ -78,6 +78,7 @@ def test_training_comparison_reads_the_runs_logs(tmp_path):
     rows = {m: v for m, v, _ in training(out=tmp_path, reports=tmp_path)}
     assert rows["cyclegan modified: face → sketch PSNR (held-out)"] == 15.5
     assert rows["cyclegan vanilla: seconds per epoch (500 steps)"] == 110.0
+    assert rows["cyclegan vanilla: steps trained"] == 1000
     assert rows["cyclegan vanilla: training cycle loss, last epoch"] == 0.2     # steps after 500 only
     assert rows["pix2pix batch 1: GroupNorm − BatchNorm PSNR"] == 1.5
     assert "cyclegan unet: face → sketch PSNR (held-out)" not in rows             # no log, no row

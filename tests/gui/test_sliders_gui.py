@@ -33,7 +33,6 @@ def test_slider_drag_previews_and_release_applies_one_undo_step(make_window, tin
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)
     assert panel.values() == {}                         # undo also resets the sliders
-    after = None
     w.undo_stack.redo()
     assert panel.values() == {"smile": 3.0}            # redo shows where they stood again
     after = doc.layer("base").copy()

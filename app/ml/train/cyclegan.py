@@ -196,6 +196,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--num-downs", type=int, default=6, help="U-Net downsamplings (64 px: 6)")
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--eval-n", type=int, default=128)
+    p.add_argument("--rescore", nargs=2, metavar=("SHA256_A2B", "SHA256_B2A"), default=None,
+                   help="train nothing: score the --out / --export-ba weights (these hashes) on the held-out pairs")
     p.add_argument("--size", type=int, default=128, help="training crop side")
     p.add_argument("--ngf", type=int, default=32)
     p.add_argument("--n-blocks", type=int, default=6)
@@ -215,8 +217,10 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--export-ba", default=None, help="also write the B→A generator here")
     add_run_args(p, generator=True)
     a = p.parse_args(argv)
-    if (a.task is None) == (a.a is None or a.b is None):
+    if (a.task is not None and (a.a or a.b)) or (a.task is None and not (a.a and a.b)):
         p.error("give either --a and --b (two image folders) or --task faces-pencil")
+    if a.rescore and not (a.task and a.export_ba):
+        p.error("--rescore scores the --out and --export-ba weights of a --task run")
     if not 0 <= a.alpha_start <= a.alpha_end < 1:
         raise SystemExit("need 0 ≤ --alpha-start ≤ --alpha-end < 1 (α = 1 drops all pixel consistency)")
     if a.lambda_end <= 0:
@@ -226,8 +230,6 @@ def main(argv: list[str] | None = None) -> dict:
     held = None
     if a.task:
         G, gen_id = load_generator(a.models, a.generator, d.device)
-        task = PencilTask(G, a.seed * 1_000_003 + d.rank * 7919, d.device)
-        next_a, next_b = task.batch_a, task.batch_b
         steps_per_epoch = a.epoch_steps or 500
         domains = [f"faces ({gen_id})", "pencil sketches of other faces"]
         if d.main:
@@ -244,9 +246,21 @@ def main(argv: list[str] | None = None) -> dict:
     opt_d = torch.optim.Adam(list(D_a.parameters()) + list(D_b.parameters()), lr=a.lr, betas=(0.5, 0.999))
     ckpt = checkpoint_path(a)
     parts = {"G_ab": G_ab, "G_ba": G_ba, "D_a": D_a, "D_b": D_b, "opt_g": opt_g, "opt_d": opt_d}
+    log = Logger(a.log_file, d.main)
+    if a.rescore:
+        from latentbrush.ml.checkpoints import load_state_dict
+        for net, path, digest in ((G_ab, a.out, a.rescore[0]), (G_ba, a.export_ba, a.rescore[1])):
+            net.load_state_dict({k: v.float() for k, v in load_state_dict(path, digest).items()})
+        ev = evaluate(G_ab, G_ba, *held)
+        log(rescore=1, a2b=str(a.out), b2a=str(a.export_ba), **ev)
+        d.close()
+        return ev
     step, _ = resume(ckpt, parts)
     Gab, Gba, Da, Db = (d.wrap(n) for n in (G_ab, G_ba, D_a, D_b))
-    log = Logger(a.log_file, d.main)
+    start = step
+    if a.task:      # a resumed run draws new faces and sketches, not its first segment's again
+        task = PencilTask(G, a.seed * 1_000_003 + d.rank * 7919 + step, d.device)
+        next_a, next_b = task.batch_a, task.batch_b
     rng = random.Random(a.seed * 1_000_003 + d.rank * 7919 + step)
     if not a.task:
         def next_a(n: int) -> torch.Tensor:
@@ -256,7 +270,8 @@ def main(argv: list[str] | None = None) -> dict:
             return B.batch(n, rng, d.device)
     pool_a, pool_b = Pool(), Pool()
     modified = a.cycle == "modified"
-    meta = {"arch": a.gen, "norm": a.norm, "ngf": a.ngf, "cycle": a.cycle, "size": a.size, "domains": domains,
+    size = G.resolution if a.task else a.size
+    meta = {"arch": a.gen, "norm": a.norm, "ngf": a.ngf, "cycle": a.cycle, "size": size, "domains": domains,
             **({"num_downs": a.num_downs} if a.gen == "unet" else {"n_blocks": a.n_blocks})}
     t0 = time.time()
     t_epoch = t0
@@ -268,7 +283,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     def save() -> None:
         save_run(ckpt, parts, step, time.time() - t0)
-        scores = {k: round(v, 5) for k, v in ev.items()}
+        scores = {k: round(v, 5) for k, v in ev.items() if k != "step"}
+        scores.update({"eval_step": int(ev["step"])} if ev else {})
         export_fp16(G_ab, a.out, {**meta, "direction": "a2b", "step": step, **scores})
         if a.export_ba:
             export_fp16(G_ba, a.export_ba, {**meta, "direction": "b2a", "step": step, **scores})
@@ -312,12 +328,13 @@ def main(argv: list[str] | None = None) -> dict:
             log(step=step, epoch_done=step // steps_per_epoch, epoch_seconds=round(time.time() - t_epoch, 2))
             t_epoch = time.time()
         if held is not None and (step % a.eval_every == 0 or step == total):
-            ev = evaluate(G_ab, G_ba, *held)
-            log(step=step, eval=1, **ev)
-        if d.main and (step % (steps_per_epoch * 5) == 0 or step == total):
+            ev = {"step": step, **evaluate(G_ab, G_ba, *held)}
+            log(eval=1, **ev)
+        if d.main and step % (steps_per_epoch * 5) == 0 and step != total:
             save()
-    if d.main:
+    if d.main and step > start:         # nothing trained (already finished): the files stay as they are
         save()
+    if d.main:
         log(done=1, out=str(a.out), seconds=round(time.time() - t0, 1))
     d.close()
     return last

@@ -5,7 +5,9 @@ model learned on, translated, and brought back to the photo's size.
 
 `face_scale(image, models, R)` is that factor: from the largest face's alignment (the same landmarks
 and canonical frame as every latent edit) when a face is found; otherwise the whole image is taken
-as the scene (short side brought to 4·R, never enlarged).
+as the scene (short side brought to 4·R, never enlarged). A model whose input is itself a face-sized
+drawing (the inverse, pencil sketch → face: `params.scale = "crop"`) takes the whole image as the
+face's frame: `crop_scale` brings its short side to R.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ def face_scale(image: np.ndarray, models: ModelManager | None, R: int) -> tuple[
             factor = R / max(f.region.width, f.region.height)
         return min(factor, MAX_ENLARGE, max(1.0, MAX_SIDE / max(h, w))), "face"
     return min(1.0, SCENE_SIDE * R / min(h, w)), why
+
+
+def crop_scale(image: np.ndarray, R: int) -> float:
+    return min(R / min(image.shape[:2]), MAX_ENLARGE)
 
 
 def rescaled(image: np.ndarray, factor: float, multiple: int) -> np.ndarray:

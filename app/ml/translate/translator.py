@@ -239,6 +239,8 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
         factor, how = scale.face_scale(image, models, int(spec.resolution or 64))
         work = scale.rescaled(image, factor, multiple)
         notes.append(f"at the face's scale ({factor:.2f}×)" if how == "face" else f"{how}: whole image")
+    elif spec.params.get("scale") == "crop":        # the image is the face's frame (a drawing of a face)
+        work = scale.rescaled(image, scale.crop_scale(image, int(spec.resolution or 64)), multiple)
 
     def attempt(tile: int, device: torch.device):
         on = net if device == loaded.device else cpu_copy(net)
@@ -251,4 +253,4 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
         out = scale.to_grey(out)
     out = blend_strength(image, out, float(job.request.strength), region)
     return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out,
-                  message=f"applied {spec.title}" + (f" ({notes[-1]})" if notes else ""))
+                  message=f"applied {spec.title}" + (f" ({'; '.join(notes)})" if notes else ""))
