@@ -99,8 +99,12 @@ def test_unpaired_face_pencil_task_trains_scores_and_exports_translators(real_mo
     assert meta["a2b_psnr"] == pytest.approx(evals[-1]["a2b_psnr"], abs=1e-4)
     # scoring the exported weights again gives the run's own last evaluation (fp16 weights: close)
     digests = [sha256_file(tmp_path / f"{n}.safetensors") for n in ("a2b", "b2a")]
-    again = cg.main(task_args(tmp_path, real_models_dir_module, gen, "--rescore", *digests))
+    again = cg.main(task_args(tmp_path, real_models_dir_module, gen, "--rescore", *digests,
+                              "--samples", str(tmp_path / "samples.png")))
     assert again["a2b_psnr"] == pytest.approx(evals[-1]["a2b_psnr"], abs=0.05)
+    from PIL import Image
+    with Image.open(tmp_path / "samples.png") as im:
+        assert im.size == (4 * 64 * 2, 4 * 64 * 2)       # 4 held-out pairs (--eval-n 4) × 4 rows, 2× pixels
     with pytest.raises(Exception, match="sha256|hash"):
         cg.main(task_args(tmp_path, real_models_dir_module, gen, "--rescore", "0" * 64, digests[1]))
     # a finished run started again trains nothing and leaves its files alone
@@ -161,3 +165,4 @@ def test_a_face_scale_translator_returns_a_grey_image_of_the_photos_size(real_mo
     assert (out[..., 0] == out[..., 1]).all() and (out[..., 1] == out[..., 2]).all()
     assert "face's scale" in result.message
     assert any("finding the face" in p.message for p in steps)
+

@@ -161,6 +161,20 @@ def evaluate(G_ab, G_ba, faces: torch.Tensor, sketches: torch.Tensor) -> dict[st
     return {k: float(v) for k, v in out.items()}
 
 
+@torch.no_grad()
+def write_samples(G_ab, G_ba, faces: torch.Tensor, sketches: torch.Tensor, path: Path, n: int = 8) -> None:
+    """Rows: a held-out face, its true pencil sketch, G_ab(face) in grey, G_ba(true sketch); 2× pixels."""
+    for net in (G_ab, G_ba):
+        net.eval()
+    fs = G_ab(faces[:n]).clamp(-1, 1)
+    fs = fs.mean(1, keepdim=True).expand_as(fs)
+    fx = G_ba(sketches[:n]).clamp(-1, 1)
+    rows = [np.concatenate(list(to_images(t)), 1) for t in (faces[:n], sketches[:n], fs, fx)]
+    grid = np.concatenate(rows, 0).repeat(2, 0).repeat(2, 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(grid).save(path)
+
+
 def make_generator(a: argparse.Namespace) -> torch.nn.Module:
     if a.gen == "unet":
         return UnetGenerator(3, 3, a.num_downs, a.ngf, a.norm)
@@ -196,6 +210,9 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--num-downs", type=int, default=6, help="U-Net downsamplings (64 px: 6)")
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--eval-n", type=int, default=128)
+    p.add_argument("--samples", default=None,
+                   help="with --rescore: also write a PNG of 8 held-out pairs (face | true sketch | face → sketch | "
+                        "true sketch → face)")
     p.add_argument("--rescore", nargs=2, metavar=("SHA256_A2B", "SHA256_B2A"), default=None,
                    help="train nothing: score the --out / --export-ba weights (these hashes) on the held-out pairs")
     p.add_argument("--size", type=int, default=128, help="training crop side")
@@ -253,6 +270,8 @@ def main(argv: list[str] | None = None) -> dict:
             net.load_state_dict({k: v.float() for k, v in load_state_dict(path, digest).items()})
         ev = evaluate(G_ab, G_ba, *held)
         log(rescore=1, a2b=str(a.out), b2a=str(a.export_ba), **ev)
+        if a.samples:
+            write_samples(G_ab, G_ba, *held, Path(a.samples))
         d.close()
         return ev
     step, _ = resume(ckpt, parts)

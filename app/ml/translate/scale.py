@@ -1,7 +1,9 @@
 """The scale a translator works at. Most translators run on the photo's own pixels; one trained on
 the face generator's aligned crops (the `face2sketch` pair, manifest `params.scale = "face"`) draws
 lines as thick as a 64-px face has them, so the photo is first shrunk until its face is the size the
-model learned on, translated, and brought back to the photo's size.
+model learned on, translated, and brought back to the photo's size. `params.face_side` may ask for
+the face at a larger side than the training crops (face2sketch: 2 × 64: the same strokes on a face
+drawn twice as large are finer lines, and a 64-px face enlarged to a photo looks smeared).
 
 `face_scale(image, models, R)` is that factor: from the largest face's alignment (the same landmarks
 and canonical frame as every latent edit) when a face is found; otherwise the whole image is taken
