@@ -157,3 +157,42 @@ def pencil(quick: bool = False, out: Path | None = None) -> list[Measurement]:
         sheet = cv2.resize(np.concatenate(grid, 0), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
         cv2.imwrite(str(out / "pencil_grid.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
     return rows
+
+
+TUNE_SEED = 7_300_001       # faces for choosing the ink gain (neither training nor the held-out set)
+GAINS = (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0, 2.2, 2.5)
+
+
+def fit_ink_gain(model_id: str, n: int = 64, gains: tuple[float, ...] = GAINS) -> dict:
+    """The pencil pressure (params.ink_gain) that brings a face → pencil model's output closest
+    (PSNR) to the true pencil sketches of `n` tuning faces, through the editor's path."""
+    import torch
+
+    from latentbrush.ml.tensors import to_images
+    from latentbrush.ml.translate import pencil as pen
+    from latentbrush.ml.translate.scale import to_grey
+
+    mm = model_manager()
+    G = mm.get(mm.default("generator").id).net
+    with torch.no_grad():
+        faces = to_images(G(torch.randn(n, G.nz, generator=torch.Generator().manual_seed(TUNE_SEED))).clamp(-1, 1))
+    truth = [_grey3(pen.pencil_sketch(f)) for f in faces]
+    spec = mm.manifest.get(model_id)
+    raw_gain = float(spec.params.get("ink_gain", 1.0))
+    raw = []
+    for f in faces:          # undo the gain the manifest applies, to try each from the model's own grey
+        out = _translate(mm, model_id, f)[..., 0].astype(np.float32)
+        raw.append(255.0 - (255.0 - out) / raw_gain)
+    scores = {}
+    for g in gains:
+        outs = [to_grey(np.repeat(np.clip(r + 0.5, 0, 255).astype(np.uint8)[..., None], 3, 2), float(g)) for r in raw]
+        scores[float(g)] = float(np.mean([_psnr(o, t) for o, t in zip(outs, truth, strict=True)]))
+    best = max(scores, key=scores.get)
+    return {"best_gain": best, "psnr_by_gain": scores}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(fit_ink_gain(sys.argv[1]), indent=1))

@@ -166,3 +166,13 @@ def test_a_face_scale_translator_returns_a_grey_image_of_the_photos_size(real_mo
     assert "face's scale" in result.message
     assert any("finding the face" in p.message for p in steps)
 
+
+
+def test_ink_gain_presses_the_pencil_harder_and_keeps_the_paper_white():
+    img = np.zeros((2, 3, 3), np.uint8)
+    img[0] = 255
+    img[1] = 155
+    out = scale.to_grey(img, 1.5)
+    assert (out[0] == 255).all()                       # paper
+    assert (out[1] == 105).all()                       # 100 below white → 150 below
+    assert (scale.to_grey(img) == img).all()           # grey input, gain 1: unchanged

@@ -64,7 +64,10 @@ def back_to(image: np.ndarray, h: int, w: int) -> np.ndarray:
     return cv2.resize(image, (w, h), interpolation=interp)
 
 
-def to_grey(image: np.ndarray) -> np.ndarray:
-    """An (h, w, 3) uint8 image in grey, three equal channels (a pencil sketch has no colour)."""
+def to_grey(image: np.ndarray, ink_gain: float = 1.0) -> np.ndarray:
+    """An (h, w, 3) uint8 image in grey, three equal channels (a pencil sketch has no colour);
+    ink_gain > 1 presses the pencil harder: every grey's distance from white paper grows by it."""
     g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    if ink_gain != 1.0:
+        g = np.clip(255.0 - (255.0 - g.astype(np.float32)) * ink_gain + 0.5, 0, 255).astype(np.uint8)
     return np.repeat(g[..., None], 3, 2)

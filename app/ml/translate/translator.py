@@ -252,7 +252,7 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     out = yield from oom_fallback(attempt, int(job.request.tile), loaded.device, on_retry=notes.append)
     out = scale.back_to(out, h, w)
     if spec.params.get("grey_output"):
-        out = scale.to_grey(out)
+        out = scale.to_grey(out, float(spec.params.get("ink_gain", 1.0)))
     out = blend_strength(image, out, float(job.request.strength), region)
     return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out,
                   message=f"applied {spec.title}" + (f" ({'; '.join(notes)})" if notes else ""))
