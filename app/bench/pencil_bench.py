@@ -47,8 +47,8 @@ def _ssim(a: np.ndarray, b: np.ndarray) -> float:
 
     from latentbrush.ml import metrics
 
-    ta = torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)[None].float()
-    tb = torch.from_numpy(np.ascontiguousarray(b)).permute(2, 0, 1)[None].float()
+    ta = torch.from_numpy(np.array(a)).permute(2, 0, 1)[None].float()
+    tb = torch.from_numpy(np.array(b)).permute(2, 0, 1)[None].float()
     return float(metrics.ssim(ta, tb, data_range=metrics.BYTE).mean())
 
 
@@ -59,7 +59,7 @@ def _grey3(img: np.ndarray) -> np.ndarray:
 
 def _real_pairs(mm, translate, whole: list | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """(aligned 64² face of a held-out real portrait, the same frame of the translated photo);
-    whole: gets each translated photo at its own size."""
+    whole: gets each (photo, translated photo) at the photo's size."""
     from latentbrush.bench.portraits import PORTRAITS, portrait_path
     from latentbrush.core.imageio import load_image
     from latentbrush.ml.latent.photo import find_faces, to_frame
@@ -78,7 +78,7 @@ def _real_pairs(mm, translate, whole: list | None = None) -> list[tuple[np.ndarr
             continue
         done = translate(img)
         if whole is not None:
-            whole.append(done)
+            whole.append((img, done))
         for f in faces:
             pair = [np.clip(to_frame(x[f.region.slices], f.warp, 64) + 0.5, 0, 255).astype(np.uint8)
                     for x in (img, done)]
@@ -109,7 +109,7 @@ def pencil(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     if f2s is not None:
         sets = {"generator faces 64²": [(f, f) for f in faces],
                 "generator faces 256²": [(cv2.resize(f, (256, 256), interpolation=cv2.INTER_CUBIC), f) for f in faces]}
-        photos: list[np.ndarray] = []
+        photos: list[tuple[np.ndarray, np.ndarray]] = []
         real = _real_pairs(mm, lambda img: _translate(mm, f2s.id, img), photos)[: 4 if quick else None]
         for set_name, pairs in sets.items():
             sk = [_translate(mm, f2s.id, big) for big, _ in pairs]
@@ -137,9 +137,13 @@ def pencil(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                      (f"{label}: ink on the face's contours", 100 * rep["ink_on_contours"], "%"),
                      (f"{label}: ink on contours / chance", rep["contour_lift"], "x")]
             rows += [(f"{f2s.id} · real portraits, whole photo at its size ({len(photos)}): brightness",
-                      float(np.mean([p.mean() for p in photos])), "0-255"),
+                      float(np.mean([p.mean() for _, p in photos])), "0-255"),
                      (f"{f2s.id} · real portraits, whole photo at its size ({len(photos)}): ink (pixels < {pen.INK})",
-                      100 * float(np.mean([pen.ink_fraction(p) for p in photos])), "%")]
+                      100 * float(np.mean([pen.ink_fraction(p) for _, p in photos])), "%")]
+            if out is not None and photos:
+                strip = [cv2.resize(np.concatenate(pair, 1), (640, round(320 * pair[0].shape[0] / pair[0].shape[1])),
+                                    interpolation=cv2.INTER_AREA) for pair in photos[:3]]
+                cv2.imwrite(str(out / "pencil_photos.png"), cv2.cvtColor(np.concatenate(strip, 0), cv2.COLOR_RGB2BGR))
             grid += [np.concatenate([f, np.full_like(f, 255), s], 1) for f, s in list(zip(real, sk, strict=True))[:4]]
     if s2f is not None:
         back = [_translate(mm, s2f.id, t) for t in truth]

@@ -176,3 +176,41 @@ def test_ink_gain_presses_the_pencil_harder_and_keeps_the_paper_white():
     assert (out[0] == 255).all()                       # paper
     assert (out[1] == 105).all()                       # 100 below white → 150 below
     assert (scale.to_grey(img) == img).all()           # grey input, gain 1: unchanged
+
+
+def shipped(models_dir):
+    m = Manifest.load(models_dir)
+    by_task = {s.params.get("task"): s for s in m.of_kind("translator")}
+    if "face2pencil" not in by_task:
+        pytest.skip("no face → pencil translator in the manifest")
+    return ModelManager(m, device="cpu"), by_task
+
+
+def test_the_shipped_face_to_pencil_model_draws_dark_lines_on_light_paper_on_the_faces_contours(
+        real_models_dir_module):
+    """Issue 21's bar, on held-out generator faces (the editor's path, face scale included)."""
+    mm, by_task = shipped(real_models_dir_module)
+    G = mm.get(mm.default("generator").id).net
+    with torch.no_grad():
+        faces = to_images(G(torch.randn(16, G.nz, generator=torch.Generator().manual_seed(7_100_003))).clamp(-1, 1))
+    outs = []
+    for f in faces:
+        result, _ = drain(run_translate(Job(TranslateRequest(model=by_task["face2pencil"].id),
+                                            inputs={"image": f}), mm))
+        outs.append(result.pixels)
+    out = np.stack(outs)
+    assert out.shape == faces.shape and (out[..., 0] == out[..., 2]).all()          # grey
+    rep = pencil.sketch_report(out, faces)
+    assert rep["brightness"] >= 170, rep
+    assert 0.03 <= rep["ink"] <= 0.35, rep
+    assert rep["ink_on_contours"] >= 0.5, rep
+    assert rep["contour_lift"] >= 1.15, rep                                          # not where chance puts it
+    # its inverse turns the true pencil sketches back into faces closer than the average face is
+    back = np.stack([drain(run_translate(Job(TranslateRequest(model=by_task["pencil2face"].id), inputs={
+        "image": np.repeat(pencil.pencil_sketch(f)[..., None], 3, 2)}), mm))[0].pixels for f in faces])
+    with torch.no_grad():
+        mean_face = to_images(G(torch.randn(500, G.nz, generator=torch.Generator().manual_seed(5))).clamp(-1, 1)
+                              .mean(0, keepdim=True))[0].astype(float)
+    err = ((back.astype(float) - faces) ** 2).mean()
+    base = ((mean_face[None] - faces) ** 2).mean()
+    assert err < 0.8 * base, (err, base)
