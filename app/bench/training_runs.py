@@ -50,7 +50,8 @@ def cyclegan_summary(rows: list[dict]) -> dict[str, float]:
                     if k not in ("t", "step", "eval")})
         out["best_a2b_psnr"] = max(r["a2b_psnr"] for r in evals)
         for key in ("a2b_psnr", "b2a_psnr", "a2b_ssim", "b2a_ssim"):
-            out[f"last3_{key}"] = float(np.mean([r[key] for r in evals[-3:]]))
+            if all(key in r for r in evals[-3:]):
+                out[f"last3_{key}"] = float(np.mean([r[key] for r in evals[-3:]]))
         out["best_b2a_psnr"] = max(r["b2a_psnr"] for r in evals)
     return out
 

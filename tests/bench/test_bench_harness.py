@@ -77,6 +77,7 @@ def test_training_comparison_reads_the_runs_logs(tmp_path):
     write("pix2pix-norm-batch-b1.jsonl", [{"step": 100, "eval": 1, "psnr": 12.5, "ssim": 0.2}])
     rows = {m: v for m, v, _ in training(out=tmp_path, reports=tmp_path)}
     assert rows["cyclegan modified: face → sketch PSNR (held-out)"] == 15.5
+    assert rows["cyclegan modified: face → sketch PSNR, mean of the last 3 evaluations"] == 15.0
     assert rows["cyclegan vanilla: seconds per epoch (500 steps)"] == 110.0
     assert rows["cyclegan vanilla: steps trained"] == 1000
     assert rows["cyclegan vanilla: training cycle loss, last epoch"] == 0.2     # steps after 500 only

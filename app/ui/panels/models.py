@@ -118,10 +118,12 @@ class TranslatePanel(QGroupBox):
             lambda: self.apply_requested.emit(self.model.currentData() or "", self.strength.value()))
         lay.addWidget(self.apply_button)
         self._sketch: set[str] = set()
+        self._scaled: dict[str, str] = {}
 
     def set_models(self, specs: list) -> None:
         self.model.clear()
         self._sketch = {s.id for s in specs if int(s.params.get("input_nc", 3)) == 1}
+        self._scaled = {s.id: s.params.get("scale") for s in specs if s.params.get("scale") in ("face", "crop")}
         for s in specs:
             self.model.addItem(s.title, s.id)
         self.apply_button.setEnabled(bool(specs))
@@ -133,8 +135,18 @@ class TranslatePanel(QGroupBox):
     def _on_model(self) -> None:
         sketch = self.is_sketch()
         self.only_mask.setVisible(not sketch)
-        self.hint.setText("Draw the face's lines with the color brush (any color): outline, eyes, nose, mouth, "
-                          "hair. The face fills the selection (select tool), or the square around your lines "
-                          "when nothing is selected." if sketch else "")
-        self.hint.setVisible(sketch)
+        scaled = self._scaled.get(self.model.currentData() or "")
+        if sketch:
+            text = ("Draw the face's lines with the color brush (any color): outline, eyes, nose, mouth, hair. "
+                    "The face fills the selection (select tool), or the square around your lines when nothing "
+                    "is selected.")
+        elif scaled == "face":
+            text = ("Made on faces: the photo's face is found and the whole image is drawn at that face's "
+                    "scale (no face found: at a short side of 256 px).")
+        elif scaled == "crop":
+            text = "Made on face-sized drawings: the whole image is taken as one face."
+        else:
+            text = ""
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
         self.apply_button.setText("Draw from sketch" if sketch else "Apply")
