@@ -163,7 +163,7 @@ def test_a_face_scale_translator_returns_a_grey_image_of_the_photos_size(real_mo
     out = result.pixels
     assert out.shape == photo.shape and out.dtype == np.uint8
     assert (out[..., 0] == out[..., 1]).all() and (out[..., 1] == out[..., 2]).all()
-    assert "face's scale" in result.message
+    assert "drawn at the face's scale" in result.message
     assert any("finding the face" in p.message for p in steps)
 
 

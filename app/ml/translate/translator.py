@@ -240,7 +240,7 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
         side = int(spec.params.get("face_side", spec.resolution or 64))
         factor, how = scale.face_scale(image, models, side)
         work = scale.rescaled(image, factor, multiple)
-        notes.append(f"at the face's scale ({factor:.2f}×)" if how == "face" else f"{how}: whole image")
+        notes.append(f"drawn at the face's scale, {factor:.2f}×" if how == "face" else f"{how}: whole image")
     elif spec.params.get("scale") == "crop":        # the image is the face's frame (a drawing of a face)
         work = scale.rescaled(image, scale.crop_scale(image, int(spec.resolution or 64)), multiple)
 
