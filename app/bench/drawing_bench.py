@@ -45,17 +45,11 @@ def line_agreement(drawing: np.ndarray, result: np.ndarray) -> float:
 
 def real_faces(models) -> list[np.ndarray]:
     """Held-out real portraits, aligned to the generator's 64² frame (those the detector finds)."""
-    from latentbrush.bench.portraits import PORTRAITS, portrait_path
-    from latentbrush.core.imageio import load_image
+    from latentbrush.bench.portraits import loaded
     from latentbrush.ml.latent.photo import find_faces, to_frame
 
-    repo = Path(__file__).resolve().parents[2]
     out = []
-    for p in PORTRAITS:
-        try:
-            img = load_image(portrait_path(p, repo)).pixels
-        except (OSError, ValueError):
-            continue                                   # not fetched and no network: skipped
+    for p, img in loaded(Path(__file__).resolve().parents[2]):
         faces = find_faces(img, models)
         keep = faces if p.held_out else faces[2:] if p.name == "group_t1" else []
         for f in keep:

@@ -60,19 +60,13 @@ def _grey3(img: np.ndarray) -> np.ndarray:
 def _real_pairs(mm, translate, whole: list | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """(aligned 64² face of a held-out real portrait, the same frame of the translated photo);
     whole: gets each (photo, translated photo) at the photo's size."""
-    from latentbrush.bench.portraits import PORTRAITS, portrait_path
-    from latentbrush.core.imageio import load_image
+    from latentbrush.bench.portraits import loaded
     from latentbrush.ml.latent.photo import find_faces, to_frame
 
-    repo = Path(__file__).resolve().parents[2]
     out = []
-    for p in PORTRAITS:
+    for p, img in loaded(Path(__file__).resolve().parents[2]):
         if not p.held_out:
             continue
-        try:
-            img = load_image(portrait_path(p, repo)).pixels
-        except (OSError, ValueError):
-            continue                                   # not fetched and no network: skipped
         faces = find_faces(img, mm)
         if not faces:
             continue

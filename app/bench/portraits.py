@@ -110,3 +110,15 @@ def portrait_path(p: Portrait, repo: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def loaded(repo: Path):
+    """(portrait, its pixels (h, w, 3) uint8) for each portrait that can be had (not fetched and no
+    network: skipped)."""
+    from latentbrush.core.imageio import load_image
+
+    for p in PORTRAITS:
+        try:
+            yield p, load_image(portrait_path(p, repo)).pixels
+        except (OSError, ValueError):
+            continue
