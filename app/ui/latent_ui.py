@@ -42,6 +42,10 @@ class LatentUI:
         window.brush_panel.changed.connect(self._sync_brush)
         window.canvas.stroke_finished.connect(self._on_stroke)
         window.model.events.applied.connect(self._on_result)
+        window.model.events.failed.connect(self._on_failed)
+        # (document, base revision) on which an automatic run after a stroke found nothing to edit:
+        # later strokes on the same photo do not start it again (the person can still press Run)
+        self._auto_failed: tuple[int, int] | None = None
         self.interp.make_requested.connect(self.make_frames)
         self.interp.apply_requested.connect(self.apply_frame)
         self.interp.export_requested.connect(self.export_gif)
@@ -142,10 +146,24 @@ class LatentUI:
                 self.w.statusBar().showMessage("Paint strokes with the color brush first", 5000)
             return
         region = tuple(self.w.selection) if (state is None and self.w.selection is not None) else "auto"
+        if quiet and state is None and region == "auto" and self._auto_failed == self._photo_key(doc):
+            self.w.statusBar().showMessage("Strokes kept. No face was found in this photo, so they are not run "
+                                           "after each stroke: select the face (S), then press Run", 10_000)
+            return
         # an automatic run (after a stroke) reports failures in the status bar, not in a dialog
         req = ScribbleRequest(state=state, region=region, **self.panel.params())
         self.w.dispatcher.submit(req, layers=("base", "scribble"), watch=("latent",), label="Scribble edit",
                                  quiet=quiet)
+
+    @staticmethod
+    def _photo_key(doc) -> tuple[int, int]:
+        return id(doc), doc.layer_revisions["base"]
+
+    def _on_failed(self, job, _message: str) -> None:
+        doc = self.w.document
+        if doc is not None and job.kind == "scribble" and job.quiet and job.request.state is None \
+                and job.request.region == "auto":
+            self._auto_failed = self._photo_key(doc)
 
     def _on_result(self, job, result) -> None:
         info = result.info

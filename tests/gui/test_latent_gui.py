@@ -129,6 +129,20 @@ def test_a_stroke_on_a_photo_without_a_face_reports_in_the_status_bar_not_a_dial
         drag(w.canvas, paint_only)
     assert w.last_error is None
     assert "no face" in w.statusBar().currentMessage().lower()
+    # the next strokes on the same photo do not start the same failing job again
+    submitted = []
+    real_submit = w.dispatcher.submit
+    w.dispatcher.submit = lambda req, **kw: (submitted.append(req), real_submit(req, **kw))[1]
+    drag(w.canvas, [(80, 120), (150, 130)])
+    qtbot.wait(200)
+    assert not [r for r in submitted if getattr(r, "kind", "") == "scribble"]
+    assert w.document.layer("scribble")[..., 3].any()            # the strokes themselves are kept
+    assert "select the face" in w.statusBar().currentMessage()
+    # a selection (or a changed photo) lets it run again
+    w.set_selection(BBox(40, 40, 160, 160))
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000,
+                          check_params_cb=lambda job, res: job.kind == "scribble"):
+        drag(w.canvas, [(70, 70), (120, 110)])
 
 
 def test_strokes_fade_while_their_result_is_shown_and_revert_clears_them(make_window, tiny_models, qtbot):
