@@ -214,3 +214,11 @@ def test_the_shipped_face_to_pencil_model_draws_dark_lines_on_light_paper_on_the
     err = ((back.astype(float) - faces) ** 2).mean()
     base = ((mean_face[None] - faces) ** 2).mean()
     assert err < 0.8 * base, (err, base)
+
+
+def test_without_a_face_the_scene_is_drawn_at_four_times_the_models_resolution(real_models_dir_module, tmp_path):
+    """face_side only sets the face's size; a photo without a face is drawn at a short side of 4 · R."""
+    mm = ModelManager(Manifest.load(real_models_dir_module), device="cpu")
+    flat = np.full((1200, 900, 3), 128, np.uint8)
+    assert scale.face_scale(flat, mm, 128, scene_side=256)[0] == pytest.approx(256 / 900)
+    assert scale.face_scale(flat, mm, 128)[0] == pytest.approx(512 / 900)

@@ -25,8 +25,10 @@ MAX_ENLARGE = 2.0       # a small face is enlarged at most this much …
 MAX_SIDE = 4096         # … and never past this long side
 
 
-def face_scale(image: np.ndarray, models: ModelManager | None, R: int) -> tuple[float, str]:
-    """(factor from image pixels to the model's pixels, how it was found)."""
+def face_scale(image: np.ndarray, models: ModelManager | None, R: int,
+               scene_side: int | None = None) -> tuple[float, str]:
+    """(factor from image pixels to the model's pixels, how it was found). R: the side the face's
+    frame is drawn at; scene_side: the short side when no face is found (default SCENE_SIDE · R)."""
     h, w = image.shape[:2]
     try:
         faces = find_faces(image, models)
@@ -40,7 +42,7 @@ def face_scale(image: np.ndarray, models: ModelManager | None, R: int) -> tuple[
         else:
             factor = R / max(f.region.width, f.region.height)
         return min(factor, MAX_ENLARGE, max(1.0, MAX_SIDE / max(h, w))), "face"
-    return min(1.0, SCENE_SIDE * R / min(h, w)), why
+    return min(1.0, (scene_side or SCENE_SIDE * R) / min(h, w)), why
 
 
 def crop_scale(image: np.ndarray, R: int) -> float:

@@ -237,8 +237,9 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     if spec.params.get("scale") == "face":          # trained on aligned face crops of side R
         yield Progress(0, 1, "finding the face")
         # the face's frame is drawn at `face_side` px (default: the model's resolution)
-        side = int(spec.params.get("face_side", spec.resolution or 64))
-        factor, how = scale.face_scale(image, models, side)
+        res = int(spec.resolution or 64)
+        factor, how = scale.face_scale(image, models, int(spec.params.get("face_side", res)),
+                                       scene_side=scale.SCENE_SIDE * res)
         work = scale.rescaled(image, factor, multiple)
         notes.append(f"drawn at the face's scale, {factor:.2f}×" if how == "face" else f"{how}: whole image")
     elif spec.params.get("scale") == "crop":        # the image is the face's frame (a drawing of a face)
