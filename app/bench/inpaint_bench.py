@@ -7,7 +7,9 @@ inpaint_quality: held-out faces (generator samples from a seed no training run d
   over the better of Telea and Navier–Stokes for each image (issue 19's headline) and the texture
   kept (Laplacian energy of the fill / the truth's, median; a blur scores near 0). Writes
   inpaint_grid.png (input | mask | each method | truth).
-inpaint_speed: time per fill at 256² (25 % mask) and on a 2000×1500 photo with a small mask.
+  photos256/*: 256² crops of the same held-out photos at full resolution (object blobs, strokes).
+inpaint_speed: time per fill at 256² (25 % mask; noise and a held-out photo) and on a 2000×1500
+  image with a small mask.
 """
 
 from __future__ import annotations
@@ -26,8 +28,26 @@ MASK_SEED = 5_150_003
 EVAL_PNG = Path(__file__).resolve().parents[2] / "resources" / "eval" / "inpaint-photos64.png"
 
 
-def eval_sets(G, n_faces: int, n_photos: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """{"faces/rect": (images, masks), "faces/free-form": …, "photos/rect": …, "photos/free-form": …}"""
+def held_out_photos_256(n: int, rng: np.random.Generator) -> np.ndarray | None:
+    """n random 256² crops of the held-out photos (coffee, rocket: never in training), full resolution."""
+    try:
+        from skimage import data
+    except ImportError:
+        return None
+    from latentbrush.ml.train.completion import HELD_OUT_PHOTOS
+
+    photos = [getattr(data, name)()[..., :3] for name in HELD_OUT_PHOTOS]
+    crops = []
+    for i in range(n):
+        p = photos[i % len(photos)]
+        y, x = int(rng.integers(0, p.shape[0] - 255)), int(rng.integers(0, p.shape[1] - 255))
+        crops.append(np.ascontiguousarray(p[y:y + 256, x:x + 256]))
+    return np.stack(crops)
+
+
+def eval_sets(G, n_faces: int, n_photos: int, n_256: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{"faces/rect": (images, masks), "faces/free-form": …, "photos/rect": …, "photos/free-form": …,
+    "faces/object", "photos/object" (blobs); with n_256: "photos256/object", "photos256/free-form"}"""
     import torch
 
     from latentbrush.ml.inpaint.evaluation import read_photo_eval
@@ -52,6 +72,14 @@ def eval_sets(G, n_faces: int, n_photos: int) -> dict[str, tuple[np.ndarray, np.
             masks = np.stack([random_mask(64, 64, blobs, kind="blob", coverage=(0.08, 0.3)) * 255
                               for _ in range(len(imgs))]).astype(np.uint8)
             out[f"{name}/object"] = (imgs, masks)
+    big = np.random.default_rng(MASK_SEED + 2)             # the 256² crops: their own stream too
+    crops = held_out_photos_256(n_256, big) if n_256 else None
+    if crops is not None:
+        for kind, name in (("blob", "object"), ("stroke", "free-form")):
+            cov = (0.08, 0.3) if kind == "blob" else (0.1, 0.4)
+            masks = np.stack([random_mask(256, 256, big, kind=kind, coverage=cov) * 255
+                              for _ in range(len(crops))]).astype(np.uint8)
+            out[f"photos256/{name}"] = (crops, masks)
     return out
 
 
@@ -120,7 +148,7 @@ def inpaint_quality(quick: bool = False, out: Path | None = None) -> list[Measur
     mm = model_manager()
     G = mm.get(mm.default("generator").id).net
     n = 8 if quick else 64
-    sets = eval_sets(G, n, n)
+    sets = eval_sets(G, n, n, 4 if quick else 16)
     rows: list[Measurement] = []
     table: dict = {}
     outputs: dict = {}
@@ -198,7 +226,8 @@ def write_grid(sets, outputs, path: Path, per_set: int = 3) -> None:
                   for k in keys]
         tiles.append(imgs[i])
         for c, t in enumerate(tiles):
-            canvas.paste(Image.fromarray(t).resize((cell, cell), Image.NEAREST),
+            resample = Image.NEAREST if t.shape[0] <= cell else Image.LANCZOS
+            canvas.paste(Image.fromarray(t).resize((cell, cell), resample),
                          (pad + c * (cell + pad), 40 + r * (cell + pad)))
     canvas.save(path)
 
@@ -214,6 +243,9 @@ def inpaint_speed(quick: bool = False) -> list[Measurement]:
     m256 = np.zeros((256, 256), np.uint8)
     m256[64:192, 64:192] = 255                     # 25 %
     cases["256²"] = (img256, m256)
+    photo = held_out_photos_256(1, np.random.default_rng(7))
+    if photo is not None:
+        cases["256² photo"] = (photo[0], m256)
     big = rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)
     mbig = np.zeros((1500, 2000), np.uint8)
     mbig[700:780, 900:1000] = 255                  # a small blemish

@@ -49,7 +49,7 @@ def test_fill_button_fills_the_mask_in_one_undo_step(make_window, tiny_models, p
 def test_fill_on_release_with_the_learned_model_and_keep_mask(make_window, tiny_models, photo, qtbot):
     w = make_window(tiny_models)
     doc = open_array(w, photo)
-    assert w.inpaint.panel.method() == "tiny-fill"         # the manifest's learned model is the default
+    assert w.inpaint.panel.method() == "content-aware"     # around the manifest's learned model
     w.inpaint.panel.on_release.setChecked(True)
     w.inpaint.panel.clear_after.setChecked(False)
     before = doc.layer("base").copy()
@@ -60,7 +60,8 @@ def test_fill_on_release_with_the_learned_model_and_keep_mask(make_window, tiny_
     assert doc.has_content("mask")
     assert np.array_equal(doc.layer("base")[mask == 0], before[mask == 0])
     assert not np.array_equal(doc.layer("base")[mask > 0], before[mask > 0])
-    assert "tiny-fill" in w.inpaint.panel.status.text()
+    assert "Content-aware" in w.inpaint.panel.status.text()
+    assert "tiny-fill" in w.inpaint.panel.status.text()     # which learned fill it weighed, and how much
 
 
 def test_fill_without_a_mask_says_so_and_runs_nothing(make_window, tiny_models, photo, qtbot):
@@ -78,4 +79,4 @@ def test_model_list_has_learned_prior_and_classical(make_window, tiny_models):
     w = make_window(tiny_models)
     combo = w.inpaint.panel.model
     ids = [combo.itemData(i) for i in range(combo.count())]
-    assert ids == ["tiny-fill", "generator-prior", "telea", "navier-stokes"]
+    assert ids == ["content-aware", "tiny-fill", "generator-prior", "frequency-selective", "telea", "navier-stokes"]

@@ -11,6 +11,7 @@ from helpers import run_torchrun, save_lama_standin
 from latentbrush.core.jobs import Cancelled, Job, drain
 from latentbrush.ml.checkpoints import load_state_dict
 from latentbrush.ml.errors import ModelError
+from latentbrush.ml.hashing import sha256_file
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.blend import composite
 from latentbrush.ml.inpaint.fill import (
@@ -171,19 +172,31 @@ def test_cancel_stops_between_crops(image_and_mask):
 
 
 # -- manifest, runner, LaMa ----------------------------------------------------------------------
-def test_runner_uses_the_manifest_completion_model_by_default(tiny_models, image_and_mask):
+def test_runner_uses_the_content_aware_fill_with_the_manifest_completion_model_by_default(
+        tiny_models, image_and_mask):
     img, mask = image_and_mask
     models = ModelManager(Manifest.load(tiny_models), device="cpu")
-    assert methods.default_method(models.manifest) == "tiny-fill"
+    assert methods.default_method(models.manifest) == methods.CONTENT_AWARE
+    assert methods.learned_structure(models.manifest) == "tiny-fill"
+    assert make_filler(None, models).learned.net is models.get("tiny-fill").net
     res, _ = drain(run_inpaint(Job("inpaint", inputs={"image": img, "mask": mask}), models))
-    assert res.info == {"model": "tiny-fill", "blend": "poisson"}
+    assert res.info["model"] == methods.CONTENT_AWARE and res.info["blend"] == "poisson"
+    assert res.info["structure"].startswith("structure ") and "tiny-fill" in res.info["structure"]
     out = img.copy()
     b = res.bbox
     out[b.y0:b.y1, b.x0:b.x1] = res.pixels
     assert np.array_equal(out[mask == 0], img[mask == 0])
     assert not np.array_equal(out[mask > 0], img[mask > 0])
     ids = [m.id for m in methods.fill_methods(models.manifest)]
-    assert ids == ["tiny-fill", methods.PRIOR, "telea", "navier-stokes"]
+    assert ids == [methods.CONTENT_AWARE, "tiny-fill", methods.PRIOR, methods.FSR, "telea", "navier-stokes"]
+
+
+def test_without_opencv_contrib_the_completion_network_is_the_default(tiny_models, monkeypatch):
+    monkeypatch.setattr(methods, "fsr_available", lambda: False)
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    listed = {m.id: m.available for m in methods.fill_methods(models.manifest)}
+    assert listed[methods.CONTENT_AWARE] is False and listed[methods.FSR] is False
+    assert methods.default_method(models.manifest) == "tiny-fill"
 
 
 def add_lama(models_dir, sha=None):
@@ -260,7 +273,7 @@ def test_training_lowers_the_held_out_loss_exports_and_resumes(tiny_models, tmp_
             "--lr", "3e-3"]
     (tmp_path / "none").mkdir()
     best = tc.main(args)
-    state = load_state_dict(out, __import__("latentbrush.ml.hashing", fromlist=["x"]).sha256_file(out))
+    state = load_state_dict(out, sha256_file(out))
     trained = CompletionNet(width=8)
     trained.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
     models = ModelManager(Manifest.load(tiny_models), device="cpu")
@@ -277,8 +290,13 @@ def test_training_lowers_the_held_out_loss_exports_and_resumes(tiny_models, tmp_
     # --init: a fresh run (new checkpoint path) that starts from exported weights
     out3 = tmp_path / "again.safetensors"
     init = [*args[:args.index("--out")], "--out", str(out3), *args[args.index("--out") + 2:]]
-    best3 = tc.main([*init[:init.index("--steps")], "--steps", "1", "--tc", "1", "--td", "0", "--eval-every", "1",
-                     *init[init.index("--eval-every") + 2:], "--init", str(out)])
+    fresh = [*init[:init.index("--steps")], "--steps", "1", "--tc", "1", "--td", "0", "--eval-every", "1",
+             *init[init.index("--eval-every") + 2:], "--init", str(out)]
+    with pytest.raises(SystemExit):                       # weights are verified before loading
+        tc.main(fresh)
+    with pytest.raises(ModelError):
+        tc.main([*fresh, "--init-sha256", "0" * 64])
+    best3 = tc.main([*fresh, "--init-sha256", sha256_file(out), "--masks", "mixed,blob"])
     assert best3["faces_psnr"] > untrained["faces_psnr"] + 0.2
 
 

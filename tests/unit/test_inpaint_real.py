@@ -44,8 +44,9 @@ def mse_of(filler, faces, masks, blend):
     return float(np.mean(errs))
 
 
-def test_the_default_fill_model_is_the_shipped_completion_network(models):
-    assert methods.default_method(models.manifest) == "completion-64"
+def test_the_default_fill_is_content_aware_around_the_shipped_completion_network(models):
+    assert methods.default_method(models.manifest) == methods.CONTENT_AWARE
+    assert methods.learned_structure(models.manifest) == "completion-64"
 
 
 def test_completion_network_beats_telea_on_held_out_faces(models):

@@ -53,6 +53,46 @@ class ClassicalFiller(Filler):
         return cv2.inpaint(np.ascontiguousarray(crop), hole.astype(np.uint8) * 255, radius, self.flag)
 
 
+class FsrFiller(Filler):
+    """Frequency-selective reconstruction (Genser et al. 2018; OpenCV-contrib's xphoto, fast mode):
+    each block around the hole is modelled as a sparse sum of Fourier basis functions fitted to its
+    known pixels. Keeps edges and smooth gradients a diffusion blurs; costs ≈ 0.15 ms per hole pixel,
+    so crops are scaled to at most `max_side` and, with `hole_budget`, further down to where the hole
+    has at most that many pixels, but never below `min_side` (a 64² crop's own pixels are its
+    detail: filling it at 0.8 × its size costs ≈ 1 dB inside the hole on the held-out photos) nor
+    below where a thin hole's pixels lie a median `thin_px` px from its edge (brush strokes on a 256²
+    photo: at 64² −2.0 dB against the better classical fill, at 128² +0.7 dB)."""
+
+    def __init__(self, max_side: int | None = 128, hole_budget: int | None = None, min_side: int = 64,
+                 thin_px: float = 2.0) -> None:
+        self.max_side, self.hole_budget, self.min_side, self.thin_px = max_side, hole_budget, min_side, thin_px
+        self.title = methods.TITLES[methods.FSR]
+
+    def fill(self, crop, hole, check=None):
+        n = int(hole.sum())
+        h, w = hole.shape
+        s = 1.0 if not self.hole_budget or n <= self.hole_budget else (self.hole_budget / n) ** 0.5
+        if s < 1:
+            depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)[hole]
+            s = max(s, min(1.0, self.thin_px / max(float(np.median(depth)), 1e-3)))
+        s = max(s, min(1.0, self.min_side / max(h, w)))
+        if s < 1:
+            size = (max(8, round(w * s)), max(8, round(h * s)))
+            small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+            hs = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+            return cv2.resize(self._fill(small, hs), (w, h), interpolation=cv2.INTER_CUBIC)
+        return self._fill(crop, hole)
+
+    def _fill(self, crop, hole):
+        if not methods.fsr_available():
+            raise RuntimeError("this OpenCV has no xphoto module: install opencv-contrib-python-headless "
+                               "(pip install -e .) for the frequency-selective fill")
+        out = np.zeros_like(crop)
+        known = (~hole.astype(bool)).astype(np.uint8) * 255
+        cv2.xphoto.inpaint(np.ascontiguousarray(crop), known, out, cv2.xphoto.INPAINT_FSR_FAST)
+        return out
+
+
 def telea_prior(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Telea fill of each image of a batch: x (N, 3, H, W) in [-1, 1], mask (N, 1, H, W) → same."""
     imgs = to_images(x)
@@ -274,9 +314,10 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
         raise ValueError("the mask is empty: paint the area to fill first")
     out = image.copy()
     regions = filler.regions(image, hole)
-    if filler.max_side and not isinstance(filler, PriorFiller):
+    grow = getattr(filler, "grow_side", filler.max_side)    # the context the fill can use at no cost
+    if grow and not isinstance(filler, PriorFiller):
         H, W = hole.shape
-        regions = merge_boxes([grow_to(b, filler.max_side, W, H) for b in regions])
+        regions = merge_boxes([grow_to(b, grow, W, H) for b in regions])
     # holes outside every region (the prior works on the face box only) get the classical fill
     left = _outside(hole, regions)
     jobs = [(filler, box, hole) for box in regions] + [(ClassicalFiller(), box, left) for box in plan_crops(left)]
@@ -313,6 +354,15 @@ def make_filler(method_id: str | None, models: ModelManager) -> Filler:
     mid = method_id or methods.default_method(manifest)
     if mid in methods.CLASSICAL:
         return ClassicalFiller(mid)
+    if mid == methods.FSR:
+        return FsrFiller()
+    if mid == methods.CONTENT_AWARE:
+        from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
+        learned = methods.learned_structure(manifest)
+        net = make_filler(learned, models) if learned else None
+        if isinstance(net, CompletionFiller):
+            net.flip_average = False    # beside the frequency-selective fill: no gain (measured), twice the time
+        return ContentAwareFiller(net)
     if mid == methods.PRIOR:
         gen = manifest.default("generator")
         if gen is None:
@@ -375,6 +425,12 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     # crops are the fill's tiles and already as small as the model works: an out-of-GPU-memory
     # error goes straight to the CPU
     out, box = yield from oom_fallback(attempt, 0, torch.device(filler.device), min_tile=1, on_retry=notes.append)
+    weights = getattr(filler, "last_weights", [])
+    if len(weights) == 2 and not info.get("fallback"):     # the content-aware fill: what it trusted here
+        learned = methods.learned_structure(models.manifest)
+        info["structure"] = (f"structure {round(100 * weights[0])} % {learned}, "
+                             f"{round(100 * weights[1])} % frequency-selective")
+        notes.append(info["structure"])
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else
                   f"filled with {filler.title or mid}" + (f" ({'; '.join(notes)})" if notes else ""),

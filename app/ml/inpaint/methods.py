@@ -1,7 +1,10 @@
 """Which fill methods exist (torch-free, so the UI and CLI can list them).
 
-Built-in: the classical OpenCV methods (any image, instant) and the generator prior (faces; needs
-a generator and an encoder in the manifest). Learned: every `inpainter` entry of the manifest —
+Built-in: the classical OpenCV methods (any image, instant), the frequency-selective reconstruction
+(OpenCV-contrib xphoto), the content-aware fill (the default: the learned fill and the
+frequency-selective one weighed per image, with texture copied from the photo; app/ml/inpaint/
+content_aware.py) and the generator prior (faces; needs a generator and an encoder in the manifest).
+Learned: every `inpainter` entry of the manifest —
 the project's completion network (arch "completion", safetensors) and a person's own LaMa
 (arch "lama", TorchScript `.ts`, loaded only because its sha256 is pinned in the manifest).
 """
@@ -13,7 +16,10 @@ from dataclasses import dataclass
 from latentbrush.ml.manifest import Manifest
 
 TELEA, NAVIER_STOKES, PRIOR = "telea", "navier-stokes", "generator-prior"
+FSR, CONTENT_AWARE = "frequency-selective", "content-aware"
 CLASSICAL = {TELEA: "Telea (classical, instant)", NAVIER_STOKES: "Navier–Stokes (classical, instant)"}
+TITLES = {CONTENT_AWARE: "Content-aware (learned + frequency-selective, with texture)",
+          FSR: "Frequency-selective (classical)", PRIOR: "Generator prior (faces)", **CLASSICAL}
 # order of preference when the person does not choose (measured: resources/reports/inpaint-bench.json)
 ARCH_RANK = {"lama": 0, "completion": 1}
 
@@ -26,20 +32,40 @@ class FillMethod:
     available: bool = True
 
 
+def fsr_available() -> bool:
+    """Whether this OpenCV build has the contrib xphoto module (opencv-contrib-python-headless)."""
+    import cv2
+    return hasattr(cv2, "xphoto")
+
+
 def fill_methods(manifest: Manifest) -> list[FillMethod]:
-    out = []
+    """In order of preference (measured: resources/reports/inpaint-bench.json): a person's LaMa, the
+    content-aware fill, the project's completion network, the generator prior, the classical fills."""
     learned = sorted(manifest.of_kind("inpainter"), key=lambda s: (ARCH_RANK.get(s.arch, 9), not s.default))
-    for s in learned:
-        out.append(FillMethod(s.id, s.title, True, manifest.path(s).is_file()))
+    nets = [FillMethod(s.id, s.title, True, manifest.path(s).is_file()) for s in learned]
+    out = [m for m, s in zip(nets, learned, strict=True) if s.arch == "lama"]
+    out.append(FillMethod(CONTENT_AWARE, TITLES[CONTENT_AWARE], True, fsr_available()))
+    out += [m for m, s in zip(nets, learned, strict=True) if s.arch != "lama"]
     gen = manifest.default("generator")
     if gen is not None and manifest.for_generator("encoder", gen.id):
-        out.append(FillMethod(PRIOR, "Generator prior (faces)", True, manifest.path(gen).is_file()))
+        out.append(FillMethod(PRIOR, TITLES[PRIOR], True, manifest.path(gen).is_file()))
+    out.append(FillMethod(FSR, TITLES[FSR], False, fsr_available()))
     out += [FillMethod(k, v, False) for k, v in CLASSICAL.items()]
     return out
 
 
+def learned_structure(manifest: Manifest) -> str | None:
+    """The project's completion network the content-aware fill weighs against the frequency-selective
+    one (None when its weights are not here)."""
+    for s in sorted(manifest.of_kind("inpainter"), key=lambda s: not s.default):
+        if s.arch == "completion" and manifest.path(s).is_file():
+            return s.id
+    return None
+
+
 def default_method(manifest: Manifest) -> str:
-    """The best method whose weights are here: LaMa, then the completion network, then Telea."""
+    """The best method that can run here: LaMa, then the content-aware fill, then the completion
+    network, then Telea."""
     for m in fill_methods(manifest):
         if m.available and m.id != PRIOR:
             return m.id

@@ -31,6 +31,7 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
+from latentbrush.ml.checkpoints import load_state_dict
 from latentbrush.ml.inpaint.evaluation import scores
 from latentbrush.ml.inpaint.fill import telea_prior
 from latentbrush.ml.inpaint.masks import hole_box, random_mask
@@ -185,8 +186,14 @@ def batch(G, photos, n: int, size: int, face_frac: float, rng: np.random.Generat
     return torch.cat(parts)
 
 
-def masks_and_boxes(n: int, size: int, rng: np.random.Generator, device) -> tuple[torch.Tensor, torch.Tensor]:
-    ms = np.stack([random_mask(size, size, rng, coverage=(0.05, 0.5)) for _ in range(n)])
+def masks_and_boxes(n: int, size: int, rng: np.random.Generator, device, kinds: tuple[str, ...] = ("mixed",)
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Holes covering 5–50 %: each of a kind drawn from `kinds` (mixed = rectangles or strokes; blob =
+    object-sized blobs, which cannot cover more than ≈ 35 %)."""
+    def one():
+        kind = str(rng.choice(kinds))
+        return random_mask(size, size, rng, kind=kind, coverage=(0.05, 0.35 if kind == "blob" else 0.5))
+    ms = np.stack([one() for _ in range(n)])
     boxes = torch.tensor([[*hole_box(m, size // 2), size // 2] for m in ms])
     return torch.from_numpy(ms).float()[:, None].to(device), boxes
 
@@ -213,8 +220,12 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--eval-faces", type=int, default=256)
     p.add_argument("--eval-photos", type=int, default=128)
     p.add_argument("--out", required=True)
+    p.add_argument("--masks", default="mixed",
+                   help="hole kinds, comma-separated: mixed (rectangles or strokes), rect, stroke, blob")
     p.add_argument("--init", default=None, metavar="SAFETENSORS",
-                   help="start the completion network from these weights (e.g. the shipped models/completion-64)")
+                   help="start the completion network from these weights (e.g. the shipped models/completion-64; "
+                        "needs --init-sha256)")
+    p.add_argument("--init-sha256", default=None)
     add_run_args(p)
     p.add_argument("--write-photo-eval", default=None, metavar="PNG",
                    help="only write the held-out photo crops grid (for the benchmark) and exit")
@@ -231,6 +242,7 @@ def main(argv: list[str] | None = None) -> dict:
     photo_dir = Path(a.photos) if a.photos else default_photo_dir()
     photos, held = load_photos(photo_dir)
     sizes = [int(s) for s in a.sizes.split(",")]
+    kinds = tuple(k.strip() for k in a.masks.split(","))
     probs = np.array([float(s) for s in a.size_probs.split(",")][:len(sizes)])
     probs = probs / probs.sum()
     C = CompletionNet(a.width, residual=a.residual, mirror=a.mirror).to(d.device)
@@ -239,10 +251,11 @@ def main(argv: list[str] | None = None) -> dict:
     opt_d = torch.optim.Adam(D.parameters(), lr=a.lr_d, betas=(0.5, 0.999))
     ckpt = checkpoint_path(a)
     parts = {"C": C, "D": D, "opt_c": opt_c, "opt_d": opt_d}
+    if a.init and not a.init_sha256:
+        p.error("--init needs --init-sha256 (weights are verified before loading)")
     if a.init and not ckpt.is_file():
-        from safetensors.torch import load_file
-
-        C.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(a.init).items()})
+        C.load_state_dict({k: v.float() if v.is_floating_point() else v
+                           for k, v in load_state_dict(a.init, a.init_sha256).items()})
     step, spent = resume(ckpt, parts)
     Cw, Dw = d.wrap(C), d.wrap(D)
     log = Logger(a.log_file, d.main)
@@ -275,7 +288,7 @@ def main(argv: list[str] | None = None) -> dict:
             g_["lr"] = cosine_lr(a.lr, frac)
         size = int(rng.choice(sizes, p=probs))
         x = batch(G, photos, a.batch, size, a.face_frac, rng, trng, d.device)
-        m, boxes = masks_and_boxes(a.batch, size, rng, d.device)
+        m, boxes = masks_and_boxes(a.batch, size, rng, d.device, kinds)
         phase_c = step < a.tc or step >= a.tc + a.td
         phase_d = step >= a.tc
         rec = None
@@ -283,7 +296,7 @@ def main(argv: list[str] | None = None) -> dict:
             pred = Cw(x, m, prior_for(C, x, m))
             comp = torch.where(m > 0.5, pred, x)
         if phase_d:
-            m_real, boxes_real = masks_and_boxes(a.batch, size, rng, d.device)
+            m_real, boxes_real = masks_and_boxes(a.batch, size, rng, d.device, kinds)
             real_logit = Dw(x, local_patches(x, boxes_real))
             fake_logit = Dw(comp.detach(), local_patches(comp.detach(), boxes))
             loss_d = bce(real_logit, torch.full_like(real_logit, 0.9)) + bce(fake_logit, torch.zeros_like(fake_logit))

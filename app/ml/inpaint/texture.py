@@ -1,0 +1,134 @@
+"""Texture for a smooth fill: the finest detail band copied from the photo's own known patches.
+
+A fill that is right on average (a learned net, a frequency-selective reconstruction) is smooth inside
+the hole; a person sees a blur where the surroundings have grain, weave or foliage. Content-aware fill
+(Barnes et al. 2009, PatchMatch) takes texture from the known region. Here the smooth fill keeps the
+structure (its low-pass band) and only the detail band (image − Gaussian(σ)) is copied: for each hole
+pixel, the known patch whose low-pass neighbourhood looks most like the fill's there is found with a
+vectorised PatchMatch (random init, jump propagation, shrinking random search), and that patch's centre
+detail is added. Neighbouring hole pixels come to point at neighbouring sources, so the copied grain
+is coherent, not noise; where the surroundings are smooth their detail band is ≈ 0 and nothing changes.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+JUMPS = (8, 4, 2, 1)
+DIRS = ((0, 1), (1, 0), (0, -1), (-1, 0))
+
+
+def _descriptors(low: np.ndarray, r: int) -> np.ndarray:
+    """(h, w, 27): the low-pass image at the 3 × 3 grid of offsets {−r, 0, r}² around each pixel."""
+    p = cv2.copyMakeBorder(low, r, r, r, r, cv2.BORDER_REFLECT)
+    h, w = low.shape[:2]
+    parts = [p[r + dy:r + dy + h, r + dx:r + dx + w] for dy in (-r, 0, r) for dx in (-r, 0, r)]
+    return np.concatenate(parts, axis=2)
+
+
+def patch_match(feat: np.ndarray, targets: np.ndarray, sources: np.ndarray, *, iters: int = 4,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest source pixel (by descriptor distance) for every target pixel.
+
+    feat (h, w, d) float32; targets, sources (h, w) bool. Returns (sy, sx) int arrays, one entry per
+    target pixel in np.nonzero order.
+    """
+    h, w = targets.shape
+    ty, tx = np.nonzero(targets)
+    src_y, src_x = np.nonzero(sources)
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(src_y), len(ty))
+    cy, cx = src_y[pick].astype(np.int64), src_x[pick].astype(np.int64)
+    ft = feat[ty, tx]
+
+    def dist(y, x):
+        d = ft - feat[y, x]
+        return np.einsum("ij,ij->i", d, d)
+
+    best = dist(cy, cx)
+    ny = np.full((h, w), -1, np.int64)
+    nx = np.full((h, w), -1, np.int64)
+
+    def offer(y, x, ok):
+        nonlocal best
+        y, x = np.where(ok, y, 0), np.where(ok, x, 0)
+        ok = ok & sources[y, x]
+        if not ok.any():
+            return
+        d = np.where(ok, dist(y, x), np.inf)
+        better = d < best
+        cy[better], cx[better], best = y[better], x[better], np.minimum(best, d)
+
+    for _ in range(iters):
+        for jump in JUMPS:
+            for dy, dx in DIRS:
+                ny[ty, tx], nx[ty, tx] = cy, cx
+                py, px = ty - dy * jump, tx - dx * jump            # a neighbour's match, shifted back
+                inside = (py >= 0) & (py < h) & (px >= 0) & (px < w)
+                py, px = np.clip(py, 0, h - 1), np.clip(px, 0, w - 1)
+                has = inside & (ny[py, px] >= 0)
+                y, x = ny[py, px] + dy * jump, nx[py, px] + dx * jump
+                offer(y, x, has & (y >= 0) & (y < h) & (x >= 0) & (x < w))
+        radius = max(h, w)
+        while radius >= 1:                                          # random search around the match
+            y = cy + rng.integers(-radius, radius + 1, len(cy))
+            x = cx + rng.integers(-radius, radius + 1, len(cx))
+            offer(y, x, (y >= 0) & (y < h) & (x >= 0) & (x < w))
+            radius //= 2
+    return cy, cx
+
+
+def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, sigma: float = 1.0,
+               radius: int = 3, iters: int = 4, seed: int = 0, full_res_px: int = 4096) -> np.ndarray:
+    """The smooth fill with the known region's detail band copied into the hole.
+
+    crop (h, w, 3) uint8 (its hole pixels are ignored), hole (h, w) bool, smooth (h, w, 3) uint8: a
+    fill of the hole. Returns (h, w, 3) uint8, equal to `crop` outside the hole. Holes larger than
+    `full_res_px` pixels are matched at half resolution (4× cheaper) and the match field is doubled:
+    each source keeps its neighbours, so the copied grain stays coherent at full resolution.
+    """
+    hole = hole.astype(bool)
+    f = np.where(hole[..., None], smooth, crop).astype(np.float32)
+    low = cv2.GaussianBlur(f, (0, 0), sigma)
+    detail = f - low
+    # a source's patch and its blur footprint must not touch the hole (its old pixels are unknown)
+    reach = max(radius, int(np.ceil(3 * sigma)))
+    sources = cv2.erode((~hole).astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8),
+                        borderType=cv2.BORDER_REPLICATE) > 0
+    if not hole.any() or sources.sum() < 16:
+        return np.where(hole[..., None], smooth, crop)
+    ty, tx = np.nonzero(hole)
+    if len(ty) > full_res_px:
+        sy, sx = _half_resolution_match(low, hole, sources, radius, iters, seed)
+    else:
+        sy, sx = patch_match(_descriptors(low, radius), hole, sources, iters=iters, seed=seed)
+    out = f.copy()
+    out[ty, tx] = low[ty, tx] + detail[sy, sx]
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def _half_resolution_match(low, hole, sources, radius, iters, seed):
+    """patch_match on the image halved, its field doubled back: (sy, sx) for each full-res hole pixel."""
+    h, w = hole.shape
+    hh, hw = (h + 1) // 2, (w + 1) // 2
+    half = cv2.resize(low, (hw, hh), interpolation=cv2.INTER_AREA)
+    hole_h = cv2.resize(hole.astype(np.uint8), (hw, hh), interpolation=cv2.INTER_NEAREST) > 0
+    src_h = np.zeros((hh, hw), bool)
+    src_h[:h // 2, :w // 2] = sources[0:2 * (h // 2):2, 0:2 * (w // 2):2] & sources[1::2, 1::2][:h // 2, :w // 2]
+    ty, tx = np.nonzero(hole)
+    hole_h[np.minimum(ty // 2, hh - 1), np.minimum(tx // 2, hw - 1)] = True      # every full-res pixel has a parent
+    src_h &= ~hole_h
+    py, px = np.nonzero(hole_h)
+    if src_h.sum() < 16:
+        return patch_match(_descriptors(low, radius), hole, sources, iters=iters, seed=seed)
+    my, mx = patch_match(_descriptors(half, max(1, radius // 2)), hole_h, src_h, iters=iters, seed=seed)
+    field_y = np.zeros((hh, hw), np.int64)
+    field_x = np.zeros((hh, hw), np.int64)
+    field_y[py, px], field_x[py, px] = my, mx
+    cy, cx = np.minimum(ty // 2, hh - 1), np.minimum(tx // 2, hw - 1)
+    sy = np.clip(2 * field_y[cy, cx] + (ty - 2 * cy), 0, h - 1)
+    sx = np.clip(2 * field_x[cy, cx] + (tx - 2 * cx), 0, w - 1)
+    ok = sources[sy, sx]                     # a doubled source that fell off the known region: its parent's
+    return (np.where(ok, sy, np.clip(2 * field_y[cy, cx], 0, h - 1)),
+            np.where(ok, sx, np.clip(2 * field_x[cy, cx], 0, w - 1)))
