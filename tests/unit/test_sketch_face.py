@@ -105,3 +105,31 @@ def test_the_benchmark_line_agreement_tells_a_face_that_follows_the_drawing():
     d = line_drawing(face_like())
     assert line_agreement(d, face_like()) > 0.9
     assert line_agreement(d, np.full((64, 64, 3), 128, np.uint8)) < 0.1
+
+
+def test_the_translator_guess_averages_the_drawing_and_its_mirror():
+    from latentbrush.ml.translate.sketch_face import translate_both_ways
+
+    ramp = torch.linspace(-0.8, 0.8, 64).view(1, 1, 1, 64).expand(1, 3, 64, 64)
+
+    class LeftDark(torch.nn.Module):          # not mirror-symmetric: dark on the left whatever it is shown
+        def forward(self, x):
+            return ramp + 0 * x.mean()
+
+    guess = translate_both_ways(LeftDark(), torch.zeros(1, 1, 64, 64))
+    assert guess.abs().max() < 1e-6            # its left-dark guess and the mirrored one cancel
+
+
+def test_the_result_keeps_the_generator_faces_detail_over_the_translators_light():
+    from latentbrush.ml.latent.drawing import blur
+    from latentbrush.ml.translate.sketch_face import detail_over
+
+    g = torch.Generator().manual_seed(0)
+    face = (torch.rand(1, 3, 64, 64, generator=g) - 0.5) * 0.6           # crisp grain around mid-grey
+    guess = torch.linspace(-0.6, 0.6, 64).view(1, 1, 64, 1).expand(1, 3, 64, 64).contiguous()  # light above
+    out = detail_over(face, guess)
+    low = blur(out, 2.0)
+    assert (low - blur(guess, 2.0)).abs().mean() < 0.05                   # the translator's light
+    assert (low - blur(face, 2.0)).abs().mean() > 0.2
+    hi_out, hi_face = out - low, face - blur(face, 2.0)
+    assert torch.corrcoef(torch.stack([hi_out.flatten(), hi_face.flatten()]))[0, 1] > 0.9   # the face's detail

@@ -2,9 +2,13 @@
 exactly the selection (or, without one, the square around the strokes), blended into the photo at
 its edges, as one undo step.
 
-The sketch translator (pix2pix) gives a first guess from the drawing; when its generator is there,
-the guess is refined through the generator so the result is one of its faces with contours on the
-drawn lines (ml/latent/drawing.py: iGAN's sketch constraint).
+The sketch translator (pix2pix) gives a first guess from the drawing (averaged with its guess for the
+mirrored drawing: a face drawn mirrored is the same face mirrored; +0.4 dB on held-out drawings); when
+its generator is there, the guess is refined through the generator so the result is one of its faces
+with contours on the drawn lines (ml/latent/drawing.py: iGAN's sketch constraint). The result keeps
+the generator face's detail (eyes, edges: crisp, no speckle) over the translator's low frequencies
+(where the light falls, how bright, what colour — which the translator reads from the drawing more
+faithfully than one generator face can match): measured on 64 held-out drawings, see README.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import torch.nn.functional as F
 
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result, relay
-from latentbrush.ml.latent.drawing import Lines, fit_drawing
+from latentbrush.ml.latent.drawing import Lines, blur, fit_drawing
 from latentbrush.ml.latent.faces import squarify
 from latentbrush.ml.latent.runners import latent_models
 from latentbrush.ml.registry import ModelManager
@@ -28,6 +32,7 @@ from latentbrush.ml.translate.sketch_pairs import DRAW_SIZE, drawing_at
 FEATHER = 0.08         # blend ramp at the box edges, as a fraction of its shorter side
 STARTS = 8             # latents refined together: the guess's encoding + random ones
 STEPS = 100
+SPLIT_SIGMA = 2.0      # px at 64²: the result's bands below this come from the translator, above from the generator
 
 
 def sketch_box(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | None, w: int, h: int) -> BBox:
@@ -75,8 +80,7 @@ def sketch_to_face(drawing: np.ndarray, spec, loaded, models: ModelManager, *, r
                    seed: int = 0, check=None) -> Generator[tuple[int, int, torch.Tensor], None, torch.Tensor]:
     """(DRAW_SIZE, DRAW_SIZE) drawing → the face (1, 3, R, R) in [-1, 1]; yields (step, total, face so far)."""
     res = int(spec.resolution or 64)
-    with torch.no_grad():
-        guess = loaded.net(to_tensor(drawing_at(drawing, res), loaded.device)).clamp(-1, 1)
+    guess = translate_both_ways(loaded.net, to_tensor(drawing_at(drawing, res), loaded.device))
     refine = refine and can_refine(spec, models)
     total = STEPS + 1 if refine else 1
     yield 1, total, guess
@@ -91,7 +95,21 @@ def sketch_to_face(drawing: np.ndarray, spec, loaded, models: ModelManager, *, r
     starts = torch.cat([*zs, rnd.to(lm.device)])
     fit = yield from relay(fit_drawing(G, Lines.from_sketch(drawing, G.resolution, lm.device), guess_g, starts,
                                        steps=STEPS, check=check), lambda st: (1 + st.step, total, st.image))
-    return fit.images[:1]
+    return detail_over(fit.images[:1], guess_g)
+
+
+def translate_both_ways(net: torch.nn.Module, sketch: torch.Tensor) -> torch.Tensor:
+    """The translator's face for the drawing, averaged with the mirror of its face for the mirrored drawing."""
+    with torch.no_grad():
+        return ((net(sketch).clamp(-1, 1) + net(sketch.flip(-1)).clamp(-1, 1).flip(-1)) / 2).clamp(-1, 1)
+
+
+def detail_over(face: torch.Tensor, guess: torch.Tensor, sigma: float = SPLIT_SIGMA) -> torch.Tensor:
+    """The generator face's detail (face − its blur) over the translator guess's blur; (1, 3, R, R) in [-1, 1]."""
+    s = sigma * face.shape[-1] / 64
+    guess = guess.to(face)
+    with torch.no_grad():
+        return (face - blur(face, s) + blur(guess, s)).clamp(-1, 1)
 
 
 def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progress, None, Result]:
