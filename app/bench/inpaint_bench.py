@@ -8,8 +8,8 @@ inpaint_quality: held-out faces (generator samples from a seed no training run d
   kept (Laplacian energy of the fill / the truth's, median; a blur scores near 0). Writes
   inpaint_grid.png (input | mask | each method | truth).
   photos256/*: 256² crops of the same held-out photos at full resolution (object blobs, strokes).
-inpaint_speed: time per fill at 256² (25 % mask; noise and a held-out photo) and on a 2000×1500
-  image with a small mask.
+inpaint_speed: time per fill at 256² (25 % square mask on noise and on a held-out photo; brush
+  strokes covering 15–25 % of the photo) and on a 2000×1500 image with a small mask.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def inpaint_quality(quick: bool = False, out: Path | None = None) -> list[Measur
 
     mm = model_manager()
     G = mm.get(mm.default("generator").id).net
-    n = 8 if quick else 64
+    n = 8 if quick else 32
     sets = eval_sets(G, n, n, 4 if quick else 16)
     rows: list[Measurement] = []
     table: dict = {}
@@ -156,7 +156,7 @@ def inpaint_quality(quick: bool = False, out: Path | None = None) -> list[Measur
         for sname, (imgs, masks) in sets.items():
             if mid == methods.PRIOR and not sname.startswith("faces"):
                 continue
-            k = len(imgs) if mid != methods.PRIOR else min(len(imgs), 4 if quick else 16)
+            k = len(imgs) if mid != methods.PRIOR else min(len(imgs), 4 if quick else 8)
             t = time.perf_counter()
             pred = _fill_all(filler, imgs[:k], masks[:k], blend)
             dt = (time.perf_counter() - t) / k
@@ -246,6 +246,9 @@ def inpaint_speed(quick: bool = False) -> list[Measurement]:
     photo = held_out_photos_256(1, np.random.default_rng(7))
     if photo is not None:
         cases["256² photo"] = (photo[0], m256)
+        from latentbrush.ml.inpaint.masks import random_mask
+        strokes = random_mask(256, 256, np.random.default_rng(3), kind="stroke", coverage=(0.15, 0.25))
+        cases["256² photo, brush strokes"] = (photo[0], (strokes * 255).astype(np.uint8))
     big = rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)
     mbig = np.zeros((1500, 2000), np.uint8)
     mbig[700:780, 900:1000] = 255                  # a small blemish
@@ -266,4 +269,65 @@ def inpaint_speed(quick: bool = False) -> list[Measurement]:
                 drain(inpaint_image(img, mask, filler, blend=blend))
                 times.append(time.perf_counter() - t)
             rows.append((f"{m.id} [{blend}], {cname}, median", statistics.median(times) * 1000, "ms"))
+    return rows
+
+
+OBJECTS = {   # what a person removes in the sample photos: (photo, strokes [(points, width)], ellipses [(centre, axes)])
+    "coffee: the spoon": ("coffee", [([(412, 66), (400, 140), (384, 222)], 20)], [((366, 284), (44, 48))]),
+    "astronaut: the suit patch": ("astronaut", [], [((169, 385), (48, 48))]),
+}
+
+
+def inpaint_examples(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    """Objects a person removes from the sample photos (OBJECTS), filled by each method; writes
+    inpaint_objects.png (rows: objects; columns: the photo with the mask outlined, each method),
+    cropped around the object. Reports each fill's time."""
+    import cv2
+    from skimage import data
+
+    from latentbrush.ml.inpaint import methods
+    from latentbrush.ml.inpaint.fill import inpaint_image, make_filler
+
+    mm = model_manager()
+    picks = [m for m in methods.fill_methods(mm.manifest) if m.available and m.id != methods.PRIOR]
+    rows: list[Measurement] = []
+    tiles = []
+    for name, (photo, strokes, ellipses) in OBJECTS.items():
+        img = np.ascontiguousarray(getattr(data, photo)()[..., :3])
+        mask = np.zeros(img.shape[:2], np.uint8)
+        for pts, width in strokes:
+            cv2.polylines(mask, [np.array(pts, np.int32)], False, 255, width)
+        for centre, axes in ellipses:
+            cv2.ellipse(mask, centre, axes, 0, 0, 360, 255, -1)
+        ys, xs = np.nonzero(mask)
+        pad = 40
+        y0, y1 = max(0, ys.min() - pad), min(img.shape[0], ys.max() + pad)
+        x0, x1 = max(0, xs.min() - pad), min(img.shape[1], xs.max() + pad)
+        shown = img.copy()
+        edge = cv2.morphologyEx(mask, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+        shown[edge] = (255, 0, 0)
+        row = [shown[y0:y1, x0:x1]]
+        for m in picks:
+            filler = make_filler(m.id, mm)
+            t = time.perf_counter()
+            (res, _), _ = drain(inpaint_image(img, mask, filler, blend=methods.default_blend(m.id, mm.manifest)))
+            rows.append((f"{name}: {m.id}", (time.perf_counter() - t) * 1000, "ms"))
+            row.append(res[y0:y1, x0:x1])
+        tiles.append((name, row))
+    if out is not None:
+        from PIL import Image, ImageDraw
+
+        cell = 200
+        cols = ["mask (red outline)", *[m.id for m in picks]]
+        canvas = Image.new("RGB", (len(cols) * (cell + 4) + 4, 24 + len(tiles) * (cell + 4)), "white")
+        d = ImageDraw.Draw(canvas)
+        for c, label in enumerate(cols):
+            d.text((4 + c * (cell + 4), 6), label, fill="black")
+        for r, (_, row) in enumerate(tiles):
+            for c, t in enumerate(row):
+                im = Image.fromarray(t)
+                s = cell / max(im.size)
+                im = im.resize((max(1, round(im.size[0] * s)), max(1, round(im.size[1] * s))), Image.LANCZOS)
+                canvas.paste(im, (4 + c * (cell + 4), 24 + r * (cell + 4)))
+        canvas.save(out / "inpaint_objects.png")
     return rows

@@ -46,9 +46,11 @@ def cmd_inpaint(args) -> int:
     known = [m.id for m in methods.fill_methods(models.manifest)]
     if args.list:
         default = methods.default_method(models.manifest)
-        for m in methods.fill_methods(models.manifest):
+        listed = methods.fill_methods(models.manifest)
+        wid, wtitle = max(len(m.id) for m in listed), max(len(m.title) for m in listed)
+        for m in listed:
             flag = "default" if m.id == default else ("" if m.available else "not installed")
-            print(f"{m.id:18s} {m.title:40s} {flag}")
+            print(f"{m.id:{wid}s}  {m.title:{wtitle}s}  {flag}".rstrip())
         return 0
     if args.model and args.model not in known:
         raise SystemExit(f"latentbrush: unknown fill model {args.model!r}; known: {', '.join(known)}")

@@ -27,7 +27,8 @@ from latentbrush.ml.inpaint.texture import add_detail
 def ring_probe(crop: np.ndarray, hole: np.ndarray, *, side: int = 48, ring: int = 3
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The probe: (the crop, as it is up to 64 px, else scaled to `side` px; its hole grown by `ring`
-    px; the grown part = the known pixels the candidates are scored on)."""
+    px; the grown part = the known pixels the candidates are scored on). Tried: probing thin holes
+    (brush strokes) at a larger scale so they stay strokes — no gain on the bench's 256² stroke crops."""
     h, w = hole.shape
     s = 1.0 if max(h, w) <= 64 else side / max(h, w)
     size = (max(8, round(w * s)), max(8, round(h * s)))
