@@ -18,7 +18,7 @@ from latentbrush.ml.manifest import Manifest
 TELEA, NAVIER_STOKES, PRIOR = "telea", "navier-stokes", "generator-prior"
 FSR, CONTENT_AWARE = "frequency-selective", "content-aware"
 CLASSICAL = {TELEA: "Telea (classical, instant)", NAVIER_STOKES: "Navier–Stokes (classical, instant)"}
-TITLES = {CONTENT_AWARE: "Content-aware (learned + frequency-selective, with texture)",
+TITLES = {CONTENT_AWARE: "Content-aware (learned + classical)",
           FSR: "Frequency-selective (classical)", PRIOR: "Generator prior (faces)", **CLASSICAL}
 # order of preference when the person does not choose (measured: resources/reports/inpaint-bench.json)
 ARCH_RANK = {"lama": 0, "completion": 1}

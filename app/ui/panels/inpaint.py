@@ -32,8 +32,13 @@ class InpaintPanel(QWidget):
         lay.addWidget(help_)
         form = QFormLayout()
         self.model = QComboBox()
-        self.model.setToolTip("Learned models hallucinate structure (faces, texture); the classical ones "
-                              "smooth the surroundings in, instantly")
+        # a long model title (a person's own LaMa, say) must not widen the dock and shrink the canvas
+        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model.setMinimumContentsLength(24)
+        self.model.setToolTip("Content-aware (default): the learned fill and a frequency-selective one, weighed "
+                              "for this image, with the photo's own grain. Learned models hallucinate structure "
+                              "(faces); the generator prior fits a face (slow); the classical ones smooth the "
+                              "surroundings in, instantly")
         form.addRow("Model", self.model)
         self.blend = QComboBox()
         for text, key in BLEND_ITEMS:
