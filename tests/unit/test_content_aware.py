@@ -12,7 +12,8 @@ import pytest
 from latentbrush.bench.inpaint_bench import hole_psnr, texture_kept
 from latentbrush.core.jobs import Cancelled, Job, drain
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
-from latentbrush.ml.inpaint.fill import ClassicalFiller, Filler, FsrFiller, inpaint_image
+from latentbrush.ml.inpaint.fill import ClassicalFiller, inpaint_image
+from latentbrush.ml.inpaint.filler import Filler, FsrFiller
 from latentbrush.ml.inpaint.texture import _descriptors, add_detail, patch_match
 
 

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from latentbrush.ml.inpaint import methods
-from latentbrush.ml.inpaint.fill import Check, Filler, FsrFiller, fill_crop
+from latentbrush.ml.inpaint.filler import Check, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.texture import add_detail
 
 

@@ -1,0 +1,137 @@
+"""The fill contract shared by every method (torch-free): a Filler fills one crop, `fill_crop` runs
+it at its working size; and the frequency-selective reconstruction (OpenCV-contrib xphoto)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from latentbrush.core.bbox import BBox
+from latentbrush.ml.inpaint import methods
+
+Check = Callable[[], None]
+
+
+class Filler:
+    max_side: int | None = None      # working size: crops larger than this are scaled down
+    multiple: int = 1                # working sides must be multiples of this
+    title: str = ""
+    device = "cpu"
+
+    def on_cpu(self) -> Filler:
+        """The same filler running on the CPU (for the out-of-GPU-memory fallback)."""
+        return self
+
+    def fill(self, crop: np.ndarray, hole: np.ndarray, check: Check | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def regions(self, image: np.ndarray, hole: np.ndarray) -> list[BBox]:
+        return plan_crops(hole)
+
+
+class FsrFiller(Filler):
+    """Frequency-selective reconstruction (Genser et al. 2018; OpenCV-contrib's xphoto, fast mode):
+    each block around the hole is modelled as a sparse sum of Fourier basis functions fitted to its
+    known pixels. Keeps edges and smooth gradients a diffusion blurs; costs ≈ 0.15 ms per hole pixel,
+    so crops are scaled to at most `max_side` and, with `hole_budget`, further down to where the hole
+    has at most that many pixels, but never below `min_side` (a 64² crop's own pixels are its
+    detail: filling it at 0.8 × its size costs ≈ 1 dB inside the hole on the held-out photos) nor
+    below where a thin hole's pixels lie a median `thin_px` px from its edge (brush strokes on a 256²
+    photo: at 64² −2.0 dB against the better classical fill, at 128² +0.7 dB)."""
+
+    def __init__(self, max_side: int | None = 128, hole_budget: int | None = None, min_side: int = 64,
+                 thin_px: float = 2.0) -> None:
+        self.max_side, self.hole_budget, self.min_side, self.thin_px = max_side, hole_budget, min_side, thin_px
+        self.title = methods.TITLES[methods.FSR]
+
+    def fill(self, crop, hole, check=None):
+        n = int(hole.sum())
+        h, w = hole.shape
+        s = 1.0 if not self.hole_budget or n <= self.hole_budget else (self.hole_budget / n) ** 0.5
+        if s < 1:
+            depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)[hole]
+            s = max(s, min(1.0, self.thin_px / max(float(np.median(depth)), 1e-3)))
+        s = max(s, min(1.0, self.min_side / max(h, w)))
+        if s < 1:
+            size = (max(8, round(w * s)), max(8, round(h * s)))
+            small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+            hs = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+            return cv2.resize(self._fill(small, hs), (w, h), interpolation=cv2.INTER_CUBIC)
+        return self._fill(crop, hole)
+
+    def _fill(self, crop, hole):
+        if not methods.fsr_available():
+            raise RuntimeError("this OpenCV has no xphoto module: install opencv-contrib-python-headless "
+                               "(pip install -e .) for the frequency-selective fill")
+        out = np.zeros_like(crop)
+        known = (~hole.astype(bool)).astype(np.uint8) * 255
+        cv2.xphoto.inpaint(np.ascontiguousarray(crop), known, out, cv2.xphoto.INPAINT_FSR_FAST)
+        return out
+
+
+def working_size(w: int, h: int, max_side: int | None, multiple: int) -> tuple[int, int]:
+    s = 1.0 if not max_side else min(1.0, max_side / max(w, h))
+    def snap(v: float) -> int:
+        return max(multiple, int(round(v / multiple)) * multiple)
+    return snap(w * s), snap(h * s)
+
+
+def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check | None = None) -> np.ndarray:
+    """Fill one crop at the filler's working size; return the crop with the hole replaced."""
+    h, w = hole.shape
+    ww, wh = working_size(w, h, filler.max_side, filler.multiple)
+    if (not filler.max_side or max(w, h) <= filler.max_side) and (ww, wh) != (w, h):
+        # fits: pad to the multiple instead of resampling (a resize would blur the fill)
+        ph, pw = -h % filler.multiple, -w % filler.multiple
+        big = cv2.copyMakeBorder(np.ascontiguousarray(crop), 0, ph, 0, pw, cv2.BORDER_REFLECT)
+        hb = np.pad(hole, ((0, ph), (0, pw)))
+        out = filler.fill(big, hb, check)[:h, :w]
+    elif (ww, wh) != (w, h):
+        small = cv2.resize(crop, (ww, wh), interpolation=cv2.INTER_AREA if ww < w else cv2.INTER_CUBIC)
+        # any coverage counts: the scaled hole must cover every hole pixel of the full crop
+        hs = cv2.resize(hole.astype(np.float32), (ww, wh), interpolation=cv2.INTER_AREA) > 0
+        hs = hs | (cv2.resize(hole.astype(np.uint8), (ww, wh), interpolation=cv2.INTER_NEAREST) > 0)
+        out = filler.fill(small, hs, check)
+        out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC)
+    else:
+        out = filler.fill(crop, hole, check)
+    return np.where(hole[..., None], out, crop)
+
+
+# -- crop strategy ------------------------------------------------------------------------------
+def plan_crops(hole: np.ndarray, *, pad_frac: float = 0.5, min_pad: int = 16) -> list[BBox]:
+    """One padded, roughly square box per group of holes; boxes that overlap are merged."""
+    h, w = hole.shape
+    n, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    boxes = []
+    for i in range(1, n):
+        x, y, bw, bh = (int(v) for v in stats[i, :4])
+        pad = max(min_pad, int(pad_frac * max(bw, bh)))
+        side = max(bw, bh) + 2 * pad
+        cx, cy = x + bw / 2, y + bh / 2
+        x0, x1 = int(max(0, cx - side / 2)), int(min(w, cx + side / 2 + 0.5))
+        y0, y1 = int(max(0, cy - side / 2)), int(min(h, cy + side / 2 + 0.5))
+        boxes.append(BBox(x0, y0, x1, y1))
+    boxes = merge_boxes(boxes)
+    return sorted(boxes, key=lambda b: (b.y0, b.x0))
+
+
+def merge_boxes(boxes: list[BBox]) -> list[BBox]:
+    """Union overlapping boxes until none overlap."""
+    boxes = list(boxes)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                if a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1:
+                    boxes[i] = BBox(min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1))
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return sorted(boxes, key=lambda b: (b.y0, b.x0))
