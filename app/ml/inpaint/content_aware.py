@@ -52,20 +52,20 @@ class ContentAwareFiller(Filler):
     The probe: crops up to 64² as they are, larger ones at 48 px (≈ 0.1 s)."""
 
     def __init__(self, learned: Filler | None, *, max_side: int = 512, ring: int = 3,
-                 texture: bool = True, fsr_budget: int | None = 1024, power: float = 1.0) -> None:
-        self.learned, self.texture, self.power = learned, texture, power
+                 texture: bool = True, fsr_budget: int | None = 1024) -> None:
+        self.learned, self.texture = learned, texture
         self.fsr = FsrFiller(max_side=None, hole_budget=fsr_budget)
         self.max_side, self.ring, self.fsr_budget = max_side, ring, fsr_budget
         # crops grow to the learned fill's working size (free context), not to the texture pass's
         self.grow_side = learned.max_side if learned is not None else 128
         self.device = learned.device if learned is not None else self.device
         self.title = methods.TITLES[methods.CONTENT_AWARE]
-        self.last_weights: list[float] = []           # what the last fill did (the bench reports it)
+        self.last_weights: list[float] = []           # what the last fill did (the runner reports it)
 
     def on_cpu(self) -> ContentAwareFiller:
         return ContentAwareFiller(self.learned.on_cpu() if self.learned is not None else None,
                                   max_side=self.max_side, ring=self.ring,
-                                  texture=self.texture, fsr_budget=self.fsr_budget, power=self.power)
+                                  texture=self.texture, fsr_budget=self.fsr_budget)
 
     def structure(self, crop: np.ndarray, hole: np.ndarray, check: Check | None = None) -> np.ndarray:
         """The candidates' fills weighed by their ring errors (uint8 crop, hole filled)."""
@@ -80,7 +80,7 @@ class ContentAwareFiller(Filler):
             learned_err = ring_error(fill_crop(self.learned, small, grown, check), small, band)
             fsr_fill, fsr_probe = (j.result() for j in fsr_jobs)
         errs = [learned_err, ring_error(fsr_probe, small, band)]
-        weights = [max(e, 1e-3) ** -self.power for e in errs]
+        weights = [1.0 / max(e, 1e-3) for e in errs]          # inverse-variance weighting
         self.last_weights = [w / sum(weights) for w in weights]
         mixed = learned_fill * self.last_weights[0] + fsr_fill.astype(np.float64) * self.last_weights[1]
         return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
