@@ -249,6 +249,17 @@ def inpaint_speed(quick: bool = False) -> list[Measurement]:
         from latentbrush.ml.inpaint.masks import random_mask
         strokes = random_mask(256, 256, np.random.default_rng(3), kind="stroke", coverage=(0.15, 0.25))
         cases["256² photo, brush strokes"] = (photo[0], (strokes * 255).astype(np.uint8))
+    gen = mm.manifest.default("generator")
+    if gen is not None and mm.available(gen):
+        import torch
+
+        from latentbrush.ml.tensors import to_images
+        G = mm.get(gen.id).net
+        with torch.no_grad():
+            face = to_images(G(torch.randn(1, G.nz, generator=torch.Generator().manual_seed(FACE_SEED + 1))))[0]
+        m64 = np.zeros(face.shape[:2], np.uint8)
+        m64[20:44, 16:48] = 255
+        cases["64² face (the content-aware fill tries the generator prior)"] = (face, m64)
     big = rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)
     mbig = np.zeros((1500, 2000), np.uint8)
     mbig[700:780, 900:1000] = 255                  # a small blemish

@@ -1,12 +1,17 @@
 """Semantic part edit benchmark (`latentbrush bench parts`).
 
 Held-out generator faces (a seed no fit or test draws) shown at 256² play the photo. Per face
-and scripted label edit (app/ml/parts/labels.py: grow the mouth, close the eyes, grow the hair)
-the painted labels go through the same job as the editor (run_parts_edit: latent optimisation,
-clipped feather composite). Measured:
+and scripted label edit (app/ml/parts/labels.py: grow the mouth, close the eyes, grow the hair,
+paste the next face's part map over the lower face) the painted labels go through the same job as
+the editor (run_parts_edit: latent optimisation, candidates ordered by how they look, clipped
+feather composite). Measured:
   resegmented  fraction of the changed pixels that carry the painted part when the result image
                (as composited) is projected again into the untuned generator and segmented there —
-               what a person sees (app/ml/parts/resegment.py);
+               what a person sees (app/ml/parts/resegment.py; 60 projection steps, where the
+               candidates were ordered by a 40-step one);
+  resegmented_unedited / _by_hand   the same check on the unedited face (the floor) and on the
+               face with the changed pixels painted by hand in the parts' mean colours (how the
+               check reads a plain paint-over);
   follow       the same in the part map of the edited latent — the optimiser's own view (it shares
                the edit's gradient path); before the edit this is 0 by construction;
   pixels       a check that does not use the generator's features: each changed pixel of the
@@ -14,9 +19,11 @@ clipped feather composite). Measured:
                painted part or the part it was, with the class means taken from this face's own
                part map; the fraction classified as the painted part. `pixels_unedited`
                is the same on the unedited image (the floor);
-  outside      mean |Δ| (0..255) over the pixels that were not painted (the clip's grown band
-               included); and the largest |Δ| beyond the clipped area (must be 0);
-  seconds      per edit (60 steps × 4 candidates).
+  outside      mean |Δ| (0..255) over the pixels that were not painted (the clipped area beyond
+               the paint included); and the largest |Δ| beyond the clipped area (must be 0);
+  clip_area_vs_paint   the clipped area (the paint and the parts it involves nearby, grown) over
+               the paint grown alone;
+  seconds      per edit (60 steps × 4 candidates, the candidates' checks, the final check).
 Editing vectors: the latent change of an edit on 8 faces, added to 16 other faces (strength 1
 and 2): relative change of the part's area (latent part map), how many faces changed the
 intended way, and a random direction of the same length as the control.
@@ -45,7 +52,7 @@ def _setup():
     return mm, parts_models(mm)
 
 
-def edit_one(mm, pm, z: np.ndarray, kind: str):
+def edit_one(mm, pm, z: np.ndarray, kind: str, donor: np.ndarray | None = None):
     """Returns (before 256², painted layer, after, follow, outside mean, beyond-clip max, s)."""
     from latentbrush.core.bbox import BBox
     from latentbrush.core.jobs import Job, drain
@@ -53,6 +60,7 @@ def edit_one(mm, pm, z: np.ndarray, kind: str):
     from latentbrush.ml.latent.runners import render
     from latentbrush.ml.parts.edit import label_map
     from latentbrush.ml.parts.labels import scripted_edit, upscale_labels
+    from latentbrush.ml.parts.resegment import carried, resegment
     from latentbrush.ml.parts.runners import clip_weight, run_parts_edit
 
     G, dev = pm.lm.G, pm.lm.device
@@ -61,8 +69,9 @@ def edit_one(mm, pm, z: np.ndarray, kind: str):
     state = LatentState(region=BBox(0, 0, SHOW, SHOW), generator=pm.lm.generator_id, z_base=z,
                         base_render=base, reference=photo, z=z)
     before = label_map(pm.seg, G, z, dev)
-    target = scripted_edit(before, kind, pm.seg.names)
-    if (target >= 0).sum() < 4:
+    donor_map = None if donor is None else label_map(pm.seg, G, donor, dev)
+    target = scripted_edit(before, kind, pm.seg.names, donor=donor_map)
+    if ((target >= 0) & (target != before)).sum() < 4:
         return None
     layer = upscale_labels(np.where(target >= 0, target + 1, 0), SHOW, SHOW)
     t = time.perf_counter()
@@ -75,10 +84,25 @@ def edit_one(mm, pm, z: np.ndarray, kind: str):
     follow = float(((new_labels == target) & changed).sum() / max(changed.sum(), 1))
     reproj = [pixel_check(img, photo, before, target, changed) for img in (after, photo)]
     reproj.append(res.info["seen"])           # the result image projected again and segmented
+    reproj += [carried(resegment(G, pm.lm.E, pm.seg, img, dev), target, before)
+               for img in (base, by_hand(base, before, target))]
     diff = np.abs(after.astype(np.int16) - photo.astype(np.int16)).mean(2)
     outside = float(diff[layer == 0].mean())
-    beyond = float(diff[clip_weight(layer > 0, SHOW) == 0].max(initial=0))
+    clip = res.info["clip"]
+    beyond = float(diff[clip == 0].max(initial=0))
+    reproj.append(float((clip > 0).sum() / max((clip_weight(layer > 0, SHOW) > 0).sum(), 1)))
     return photo, layer, after, follow, outside, beyond, dt, reproj
+
+
+def by_hand(frame: np.ndarray, before: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The edit as a person might paint it by hand: each changed pixel (R², the generator's
+    frame) gets the mean colour of its painted part in this face."""
+    out = frame.copy()
+    changed = (target >= 0) & (target != before)
+    for p in np.unique(target[changed]):
+        if (before == p).any():
+            out[changed & (target == p)] = frame[before == p].mean(0)
+    return out
 
 
 def _lab(img: np.ndarray, R: int) -> np.ndarray:
@@ -161,12 +185,14 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     for kind in EDITS:
         recs = []
         for i, z in enumerate(zs):
-            r = edit_one(mm, pm, z, kind)
+            r = edit_one(mm, pm, z, kind, donor=zs[(i + 1) % n] if kind == "paste_lower" else None)
             if r is None:
                 continue
             photo, layer, after, follow, outside, beyond, dt, reproj = r
             recs.append({"follow": follow, "outside": outside, "beyond_clip_max": beyond, "seconds": dt,
-                         "pixels": reproj[0], "pixels_unedited": reproj[1], "resegmented": reproj[2]})
+                         "pixels": reproj[0], "pixels_unedited": reproj[1], "resegmented": reproj[2],
+                         "resegmented_unedited": reproj[3], "resegmented_by_hand": reproj[4],
+                         "clip_area_vs_paint": reproj[5]})
             if i < 2:
                 pal = np.array([(0, 0, 0)] + [tuple(c) for c in pm.seg.colors], np.uint8)
                 shown = np.where(layer[..., None] > 0, pal[layer], photo // 2)
@@ -178,12 +204,17 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
         table[kind] = agg
         rows += [(f"{kind}: changed pixels showing the painted part, result re-projected and re-segmented",
                   100 * agg["resegmented"], "%"),
+                 (f"{kind}: … the unedited image, re-segmented (floor)", 100 * agg["resegmented_unedited"], "%"),
+                 (f"{kind}: … the change painted by hand in the parts' colours, re-segmented",
+                  100 * agg["resegmented_by_hand"], "%"),
                  (f"{kind}: … in the edit's own part map (the optimiser's view)", 100 * agg["follow"], "%"),
                  (f"{kind}: … judged by color (pixels)", 100 * agg["pixels"], "%"),
                  (f"{kind}: … by color, unedited image", 100 * agg["pixels_unedited"], "%"),
                  (f"{kind}: mean change outside the painted area", agg["outside"], "/255"),
                  (f"{kind}: largest change beyond the clipped area (0 by construction)", agg["beyond_clip_max"],
                   "/255"),
+                 (f"{kind}: clipped area (paint + the parts it involves nearby) / paint grown",
+                  agg["clip_area_vs_paint"], "×"),
                  (f"{kind}: time per edit", agg["seconds"], "s")]
     table["vectors"] = vector_transfer(pm, 4 if quick else 8, 8 if quick else 16)
     for key, v in table["vectors"].items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -13,9 +14,18 @@ from latentbrush.core.latent_state import LatentState
 from latentbrush.core.vectors import EditVector, VectorError, VectorStore, parse
 from latentbrush.ml.latent.runners import render
 from latentbrush.ml.manifest import Manifest
-from latentbrush.ml.parts.edit import changed_pixels, follow_fraction, label_map, optimize_parts
+from latentbrush.ml.parts.edit import changed_pixels, edit_area, follow_fraction, label_map, optimize_parts
 from latentbrush.ml.parts.labels import layer_to_target, scripted_edit, upscale_labels
-from latentbrush.ml.parts.runners import clip_weight, full_label_map, run_apply_vector, run_parts_edit, run_parts_map
+from latentbrush.ml.parts.runners import (
+    CLIP_FEATHER,
+    CLIP_GROW,
+    REACH,
+    full_label_map,
+    rank_by_look,
+    run_apply_vector,
+    run_parts_edit,
+    run_parts_map,
+)
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.train.parts import PARTS, fit_parts, name_clusters, spherical_kmeans, templates
 
@@ -101,6 +111,11 @@ def test_scripted_edits_and_targets():
     assert (scripted_edit(lab, "grow_hair", names)[10:13] == names.index("hair")).all()
     with pytest.raises(ValueError):
         scripted_edit(lab, "bigger_ears", names)
+    donor = np.full((64, 64), names.index("nose"))
+    pasted = scripted_edit(lab, "paste_lower", names, donor=donor)
+    assert (pasted[40:50, 20:44] == names.index("nose")).all() and (pasted[:30] < 0).all() and (pasted[:, :10] < 0).all()
+    with pytest.raises(ValueError, match="donor"):
+        scripted_edit(lab, "paste_lower", names)
     layer = upscale_labels(np.where(t >= 0, t + 1, 0), 256, 256)
     back = layer_to_target(layer, 64, len(names))
     assert ((back >= 0) == ring).mean() > 0.97
@@ -124,6 +139,32 @@ def test_optimisation_raises_agreement_in_the_edited_area(G):
     assert res.history[-1][2] >= res.history[0][2]
     with pytest.raises(ValueError, match="no part labels"):
         drain(optimize_parts(G, seg, z0, torch.full_like(before, -1)))
+
+
+def test_edit_area_redraws_the_involved_parts_near_the_paint():
+    names = list(PARTS)
+    lab = np.full((64, 64), names.index("skin"))
+    lab[40:46, 26:38] = names.index("mouth")
+    lab[24:28, 18:24] = names.index("eyes")
+    lab[:10] = names.index("hair")
+    t = scripted_edit(lab, "grow_mouth", names)
+    area = edit_area(t, lab, 4)
+    assert area[t >= 0].all() and area[42, 30]              # the paint and the lips it grows
+    assert not area[26, 20] and not area[5, 30]              # the eyes and hair are not involved
+    assert area[48, 30] and not area[58, 10] and not area[30, 31]   # skin near the paint (painted over), not far
+    assert np.array_equal(edit_area(t, lab, 0), t >= 0)
+    far = np.full_like(t, -1)
+    far[58:61, 2:5] = names.index("mouth")                   # painted far from the lips: they stay
+    a = edit_area(far, lab, 4)
+    assert a[far >= 0].all() and not a[40:46, 26:38].any() and not a[:52].any() and not a[:, 10:].any()
+
+
+def test_candidates_are_ordered_by_how_they_look():
+    checked = []
+    gen = rank_by_look([np.zeros(1)] * 4, lambda img: [0.2, 0.7, float("nan"), 0.7][len(checked)],
+                       lambda: checked.append(1), 10)
+    order, progress = drain(gen)
+    assert list(order) == [1, 3, 0, 2] and len(progress) == 4 and len(checked) == 4
 
 
 @pytest.fixture
@@ -153,8 +194,13 @@ def test_parts_edit_job_changes_only_the_clipped_area(models):
                   inputs={"image": photo, "parts": layer})
         res, _ = drain(run_parts_edit(job, models))
         assert res.pixels.shape == photo.shape and res.bbox == state.region
-        outside = clip_weight(layer > 0, photo.shape[0]) == 0
+        outside = res.info["clip"] == 0
         assert outside.any() and np.array_equal(res.pixels[outside], photo[outside])
+        # the clipped area: the paint, and the parts it involves near it (grown, feathered: 3σ) — no further
+        m = int(np.ceil((REACH + 1 / G.resolution + CLIP_GROW + 3 * CLIP_FEATHER) * photo.shape[0])) + 2
+        near = cv2.dilate((layer > 0).astype(np.uint8), np.ones((2 * m + 1, 2 * m + 1), np.uint8)) > 0
+        assert not (res.info["clip"] > 0)[~near].any()
+        assert res.info["clip"][layer > 0].min() > 0.9          # the paint applies (near) in full
         assert not np.array_equal(res.pixels, photo)
         info = res.info
         assert info["vector"]["delta"].shape == (G.nz,)

@@ -8,6 +8,11 @@ then the photo's own texture.
   (at a small probe size), and each candidate's weight is 1 / its mean squared error on that ring. The
   structure is the weighted mean of the candidates' fills of the real hole (a self-validated ensemble;
   on a face the learned fill dominates, on a wall the frequency-selective one).
+- A third candidate where the crop can be a face in the generator's frame (square, at most 64 px,
+  i.e. probed as it is): the generator prior, fast (encoder + 30 projection steps, no tuning), run
+  once on the ring-grown hole, so its ring error and its fill come from one run. It joins the
+  weighting only if it predicts the ring at least as well as the best of the other two — on a face
+  it usually does, on a wall or a table it does not (a face generator cannot draw them).
 - Texture: the weighted mean is smooth; the detail band of the known region is copied in by
   PatchMatch (app/ml/inpaint/texture.py), at the crop's own resolution (up to `max_side`).
 """
@@ -52,8 +57,8 @@ class ContentAwareFiller(Filler):
     The probe: crops up to 64² as they are, larger ones at 48 px (≈ 0.1 s)."""
 
     def __init__(self, learned: Filler | None, *, max_side: int = 512, ring: int = 3,
-                 texture: bool = True, fsr_budget: int | None = 1024) -> None:
-        self.learned, self.texture = learned, texture
+                 texture: bool = True, fsr_budget: int | None = 1024, prior: Filler | None = None) -> None:
+        self.learned, self.texture, self.prior = learned, texture, prior
         self.fsr = FsrFiller(max_side=None, hole_budget=fsr_budget)
         self.max_side, self.ring, self.fsr_budget = max_side, ring, fsr_budget
         # crops grow to the learned fill's working size (free context), not to the texture pass's
@@ -65,7 +70,13 @@ class ContentAwareFiller(Filler):
     def on_cpu(self) -> ContentAwareFiller:
         return ContentAwareFiller(self.learned.on_cpu() if self.learned is not None else None,
                                   max_side=self.max_side, ring=self.ring,
-                                  texture=self.texture, fsr_budget=self.fsr_budget)
+                                  texture=self.texture, fsr_budget=self.fsr_budget,
+                                  prior=self.prior.on_cpu() if self.prior is not None else None)
+
+    def frame_like(self, crop: np.ndarray) -> bool:
+        """Whether the crop can be a face in the generator's frame: square (within 10 %), ≤ 64 px."""
+        h, w = crop.shape[:2]
+        return self.prior is not None and max(h, w) <= 64 and max(h, w) <= 1.1 * min(h, w)
 
     def structure(self, crop: np.ndarray, hole: np.ndarray, check: Check | None = None) -> np.ndarray:
         """The candidates' fills weighed by their ring errors (uint8 crop, hole filled)."""
@@ -80,9 +91,16 @@ class ContentAwareFiller(Filler):
             learned_err = ring_error(fill_crop(self.learned, small, grown, check), small, band)
             fsr_fill, fsr_probe = (j.result() for j in fsr_jobs)
         errs = [learned_err, ring_error(fsr_probe, small, band)]
+        fills = [learned_fill.astype(np.float64), fsr_fill.astype(np.float64)]
+        if self.frame_like(crop):           # probed as it is: `small` is the crop, `grown` at its scale
+            prior_fill = self.prior.fill(crop, grown, check)
+            prior_err = ring_error(prior_fill, small, band)
+            if prior_err <= min(errs):
+                errs.append(prior_err)
+                fills.append(prior_fill.astype(np.float64))
         weights = [1.0 / max(e, 1e-3) for e in errs]          # inverse-variance weighting
         self.last_weights = [w / sum(weights) for w in weights]
-        mixed = learned_fill * self.last_weights[0] + fsr_fill.astype(np.float64) * self.last_weights[1]
+        mixed = sum(f * w for f, w in zip(fills, self.last_weights, strict=True))
         return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
 
     def fill(self, crop, hole, check=None):

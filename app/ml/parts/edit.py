@@ -2,16 +2,22 @@
 
 For K candidate latents z_k (candidate 0 starts at the current latent z₀, the others at z₀ plus
 noise of growing spread), with P the soft part map of G(z) (app/ml/nets/parts.py), L the painted
-target labels on the painted pixels Ω, C ⊂ Ω the pixels whose label the paint changes, and Ω̃ a
-dilation of Ω:
+target labels on the painted pixels Ω, C ⊂ Ω the pixels whose label the paint changes, A ⊇ Ω the
+area the edit may redraw (`edit_area`: the painted pixels and, near them, the pixels of the parts
+the paint involves) and Ω̃ a 1-px dilation of A:
     loss = CE(P, L) averaged over Ω, with the changed pixels C weighted `w_changed`×
          + w_rec · ‖(1 − Ω̃) ⊙ (G(z) − G(z₀))‖² / |1 − Ω̃|      the rest of the image stays
          + w_prior · (‖z‖²/nz − 1)²
 Optimised together with Adam (latent/optimize.py); candidates are ranked by how many changed pixels follow the paint,
 counted up to `good_enough` (90 %): among candidates past that, the lower loss (closer to the
 rest of the image, nearer the latent prior) wins — the most faithful candidate is often a
-stranger-looking one. The caller composites the result only inside the (dilated, feathered) painted
-area — the "clipped" edit — so pixels outside are untouched whatever the latent did there.
+stranger-looking one. The caller composites the result only inside the (dilated, feathered) area A
+— the "clipped" edit — so pixels outside are untouched whatever the latent did there.
+
+Why A is more than the paint: the generator's latent is global, so a latent that grows the mouth
+redraws the lips as a whole; pasting only the painted ring of that new mouth around the old lips
+gives a blotch that neither a person nor a fresh projection reads as a mouth (6 held-out faces:
+22 % of the changed pixels re-segmented as mouth with A = Ω, 74 % with the mouth redrawn too).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -72,11 +79,13 @@ def rank_key(follow: torch.Tensor, loss: torch.Tensor, good_enough: float) -> to
 
 def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: torch.Tensor, *,
                    candidates: int = 4, iters: int = 60, lr: float = 0.08, spread: float = 0.4,
-                   w_changed: float = 4.0, w_rec: float = 4.0, w_prior: float = 1e-2, keep_margin: int = 3,
+                   w_changed: float = 4.0, w_rec: float = 4.0, w_prior: float = 1e-2, keep_margin: int = 1,
+                   area: torch.Tensor | None = None,
                    good_enough: float = 0.9,
                    time_budget: float | None = None, preview_every: int = 5, seed: int = 0,
                    check: Callable[[], None] | None = None) -> Generator[PartsStep, None, PartsResult]:
-    """z0 (nz,); target (R, R) long part indices, −1 where not painted."""
+    """z0 (nz,); target (R, R) long part indices, −1 where not painted; area (R, R) bool: where
+    the image may change (default: the painted pixels), kept beyond it grown by `keep_margin`."""
     painted = target >= 0
     if not bool(painted.any()):
         raise ValueError("no part labels painted: paint with the parts brush first")
@@ -92,7 +101,8 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
     weight = painted.float() + (w_changed - 1) * changed.float()
     weight = weight / weight.sum()
     tgt = target.clamp_min(0)
-    keep = 1 - dilate(painted.float()[None, None], keep_margin)
+    free = painted if area is None else (area | painted)
+    keep = 1 - dilate(free.float()[None, None], keep_margin)
     k_sum = keep.sum().clamp_min(1) * 3
     gen = torch.Generator().manual_seed(seed)
     noise = torch.randn(candidates, z0.shape[0], generator=gen).to(dev)
@@ -133,6 +143,20 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
                        loss=final.loss.cpu().numpy(), renders=to_renders(final.image), labels=labels,
                        before=before.cpu().numpy().astype(np.int64), steps=out.steps,
                        seconds=time.perf_counter() - t0, history=history, nonfinite=out.nonfinite)
+
+
+def edit_area(target: np.ndarray, before: np.ndarray, reach: int) -> np.ndarray:
+    """The generator pixels an edit may redraw (R, R) bool: the painted ones, and those within
+    `reach` px of the paint that now carry a part the paint involves (painted onto, or painted
+    over) — growing the mouth redraws the lips as a whole, not a ring around the old ones."""
+    painted = target >= 0
+    if reach <= 0 or not painted.any():
+        return painted
+    changed = painted & (target != before)
+    parts = np.unique(np.concatenate([target[changed], before[changed]]))
+    near = cv2.dilate(painted.astype(np.uint8), cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))) > 0
+    return painted | (near & np.isin(before, parts))
 
 
 def label_map(seg: PartSegmenter, G: nn.Module, z: np.ndarray | torch.Tensor, device: torch.device,

@@ -10,19 +10,30 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-EDITS = ("grow_mouth", "close_eyes", "grow_hair")
+EDITS = ("grow_mouth", "close_eyes", "grow_hair", "paste_lower")
+LOWER_FACE = (0.5, 0.85, 0.25, 0.75)     # rows, columns (fractions of the frame) of the pasted box
 
 
 def _disk(r: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
-def scripted_edit(labels: np.ndarray, kind: str, names: list[str], amount: int = 2) -> np.ndarray:
+def scripted_edit(labels: np.ndarray, kind: str, names: list[str], amount: int = 2,
+                  donor: np.ndarray | None = None) -> np.ndarray:
     """A label edit a user might paint, as a target (−1 = not painted):
     grow_mouth  the mouth grown by `amount` px (the ring is painted "mouth");
     close_eyes  the eyes painted "skin";
-    grow_hair   the hair grown by `amount`+1 px over skin (painted "hair")."""
+    grow_hair   the hair grown by `amount`+1 px over skin (painted "hair");
+    paste_lower another face's part map (`donor`) pasted over the lower face (LOWER_FACE box)."""
     idx = {n: i for i, n in enumerate(names)}
+    if kind == "paste_lower":
+        if donor is None or donor.shape != labels.shape:
+            raise ValueError("paste_lower needs a donor part map of the same size")
+        n = labels.shape[0]
+        y0, y1, x0, x1 = (int(round(f * n)) for f in LOWER_FACE)
+        target = np.full(labels.shape, -1, np.int64)
+        target[y0:y1, x0:x1] = donor[y0:y1, x0:x1]
+        return target
     target = np.full(labels.shape, -1, np.int64)
     if kind == "grow_mouth":
         m = (labels == idx["mouth"]).astype(np.uint8)

@@ -7,7 +7,7 @@ edit region), the same convention as the document's parts layer.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 
 import cv2
@@ -20,8 +20,9 @@ from latentbrush.ml.inpaint.blend import composite
 from latentbrush.ml.latent import applyback, photo
 from latentbrush.ml.latent.runners import LatentModels, apply_latent, current_state, for_state, latent_models, render
 from latentbrush.ml.nets.parts import PartSegmenter
-from latentbrush.ml.parts.edit import label_map, optimize_parts
+from latentbrush.ml.parts.edit import edit_area, label_map, optimize_parts
 from latentbrush.ml.parts.labels import layer_to_target, upscale_labels
+from latentbrush.ml.parts.resegment import STEPS as RESEGMENT_STEPS
 from latentbrush.ml.parts.resegment import carried, resegment
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_renders
@@ -29,6 +30,8 @@ from latentbrush.ml.tensors import to_renders
 CLIP_GROW = 0.025      # the clipped area: painted labels grown by this fraction of the region side
 CLIP_FEATHER = 0.015   # … and feathered by this fraction
 BLENDS = ("feather", "poisson")
+REACH = 0.125          # the painted parts' pixels this near the paint (fraction of the frame) are redrawn too
+RANK_STEPS = 40        # projection steps of the check that orders the candidates (the reported one: 60)
 
 
 @dataclass
@@ -106,6 +109,19 @@ def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.nda
     return composite(full, np.asarray(state.reference), alpha, "poisson")
 
 
+def rank_by_look(cands: list[np.ndarray], look: Callable[[np.ndarray], float], check: Callable[[], None],
+                 step: int) -> Generator[Progress, None, np.ndarray]:
+    """Candidate indices, best first, by `look` (higher is better; the optimiser's order breaks ties):
+    the edit's own part map shares its gradient path, so the candidates are ordered by how their
+    composited images read to a fresh projection."""
+    scores = []
+    for i, img in enumerate(cands):
+        yield Progress(step, step, f"checking candidate {i + 1} of {len(cands)} as it looks")
+        scores.append(look(img))
+        check()
+    return np.array(sorted(range(len(cands)), key=lambda i: (-np.nan_to_num(scores[i], nan=-1.0), i)))
+
+
 def run_parts_map(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """inputs: image; params: state, region, parts_model (id). Result info: parts_map, names,
     colors, state (the state used; new if it had to project)."""
@@ -147,10 +163,14 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     if not (target >= 0).any():
         raise ValueError("the painted labels are too thin to reach the generator's 64×64 grid; paint a wider stroke")
     blend = job.request.blend
-    weight = clip_weight(crop > 0, r.width)
     dev = pm.lm.device
+    current = label_map(pm.seg, pm.lm.G, state.z_base, dev)
+    area = edit_area(target, current, int(round(REACH * R)))
+    extra = photo.labels_from_frame((area & (target < 0)).astype(np.uint8), state) > 0
+    weight = clip_weight((crop > 0) | extra, r.width)
     gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
-                         torch.from_numpy(target).to(dev), candidates=int(job.request.candidates),
+                         torch.from_numpy(target).to(dev), area=torch.from_numpy(area).to(dev),
+                         candidates=int(job.request.candidates),
                          iters=int(job.request.iters), time_budget=job.request.time_budget,
                          seed=int(job.request.seed), check=job.check)
 
@@ -162,29 +182,39 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     res = yield from relay(gen, progress)
     if not np.isfinite(res.renders).all():
         raise FloatingPointError("the generator produced invalid values (NaN/Inf); the image was not changed")
+    cands = [clipped_composite(state, res.renders[i], weight, blend) for i in range(len(res.z))]
+    plain = latent_models(models, pm.lm.generator_id)          # the generator not fitted to this photo
+
+    def looks(img: np.ndarray, steps: int) -> float:
+        """How the composited image reads: projected again into the plain generator, segmented."""
+        return carried(resegment(plain.G, plain.E, pm.seg, photo.to_frame(img, state.warp, R), dev, steps=steps),
+                       target, res.before)
+
+    order = yield from rank_by_look(cands, lambda img: looks(img, RANK_STEPS), job.check, res.steps)
     keep = min(int(job.request.keep), len(res.z))
-    cands = [clipped_composite(state, res.renders[i], weight, blend) for i in range(keep)]
-    new_state = state.showing(res.z[0], cands[0], res.renders[0], candidates=tuple(res.z[:keep]))
+    order = order[:keep]
+    cands = [cands[i] for i in order]
+    z, rend, agree = res.z[order], res.renders[order], res.agreement[order]
+    new_state = state.showing(z[0], cands[0], rend[0], candidates=tuple(z))
     changed = (target >= 0) & (target != res.before)
     involved = sorted({int(v) for v in np.concatenate([target[changed], res.before[changed]])})
-    thumbs = [np.rint(res.renders[i]).astype(np.uint8) for i in range(keep)]
+    thumbs = [np.rint(x).astype(np.uint8) for x in rend]
     yield Progress(res.steps, res.steps, "checking the result as it looks")
-    plain = latent_models(models, pm.lm.generator_id)          # the generator not fitted to this photo
-    seen = carried(resegment(plain.G, plain.E, pm.seg, photo.to_frame(cands[0], state.warp, R), dev),
-                   target, res.before)
+    seen = looks(cands[0], RESEGMENT_STEPS)
     return Result(layer="base", bbox=r, pixels=cands[0],
                   message=(f"parts edit: {seen:.0%} of the changed pixels show the painted part when the result "
-                           f"is segmented again ({res.agreement[0]:.0%} in the edit's own part map; "
+                           f"is segmented again ({agree[0]:.0%} in the edit's own part map; "
                            f"{res.steps} steps × {len(res.z)} candidates, {res.seconds:.1f} s)"
                            + (" — stopped early on a numerical problem (NaN); kept the last good result"
                               if res.nonfinite else "")),
                   info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
-                        "renders": tuple(res.renders[:keep]),
-                        "agreement": tuple(float(a) for a in res.agreement[:keep]),
-                        "seen": seen,
-                        "masked_loss": tuple(float(1 - a) for a in res.agreement[:keep]),
-                        "parts_map": shown_label_map(res.before, res.labels[0], weight, state, image.shape[:2]),
-                        "vector": {"delta": (res.z[0] - np.asarray(state.z_base)).astype(np.float32),
+                        "renders": tuple(rend),
+                        "agreement": tuple(float(a) for a in agree),
+                        "seen": seen, "clip": weight,
+                        "masked_loss": tuple(float(1 - a) for a in agree),
+                        "parts_map": shown_label_map(res.before, res.labels[order[0]], weight, state,
+                                                     image.shape[:2]),
+                        "vector": {"delta": (z[0] - np.asarray(state.z_base)).astype(np.float32),
                                    "generator": pm.lm.generator_id,
                                    "parts": [pm.seg.names[i] for i in involved]}})
 

@@ -45,7 +45,8 @@ class PartsPanel(QWidget):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         help_ = QLabel("Show the part map, pick a part and paint it where it should be (parts brush, P), "
-                       "then Apply. Only the painted area changes.")
+                       "then Apply. Only the painted area changes, and the parts it paints over or grows "
+                       "where they are near it (a grown mouth is redrawn whole).")
         help_.setWordWrap(True)
         lay.addWidget(help_)
         top = QHBoxLayout()
