@@ -98,12 +98,18 @@ def test_height_split_moves_mass_between_parts(G):
     assert p[0, 0, :20].mean() > 0.99 and p[0, 1, -20:].mean() > 0.99
 
 
-def test_scripted_edits_and_targets():
+def simple_face_map() -> tuple[list[str], np.ndarray]:
+    """A drawn part map: skin, a mouth at rows 40–45, eyes at rows 24–27, hair on the top 10 rows."""
     names = list(PARTS)
     lab = np.full((64, 64), names.index("skin"))
     lab[40:46, 26:38] = names.index("mouth")
     lab[24:28, 18:24] = names.index("eyes")
     lab[:10] = names.index("hair")
+    return names, lab
+
+
+def test_scripted_edits_and_targets():
+    names, lab = simple_face_map()
     t = scripted_edit(lab, "grow_mouth", names)
     ring = t >= 0
     assert ring.any() and (t[ring] == names.index("mouth")).all() and not ring[42, 30]
@@ -142,11 +148,7 @@ def test_optimisation_raises_agreement_in_the_edited_area(G):
 
 
 def test_edit_area_redraws_the_involved_parts_near_the_paint():
-    names = list(PARTS)
-    lab = np.full((64, 64), names.index("skin"))
-    lab[40:46, 26:38] = names.index("mouth")
-    lab[24:28, 18:24] = names.index("eyes")
-    lab[:10] = names.index("hair")
+    names, lab = simple_face_map()
     t = scripted_edit(lab, "grow_mouth", names)
     area = edit_area(t, lab, 4)
     assert area[t >= 0].all() and area[42, 30]              # the paint and the lips it grows
