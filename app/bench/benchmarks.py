@@ -124,7 +124,7 @@ from latentbrush.bench.cancel_bench import cancel  # noqa: E402
 from latentbrush.bench.drawing_bench import drawings  # noqa: E402
 from latentbrush.bench.inpaint_bench import inpaint_examples, inpaint_quality, inpaint_speed  # noqa: E402
 from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
-from latentbrush.bench.parts_bench import parts  # noqa: E402
+from latentbrush.bench.parts_bench import parts, parts_photo  # noqa: E402
 from latentbrush.bench.pencil_bench import pencil  # noqa: E402
 from latentbrush.bench.realphoto_bench import realphoto  # noqa: E402
 from latentbrush.bench.scribble_latency import scribble_latency  # noqa: E402
@@ -149,6 +149,7 @@ BENCHMARKS = {
     "drawings": drawings,
     "pencil": pencil,
     "parts": parts,
+    "parts_photo": parts_photo,
     "realphoto": realphoto,
     "cancel": cancel,
     "snapshot": snapshot,
