@@ -152,9 +152,11 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     pm = replace(pm, lm=for_state(pm.lm, state))
     r, R = state.region, pm.lm.G.resolution
     crop = layer[r.y0:r.y1, r.x0:r.x1]
+    dev = pm.lm.device
+    current = label_map(pm.seg, pm.lm.G, state.z_base, dev)
     if job.request.only_changed:
         # a whole edited map (CLI): only the labels that differ from the current map are edits
-        now = full_label_map(label_map(pm.seg, pm.lm.G, state.z_base, pm.lm.device), state, image.shape[:2])
+        now = full_label_map(current, state, image.shape[:2])
         crop = np.where(crop == now[r.y0:r.y1, r.x0:r.x1], 0, crop).astype(np.uint8)
         crop = drop_slivers(crop, r.width / R)
     if not crop.any():
@@ -163,8 +165,6 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     if not (target >= 0).any():
         raise ValueError("the painted labels are too thin to reach the generator's 64×64 grid; paint a wider stroke")
     blend = job.request.blend
-    dev = pm.lm.device
-    current = label_map(pm.seg, pm.lm.G, state.z_base, dev)
     area = edit_area(target, current, int(round(REACH * R)))
     extra = photo.labels_from_frame((area & (target < 0)).astype(np.uint8), state) > 0
     weight = clip_weight((crop > 0) | extra, r.width)
