@@ -33,6 +33,9 @@ def held_out_photos_256(n: int, rng: np.random.Generator) -> np.ndarray | None:
     try:
         from skimage import data
     except ImportError:
+        import sys
+        print("inpaint bench: the 256² photo sets are skipped: scikit-image is not installed "
+              "(pip install -e '.[train]')", file=sys.stderr)
         return None
     from latentbrush.ml.train.completion import HELD_OUT_PHOTOS
 

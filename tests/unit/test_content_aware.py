@@ -179,7 +179,8 @@ def test_the_generator_prior_joins_only_small_square_crops_it_predicts_best():
 
 
 @pytest.mark.needs_weights
-def test_the_default_fill_uses_the_generator_prior_on_held_out_faces(real_models):
+@pytest.mark.parametrize("kind", ["rect", "stroke"])
+def test_the_default_fill_uses_the_generator_prior_on_held_out_faces(real_models, kind):
     import torch
 
     from latentbrush.ml.inpaint.fill import make_filler
@@ -197,7 +198,23 @@ def test_the_default_fill_uses_the_generator_prior_on_held_out_faces(real_models
     rng = np.random.default_rng(6_100_007)
     gains = []
     for img in faces:
-        mask = (random_mask(64, 64, rng, kind="rect") * 255).astype(np.uint8)
+        mask = (random_mask(64, 64, rng, kind=kind) * 255).astype(np.uint8)
         gains.append(gain_over_classical(filler, img, mask)[1])
-    # measured: +2.98 dB on average over these 8 (+0.45 … +6.33; the bench's 32 faces with rectangles: +2.2 dB)
-    assert np.mean(gains) > 1.5, np.round(gains, 2)
+    # measured over these 8: rectangles +3.48 dB (−0.30 … +7.31), brush strokes +3.24 dB (−0.15 … +11.74);
+    # before the prior's gate (the prior mixed in by ring error): +2.98 and ≈ +0.8 dB (issue 19 asks +2)
+    assert np.mean(gains) > 2.0, np.round(gains, 2)
+
+
+def test_the_texture_is_matched_on_the_guide_and_laid_over_the_smooth_fill():
+    img = grainy(64, seed=11)
+    hole = disc(64, 14)
+    smooth = cv2.GaussianBlur(img, (0, 0), 4)
+    guide = 255 - smooth                      # matched on a different picture: other sources
+    lo = lambda a: cv2.GaussianBlur(np.where(hole[..., None], a, img).astype(np.float32), (0, 0), 1.0)  # noqa: E731
+    guided = add_detail(img, hole, smooth, guide=guide).astype(np.float32)
+    on_guide = add_detail(img, hole, guide).astype(np.float32)
+    plain = add_detail(img, hole, smooth).astype(np.float32)
+    # the copied detail is the one the guide's match finds, over the smooth fill's low band
+    assert np.abs((guided - lo(smooth))[hole] - (on_guide - lo(guide))[hole]).max() <= 1.0
+    assert np.abs(guided - plain)[hole].mean() > 1.0        # and not the one matched on the smooth fill
+    assert np.array_equal(guided[~hole], img[~hole].astype(np.float32))

@@ -322,7 +322,7 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     if len(weights) in (2, 3) and not info.get("fallback"):     # the content-aware fill: what it trusted here
         names = [methods.learned_structure(models.manifest), "frequency-selective", "generator prior"]
         info["structure"] = "structure " + ", ".join(f"{round(100 * w)} % {n}" for w, n in zip(weights, names,
-                                                                                                strict=False))
+                                                                                                strict=False) if w > 0)
         notes.append(info["structure"])
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else

@@ -79,12 +79,14 @@ def patch_match(feat: np.ndarray, targets: np.ndarray, sources: np.ndarray, *, i
     return cy, cx
 
 
-def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, sigma: float = 1.0,
-               radius: int = 3, iters: int = 4, seed: int = 0, full_res_px: int = 4096) -> np.ndarray:
+def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, guide: np.ndarray | None = None,
+               sigma: float = 1.0, radius: int = 3, iters: int = 4, seed: int = 0,
+               full_res_px: int = 4096) -> np.ndarray:
     """The smooth fill with the known region's detail band copied into the hole.
 
     crop (h, w, 3) uint8 (its hole pixels are ignored), hole (h, w) bool, smooth (h, w, 3) uint8: a
-    fill of the hole. Returns (h, w, 3) uint8, equal to `crop` outside the hole. Holes larger than
+    fill of the hole; `guide` (same shape, default `smooth`): the fill whose low-pass neighbourhoods
+    the sources are matched on. Returns (h, w, 3) uint8, equal to `crop` outside the hole. Holes larger than
     `full_res_px` pixels are matched at half resolution (4× cheaper) and the match field is doubled:
     each source keeps its neighbours, so the copied grain stays coherent at full resolution.
     """
@@ -92,6 +94,10 @@ def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, sigma:
     f = np.where(hole[..., None], smooth, crop).astype(np.float32)
     low = cv2.GaussianBlur(f, (0, 0), sigma)
     detail = f - low
+    if guide is not None and guide is not smooth:
+        low_guide = cv2.GaussianBlur(np.where(hole[..., None], guide, crop).astype(np.float32), (0, 0), sigma)
+    else:
+        low_guide = low
     # a source's patch and its blur footprint must not touch the hole (its old pixels are unknown)
     reach = max(radius, int(np.ceil(3 * sigma)))
     sources = cv2.erode((~hole).astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8),
@@ -100,9 +106,9 @@ def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, sigma:
         return np.where(hole[..., None], smooth, crop)
     ty, tx = np.nonzero(hole)
     if len(ty) > full_res_px:
-        sy, sx = _half_resolution_match(low, hole, sources, radius, iters, seed)
+        sy, sx = _half_resolution_match(low_guide, hole, sources, radius, iters, seed)
     else:
-        sy, sx = patch_match(_descriptors(low, radius), hole, sources, iters=iters, seed=seed)
+        sy, sx = patch_match(_descriptors(low_guide, radius), hole, sources, iters=iters, seed=seed)
     out = f.copy()
     out[ty, tx] = low[ty, tx] + detail[sy, sx]
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
