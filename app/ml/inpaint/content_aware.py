@@ -19,7 +19,7 @@ then the photo's own texture.
   bench's faces); elsewhere it is left out. On the bench's 64² sets, where the gate was chosen, the
   fit ratio is 0.04–0.8 on generator faces (median 0.2–0.4) and ≥ 0.44 on photo crops (median 2–3;
   ≥ 0.85 where the fit is within `CLOSE_FIT`);
-  on 8 other faces (tests/unit/test_content_aware.py) the fill gains +3.5 / +3.2 dB (rectangles /
+  on 8 other faces (tests/unit/test_content_aware.py) the fill gains +4.1 / +3.2 dB (rectangles /
   strokes) over the better classical fill.
 - The others are weighed by 1 / ring error² (sharper than inverse variance: their errors are
   correlated, and the better one should dominate).
