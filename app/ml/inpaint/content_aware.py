@@ -83,13 +83,18 @@ class ContentAwareFiller(Filler):
         self.grow_side = learned.max_side if learned is not None else 128
         self.device = learned.device if learned is not None else self.device
         self.title = methods.TITLES[methods.CONTENT_AWARE]
-        self.last_weights: list[float] = []           # what the last fill did (the runner reports it)
+        self.last_weights: list[float] = []           # what the last fill did
+        self.log: list[tuple[list[float], int]] = []  # every fill's weights and hole size (the runner reports them)
 
     def on_cpu(self) -> ContentAwareFiller:
         return ContentAwareFiller(self.learned.on_cpu() if self.learned is not None else None,
                                   max_side=self.max_side, ring=self.ring,
                                   texture=self.texture, fsr_budget=self.fsr_budget,
                                   prior=self.prior.on_cpu() if self.prior is not None else None)
+
+    def _report(self, weights: list[float], hole: np.ndarray) -> None:
+        self.last_weights = weights
+        self.log.append((weights, int(hole.sum())))
 
     def frame_like(self, crop: np.ndarray) -> bool:
         """Whether the crop can be a face in the generator's frame: square (within 10 %), ≤ 64 px."""
@@ -101,26 +106,29 @@ class ContentAwareFiller(Filler):
         """(the candidates' fills weighed by their ring errors, the best candidate's fill): uint8
         crops with the hole filled."""
         if self.learned is None:
-            self.last_weights = [1.0]
+            self._report([1.0], hole)
             out = fill_crop(self.fsr, crop, hole, check)
             return out, out
         small, grown, band = ring_probe(crop, hole, ring=self.ring)
-        # the frequency-selective fills are OpenCV calls that release the GIL: they run beside the net
+        face_crop = self.frame_like(crop)
+        # the frequency-selective fills are OpenCV calls that release the GIL: they run beside the net;
+        # the probes first, then the prior's gate, and the net fills the real hole only where the prior
+        # is not the structure alone (64² faces: ≈ 0.5 instead of 0.6 s)
         with ThreadPoolExecutor(2) as pool:
-            fsr_jobs = [pool.submit(fill_crop, self.fsr, crop, hole), pool.submit(fill_crop, self.fsr, small, grown)]
-            learned_fill = fill_crop(self.learned, crop, hole, check)
+            fsr_probe_job = pool.submit(fill_crop, self.fsr, small, grown)
+            fsr_job = pool.submit(fill_crop, self.fsr, crop, hole)
             learned_err = ring_error(fill_crop(self.learned, small, grown, check), small, band)
-            fsr_fill, fsr_probe = (j.result() for j in fsr_jobs)
-        errs = [learned_err, ring_error(fsr_probe, small, band)]
-        fills = [learned_fill, fsr_fill]
-        if self.frame_like(crop):           # probed as it is: `small` is the crop, `band` its ring
-            prior_fill = self.prior.fill(crop, hole, check)
-            fit = ring_error(prior_fill, small, band)
-            if fit <= PRIOR_GATE * min(errs) or (fit <= CLOSE_FIT and fit <= CLOSE_GATE * min(errs)):
-                self.last_weights = [0.0, 0.0, 1.0]
-                return prior_fill, prior_fill
+            errs = [learned_err, ring_error(fsr_probe_job.result(), small, band)]
+            if face_crop:           # probed as it is: `small` is the crop, `band` its ring
+                prior_fill = self.prior.fill(crop, hole, check)
+                fit = ring_error(prior_fill, small, band)
+                if fit <= PRIOR_GATE * min(errs) or (fit <= CLOSE_FIT and fit <= CLOSE_GATE * min(errs)):
+                    self._report([0.0, 0.0, 1.0], hole)
+                    return prior_fill, prior_fill
+            learned_fill = fill_crop(self.learned, crop, hole, check)
+            fills = [learned_fill, fsr_job.result()]
         weights = [1.0 / max(e, 1e-3) ** WEIGHT_POWER for e in errs]
-        self.last_weights = [w / sum(weights) for w in weights]
+        self._report([w / sum(weights) for w in weights], hole)
         mixed = np.clip(np.rint(sum(f.astype(np.float64) * w for f, w in zip(fills, self.last_weights, strict=True))),
                         0, 255).astype(np.uint8)
         # the best candidate guides the texture where it was made at the crop's own resolution (on

@@ -222,6 +222,21 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
     return out, changed
 
 
+def structure_split(log: list[tuple[list[float], int]], learned: str | None) -> str:
+    """What the content-aware fill trusted, over every area it filled (weighed by the areas' hole
+    pixels): "structure 70 % <learned>, 30 % frequency-selective"; "" without a log."""
+    if not log:
+        return ""
+    names = [learned or "learned", "frequency-selective", "generator prior"]
+    total = np.zeros(3)
+    for weights, pixels in log:
+        w = weights if len(weights) > 1 else [0.0, 1.0]        # [1.0]: the frequency-selective fill alone
+        total[:len(w)] += np.asarray(w) * pixels
+    total /= max(total.sum(), 1e-9)
+    parts = ", ".join(f"{round(100 * w)} % {n}" for w, n in zip(total, names, strict=True) if w >= 0.005)
+    return f"structure {parts}" + (f" (over {len(log)} areas)" if len(log) > 1 else "")
+
+
 def _outside(hole: np.ndarray, regions: list[BBox]) -> np.ndarray:
     inside = np.zeros_like(hole)
     for b in regions:
@@ -311,20 +326,21 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
             notes.append(f"{why} — filled with Telea instead of the generator prior")
             info["fallback"] = why
 
+    used = [filler]
+
     def attempt(_tile: int, device: torch.device):
         f = filler if device == torch.device(filler.device) else filler.on_cpu()
+        used[:] = [f]
         return inpaint_image(image, mask, f, blend=blend, check=job.check)
 
     # crops are the fill's tiles and already as small as the model works: an out-of-GPU-memory
     # error goes straight to the CPU
     out, box = yield from oom_fallback(attempt, 0, torch.device(filler.device), min_tile=1, on_retry=notes.append)
-    weights = getattr(filler, "last_weights", [])
-    if len(weights) in (2, 3) and not info.get("fallback"):     # the content-aware fill: what it trusted here
-        names = [methods.learned_structure(models.manifest), "frequency-selective", "generator prior"]
-        info["structure"] = "structure " + ", ".join(f"{round(100 * w)} % {n}" for w, n in zip(weights, names,
-                                                                                                strict=False) if w > 0)
-        notes.append(info["structure"])
+    split = structure_split(getattr(used[0], "log", []), methods.learned_structure(models.manifest))
+    if split and not info.get("fallback"):     # the content-aware fill: what it trusted here
+        info["structure"] = split
+        notes.append(split)
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else
-                  f"filled with {filler.title or mid}" + (f" ({'; '.join(notes)})" if notes else ""),
+                  f"filled with {filler.title or mid}" + (f" — {'; '.join(notes)}" if notes else ""),
                   info={"model": mid, "blend": blend, **info})
