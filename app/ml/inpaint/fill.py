@@ -21,19 +21,9 @@ from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.blend import BLENDS, composite
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
-from latentbrush.ml.inpaint.filler import Check, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
+from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
-
-
-class ClassicalFiller(Filler):
-    def __init__(self, method: str = methods.TELEA) -> None:
-        self.flag = cv2.INPAINT_TELEA if method == methods.TELEA else cv2.INPAINT_NS
-        self.title = methods.CLASSICAL[method]
-
-    def fill(self, crop, hole, check=None):
-        radius = max(3, int(round(max(crop.shape[:2]) / 100)))
-        return cv2.inpaint(np.ascontiguousarray(crop), hole.astype(np.uint8) * 255, radius, self.flag)
 
 
 def telea_prior(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -227,8 +217,8 @@ def structure_split(log: list[tuple[list[float], int]], learned: str | None) -> 
     pixels): "structure 70 % <learned>, 30 % frequency-selective"; "" without a log."""
     if not log:
         return ""
-    names = [learned or "learned", "frequency-selective", "generator prior"]
-    total = np.zeros(3)
+    names = [learned or "learned", "frequency-selective", "generator prior", "Telea (thin hole, full size)"]
+    total = np.zeros(len(names))
     for weights, pixels in log:
         w = weights if len(weights) > 1 else [0.0, 1.0]        # [1.0]: the frequency-selective fill alone
         total[:len(w)] += np.asarray(w) * pixels

@@ -31,6 +31,18 @@ class Filler:
         return plan_crops(hole)
 
 
+class ClassicalFiller(Filler):
+    """Telea's fast marching or Navier–Stokes diffusion (OpenCV), at the crop's own size."""
+
+    def __init__(self, method: str = methods.TELEA) -> None:
+        self.flag = cv2.INPAINT_TELEA if method == methods.TELEA else cv2.INPAINT_NS
+        self.title = methods.CLASSICAL[method]
+
+    def fill(self, crop, hole, check=None):
+        radius = max(3, int(round(max(crop.shape[:2]) / 100)))
+        return cv2.inpaint(np.ascontiguousarray(crop), hole.astype(np.uint8) * 255, radius, self.flag)
+
+
 class FsrFiller(Filler):
     """Frequency-selective reconstruction (Genser et al. 2018; OpenCV-contrib's xphoto, fast mode):
     each block around the hole is modelled as a sparse sum of Fourier basis functions fitted to its

@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from latentbrush.core.jobs import relay
+from latentbrush.ml.latent.drawing import blur
 from latentbrush.ml.latent.optimize import Evaluation, LatentStep, latent_prior, optimize_latents
 from latentbrush.ml.latent.scribble import dilate
 from latentbrush.ml.nets.parts import PartSegmenter
@@ -80,7 +81,7 @@ def rank_key(follow: torch.Tensor, loss: torch.Tensor, good_enough: float) -> to
 def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: torch.Tensor, *,
                    candidates: int = 4, iters: int = 60, lr: float = 0.08, spread: float = 0.4,
                    w_changed: float = 4.0, w_rec: float = 4.0, w_prior: float = 1e-2, keep_margin: int = 1,
-                   area: torch.Tensor | None = None,
+                   area: torch.Tensor | None = None, w_tone: float = 0.0, tone_sigma: float = 2.0, tone_margin: int = 0,
                    good_enough: float = 0.9,
                    time_budget: float | None = None, preview_every: int = 5, seed: int = 0,
                    check: Callable[[], None] | None = None) -> Generator[PartsStep, None, PartsResult]:
@@ -104,6 +105,10 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
     free = painted if area is None else (area | painted)
     keep = 1 - dilate(free.float()[None, None], keep_margin)
     k_sum = keep.sum().clamp_min(1) * 3
+    # the tone term: where the edit may redraw but the label stays, the low band of the image stays
+    steady = free.float()[None, None] * (1 - dilate(changed.float()[None, None], tone_margin))
+    s_sum = steady.sum().clamp_min(1) * 3
+    ref_low = blur(ref, tone_sigma)
     gen = torch.Generator().manual_seed(seed)
     noise = torch.randn(candidates, z0.shape[0], generator=gen).to(dev)
     amount = torch.linspace(0, spread, candidates, device=dev)[:, None]
@@ -115,6 +120,8 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
                * weight[None]).flatten(1).sum(1)
         rec = (keep * (img - ref).pow(2)).flatten(1).sum(1) / k_sum
         loss = ce + w_rec * rec + w_prior * latent_prior(zz)
+        if w_tone > 0:
+            loss = loss + w_tone * (steady * (blur(img, tone_sigma) - ref_low).pow(2)).flatten(1).sum(1) / s_sum
         follow = follow_fraction(probs.detach().argmax(1), target, changed if changed.any() else painted)
         return Evaluation(loss, img, score=-rank_key(follow, loss.detach(), good_enough),
                           terms={"follow": follow, "probs": probs})
