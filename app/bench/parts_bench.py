@@ -229,36 +229,66 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
 
 
 def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measurement]:
-    """The scripted edits (grow the mouth, grow the hair) on a real photo, the way the editor runs
+    """The scripted edits (grow the mouth, grow the hair) on real photos, the way the editor runs
     them: the face projected and the generator tuned (run_parts_map), the edit painted on its part map
-    at ~2 generator pixels, the result re-segmented. Writes parts_photo.png (before | paint | after)."""
-    from latentbrush.core.imageio import load_image
+    at ~2 generator pixels, the result re-segmented; with the tone term (shipped on photos) and
+    without it. Photos: the astronaut and the real portraits the real-photo bench fetches (skipped
+    without network). Tone shift = the mean change of the pixels' grey level in the clipped area,
+    weighted by the clip (a dark smear: strongly negative). Writes parts_photo.png (before | paint |
+    after | after without the tone term) and parts_photo.json."""
+    import json
+
+    from latentbrush.bench.portraits import loaded
     from latentbrush.core.jobs import Job, drain
     from latentbrush.ml.parts.labels import scripted_edit
     from latentbrush.ml.parts.runners import run_parts_edit, run_parts_map
 
     mm = model_manager()
-    img = load_image(Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg").pixels
-    res, _ = drain(run_parts_map(Job("parts_map", params={}, inputs={"image": img}), mm))
-    state, full, names = res.info.get("projected"), res.info["parts_map"], res.info["names"]
-    r = state.region
-    rows, grid = [], []
+    rows: list[Measurement] = []
+    grid, table = [], {}
+    photos = [(p, img) for p, img in loaded(Path(__file__).resolve().parents[2]) if not p.name.startswith("group")]
+    for p, img in photos[:2] if quick else photos:
+        res, _ = drain(run_parts_map(Job("parts_map", params={}, inputs={"image": img}), mm))
+        state, full, names = res.info.get("projected"), res.info["parts_map"], res.info["names"]
+        if state is None:
+            continue
+        r = state.region
+        for kind in ("grow_mouth", "grow_hair"):
+            crop = full[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1       # −1: outside the face frame
+            crop = np.where(crop < 0, names.index("background"), crop)
+            target = scripted_edit(crop, kind, names, amount=max(2, round(2 * r.width / 64)))
+            layer = np.zeros(img.shape[:2], np.uint8)
+            layer[r.y0:r.y1, r.x0:r.x1] = np.where(target >= 0, target + 1, 0)
+            y0, y1, x0, x1 = max(r.y0 - 20, 0), r.y1 + 20, max(r.x0 - 20, 0), r.x1 + 20
+            paint = np.where(layer[..., None] > 0, np.array([255, 0, 0], np.uint8), img // 2 + 64)
+            tiles = [img[y0:y1, x0:x1], paint[y0:y1, x0:x1]]
+            for tone in (True, False):
+                t = time.perf_counter()
+                job = Job("parts_edit", params={"state": state, "seed": 0, "keep_tone": tone},
+                          inputs={"image": img, "parts": layer})
+                edit, _ = drain(run_parts_edit(job, mm))
+                w = edit.info["clip"]
+                change = (edit.pixels.astype(np.float32) - img[r.y0:r.y1, r.x0:r.x1]).mean(axis=2)
+                rec = {"resegmented": edit.info["seen"], "tone_shift": float((change * w).sum() / w.sum()),
+                       "seconds": time.perf_counter() - t}
+                table.setdefault(p.name, {})[f"{kind}{'' if tone else ' (no tone term)'}"] = rec
+                label = f"{p.name}, {kind}{'' if tone else ', without the tone term'}"
+                rows += [(f"{label}: changed pixels showing the painted part, re-segmented", 100 * rec["resegmented"], "%"),
+                         (f"{label}: tone shift in the clipped area", rec["tone_shift"], "levels"),
+                         (f"{label}: time", rec["seconds"], "s")]
+                after = img.copy()
+                after[r.y0:r.y1, r.x0:r.x1] = edit.pixels
+                tiles.append(after[y0:y1, x0:x1])
+            grid.append(np.concatenate([cv2.resize(t_, (192, 192), interpolation=cv2.INTER_AREA) for t_ in tiles], 1))
     for kind in ("grow_mouth", "grow_hair"):
-        crop = full[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1       # −1: outside the face frame
-        crop = np.where(crop < 0, names.index("background"), crop)
-        target = scripted_edit(crop, kind, names, amount=max(2, round(2 * r.width / 64)))
-        layer = np.zeros(img.shape[:2], np.uint8)
-        layer[r.y0:r.y1, r.x0:r.x1] = np.where(target >= 0, target + 1, 0)
-        t = time.perf_counter()
-        job = Job("parts_edit", params={"state": state, "seed": 0}, inputs={"image": img, "parts": layer})
-        edit, _ = drain(run_parts_edit(job, mm))
-        rows += [(f"astronaut, {kind}: changed pixels showing the painted part, re-segmented", 100 * edit.info["seen"],
-                  "%"), (f"astronaut, {kind}: time", time.perf_counter() - t, "s")]
-        after = img.copy()
-        after[r.y0:r.y1, r.x0:r.x1] = edit.pixels
-        y0, y1, x0, x1 = max(r.y0 - 20, 0), r.y1 + 20, max(r.x0 - 20, 0), r.x1 + 20
-        paint = np.where(layer[..., None] > 0, np.array([255, 0, 0], np.uint8), img // 2 + 64)
-        grid.append(np.concatenate([img[y0:y1, x0:x1], paint[y0:y1, x0:x1], after[y0:y1, x0:x1]], 1))
-    if out is not None:
+        for suffix in ("", " (no tone term)"):
+            recs = [v[kind + suffix] for v in table.values() if kind + suffix in v]
+            if recs:
+                rows += [(f"mean over {len(recs)} photos, {kind}{suffix}: re-segmented",
+                          100 * float(np.mean([x["resegmented"] for x in recs])), "%"),
+                         (f"mean over {len(recs)} photos, {kind}{suffix}: tone shift",
+                          float(np.mean([x["tone_shift"] for x in recs])), "levels")]
+    if out is not None and grid:
+        (out / "parts_photo.json").write_text(json.dumps(table, indent=2))
         cv2.imwrite(str(out / "parts_photo.png"), cv2.cvtColor(np.concatenate(grid, 0), cv2.COLOR_RGB2BGR))
     return rows

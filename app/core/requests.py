@@ -175,6 +175,7 @@ class PartsEditRequest(LatentEditRequest):
     iters: int = 60
     blend: str = "feather"
     only_changed: bool = False       # labels equal to the current part map count as unpainted
+    keep_tone: bool | None = None    # hold the low band where labels stay (None: on photos only)
 
 
 @dataclass(frozen=True)

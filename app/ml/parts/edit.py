@@ -8,6 +8,10 @@ the paint involves) and Ω̃ a 1-px dilation of A:
     loss = CE(P, L) averaged over Ω, with the changed pixels C weighted `w_changed`×
          + w_rec · ‖(1 − Ω̃) ⊙ (G(z) − G(z₀))‖² / |1 − Ω̃|      the rest of the image stays
          + w_prior · (‖z‖²/nz − 1)²
+         + w_tone · ‖S ⊙ (B(G(z)) − B(G(z₀)))‖² / |S|        the tone stays where the label does
+with B a Gaussian blur (σ `tone_sigma` generator pixels) and S = A minus the changed pixels C.
+The runner sets w_tone on photos only (the generator tuned to the photo darkens what it redraws:
+a grown mouth became a dark smear over lips, nose and cheeks).
 Optimised together with Adam (latent/optimize.py); candidates are ranked by how many changed pixels follow the paint,
 counted up to `good_enough` (90 %): among candidates past that, the lower loss (closer to the
 rest of the image, nearer the latent prior) wins — the most faithful candidate is often a
@@ -81,7 +85,7 @@ def rank_key(follow: torch.Tensor, loss: torch.Tensor, good_enough: float) -> to
 def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: torch.Tensor, *,
                    candidates: int = 4, iters: int = 60, lr: float = 0.08, spread: float = 0.4,
                    w_changed: float = 4.0, w_rec: float = 4.0, w_prior: float = 1e-2, keep_margin: int = 1,
-                   area: torch.Tensor | None = None, w_tone: float = 0.0, tone_sigma: float = 2.0, tone_margin: int = 0,
+                   area: torch.Tensor | None = None, w_tone: float = 0.0, tone_sigma: float = 2.0,
                    good_enough: float = 0.9,
                    time_budget: float | None = None, preview_every: int = 5, seed: int = 0,
                    check: Callable[[], None] | None = None) -> Generator[PartsStep, None, PartsResult]:
@@ -106,7 +110,7 @@ def optimize_parts(G: nn.Module, seg: PartSegmenter, z0: torch.Tensor, target: t
     keep = 1 - dilate(free.float()[None, None], keep_margin)
     k_sum = keep.sum().clamp_min(1) * 3
     # the tone term: where the edit may redraw but the label stays, the low band of the image stays
-    steady = free.float()[None, None] * (1 - dilate(changed.float()[None, None], tone_margin))
+    steady = (free & ~changed).float()[None, None]
     s_sum = steady.sum().clamp_min(1) * 3
     ref_low = blur(ref, tone_sigma)
     gen = torch.Generator().manual_seed(seed)

@@ -31,6 +31,10 @@ CLIP_GROW = 0.025      # the clipped area: painted labels grown by this fraction
 CLIP_FEATHER = 0.015   # … and feathered by this fraction
 BLENDS = ("feather", "poisson")
 REACH = 0.125          # the painted parts' pixels this near the paint (fraction of the frame) are redrawn too
+# on a photo (the generator tuned to it), where the label stays, the low band of the redrawn area
+# stays (app/ml/parts/edit.py: w_tone): the tuned generator's redraw darkens what it redraws (the mouth
+# edit on 7 portraits: −11 to −41 levels in the clipped area; with the term −3 to −14)
+PHOTO_TONE = 4.0
 RANK_STEPS = 40        # projection steps of the check that orders the candidates (the reported one: 60)
 
 
@@ -145,7 +149,7 @@ def run_parts_map(job: Job, models: ModelManager) -> Generator[Progress, None, R
 def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """inputs: image, parts (the painted label layer, index + 1); params: state, region, parts_model,
     candidates, iters, time_budget, blend, seed, keep, only_changed (labels equal to the current
-    part map count as unpainted)."""
+    part map count as unpainted), keep_tone (the tone term; default: on photos only)."""
     image, layer = job.inputs["image"], job.inputs["parts"]
     pm = parts_models(models, job.request.parts_model, job.request.generator)
     state = yield from current_state(job, pm.lm, image, models)
@@ -168,8 +172,10 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     area = edit_area(target, current, int(round(REACH * R)))
     extra = photo.labels_from_frame((area & (target < 0)).astype(np.uint8), state) > 0
     weight = clip_weight((crop > 0) | extra, r.width)
+    keep_tone = job.request.keep_tone if job.request.keep_tone is not None else state.tuning is not None
     gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
                          torch.from_numpy(target).to(dev), area=torch.from_numpy(area).to(dev),
+                         w_tone=PHOTO_TONE if keep_tone else 0.0,
                          candidates=int(job.request.candidates),
                          iters=int(job.request.iters), time_budget=job.request.time_budget,
                          seed=int(job.request.seed), check=job.check)
