@@ -122,7 +122,13 @@ def gui_lag(quick: bool = False) -> list[Measurement]:
 
 from latentbrush.bench.cancel_bench import cancel  # noqa: E402
 from latentbrush.bench.drawing_bench import drawings  # noqa: E402
-from latentbrush.bench.inpaint_bench import inpaint_examples, inpaint_gate, inpaint_quality, inpaint_speed  # noqa: E402
+from latentbrush.bench.inpaint_bench import (  # noqa: E402
+    inpaint_examples,
+    inpaint_gate,
+    inpaint_quality,
+    inpaint_speed,
+    inpaint_wide,
+)
 from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 from latentbrush.bench.parts_bench import parts, parts_photo  # noqa: E402
 from latentbrush.bench.pencil_bench import pencil  # noqa: E402
@@ -145,6 +151,7 @@ BENCHMARKS = {
     "inpaint_speed": inpaint_speed,
     "inpaint_examples": inpaint_examples,
     "inpaint_gate": inpaint_gate,
+    "inpaint_wide": inpaint_wide,
     "translate": translate,
     "sketch": sketch,
     "drawings": drawings,
