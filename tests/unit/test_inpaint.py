@@ -182,7 +182,6 @@ def test_runner_uses_the_content_aware_fill_with_the_manifest_completion_model_b
     assert make_filler(None, models).learned.net is models.get("tiny-fill").net
     res, _ = drain(run_inpaint(Job("inpaint", inputs={"image": img, "mask": mask}), models))
     assert res.info["model"] == methods.CONTENT_AWARE and res.info["blend"] == "poisson"
-    # the untrained stand-in predicts the ring far worse than the frequency-selective fill: ≈ 0 % of it
     assert res.info["structure"].startswith("structure ") and "frequency-selective" in res.info["structure"]
     out = img.copy()
     b = res.bbox
@@ -365,6 +364,6 @@ def test_the_structure_split_covers_every_filled_area_weighed_by_its_hole():
     last area's split alone."""
     log = [([0.8, 0.2], 300), ([0.0, 0.0, 1.0], 100)]
     text = structure_split(log, None)
-    assert text == "structure 60 % learned, 15 % frequency-selective, 25 % generator prior (over 2 areas)"
+    assert text == "structure over 2 areas: 60 % learned, 15 % frequency-selective, 25 % generator prior"
     assert structure_split([([1.0], 50)], "x") == "structure 100 % frequency-selective"
     assert structure_split([], "x") == ""

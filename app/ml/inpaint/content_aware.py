@@ -23,11 +23,12 @@ then the photo's own texture.
   strokes) over the better classical fill.
 - The others are weighed by 1 / ring error² (sharper than inverse variance: their errors are
   correlated, and the better one should dominate).
-- Thin holes (brush strokes: `hole_depth` ≤ `THIN_DEPTH`) in a crop that is filled scaled down: the
-  frequency-selective fill works at about a third of the size there (its cost grows with the hole)
-  and a 5–10 px stroke nearly vanishes at that scale (−2.8 dB against the better classical fill on
-  the bench's 256² stroke crops), which the 48-px probe cannot see; Telea at the crop's own size
-  stands in for it (stroke crops −1.26 → −0.18 dB, blobs +1.01 → +0.88 dB; faster).
+- Thin holes (brush strokes: `hole_depth` ≤ `THIN_DEPTH`) that the frequency-selective fill would
+  fill at under half the crop's size (a large hole: its cost grows with the hole's pixels): strokes
+  19–38 px wide on a 256² crop, filled at about a third of the size, lost 2.8 dB against the better
+  classical fill on the bench's 256² stroke crops, which the 48-px probe cannot see; Telea at the
+  crop's own size stands in for it (stroke crops −1.26 → −0.18 dB, blobs +1.01 → +0.88 dB; faster).
+  Small holes, which the frequency-selective fill handles at (nearly) full size, keep it.
 - Texture: the weighted mean is smooth; the detail band of the known region is copied in by
   PatchMatch (app/ml/inpaint/texture.py), at the crop's own resolution (up to `max_side`); the
   patches are matched on the candidate with the best ring error where the crop is filled at its own
@@ -68,10 +69,11 @@ def ring_probe(crop: np.ndarray, hole: np.ndarray, *, side: int = 48, ring: int 
 
 
 def hole_depth(hole: np.ndarray) -> float:
-    """Median distance (px) of the hole's pixels from its edge, ≈ a quarter of a brush stroke's width
-    (the bench's 256² stroke masks: 4.8–9.6 px; its object blobs: 10.5–20.5 px; a disc of radius r:
-    0.29 r). `THIN_DEPTH` leans towards "thin": the scaled frequency-selective fill of a stroke loses
-    ≈ 3 dB, Telea on a small blob ≈ 0.1–0.5 dB."""
+    """Median distance (px) of the hole's pixels from the known pixels, ≈ a quarter of a brush
+    stroke's width (the bench's 256² stroke masks: 4.8–9.6 px; its object blobs: 10.5–20.5 px; a disc
+    of radius r: 0.29 r; a hole on the crop's edge counts from its known side only). `THIN_DEPTH`
+    leans towards "thin": the scaled frequency-selective fill of a stroke loses ≈ 3 dB, Telea on a
+    small blob ≈ 0.1–0.5 dB."""
     return float(np.median(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)[hole.astype(bool)]))
 
 
@@ -127,18 +129,19 @@ class ContentAwareFiller(Filler):
             return out, out
         small, grown, band = ring_probe(crop, hole, ring=self.ring)
         face_crop = self.frame_like(crop)
-        # a thin hole in a crop filled scaled down (brush strokes on a photo): the frequency-selective
-        # fill, at ≈ 1/3 scale there, loses the strokes' structure; Telea at full size stands in
-        thin = small is not crop and hole_depth(hole) <= THIN_DEPTH
+        # a thin hole the frequency-selective fill would fill well below the crop's size (brush
+        # strokes on a photo): it loses the strokes' structure there; Telea at full size stands in
+        thin = self.fsr.scale(hole) < 0.5 and hole_depth(hole) <= THIN_DEPTH
         second = self.telea if thin else self.fsr
-        # the frequency-selective fills are OpenCV calls that release the GIL: they run beside the net;
+        # the second candidate's fills (frequency-selective or Telea) are OpenCV calls that release the
+        # GIL: they run beside the net;
         # the probes first, then the prior's gate, and the net fills the real hole only where the prior
         # is not the structure alone (64² faces: ≈ 0.5 instead of 0.6 s)
         with ThreadPoolExecutor(2) as pool:
-            fsr_probe_job = pool.submit(fill_crop, second, small, grown)
-            fsr_job = pool.submit(fill_crop, second, crop, hole)
+            second_probe_job = pool.submit(fill_crop, second, small, grown)
+            second_job = pool.submit(fill_crop, second, crop, hole)
             learned_err = ring_error(fill_crop(self.learned, small, grown, check), small, band)
-            errs = [learned_err, ring_error(fsr_probe_job.result(), small, band)]
+            errs = [learned_err, ring_error(second_probe_job.result(), small, band)]
             if face_crop:           # probed as it is: `small` is the crop, `band` its ring
                 prior_fill = self.prior.fill(crop, hole, check)
                 fit = ring_error(prior_fill, small, band)
@@ -146,7 +149,7 @@ class ContentAwareFiller(Filler):
                     self._report([0.0, 0.0, 1.0], hole)
                     return prior_fill, prior_fill
             learned_fill = fill_crop(self.learned, crop, hole, check)
-            fills = [learned_fill, fsr_job.result()]
+            fills = [learned_fill, second_job.result()]
         weights = [1.0 / max(e, 1e-3) ** WEIGHT_POWER for e in errs]
         share = [w / sum(weights) for w in weights]
         self._report(share if not thin else [share[0], 0.0, 0.0, share[1]], hole)

@@ -217,14 +217,14 @@ def structure_split(log: list[tuple[list[float], int]], learned: str | None) -> 
     pixels): "structure 70 % <learned>, 30 % frequency-selective"; "" without a log."""
     if not log:
         return ""
-    names = [learned or "learned", "frequency-selective", "generator prior", "Telea (thin hole, full size)"]
+    names = [learned or "learned", "frequency-selective", "generator prior", "Telea"]
     total = np.zeros(len(names))
     for weights, pixels in log:
         w = weights if len(weights) > 1 else [0.0, 1.0]        # [1.0]: the frequency-selective fill alone
         total[:len(w)] += np.asarray(w) * pixels
     total /= max(total.sum(), 1e-9)
-    parts = ", ".join(f"{round(100 * w)} % {n}" for w, n in zip(total, names, strict=True) if w >= 0.005)
-    return f"structure {parts}" + (f" (over {len(log)} areas)" if len(log) > 1 else "")
+    parts = ", ".join(f"{round(100 * w)} % {n}" for w, n in zip(total, names, strict=True) if round(100 * w) > 0)
+    return f"structure over {len(log)} areas: {parts}" if len(log) > 1 else f"structure {parts}"
 
 
 def _outside(hole: np.ndarray, regions: list[BBox]) -> np.ndarray:
@@ -316,17 +316,17 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
             notes.append(f"{why} — filled with Telea instead of the generator prior")
             info["fallback"] = why
 
-    used = [filler]
+    used: list = [filler, 0]
 
     def attempt(_tile: int, device: torch.device):
         f = filler if device == torch.device(filler.device) else filler.on_cpu()
-        used[:] = [f]
+        used[:] = [f, len(getattr(f, "log", ()))]          # the fills of this run: the log's entries from here
         return inpaint_image(image, mask, f, blend=blend, check=job.check)
 
     # crops are the fill's tiles and already as small as the model works: an out-of-GPU-memory
     # error goes straight to the CPU
     out, box = yield from oom_fallback(attempt, 0, torch.device(filler.device), min_tile=1, on_retry=notes.append)
-    split = structure_split(getattr(used[0], "log", []), methods.learned_structure(models.manifest))
+    split = structure_split(getattr(used[0], "log", [])[used[1]:], methods.learned_structure(models.manifest))
     if split and not info.get("fallback"):     # the content-aware fill: what it trusted here
         info["structure"] = split
         notes.append(split)

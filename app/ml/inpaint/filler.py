@@ -1,5 +1,6 @@
 """The fill contract shared by every method (torch-free): a Filler fills one crop, `fill_crop` runs
-it at its working size; and the frequency-selective reconstruction (OpenCV-contrib xphoto)."""
+it at its working size; the classical fills (Telea, Navier–Stokes) and the frequency-selective
+reconstruction (OpenCV-contrib xphoto)."""
 
 from __future__ import annotations
 
@@ -58,14 +59,20 @@ class FsrFiller(Filler):
         self.max_side, self.hole_budget, self.min_side, self.thin_px = max_side, hole_budget, min_side, thin_px
         self.title = methods.TITLES[methods.FSR]
 
-    def fill(self, crop, hole, check=None):
+    def scale(self, hole: np.ndarray) -> float:
+        """The scale this fill works at for this hole (1: the crop's own size)."""
+        hole = hole.astype(bool)
         n = int(hole.sum())
         h, w = hole.shape
         s = 1.0 if not self.hole_budget or n <= self.hole_budget else (self.hole_budget / n) ** 0.5
         if s < 1:
             depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)[hole]
             s = max(s, min(1.0, self.thin_px / max(float(np.median(depth)), 1e-3)))
-        s = max(s, min(1.0, self.min_side / max(h, w)))
+        return max(s, min(1.0, self.min_side / max(h, w)))
+
+    def fill(self, crop, hole, check=None):
+        h, w = hole.shape
+        s = self.scale(hole)
         if s < 1:
             size = (max(8, round(w * s)), max(8, round(h * s)))
             small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
