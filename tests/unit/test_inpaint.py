@@ -367,3 +367,16 @@ def test_the_structure_split_covers_every_filled_area_weighed_by_its_hole():
     assert text == "structure over 2 areas: 60 % learned, 15 % frequency-selective, 25 % generator prior"
     assert structure_split([([1.0], 50)], "x") == "structure 100 % frequency-selective"
     assert structure_split([], "x") == ""
+
+
+def test_a_black_and_white_photo_gets_a_grey_fill(tiny_models, image_and_mask):
+    img, mask = image_and_mask
+    grey = np.repeat(img.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    for mid in (None, "tiny-fill"):
+        res, _ = drain(run_inpaint(Job("inpaint", params={"model": mid}, inputs={"image": grey, "mask": mask}), models))
+        px = res.pixels.astype(int)
+        assert np.array_equal(px[..., 0], px[..., 1]) and np.array_equal(px[..., 1], px[..., 2]), mid
+    res, _ = drain(run_inpaint(Job("inpaint", inputs={"image": img, "mask": mask}), models))
+    px = res.pixels.astype(int)
+    assert not np.array_equal(px[..., 0], px[..., 1])                 # a colour photo keeps its colour fill
