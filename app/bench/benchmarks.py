@@ -122,13 +122,8 @@ def gui_lag(quick: bool = False) -> list[Measurement]:
 
 from latentbrush.bench.cancel_bench import cancel  # noqa: E402
 from latentbrush.bench.drawing_bench import drawings  # noqa: E402
-from latentbrush.bench.inpaint_bench import (  # noqa: E402
-    inpaint_examples,
-    inpaint_gate,
-    inpaint_quality,
-    inpaint_speed,
-    inpaint_wide,
-)
+from latentbrush.bench.inpaint_bench import inpaint_examples, inpaint_gate, inpaint_quality, inpaint_speed  # noqa: E402
+from latentbrush.bench.inpaint_wide import inpaint_wide  # noqa: E402
 from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 from latentbrush.bench.parts_bench import parts, parts_photo  # noqa: E402
 from latentbrush.bench.pencil_bench import pencil  # noqa: E402

@@ -273,7 +273,8 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                        "seconds": time.perf_counter() - t}
                 table.setdefault(p.name, {})[f"{kind}{'' if tone else ' (no tone term)'}"] = rec
                 label = f"{p.name}, {kind}{'' if tone else ', without the tone term'}"
-                rows += [(f"{label}: changed pixels showing the painted part, re-segmented", 100 * rec["resegmented"], "%"),
+                rows += [(f"{label}: changed pixels showing the painted part, re-segmented",
+                          100 * rec["resegmented"], "%"),
                          (f"{label}: tone shift in the clipped area", rec["tone_shift"], "levels"),
                          (f"{label}: time", rec["seconds"], "s")]
                 after = img.copy()

@@ -92,5 +92,4 @@ def _report(info: dict, manifest) -> str:
     titles = {m.id: m.title for m in methods.fill_methods(manifest)}
     seams = {key: text for text, key in BLEND_ITEMS}.get(info.get("blend"), info.get("blend"))
     how = f" — {info['structure']}" if info.get("structure") else ""
-    tip = f" Tip: {info['hint']}." if info.get("hint") else ""
-    return f"Filled with {titles.get(info.get('model'), info.get('model'))}{how}; seams: {str(seams).lower()}.{tip}"
+    return f"Filled with {titles.get(info.get('model'), info.get('model'))}{how}; seams: {str(seams).lower()}."

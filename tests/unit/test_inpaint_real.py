@@ -124,28 +124,3 @@ def test_the_editors_sketch_result_is_3_db_closer_to_the_true_face_than_the_aver
     assert np.mean(gains) > 3.5, np.round(gains, 2)
     assert 0.85 < np.mean(bright) < 1.15, np.round(bright, 2)
 
-
-def test_a_hole_on_a_face_in_a_photo_points_to_the_generator_prior(models):
-    """The default fill paints skin over a masked eye; where the hole lies on a face of a photo the
-    result says that the generator prior redraws the person's features; elsewhere it says nothing."""
-    from pathlib import Path
-
-    import cv2
-
-    from latentbrush.core.imageio import load_image
-    from latentbrush.core.jobs import Job
-    from latentbrush.ml.inpaint.fill import FACE_HINT, run_inpaint
-    from latentbrush.ml.latent.photo import find_faces
-
-    img = load_image(Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg").pixels
-    eye = find_faces(img, models)[0].landmarks[0]
-    results = {}
-    for name, centre in (("eye", eye), ("suit", (169, 385))):
-        mask = np.zeros(img.shape[:2], np.uint8)
-        cv2.ellipse(mask, (int(centre[0]), int(centre[1])), (12, 8), 0, 0, 360, 255, -1)
-        holed = img.copy()
-        holed[mask > 0] = 255
-        res, _ = drain(run_inpaint(Job("inpaint", inputs={"image": holed, "mask": mask}), models))
-        results[name] = res
-    assert results["eye"].info.get("hint") == FACE_HINT and FACE_HINT in results["eye"].message
-    assert "hint" not in results["suit"].info and FACE_HINT not in results["suit"].message

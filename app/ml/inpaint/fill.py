@@ -287,34 +287,6 @@ def fast_prior(models: ModelManager) -> PriorFiller | None:
                        title="Generator prior (fast)", models=models, tuned=False)
 
 
-def face_under_hole(image: np.ndarray, hole: np.ndarray, models: ModelManager) -> bool:
-    """Whether the hole lies on a face of a photo (≥ half its pixels in a found face's box, the hole
-    at most half the box): the neighbourhood of the hole (grown by 2.5 × its size each way, at most
-    512 px for the detector) is searched, not the whole photo (≈ 10–30 ms instead of ≈ 0.5 s)."""
-    from latentbrush.ml.latent.photo import find_faces
-
-    ys, xs = np.nonzero(hole)
-    if len(ys) == 0:
-        return False
-    h, w = hole.shape
-    side = max(ys.max() - ys.min(), xs.max() - xs.min()) + 1
-    y0, y1 = max(0, ys.min() - int(2.5 * side)), min(h, ys.max() + 1 + int(2.5 * side))
-    x0, x1 = max(0, xs.min() - int(2.5 * side)), min(w, xs.max() + 1 + int(2.5 * side))
-    crop, hc = image[y0:y1, x0:x1], hole[y0:y1, x0:x1]
-    s = min(1.0, 512 / max(crop.shape[:2]))
-    if s < 1:
-        size = (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s)))
-        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-        hc = cv2.resize(hc.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
-    n = int(hc.sum())
-    for f in find_faces(np.ascontiguousarray(crop), models):
-        b = f.box
-        inside = int(hc[b.y0:b.y1, b.x0:b.x1].sum())
-        if n and inside >= 0.5 * n and n <= 0.5 * max(b.width * b.height, 1):
-            return True
-    return False
-
-
 def prior_plan(filler: PriorFiller, image: np.ndarray, hole: np.ndarray) -> tuple[str, str]:
     """Find the faces once (kept on the filler). Returns (why the prior cannot fill this hole, a note
     on what it leaves to the classical fill); "" when none: no face in a photo that is not a face
@@ -329,9 +301,6 @@ def prior_plan(filler: PriorFiller, image: np.ndarray, hole: np.ndarray) -> tupl
         return "No face around the hole", ""
     return "", ("part of the hole lies outside the face: Telea filled that part" if max(inside) < hole.sum()
                 else "")
-
-
-FACE_HINT = "the hole is on a face: Generator prior (faces) redraws eyes and mouths there (slower, ≈ 7 s)"
 
 
 def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
@@ -369,12 +338,6 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     if split and not info.get("fallback"):     # the content-aware fill: what it trusted here
         info["structure"] = split
         notes.append(split)
-    if (mid == methods.CONTENT_AWARE and isinstance(filler, ContentAwareFiller) and filler.prior is not None
-            and max(image.shape[:2]) > 64 and face_under_hole(image, mask > 0, models)):
-        # a face in a photo: the tuned generator prior redraws the person's eye or mouth, the
-        # content-aware fill paints skin over it (7 real portraits, resources/reports/inpaint-wide.json)
-        info["hint"] = FACE_HINT
-        notes.append(FACE_HINT)
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else
                   f"filled with {filler.title or mid}" + (f" — {'; '.join(notes)}" if notes else ""),
