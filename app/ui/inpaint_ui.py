@@ -4,6 +4,7 @@ and, optionally, clearing the mask), fill-on-release, model list from the manife
 from __future__ import annotations
 
 import shiboken6
+from PySide6.QtWidgets import QDockWidget
 
 from latentbrush.core.bbox import nonzero_bbox
 from latentbrush.core.history import EditStep
@@ -59,8 +60,18 @@ class InpaintUI:
             return
         method = self.panel.method() or None
         self.panel.status.setText("")
+        self._show_panel()
         self.w.dispatcher.submit(InpaintRequest(model=method, blend=self.panel.blend_mode() or None),
                                  layers=("base", "mask"), label="Fill")
+
+    def _show_panel(self) -> None:
+        """Bring the Inpaint dock to the front (it shares a tab group with the other edits), so the
+        fill's report is in view."""
+        w = self.panel.parentWidget()
+        while w is not None and not isinstance(w, QDockWidget):
+            w = w.parentWidget()
+        if w is not None:
+            w.raise_()
 
     def _on_stroke(self, tool: str) -> None:
         if tool in ("mask", "mask_eraser") and self.panel.on_release.isChecked():

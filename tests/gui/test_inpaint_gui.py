@@ -46,12 +46,21 @@ def test_fill_button_fills_the_mask_in_one_undo_step(make_window, tiny_models, p
     assert np.array_equal(doc.layer("base"), after)
 
 
+def front_edit_tab(w) -> str:
+    """The tab in front in the model edits' dock group."""
+    from PySide6.QtWidgets import QTabBar
+
+    bar = next(b for b in w.findChildren(QTabBar) if "Inpaint" in [b.tabText(i) for i in range(b.count())])
+    return bar.tabText(bar.currentIndex())
+
+
 def test_fill_on_release_with_the_learned_model_and_keep_mask(make_window, tiny_models, photo, qtbot):
     w = make_window(tiny_models)
     doc = open_array(w, photo)
     assert w.inpaint.panel.method() == "content-aware"     # around the manifest's learned model
     w.inpaint.panel.on_release.setChecked(True)
     w.inpaint.panel.clear_after.setChecked(False)
+    front_before = front_edit_tab(w)
     before = doc.layer("base").copy()
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000,
                           check_params_cb=lambda job, res: job.kind == "inpaint"):
@@ -61,6 +70,7 @@ def test_fill_on_release_with_the_learned_model_and_keep_mask(make_window, tiny_
     assert np.array_equal(doc.layer("base")[mask == 0], before[mask == 0])
     assert not np.array_equal(doc.layer("base")[mask > 0], before[mask > 0])
     assert "Content-aware" in w.inpaint.panel.status.text()
+    assert front_before == "Scribble" and front_edit_tab(w) == "Inpaint"   # the fill's report is in view
     assert "structure" in w.inpaint.panel.status.text() and "%" in w.inpaint.panel.status.text()   # what it weighed
 
 

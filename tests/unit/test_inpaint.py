@@ -126,7 +126,8 @@ def test_fill_keeps_outside_exactly_and_leaves_no_mask_color(image_and_mask, fil
     assert not (inside == MAGENTA).all(1).any(), "mask-colored pixels left in the hole"
     ys, xs = np.nonzero(mask)
     assert (box.x0, box.y0, box.x1, box.y1) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
-    assert len(steps) == 2                       # two far-apart holes → two crops
+    assert len([s for s in steps if s.preview is not None]) == 2      # two far-apart holes → two crops
+    assert [s.message for s in steps][0] == "filling area 1/2"         # said before each area is filled
 
 
 def test_classical_fill_is_close_to_a_smooth_truth(image_and_mask):

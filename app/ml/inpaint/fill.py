@@ -200,6 +200,8 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
         crop_hole = holes[sl]
         if not crop_hole.any():
             continue
+        yield Progress(i - 1, len(jobs), f"filling area {i}/{len(jobs)}" + (" (the generator prior: a few seconds)"
+                                                                             if isinstance(f, PriorFiller) else ""))
         filled = fill_crop(f, out[sl], crop_hole, check)
         if is_grey(out[sl], crop_hole):      # a black-and-white photo gets a grey fill (the models draw colour)
             filled = np.repeat(filled.mean(axis=2, keepdims=True).round().astype(np.uint8), 3, axis=2)
