@@ -109,7 +109,7 @@ def texture_kept(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float
     return energy(pred) / max(energy(truth), 1e-6)
 
 
-def _fill_all(filler, imgs, masks, blend):
+def fill_all(filler, imgs, masks, blend):
     from latentbrush.ml.inpaint.fill import inpaint_image
 
     res = []
@@ -163,7 +163,7 @@ def inpaint_quality(quick: bool = False, out: Path | None = None) -> list[Measur
                 continue
             k = len(imgs) if mid != methods.PRIOR else min(len(imgs), 4 if quick else 8)
             t = time.perf_counter()
-            pred = _fill_all(filler, imgs[:k], masks[:k], blend)
+            pred = fill_all(filler, imgs[:k], masks[:k], blend)
             dt = (time.perf_counter() - t) / k
             psnr, ssim, l1 = _scores(pred, imgs[:k])
             key = f"{mid} [{blend}]"
@@ -236,9 +236,9 @@ def inpaint_gate(quick: bool = False, out: Path | None = None) -> list[Measureme
             for img in imgs:
                 mask = (random_mask(64, 64, rng, kind=kind, coverage=(0.08, 0.3) if kind == "blob" else (0.1, 0.4))
                         * 255).astype(np.uint8)
-                ours = _fill_all(fill, img[None], mask[None], "poisson")[0]
+                ours = fill_all(fill, img[None], mask[None], "poisson")[0]
                 alone += fill.last_weights == [0.0, 0.0, 1.0]
-                best = max(hole_psnr(_fill_all(c, img[None], mask[None], "none")[0], img, mask) for c in classical)
+                best = max(hole_psnr(fill_all(c, img[None], mask[None], "none")[0], img, mask) for c in classical)
                 gains.append(hole_psnr(ours, img, mask) - best)
             rows += [(f"{name} ({len(imgs)}), {kind}: the prior fills alone", 100 * alone / len(imgs), "%"),
                      (f"{name} ({len(imgs)}), {kind}: gain over the better of Telea/NS", float(np.mean(gains)), "dB")]

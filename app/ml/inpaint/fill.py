@@ -194,14 +194,16 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
     jobs = [(filler, box, hole) for box in regions] + [(ClassicalFiller(), box, left) for box in plan_crops(left)]
     changed: BBox | None = None
     for i, (f, box, holes) in enumerate(jobs, 1):
-        if check is not None:
-            check()
         sl = (slice(box.y0, box.y1), slice(box.x0, box.x1))
         crop_hole = holes[sl]
+        if check is not None:
+            check()
         if not crop_hole.any():
             continue
         yield Progress(i - 1, len(jobs), f"filling area {i}/{len(jobs)}" + (" (the generator prior: a few seconds)"
                                                                              if isinstance(f, PriorFiller) else ""))
+        if check is not None:       # cancelled while the message was shown
+            check()
         filled = fill_crop(f, out[sl], crop_hole, check)
         if is_grey(out[sl], crop_hole):      # a black-and-white photo gets a grey fill (the models draw colour)
             filled = np.repeat(filled.mean(axis=2, keepdims=True).round().astype(np.uint8), 3, axis=2)
@@ -336,7 +338,8 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     # crops are the fill's tiles and already as small as the model works: an out-of-GPU-memory
     # error goes straight to the CPU
     out, box = yield from oom_fallback(attempt, 0, torch.device(filler.device), min_tile=1, on_retry=notes.append)
-    split = structure_split(getattr(used[0], "log", [])[used[1]:], methods.learned_structure(models.manifest))
+    log = getattr(used[0], "log", [])[used[1]:]
+    split = structure_split(log, methods.learned_structure(models.manifest)) if log else ""
     if split and not info.get("fallback"):     # the content-aware fill: what it trusted here
         info["structure"] = split
         notes.append(split)
