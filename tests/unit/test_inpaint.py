@@ -260,9 +260,13 @@ def test_generator_prior_fills_a_face_shaped_image(tiny_models, rng):
     mask[40:80, 40:90] = 255
     filler = make_filler(methods.PRIOR, models)
     filler.steps = 10
-    (out, _), _ = drain(inpaint_image(holed(img, mask), mask, filler, blend="none"))
+    (out, _), steps = drain(inpaint_image(holed(img, mask), mask, filler, blend="none"))
     assert np.array_equal(out[mask == 0], holed(img, mask)[mask == 0])
     assert not (out[mask > 0] == MAGENTA).all(1).any()
+    # seconds of work on a real face: the bar moves with the projection and the tuning
+    inside = [s for s in steps if ": " in s.message]
+    assert any("fitting the face" in s.message for s in inside) and any("tuning" in s.message for s in inside)
+    assert [s.step for s in steps] == sorted(s.step for s in steps) and 0 < inside[0].step < steps[-1].step
 
 
 # -- training ---------------------------------------------------------------------------------

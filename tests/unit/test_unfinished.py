@@ -89,7 +89,11 @@ def test_prior_says_when_part_of_the_hole_lies_outside_the_face(tiny_models, rng
     mask[20:30, 20:62] = 255                                # reaches past the face's right edge
     import latentbrush.ml.inpaint.fill as fill
 
-    monkeypatch.setattr(fill.PriorFiller, "fill", lambda self, crop, hole, check=None: crop)
+    def unchanged(self, crop, hole, check=None):
+        yield 1.0, "done"
+        return crop
+
+    monkeypatch.setattr(fill.PriorFiller, "fill_steps", unchanged)
     r = fill_with_prior(tiny_models, image, mask, monkeypatch, [_Face(BBox(0, 0, 48, 48))])
     assert "fallback" not in r.info and r.info["model"] == methods.PRIOR
     assert "part of the hole lies outside the face: Telea filled that part" in r.message

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from latentbrush.core.bbox import BBox
-from latentbrush.core.jobs import Job, Progress, Result
+from latentbrush.core.jobs import Job, Progress, Result, relay
 from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.blend import BLENDS, composite
@@ -126,6 +126,10 @@ class PriorFiller(Filler):
 
     def fill(self, crop, hole, check=None):
         from latentbrush.core.jobs import drain
+        return drain(self.fill_steps(crop, hole, check))[0]
+
+    def fill_steps(self, crop, hole, check=None) -> Generator[tuple[float, str], None, np.ndarray]:
+        """fill(), yielding (fraction done, what it is doing) as the projection and the tuning go."""
         from latentbrush.ml.latent import align
         from latentbrush.ml.latent.projection import project
         from latentbrush.ml.latent.tune import apply_delta, tune
@@ -138,12 +142,16 @@ class PriorFiller(Filler):
         target = to_tensor(prefilled, self.device)
         weight = torch.from_numpy((~hs).astype(np.float32))[None, None].to(self.device)
         mode = "hybrid" if self.encoder is not None else "optimize"
-        res, _ = drain(project(self.G, target, encoder=self.encoder, mode=mode, steps=self.steps,
-                               restarts=2, weight=weight, preview_every=10_000, check=check))
+        share = 0.5 if self.tuned else 1.0       # of the work: the projection, then the tuning
+        gen = project(self.G, target, encoder=self.encoder, mode=mode, steps=self.steps, restarts=2,
+                      weight=weight, preview_every=10, check=check)
+        res = yield from relay(gen, lambda st: (share * st.step / max(st.total, 1), "fitting the face"))
         render = res.render
         if self.tuned:
-            t, _ = drain(tune(self.G, torch.from_numpy(res.z).to(self.device), target, weight=weight,
-                              preview_every=10_000, check=check))
+            gen = tune(self.G, torch.from_numpy(res.z).to(self.device), target, weight=weight, preview_every=10,
+                       check=check)
+            t = yield from relay(gen, lambda st: (share + share * st.step / max(st.total, 1),
+                                                  "tuning the generator to the face"))
             Gt = apply_delta(self.G, t.delta)
             with torch.no_grad():
                 out = Gt(torch.from_numpy(res.z).to(self.device)[None]).clamp(-1, 1)
@@ -200,11 +208,16 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
             check()
         if not crop_hole.any():
             continue
-        yield Progress(i - 1, len(jobs), f"filling area {i}/{len(jobs)}" + (" (the generator prior: a few seconds)"
-                                                                             if isinstance(f, PriorFiller) else ""))
+        n = len(jobs)
+        yield Progress(100 * (i - 1), 100 * n, f"filling area {i}/{n}")
         if check is not None:       # cancelled while the message was shown
             check()
-        filled = fill_crop(f, out[sl], crop_hole, check)
+        if isinstance(f, PriorFiller):      # seconds of work: its steps are shown as they go
+            filled = yield from relay(f.fill_steps(out[sl], crop_hole, check), lambda st, i=i, n=n: Progress(
+                100 * (i - 1) + int(100 * st[0]), 100 * n, f"filling area {i}/{n}: {st[1]}"))
+            filled = np.where(crop_hole[..., None], filled, out[sl])
+        else:
+            filled = fill_crop(f, out[sl], crop_hole, check)
         if is_grey(out[sl], crop_hole):      # a black-and-white photo gets a grey fill (the models draw colour)
             filled = np.repeat(filled.mean(axis=2, keepdims=True).round().astype(np.uint8), 3, axis=2)
         out[sl] = composite(filled, out[sl], np.where(crop_hole, mask[sl], 0).astype(np.uint8), blend)
@@ -213,7 +226,8 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
                   box.x0 + int(xs.max()) + 1, box.y0 + int(ys.max()) + 1)
         changed = hb if changed is None else BBox(min(changed.x0, hb.x0), min(changed.y0, hb.y0),
                                                   max(changed.x1, hb.x1), max(changed.y1, hb.y1))
-        yield Progress(i, len(jobs), f"filled area {i}/{len(jobs)}", preview=out[sl].copy(), preview_bbox=box)
+        yield Progress(100 * i, 100 * len(jobs), f"filled area {i}/{len(jobs)}", preview=out[sl].copy(),
+                       preview_bbox=box)
     assert changed is not None
     return out, changed
 
