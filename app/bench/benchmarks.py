@@ -125,7 +125,7 @@ from latentbrush.bench.drawing_bench import drawings  # noqa: E402
 from latentbrush.bench.inpaint_bench import inpaint_examples, inpaint_gate, inpaint_quality, inpaint_speed  # noqa: E402
 from latentbrush.bench.inpaint_wide import inpaint_wide  # noqa: E402
 from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
-from latentbrush.bench.parts_bench import parts, parts_photo  # noqa: E402
+from latentbrush.bench.parts_bench import parts, parts_photo, parts_ranking  # noqa: E402
 from latentbrush.bench.pencil_bench import pencil  # noqa: E402
 from latentbrush.bench.realphoto_bench import realphoto  # noqa: E402
 from latentbrush.bench.scribble_latency import scribble_latency  # noqa: E402
@@ -153,6 +153,7 @@ BENCHMARKS = {
     "pencil": pencil,
     "parts": parts,
     "parts_photo": parts_photo,
+    "parts_ranking": parts_ranking,
     "realphoto": realphoto,
     "cancel": cancel,
     "snapshot": snapshot,

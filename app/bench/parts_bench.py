@@ -19,6 +19,9 @@ feather composite). Measured:
                painted part or the part it was, with the class means taken from this face's own
                part map; the fraction classified as the painted part. `pixels_unedited`
                is the same on the unedited image (the floor);
+  blotches     the share of the redrawn area (clip ≥ ½, at 64²) whose CIELAB colour is more than
+               15 ΔE from every original pixel of the parts the edit involves within 8 generator
+               pixels (app/ml/parts/colours.py) — the stains a person sees at once; mean and worst face;
   outside      mean |Δ| (0..255) over the pixels that were not painted (the clipped area beyond
                the paint included); and the largest |Δ| beyond the clipped area (must be 0);
   clip_area_vs_paint   the clipped area (the paint and the parts it involves nearby, grown) over
@@ -52,8 +55,9 @@ def _setup():
     return mm, parts_models(mm)
 
 
-def edit_one(mm, pm, z: np.ndarray, kind: str, donor: np.ndarray | None = None):
-    """Returns (before 256², painted layer, after, follow, outside mean, beyond-clip max, s)."""
+def edit_one(mm, pm, z: np.ndarray, kind: str, donor: np.ndarray | None = None, settings: dict | None = None):
+    """Returns (before 256², painted layer, after, follow, outside mean, beyond-clip max, s, checks);
+    `settings`: request parameters other than the editor's defaults."""
     from latentbrush.core.bbox import BBox
     from latentbrush.core.jobs import Job, drain
     from latentbrush.core.latent_state import LatentState
@@ -75,7 +79,8 @@ def edit_one(mm, pm, z: np.ndarray, kind: str, donor: np.ndarray | None = None):
         return None
     layer = upscale_labels(np.where(target >= 0, target + 1, 0), SHOW, SHOW)
     t = time.perf_counter()
-    job = Job("parts_edit", params={"state": state, "seed": 0}, inputs={"image": photo, "parts": layer})
+    job = Job("parts_edit", params={"state": state, "seed": 0, **(settings or {})},
+              inputs={"image": photo, "parts": layer})
     res, _ = drain(run_parts_edit(job, mm))
     dt = time.perf_counter() - t
     after = res.pixels
@@ -91,6 +96,7 @@ def edit_one(mm, pm, z: np.ndarray, kind: str, donor: np.ndarray | None = None):
     clip = res.info["clip"]
     beyond = float(diff[clip == 0].max(initial=0))
     reproj.append(float((clip > 0).sum() / max((clip_weight(layer > 0, SHOW) > 0).sum(), 1)))
+    reproj.append(res.info["blotches"])
     return photo, layer, after, follow, outside, beyond, dt, reproj
 
 
@@ -192,7 +198,7 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
             recs.append({"follow": follow, "outside": outside, "beyond_clip_max": beyond, "seconds": dt,
                          "pixels": reproj[0], "pixels_unedited": reproj[1], "resegmented": reproj[2],
                          "resegmented_unedited": reproj[3], "resegmented_by_hand": reproj[4],
-                         "clip_area_vs_paint": reproj[5]})
+                         "clip_area_vs_paint": reproj[5], "blotches": reproj[6]})
             if i < 2:
                 pal = np.array([(0, 0, 0)] + [tuple(c) for c in pm.seg.colors], np.uint8)
                 shown = np.where(layer[..., None] > 0, pal[layer], photo // 2)
@@ -200,6 +206,7 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
         agg = {k: float(np.nanmean([r[k] for r in recs])) for k in recs[0]}
         agg["follow_min"] = float(np.min([r["follow"] for r in recs]))
         agg["beyond_clip_max"] = float(np.max([r["beyond_clip_max"] for r in recs]))
+        agg["blotches_max"] = float(np.nanmax([r["blotches"] for r in recs]))
         agg["n"] = len(recs)
         table[kind] = agg
         rows += [(f"{kind}: changed pixels showing the painted part, result re-projected and re-segmented",
@@ -210,6 +217,8 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                  (f"{kind}: … in the edit's own part map (the optimiser's view)", 100 * agg["follow"], "%"),
                  (f"{kind}: … judged by color (pixels)", 100 * agg["pixels"], "%"),
                  (f"{kind}: … by color, unedited image", 100 * agg["pixels_unedited"], "%"),
+                 (f"{kind}: colour blotches, share of the redrawn area (mean)", 100 * agg["blotches"], "% area"),
+                 (f"{kind}: colour blotches, the worst face", 100 * agg["blotches_max"], "% area"),
                  (f"{kind}: mean change outside the painted area", agg["outside"], "/255"),
                  (f"{kind}: largest change beyond the clipped area (0 by construction)", agg["beyond_clip_max"],
                   "/255"),
@@ -225,6 +234,40 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
         bar_chart([r for r in rows if r[2].startswith("%")], out / "parts.png",
                   "Part edits: changed pixels following the paint; vectors: part area change")
         cv2.imwrite(str(out / "parts_grid.png"), cv2.cvtColor(np.concatenate(grid, 0), cv2.COLOR_RGB2BGR))
+    return rows
+
+
+PREVIOUS_RANKING = {"candidates": 4, "blotch_penalty": 0.0, "keep_colours": False}
+
+
+def parts_ranking(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    """The `parts` bench's faces and edits with the ranking of the release before the blotch work
+    (4 candidates ordered by the re-segmenting check alone, no colour clamp): the check's figure and
+    the colour blotches, to set beside `parts`. Writes parts_ranking.json."""
+    from latentbrush.ml.parts.labels import EDITS
+
+    mm, pm = _setup()
+    n = 3 if quick else 16
+    zs = np.random.default_rng(HELD_OUT_SEED).standard_normal((n, pm.lm.G.nz)).astype(np.float32)
+    rows: list[Measurement] = []
+    table: dict = {"settings": PREVIOUS_RANKING}
+    for kind in EDITS:
+        seen, stains = [], []
+        for i, z in enumerate(zs):
+            r = edit_one(mm, pm, z, kind, donor=zs[(i + 1) % n] if kind == "paste_lower" else None,
+                         settings=PREVIOUS_RANKING)
+            if r is not None:
+                seen.append(r[7][2])
+                stains.append(r[7][6])
+        table[kind] = {"resegmented": float(np.nanmean(seen)), "blotches": float(np.nanmean(stains)),
+                       "blotches_max": float(np.nanmax(stains)), "blotches_per_face": stains}
+        rows += [(f"{kind}, previous ranking: changed pixels showing the painted part, re-segmented",
+                  100 * table[kind]["resegmented"], "%"),
+                 (f"{kind}, previous ranking: colour blotches (mean)", 100 * table[kind]["blotches"], "% area"),
+                 (f"{kind}, previous ranking: colour blotches, the worst face", 100 * table[kind]["blotches_max"],
+                  "% area")]
+    if out is not None:
+        (out / "parts_ranking.json").write_text(json.dumps(table, indent=2))
     return rows
 
 

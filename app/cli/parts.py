@@ -31,7 +31,7 @@ from latentbrush.cli.common import (
 from latentbrush.cli.faces import add_face_options, parse_face, parse_region, regions_for
 from latentbrush.cli.session import cli_session, open_image, run_request
 from latentbrush.core.imageio import EXPORT_FORMATS, ImageLoadError, atomic_write, load_companion, load_image
-from latentbrush.core.requests import PartsEditRequest, PartsMapRequest
+from latentbrush.core.requests import PARTS_CANDIDATES, PartsEditRequest, PartsMapRequest
 
 
 def write_palette_png(labels_plus1: np.ndarray, colors: list, path: Path) -> Path:
@@ -148,7 +148,7 @@ def add_command(sub) -> None:
     add_face_options(p)
     p.add_argument("--blend", default="feather", choices=["feather", "poisson"], help="seam blending of the edit")
     p.add_argument("--steps", type=int, default=60, help="optimisation steps")
-    p.add_argument("--candidates", type=int, default=4)
+    p.add_argument("--candidates", type=int, default=PARTS_CANDIDATES)
     p.add_argument("--seed", type=int, default=0)
     add_overwrite(p)
     p.set_defaults(func=cmd_parts)

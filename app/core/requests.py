@@ -24,6 +24,7 @@ TUNE_BUDGET_S = 2.9          # + detection (0.25 s) + projection (1.5 s) stays w
 TUNE_LOCALITY = 1.0          # weight of the tuning's locality term
 CANDIDATES = 4               # latent edits: candidates optimised together …
 KEEP = 4                     # … and how many are offered to pick from
+PARTS_CANDIDATES = 6         # part edits: more candidates, ranked by how they look, blotches counted against
 
 
 @dataclass(frozen=True)
@@ -171,11 +172,14 @@ class PartsMapRequest(LatentEditRequest):
 @dataclass(frozen=True)
 class PartsEditRequest(LatentEditRequest):
     kind: ClassVar[str] = "parts_edit"
+    candidates: int = PARTS_CANDIDATES
     parts_model: str | None = None
     iters: int = 60
     blend: str = "feather"
     only_changed: bool = False       # labels equal to the current part map count as unpainted
     keep_tone: bool | None = None    # hold the low band where labels stay (None: on photos only)
+    blotch_penalty: float = 2.0      # candidates ranked by the check less this × their colour-blotch share
+    keep_colours: bool = True        # clamp the redrawn pixels' chroma to the face's colours nearby
 
 
 @dataclass(frozen=True)

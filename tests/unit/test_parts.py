@@ -210,6 +210,7 @@ def test_parts_edit_job_changes_only_the_clipped_area(models):
         old_map = full_label_map(before, state, photo.shape[:2])
         assert np.array_equal(info["parts_map"][outside], old_map[outside])   # the map shows what is shown
         assert np.allclose(info["latent_state"].z, state.z_base + info["vector"]["delta"], atol=1e-5)
+        assert 0.0 <= info["blotches"] <= 1.0 and "colour blotches" in res.message
 
 
 def test_parts_edit_refuses_empty_or_foreign_labels(models):
@@ -309,6 +310,68 @@ def test_the_resegmented_figure_counts_only_changed_pixels_that_show_the_painted
     assert carried(after, target, before) == 0.5
     assert np.isnan(carried(after, np.full((4, 4), -1), before))
 
+
+
+def test_blotches_count_redrawn_colours_the_face_has_nowhere_near():
+    from latentbrush.ml.parts.colours import blotches
+
+    face = np.zeros((64, 64, 3), np.uint8)
+    face[:] = (200, 150, 120)                      # skin
+    face[40:46, 22:42] = (150, 40, 50)             # lips
+    area = np.zeros((64, 64))
+    area[36:50, 16:48] = 1.0                       # the redrawn area around the mouth
+    wider = face.copy()
+    wider[38:48, 18:46] = (150, 40, 50)            # a wider mouth in the lips' colour: no blotch
+    assert blotches(wider, face, area) == 0.0
+    stain = wider.copy()
+    stain[38:48, 18:30] = (40, 60, 220)            # a blue stain on one side of it
+    share = blotches(stain, face, area)
+    assert share == pytest.approx(120 / area.sum(), abs=0.01)
+    far = face.copy()                              # lip colour where no lips are within reach
+    far[4:10, 4:10] = (150, 40, 50)
+    top = np.zeros((64, 64))
+    top[2:12, 2:12] = 1.0
+    assert blotches(far, face, top) == pytest.approx(36 / 100)
+    assert np.isnan(blotches(face, face, np.zeros((64, 64))))
+    face[:, 50:] = (60, 200, 60)                   # a green background beside the face …
+    greened = face.copy()
+    greened[38:48, 42:48] = (60, 200, 60)          # … taken into the mouth
+    lips_skin = np.ones((64, 64), bool)
+    lips_skin[:, 50:] = False                      # the parts a mouth edit involves
+    assert blotches(greened, face, area) == 0.0
+    assert blotches(greened, face, area, allowed=lips_skin) == pytest.approx(60 / area.sum(), abs=0.01)
+    assert blotches(face, face, area, allowed=np.zeros((64, 64), bool)) == 0.0   # nothing allowed: any colour
+    small = cv2.resize(stain, (32, 32), interpolation=cv2.INTER_AREA)       # the reach scales with R
+    assert blotches(small, cv2.resize(face, (32, 32), interpolation=cv2.INTER_AREA),
+                    cv2.resize(area, (32, 32))) == pytest.approx(share, abs=0.05)
+
+
+def test_keep_colours_limits_foreign_chroma_in_the_clipped_area_only():
+    from latentbrush.ml.parts.colours import CHROMA_LIMIT, blotches, keep_colours, lab
+
+    face = np.zeros((128, 128, 3), np.uint8)
+    face[:] = (200, 150, 120)
+    face[80:92, 44:84] = (150, 40, 50)
+    stain = face.copy()
+    stain[76:96, 36:60] = (40, 60, 220)            # blue where the mouth grew
+    stain[4:10, 4:10] = (0, 255, 0)                # a change outside the clipped area stays as it is
+    weight = np.zeros((128, 128), np.float32)
+    weight[70:102, 30:98] = 1.0
+    out = keep_colours(stain, face, weight, None)
+    assert np.array_equal(out[weight == 0], stain[weight == 0])
+    small = [cv2.resize(x, (64, 64), interpolation=cv2.INTER_AREA) for x in (stain, out, face)]
+    area = cv2.resize(weight, (64, 64)) >= 0.5
+    assert blotches(small[0], small[2], area) > 0.1
+    assert blotches(small[1], small[2], area) < 0.8 * blotches(small[0], small[2], area)   # left: the stain's rim
+    assert lab(out)[weight > 0][:, 2].min() > 21.3 - CHROMA_LIMIT - 2     # no blue left (b* of the lips: 21.3)
+    centre = lab(out[84:88, 44:52]).reshape(-1, 3)
+    near = np.minimum(np.linalg.norm(centre[:, 1:] - lab(np.array([[[150, 40, 50]]]))[0, 0, 1:], axis=1),
+                      np.linalg.norm(centre[:, 1:] - lab(np.array([[[200, 150, 120]]]))[0, 0, 1:], axis=1))
+    assert near.max() < CHROMA_LIMIT + 2                               # a*b* within the limit of a face colour
+    assert np.allclose(lab(out[84:88, 44:52])[..., 0], lab(stain[84:88, 44:52])[..., 0], atol=3)   # lightness kept
+    wider = face.copy()
+    wider[76:96, 36:92] = (150, 40, 50)            # a wider mouth in the lips' own colour: left alone
+    assert np.abs(keep_colours(wider, face, weight, None).astype(int) - wider).max() <= 2
 
 @pytest.mark.needs_weights
 def test_the_tone_term_keeps_the_low_band_where_the_labels_stay(real_models):

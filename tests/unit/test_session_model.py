@@ -15,6 +15,7 @@ from latentbrush.core.jobs import Job, Progress, Result
 from latentbrush.core.patches import PixelPatch
 from latentbrush.core.requests import (
     CANDIDATES,
+    PARTS_CANDIDATES,
     REQUESTS,
     CustomRequest,
     PartsEditRequest,
@@ -70,7 +71,7 @@ def recorder(model: SessionModel) -> list[tuple]:
 
 # -- requests ---------------------------------------------------------------------------------------
 def test_requests_have_their_defaults_in_one_place():
-    assert ScribbleRequest().candidates == CANDIDATES == PartsEditRequest().candidates
+    assert ScribbleRequest().candidates == CANDIDATES and PartsEditRequest().candidates == PARTS_CANDIDATES
     job = Job(ScribbleRequest(iters=7))
     assert job.kind == "scribble" and job.request.iters == 7 and job.params["candidates"] == CANDIDATES
     assert set(REQUESTS) >= {"scribble", "project", "inpaint", "attribute", "parts_edit", "translate"}

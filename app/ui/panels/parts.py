@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentbrush.core.requests import PARTS_CANDIDATES
+
 BLEND_ITEMS = (("Feather", "feather"), ("Poisson (seamless)", "poisson"))
 
 
@@ -69,7 +71,7 @@ class PartsPanel(QWidget):
         self.steps.setValue(60)
         self.candidates = QSpinBox()
         self.candidates.setRange(1, 8)
-        self.candidates.setValue(4)
+        self.candidates.setValue(PARTS_CANDIDATES)
         self.blend = QComboBox()
         for text, key in BLEND_ITEMS:
             self.blend.addItem(text, key)
