@@ -23,7 +23,7 @@ import numpy as np
 
 JUMPS = (8, 4, 2, 1)
 KNOWN_REACH = 2          # add_detail: the known detail within this many px of a hole pixel is matched too …
-KNOWN_WEIGHT = 2.0       # … at this weight (per component, relative to the low-pass descriptor's)
+KNOWN_WEIGHT = 2.0       # … its features scaled by this (so 4× per component in the squared distance)
 DIRS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 
 
@@ -39,8 +39,9 @@ def patch_match(feat: np.ndarray, targets: np.ndarray, sources: np.ndarray, *, i
                 seed: int = 0, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Nearest source pixel (by descriptor distance) for every target pixel.
 
-    feat (h, w, d) float32; targets, sources (h, w) bool; `weights` (h, w, d): how much each
-    descriptor component of a *target* counts (0 for parts it does not know). Returns (sy, sx) int
+    feat (h, w, d) float32; targets, sources (h, w) bool (a source's descriptor must be fully
+    known); `weights` (n_targets, d), targets in np.nonzero order: how much each descriptor
+    component of a target counts (0 for the parts of its patch in the hole). Returns (sy, sx) int
     arrays, one entry per target pixel in np.nonzero order.
     """
     h, w = targets.shape
@@ -50,7 +51,7 @@ def patch_match(feat: np.ndarray, targets: np.ndarray, sources: np.ndarray, *, i
     pick = rng.integers(0, len(src_y), len(ty))
     cy, cx = src_y[pick].astype(np.int64), src_x[pick].astype(np.int64)
     ft = feat[ty, tx]
-    wt = weights[ty, tx] if weights is not None else None
+    wt = weights
 
     def dist(y, x):
         d = ft - feat[y, x]
@@ -89,21 +90,28 @@ def patch_match(feat: np.ndarray, targets: np.ndarray, sources: np.ndarray, *, i
     return cy, cx
 
 
-def _known_detail(detail: np.ndarray, hole: np.ndarray, reach: int = KNOWN_REACH
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """The detail band of the known pixels at the (2·reach + 1)² offsets around each pixel, and
-    their weights (1 where that pixel is known, 0 in the hole): (h, w, 3·K) each."""
-    known = (~hole).astype(np.float32)
-    det = np.where(hole[..., None], 0.0, detail).astype(np.float32)
-    r = reach
-    pd = cv2.copyMakeBorder(det, r, r, r, r, cv2.BORDER_REFLECT)
-    pk = cv2.copyMakeBorder(known, r, r, r, r, cv2.BORDER_REFLECT)
+def _matching_features(low: np.ndarray, detail: np.ndarray, hole: np.ndarray, radius: int,
+                       reach: int = KNOWN_REACH) -> tuple[np.ndarray, np.ndarray]:
+    """(h, w, 27 + 3·K) descriptors — the low-pass grid of `_descriptors`, then the detail band at
+    the K = (2·reach + 1)² offsets around each pixel (× `KNOWN_WEIGHT`, 0 in the hole) — and the
+    hole pixels' weights (n, 27 + 3·K): 1 for the low-pass part, for the detail part 1 where that
+    offset is known, 0 where it is in the hole or off the crop."""
     h, w = hole.shape
+    r = reach
     offs = [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
-    feat = np.concatenate([pd[r + dy:r + dy + h, r + dx:r + dx + w] for dy, dx in offs], axis=2)
-    wts = np.concatenate([np.repeat(pk[r + dy:r + dy + h, r + dx:r + dx + w, None], 3, axis=2)
-                          for dy, dx in offs], axis=2)
-    return feat, wts
+    low_feat = _descriptors(low, radius)
+    n_low = low_feat.shape[2]
+    feat = np.empty((h, w, n_low + 3 * len(offs)), np.float32)
+    feat[..., :n_low] = low_feat
+    det = cv2.copyMakeBorder(np.where(hole[..., None], 0.0, KNOWN_WEIGHT * detail).astype(np.float32),
+                             r, r, r, r, cv2.BORDER_REFLECT)
+    known = cv2.copyMakeBorder((~hole).astype(np.float32), r, r, r, r, cv2.BORDER_CONSTANT, value=0.0)
+    ty, tx = np.nonzero(hole)
+    weights = np.ones((len(ty), feat.shape[2]), np.float32)
+    for k, (dy, dx) in enumerate(offs):
+        feat[..., n_low + 3 * k:n_low + 3 * k + 3] = det[r + dy:r + dy + h, r + dx:r + dx + w]
+        weights[:, n_low + 3 * k:n_low + 3 * k + 3] = known[r + dy + ty, r + dx + tx][:, None]
+    return feat, weights
 
 
 def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, guide: np.ndarray | None = None,
@@ -128,7 +136,7 @@ def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, guide:
     else:
         low_guide, detail_guide = low, detail
     # a source's patch and its blur footprint must not touch the hole (its old pixels are unknown)
-    reach = max(radius, int(np.ceil(3 * sigma)))
+    reach = max(radius, int(np.ceil(3 * sigma)), KNOWN_REACH)
     sources = cv2.erode((~hole).astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8),
                         borderType=cv2.BORDER_REPLICATE) > 0
     if not hole.any() or sources.sum() < 16:
@@ -138,12 +146,9 @@ def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, guide:
         sy, sx = _half_resolution_match(low_guide, hole, sources, radius, iters, seed)
     else:
         # near the hole's edge the known grain around a hole pixel is matched as well: the copy
-        # continues it (64² photo crops: +0.03 to +0.10 dB inside the holes, as much texture)
-        near, near_w = _known_detail(detail_guide, hole)
-        low_feat = _descriptors(low_guide, radius)
-        sy, sx = patch_match(np.concatenate([low_feat, KNOWN_WEIGHT * near], axis=2), hole, sources,
-                             iters=iters, seed=seed,
-                             weights=np.concatenate([np.ones_like(low_feat), near_w], axis=2))
+        # continues it (see the module's docstring); holes matched at half resolution do not do this
+        feat, weights = _matching_features(low_guide, detail_guide, hole, radius)
+        sy, sx = patch_match(feat, hole, sources, iters=iters, seed=seed, weights=weights)
     out = f.copy()
     out[ty, tx] = low[ty, tx] + detail[sy, sx]
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
