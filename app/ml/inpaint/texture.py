@@ -51,11 +51,10 @@ def patch_match(feat: np.ndarray, targets: np.ndarray, sources: np.ndarray, *, i
     pick = rng.integers(0, len(src_y), len(ty))
     cy, cx = src_y[pick].astype(np.int64), src_x[pick].astype(np.int64)
     ft = feat[ty, tx]
-    wt = weights
 
     def dist(y, x):
         d = ft - feat[y, x]
-        return np.einsum("ij,ij->i", d if wt is None else d * wt, d)
+        return np.einsum("ij,ij->i", d if weights is None else d * weights, d)
 
     best = dist(cy, cx)
     ny = np.full((h, w), -1, np.int64)
