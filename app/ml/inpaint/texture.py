@@ -11,9 +11,8 @@ is coherent, not noise; where the surroundings are smooth their detail band is �
 Near the hole's edge a hole pixel's patch still holds known pixels: their own detail is matched as
 well (a masked distance), so the copy continues the grain it meets there instead of starting a new
 one (on the bench's 64² photo crops, rectangles / strokes / blobs: +0.02 / +0.03 / +0.03 dB inside
-the holes, texture kept 56 / 43 / 57 → 56 / 44 / 56 %; with another draw of masks +0.06 / +0.12 /
-+0.04 dB, 41 / 51 / 70 → 43 / 55 / 75 %; on its faces +0.09 dB, texture 65 → 68 %; holes matched at
-half resolution are unchanged).
+the holes, texture kept 56 / 43 / 57 → 56 / 44 / 56 %; on its faces +0.09 dB, texture 65 → 68 %;
+`latentbrush bench inpaint_quality`; holes matched at half resolution are unchanged).
 """
 
 from __future__ import annotations
