@@ -3,6 +3,8 @@ worker runner and the training script (a few steps on tiny inputs)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -305,6 +307,11 @@ def test_training_lowers_the_held_out_loss_exports_and_resumes(tiny_models, tmp_
         tc.main([*fresh, "--init-sha256", "0" * 64])
     best3 = tc.main([*fresh, "--init-sha256", sha256_file(out), "--masks", "mixed,blob"])
     assert best3["faces_psnr"] > untrained["faces_psnr"] + 0.2
+    # the weights say what they were scored on and what they grew from
+    from safetensors import safe_open
+    with safe_open(str(out3), "pt") as f:
+        meta = json.loads(f.metadata()["latentbrush"])
+    assert "0-255" in meta["eval_scale"] and meta["init_sha256"] == sha256_file(out)
 
 
 def test_poisson_with_the_true_content_restores_holes_touching_the_border(rng):

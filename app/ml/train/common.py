@@ -81,6 +81,9 @@ def cosine_lr(base: float, frac: float, floor: float = 0.02) -> float:
     return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
+EVAL_SCALE = "scores on the 0-255 image scale (PSNR peak 255, L1 as a fraction of 255)"
+
+
 def export_fp16(net: nn.Module, path: str | Path, meta: dict) -> str:
     """Write the state dict as fp16 safetensors (float tensors; integer buffers kept) with one
     sorted-JSON metadata key, atomically; return its sha256."""

@@ -38,6 +38,7 @@ from latentbrush.ml.inpaint.masks import hole_box, random_mask
 from latentbrush.ml.nets.completion import CompletionNet, ContextDiscriminator, local_patches
 from latentbrush.ml.tensors import batch_to_tensor, to_images
 from latentbrush.ml.train.common import (
+    EVAL_SCALE,
     Logger,
     add_run_args,
     checkpoint_path,
@@ -266,7 +267,8 @@ def main(argv: list[str] | None = None) -> dict:
     if d.main:
         log(step=step, photos=len(photos), held_out=len(held), **telea_scores(sets))
     meta = {"arch": "completion", "width": a.width, "residual": a.residual, "mirror": a.mirror,
-            "generator": gen_id, "alpha": a.alpha, "tc": a.tc, "td": a.td}
+            "generator": gen_id, "alpha": a.alpha, "tc": a.tc, "td": a.td, "eval_scale": EVAL_SCALE,
+            **({"init_sha256": a.init_sha256} if a.init else {})}
     bce = torch.nn.BCEWithLogitsLoss()
     t_start = time.time() - spent
     best: dict = {}

@@ -22,6 +22,7 @@ from latentbrush.ml import metrics
 from latentbrush.ml.checkpoints import load_state_dict
 from latentbrush.ml.nets.unet import PatchDiscriminator, UnetGenerator
 from latentbrush.ml.train.common import (
+    EVAL_SCALE,
     Logger,
     add_run_args,
     checkpoint_path,
@@ -35,7 +36,6 @@ from latentbrush.ml.train.common import (
 )
 from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, STYLES, faces_and_sketches
 
-EVAL_SCALE = "scores on the 0-255 image scale (PSNR peak 255, L1 as a fraction of 255)"
 
 
 @torch.no_grad()
