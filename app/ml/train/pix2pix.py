@@ -37,7 +37,6 @@ from latentbrush.ml.train.common import (
 from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, STYLES, faces_and_sketches
 
 
-
 @torch.no_grad()
 def evaluate(net, sets, device) -> dict[str, float]:
     was = net.training
