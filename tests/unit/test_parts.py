@@ -12,6 +12,7 @@ from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, drain
 from latentbrush.core.latent_state import LatentState
 from latentbrush.core.vectors import EditVector, VectorError, VectorStore, parse
+from latentbrush.core.verdicts import parts_verdict
 from latentbrush.ml.latent.runners import render
 from latentbrush.ml.manifest import Manifest
 from latentbrush.ml.parts.edit import changed_pixels, edit_area, follow_fraction, label_map, optimize_parts
@@ -211,6 +212,8 @@ def test_parts_edit_job_changes_only_the_clipped_area(models):
         assert np.array_equal(info["parts_map"][outside], old_map[outside])   # the map shows what is shown
         assert np.allclose(info["latent_state"].z, state.z_base + info["vector"]["delta"], atol=1e-5)
         assert 0.0 <= info["blotches"] <= 1.0 and "colour blotches" in res.message
+        verdict = parts_verdict(info["seen"], info["blotches"])      # a poor result is called out first
+        assert info["verdict"] == verdict and (verdict is None or res.message.startswith(verdict))
 
 
 def test_parts_edit_refuses_empty_or_foreign_labels(models):

@@ -16,6 +16,7 @@ import torch
 
 from latentbrush.core.jobs import Job, Progress, Result, relay
 from latentbrush.core.latent_state import LatentState
+from latentbrush.core.verdicts import parts_verdict
 from latentbrush.ml.inpaint.blend import composite
 from latentbrush.ml.latent import applyback, photo
 from latentbrush.ml.latent.runners import LatentModels, apply_latent, current_state, for_state, latent_models, render
@@ -224,8 +225,10 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     thumbs = [np.rint(x).astype(np.uint8) for x in rend]
     yield Progress(res.steps, res.steps, "checking the result as it looks")
     seen, stained = looks(cands[0], RESEGMENT_STEPS), stains(cands[0])
+    verdict = parts_verdict(seen, stained)
     return Result(layer="base", bbox=r, pixels=cands[0],
-                  message=(f"parts edit: {seen:.0%} of the changed pixels show the painted part when the result "
+                  message=(f"{verdict} " if verdict else "")
+                  + (f"parts edit: {seen:.0%} of the changed pixels show the painted part when the result "
                            f"is segmented again, colour blotches {stained:.0%} of the redrawn area "
                            f"({agree[0]:.0%} in the edit's own part map; "
                            f"{res.steps} steps × {len(res.z)} candidates, {res.seconds:.1f} s)"
@@ -234,7 +237,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                   info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
                         "renders": tuple(rend),
                         "agreement": tuple(float(a) for a in agree),
-                        "seen": seen, "blotches": stained, "clip": weight,
+                        "seen": seen, "blotches": stained, "verdict": verdict, "clip": weight,
                         "masked_loss": tuple(float(1 - a) for a in agree),
                         "parts_map": shown_label_map(res.before, res.labels[order[0]], weight, state,
                                                      image.shape[:2]),
