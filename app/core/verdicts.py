@@ -27,4 +27,4 @@ def parts_verdict(seen: float, blotches: float) -> str | None:
         problems.append(f"colour stains cover {blotches:.0%} of the redrawn area")
     if not problems:
         return None
-    return "Look closely: " + "; ".join(problems) + ". Undo (Ctrl+Z) if it looks wrong, or paint a smaller change."
+    return "Look closely: " + "; ".join(problems) + ". If it looks wrong, undo it or paint a smaller change."

@@ -6,7 +6,7 @@ from latentbrush.core.verdicts import BLOTCHES_HIGH, SHOWN_LOW, parts_verdict
 def test_a_part_edit_that_does_not_show_is_called_out_with_its_figures():
     assert parts_verdict(0.78, 0.013) is None                      # a grown mouth that reads as one
     low = parts_verdict(0.25, 0.02)                                # eyes that stayed eyes
-    assert low is not None and "25%" in low and "could not draw" in low and "Undo" in low
+    assert low is not None and "25%" in low and "could not draw" in low and "undo it" in low
     stained = parts_verdict(0.8, 0.26)
     assert stained is not None and "26%" in stained and "stains" in stained and "could not" not in stained
     both = parts_verdict(0.1, 0.3)
