@@ -32,6 +32,8 @@ the known pixels near it, then the photo's own texture.
   +0.82, strokes +0.35 → +0.54, blobs +1.15 → +1.16 dB. Tried: σ 2 / 4 / 16 px (less or the
   same), leaning towards the whole ring's error where little ring is near (strokes +0.48), Telea
   and Navier–Stokes as further locally weighed candidates (−0.1 to −0.15 dB), 1 / error⁴ (±0.03 dB).
+  Through the editor's path (`latentbrush bench inpaint_quality inpaint_gate inpaint_wide`) it moves
+  the photo sets by −0.08 to +0.17 dB, ≈ 0 on average (README): kept for the two-surface case.
 - Thin holes (brush strokes: `hole_depth` ≤ `THIN_DEPTH`) that the frequency-selective fill would
   fill at under half the crop's size (a large hole: its cost grows with the hole's pixels): strokes
   19–38 px wide on a 256² crop, filled at about a third of the size, lost 2.8 dB against the better
