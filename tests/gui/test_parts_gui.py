@@ -92,3 +92,30 @@ def test_apply_without_labels_says_what_to_do(make_window, tiny_models, photo):
     open_array(w, photo)
     w.parts.panel.run_button.click()
     assert not w.dispatcher.busy and "parts brush" in w.parts.panel.result.text()
+
+
+@pytest.mark.parametrize("reads_low", [True, False])
+def test_an_edit_whose_check_reads_low_is_called_out_first_in_the_panel(make_window, tiny_models, qtbot,
+                                                                       vec_store, monkeypatch, reads_low):
+    """The verdict (app/core/verdicts.py) leads the Parts panel's report when the check reads low, and
+    is absent when it reads fine (the thresholds moved so the tiny models' edit falls on either side)."""
+    from latentbrush.core import verdicts
+
+    monkeypatch.setattr(verdicts, "SHOWN_LOW", 1.01 if reads_low else -1.0)
+    monkeypatch.setattr(verdicts, "BLOTCHES_HIGH", 2.0)
+    w = make_window(tiny_models)
+    p = w.parts.panel
+    doc = open_array(w, face_photo(tiny_models, 1))
+    select_whole(w, doc)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        p.detect_button.click()
+    p.part_buttons[3].click()
+    w.brush_panel.size.setValue(30)
+    drag(w.canvas, [(60, 100), (80, 100), (100, 100)])
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
+        p.run_button.click()
+    first = p.result.text().splitlines()[0]
+    if reads_low:
+        assert first.startswith("Look closely: only ") and "undo it" in first, first
+    else:
+        assert "Look closely" not in p.result.text() and first.endswith("to reuse it on other faces."), first
