@@ -337,6 +337,7 @@ def inpaint_speed(quick: bool = False) -> list[Measurement]:
 OBJECTS = {   # what a person removes in the sample photos: (photo, strokes [(points, width)], ellipses)
     "coffee: the spoon": ("coffee", [([(412, 66), (400, 140), (384, 222)], 20)], [((366, 284), (44, 48))]),
     "astronaut: the suit patch": ("astronaut", [], [((169, 385), (48, 48))]),
+    "astronaut: the model shuttle": ("astronaut", [([(x, 0), (x, 292)], 40) for x in (366, 392, 418, 444, 466)], []),
 }
 
 
