@@ -89,4 +89,5 @@ def test_model_list_has_learned_prior_and_classical(make_window, tiny_models):
     w = make_window(tiny_models)
     combo = w.inpaint.panel.model
     ids = [combo.itemData(i) for i in range(combo.count())]
-    assert ids == ["content-aware", "tiny-fill", "generator-prior", "frequency-selective", "telea", "navier-stokes"]
+    assert ids == ["content-aware", "exemplar", "tiny-fill", "generator-prior", "frequency-selective", "telea",
+                   "navier-stokes"]

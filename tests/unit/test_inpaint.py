@@ -193,7 +193,8 @@ def test_runner_uses_the_content_aware_fill_with_the_manifest_completion_model_b
     assert not np.array_equal(out[mask > 0], img[mask > 0])
     assert "((" not in res.message and "))" not in res.message and res.info["structure"] in res.message
     ids = [m.id for m in methods.fill_methods(models.manifest)]
-    assert ids == [methods.CONTENT_AWARE, "tiny-fill", methods.PRIOR, methods.FSR, "telea", "navier-stokes"]
+    assert ids == [methods.CONTENT_AWARE, methods.EXEMPLAR, "tiny-fill", methods.PRIOR, methods.FSR, "telea",
+                   "navier-stokes"]
 
 
 def test_without_opencv_contrib_the_completion_network_is_the_default(tiny_models, monkeypatch):

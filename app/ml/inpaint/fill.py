@@ -21,6 +21,7 @@ from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.blend import BLENDS, composite
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
+from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
@@ -212,7 +213,7 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
         yield Progress(100 * (i - 1), 100 * n, f"filling area {i}/{n}")
         if check is not None:       # cancelled while the message was shown
             check()
-        if isinstance(f, PriorFiller):      # seconds of work: its steps are shown as they go
+        if hasattr(f, "fill_steps"):      # seconds of work (prior, exemplar): its steps are shown as they go
             filled = yield from relay(f.fill_steps(out[sl], crop_hole, check), lambda st, i=i, n=n: Progress(
                 100 * (i - 1) + int(100 * st[0]), 100 * n, f"filling area {i}/{n}: {st[1]}"))
             filled = np.where(crop_hole[..., None], filled, out[sl])
@@ -274,6 +275,8 @@ def make_filler(method_id: str | None, models: ModelManager) -> Filler:
         if isinstance(net, CompletionFiller):
             net.flip_average = False    # beside the frequency-selective fill: no gain (measured), twice the time
         return ContentAwareFiller(net, prior=fast_prior(models))
+    if mid == methods.EXEMPLAR:
+        return ExemplarFiller(make_filler(methods.CONTENT_AWARE, models))
     if mid == methods.PRIOR:
         gen = manifest.default("generator")
         if gen is None:

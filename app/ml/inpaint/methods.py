@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from latentbrush.ml.manifest import Manifest
 
 TELEA, NAVIER_STOKES, PRIOR = "telea", "navier-stokes", "generator-prior"
-FSR, CONTENT_AWARE = "frequency-selective", "content-aware"
+FSR, CONTENT_AWARE, EXEMPLAR = "frequency-selective", "content-aware", "exemplar"
 CLASSICAL = {TELEA: "Telea (classical, instant)", NAVIER_STOKES: "Navier–Stokes (classical, instant)"}
 TITLES = {CONTENT_AWARE: "Content-aware (learned + classical)",
+          EXEMPLAR: "Content-aware, best quality (texture synthesis, slow)",
           FSR: "Frequency-selective (classical)", PRIOR: "Generator prior (faces)", **CLASSICAL}
 # order of preference when the person does not choose (measured: resources/reports/inpaint-bench.json)
 ARCH_RANK = {"lama": 0, "completion": 1}
@@ -40,11 +41,13 @@ def fsr_available() -> bool:
 
 def fill_methods(manifest: Manifest) -> list[FillMethod]:
     """In order of preference (measured: resources/reports/inpaint-bench.json): a person's LaMa, the
-    content-aware fill, the project's completion network, the generator prior, the classical fills."""
+    content-aware fill, its slow best-quality form (exemplar synthesis), the project's completion
+    network, the generator prior, the classical fills."""
     learned = sorted(manifest.of_kind("inpainter"), key=lambda s: (ARCH_RANK.get(s.arch, 9), not s.default))
     nets = [FillMethod(s.id, s.title, True, manifest.path(s).is_file()) for s in learned]
     out = [m for m, s in zip(nets, learned, strict=True) if s.arch == "lama"]
     out.append(FillMethod(CONTENT_AWARE, TITLES[CONTENT_AWARE], True, fsr_available()))
+    out.append(FillMethod(EXEMPLAR, TITLES[EXEMPLAR], True, fsr_available()))
     out += [m for m, s in zip(nets, learned, strict=True) if s.arch != "lama"]
     gen = manifest.default("generator")
     if gen is not None and manifest.for_generator("encoder", gen.id):
@@ -65,9 +68,9 @@ def learned_structure(manifest: Manifest) -> str | None:
 
 def default_method(manifest: Manifest) -> str:
     """The best method that can run here: LaMa, then the content-aware fill, then the completion
-    network, then Telea."""
+    network, then Telea (never a slow one: the prior, the exemplar synthesis)."""
     for m in fill_methods(manifest):
-        if m.available and m.id != PRIOR:
+        if m.available and m.id not in (PRIOR, EXEMPLAR):
             return m.id
     return TELEA
 

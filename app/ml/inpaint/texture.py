@@ -35,13 +35,15 @@ def _descriptors(low: np.ndarray, r: int) -> np.ndarray:
 
 
 def patch_match(feat: np.ndarray, targets: np.ndarray, sources: np.ndarray, *, iters: int = 4,
-                seed: int = 0, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                seed: int = 0, weights: np.ndarray | None = None,
+                init: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Nearest source pixel (by descriptor distance) for every target pixel.
 
     feat (h, w, d) float32; targets, sources (h, w) bool (a source's descriptor must be fully
     known); `weights` (n_targets, d), targets in np.nonzero order: how much each descriptor
     component of a target counts (0 for the parts of its patch in the hole). Returns (sy, sx) int
-    arrays, one entry per target pixel in np.nonzero order.
+    arrays, one entry per target pixel in np.nonzero order. `init` (sy, sx) in the same order: the
+    matches to start from (a source each, or −1: a random one), e.g. a coarser scale's field.
     """
     h, w = targets.shape
     ty, tx = np.nonzero(targets)
@@ -49,6 +51,11 @@ def patch_match(feat: np.ndarray, targets: np.ndarray, sources: np.ndarray, *, i
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(src_y), len(ty))
     cy, cx = src_y[pick].astype(np.int64), src_x[pick].astype(np.int64)
+    if init is not None:
+        iy, ix = init
+        ok = (iy >= 0) & (ix >= 0)
+        ok[ok] = sources[iy[ok], ix[ok]]
+        cy, cx = np.where(ok, iy, cy), np.where(ok, ix, cx)
     ft = feat[ty, tx]
 
     def dist(y, x):

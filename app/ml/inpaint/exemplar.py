@@ -1,0 +1,239 @@
+"""Best quality: the whole hole synthesised from the photo's own patches, at every scale.
+
+The default content-aware fill keeps a smooth structure and copies only the finest (1-px) detail band,
+so a large hole in a textured surface (a mottled wall, foliage, fabric) reads as a smooth patch: the
+detail at 5–30 px is missing. This method fills it the way exemplar-based completion does (Wexler,
+Shechtman & Irani 2007, "Space-time completion of video"; the core of content-aware fill): every
+patch that touches the hole should look like some patch of the known region, and every hole pixel is
+the agreement of the patches that cover it. Solved coarse to fine by expectation–maximisation:
+
+- a pyramid, halving until the hole is about two patches deep, so the coarsest level is a small
+  completion problem that patches from the edge can solve;
+- at the coarsest level the hole starts from the structure fill (the content-aware fill's weighed
+  learned / frequency-selective fill): the patches are chosen to agree with the learned structure,
+  and the synthesis adds what a smooth fill cannot draw;
+- each iteration: every patch touching the hole finds its nearest fully known patch (PatchMatch,
+  app/ml/inpaint/texture.py, started from the previous match field), then every hole pixel becomes
+  the mean of the colours those patches put on it, each patch weighed by exp(−distance / 2σ²) with
+  σ² the 75th percentile of the distances (Wexler et al.'s weighting: well-matched patches win);
+- the match field is carried up to the next level (each pixel's parent's source, doubled), so the
+  texture chosen at a coarse scale keeps its place at the fine ones.
+
+Slow by design (seconds on 2 cores); its progress is shown and it can be cancelled. Outside the hole
+the crop is untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import cv2
+import numpy as np
+
+from latentbrush.core.jobs import drain
+from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.filler import Check, Filler
+from latentbrush.ml.inpaint.texture import add_detail, patch_match
+
+RADIUS = 3            # 7 × 7 patches
+COARSEST_DEPTH = 2.0  # halve until the hole is at most this many patch radii deep …
+MIN_SIDE = 24         # … but keep the coarsest level at least this large
+EM_COARSE, EM_FINE = 8, 3     # iterations at the coarsest level, and at the finest
+GUIDE_SIGMA = 2.0     # the structure guide: the start fill blurred by this (px at each level) …
+GUIDE_WEIGHT = 8.0    # … its 3 × 3 grid around a pixel counted this much (per component; squared: 64×)
+GUIDE_SIDE = 64       # … at the levels up to this side (where the structure fill was made); above it
+GUIDE_FINE = 2.0      # … this much: the finer scales are the patches' to draw
+PRIOR_ALONE = [0.0, 0.0, 1.0]     # the content-aware fill's weights when the generator prior is the structure
+PCA_DIMS = 24         # patches are matched on this many principal components
+
+
+def patch_features(img: np.ndarray, r: int = RADIUS) -> np.ndarray:
+    """(h, w, 3 · (2r + 1)²) float32: each pixel's (2r + 1)² patch, the image reflected at its edges."""
+    h, w = img.shape[:2]
+    p = cv2.copyMakeBorder(np.ascontiguousarray(img, np.float32), r, r, r, r, cv2.BORDER_REFLECT)
+    return np.concatenate([p[r + dy:r + dy + h, r + dx:r + dx + w]
+                           for dy in range(-r, r + 1) for dx in range(-r, r + 1)], axis=2)
+
+
+def guide_features(img: np.ndarray, r: int = RADIUS) -> np.ndarray:
+    """(h, w, 27) float32: the image at the 3 × 3 grid of offsets {−r, 0, r}² around each pixel."""
+    h, w = img.shape[:2]
+    p = cv2.copyMakeBorder(np.ascontiguousarray(img, np.float32), r, r, r, r, cv2.BORDER_REFLECT)
+    return np.concatenate([p[r + dy:r + dy + h, r + dx:r + dx + w] for dy in (-r, 0, r) for dx in (-r, 0, r)],
+                          axis=2)
+
+
+def reduce(feat: np.ndarray, where: np.ndarray, dims: int, seed: int = 0, sample: int = 4096) -> np.ndarray:
+    """(h, w, dims): the patches projected on their `dims` principal components (fitted on up to
+    `sample` of the pixels in `where`); distances between patches are nearly kept, at a fraction of
+    the cost of matching all 147 colours. dims ≥ the features' own: returned as they are."""
+    h, w, d = feat.shape
+    if dims >= d:
+        return feat
+    ys, xs = np.nonzero(where)
+    pick = np.random.default_rng(seed).choice(len(ys), min(sample, len(ys)), replace=False)
+    x = feat[ys[pick], xs[pick]].astype(np.float64)
+    mean = x.mean(axis=0)
+    _, vecs = np.linalg.eigh(np.cov(x - mean, rowvar=False))      # ascending: the last are the largest
+    basis = vecs[:, ::-1][:, :dims].astype(np.float32)
+    return ((feat.reshape(-1, d) - mean.astype(np.float32)) @ basis).reshape(h, w, dims)
+
+
+def pyramid_levels(hole: np.ndarray, r: int = RADIUS) -> int:
+    """How many times to halve: until the hole's deepest pixel is ≤ COARSEST_DEPTH · r px from the
+    known region, the coarsest side staying ≥ MIN_SIDE."""
+    depth = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+    n, side = 0, min(hole.shape)
+    while depth / 2 ** n > COARSEST_DEPTH * r and side / 2 ** (n + 1) >= MIN_SIDE:
+        n += 1
+    return n
+
+
+def vote(est: np.ndarray, hole: np.ndarray, ty, tx, sy, sx, dist, r: int = RADIUS) -> np.ndarray:
+    """Each hole pixel: the weighted mean of the colours the matched patches (target (ty, tx) ← source
+    (sy, sx)) put on it; weights exp(−dist / 2σ²), σ² = the 75th percentile of `dist`."""
+    h, w = hole.shape
+    s2 = max(float(np.percentile(dist, 75)), 1e-6)
+    wt = np.exp(-dist / (2 * s2))
+    acc = np.zeros((3, h * w))
+    cnt = np.zeros(h * w)
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            y, x = ty + dy, tx + dx
+            ok = (y >= 0) & (y < h) & (x >= 0) & (x < w)
+            ok[ok] = hole[y[ok], x[ok]]
+            idx = y[ok] * w + x[ok]
+            src = est[sy[ok] + dy, sx[ok] + dx]          # sources' patches lie inside the image
+            cnt += np.bincount(idx, weights=wt[ok], minlength=h * w)
+            for c in range(3):
+                acc[c] += np.bincount(idx, weights=wt[ok] * src[:, c], minlength=h * w)
+    out = est.copy()
+    got = hole & (cnt.reshape(h, w) > 0)
+    out[got] = (acc[:, got.ravel()] / cnt.reshape(h, w)[got]).T
+    return out
+
+
+def _level(img: np.ndarray, hole: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """(targets: pixels whose patch touches the hole, sources: pixels whose whole patch is known
+    and inside the image)."""
+    k = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
+    targets = cv2.dilate(hole.astype(np.uint8), k) > 0
+    sources = cv2.erode((~hole).astype(np.uint8), k, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    return targets, sources
+
+
+def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int = RADIUS,
+               em_coarse: int = EM_COARSE, em_fine: int = EM_FINE, seed: int = 0,
+               guide_weight: float = GUIDE_WEIGHT, guide_fine: float = GUIDE_FINE, guide_side: int = GUIDE_SIDE,
+               dims: int = PCA_DIMS,
+               check: Check | None = None) -> Generator[tuple[float, str], None, np.ndarray]:
+    """Yields (fraction done, what it does); returns the crop (h, w, 3) uint8 with the hole synthesised.
+    `start`: a fill of the hole (h, w, 3) uint8 the coarsest level starts from."""
+    hole = hole.astype(bool)
+    n = pyramid_levels(hole, r)
+    imgs, holes = [crop.astype(np.float32)], [hole]
+    starts = [np.where(hole[..., None], start, crop).astype(np.float32)]
+    for _ in range(n):
+        a, m = imgs[-1], holes[-1]
+        size = ((a.shape[1] + 1) // 2, (a.shape[0] + 1) // 2)
+        imgs.append(cv2.resize(a, size, interpolation=cv2.INTER_AREA))
+        holes.append(cv2.resize(m.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0)
+        starts.append(cv2.resize(starts[-1], size, interpolation=cv2.INTER_AREA))
+    est = np.where(holes[-1][..., None], starts[-1], imgs[-1])
+    field: tuple[np.ndarray, np.ndarray] | None = None
+    work = [4 ** k for k in range(n, -1, -1)]             # ∝ pixels: the finest level costs the most
+    done = 0.0
+    for k, level in enumerate(range(n, -1, -1)):
+        img, m = imgs[level], holes[level]
+        targets, sources = _level(img, m, r)
+        if sources.sum() < 16:          # nothing to copy from at this scale: keep what there is
+            est = np.where(m[..., None], est, img) if est.shape == img.shape else img
+            continue
+        if est.shape != img.shape:      # from the coarser level: its estimate scaled up as the start
+            up = cv2.resize(est, img.shape[1::-1], interpolation=cv2.INTER_CUBIC)
+            est = np.where(m[..., None], up, img)
+        ty, tx = np.nonzero(targets)
+        # where the structure fill says the hole is light, dark, an edge: every patch is matched on that too
+        gw = guide_weight if max(img.shape[:2]) <= guide_side else guide_fine
+        guide = gw * guide_features(cv2.GaussianBlur(starts[level], (0, 0), GUIDE_SIGMA), r)
+        init = _carry(field, ty, tx, img.shape[:2], sources) if field is not None else None
+        iters = em_coarse if level == n else max(em_fine, em_coarse - 2 * k)
+        for i in range(iters):
+            if check is not None:
+                check()
+            yield (done + work[k] * i / iters) / sum(work), f"synthesising texture: scale {k + 1} of {n + 1}"
+            feat = np.concatenate([reduce(patch_features(est, r), targets | sources, dims, seed), guide], axis=2)
+            sy, sx = patch_match(feat, targets, sources, iters=2 if init is not None else 4,
+                                 seed=seed + 97 * level + i, init=init)
+            d = feat[ty, tx] - feat[sy, sx]
+            dist = np.einsum("ij,ij->i", d, d)
+            est = vote(est, m, ty, tx, sy, sx, dist, r)
+            init = (sy, sx)
+        field = (np.full(img.shape[:2], -1, np.int64), np.full(img.shape[:2], -1, np.int64))
+        field[0][ty, tx], field[1][ty, tx] = init
+        done += work[k]
+    return np.where(hole[..., None], np.clip(np.rint(est), 0, 255), crop).astype(np.uint8)
+
+
+def _carry(field, ty, tx, shape, sources) -> tuple[np.ndarray, np.ndarray]:
+    """A coarse level's match field carried to this level's targets: a pixel's parent's source,
+    doubled, plus its offset from the parent's doubled position; −1 where the parent had none or
+    the carried source is not one here (patch_match draws those at random)."""
+    fy, fx = field
+    ch, cw = fy.shape
+    h, w = shape
+    py, px = np.minimum(ty // 2, ch - 1), np.minimum(tx // 2, cw - 1)
+    has = fy[py, px] >= 0
+    sy = np.clip(2 * fy[py, px] + (ty - 2 * py), 0, h - 1)
+    sx = np.clip(2 * fx[py, px] + (tx - 2 * px), 0, w - 1)
+    ok = has & sources[sy, sx]
+    return np.where(ok, sy, -1), np.where(ok, sx, -1)
+
+
+class ExemplarFiller(Filler):
+    """The best-quality fill: `structure` (a ContentAwareFiller, or any filler with `structure()` /
+    `fill()`) gives the start; the exemplar synthesis does the rest. Works at the crop's own size up
+    to `max_side` (larger crops are scaled down for it)."""
+
+    def __init__(self, structure: Filler, *, max_side: int = 640, guide_weight: float = GUIDE_WEIGHT,
+                 grain: bool = True) -> None:
+        self.structure, self.max_side, self.guide_weight, self.grain = structure, max_side, guide_weight, grain
+        self.grow_side = getattr(structure, "grow_side", 128)
+        self.device = structure.device
+        self.title = methods.TITLES[methods.EXEMPLAR]
+        self.log = getattr(structure, "log", [])
+
+    def on_cpu(self) -> ExemplarFiller:
+        return ExemplarFiller(self.structure.on_cpu(), max_side=self.max_side, guide_weight=self.guide_weight,
+                              grain=self.grain)
+
+    def fill(self, crop, hole, check=None):
+        return drain(self.fill_steps(crop, hole, check))[0]
+
+    def fill_steps(self, crop, hole, check=None) -> Generator[tuple[float, str], None, np.ndarray]:
+        """fill(), yielding (fraction done, what it is doing)."""
+        hole = hole.astype(bool)
+        h, w = hole.shape
+        s = min(1.0, self.max_side / max(h, w))
+        if s < 1:           # a large crop: synthesised smaller, its fine grain copied at full size below
+            size = (max(8, round(w * s)), max(8, round(h * s)))
+            small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+            hs = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+        else:
+            small, hs = crop, hole
+        yield 0.0, "finding the structure"
+        if hasattr(self.structure, "structure"):
+            start, _ = self.structure.structure(small, hs, check)
+            if self.structure.last_weights == PRIOR_ALONE and s == 1:
+                # a face the generator draws: its fill is that face's, which patches copied from
+                # around the hole would only spoil (the content-aware fill's own result)
+                return add_detail(crop, hole, start) if self.grain else start
+        else:
+            start = self.structure.fill(small, hs, check)
+        out = yield from synthesise(small, hs, start, check=check, guide_weight=self.guide_weight)
+        if s < 1:
+            out = np.where(hole[..., None], cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC), crop)
+        if check is not None:
+            check()
+        yield 1.0, "copying the fine grain"
+        return add_detail(crop, hole, out) if self.grain else out

@@ -1,0 +1,104 @@
+"""The best-quality fill (issue 19): exemplar synthesis rebuilds a texture a smooth fill cannot, keeps
+every pixel outside the hole, shows its progress, stops when cancelled, leaves a face the generator
+prior drew to the prior, and is offered (never as the default) in the method list and the editor's
+fill path."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from latentbrush.bench.inpaint_bench import hole_psnr, texture_kept
+from latentbrush.core.jobs import Cancelled, drain
+from latentbrush.ml.inpaint import exemplar
+from latentbrush.ml.inpaint.exemplar import ExemplarFiller, synthesise
+from latentbrush.ml.inpaint.fill import inpaint_image
+from latentbrush.ml.inpaint.filler import ClassicalFiller, Filler
+from latentbrush.ml.inpaint.texture import add_detail
+
+
+def tiled(n: int = 96, seed: int = 0) -> np.ndarray:
+    """A repeating pattern of 12-px tiles of 2-px random colour blocks: every hole patch has exact
+    copies outside the hole, and no smooth fill can draw it."""
+    rng = np.random.default_rng(seed)
+    tile = cv2.resize(rng.integers(0, 256, (6, 6, 3)).astype(np.uint8), (12, 12), interpolation=cv2.INTER_NEAREST)
+    return np.ascontiguousarray(np.tile(tile, (n // 12, n // 12, 1)))
+
+
+def disc(n: int, r: int) -> np.ndarray:
+    hole = np.zeros((n, n), np.uint8)
+    cv2.circle(hole, (n // 2, n // 2), r, 1, -1)
+    return hole > 0
+
+
+def test_exemplar_synthesis_rebuilds_a_pattern_a_smooth_fill_blurs_and_keeps_the_rest():
+    img, hole = tiled(), disc(96, 18)
+    telea = ClassicalFiller().fill(img, hole)
+    out = ExemplarFiller(ClassicalFiller()).fill(img, hole)
+    assert np.array_equal(out[~hole], img[~hole])
+    # measured: Telea 10.1 dB inside the hole and 0 % of the texture; the synthesis rebuilds the
+    # pattern exactly (the start is Telea's blur: the patches, not the start, draw it)
+    assert hole_psnr(telea, img, hole) < 12 and texture_kept(telea, img, hole) < 0.05
+    assert hole_psnr(out, img, hole) > 30
+    assert 0.8 < texture_kept(out, img, hole) < 1.2
+
+
+def test_the_synthesis_reports_its_progress_and_stops_when_cancelled():
+    img, hole = tiled(), disc(96, 18)
+    start = ClassicalFiller().fill(img, hole)
+    out, steps = drain(synthesise(img, hole, start))
+    fractions = [f for f, _ in steps]
+    assert len(steps) >= 5 and fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] < 1
+    assert all("scale" in what for _, what in steps)
+    calls = []
+
+    def check():
+        calls.append(1)
+        if len(calls) > 2:
+            raise Cancelled()
+    with pytest.raises(Cancelled):
+        drain(synthesise(img, hole, start, check=check))
+    assert len(calls) == 3           # stopped at the third check, not at the end
+
+
+def test_the_editor_path_shows_the_synthesis_and_changes_only_the_hole():
+    img = tiled(120)
+    mask = np.zeros((120, 120), np.uint8)
+    mask[40:80, 50:90] = 255
+    (res, box), steps = drain(inpaint_image(img, mask, ExemplarFiller(ClassicalFiller()), blend="none"))
+    assert any("synthesising texture" in p.message for p in steps)
+    assert np.array_equal(res[mask == 0], img[mask == 0])
+    assert (box.x0, box.y0, box.x1, box.y1) == (50, 40, 90, 80)
+    assert hole_psnr(res, img, mask) > 30
+
+
+class PriorChose(Filler):
+    """A structure that reports what the content-aware fill reports when the generator prior drew the face."""
+    last_weights = exemplar.PRIOR_ALONE
+    log: list = []
+
+    def structure(self, crop, hole, check=None):
+        f = np.full_like(crop, 90)
+        f[::2] = 130                           # a striped "face": the synthesis would change it
+        out = np.where(hole[..., None], f, crop)
+        return out, out
+
+
+def test_a_face_the_generator_prior_drew_is_left_to_the_prior():
+    img, hole = tiled(60), disc(60, 12)
+    s = PriorChose()
+    start, _ = s.structure(img, hole)
+    out = ExemplarFiller(s).fill(img, hole)
+    assert np.array_equal(out, add_detail(img, hole, start))
+
+
+def test_the_method_is_listed_after_the_default_and_never_chosen_by_default(tiny_models):
+    from latentbrush.ml.inpaint import methods
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
+
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    ids = [m.id for m in methods.fill_methods(models.manifest)]
+    assert ids.index(methods.EXEMPLAR) == ids.index(methods.CONTENT_AWARE) + 1
+    assert methods.default_method(models.manifest) != methods.EXEMPLAR
