@@ -44,6 +44,7 @@ GUIDE_WEIGHT = 8.0    # … its 3 × 3 grid around a pixel counted this much (pe
 GUIDE_SIDE = 64       # … at the levels up to this side (where the structure fill was made); above it
 GUIDE_FINE = 2.0      # … this much: the finer scales are the patches' to draw
 PRIOR_ALONE = [0.0, 0.0, 1.0]     # the content-aware fill's weights when the generator prior is the structure
+NEAR = 4.0            # a source d px (at full size) away costs (NEAR · d)² more: patches come from near the hole
 PCA_DIMS = 24         # patches are matched on this many principal components
 
 
@@ -125,7 +126,7 @@ def _level(img: np.ndarray, hole: np.ndarray, r: int) -> tuple[np.ndarray, np.nd
 def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int = RADIUS,
                em_coarse: int = EM_COARSE, em_fine: int = EM_FINE, seed: int = 0,
                guide_weight: float = GUIDE_WEIGHT, guide_fine: float = GUIDE_FINE, guide_side: int = GUIDE_SIDE,
-               dims: int = PCA_DIMS,
+               dims: int = PCA_DIMS, near: float = NEAR,
                check: Check | None = None) -> Generator[tuple[float, str], None, np.ndarray]:
     """Yields (fraction done, what it does); returns the crop (h, w, 3) uint8 with the hole synthesised.
     `start`: a fill of the hole (h, w, 3) uint8 the coarsest level starts from."""
@@ -156,6 +157,9 @@ def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int 
         # where the structure fill says the hole is light, dark, an edge: every patch is matched on that too
         gw = guide_weight if max(img.shape[:2]) <= guide_side else guide_fine
         guide = gw * guide_features(cv2.GaussianBlur(starts[level], (0, 0), GUIDE_SIGMA), r)
+        if near:            # where the patch lies (in the crop's own px): far sources cost more
+            yy, xx = np.mgrid[0:img.shape[0], 0:img.shape[1]].astype(np.float32) * (near * 2 ** level)
+            guide = np.concatenate([guide, yy[..., None], xx[..., None]], axis=2)
         init = _carry(field, ty, tx, img.shape[:2], sources) if field is not None else None
         iters = em_coarse if level == n else max(em_fine, em_coarse - 2 * k)
         for i in range(iters):
