@@ -91,3 +91,24 @@ def test_model_list_has_learned_prior_and_classical(make_window, tiny_models):
     ids = [combo.itemData(i) for i in range(combo.count())]
     assert ids == ["content-aware", "exemplar", "tiny-fill", "generator-prior", "frequency-selective", "telea",
                    "navier-stokes"]
+
+
+def test_the_best_quality_fill_shows_its_steps_and_changes_only_the_mask(make_window, tiny_models, photo, qtbot):
+    w = make_window(tiny_models)
+    photo[100:140, 140:190] = MAGENTA
+    doc = open_array(w, photo)
+    before = doc.layer("base").copy()
+    paint_mask(w, [(135, 120), (165, 120), (195, 120)], size=60)
+    mask = doc.layer("mask").copy()
+    pick(w, "exemplar")
+    messages = []
+    w.dispatcher.progress.connect(lambda job, p: messages.append(p.message))
+    steps = w.undo_stack.count()
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=120_000):
+        w.inpaint.panel.fill_button.click()
+    after = doc.layer("base")
+    assert np.array_equal(after[mask == 0], before[mask == 0])
+    assert not (after[mask > 0] == MAGENTA).all(1).any()
+    assert any("synthesising texture" in m for m in messages)         # the slow part is shown as it goes
+    assert "best quality" in w.inpaint.panel.status.text() and "structure" in w.inpaint.panel.status.text()
+    assert w.undo_stack.count() == steps + 1
