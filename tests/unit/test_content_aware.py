@@ -16,7 +16,7 @@ from latentbrush.core.jobs import Cancelled, Job, drain
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 from latentbrush.ml.inpaint.fill import ClassicalFiller, inpaint_image
 from latentbrush.ml.inpaint.filler import Filler, FsrFiller
-from latentbrush.ml.inpaint.texture import _descriptors, add_detail, patch_match
+from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors, patch_match
 
 
 def disc(n: int, r: int) -> np.ndarray:
@@ -36,7 +36,7 @@ def test_patch_match_finds_the_exact_copy_of_every_target_patch():
     rng = np.random.default_rng(1)
     half = rng.integers(0, 256, (64, 32, 3)).astype(np.float32)
     img = np.concatenate([half, half], axis=1)          # the right half repeats the left one
-    feat = _descriptors(img, 3)
+    feat = grid_descriptors(img, 3)
     targets = np.zeros((64, 64), bool)
     targets[20:40, 40:56] = True
     sources = np.zeros((64, 64), bool)

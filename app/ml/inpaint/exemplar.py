@@ -53,7 +53,7 @@ import numpy as np
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.filler import Check, Filler
-from latentbrush.ml.inpaint.texture import add_detail, patch_match
+from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors, patch_match
 
 RADIUS = 3            # 7 × 7 patches
 COARSEST_DEPTH = 2.0  # halve until the hole is at most this many patch radii deep …
@@ -75,14 +75,6 @@ def patch_features(img: np.ndarray, r: int = RADIUS) -> np.ndarray:
     p = cv2.copyMakeBorder(np.ascontiguousarray(img, np.float32), r, r, r, r, cv2.BORDER_REFLECT)
     return np.concatenate([p[r + dy:r + dy + h, r + dx:r + dx + w]
                            for dy in range(-r, r + 1) for dx in range(-r, r + 1)], axis=2)
-
-
-def guide_features(img: np.ndarray, r: int = RADIUS) -> np.ndarray:
-    """(h, w, 27) float32: the image at the 3 × 3 grid of offsets {−r, 0, r}² around each pixel."""
-    h, w = img.shape[:2]
-    p = cv2.copyMakeBorder(np.ascontiguousarray(img, np.float32), r, r, r, r, cv2.BORDER_REFLECT)
-    return np.concatenate([p[r + dy:r + dy + h, r + dx:r + dx + w] for dy in (-r, 0, r) for dx in (-r, 0, r)],
-                          axis=2)
 
 
 def reduce(feat: np.ndarray, where: np.ndarray, dims: int, seed: int = 0, sample: int = 4096) -> np.ndarray:
@@ -177,7 +169,7 @@ def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int 
         ty, tx = np.nonzero(targets)
         # where the structure fill says the hole is light, dark, an edge: every patch is matched on that too
         gw = guide_weight if max(img.shape[:2]) <= guide_side else guide_fine
-        guide = gw * guide_features(cv2.GaussianBlur(starts[level], (0, 0), GUIDE_SIGMA), r)
+        guide = gw * grid_descriptors(cv2.GaussianBlur(starts[level], (0, 0), GUIDE_SIGMA), r)
         if near:            # where the patch lies (in the crop's own px): far sources cost more
             yy, xx = np.mgrid[0:img.shape[0], 0:img.shape[1]].astype(np.float32) * (near * 2 ** level)
             guide = np.concatenate([guide, yy[..., None], xx[..., None]], axis=2)

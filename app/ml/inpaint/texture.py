@@ -26,7 +26,7 @@ KNOWN_WEIGHT = 2.0       # … its features scaled by this (so 4× per component
 DIRS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 
 
-def _descriptors(low: np.ndarray, r: int) -> np.ndarray:
+def grid_descriptors(low: np.ndarray, r: int) -> np.ndarray:
     """(h, w, 27): the low-pass image at the 3 × 3 grid of offsets {−r, 0, r}² around each pixel."""
     p = cv2.copyMakeBorder(low, r, r, r, r, cv2.BORDER_REFLECT)
     h, w = low.shape[:2]
@@ -97,14 +97,14 @@ def patch_match(feat: np.ndarray, targets: np.ndarray, sources: np.ndarray, *, i
 
 def _matching_features(low: np.ndarray, detail: np.ndarray, hole: np.ndarray, radius: int,
                        reach: int = KNOWN_REACH) -> tuple[np.ndarray, np.ndarray]:
-    """(h, w, 27 + 3·K) descriptors — the low-pass grid of `_descriptors`, then the detail band at
+    """(h, w, 27 + 3·K) descriptors — the low-pass grid of `grid_descriptors`, then the detail band at
     the K = (2·reach + 1)² offsets around each pixel (× `KNOWN_WEIGHT`, 0 in the hole) — and the
     hole pixels' weights (n, 27 + 3·K): 1 for the low-pass part, for the detail part 1 where that
     offset is known, 0 where it is in the hole or off the crop."""
     h, w = hole.shape
     r = reach
     offs = [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
-    low_feat = _descriptors(low, radius)
+    low_feat = grid_descriptors(low, radius)
     n_low = low_feat.shape[2]
     feat = np.empty((h, w, n_low + 3 * len(offs)), np.float32)
     feat[..., :n_low] = low_feat
@@ -172,8 +172,8 @@ def _half_resolution_match(low, hole, sources, radius, iters, seed):
     src_h &= ~hole_h
     py, px = np.nonzero(hole_h)
     if src_h.sum() < 16:
-        return patch_match(_descriptors(low, radius), hole, sources, iters=iters, seed=seed)
-    my, mx = patch_match(_descriptors(half, max(1, radius // 2)), hole_h, src_h, iters=iters, seed=seed)
+        return patch_match(grid_descriptors(low, radius), hole, sources, iters=iters, seed=seed)
+    my, mx = patch_match(grid_descriptors(half, max(1, radius // 2)), hole_h, src_h, iters=iters, seed=seed)
     field_y = np.zeros((hh, hw), np.int64)
     field_x = np.zeros((hh, hw), np.int64)
     field_y[py, px], field_x[py, px] = my, mx
