@@ -1,7 +1,7 @@
 """The best-quality fill (issue 19): exemplar synthesis rebuilds a texture a smooth fill cannot, keeps
-every pixel outside the hole, shows its progress, stops when cancelled, leaves a face the generator
-prior drew to the prior, and is offered (never as the default) in the method list and the editor's
-fill path."""
+every pixel outside the hole, shows its progress, stops when cancelled, starts from the structure
+where a scale has nothing to copy from, leaves a face the generator prior drew to the prior, and is
+offered after the default in the method list and the editor's fill path."""
 
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ def test_the_synthesis_reports_its_progress_and_stops_when_cancelled():
     fractions = [f for f, _ in steps]
     assert len(steps) >= 5 and fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] < 1
     assert all("scale" in what for _, what in steps)
+    # the finest scale holds most of the pixels, so most of the bar (it was once the other way round)
+    finest = next(f for f, what in steps if what.endswith(f"scale {what.split()[-1]} of {what.split()[-1]}"))
+    assert finest < 0.5
     calls = []
 
     def check():
@@ -60,6 +63,20 @@ def test_the_synthesis_reports_its_progress_and_stops_when_cancelled():
     with pytest.raises(Cancelled):
         drain(synthesise(img, hole, start, check=check))
     assert len(calls) == 3           # stopped at the third check, not at the end
+
+
+def test_a_hole_with_almost_nothing_around_it_starts_from_the_structure_not_from_what_was_there():
+    n = 100
+    img = np.full((n, n, 3), (255, 0, 255), np.uint8)     # what is to go: magenta
+    img[:5], img[-5:], img[:, :5], img[:, -5:] = 120, 120, 120, 120
+    hole = np.zeros((n, n), bool)
+    hole[5:-5, 5:-5] = True
+    out = ExemplarFiller(ClassicalFiller(), grain=False).fill(img, hole)
+    start = ClassicalFiller().fill(img, hole)
+    # no whole 7 × 7 patch is known at any scale: nothing is copied, the structure (Telea's grey) stays;
+    # before, the hole came back magenta
+    assert not (out[hole] == (255, 0, 255)).all(axis=1).any()
+    assert np.abs(out[hole].astype(int) - start[hole]).mean() < 3
 
 
 def test_the_editor_path_shows_the_synthesis_and_changes_only_the_hole():
@@ -93,7 +110,7 @@ def test_a_face_the_generator_prior_drew_is_left_to_the_prior():
     assert np.array_equal(out, add_detail(img, hole, start))
 
 
-def test_the_method_is_listed_after_the_default_and_never_chosen_by_default(tiny_models):
+def test_the_method_is_listed_after_the_default(tiny_models):
     from latentbrush.ml.inpaint import methods
     from latentbrush.ml.manifest import Manifest
     from latentbrush.ml.registry import ModelManager
@@ -101,4 +118,4 @@ def test_the_method_is_listed_after_the_default_and_never_chosen_by_default(tiny
     models = ModelManager(Manifest.load(tiny_models), device="cpu")
     ids = [m.id for m in methods.fill_methods(models.manifest)]
     assert ids.index(methods.EXEMPLAR) == ids.index(methods.CONTENT_AWARE) + 1
-    assert methods.default_method(models.manifest) != methods.EXEMPLAR
+    assert methods.default_method(models.manifest) == methods.CONTENT_AWARE

@@ -7,7 +7,7 @@ Shechtman & Irani 2007, "Space-time completion of video"; the core of content-aw
 patch that touches the hole should look like some patch of the known region, and every hole pixel is
 the agreement of the patches that cover it. Solved coarse to fine by expectation–maximisation:
 
-- a pyramid, halving until the hole is about two patches deep, so the coarsest level is a small
+- a pyramid, halving until the hole is at most two patch radii (6 px) deep, so the coarsest level is a small
   completion problem that patches from the edge can solve;
 - the hole starts from the structure fill (the content-aware fill's weighed learned /
   frequency-selective fill) at the coarsest level, and every patch is also matched on that fill
@@ -52,13 +52,13 @@ import numpy as np
 
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
-from latentbrush.ml.inpaint.filler import Check, Filler
+from latentbrush.ml.inpaint.filler import Check, Filler, fill_crop
 from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors, patch_match
 
 RADIUS = 3            # 7 × 7 patches
 COARSEST_DEPTH = 2.0  # halve until the hole is at most this many patch radii deep …
 MIN_SIDE = 24         # … but keep the coarsest level at least this large
-EM_COARSE, EM_FINE = 8, 3     # iterations at the coarsest level, and at the finest
+EM_COARSE, EM_FINE = 8, 3     # rounds at the coarsest scale; each finer one 2 fewer, at least EM_FINE
 GUIDE_SIGMA = 2.0     # the structure guide: the start fill blurred by this (px at each level) …
 GUIDE_WEIGHT = 8.0    # … its 3 × 3 grid around a pixel counted this much (per component; squared: 64×)
 GUIDE_SIDE = 64       # … at the levels up to this side (where the structure fill was made); above it
@@ -145,27 +145,31 @@ def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int 
     `start`: a fill of the hole (h, w, 3) uint8 the coarsest level starts from."""
     hole = hole.astype(bool)
     n = pyramid_levels(hole, r)
-    imgs, holes = [crop.astype(np.float32)], [hole]
-    starts = [np.where(hole[..., None], start, crop).astype(np.float32)]
+    # the pyramid of the crop with the start in its hole: what was in the hole (the object to remove)
+    # never bleeds into the known pixels of a coarser scale
+    imgs, holes = [np.where(hole[..., None], start, crop).astype(np.float32)], [hole]
     for _ in range(n):
         a, m = imgs[-1], holes[-1]
         size = ((a.shape[1] + 1) // 2, (a.shape[0] + 1) // 2)
         imgs.append(cv2.resize(a, size, interpolation=cv2.INTER_AREA))
         holes.append(cv2.resize(m.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0)
-        starts.append(cv2.resize(starts[-1], size, interpolation=cv2.INTER_AREA))
-    est = np.where(holes[-1][..., None], starts[-1], imgs[-1])
+    starts = imgs                   # the structure guide is matched on the same images, blurred
+    est = imgs[-1]
     field: tuple[np.ndarray, np.ndarray] | None = None
-    work = [4 ** k for k in range(n, -1, -1)]             # ∝ pixels: the finest level costs the most
+    # the share of the work at each scale, coarsest first: ∝ its pixels × its rounds
+    rounds = [em_coarse if k == 0 else max(em_fine, em_coarse - 2 * k) for k in range(n + 1)]
+    work = [4 ** k * rounds[k] for k in range(n + 1)]
     done = 0.0
     for k, level in enumerate(range(n, -1, -1)):
         img, m = imgs[level], holes[level]
-        targets, sources = _level(img, m, r)
-        if sources.sum() < 16:          # nothing to copy from at this scale: keep what there is
-            est = np.where(m[..., None], est, img) if est.shape == img.shape else img
-            continue
         if est.shape != img.shape:      # from the coarser level: its estimate scaled up as the start
             up = cv2.resize(est, img.shape[1::-1], interpolation=cv2.INTER_CUBIC)
             est = np.where(m[..., None], up, img)
+        targets, sources = _level(img, m, r)
+        if sources.sum() < 16:          # nothing to copy from at this scale: the estimate stays
+            done += work[k]
+            field = None
+            continue
         ty, tx = np.nonzero(targets)
         # where the structure fill says the hole is light, dark, an edge: every patch is matched on that too
         gw = guide_weight if max(img.shape[:2]) <= guide_side else guide_fine
@@ -174,7 +178,7 @@ def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int 
             yy, xx = np.mgrid[0:img.shape[0], 0:img.shape[1]].astype(np.float32) * (near * 2 ** level)
             guide = np.concatenate([guide, yy[..., None], xx[..., None]], axis=2)
         init = _carry(field, ty, tx, img.shape[:2], sources) if field is not None else None
-        iters = em_coarse if level == n else max(em_fine, em_coarse - 2 * k)
+        iters = rounds[k]
         for i in range(iters):
             if check is not None:
                 check()
@@ -230,6 +234,8 @@ class ExemplarFiller(Filler):
     def fill_steps(self, crop, hole, check=None) -> Generator[tuple[float, str], None, np.ndarray]:
         """fill(), yielding (fraction done, what it is doing)."""
         hole = hole.astype(bool)
+        if not hole.any():
+            return crop.copy()
         h, w = hole.shape
         s = min(1.0, self.max_side / max(h, w))
         if s < 1:           # a large crop: synthesised smaller, its fine grain copied at full size below
@@ -241,13 +247,13 @@ class ExemplarFiller(Filler):
         yield 0.0, "finding the structure"
         if hasattr(self.structure, "structure"):
             start, _ = self.structure.structure(small, hs, check)
-            if self.structure.last_weights == PRIOR_ALONE and s == 1:
+            if getattr(self.structure, "last_weights", None) == PRIOR_ALONE and s == 1:
                 # a face the generator draws: its fill is that face's, which patches copied from
                 # around the hole would only spoil (the content-aware fill's own result)
                 return add_detail(crop, hole, start) if self.grain else start
         else:
-            start = self.structure.fill(small, hs, check)
-        out = yield from synthesise(small, hs, start, check=check, guide_weight=self.guide_weight)
+            start = fill_crop(self.structure, small, hs, check)       # its working size; known pixels kept
+        out = yield from synthesise(small, hs, start, check=check, guide_weight=self.guide_weight, near=NEAR / s)
         # the structure's broad light (above LOW_SIGMA px) under the patches' detail: where copies from
         # two sides of the hole meet, their brightness step becomes the structure's smooth gradient
         shift = cv2.GaussianBlur(start.astype(np.float32) - out.astype(np.float32), (0, 0), LOW_SIGMA * min(s, 1.0))

@@ -53,7 +53,7 @@ def patch_match(feat: np.ndarray, targets: np.ndarray, sources: np.ndarray, *, i
     cy, cx = src_y[pick].astype(np.int64), src_x[pick].astype(np.int64)
     if init is not None:
         iy, ix = init
-        ok = (iy >= 0) & (ix >= 0)
+        ok = (iy >= 0) & (ix >= 0) & (iy < h) & (ix < w)
         ok[ok] = sources[iy[ok], ix[ok]]
         cy, cx = np.where(ok, iy, cy), np.where(ok, ix, cx)
     ft = feat[ty, tx]
