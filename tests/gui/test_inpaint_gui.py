@@ -22,13 +22,18 @@ def pick(w, method):
     assert w.inpaint.panel.method() == method
 
 
-def test_fill_button_fills_the_mask_in_one_undo_step(make_window, tiny_models, photo, qtbot):
-    w = make_window(tiny_models)
+def magenta_patch_masked(w, photo):
+    """Open the photo with a magenta patch and paint the mask over it: (document, base before, mask)."""
     photo[100:140, 140:190] = MAGENTA
     doc = open_array(w, photo)
     before = doc.layer("base").copy()
     paint_mask(w, [(135, 120), (165, 120), (195, 120)], size=60)
-    mask = doc.layer("mask").copy()
+    return doc, before, doc.layer("mask").copy()
+
+
+def test_fill_button_fills_the_mask_in_one_undo_step(make_window, tiny_models, photo, qtbot):
+    w = make_window(tiny_models)
+    doc, before, mask = magenta_patch_masked(w, photo)
     assert (mask[100:140, 140:190] == 255).all()
     pick(w, "telea")
     steps = w.undo_stack.count()
@@ -95,11 +100,7 @@ def test_model_list_has_learned_prior_and_classical(make_window, tiny_models):
 
 def test_the_best_quality_fill_shows_its_steps_and_changes_only_the_mask(make_window, tiny_models, photo, qtbot):
     w = make_window(tiny_models)
-    photo[100:140, 140:190] = MAGENTA
-    doc = open_array(w, photo)
-    before = doc.layer("base").copy()
-    paint_mask(w, [(135, 120), (165, 120), (195, 120)], size=60)
-    mask = doc.layer("mask").copy()
+    doc, before, mask = magenta_patch_masked(w, photo)
     pick(w, "exemplar")
     messages = []
     w.dispatcher.progress.connect(lambda job, p: messages.append(p.message))
