@@ -52,8 +52,9 @@ import numpy as np
 
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.content_aware import hole_depth
 from latentbrush.ml.inpaint.filler import Check, Filler, fill_crop
-from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors, patch_match
+from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors
 
 RADIUS = 3            # 7 × 7 patches
 COARSEST_DEPTH = 2.0  # halve until the hole is at most this many patch radii deep …
@@ -66,31 +67,8 @@ GUIDE_FINE = 2.0      # … this much: the finer scales are the patches' to draw
 PRIOR_ALONE = [0.0, 0.0, 1.0]     # the content-aware fill's weights when the generator prior is the structure
 NEAR = 4.0            # a source d px (at full size) away costs (NEAR · d)² more: patches come from near the hole
 LOW_SIGMA = 16.0      # the structure's light above this many px (at full size) replaces the patches'
-PCA_DIMS = 24         # patches are matched on this many principal components
-
-
-def patch_features(img: np.ndarray, r: int = RADIUS) -> np.ndarray:
-    """(h, w, 3 · (2r + 1)²) float32: each pixel's (2r + 1)² patch, the image reflected at its edges."""
-    h, w = img.shape[:2]
-    p = cv2.copyMakeBorder(np.ascontiguousarray(img, np.float32), r, r, r, r, cv2.BORDER_REFLECT)
-    return np.concatenate([p[r + dy:r + dy + h, r + dx:r + dx + w]
-                           for dy in range(-r, r + 1) for dx in range(-r, r + 1)], axis=2)
-
-
-def reduce(feat: np.ndarray, where: np.ndarray, dims: int, seed: int = 0, sample: int = 4096) -> np.ndarray:
-    """(h, w, dims): the patches projected on their `dims` principal components (fitted on up to
-    `sample` of the pixels in `where`); distances between patches are nearly kept, at a fraction of
-    the cost of matching all 147 colours. dims ≥ the features' own: returned as they are."""
-    h, w, d = feat.shape
-    if dims >= d:
-        return feat
-    ys, xs = np.nonzero(where)
-    pick = np.random.default_rng(seed).choice(len(ys), min(sample, len(ys)), replace=False)
-    x = feat[ys[pick], xs[pick]].astype(np.float64)
-    mean = x.mean(axis=0)
-    _, vecs = np.linalg.eigh(np.cov(x - mean, rowvar=False))      # ascending: the last are the largest
-    basis = vecs[:, ::-1][:, :dims].astype(np.float32)
-    return ((feat.reshape(-1, d) - mean.astype(np.float32)) @ basis).reshape(h, w, dims)
+PM_ITERS = 2          # PatchMatch rounds per EM round (2 more where it starts at random)
+SYNTH_DEPTH = float(RADIUS)   # a hole whose median pixel is at most a patch radius deep keeps the default's fill
 
 
 def pyramid_levels(hole: np.ndarray, r: int = RADIUS) -> int:
@@ -101,30 +79,6 @@ def pyramid_levels(hole: np.ndarray, r: int = RADIUS) -> int:
     while depth / 2 ** n > COARSEST_DEPTH * r and side / 2 ** (n + 1) >= MIN_SIDE:
         n += 1
     return n
-
-
-def vote(est: np.ndarray, hole: np.ndarray, ty, tx, sy, sx, dist, r: int = RADIUS) -> np.ndarray:
-    """Each hole pixel: the weighted mean of the colours the matched patches (target (ty, tx) ← source
-    (sy, sx)) put on it; weights exp(−dist / 2σ²), σ² = the 75th percentile of `dist`."""
-    h, w = hole.shape
-    s2 = max(float(np.percentile(dist, 75)), 1e-6)
-    wt = np.exp(-dist / (2 * s2))
-    acc = np.zeros((3, h * w))
-    cnt = np.zeros(h * w)
-    for dy in range(-r, r + 1):
-        for dx in range(-r, r + 1):
-            y, x = ty + dy, tx + dx
-            ok = (y >= 0) & (y < h) & (x >= 0) & (x < w)
-            ok[ok] = hole[y[ok], x[ok]]
-            idx = y[ok] * w + x[ok]
-            src = est[sy[ok] + dy, sx[ok] + dx]          # sources' patches lie inside the image
-            cnt += np.bincount(idx, weights=wt[ok], minlength=h * w)
-            for c in range(3):
-                acc[c] += np.bincount(idx, weights=wt[ok] * src[:, c], minlength=h * w)
-    out = est.copy()
-    got = hole & (cnt.reshape(h, w) > 0)
-    out[got] = (acc[:, got.ravel()] / cnt.reshape(h, w)[got]).T
-    return out
 
 
 def _level(img: np.ndarray, hole: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
@@ -139,10 +93,13 @@ def _level(img: np.ndarray, hole: np.ndarray, r: int) -> tuple[np.ndarray, np.nd
 def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int = RADIUS,
                em_coarse: int = EM_COARSE, em_fine: int = EM_FINE, seed: int = 0,
                guide_weight: float = GUIDE_WEIGHT, guide_fine: float = GUIDE_FINE, guide_side: int = GUIDE_SIDE,
-               dims: int = PCA_DIMS, near: float = NEAR,
+               pm_iters: int = PM_ITERS, near: float = NEAR,
                check: Check | None = None) -> Generator[tuple[float, str], None, np.ndarray]:
     """Yields (fraction done, what it does); returns the crop (h, w, 3) uint8 with the hole synthesised.
     `start`: a fill of the hole (h, w, 3) uint8 the coarsest level starts from."""
+    # numba: imported (and compiled, or loaded from its cache) on first use
+    from latentbrush.ml.inpaint import kernels
+
     hole = hole.astype(bool)
     n = pyramid_levels(hole, r)
     # the pyramid of the crop with the start in its hole: what was in the hole (the object to remove)
@@ -170,26 +127,27 @@ def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int 
             done += work[k]
             field = None
             continue
-        ty, tx = np.nonzero(targets)
+        ty, tx = (a.astype(np.int64) for a in np.nonzero(targets))
         # where the structure fill says the hole is light, dark, an edge: every patch is matched on that too
         gw = guide_weight if max(img.shape[:2]) <= guide_side else guide_fine
-        guide = gw * grid_descriptors(cv2.GaussianBlur(starts[level], (0, 0), GUIDE_SIGMA), r)
+        extra = gw * grid_descriptors(cv2.GaussianBlur(starts[level], (0, 0), GUIDE_SIGMA), r)
         if near:            # where the patch lies (in the crop's own px): far sources cost more
             yy, xx = np.mgrid[0:img.shape[0], 0:img.shape[1]].astype(np.float32) * (near * 2 ** level)
-            guide = np.concatenate([guide, yy[..., None], xx[..., None]], axis=2)
-        init = _carry(field, ty, tx, img.shape[:2], sources) if field is not None else None
+            extra = np.concatenate([extra, yy[..., None], xx[..., None]], axis=2)
+        extra = np.ascontiguousarray(extra, np.float32)
+        sy, sx = _carry(field, ty, tx, img.shape[:2], sources) if field is not None else (np.full_like(ty, -1),) * 2
         iters = rounds[k]
         for i in range(iters):
             if check is not None:
                 check()
             yield (done + work[k] * i / iters) / sum(work), f"synthesising texture: scale {k + 1} of {n + 1}"
-            feat = np.concatenate([reduce(patch_features(est, r), targets | sources, dims, seed), guide], axis=2)
-            sy, sx = patch_match(feat, targets, sources, iters=2 if init is not None else 4,
-                                 seed=seed + 97 * level + i, init=init)
-            d = feat[ty, tx] - feat[sy, sx]
-            dist = np.einsum("ij,ij->i", d, d)
-            est = vote(est, m, ty, tx, sy, sx, dist, r)
-            init = (sy, sx)
+            est = np.ascontiguousarray(est, np.float32)
+            sy, sx, dist = kernels.patch_match(est, extra, ty, tx, sources, sy, sx,
+                                               pm_iters if field is not None or i else pm_iters + 2, r,
+                                               seed + 97 * level + i)
+            s2 = max(float(np.percentile(dist, 75)), 1e-6)
+            est = kernels.vote(est, m, ty, tx, sy, sx, np.exp(-dist / (2 * s2)), r)
+        init = (sy, sx)
         field = (np.full(img.shape[:2], -1, np.int64), np.full(img.shape[:2], -1, np.int64))
         field[0][ty, tx], field[1][ty, tx] = init
         done += work[k]
@@ -236,31 +194,45 @@ class ExemplarFiller(Filler):
         hole = hole.astype(bool)
         if not hole.any():
             return crop.copy()
-        h, w = hole.shape
-        s = min(1.0, self.max_side / max(h, w))
-        if s < 1:           # a large crop: synthesised smaller, its fine grain copied at full size below
-            size = (max(8, round(w * s)), max(8, round(h * s)))
-            small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-            hs = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
-        else:
-            small, hs = crop, hole
         yield 0.0, "finding the structure"
         if hasattr(self.structure, "structure"):
-            start, _ = self.structure.structure(small, hs, check)
-            if getattr(self.structure, "last_weights", None) == PRIOR_ALONE and s == 1:
+            start, best = self.structure.structure(crop, hole, check)
+            if getattr(self.structure, "last_weights", None) == PRIOR_ALONE:
                 # a face the generator draws: its fill is that face's, which patches copied from
                 # around the hole would only spoil (the content-aware fill's own result)
                 return add_detail(crop, hole, start) if self.grain else start
+            if hole_depth(hole) <= SYNTH_DEPTH:
+                # a thin hole (brush strokes): most of each patch over it is known, and the structure,
+                # drawn at the crop's size, already continues what is around it; the default's fill
+                return add_detail(crop, hole, start, guide=best) if self.grain else start
         else:
-            start = fill_crop(self.structure, small, hs, check)       # its working size; known pixels kept
-        out = yield from synthesise(small, hs, start, check=check, guide_weight=self.guide_weight, near=NEAR / s)
-        # the structure's broad light (above LOW_SIGMA px) under the patches' detail: where copies from
-        # two sides of the hole meet, their brightness step becomes the structure's smooth gradient
-        shift = cv2.GaussianBlur(start.astype(np.float32) - out.astype(np.float32), (0, 0), LOW_SIGMA * min(s, 1.0))
-        out = np.where(hs[..., None], np.clip(np.rint(out + shift), 0, 255), small).astype(np.uint8)
-        if s < 1:
-            out = np.where(hole[..., None], cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC), crop)
+            start = fill_crop(self.structure, crop, hole, check)       # its working size; known pixels kept
+        out = yield from synthesise_fill(crop, hole, start, max_side=self.max_side, check=check,
+                                         guide_weight=self.guide_weight)
         if check is not None:
             check()
         yield 1.0, "copying the fine grain"
         return add_detail(crop, hole, out) if self.grain else out
+
+
+def synthesise_fill(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, max_side: int,
+                    check: Check | None = None, **synth) -> Generator[tuple[float, str], None, np.ndarray]:
+    """The crop with its hole synthesised on the structure `start` (both (h, w, 3) uint8), the
+    structure's broad light laid under it; no grain yet. Crops larger than `max_side` are synthesised
+    scaled down (their grain is copied at full size afterwards). `synth`: synthesise()'s settings."""
+    h, w = hole.shape
+    s = min(1.0, max_side / max(h, w))
+    if s < 1:
+        size = (max(8, round(w * s)), max(8, round(h * s)))
+        small, st = (cv2.resize(a, size, interpolation=cv2.INTER_AREA) for a in (crop, start))
+        hs = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    else:
+        small, hs, st = crop, hole, start
+    out = yield from synthesise(small, hs, st, check=check, near=NEAR / s, **synth)
+    # the structure's broad light (above LOW_SIGMA px) under the patches' detail: where copies from
+    # two sides of the hole meet, their brightness step becomes the structure's smooth gradient
+    shift = cv2.GaussianBlur(st.astype(np.float32) - out.astype(np.float32), (0, 0), LOW_SIGMA * s)
+    out = np.where(hs[..., None], np.clip(np.rint(out + shift), 0, 255), small).astype(np.uint8)
+    if s < 1:
+        out = np.where(hole[..., None], cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC), crop)
+    return out
