@@ -380,6 +380,10 @@ def test_the_structure_split_covers_every_filled_area_weighed_by_its_hole():
     assert text == "structure over 2 areas: 60 % learned, 15 % frequency-selective, 25 % generator prior"
     assert structure_split([([1.0], 50)], "x") == "structure 100 % frequency-selective"
     assert structure_split([], "x") == ""
+    # where the hole was synthesised from the photo's patches, it says so, and where
+    both = [([0.8, 0.2], 300, True), ([0.0, 0.0, 1.0], 100)]
+    assert structure_split(both, None).endswith("; texture synthesised from the photo's own patches in 1 of 2 areas")
+    assert structure_split(both[:1], None).endswith("frequency-selective; texture synthesised from the photo's own patches")
 
 
 def test_a_black_and_white_photo_gets_a_grey_fill(tiny_models, image_and_mask):

@@ -54,6 +54,7 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 
+from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.texture import add_detail
@@ -63,6 +64,8 @@ CLOSE_FIT = 150.0     # … or, where the prior reproduces the ring this closely
 CLOSE_GATE = 0.6      # … below this
 WEIGHT_POWER = 2.0   # candidates' weights: 1 / ring error ** this
 THIN_DEPTH = 12.0    # a hole whose pixels lie a median ≤ this many px from its edge is thin (brush strokes)
+SYNTH_SIDE = 96      # the texture synthesis on a deep hole works at most this large (time: README) …
+SYNTH_DEPTH = 3.0    # … where the hole's median pixel is more than this many px (a patch radius) deep there
 
 
 def ring_probe(crop: np.ndarray, hole: np.ndarray, *, side: int = 48, ring: int = 3
@@ -126,8 +129,10 @@ class ContentAwareFiller(Filler):
     The probe: crops up to 64² as they are, larger ones at 48 px (≈ 0.1 s)."""
 
     def __init__(self, learned: Filler | None, *, max_side: int = 512, ring: int = 3,
-                 texture: bool = True, fsr_budget: int | None = 1024, prior: Filler | None = None) -> None:
-        self.learned, self.texture, self.prior = learned, texture, prior
+                 texture: bool = True, fsr_budget: int | None = 1024, prior: Filler | None = None,
+                 synthesis: bool = True) -> None:
+        self.learned, self.texture, self.prior, self.synthesis = learned, texture, prior, synthesis
+        self.synthesised = False          # whether the last fill's hole was synthesised from patches
         self.fsr = FsrFiller(max_side=None, hole_budget=fsr_budget)
         self.telea = ClassicalFiller(methods.TELEA)
         self.max_side, self.ring, self.fsr_budget = max_side, ring, fsr_budget
@@ -137,14 +142,15 @@ class ContentAwareFiller(Filler):
         self.title = methods.TITLES[methods.CONTENT_AWARE]
         self.last_weights: list[float] = []           # what the last fill did
         # every fill's shares (learned, frequency-selective, prior, Telea; each its mean weight over the
-        # hole) and hole size (the runner reports them)
-        self.log: list[tuple[list[float], int]] = []
+        # hole), hole size and, where it was synthesised, True (the runner reports them)
+        self.log: list[tuple] = []
 
     def on_cpu(self) -> ContentAwareFiller:
         return ContentAwareFiller(self.learned.on_cpu() if self.learned is not None else None,
                                   max_side=self.max_side, ring=self.ring,
                                   texture=self.texture, fsr_budget=self.fsr_budget,
-                                  prior=self.prior.on_cpu() if self.prior is not None else None)
+                                  prior=self.prior.on_cpu() if self.prior is not None else None,
+                                  synthesis=self.synthesis)
 
     def _report(self, weights: list[float], hole: np.ndarray) -> None:
         self.last_weights = weights
@@ -202,4 +208,18 @@ class ContentAwareFiller(Filler):
         smooth, best = self.structure(crop, hole, check)
         if check is not None:
             check()
-        return add_detail(crop, hole, smooth, guide=best) if self.texture else smooth
+        if not self.texture:
+            return smooth
+        self.synthesised = self.synthesis and self.last_weights != [0.0, 0.0, 1.0] and self.deep(hole)
+        if self.synthesised:        # the hole redrawn from the photo's own patches, small, on that structure
+            from latentbrush.ml.inpaint.exemplar import synthesise_fill
+            smooth = best = drain(synthesise_fill(crop, hole, smooth, max_side=SYNTH_SIDE, check=check))[0]
+            self.log[-1] = (*self.log[-1][:2], True)
+        return add_detail(crop, hole, smooth, guide=best)
+
+    @staticmethod
+    def deep(hole: np.ndarray) -> bool:
+        """Whether the hole, at the synthesis' scale (`SYNTH_SIDE`), lies a median of more than a patch
+        radius (`SYNTH_DEPTH`) from the known pixels: where most patches over it are known (brush
+        strokes) the structure already continues them, and the synthesis lost to it (module docstring)."""
+        return hole.any() and hole_depth(hole) * min(1.0, SYNTH_SIDE / max(hole.shape)) > SYNTH_DEPTH

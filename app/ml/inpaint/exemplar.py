@@ -16,11 +16,12 @@ the agreement of the patches that cover it. Solved coarse to fine by expectation
   synthesis copied the astronaut's face and hair into the wall behind her;
 - patches come from near the hole: a source d px away costs (`NEAR` · d)² more (as content-aware
   fill samples around the hole); without it, hair was copied into the table under the shuttle;
-- each iteration: every patch touching the hole finds its nearest fully known patch (PatchMatch,
-  app/ml/inpaint/texture.py, on the patches' first `PCA_DIMS` principal components, started from the
-  previous match field), then every hole pixel becomes the mean of the colours those patches put on
-  it, each patch weighed by exp(−distance / 2σ²), σ² the 75th percentile of the distances (Wexler
-  et al.'s weighting);
+- each iteration: every patch touching the hole finds its nearest fully known patch (PatchMatch on
+  the whole 7 × 7 × 3 patch plus the guide, started from the previous match field), then every hole
+  pixel becomes the mean of the colours those patches put on it, each patch weighed by
+  exp(−distance / 2σ²), σ² the 75th percentile of the distances (Wexler et al.'s weighting). Both
+  steps are compiled (app/ml/inpaint/kernels.py, numba; until stop 37 numpy, on the patches' first 24
+  principal components: 2–2.6 s for a 256² crop instead of 0.3–0.5 s);
 - the match field is carried up to the next level (each pixel's parent's source, doubled), so the
   texture chosen at a coarse scale keeps its place at the fine ones;
 - at the end the structure's broad light (its difference from the synthesis, blurred by `LOW_SIGMA`
@@ -38,9 +39,14 @@ above, with the near term, +1.33 / +0.76 / +1.22 / +1.16 dB; with the broad ligh
 — / +0.79 / +1.05 / +1.04 dB). Copying each match's centre
 pixel instead of the mean of the votes (guide 4): sharper, −0.1 to −0.7 dB. The bench's figures: README.
 
-Slow by design (seconds on 2 cores); its progress is shown and it can be cancelled. Outside the hole
-the crop is untouched. A crop the content-aware fill gave to the generator prior (a face in the
-generator's frame) keeps the prior's fill: copied patches would only spoil that face.
+Slower than the default (0.3–0.5 s for a 256² crop on 2 cores, the default 0.1–0.25 s; the first
+fill after installing also compiles the kernels, ≈ 5 s once); its progress is shown and it can be
+cancelled. Outside the hole the crop is untouched. A crop the content-aware fill gave to the
+generator prior (a face in the generator's frame) keeps the prior's fill: copied patches would only
+spoil that face. A thin hole (its median pixel at most a patch radius, `SYNTH_DEPTH`, from the known
+ones: brush strokes at 64²) keeps the default's fill: most of each patch over it is known, and the
+structure drawn at the crop's size already continues what is around it (on the bench's 64² photo
+strokes the synthesis lost 0.4 dB to the default, 16 crops; stop 37).
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ import numpy as np
 
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
-from latentbrush.ml.inpaint.content_aware import hole_depth
+from latentbrush.ml.inpaint.content_aware import SYNTH_DEPTH, hole_depth
 from latentbrush.ml.inpaint.filler import Check, Filler, fill_crop
 from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors
 
@@ -68,7 +74,6 @@ PRIOR_ALONE = [0.0, 0.0, 1.0]     # the content-aware fill's weights when the ge
 NEAR = 4.0            # a source d px (at full size) away costs (NEAR · d)² more: patches come from near the hole
 LOW_SIGMA = 16.0      # the structure's light above this many px (at full size) replaces the patches'
 PM_ITERS = 2          # PatchMatch rounds per EM round (2 more where it starts at random)
-SYNTH_DEPTH = float(RADIUS)   # a hole whose median pixel is at most a patch radius deep keeps the default's fill
 
 
 def pyramid_levels(hole: np.ndarray, r: int = RADIUS) -> int:
@@ -100,6 +105,9 @@ def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int 
     # numba: imported (and compiled, or loaded from its cache) on first use
     from latentbrush.ml.inpaint import kernels
 
+    if not kernels.ready():
+        yield 0.0, "preparing the texture synthesis (the first time after installing: a few seconds)"
+        kernels.warm_up()
     hole = hole.astype(bool)
     n = pyramid_levels(hole, r)
     # the pyramid of the crop with the start in its hole: what was in the hole (the object to remove)

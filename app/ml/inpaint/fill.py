@@ -239,19 +239,25 @@ def is_grey(crop: np.ndarray, hole: np.ndarray) -> bool:
     return len(known) > 0 and int(np.abs(known - known[:, :1]).max()) <= 2
 
 
-def structure_split(log: list[tuple[list[float], int]], learned: str | None) -> str:
+def structure_split(log: list[tuple], learned: str | None) -> str:
     """What the content-aware fill trusted, over every area it filled (weighed by the areas' hole
-    pixels): "structure 70 % <learned>, 30 % frequency-selective"; "" without a log."""
+    pixels): "structure 70 % <learned>, 30 % frequency-selective", then whether the hole was
+    synthesised from the photo's own patches (an entry's optional third item); "" without a log."""
     if not log:
         return ""
     names = [learned or "learned", "frequency-selective", "generator prior", "Telea"]
     total = np.zeros(len(names))
-    for weights, pixels in log:
+    for weights, pixels, *_ in log:
         w = weights if len(weights) > 1 else [0.0, 1.0]        # [1.0]: the frequency-selective fill alone
         total[:len(w)] += np.asarray(w) * pixels
     total /= max(total.sum(), 1e-9)
     parts = ", ".join(f"{round(100 * w)} % {n}" for w, n in zip(total, names, strict=True) if round(100 * w) > 0)
-    return f"structure over {len(log)} areas: {parts}" if len(log) > 1 else f"structure {parts}"
+    text = f"structure over {len(log)} areas: {parts}" if len(log) > 1 else f"structure {parts}"
+    synth = sum(1 for entry in log if len(entry) > 2 and entry[2])
+    if synth:
+        where = "" if synth == len(log) else f" in {synth} of {len(log)} areas"
+        text += f"; texture synthesised from the photo's own patches{where}"
+    return text
 
 
 def _outside(hole: np.ndarray, regions: list[BBox]) -> np.ndarray:

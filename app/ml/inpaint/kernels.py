@@ -224,6 +224,14 @@ def vote(est, hole, ty, tx, sy, sx, weight, r):
     return out
 
 
+_READY: list = []
+
+
+def ready() -> bool:
+    """Whether this process has the kernels compiled (or loaded from the cache) already."""
+    return bool(_READY)
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) the kernels on a tiny problem."""
     est = np.zeros((12, 12, 3), np.float32)
@@ -237,3 +245,4 @@ def warm_up() -> None:
     none = np.full(len(ty), -1, np.int64)
     sy, sx, d = patch_match(est, extra, ty, tx, sources, none, none, 2, 1, 0)
     vote(est, hole, ty, tx, sy, sx, np.ones(len(ty)), 1)
+    _READY.append(True)

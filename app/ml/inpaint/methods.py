@@ -19,7 +19,7 @@ TELEA, NAVIER_STOKES, PRIOR = "telea", "navier-stokes", "generator-prior"
 FSR, CONTENT_AWARE, EXEMPLAR = "frequency-selective", "content-aware", "exemplar"
 CLASSICAL = {TELEA: "Telea (classical, instant)", NAVIER_STOKES: "Navier–Stokes (classical, instant)"}
 TITLES = {CONTENT_AWARE: "Content-aware (learned + classical)",
-          EXEMPLAR: "Content-aware, best quality (texture synthesis, slow)",
+          EXEMPLAR: "Content-aware, best quality (texture synthesis, slower)",
           FSR: "Frequency-selective (classical)", PRIOR: "Generator prior (faces)", **CLASSICAL}
 # order of preference when the person does not choose (measured: resources/reports/inpaint-bench.json)
 ARCH_RANK = {"lama": 0, "completion": 1}
@@ -41,7 +41,7 @@ def fsr_available() -> bool:
 
 def fill_methods(manifest: Manifest) -> list[FillMethod]:
     """In order of preference (measured: resources/reports/inpaint-bench.json): a person's LaMa, the
-    content-aware fill, its slow best-quality form (exemplar synthesis), the project's completion
+    content-aware fill, its slower best-quality form (exemplar synthesis), the project's completion
     network, the generator prior, the classical fills."""
     learned = sorted(manifest.of_kind("inpainter"), key=lambda s: (ARCH_RANK.get(s.arch, 9), not s.default))
     nets = [FillMethod(s.id, s.title, True, manifest.path(s).is_file()) for s in learned]
