@@ -40,6 +40,15 @@ the known pixels near it, then the photo's own texture.
   classical fill on the bench's 256² stroke crops, which the 48-px probe cannot see; Telea at the
   crop's own size stands in for it (stroke crops −1.26 → −0.18 dB, blobs +1.01 → +0.88 dB; faster).
   Small holes, which the frequency-selective fill handles at (nearly) full size, keep it.
+- Synthesis (stop 37): where the hole, at `SYNTH_SIDE` (96 px), lies a median of more than a patch
+  radius from the known pixels (object-sized holes; not brush strokes, where most of every patch is
+  known and the structure drawn at the crop's size already continues them), the hole is redrawn
+  from the photo's own 7 × 7 patches on that structure, coarse to fine, at ≤ 96 px
+  (app/ml/inpaint/exemplar.py, the best-quality method's synthesis, compiled kernels: ≈ 40 ms), and
+  the structure's broad light laid under it. It draws the edges and mid-scale texture (a saucer's
+  rim, mottling) that a weighted mean of two fills smooths away; the grain below is then copied on
+  top. Measured: README (issue #19); in an experiment outside the benches, synthesising at the
+  crop's full size instead cost 100–200 ms more at 256², over the fill's time budget.
 - Texture: the weighted mean is smooth; the detail band of the known region is copied in by
   PatchMatch (app/ml/inpaint/texture.py), at the crop's own resolution (up to `max_side`); the
   patches are matched on the candidate with the best ring error where the crop is filled at its own
@@ -56,7 +65,9 @@ import numpy as np
 
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
+from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail
 
 PRIOR_GATE = 0.35     # the prior's fit / the best other ring error below which the crop is a face
@@ -64,8 +75,8 @@ CLOSE_FIT = 150.0     # … or, where the prior reproduces the ring this closely
 CLOSE_GATE = 0.6      # … below this
 WEIGHT_POWER = 2.0   # candidates' weights: 1 / ring error ** this
 THIN_DEPTH = 12.0    # a hole whose pixels lie a median ≤ this many px from its edge is thin (brush strokes)
-SYNTH_SIDE = 96      # the texture synthesis on a deep hole works at most this large (time: README) …
-SYNTH_DEPTH = 3.0    # … where the hole's median pixel is more than this many px (a patch radius) deep there
+SYNTH_SIDE = 96      # the texture synthesis on a deep hole works at most this large (time: README), where
+#                      the hole's median pixel is more than SYNTH_DEPTH (a patch radius) px deep there
 
 
 def ring_probe(crop: np.ndarray, hole: np.ndarray, *, side: int = 48, ring: int = 3
@@ -80,15 +91,6 @@ def ring_probe(crop: np.ndarray, hole: np.ndarray, *, side: int = 48, ring: int 
     hs = (cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0) if s < 1 else hole
     grown = cv2.dilate(hs.astype(np.uint8), np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)) > 0
     return small, grown, grown & ~hs
-
-
-def hole_depth(hole: np.ndarray) -> float:
-    """Median distance (px) of the hole's pixels from the known pixels, ≈ a quarter of a brush
-    stroke's width (the bench's 256² stroke masks: 4.8–9.6 px; its object blobs: 10.5–20.5 px; a disc
-    of radius r: 0.29 r; a hole on the crop's edge counts from its known side only). `THIN_DEPTH`
-    leans towards "thin": the scaled frequency-selective fill of a stroke loses ≈ 3 dB, Telea on a
-    small blob ≈ 0.1–0.5 dB."""
-    return float(np.median(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)[hole.astype(bool)]))
 
 
 def ring_error(filled: np.ndarray, small: np.ndarray, band: np.ndarray) -> float:
@@ -212,7 +214,6 @@ class ContentAwareFiller(Filler):
             return smooth
         self.synthesised = self.synthesis and self.last_weights != [0.0, 0.0, 1.0] and self.deep(hole)
         if self.synthesised:        # the hole redrawn from the photo's own patches, small, on that structure
-            from latentbrush.ml.inpaint.exemplar import synthesise_fill
             smooth = best = drain(synthesise_fill(crop, hole, smooth, max_side=SYNTH_SIDE, check=check))[0]
             self.log[-1] = (*self.log[-1][:2], True)
         return add_detail(crop, hole, smooth, guide=best)

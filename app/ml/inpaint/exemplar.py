@@ -58,8 +58,8 @@ import numpy as np
 
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
-from latentbrush.ml.inpaint.content_aware import SYNTH_DEPTH, hole_depth
 from latentbrush.ml.inpaint.filler import Check, Filler, fill_crop
+from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors
 
 RADIUS = 3            # 7 × 7 patches
@@ -74,6 +74,7 @@ PRIOR_ALONE = [0.0, 0.0, 1.0]     # the content-aware fill's weights when the ge
 NEAR = 4.0            # a source d px (at full size) away costs (NEAR · d)² more: patches come from near the hole
 LOW_SIGMA = 16.0      # the structure's light above this many px (at full size) replaces the patches'
 PM_ITERS = 2          # PatchMatch rounds per EM round (2 more where it starts at random)
+SYNTH_DEPTH = float(RADIUS)   # a hole whose median pixel is at most a patch radius deep is left to the structure
 
 
 def pyramid_levels(hole: np.ndarray, r: int = RADIUS) -> int:
