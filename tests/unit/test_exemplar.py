@@ -178,18 +178,18 @@ def test_best_quality_leaves_a_thin_stroke_to_the_default_fill_and_redraws_a_dee
 def test_the_default_fill_synthesises_a_deep_hole_small_and_says_so_but_leaves_thin_strokes_to_the_structure():
     from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 
-    img, hole = tiled(), disc(96, 18)               # hole_depth ≈ 5 px; at the synthesis' 96 px the same
+    img, hole = np.ascontiguousarray(tiled(72)[:64, :64]), disc(64, 14)       # hole_depth ≈ 4 px at 64 px
     synth, plain = ContentAwareFiller(None), ContentAwareFiller(None, synthesis=False)
     out, before = synth.fill(img, hole), plain.fill(img, hole)
     assert synth.synthesised and synth.log[-1][2] is True and len(plain.log[-1]) == 2
     assert np.array_equal(out[~hole], img[~hole])
     assert hole_psnr(out, img, hole) > hole_psnr(before, img, hole) + 10       # measured 37 vs 12 dB
-    stroke = np.zeros((96, 96), np.uint8)
-    cv2.line(stroke, (10, 20), (85, 70), 1, 4)
+    stroke = np.zeros((64, 64), np.uint8)
+    cv2.line(stroke, (6, 12), (58, 50), 1, 4)
     stroke = stroke > 0
     assert np.array_equal(synth.fill(img, stroke), plain.fill(img, stroke)) and not synth.synthesised
     # on a larger crop the depth counts at the synthesis' scale: a band 42 px high (median depth ≈ 9 px)
-    # across a 400-px crop is ≈ 2 px deep at 96 px and keeps the structure; a 150-px disc does not
+    # across a 400-px crop is ≈ 1.6 px deep at 64 px and keeps the structure; a 150-px disc does not
     band = np.zeros((400, 400), bool)
     band[180:222, 50:350] = True
     assert not ContentAwareFiller.deep(band) and ContentAwareFiller.deep(disc(400, 75))

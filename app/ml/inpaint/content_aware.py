@@ -40,15 +40,18 @@ the known pixels near it, then the photo's own texture.
   classical fill on the bench's 256² stroke crops, which the 48-px probe cannot see; Telea at the
   crop's own size stands in for it (stroke crops −1.26 → −0.18 dB, blobs +1.01 → +0.88 dB; faster).
   Small holes, which the frequency-selective fill handles at (nearly) full size, keep it.
-- Synthesis (stop 37): where the hole, at `SYNTH_SIDE` (96 px), lies a median of more than a patch
+- Synthesis (stop 37): where the hole, at `SYNTH_SIDE` (64 px), lies a median of more than a patch
   radius from the known pixels (object-sized holes; not brush strokes, where most of every patch is
   known and the structure drawn at the crop's size already continues them), the hole is redrawn
-  from the photo's own 7 × 7 patches on that structure, coarse to fine, at ≤ 96 px
-  (app/ml/inpaint/exemplar.py, the best-quality method's synthesis, compiled kernels: ≈ 40 ms), and
+  from the photo's own 7 × 7 patches on that structure, coarse to fine, at ≤ 64 px
+  (app/ml/inpaint/exemplar.py, the best-quality method's synthesis, compiled kernels: 10–30 ms), and
   the structure's broad light laid under it. It draws the edges and mid-scale texture (a saucer's
   rim, mottling) that a weighted mean of two fills smooths away; the grain below is then copied on
-  top. Measured: README (issue #19); in an experiment outside the benches, synthesising at the
-  crop's full size instead cost 100–200 ms more at 256², over the fill's time budget.
+  top. Measured: README (issue #19). In experiments outside the benches (256² crops, 8 held-out + 8
+  of the portraits' frames, gain over the better classical fill, blobs / strokes): at 96 px
+  +1.22 / +0.25 and +0.51 / −0.19 dB, at 64 px +1.23 / +0.06 and +0.68 / −0.09 dB (strokes stay
+  with the structure there), without +1.15 / +0.06 and +0.30 / −0.09 dB; at the crop's full size
+  100–200 ms more per 256² fill, over the fill's time budget.
 - Texture: the weighted mean is smooth; the detail band of the known region is copied in by
   PatchMatch (app/ml/inpaint/texture.py), at the crop's own resolution (up to `max_side`); the
   patches are matched on the candidate with the best ring error where the crop is filled at its own
@@ -75,7 +78,7 @@ CLOSE_FIT = 150.0     # … or, where the prior reproduces the ring this closely
 CLOSE_GATE = 0.6      # … below this
 WEIGHT_POWER = 2.0   # candidates' weights: 1 / ring error ** this
 THIN_DEPTH = 12.0    # a hole whose pixels lie a median ≤ this many px from its edge is thin (brush strokes)
-SYNTH_SIDE = 96      # the texture synthesis on a deep hole works at most this large (time: README), where
+SYNTH_SIDE = 64      # the texture synthesis on a deep hole works at most this large (time: README), where
 #                      the hole's median pixel is more than SYNTH_DEPTH (a patch radius) px deep there
 
 
