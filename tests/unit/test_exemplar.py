@@ -183,7 +183,7 @@ def test_the_default_fill_synthesises_a_deep_hole_small_and_says_so_but_leaves_t
     out, before = synth.fill(img, hole), plain.fill(img, hole)
     assert synth.synthesised and synth.log[-1][2] is True and len(plain.log[-1]) == 2
     assert np.array_equal(out[~hole], img[~hole])
-    assert hole_psnr(out, img, hole) > hole_psnr(before, img, hole) + 10       # measured 37 vs 12 dB
+    assert hole_psnr(out, img, hole) > hole_psnr(before, img, hole) + 10       # measured 40.9 vs 12.2 dB
     stroke = np.zeros((64, 64), np.uint8)
     cv2.line(stroke, (6, 12), (58, 50), 1, 4)
     stroke = stroke > 0
