@@ -39,7 +39,7 @@ above, with the near term, +1.33 / +0.76 / +1.22 / +1.16 dB; with the broad ligh
 — / +0.79 / +1.05 / +1.04 dB). Copying each match's centre
 pixel instead of the mean of the votes (guide 4): sharper, −0.1 to −0.7 dB. The bench's figures: README.
 
-Slower than the default (0.3–0.5 s for a 256² crop on 2 cores, the default 0.1–0.25 s; the first
+Slower than the default (0.3–0.6 s for a 256² crop on 2 cores, the default 0.13–0.35 s; the first
 fill after installing also compiles the kernels, ≈ 5 s once); its progress is shown and it can be
 cancelled. Outside the hole the crop is untouched. A crop the content-aware fill gave to the
 generator prior (a face in the generator's frame) keeps the prior's fill: copied patches would only
