@@ -188,8 +188,8 @@ def test_the_default_fill_synthesises_a_deep_hole_small_and_says_so_but_leaves_t
     cv2.line(stroke, (6, 12), (58, 50), 1, 4)
     stroke = stroke > 0
     assert np.array_equal(synth.fill(img, stroke), plain.fill(img, stroke)) and not synth.synthesised
-    # on a larger crop the depth counts at the synthesis' scale: a band 42 px high (median depth ≈ 9 px)
-    # across a 400-px crop is ≈ 1.6 px deep at 64 px and keeps the structure; a 150-px disc does not
+    # on a larger crop the depth counts at the synthesis' scale: a band 30 px high (median depth ≈ 7 px)
+    # across a 400-px crop is ≈ 2.3 px deep at 128 px and keeps the structure; a 150-px disc does not
     band = np.zeros((400, 400), bool)
-    band[180:222, 50:350] = True
+    band[185:215, 50:350] = True
     assert not ContentAwareFiller.deep(band) and ContentAwareFiller.deep(disc(400, 75))

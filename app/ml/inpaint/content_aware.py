@@ -40,18 +40,23 @@ the known pixels near it, then the photo's own texture.
   classical fill on the bench's 256² stroke crops, which the 48-px probe cannot see; Telea at the
   crop's own size stands in for it (stroke crops −1.26 → −0.18 dB, blobs +1.01 → +0.88 dB; faster).
   Small holes, which the frequency-selective fill handles at (nearly) full size, keep it.
-- Synthesis (stop 37): where the hole, at `SYNTH_SIDE` (64 px), lies a median of more than a patch
-  radius from the known pixels (object-sized holes; not brush strokes, where most of every patch is
-  known and the structure drawn at the crop's size already continues them), the hole is redrawn
-  from the photo's own 7 × 7 patches on that structure, coarse to fine, at ≤ 64 px
-  (app/ml/inpaint/exemplar.py, the best-quality method's synthesis, compiled kernels: 10–30 ms), and
-  the structure's broad light laid under it. It draws the edges and mid-scale texture (a saucer's
-  rim, mottling) that a weighted mean of two fills smooths away; the grain below is then copied on
-  top. Measured: README (issue #19). In experiments outside the benches (256² crops, 8 held-out + 8
-  of the portraits' frames, gain over the better classical fill, blobs / strokes): at 96 px
-  +1.22 / +0.25 and +0.51 / −0.19 dB, at 64 px +1.23 / +0.06 and +0.68 / −0.09 dB (strokes stay
-  with the structure there), without +1.15 / +0.06 and +0.30 / −0.09 dB; at the crop's full size
-  100–200 ms more per 256² fill, over the fill's time budget.
+- Synthesis (stop 37; at ≤ 128 px since stop 38): where the hole, at `SYNTH_SIDE` (128 px), lies a
+  median of more than a patch radius from the known pixels (object-sized holes, and on larger crops
+  wide brush strokes; not the thin strokes of a 64² crop, where most of every patch is known and the
+  structure drawn at the crop's size already continues them), the hole is redrawn from the photo's
+  own 7 × 7 patches on that structure, coarse to fine, at ≤ 128 px (app/ml/inpaint/exemplar.py, the
+  best-quality method's synthesis, compiled kernels; `SYNTH_EM` rounds at the coarsest scale: 10–60
+  ms), and the structure's broad light laid under it. It draws the edges and mid-scale texture (a
+  saucer's rim, mottling) that a weighted mean of two fills smooths away; the grain below is then
+  copied on top. Measured: README (issue #19). In experiments outside the benches (256² crops, 16
+  held-out + 16 of the portraits' frames, blobs and strokes each, gain over the better classical
+  fill, held-out blobs / strokes, portraits blobs / strokes): at 64 px +1.20 / −0.14 / +0.24 / −0.51
+  dB, at 128 px +1.39 / +0.18 / +0.56 / −0.09, with 6 coarsest rounds instead of 8 +1.31 / +0.17 /
+  +0.55 / −0.05 (shipped: 30 ms less on a 128² hole). Stop 37's 8-crop runs: at the crop's full size
+  +1.64 / +0.34 / +0.56 / +0.31 against +1.35 / +0.41 / +0.68 / +0.39 at 128 px, 60–100 ms more.
+  Structures made cheaper for such holes lost much more than the synthesis gains: the 48-px probes'
+  fills scaled up instead of the fills of the real hole −0.9 to −3.4 dB, the frequency-selective fill
+  at 48 instead of 64 px −0.32 dB on held-out blobs, the probe at 32 px −0.34 dB.
 - Texture: the weighted mean is smooth; the detail band of the known region is copied in by
   PatchMatch (app/ml/inpaint/texture.py), at the crop's own resolution (up to `max_side`); the
   patches are matched on the candidate with the best ring error where the crop is filled at its own
@@ -78,8 +83,9 @@ CLOSE_FIT = 150.0     # … or, where the prior reproduces the ring this closely
 CLOSE_GATE = 0.6      # … below this
 WEIGHT_POWER = 2.0   # candidates' weights: 1 / ring error ** this
 THIN_DEPTH = 12.0    # a hole whose pixels lie a median ≤ this many px from its edge is thin (brush strokes)
-SYNTH_SIDE = 64      # the texture synthesis on a deep hole works at most this large (time: README), where
+SYNTH_SIDE = 128     # the texture synthesis on a deep hole works at most this large (time: README), where
 #                      the hole's median pixel is more than SYNTH_DEPTH (a patch radius) px deep there
+SYNTH_EM = 6         # … with this many EM rounds at its coarsest scale (2 fewer per finer one, ≥ 3)
 
 
 def ring_probe(crop: np.ndarray, hole: np.ndarray, *, side: int = 48, ring: int = 3
@@ -217,7 +223,8 @@ class ContentAwareFiller(Filler):
             return smooth
         self.synthesised = self.synthesis and self.last_weights != [0.0, 0.0, 1.0] and self.deep(hole)
         if self.synthesised:        # the hole redrawn from the photo's own patches, small, on that structure
-            smooth = best = drain(synthesise_fill(crop, hole, smooth, max_side=SYNTH_SIDE, check=check))[0]
+            smooth = best = drain(synthesise_fill(crop, hole, smooth, max_side=SYNTH_SIDE, check=check,
+                                                   em_coarse=SYNTH_EM))[0]
             self.log[-1] = (*self.log[-1][:2], True)
         return add_detail(crop, hole, smooth, guide=best)
 

@@ -35,12 +35,15 @@ def njit(**kw):
 
 
 @njit(nogil=True)
-def _dist(est, extra, ty, tx, sy, sx, r, best):
+def _dist(est, extra, wts, i, ty, tx, sy, sx, r, best):
     h, w = est.shape[0], est.shape[1]
     d = 0.0
+    weighed = wts.shape[0] > 0
     for k in range(extra.shape[2]):
         e = extra[ty, tx, k] - extra[sy, sx, k]
-        d += e * e
+        d += e * e * wts[i, k] if weighed else e * e
+        if (k & 7) == 7 and d >= best:
+            return d
     if d >= best:
         return d
     for dy in range(-r, r + 1):
@@ -71,7 +74,7 @@ def _rand(state, lo, hi):
 
 
 @njit(nogil=True)
-def _scan(est, extra, ty, tx, sources, index, cy, cx, best, lo, hi, step, r, max_radius, state):
+def _scan(est, extra, wts, ty, tx, sources, index, cy, cx, best, lo, hi, step, r, max_radius, state):
     """One pass over the targets lo … hi − 1 (forward for step 1, backward for −1): propagation from
     the previous neighbours' matches, then random search around the match at halving radii."""
     h, w = sources.shape
@@ -91,7 +94,7 @@ def _scan(est, extra, ty, tx, sources, index, cy, cx, best, lo, hi, step, r, max
                 continue
             if sy == cy[i] and sx == cx[i]:
                 continue
-            d = _dist(est, extra, y0, x0, sy, sx, r, best[i])
+            d = _dist(est, extra, wts, i, y0, x0, sy, sx, r, best[i])
             if d < best[i]:
                 best[i], cy[i], cx[i] = d, sy, sx
         rad = max_radius
@@ -99,14 +102,14 @@ def _scan(est, extra, ty, tx, sources, index, cy, cx, best, lo, hi, step, r, max
             sy = cy[i] + _rand(state, -rad, rad + 1)
             sx = cx[i] + _rand(state, -rad, rad + 1)
             if 0 <= sy < h and 0 <= sx < w and sources[sy, sx]:
-                d = _dist(est, extra, y0, x0, sy, sx, r, best[i])
+                d = _dist(est, extra, wts, i, y0, x0, sy, sx, r, best[i])
                 if d < best[i]:
                     best[i], cy[i], cx[i] = d, sy, sx
             rad //= 2
 
 
 @njit(nogil=True)
-def _start(est, extra, ty, tx, sources, init_y, init_x, r, states, edges):
+def _start(est, extra, wts, ty, tx, sources, init_y, init_x, r, states, edges):
     """(cy, cx, best): each target's starting match (its init, else a random source) and its distance."""
     h, w = sources.shape
     n = ty.shape[0]
@@ -121,7 +124,7 @@ def _start(est, extra, ty, tx, sources, init_y, init_x, r, states, edges):
                 k = _rand(states[b], 0, src_y.shape[0])
                 y, x = src_y[k], src_x[k]
             cy[i], cx[i] = y, x
-            best[i] = _dist(est, extra, ty[i], tx[i], y, x, r, np.inf)
+            best[i] = _dist(est, extra, wts, i, ty[i], tx[i], y, x, r, np.inf)
     return cy, cx, best
 
 
@@ -134,7 +137,7 @@ def _index(ty, tx, h, w):
 
 
 @njit(nogil=True)
-def _seam(est, extra, ty, tx, sources, index, cy, cx, best, edges, r):
+def _seam(est, extra, wts, ty, tx, sources, index, cy, cx, best, edges, r):
     """Across each boundary between bands (which the parallel scans do not propagate over): every
     target next to a target of the other band takes that one's match, shifted by a pixel, where it
     is better; the next scan carries it on through its band."""
@@ -154,7 +157,7 @@ def _seam(est, extra, ty, tx, sources, index, cy, cx, best, edges, r):
                 sy, sx = cy[k] + (y0 - py), cx[k] + (x0 - px)
                 if sy < 0 or sy >= h or sx < 0 or sx >= w or not sources[sy, sx]:
                     continue
-                d = _dist(est, extra, y0, x0, sy, sx, r, best[i])
+                d = _dist(est, extra, wts, i, y0, x0, sy, sx, r, best[i])
                 if d < best[i]:
                     best[i], cy[i], cx[i] = d, sy, sx
 
@@ -162,36 +165,38 @@ def _seam(est, extra, ty, tx, sources, index, cy, cx, best, edges, r):
 _POOL: list = []
 
 
-def patch_match(est, extra, ty, tx, sources, init_y, init_x, iters, r, seed, max_radius=0, bands=2):
+def patch_match(est, extra, ty, tx, sources, init_y, init_x, iters, r, seed, max_radius=0, bands=2, weights=None):
     """(sy, sx, dist): the nearest source for each target (ty, tx, int64, in raster order). est (h, w, 3)
     float32, extra (h, w, k) float32, sources (h, w) bool (whole patch known and inside), init_y /
     init_x: a start per target, −1 for a random one; `max_radius` of the random search (0: the whole
     image). The targets are split into `bands` runs of rows scanned in parallel threads (the kernels
     release the GIL), each with its own random stream and propagating within itself only (a serial
     pass over the band boundaries after each round carries matches across them): the result depends
-    only on the inputs, the seed and `bands`. Needs at least one source."""
+    only on the inputs, the seed and `bands`. Needs at least one source. `weights` (n, k) float32: how
+    much each component of `extra` counts for each target (default: all 1)."""
     from concurrent.futures import ThreadPoolExecutor
 
     h, w = sources.shape
     n = len(ty)
+    wts = np.zeros((0, extra.shape[2]), np.float32) if weights is None else np.ascontiguousarray(weights, np.float32)
     bands = max(1, min(bands, n))
     edges = np.array([n * b // bands for b in range(bands + 1)], np.int64)
     states = np.array([[(0x9E3779B97F4A7C15 * (seed * bands + b + 1)) % 2 ** 64 | 1] for b in range(bands)], np.uint64)
     index = _index(ty, tx, h, w)
-    cy, cx, best = _start(est, extra, ty, tx, sources, init_y, init_x, r, states, edges)
+    cy, cx, best = _start(est, extra, wts, ty, tx, sources, init_y, init_x, r, states, edges)
     radius = max_radius if max_radius > 0 else max(h, w)
     if bands > 1 and not _POOL:
         _POOL.append(ThreadPoolExecutor(2, thread_name_prefix="patchmatch"))
     for it in range(iters):
         step = 1 if it % 2 == 0 else -1
-        args = [(est, extra, ty, tx, sources, index, cy, cx, best, edges[b], edges[b + 1], step, r, radius, states[b])
+        args = [(est, extra, wts, ty, tx, sources, index, cy, cx, best, edges[b], edges[b + 1], step, r, radius, states[b])
                 for b in range(bands)]
         if bands == 1:
             _scan(*args[0])
         else:
             for job in [_POOL[0].submit(_scan, *a) for a in args]:
                 job.result()
-            _seam(est, extra, ty, tx, sources, index, cy, cx, best, edges, r)
+            _seam(est, extra, wts, ty, tx, sources, index, cy, cx, best, edges, r)
     return cy, cx, best
 
 
