@@ -188,8 +188,13 @@ def test_the_default_fill_synthesises_a_deep_hole_small_and_says_so_but_leaves_t
     cv2.line(stroke, (6, 12), (58, 50), 1, 4)
     stroke = stroke > 0
     assert np.array_equal(synth.fill(img, stroke), plain.fill(img, stroke)) and not synth.synthesised
-    # on a larger crop the depth counts at the synthesis' scale: a band 30 px high (median depth ≈ 7 px)
-    # across a 400-px crop is ≈ 2.3 px deep at 128 px and keeps the structure; a 150-px disc does not
-    band = np.zeros((400, 400), bool)
+    # on a larger crop the depth counts at the synthesis' scale: the first of 64 / 128 px where the hole
+    # is more than a patch radius deep. A band 30 px high (median depth ≈ 7.6 px) across a 400-px crop is
+    # ≈ 2.4 px deep at 128 px and keeps the structure; one 42 px high (≈ 9.5 px) is 1.5 px deep at 64 and
+    # 3.1 px at 128: synthesised at 128 (wide brush strokes); a 150-px disc already at 64 (an object)
+    band, wide = np.zeros((400, 400), bool), np.zeros((400, 400), bool)
     band[185:215, 50:350] = True
-    assert not ContentAwareFiller.deep(band) and ContentAwareFiller.deep(disc(400, 75))
+    wide[180:222, 50:350] = True
+    side = ContentAwareFiller.synthesis_side
+    assert side(band) is None and side(wide) == 128 and side(disc(400, 75)) == 64
+    assert side(disc(64, 14)) == 64 and side(stroke) is None

@@ -40,20 +40,24 @@ the known pixels near it, then the photo's own texture.
   classical fill on the bench's 256² stroke crops, which the 48-px probe cannot see; Telea at the
   crop's own size stands in for it (stroke crops −1.26 → −0.18 dB, blobs +1.01 → +0.88 dB; faster).
   Small holes, which the frequency-selective fill handles at (nearly) full size, keep it.
-- Synthesis (stop 37; at ≤ 128 px since stop 38): where the hole, at `SYNTH_SIDE` (128 px), lies a
-  median of more than a patch radius from the known pixels (object-sized holes, and on larger crops
-  wide brush strokes; not the thin strokes of a 64² crop, where most of every patch is known and the
-  structure drawn at the crop's size already continues them), the hole is redrawn from the photo's
-  own 7 × 7 patches on that structure, coarse to fine, at ≤ 128 px (app/ml/inpaint/exemplar.py, the
-  best-quality method's synthesis, compiled kernels; `SYNTH_EM` rounds at the coarsest scale: 10–60
-  ms), and the structure's broad light laid under it. It draws the edges and mid-scale texture (a
-  saucer's rim, mottling) that a weighted mean of two fills smooths away; the grain below is then
-  copied on top. Measured: README (issue #19). In experiments outside the benches (256² crops, 16
-  held-out + 16 of the portraits' frames, blobs and strokes each, gain over the better classical
-  fill, held-out blobs / strokes, portraits blobs / strokes): at 64 px +1.20 / −0.14 / +0.24 / −0.51
-  dB, at 128 px +1.39 / +0.18 / +0.56 / −0.09, with 6 coarsest rounds instead of 8 +1.31 / +0.17 /
-  +0.55 / −0.05 (shipped: 30 ms less on a 128² hole). Stop 37's 8-crop runs: at the crop's full size
-  +1.64 / +0.34 / +0.56 / +0.31 against +1.35 / +0.41 / +0.68 / +0.39 at 128 px, 60–100 ms more.
+- Synthesis (stop 37; stop 38: at 128 px where 64 is too coarse): where the hole, scaled to the first
+  of `SYNTH_SIDES` (64, 128 px; smaller crops as they are) at which it is thick enough, lies a median
+  of more than a patch radius from the known pixels (object-sized holes at 64 px; wide brush strokes on
+  larger crops at 128 px; not the thin strokes of a 64² crop, where most of every patch is known and
+  the structure drawn at the crop's size already continues them), the hole is redrawn from the
+  photo's own 7 × 7 patches on that structure, coarse to fine, at that size
+  (app/ml/inpaint/exemplar.py, the best-quality method's synthesis, compiled kernels; `SYNTH_EM`
+  rounds at the coarsest scale: 10–60 ms), and the structure's broad light laid under it. It draws
+  the edges and mid-scale texture (a saucer's rim, mottling) that a weighted mean of two fills smooths
+  away; the grain below is then copied on top. Measured: README (issue #19). Chosen in paired
+  experiments outside the benches (256² crops, 32 held-out + 32 of the portraits' frames per mask
+  kind, two seeds; per-crop gain over the better classical fill, 128 px minus 64 px): held-out blobs
+  −0.18 ± 0.08 / +0.06 ± 0.07 dB, held-out strokes +0.55 ± 0.21 / +0.49 ± 0.17, portraits' blobs
+  +0.09 ± 0.09 / +0.33 ± 0.20, portraits' strokes −0.02 ± 0.15 / +0.04 ± 0.10: the strokes gain
+  where 64 px leaves them unsynthesised, the blobs are a wash and cost 30–60 ms more at 128, so blobs
+  stay at 64 px (first 64, then 128: +0.00 / +0.06, +0.55 / +0.49, +0.09 / +0.17, −0.02 / +0.04 over
+  64 alone). 6 coarsest rounds instead of 8: ±0.08 dB on 16 + 16 crops, 30 ms less on a 128² hole.
+  Stop 37's 8-crop runs: at the crop's full size +0.2 to +0.3 dB more on blobs, 60–200 ms more.
   Structures made cheaper for such holes lost much more than the synthesis gains: the 48-px probes'
   fills scaled up instead of the fills of the real hole −0.9 to −3.4 dB, the frequency-selective fill
   at 48 instead of 64 px −0.32 dB on held-out blobs, the probe at 32 px −0.34 dB.
@@ -83,8 +87,8 @@ CLOSE_FIT = 150.0     # … or, where the prior reproduces the ring this closely
 CLOSE_GATE = 0.6      # … below this
 WEIGHT_POWER = 2.0   # candidates' weights: 1 / ring error ** this
 THIN_DEPTH = 12.0    # a hole whose pixels lie a median ≤ this many px from its edge is thin (brush strokes)
-SYNTH_SIDE = 128     # the texture synthesis on a deep hole works at most this large (time: README), where
-#                      the hole's median pixel is more than SYNTH_DEPTH (a patch radius) px deep there
+SYNTH_SIDES = (64, 128)   # the texture synthesis works at the first of these sides (at most: smaller crops
+#                      as they are) where the hole's median pixel is more than SYNTH_DEPTH (a patch radius) px deep
 SYNTH_EM = 6         # … with this many EM rounds at its coarsest scale (2 fewer per finer one, ≥ 3)
 
 
@@ -221,16 +225,20 @@ class ContentAwareFiller(Filler):
             check()
         if not self.texture:
             return smooth
-        self.synthesised = self.synthesis and self.last_weights != [0.0, 0.0, 1.0] and self.deep(hole)
-        if self.synthesised:        # the hole redrawn from the photo's own patches, small, on that structure
-            smooth = best = drain(synthesise_fill(crop, hole, smooth, max_side=SYNTH_SIDE, check=check,
+        side = self.synthesis_side(hole) if self.synthesis and self.last_weights != [0.0, 0.0, 1.0] else None
+        self.synthesised = side is not None
+        if side is not None:        # the hole redrawn from the photo's own patches, small, on that structure
+            smooth = best = drain(synthesise_fill(crop, hole, smooth, max_side=side, check=check,
                                                    em_coarse=SYNTH_EM))[0]
             self.log[-1] = (*self.log[-1][:2], True)
         return add_detail(crop, hole, smooth, guide=best)
 
     @staticmethod
-    def deep(hole: np.ndarray) -> bool:
-        """Whether the hole, at the synthesis' scale (`SYNTH_SIDE`), lies a median of more than a patch
-        radius (`SYNTH_DEPTH`) from the known pixels: where most patches over it are known (brush
-        strokes) the structure already continues them, and the synthesis lost to it (module docstring)."""
-        return hole.any() and hole_depth(hole) * min(1.0, SYNTH_SIDE / max(hole.shape)) > SYNTH_DEPTH
+    def synthesis_side(hole: np.ndarray) -> int | None:
+        """The side the synthesis works at (at most; smaller crops as they are): the first of
+        `SYNTH_SIDES` where the hole lies a median of more than a patch radius (`SYNTH_DEPTH`) from the
+        known pixels; None where it is thinner at all of them: where most patches over it are known
+        (brush strokes) the structure already continues them, and the synthesis lost to it (module
+        docstring)."""
+        depth = hole_depth(hole) if hole.any() else 0.0
+        return next((s for s in SYNTH_SIDES if depth * min(1.0, s / max(hole.shape)) > SYNTH_DEPTH), None)
