@@ -142,6 +142,26 @@ def test_the_compiled_patch_match_finds_exact_copies_and_gives_the_same_field_ev
     assert np.array_equal(again[0], sy) and np.array_equal(again[1], sx)
 
 
+def test_the_compiled_patch_match_counts_each_descriptor_component_by_its_weight_per_target():
+    """The grain pass matches on descriptors whose parts in the hole weigh 0 (texture.add_detail): a
+    component with weight 0 must not pull the match, one with weight 1 must."""
+    from latentbrush.ml.inpaint import kernels
+
+    h = w = 24
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    extra = np.ascontiguousarray(np.stack([yy, xx], axis=2))      # component 0: the row, 1: the column
+    extra[12, 12] = (3.0, 20.0)                                   # the target asks for row 3, column 20
+    sources = np.ones((h, w), bool)
+    sources[12, 12] = sources[3, 20] = False                      # no source has both
+    ty, tx, none = np.array([12], np.int64), np.array([12], np.int64), np.full(1, -1, np.int64)
+    est = np.zeros((h, w, 3), np.float32)
+    rows = kernels.patch_match(est, extra, ty, tx, sources, none, none, 8, 0, 3, weights=np.array([[1.0, 0.0]]))
+    cols = kernels.patch_match(est, extra, ty, tx, sources, none, none, 8, 0, 3, weights=np.array([[0.0, 1.0]]))
+    both = kernels.patch_match(est, extra, ty, tx, sources, none, none, 8, 0, 3)
+    assert rows[0][0] == 3 and rows[2][0] == 0 and cols[1][0] == 20 and cols[2][0] == 0
+    assert both[2][0] == 1.0                    # unweighted: one step off in one of them at best
+
+
 def test_the_vote_is_the_weighted_mean_of_the_colours_the_patches_put_on_a_pixel():
     from latentbrush.ml.inpaint import kernels
 

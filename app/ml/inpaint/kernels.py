@@ -2,11 +2,14 @@
 
 Until stop 37 the synthesis ran in numpy (texture.py's vectorised PatchMatch on PCA-reduced patch
 descriptors, a vote of 49 bincounts): 2–2.6 s for a 256² crop; with these the best-quality fill takes
-0.3–0.6 s, and the default fill can afford the synthesis at 64 px (10–30 ms).
+0.3–0.6 s, and the default fill can afford the synthesis at 64–128 px (10–60 ms). Since stop 38 the
+grain pass (texture.add_detail) matches on them too (descriptors only, `weights` per target: 45–55 →
+≈ 15 ms at 256²).
 
 - `patch_match`: for every target pixel (a patch touching the hole), the fully known source patch
   nearest in colour (the whole (2r+1)² × 3 patch, offsets off the image skipped) plus an extra
-  per-pixel descriptor (`extra`: the structure guide, where the patch lies). Barnes et al. 2009:
+  per-pixel descriptor (`extra`: the structure guide, where the patch lies; optionally weighed per
+  target, e.g. 0 where a descriptor component lies in the hole). Barnes et al. 2009:
   start from `init` (a coarser scale's field) or random sources, then in scan order — forward, then
   backward on the next round — take a neighbour's match shifted by one pixel where it is better, and
   search at random around the match at halving radii. A distance stops being summed once it passes
@@ -189,8 +192,8 @@ def patch_match(est, extra, ty, tx, sources, init_y, init_x, iters, r, seed, max
         _POOL.append(ThreadPoolExecutor(2, thread_name_prefix="patchmatch"))
     for it in range(iters):
         step = 1 if it % 2 == 0 else -1
-        args = [(est, extra, wts, ty, tx, sources, index, cy, cx, best, edges[b], edges[b + 1], step, r, radius, states[b])
-                for b in range(bands)]
+        args = [(est, extra, wts, ty, tx, sources, index, cy, cx, best, edges[b], edges[b + 1], step, r, radius,
+                 states[b]) for b in range(bands)]
         if bands == 1:
             _scan(*args[0])
         else:
