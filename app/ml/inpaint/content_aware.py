@@ -49,8 +49,8 @@ the known pixels near it, then the photo's own texture.
   (app/ml/inpaint/exemplar.py, the best-quality method's synthesis, compiled kernels; `SYNTH_EM`
   rounds at the coarsest scale: 10–60 ms), and the structure's broad light laid under it. It draws
   the edges and mid-scale texture (a saucer's rim, mottling) that a weighted mean of two fills smooths
-  away; the grain below is then copied on top. Measured: README (issue #19). Chosen in paired
-  experiments outside the benches (256² crops, 32 held-out + 32 of the portraits' frames per mask
+  away; the grain below is then copied on top. Measured: README (issue #19). Chosen by paired
+  comparisons (`latentbrush bench inpaint_scales`; 256² crops, 32 held-out + 32 of the portraits' frames per mask
   kind, two seeds; per-crop gain over the better classical fill, 128 px minus 64 px): held-out blobs
   −0.18 ± 0.08 / +0.06 ± 0.07 dB, held-out strokes +0.55 ± 0.21 / +0.49 ± 0.17, portraits' blobs
   +0.09 ± 0.09 / +0.33 ± 0.20, portraits' strokes −0.02 ± 0.15 / +0.04 ± 0.10: the strokes gain
@@ -145,8 +145,9 @@ class ContentAwareFiller(Filler):
 
     def __init__(self, learned: Filler | None, *, max_side: int = 512, ring: int = 3,
                  texture: bool = True, fsr_budget: int | None = 1024, prior: Filler | None = None,
-                 synthesis: bool = True) -> None:
+                 synthesis: bool = True, synth_sides: tuple[int, ...] = SYNTH_SIDES) -> None:
         self.learned, self.texture, self.prior, self.synthesis = learned, texture, prior, synthesis
+        self.synth_sides = synth_sides
         self.synthesised = False          # whether the last fill's hole was synthesised from patches
         self.fsr = FsrFiller(max_side=None, hole_budget=fsr_budget)
         self.telea = ClassicalFiller(methods.TELEA)
@@ -165,7 +166,7 @@ class ContentAwareFiller(Filler):
                                   max_side=self.max_side, ring=self.ring,
                                   texture=self.texture, fsr_budget=self.fsr_budget,
                                   prior=self.prior.on_cpu() if self.prior is not None else None,
-                                  synthesis=self.synthesis)
+                                  synthesis=self.synthesis, synth_sides=self.synth_sides)
 
     def _report(self, weights: list[float], hole: np.ndarray) -> None:
         self.last_weights = weights
@@ -225,7 +226,8 @@ class ContentAwareFiller(Filler):
             check()
         if not self.texture:
             return smooth
-        side = self.synthesis_side(hole) if self.synthesis and self.last_weights != [0.0, 0.0, 1.0] else None
+        prior_alone = self.last_weights == [0.0, 0.0, 1.0]
+        side = self.synthesis_side(hole, self.synth_sides) if self.synthesis and not prior_alone else None
         self.synthesised = side is not None
         if side is not None:        # the hole redrawn from the photo's own patches, small, on that structure
             smooth = best = drain(synthesise_fill(crop, hole, smooth, max_side=side, check=check,
@@ -234,11 +236,11 @@ class ContentAwareFiller(Filler):
         return add_detail(crop, hole, smooth, guide=best)
 
     @staticmethod
-    def synthesis_side(hole: np.ndarray) -> int | None:
+    def synthesis_side(hole: np.ndarray, sides: tuple[int, ...] = SYNTH_SIDES) -> int | None:
         """The side the synthesis works at (at most; smaller crops as they are): the first of
-        `SYNTH_SIDES` where the hole lies a median of more than a patch radius (`SYNTH_DEPTH`) from the
+        `sides` where the hole lies a median of more than a patch radius (`SYNTH_DEPTH`) from the
         known pixels; None where it is thinner at all of them: where most patches over it are known
         (brush strokes) the structure already continues them, and the synthesis lost to it (module
         docstring)."""
         depth = hole_depth(hole) if hole.any() else 0.0
-        return next((s for s in SYNTH_SIDES if depth * min(1.0, s / max(hole.shape)) > SYNTH_DEPTH), None)
+        return next((s for s in sides if depth * min(1.0, s / max(hole.shape)) > SYNTH_DEPTH), None)
