@@ -9,7 +9,7 @@ outside the mask keep their exact bytes whatever the image size.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import cv2
 import numpy as np
@@ -213,6 +213,7 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
         yield Progress(100 * (i - 1), 100 * n, f"filling area {i}/{n}")
         if check is not None:       # cancelled while the message was shown
             check()
+        f.prepare_area(image, box, crop_hole)
         if hasattr(f, "fill_steps"):      # seconds of work (prior, exemplar): its steps are shown as they go
             filled = yield from relay(f.fill_steps(out[sl], crop_hole, check), lambda st, i=i, n=n: Progress(
                 100 * (i - 1) + int(100 * st[0]), 100 * n, f"filling area {i}/{n}: {st[1]}"))
@@ -253,10 +254,12 @@ def structure_split(log: list[tuple], learned: str | None) -> str:
     total /= max(total.sum(), 1e-9)
     parts = ", ".join(f"{round(100 * w)} % {n}" for w, n in zip(total, names, strict=True) if round(100 * w) > 0)
     text = f"structure over {len(log)} areas: {parts}" if len(log) > 1 else f"structure {parts}"
-    synth = sum(1 for entry in log if len(entry) > 2 and entry[2])
+    synth = sum(1 for entry in log if len(entry) > 2 and entry[2] is True)
     if synth:
         where = "" if synth == len(log) else f" in {synth} of {len(log)} areas"
         text += f"; texture synthesised from the photo's own patches{where}"
+    if any(len(entry) > 2 and entry[2] == "face" for entry in log):
+        text += "; inside the face nothing copied from the photo's other patches"
     return text
 
 
@@ -280,7 +283,7 @@ def make_filler(method_id: str | None, models: ModelManager) -> Filler:
         net = make_filler(learned, models) if learned else None
         if isinstance(net, CompletionFiller):
             net.flip_average = False    # beside the frequency-selective fill: no gain (measured), twice the time
-        return ContentAwareFiller(net, prior=fast_prior(models))
+        return ContentAwareFiller(net, prior=fast_prior(models), faces=face_finder(models))
     if mid == methods.EXEMPLAR:
         return ExemplarFiller(make_filler(methods.CONTENT_AWARE, models))
     if mid == methods.PRIOR:
@@ -299,6 +302,15 @@ def make_filler(method_id: str | None, models: ModelManager) -> Filler:
     if spec.arch == "lama":
         return LamaFiller(loaded.net, loaded.device, max_side, spec.title)
     return CompletionFiller(loaded.net, loaded.device, max_side, spec.title)
+
+
+def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]]:
+    """Each face's five landmarks (eyes, nose, mouth corners) in an image, by the editor's detector
+    (none where it has no landmarks), for the default fill's face check."""
+    def landmarks(img: np.ndarray) -> list[np.ndarray]:
+        from latentbrush.ml.latent.photo import find_faces
+        return [f.landmarks for f in find_faces(img, models) if f.landmarks is not None]
+    return landmarks
 
 
 def fast_prior(models: ModelManager) -> PriorFiller | None:

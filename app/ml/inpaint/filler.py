@@ -31,6 +31,10 @@ class Filler:
     def regions(self, image: np.ndarray, hole: np.ndarray) -> list[BBox]:
         return plan_crops(hole)
 
+    def prepare_area(self, image: np.ndarray, box: BBox, hole: np.ndarray) -> None:
+        """Called before each area's fill with the whole photo, the area's box in it and the area's
+        hole: a fill that looks beyond its crop (the default fill's face check) reads them here."""
+
 
 class ClassicalFiller(Filler):
     """Telea's fast marching or Navier–Stokes diffusion (OpenCV), at the crop's own size."""

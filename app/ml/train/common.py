@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,18 @@ def setup(device: str | None = None, threads: int | None = None) -> Dist:
         return Dist(rank, world, dev)
     dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return Dist(0, 1, dev)
+
+
+def run_script(main) -> None:
+    """A training script's entry point. Under torchrun, once main() has returned (everything written
+    atomically, the process group destroyed) the process leaves with os._exit: the interpreter's own
+    teardown can otherwise destroy gloo's worker threads while they still run, and a finished run then
+    ends in SIGABRT ("terminate called without an active exception") on one rank, failing the launch."""
+    main()
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def load_generator(models_dir: str | Path, model_id: str | None, device: torch.device) -> tuple[nn.Module, str]:

@@ -47,6 +47,7 @@ from latentbrush.ml.train.common import (
     load_generator,
     resume,
     run_fraction,
+    run_script,
     save_run,
     setup,
     unwrap,
@@ -329,4 +330,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -46,6 +46,7 @@ from latentbrush.ml.train.common import (
     export_fp16,
     load_generator,
     resume,
+    run_script,
     save_run,
     setup,
     unwrap,
@@ -360,4 +361,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -24,6 +24,7 @@ from latentbrush.ml.train.common import (
     export_fp16,
     load_checkpoint,
     load_generator,
+    run_script,
     save_checkpoint,
     setup,
     unwrap,
@@ -150,4 +151,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

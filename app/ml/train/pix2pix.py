@@ -31,6 +31,7 @@ from latentbrush.ml.train.common import (
     load_generator,
     resume,
     run_fraction,
+    run_script,
     save_run,
     setup,
 )
@@ -141,4 +142,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)
