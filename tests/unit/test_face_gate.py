@@ -13,7 +13,7 @@ import pytest
 
 from latentbrush.bench.inpaint_bench import hole_psnr
 from latentbrush.core.bbox import BBox
-from latentbrush.core.jobs import drain
+from latentbrush.core.jobs import Cancelled, drain
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller, features_hold
 from latentbrush.ml.inpaint.fill import inpaint_image, structure_split
 
@@ -81,11 +81,28 @@ def test_on_a_face_s_feature_the_hole_is_not_synthesised_and_the_note_says_so_el
     cv2.circle(away, (190, 190), 16, 255, -1)
     drain(inpaint_image(img, away, gated))
     assert gated.log[-1][2] is True and gated.synthesised
-    # a fill called without an area's check (tests, the best-quality method) is never gated
-    gated.in_face = True
-    gated.fill(img[:64, :64], hole[40:104, 40:104])
-    assert not gated.in_face
+    # an area's check belongs to its fill alone: after a cancelled fill the next one (called directly,
+    # as the best-quality method does) is not gated
+    crop, crop_hole = np.ascontiguousarray(img[:128, :128]), hole[:128, :128]
+    gated.prepare_area(img, BBox(0, 0, 128, 128), crop_hole)
+
+    def cancel():
+        raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        gated.fill(crop, crop_hole, cancel)
+    gated.fill(crop, crop_hole)
+    assert gated.log[-1][2] is True and gated.area is None
     assert gated.on_cpu().faces is finder
+
+
+def test_without_the_landmark_detector_there_is_no_face_check(tiny_models):
+    from latentbrush.ml.inpaint.fill import face_finder, make_filler
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
+
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    assert face_finder(models) is None and make_filler("content-aware", models).faces is None
 
 
 @pytest.mark.needs_weights

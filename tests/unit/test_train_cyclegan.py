@@ -98,3 +98,29 @@ def test_cyclegan_runs_under_torchrun_ddp(folders, tmp_path):
     r = run_torchrun("latentbrush.ml.train.cyclegan", args(folders, tmp_path, "--epochs", "2"))
     assert r.returncode == 0, r.stderr[-3000:]
     assert (tmp_path / "a2b.safetensors").is_file()
+
+
+def test_a_script_under_torchrun_leaves_without_the_interpreters_teardown_once_main_returned(monkeypatch):
+    """gloo's worker threads could be destroyed during the interpreter's teardown (SIGABRT on a
+    finished run, seen once in CI): under torchrun a script leaves with os._exit(0) after main()
+    returns; an exception in main() still propagates (non-zero exit); alone, it returns normally."""
+    import os
+
+    from latentbrush.ml.train.common import run_script
+
+    exits: list[int] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+    ran: list[int] = []
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    run_script(lambda: ran.append(1))
+    assert ran == [1] and exits == []
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    run_script(lambda: ran.append(2))
+    assert ran == [1, 2] and exits == [0]
+
+    def fails():
+        raise RuntimeError("out of memory")
+
+    with pytest.raises(RuntimeError, match="out of memory"):
+        run_script(fails)
+    assert exits == [0]

@@ -181,7 +181,8 @@ def _carry(field, ty, tx, shape, sources) -> tuple[np.ndarray, np.ndarray]:
 class ExemplarFiller(Filler):
     """The best-quality fill: `structure` (a ContentAwareFiller, or any filler with `structure()` /
     `fill()`) gives the start; the exemplar synthesis does the rest. Works at the crop's own size up
-    to `max_side` (larger crops are scaled down for it)."""
+    to `max_side` (larger crops are scaled down for it). It synthesises every hole, on faces too:
+    the default's face check (ContentAwareFiller.prepare_area) is not passed on to `structure`."""
 
     def __init__(self, structure: Filler, *, max_side: int = 640, guide_weight: float = GUIDE_WEIGHT,
                  grain: bool = True) -> None:

@@ -243,7 +243,8 @@ def is_grey(crop: np.ndarray, hole: np.ndarray) -> bool:
 def structure_split(log: list[tuple], learned: str | None) -> str:
     """What the content-aware fill trusted, over every area it filled (weighed by the areas' hole
     pixels): "structure 70 % <learned>, 30 % frequency-selective", then whether the hole was
-    synthesised from the photo's own patches (an entry's optional third item); "" without a log."""
+    synthesised from the photo's own patches (an entry's optional third item True) or a face's
+    features kept it from that ("face"); "" without a log."""
     if not log:
         return ""
     names = [learned or "learned", "frequency-selective", "generator prior", "Telea"]
@@ -304,9 +305,15 @@ def make_filler(method_id: str | None, models: ModelManager) -> Filler:
     return CompletionFiller(loaded.net, loaded.device, max_side, spec.title)
 
 
-def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]]:
-    """Each face's five landmarks (eyes, nose, mouth corners) in an image, by the editor's detector
-    (none where it has no landmarks), for the default fill's face check."""
+def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]] | None:
+    """Each face's five landmarks (eyes, nose, mouth corners) in an image, by the editor's landmark
+    detector, for the default fill's face check; None without the detector's weights (the Haar
+    fallback finds no landmarks)."""
+    from latentbrush.ml.faces.detect import DETECTOR_ID
+    spec = next((s for s in models.manifest if s.id == DETECTOR_ID), None)
+    if spec is None or not models.available(spec):
+        return None
+
     def landmarks(img: np.ndarray) -> list[np.ndarray]:
         from latentbrush.ml.latent.photo import find_faces
         return [f.landmarks for f in find_faces(img, models) if f.landmarks is not None]
