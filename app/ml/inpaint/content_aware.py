@@ -38,10 +38,7 @@ the known pixels near it, then the photo's own texture.
   fill at under half the crop's size (a large hole: its cost grows with the hole's pixels): strokes
   19–38 px wide on a 256² crop, filled at about a third of the size, lost 2.8 dB against the better
   classical fill on the bench's 256² stroke crops, which the 48-px probe cannot see; Telea at the
-  crop's own size stood in for it (stroke crops −1.26 → −0.18 dB, blobs +1.01 → +0.88 dB; faster),
-  since stop 39 Navier–Stokes (it continues the edges a stroke crosses along their isophotes; paired
-  on the `inpaint_scales` bench's stroke crops, 32 per set, seeds 101 / 202, an experiment script:
-  held-out +0.01 ± 0.05 / +0.01 ± 0.04 dB, portraits' frames +0.05 ± 0.04 / +0.36 ± 0.13 dB, as fast).
+  crop's own size stands in for it (stroke crops −1.26 → −0.18 dB, blobs +1.01 → +0.88 dB; faster).
   Small holes, which the frequency-selective fill handles at (nearly) full size, keep it.
 - Synthesis (stop 37; stop 38: at 128 px where 64 is too coarse): where the hole, scaled to the first
   of `SYNTH_SIDES` (64, 128 px; smaller crops as they are) at which it is thick enough, lies a median
@@ -175,14 +172,14 @@ class ContentAwareFiller(Filler):
         self.area: tuple[np.ndarray, BBox, np.ndarray] | None = None
         self.synthesised = False          # whether the last fill's hole was synthesised from patches
         self.fsr = FsrFiller(max_side=None, hole_budget=fsr_budget)
-        self.thin_fill = ClassicalFiller(methods.NAVIER_STOKES)     # stands in for it on thin holes
+        self.telea = ClassicalFiller(methods.TELEA)
         self.max_side, self.ring, self.fsr_budget = max_side, ring, fsr_budget
         # crops grow to the learned fill's working size (free context), not to the texture pass's
         self.grow_side = learned.max_side if learned is not None else 128
         self.device = learned.device if learned is not None else self.device
         self.title = methods.TITLES[methods.CONTENT_AWARE]
         self.last_weights: list[float] = []           # what the last fill did
-        # every fill's shares (learned, frequency-selective, prior, Navier–Stokes; each its mean weight over the
+        # every fill's shares (learned, frequency-selective, prior, Telea; each its mean weight over the
         # hole), hole size and, where it was synthesised, True, where a face's features kept it from
         # being synthesised, "face" (the runner reports them)
         self.log: list[tuple] = []
@@ -217,10 +214,10 @@ class ContentAwareFiller(Filler):
         small, grown, band = ring_probe(crop, hole, ring=self.ring)
         face_crop = self.frame_like(crop)
         # a thin hole the frequency-selective fill would fill well below the crop's size (brush
-        # strokes on a photo): it loses the strokes' structure there; Navier–Stokes at full size stands in
+        # strokes on a photo): it loses the strokes' structure there; Telea at full size stands in
         thin = self.fsr.scale(hole) < 0.5 and hole_depth(hole) <= THIN_DEPTH
-        second = self.thin_fill if thin else self.fsr
-        # the second candidate's fills (frequency-selective or Navier–Stokes) are OpenCV calls that release the
+        second = self.telea if thin else self.fsr
+        # the second candidate's fills (frequency-selective or Telea) are OpenCV calls that release the
         # GIL: they run beside the net;
         # the probes first, then the prior's gate, and the net fills the real hole only where the prior
         # is not the structure alone (64² faces: ≈ 0.5 instead of 0.6 s)

@@ -247,7 +247,7 @@ def structure_split(log: list[tuple], learned: str | None) -> str:
     features kept it from that ("face"); "" without a log."""
     if not log:
         return ""
-    names = [learned or "learned", "frequency-selective", "generator prior", "Navier–Stokes"]
+    names = [learned or "learned", "frequency-selective", "generator prior", "Telea"]
     total = np.zeros(len(names))
     for weights, pixels, *_ in log:
         w = weights if len(weights) > 1 else [0.0, 1.0]        # [1.0]: the frequency-selective fill alone
