@@ -39,6 +39,9 @@ the known pixels near it, then the photo's own texture.
   19–38 px wide on a 256² crop, filled at about a third of the size, lost 2.8 dB against the better
   classical fill on the bench's 256² stroke crops, which the 48-px probe cannot see; Telea at the
   crop's own size stands in for it (stroke crops −1.26 → −0.18 dB, blobs +1.01 → +0.88 dB; faster).
+  Navier–Stokes in its place (stop 39, paired on the `inpaint_scales` crops) was a wash: strokes
+  +0.01 to +0.36 dB, thin blobs −0.07 to 0 dB (one bench crop −1.5 dB); Navier–Stokes as the whole
+  structure there −0.02 to −0.15 dB.
   Small holes, which the frequency-selective fill handles at (nearly) full size, keep it.
 - Synthesis (stop 37; stop 38: at 128 px where 64 is too coarse): where the hole, scaled to the first
   of `SYNTH_SIDES` (64, 128 px; smaller crops as they are) at which it is thick enough, lies a median
