@@ -97,7 +97,8 @@ def test_on_a_face_s_feature_the_hole_is_not_synthesised_and_the_note_says_so_el
 
 
 def test_without_the_landmark_detector_there_is_no_face_check(tiny_models):
-    from latentbrush.ml.inpaint.fill import face_finder, make_filler
+    from latentbrush.ml.inpaint.content_aware import face_finder
+    from latentbrush.ml.inpaint.fill import make_filler
     from latentbrush.ml.manifest import Manifest
     from latentbrush.ml.registry import ModelManager
 

@@ -87,6 +87,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -98,6 +99,9 @@ from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail
+
+if TYPE_CHECKING:
+    from latentbrush.ml.registry import ModelManager
 
 PRIOR_GATE = 0.35     # the prior's fit / the best other ring error below which the crop is a face
 CLOSE_FIT = 150.0     # … or, where the prior reproduces the ring this closely (MSE, ≈ 12 levels RMS),
@@ -316,3 +320,18 @@ def features_hold(find: Callable[[np.ndarray], list[np.ndarray]], image: np.ndar
         if near.mean() >= FEATURE_SHARE:
             return True
     return False
+
+
+def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]] | None:
+    """Each face's five landmarks (eyes, nose, mouth corners) in an image, by the editor's landmark
+    detector, for the default fill's face check; None without the detector's weights (the Haar
+    fallback finds no landmarks)."""
+    from latentbrush.ml.faces.detect import DETECTOR_ID
+    spec = next((s for s in models.manifest if s.id == DETECTOR_ID), None)
+    if spec is None or not models.available(spec):
+        return None
+
+    def landmarks(img: np.ndarray) -> list[np.ndarray]:
+        from latentbrush.ml.latent.photo import find_faces
+        return [f.landmarks for f in find_faces(img, models) if f.landmarks is not None]
+    return landmarks

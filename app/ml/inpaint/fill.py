@@ -9,7 +9,7 @@ outside the mask keep their exact bytes whatever the image size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 
 import cv2
 import numpy as np
@@ -20,9 +20,10 @@ from latentbrush.core.jobs import Job, Progress, Result, relay
 from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.blend import BLENDS, composite
-from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
+from latentbrush.ml.inpaint.content_aware import ContentAwareFiller, face_finder
 from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
+from latentbrush.ml.inpaint.masks import RIM_WARN, rim_left
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
 
@@ -305,21 +306,6 @@ def make_filler(method_id: str | None, models: ModelManager) -> Filler:
     return CompletionFiller(loaded.net, loaded.device, max_side, spec.title)
 
 
-def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]] | None:
-    """Each face's five landmarks (eyes, nose, mouth corners) in an image, by the editor's landmark
-    detector, for the default fill's face check; None without the detector's weights (the Haar
-    fallback finds no landmarks)."""
-    from latentbrush.ml.faces.detect import DETECTOR_ID
-    spec = next((s for s in models.manifest if s.id == DETECTOR_ID), None)
-    if spec is None or not models.available(spec):
-        return None
-
-    def landmarks(img: np.ndarray) -> list[np.ndarray]:
-        from latentbrush.ml.latent.photo import find_faces
-        return [f.landmarks for f in find_faces(img, models) if f.landmarks is not None]
-    return landmarks
-
-
 def fast_prior(models: ModelManager) -> PriorFiller | None:
     """The generator prior as the content-aware fill's face candidate: encoder start, 30 steps, no
     tuning (≈ 0.2–0.4 s at 64²); None without a generator and its encoder."""
@@ -390,6 +376,10 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     if split and not info.get("fallback"):     # the content-aware fill: what it trusted here
         info["structure"] = split
         notes.append(split)
+    info["rim_left"] = rim = rim_left(image, mask)      # a mask painted just inside an object's border
+    if rim >= RIM_WARN:
+        notes.append("the mask's edge runs along a rim of another colour (an object's border left outside?): "
+                     "paint the mask a little wider")
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else
                   f"filled with {filler.title or mid}" + (f" — {'; '.join(notes)}" if notes else ""),

@@ -90,3 +90,40 @@ def hole_depth(hole: np.ndarray) -> float:
     fill's `THIN_DEPTH` leans towards "thin": the scaled frequency-selective fill of a stroke loses
     ≈ 3 dB, Telea on a small blob ≈ 0.1–0.5 dB."""
     return float(np.median(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)[hole.astype(bool)]))
+
+
+RIM_INNER, RIM_GAP, RIM_OUTER, RIM_BOX = 3, 5, 10, 21   # px: the rings around a hole the rim check compares
+RIM_WARN = 0.6      # rim_left at or above this: the editor suggests painting the mask wider
+
+
+def rim_left(image: np.ndarray, mask: np.ndarray) -> float:
+    """How much of a hole's edge runs along a rim of another colour — an object's border the mask
+    left outside (a patch's rim, a halo): the share of the pixels within `RIM_INNER` px outside the
+    hole whose CIELAB colour is far (more than twice the median, and > 10) from the mean colour of
+    the ring `RIM_GAP`–`RIM_OUTER` px out within `RIM_BOX` px of them, where the median is that of
+    the outer ring's own pixels against the same mean (so a textured surrounding raises the bar).
+    image (H, W, 3) uint8, mask (H, W), > 0 = hole. 0 where there is no ring to compare."""
+    hole = (mask > 0).astype(np.uint8)
+    if not hole.any():
+        return 0.0
+    ys, xs = np.nonzero(hole)
+    pad = RIM_OUTER + RIM_BOX
+    y0, x0 = max(int(ys.min()) - pad, 0), max(int(xs.min()) - pad, 0)
+    y1, x1 = min(int(ys.max()) + pad + 1, hole.shape[0]), min(int(xs.max()) + pad + 1, hole.shape[1])
+    hole, img = hole[y0:y1, x0:x1], image[y0:y1, x0:x1]
+
+    def grown(r: int) -> np.ndarray:
+        return cv2.dilate(hole, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
+
+    inner = grown(RIM_INNER) & (hole == 0)
+    outer = grown(RIM_OUTER) & ~grown(RIM_GAP)
+    lab = cv2.cvtColor(np.ascontiguousarray(img, np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    w = outer.astype(np.float32)
+    num = cv2.boxFilter(lab * w[..., None], -1, (RIM_BOX, RIM_BOX), normalize=False)
+    den = cv2.boxFilter(w, -1, (RIM_BOX, RIM_BOX), normalize=False)
+    seen = den > 0.5
+    far = np.linalg.norm(lab - num / np.maximum(den, 1e-6)[..., None], axis=2)
+    near_ring, ring = far[inner & seen], far[outer & seen]
+    if not len(near_ring) or not len(ring):
+        return 0.0
+    return float(np.mean(near_ring > max(2 * float(np.median(ring)), 10.0)))

@@ -1,0 +1,59 @@
+"""A mask painted just inside an object's border leaves the border behind, and every fill then draws
+it into the hole as a mottled ring (found by driving the editor on the astronaut's suit patch): the
+fill says so and suggests painting wider; masks that cover the object, or that do not follow any
+object, get no such hint."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from latentbrush.core.jobs import Job, drain
+from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.fill import run_inpaint
+from latentbrush.ml.inpaint.masks import RIM_WARN, random_mask, rim_left
+from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.registry import ModelManager
+
+HINT = "paint the mask a little wider"
+
+
+def patch_on_cloth(n: int = 200, seed: int = 0, patch: bool = True) -> np.ndarray:
+    """A textured orange background with (`patch`) a purple disc (radius 30) ringed by a 4-px white border."""
+    rng = np.random.default_rng(seed)
+    grain = cv2.GaussianBlur(rng.normal(0, 14, (n, n, 3)).astype(np.float32), (0, 0), 1.2)
+    img = np.clip(np.array([225, 110, 40], np.float32) + grain, 0, 255).astype(np.uint8)
+    if patch:
+        cv2.circle(img, (n // 2, n // 2), 34, (245, 240, 240), -1)
+        cv2.circle(img, (n // 2, n // 2), 30, (70, 50, 150), -1)
+    return img
+
+
+def disc_mask(n: int, r: int) -> np.ndarray:
+    return cv2.circle(np.zeros((n, n), np.uint8), (n // 2, n // 2), r, 255, -1)
+
+
+def test_a_mask_inside_an_objects_border_is_told_apart_from_one_that_covers_it():
+    img = patch_on_cloth()
+    tight, covering = rim_left(img, disc_mask(200, 30)), rim_left(img, disc_mask(200, 38))
+    assert tight >= 0.9 and covering < 0.3, (tight, covering)          # measured 1.0 and 0.0
+    # holes that follow no object, on the cloth and on a photo-like random field: below the bar
+    rng = np.random.default_rng(3)
+    cloth = patch_on_cloth(seed=1, patch=False)
+    noise = cv2.GaussianBlur(rng.integers(0, 256, (200, 200, 3)).astype(np.uint8), (0, 0), 2.0)
+    for base in (cloth, noise):
+        scores = [rim_left(base, random_mask(200, 200, rng, kind=k) * 255) for k in ("blob", "stroke", "rect")]
+        assert max(scores) < RIM_WARN, scores
+    assert rim_left(img, np.zeros((200, 200), np.uint8)) == 0.0
+
+
+def test_the_fill_suggests_painting_wider_only_where_the_border_was_left(tiny_models):
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    img = patch_on_cloth()
+    said = {}
+    for r in (30, 38):
+        res, _ = drain(run_inpaint(Job("inpaint", params={"model": methods.TELEA},
+                                       inputs={"image": img, "mask": disc_mask(200, r)}), models))
+        said[r] = (res.message, res.info["rim_left"])
+    assert HINT in said[30][0] and said[30][1] >= RIM_WARN
+    assert HINT not in said[38][0] and said[38][1] < RIM_WARN
