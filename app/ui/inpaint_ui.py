@@ -103,4 +103,5 @@ def _report(info: dict, manifest) -> str:
     titles = {m.id: m.title for m in methods.fill_methods(manifest)}
     seams = {key: text for text, key in BLEND_ITEMS}.get(info.get("blend"), info.get("blend"))
     how = f" — {info['structure']}" if info.get("structure") else ""
-    return f"Filled with {titles.get(info.get('model'), info.get('model'))}{how}; seams: {str(seams).lower()}."
+    hint = f" {info['hint'][:1].upper()}{info['hint'][1:]}." if info.get("hint") else ""
+    return f"Filled with {titles.get(info.get('model'), info.get('model'))}{how}; seams: {str(seams).lower()}.{hint}"

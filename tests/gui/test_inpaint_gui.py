@@ -113,3 +113,23 @@ def test_the_best_quality_fill_shows_its_steps_and_changes_only_the_mask(make_wi
     assert any("synthesising texture" in m for m in messages)         # the slow part is shown as it goes
     assert "best quality" in w.inpaint.panel.status.text() and "structure" in w.inpaint.panel.status.text()
     assert w.undo_stack.count() == steps + 1
+
+
+def test_a_mask_painted_inside_a_patchs_border_gets_a_hint_to_paint_wider(make_window, tiny_models, qtbot):
+    """The border a tight mask leaves is drawn into the hole by every fill: both status lines say so."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    grain = cv2.GaussianBlur(rng.normal(0, 14, (200, 200, 3)).astype(np.float32), (0, 0), 1.2)
+    img = np.clip(np.array([225, 110, 40], np.float32) + grain, 0, 255).astype(np.uint8)
+    cv2.circle(img, (100, 100), 34, (245, 240, 240), -1)          # the patch's white border …
+    cv2.circle(img, (100, 100), 30, (70, 50, 150), -1)            # … around its purple middle
+    w = make_window(tiny_models)
+    doc = open_array(w, img)
+    paint_mask(w, [(100, 100), (100, 100)], size=60)
+    assert doc.layer("mask")[100, 128] > 0 and doc.layer("mask")[100, 133] == 0       # the border left outside
+    pick(w, "telea")
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.inpaint.panel.fill_button.click()
+    assert w.inpaint.panel.status.text().endswith("paint the mask a little wider.")
+    assert "paint the mask a little wider" in w.statusBar().currentMessage()

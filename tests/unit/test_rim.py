@@ -57,3 +57,4 @@ def test_the_fill_suggests_painting_wider_only_where_the_border_was_left(tiny_mo
         said[r] = (res.message, res.info["rim_left"])
     assert HINT in said[30][0] and said[30][1] >= RIM_WARN
     assert HINT not in said[38][0] and said[38][1] < RIM_WARN
+

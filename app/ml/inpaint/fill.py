@@ -378,8 +378,9 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
         notes.append(split)
     info["rim_left"] = rim = rim_left(image, mask)      # a mask painted just inside an object's border
     if rim >= RIM_WARN:
-        notes.append("the mask's edge runs along a rim of another colour (an object's border left outside?): "
-                     "paint the mask a little wider")
+        info["hint"] = ("the mask's edge runs along a rim of another colour (an object's border left outside?): "
+                        "paint the mask a little wider")
+        notes.append(info["hint"])
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else
                   f"filled with {filler.title or mid}" + (f" — {'; '.join(notes)}" if notes else ""),
