@@ -112,18 +112,20 @@ def rim_left(image: np.ndarray, mask: np.ndarray) -> float:
     y1, x1 = min(int(ys.max()) + pad + 1, hole.shape[0]), min(int(xs.max()) + pad + 1, hole.shape[1])
     hole, img = hole[y0:y1, x0:x1], image[y0:y1, x0:x1]
 
-    def grown(r: int) -> np.ndarray:
-        return cv2.dilate(hole, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
-
-    inner = grown(RIM_INNER) & (hole == 0)
-    outer = grown(RIM_OUTER) & ~grown(RIM_GAP)
+    dist = cv2.distanceTransform((hole == 0).astype(np.uint8), cv2.DIST_L2, 5)     # px from the hole
+    inner = (dist > 0) & (dist <= RIM_INNER)
+    outer = (dist > RIM_GAP) & (dist <= RIM_OUTER)
     lab = cv2.cvtColor(np.ascontiguousarray(img, np.float32) / 255.0, cv2.COLOR_RGB2Lab)
     w = outer.astype(np.float32)
     num = cv2.boxFilter(lab * w[..., None], -1, (RIM_BOX, RIM_BOX), normalize=False)
     den = cv2.boxFilter(w, -1, (RIM_BOX, RIM_BOX), normalize=False)
     seen = den > 0.5
-    far = np.linalg.norm(lab - num / np.maximum(den, 1e-6)[..., None], axis=2)
-    near_ring, ring = far[inner & seen], far[outer & seen]
+
+    def far(where: np.ndarray) -> np.ndarray:       # each pixel's distance from its outer ring's mean
+        sel = where & seen
+        return np.linalg.norm(lab[sel] - num[sel] / den[sel][:, None], axis=1)
+
+    near_ring, ring = far(inner), far(outer)
     if not len(near_ring) or not len(ring):
         return 0.0
     return float(np.mean(near_ring > max(2 * float(np.median(ring)), 10.0)))
