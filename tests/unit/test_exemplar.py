@@ -188,7 +188,7 @@ def test_best_quality_leaves_a_thin_stroke_to_the_default_fill_and_redraws_a_dee
     stroke = np.zeros((96, 96), np.uint8)
     cv2.line(stroke, (10, 20), (85, 70), 1, 4)            # 4 px wide: a median ≤ 2 px from the known pixels
     stroke = stroke > 0
-    default, best = ContentAwareFiller(None), ExemplarFiller(ContentAwareFiller(None))
+    default, best = ContentAwareFiller(None, synthesis=True), ExemplarFiller(ContentAwareFiller(None))
     assert np.array_equal(best.fill(img, stroke), default.fill(img, stroke))
     hole = disc(96, 18)
     ours, smooth = best.fill(img, hole), ContentAwareFiller(None, synthesis=False).fill(img, hole)
@@ -199,7 +199,7 @@ def test_the_default_fill_synthesises_a_deep_hole_small_and_says_so_but_leaves_t
     from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 
     img, hole = np.ascontiguousarray(tiled(72)[:64, :64]), disc(64, 14)       # hole_depth ≈ 4 px at 64 px
-    synth, plain = ContentAwareFiller(None), ContentAwareFiller(None, synthesis=False)
+    synth, plain = ContentAwareFiller(None, synthesis=True), ContentAwareFiller(None, synthesis=False)
     out, before = synth.fill(img, hole), plain.fill(img, hole)
     assert synth.synthesised and synth.log[-1][2] is True and len(plain.log[-1]) == 2
     assert np.array_equal(out[~hole], img[~hole])
@@ -229,7 +229,7 @@ def test_wide_strokes_on_a_larger_crop_are_synthesised_at_128_px_and_the_scales_
     img = tiled(192)
     band = np.zeros((192, 192), bool)
     band[85:107, 20:172] = True
-    default, coarse = ContentAwareFiller(None), ContentAwareFiller(None, synth_sides=(64,))
+    default, coarse = ContentAwareFiller(None, synthesis=True), ContentAwareFiller(None, synthesis=True, synth_sides=(64,))
     ours, kept = default.fill(img, band), coarse.fill(img, band)
     assert default.synthesised and not coarse.synthesised and coarse.on_cpu().synth_sides == (64,)
     assert np.array_equal(ours[~band], img[~band])

@@ -1,14 +1,30 @@
-"""The default fill: two structure fills weighed, in each part of the hole, by how well each predicts
+"""The default fill: structure fills weighed, in each part of the hole, by how well each predicts
 the known pixels near it, then the photo's own texture.
 
-- Structure candidates: the project's completion network (learned on faces and photo crops; best on
-  faces) and the frequency-selective reconstruction (classical; best on photos, edges and gradients).
-  Neither wins everywhere (resources/reports/inpaint-bench.json), and which one wins is a property of
-  the image, so it is measured on the image: both fill the hole grown by a ring of *known* pixels
+- Since stop 40 the structure of a crop larger than 64 px (every fill of a real photo: crops grow to
+  128 px) is **coherence transport** alone (app/ml/inpaint/coherence.py, Bornemann & März 2007):
+  the known colours carried into the hole along the edges that run into it. Paired on the same
+  crops and masks, through the editor's path (an experiment script before the bench run; gain
+  inside the hole over the better of Telea / Navier–Stokes, Poisson seams), against stop 39's fill
+  (the completion network and the frequency-selective fill weighed at a 48-px probe, patches
+  synthesised at 64 / 128 px): the benchmark's held-out 256² crops blobs +1.02 → +1.88 dB, strokes
+  +0.29 → +1.35 dB; crops of the training photos (not the benchmark's) +0.52 → +0.97, −0.24 → +0.86;
+  of the real portraits' frames +0.14 → +0.87, +0.50 → +0.90. Weighing it in with the other two at
+  the probe instead: +1.78 / +0.98, +1.19 / +0.70, +0.15 / +0.83 (the probe, at 48 px, cannot see
+  what makes it better at full size) and 3–5× slower. With it the patch synthesis (below) lost on
+  every set (−0.1 to −0.6 dB; on the training photos' 64² crops −1.2 / −1.8 dB): `synthesis` is off.
+  Where the hole lies on a face's features (the face check below), the learned fill and the
+  frequency-selective one are weighed as before (coherence transport alone: the real portraits' eyes
+  +0.81 → +0.50 dB, mouths +0.64 → +0.13 dB).
+- Crops up to 64 px (probed as they are): the completion network (learned on faces and photo crops;
+  best on faces), the frequency-selective reconstruction (classical; best on photos, edges and
+  gradients) and coherence transport. Neither wins everywhere (resources/reports/inpaint-bench.json),
+  and which one wins is a property of
+  the image, so it is measured on the image: each fills the hole grown by a ring of *known* pixels
   (at a small probe size), and each candidate's weight at a hole pixel falls with its squared error
   on the nearby ring (below). The structure is the weighted mean of the candidates' fills of the
   real hole (a self-validated ensemble; on a face the learned fill dominates, on a wall the
-  frequency-selective one).
+  classical ones).
 - The generator prior where the crop can be a face in the generator's frame (square, at most 64 px,
   i.e. probed as it is): fast (encoder + 30 projection steps, no tuning), run once on the real hole.
   Its render is fitted to the known pixels, so its error on the ring is no fair prediction score, but
@@ -95,6 +111,7 @@ import numpy as np
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
@@ -171,9 +188,10 @@ class ContentAwareFiller(Filler):
 
     def __init__(self, learned: Filler | None, *, max_side: int = 512, ring: int = 3,
                  texture: bool = True, fsr_budget: int | None = 1024, prior: Filler | None = None,
-                 synthesis: bool = True, synth_sides: tuple[int, ...] = SYNTH_SIDES,
-                 faces: Callable[[np.ndarray], list[np.ndarray]] | None = None) -> None:
+                 synthesis: bool = False, synth_sides: tuple[int, ...] = SYNTH_SIDES,
+                 faces: Callable[[np.ndarray], list[np.ndarray]] | None = None, coherence: bool = True) -> None:
         self.learned, self.texture, self.prior, self.synthesis = learned, texture, prior, synthesis
+        self.coherence = CoherenceFiller() if coherence else None
         self.synth_sides, self.faces = synth_sides, faces
         # (the whole photo, the area's box, its hole) for the next fill's face check (prepare_area)
         self.area: tuple[np.ndarray, BBox, np.ndarray] | None = None
@@ -186,9 +204,9 @@ class ContentAwareFiller(Filler):
         self.device = learned.device if learned is not None else self.device
         self.title = methods.TITLES[methods.CONTENT_AWARE]
         self.last_weights: list[float] = []           # what the last fill did
-        # every fill's shares (learned, frequency-selective, prior, Telea; each its mean weight over the
-        # hole), hole size and, where it was synthesised, True, where a face's features kept it from
-        # being synthesised, "face" (the runner reports them)
+        # every fill's shares (learned, frequency-selective, prior, Telea, coherence transport; each its
+        # mean weight over the hole), hole size and, where it was synthesised, True, where a face's
+        # features kept it from being synthesised, "face" (the runner reports them)
         self.log: list[tuple] = []
 
     def on_cpu(self) -> ContentAwareFiller:
@@ -196,7 +214,8 @@ class ContentAwareFiller(Filler):
                                   max_side=self.max_side, ring=self.ring,
                                   texture=self.texture, fsr_budget=self.fsr_budget,
                                   prior=self.prior.on_cpu() if self.prior is not None else None,
-                                  synthesis=self.synthesis, synth_sides=self.synth_sides, faces=self.faces)
+                                  synthesis=self.synthesis, synth_sides=self.synth_sides, faces=self.faces,
+                                  coherence=self.coherence is not None)
 
     def prepare_area(self, image, box, hole):
         self.area = (image, box, hole)      # the face check runs only where the fill would synthesise
@@ -210,28 +229,38 @@ class ContentAwareFiller(Filler):
         h, w = crop.shape[:2]
         return self.prior is not None and max(h, w) <= 64 and max(h, w) <= 1.1 * min(h, w)
 
-    def structure(self, crop: np.ndarray, hole: np.ndarray, check: Check | None = None
+    def structure(self, crop: np.ndarray, hole: np.ndarray, check: Check | None = None, *, face: bool = False
                   ) -> tuple[np.ndarray, np.ndarray]:
         """(the candidates' fills weighed by their ring errors, the best candidate's fill): uint8
-        crops with the hole filled."""
-        if self.learned is None:
-            self._report([1.0], hole)
+        crops with the hole filled. `face`: the hole lies on a face's features (the learned fill is
+        weighed in at every crop size)."""
+        small, grown, band = ring_probe(crop, hole, ring=self.ring)
+        if self.coherence is not None and small is not crop and not face:
+            # larger than the probe: coherence transport alone (module docstring: the mix, probed at
+            # 48 px, lost to it on every set of 256² crops, and costs 3–5× as much)
+            out = fill_crop(self.coherence, crop, hole, check)
+            self._report([0.0, 0.0, 0.0, 0.0, 1.0], hole)
+            return out, out
+        if self.learned is None and self.coherence is None:
+            self._report([0.0, 1.0], hole)
             out = fill_crop(self.fsr, crop, hole, check)
             return out, out
-        small, grown, band = ring_probe(crop, hole, ring=self.ring)
         face_crop = self.frame_like(crop)
         # a thin hole the frequency-selective fill would fill well below the crop's size (brush
         # strokes on a photo): it loses the strokes' structure there; Telea at full size stands in
         thin = self.fsr.scale(hole) < 0.5 and hole_depth(hole) <= THIN_DEPTH
         second = self.telea if thin else self.fsr
-        # the second candidate's fills (frequency-selective or Telea) are OpenCV calls that release the
-        # GIL: they run beside the net;
-        # the probes first, then the prior's gate, and the net fills the real hole only where the prior
-        # is not the structure alone (64² faces: ≈ 0.5 instead of 0.6 s)
+        # candidates and where their shares go in the log (learned, frequency-selective, prior, Telea,
+        # coherence transport)
+        cands = [(c, i) for c, i in ((self.learned, 0), (second, 3 if thin else 1),
+                                     (None if face else self.coherence, 4)) if c is not None]
+        # the OpenCV fills release the GIL: they run beside the net; the probes first, then the prior's
+        # gate, and the others fill the real hole only where the prior is not the structure alone
         with ThreadPoolExecutor(2) as pool:
             second_probe_job = pool.submit(fill_crop, second, small, grown)
             second_job = pool.submit(fill_crop, second, crop, hole)
-            probes = [fill_crop(self.learned, small, grown, check), second_probe_job.result()]
+            probes = [second_probe_job.result() if c is second else fill_crop(c, small, grown, check)
+                      for c, _ in cands]
             errs = [ring_error(p, small, band) for p in probes]
             if face_crop:           # probed as it is: `small` is the crop, `band` its ring
                 prior_fill = self.prior.fill(crop, hole, check)
@@ -239,31 +268,33 @@ class ContentAwareFiller(Filler):
                 if fit <= PRIOR_GATE * min(errs) or (fit <= CLOSE_FIT and fit <= CLOSE_GATE * min(errs)):
                     self._report([0.0, 0.0, 1.0], hole)
                     return prior_fill, prior_fill
-            learned_fill = fill_crop(self.learned, crop, hole, check)
-            fills = [learned_fill, second_job.result()]
+            fills = [second_job.result() if c is second else fill_crop(c, crop, hole, check) for c, _ in cands]
         shares = local_shares(probes, small, band, hole.shape)
-        share = [float(w[hole].mean()) if hole.any() else 1.0 / len(fills) for w in shares]   # over the hole
-        self._report(share if not thin else [share[0], 0.0, 0.0, share[1]], hole)
+        report = [0.0] * 5
+        for w, (_, i) in zip(shares, cands, strict=True):
+            report[i] = float(w[hole].mean()) if hole.any() else 1.0 / len(cands)      # over the hole
+        self._report(report, hole)
         mixed = np.clip(np.rint(sum(f.astype(np.float64) * w[..., None] for f, w in zip(fills, shares, strict=True))),
                         0, 255).astype(np.uint8)
-        # the best candidate guides the texture where it was made at the crop's own resolution (on
-        # 256² crops, filled at 128 px and scaled up, it found less texture than the mean: 50 vs 69 %);
-        # the best over the whole ring, although the mix is local: guiding each pixel by its own larger
-        # share's fill was a wash on the 64² photo crops (+0.01 / +0.02 / −0.02 dB, texture +0 / +0 / +4)
-        return mixed, fills[int(np.argmin(errs))] if small is crop else mixed
+        # the best candidate guides the texture (it keeps more of the structure's edges than the mean)
+        return mixed, fills[int(np.argmin(errs))]
 
     def fill(self, crop, hole, check=None):
         area, self.area = self.area, None   # this fill's alone, even where it is cancelled or fails
         hole = hole.astype(bool)
-        smooth, best = self.structure(crop, hole, check)
+        # a face's features in a crop larger than the probe: the learned fill is weighed in (it was
+        # trained on faces; coherence transport alone lost 0.3–0.5 dB on the real portraits' eyes and
+        # mouths) and nothing is synthesised from the photo's other patches
+        on_face = (area is not None and self.faces is not None and max(hole.shape) > 64
+                   and (self.coherence is not None or self.synthesis) and features_hold(self.faces, *area))
+        smooth, best = self.structure(crop, hole, check, face=on_face)
         if check is not None:
             check()
         if not self.texture:
             return smooth
         prior_alone = self.last_weights == [0.0, 0.0, 1.0]
         side = self.synthesis_side(hole, self.synth_sides) if self.synthesis and not prior_alone else None
-        if side is not None and area is not None and self.faces is not None and features_hold(self.faces, *area):
-            # a face's features are not redrawn from the photo's other patches
+        if side is not None and on_face:
             side = None
             self.log[-1] = (*self.log[-1][:2], "face")
         self.synthesised = side is not None

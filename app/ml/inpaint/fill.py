@@ -248,11 +248,11 @@ def structure_split(log: list[tuple], learned: str | None) -> str:
     features kept it from that ("face"); "" without a log."""
     if not log:
         return ""
-    names = [learned or "learned", "frequency-selective", "generator prior", "Telea"]
+    names = [learned or "learned", "frequency-selective", "generator prior", "Telea", "coherence transport"]
     total = np.zeros(len(names))
     for weights, pixels, *_ in log:
         w = weights if len(weights) > 1 else [0.0, 1.0]        # [1.0]: the frequency-selective fill alone
-        total[:len(w)] += np.asarray(w) * pixels
+        total[:len(w)] += np.asarray(w, float) * pixels
     total /= max(total.sum(), 1e-9)
     parts = ", ".join(f"{round(100 * w)} % {n}" for w, n in zip(total, names, strict=True) if round(100 * w) > 0)
     text = f"structure over {len(log)} areas: {parts}" if len(log) > 1 else f"structure {parts}"

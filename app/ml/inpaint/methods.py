@@ -1,9 +1,9 @@
 """Which fill methods exist (torch-free, so the UI and CLI can list them).
 
 Built-in: the classical OpenCV methods (any image, instant), the frequency-selective reconstruction
-(OpenCV-contrib xphoto), the content-aware fill (the default: the learned fill and the
-frequency-selective one weighed per image, with texture copied from the photo; app/ml/inpaint/
-content_aware.py) and the generator prior (faces; needs a generator and an encoder in the manifest).
+(OpenCV-contrib xphoto), the content-aware fill (the default: coherence transport on photos, weighed
+with the learned fill and the frequency-selective one on faces and small crops, with texture copied
+from the photo; app/ml/inpaint/content_aware.py) and the generator prior (faces; needs a generator and an encoder in the manifest).
 Learned: every `inpainter` entry of the manifest —
 the project's completion network (arch "completion", safetensors) and a person's own LaMa
 (arch "lama", TorchScript `.ts`, loaded only because its sha256 is pinned in the manifest).

@@ -35,8 +35,9 @@ class InpaintPanel(QWidget):
         # a long model title (a person's own LaMa, say) must not widen the dock and shrink the canvas
         self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model.setMinimumContentsLength(24)
-        self.model.setToolTip("Content-aware (default): the learned fill and a frequency-selective one, weighed "
-                              "for this image, with the photo's own grain. Learned models hallucinate structure "
+        self.model.setToolTip("Content-aware (default): edges carried into the hole along their direction "
+                              "(coherence transport), with the learned and frequency-selective fills weighed in on "
+                              "faces and small images, and the photo's own grain. Learned models hallucinate structure "
                               "(faces); the generator prior fits a face (slow); the classical ones smooth the "
                               "surroundings in, instantly")
         form.addRow("Model", self.model)

@@ -1,0 +1,136 @@
+"""Coherence transport (Bornemann & März 2007, "Fast image inpainting based on coherence transport"):
+a classical fill that carries the colours of the known pixels into the hole *along the edges* that
+run into it, instead of smoothing across them as Telea's fast marching and Navier–Stokes do.
+
+- Order: the hole's pixels are filled from the outside in, by their Euclidean distance to the known
+  pixels (the fast-marching order of Telea, precomputed by a distance transform).
+- Each hole pixel x becomes the weighted mean of the pixels y already known or filled within
+  `eps` px: w(x, y) = (1 + m) / |y − x| · exp(−m² / (2 eps²) · ⟨c⊥, y − x⟩²), where c is the edge
+  (isophote) direction at x and m = `mu` × the coherence there (0 where the known neighbourhood has no
+  dominant direction: the weights are then isotropic, 1 / distance, as in Telea). With a coherent
+  edge only the pixels along its line through x count, so a saucer's rim or a rocket's side is
+  continued through a brush stroke.
+- The direction field: the structure tensor J = G_rho * (∇u_sigma ∇u_sigmaᵀ) summed over the colour
+  channels (Di Zenzo), computed from the known pixels only (normalised convolutions: the gradient is
+  taken where its sigma-neighbourhood is known, the tensor spread into the hole by a Gaussian of
+  `rho` px, so a hole pixel sees the edges on both sides of a stroke). The paper computes the tensor
+  on the fly from the pixels filled so far; the precomputed field costs one pass of filters.
+- `rho` follows the hole: the hole's median depth (`masks.hole_depth`), clipped to 3–12 px; the paper's
+  fixed values (eps 5, mu 25, rho 4, sigma 1.4) were tuned against this on crops of the *training*
+  photos (scikit-image's, not the benchmark's held-out coffee and rocket): 64² and 256² crops, strokes
+  and object blobs, mean gain inside the hole over the better of Telea / Navier–Stokes per crop
+  (24–48 crops per set): the paper's values +0.15 / +0.41 / +0.18 / +0.54 dB (64² strokes, blobs;
+  256² strokes, blobs), mu 10 +0.24 / +0.41 / +0.60 / +0.55, mu 10 with rho = the hole's depth
+  +0.18 / +0.43 / +0.86 / +0.77 (mu 50: −0.6 to +0.3; eps 4 or 7, rho × 0.75–2: within ±0.1).
+
+The fill runs in a compiled loop (numba; `kernels.njit`): ≈ 1 ms for a 64² crop, 15 ms at 256².
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from latentbrush.ml.inpaint.filler import Filler
+from latentbrush.ml.inpaint.kernels import njit
+from latentbrush.ml.inpaint.masks import hole_depth
+
+EPS = 5.0          # px: the neighbourhood a hole pixel takes its colour from
+MU = 10.0          # how strongly a coherent edge narrows the weights to its line
+SIGMA = 1.4        # px: the gradient's pre-smoothing
+RHO_RANGE = (3.0, 12.0)   # px: the tensor's spread, the hole's median depth clipped to this
+
+
+@njit(nogil=True)
+def _transport(img, known, order_y, order_x, ix, iy, coh, eps, mu):
+    h, w = img.shape[0], img.shape[1]
+    r = int(np.ceil(eps))
+    for n in range(order_y.shape[0]):
+        y0 = order_y[n]
+        x0 = order_x[n]
+        ux = ix[y0, x0]
+        uy = iy[y0, x0]
+        m = mu * coh[y0, x0]
+        k = (m * m) / (2.0 * eps * eps)
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        ws = 0.0
+        for dy in range(-r, r + 1):
+            y = y0 + dy
+            if y < 0 or y >= h:
+                continue
+            for dx in range(-r, r + 1):
+                x = x0 + dx
+                if x < 0 or x >= w or not known[y, x]:
+                    continue
+                d2 = dx * dx + dy * dy
+                if d2 == 0 or d2 > eps * eps:
+                    continue
+                perp = -uy * dx + ux * dy          # distance of y from the edge's line through x
+                wt = (1.0 + m) / np.sqrt(d2) * np.exp(-k * perp * perp)
+                a0 += wt * img[y, x, 0]
+                a1 += wt * img[y, x, 1]
+                a2 += wt * img[y, x, 2]
+                ws += wt
+        if ws > 0:
+            img[y0, x0, 0] = a0 / ws
+            img[y0, x0, 1] = a1 / ws
+            img[y0, x0, 2] = a2 / ws
+        known[y0, x0] = True
+
+
+def _masked_blur(a: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    """Normalised convolution: the Gaussian mean of `a` over the pixels `weight` marks."""
+    wa = a * (weight[..., None] if a.ndim == 3 else weight)
+    num = cv2.GaussianBlur(wa, (0, 0), sigma)
+    den = np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-6)
+    return num / (den[..., None] if a.ndim == 3 else den)
+
+
+def edge_field(img: np.ndarray, hole: np.ndarray, sigma: float = SIGMA, rho: float = 4.0
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(isophote x, isophote y, coherence 0–1) per pixel, from the known pixels of a float32 RGB image."""
+    known = (~hole).astype(np.float32)
+    u = _masked_blur(img, known, sigma)
+    gx = cv2.Sobel(u, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(u, cv2.CV_32F, 0, 1, ksize=3) / 8
+    valid = (cv2.GaussianBlur(known, (0, 0), sigma) > 0.99).astype(np.float32)   # gradients of known pixels
+    jxx, jxy, jyy = (_masked_blur(j, valid, rho) for j in ((gx * gx).sum(-1), (gx * gy).sum(-1), (gy * gy).sum(-1)))
+    root = np.sqrt((jxx - jyy) ** 2 + 4 * jxy ** 2)
+    coherence = (root / (jxx + jyy + 1e-3)) ** 2          # ((λ1 − λ2) / (λ1 + λ2))²
+    theta = 0.5 * np.arctan2(2 * jxy, jxx - jyy)          # the gradient's direction; the edge runs across it
+    return (-np.sin(theta)).astype(np.float64), np.cos(theta).astype(np.float64), coherence.astype(np.float64)
+
+
+def coherence_transport(crop: np.ndarray, hole: np.ndarray, *, eps: float = EPS, mu: float = MU,
+                        rho: float | None = None) -> np.ndarray:
+    """The crop (uint8 RGB) with the hole filled by coherence transport (module docstring); `rho`
+    None: the hole's median depth clipped to `RHO_RANGE`."""
+    hole = hole.astype(bool)
+    if not hole.any():
+        return crop.copy()
+    if hole.all():
+        raise ValueError("the hole covers the whole crop: nothing to carry into it")
+    img = crop.astype(np.float64)
+    img[hole] = 0.0
+    if rho is None:
+        rho = float(np.clip(hole_depth(hole), *RHO_RANGE))
+    ix, iy, coh = edge_field(img.astype(np.float32), hole, rho=rho)
+    dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5)
+    ys, xs = np.nonzero(hole)
+    order = np.argsort(dist[ys, xs], kind="stable")
+    _transport(img, ~hole, ys[order].astype(np.int64), xs[order].astype(np.int64), ix, iy, coh,
+               float(eps), float(mu))
+    out = crop.copy()
+    out[hole] = np.clip(np.rint(img[hole]), 0, 255).astype(np.uint8)
+    return out
+
+
+class CoherenceFiller(Filler):
+    """Coherence transport at the crop's own size (any size: ≈ 15 ms for a 256² crop)."""
+
+    title = "Coherence transport (classical, edges continued)"
+
+    def fill(self, crop, hole, check=None):
+        return coherence_transport(np.ascontiguousarray(crop), hole)
