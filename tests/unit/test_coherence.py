@@ -86,11 +86,25 @@ def test_the_edge_field_follows_the_edges_of_the_known_pixels():
     assert edge_field(flat, np.zeros((64, 64), bool))[2].max() < 0.01   # no direction without edges
 
 
+@pytest.mark.parametrize("corner", [(0, 0), (0, 40), (40, 0), (40, 40)])
+def test_holes_on_the_border_fill_every_pixel_with_the_surrounding_colour(corner):
+    img = np.full((64, 64, 3), (200, 120, 40), np.uint8)
+    hole = np.zeros((64, 64), bool)
+    y, x = corner
+    hole[y:y + 24, x:x + 24] = True                          # touching the crop's edge or corner
+    holed = img.copy()
+    holed[hole] = 0
+    out = coherence_transport(holed, hole)
+    assert np.array_equal(out, img)
+
+
 def test_bad_holes():
     img = np.zeros((16, 16, 3), np.uint8)
     assert np.array_equal(coherence_transport(img, np.zeros((16, 16), bool)), img)
     with pytest.raises(ValueError, match="whole crop"):
         coherence_transport(img, np.ones((16, 16), bool))
+    with pytest.raises(ValueError, match="eps"):
+        coherence_transport(img, np.eye(16, dtype=bool), eps=2.0)
 
 
 def test_the_filler_keeps_the_fill_contract():

@@ -198,9 +198,9 @@ def test_the_generator_prior_joins_only_small_square_crops_it_predicts_best():
     assert bad.calls == 1 and f.last_weights[2] == 0, f.last_weights
     big, big_hole = grainy(96, seed=7), disc(96, 16)       # larger than the generator's frame: not tried
     unused = Fixed(big)
-    ContentAwareFiller(Fixed(big), texture=False, prior=unused).fill(big, big_hole)
+    ContentAwareFiller(Fixed(big), texture=False, prior=unused, coherence=False).fill(big, big_hole)
     wide = np.ascontiguousarray(img[:, :40])   # not square: not tried
-    ContentAwareFiller(Fixed(wide), texture=False, prior=unused).fill(wide, hole[:, :40])
+    ContentAwareFiller(Fixed(wide), texture=False, prior=unused, coherence=False).fill(wide, hole[:, :40])
     assert unused.calls == 0
 
 
@@ -359,9 +359,24 @@ def test_small_crops_weigh_coherence_transport_with_the_others():
     right.fill(holed, hole)
     assert right.last_weights[0] > 0.85, right.last_weights        # the truth wins
     wrong = ContentAwareFiller(Fixed(255 - img), texture=False)
-    wrong.fill(holed, hole)
+    out = wrong.fill(holed, hole)
     assert wrong.last_weights[0] < 0.05 and wrong.last_weights[4] > 0.1, wrong.last_weights
-    assert abs(sum(wrong.last_weights) - 1) < 1e-6
+    assert hole_psnr(out, img, hole) > hole_psnr(255 - img, img, hole) + 6      # the bad candidate left out
+    assert wrong.on_cpu().coherence is not None
+    assert ContentAwareFiller(None, coherence=False).on_cpu().coherence is None
+
+
+def test_holes_coherence_transport_cannot_fill_fall_back_to_the_other_candidates():
+    img = grainy(96, seed=8)
+    everything = np.ones((96, 96), bool)
+    filler = ContentAwareFiller(None, texture=False)
+    out = filler.fill(img, everything)                      # a whole-crop mask: nothing to carry in
+    assert out.shape == img.shape and filler.last_weights[4] == 0, filler.last_weights
+    small = grainy(24, seed=8)
+    rim = np.ones((24, 24), bool)
+    rim[0, :] = False                                        # one known row: the probe's grown hole is all
+    out = filler.fill(small, rim)
+    assert out.shape == small.shape and filler.last_weights[4] == 0, filler.last_weights
 
 
 def test_a_face_s_features_in_a_large_crop_get_the_learned_fill_weighed_in():

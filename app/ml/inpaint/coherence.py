@@ -5,7 +5,7 @@ run into it, instead of smoothing across them as Telea's fast marching and Navie
 - Order: the hole's pixels are filled from the outside in, by their Euclidean distance to the known
   pixels (the fast-marching order of Telea, precomputed by a distance transform).
 - Each hole pixel x becomes the weighted mean of the pixels y already known or filled within
-  `eps` px: w(x, y) = (1 + m) / |y − x| · exp(−m² / (2 eps²) · ⟨c⊥, y − x⟩²), where c is the edge
+  `eps` px: w(x, y) = 1 / |y − x| · exp(−m² / (2 eps²) · ⟨c⊥, y − x⟩²), where c is the edge
   (isophote) direction at x and m = `mu` × the coherence there (0 where the known neighbourhood has no
   dominant direction: the weights are then isotropic, 1 / distance, as in Telea). With a coherent
   edge only the pixels along its line through x count, so a saucer's rim or a rocket's side is
@@ -68,7 +68,7 @@ def _transport(img, known, order_y, order_x, ix, iy, coh, eps, mu):
                 if d2 == 0 or d2 > eps * eps:
                     continue
                 perp = -uy * dx + ux * dy          # distance of y from the edge's line through x
-                wt = (1.0 + m) / np.sqrt(d2) * np.exp(-k * perp * perp)
+                wt = np.exp(-k * perp * perp) / np.sqrt(d2)
                 a0 += wt * img[y, x, 0]
                 a1 += wt * img[y, x, 1]
                 a2 += wt * img[y, x, 2]
@@ -112,6 +112,8 @@ def coherence_transport(crop: np.ndarray, hole: np.ndarray, *, eps: float = EPS,
         return crop.copy()
     if hole.all():
         raise ValueError("the hole covers the whole crop: nothing to carry into it")
+    if eps < 2.3:       # the distance order visits a pixel after a neighbour within √5 px: eps must reach it
+        raise ValueError(f"eps must be at least 2.3 px, got {eps}")
     img = crop.astype(np.float64)
     img[hole] = 0.0
     if rho is None:

@@ -18,7 +18,7 @@ the known pixels near it, then the photo's own texture.
   +0.81 → +0.50 dB, mouths +0.64 → +0.13 dB).
 - Crops up to 64 px (probed as they are): the completion network (learned on faces and photo crops;
   best on faces), the frequency-selective reconstruction (classical; best on photos, edges and
-  gradients) and coherence transport. Neither wins everywhere (resources/reports/inpaint-bench.json),
+  gradients) and coherence transport. None wins everywhere (resources/reports/inpaint-bench.json),
   and which one wins is a property of
   the image, so it is measured on the image: each fills the hole grown by a ring of *known* pixels
   (at a small probe size), and each candidate's weight at a hole pixel falls with its squared error
@@ -50,7 +50,8 @@ the known pixels near it, then the photo's own texture.
   and Navier–Stokes as further locally weighed candidates (−0.1 to −0.15 dB), 1 / error⁴ (±0.03 dB).
   Through the editor's path (`latentbrush bench inpaint_quality inpaint_gate inpaint_wide`) it moves
   the photo sets by −0.08 to +0.17 dB, ≈ 0 on average (README): kept for the two-surface case.
-- Thin holes (brush strokes: `hole_depth` ≤ `THIN_DEPTH`) that the frequency-selective fill would
+- (Where the mix runs on a crop larger than 64 px: a face's features, or `coherence` off.)
+  Thin holes (brush strokes: `hole_depth` ≤ `THIN_DEPTH`) that the frequency-selective fill would
   fill at under half the crop's size (a large hole: its cost grows with the hole's pixels): strokes
   19–38 px wide on a 256² crop, filled at about a third of the size, lost 2.8 dB against the better
   classical fill on the bench's 256² stroke crops, which the 48-px probe cannot see; Telea at the
@@ -59,7 +60,8 @@ the known pixels near it, then the photo's own texture.
   +0.01 to +0.36 dB, thin blobs −0.07 to 0 dB (one bench crop −1.5 dB); Navier–Stokes as the whole
   structure there −0.02 to −0.15 dB.
   Small holes, which the frequency-selective fill handles at (nearly) full size, keep it.
-- Synthesis (stop 37; stop 38: at 128 px where 64 is too coarse): where the hole, scaled to the first
+- Synthesis (only with `synthesis` on since stop 40; stop 37; stop 38: at 128 px where 64 is too
+  coarse): where the hole, scaled to the first
   of `SYNTH_SIDES` (64, 128 px; smaller crops as they are) at which it is thick enough, lies a median
   of more than a patch radius from the known pixels (object-sized holes at 64 px; wide brush strokes on
   larger crops at 128 px; not the thin strokes of a 64² crop, where most of every patch is known and
@@ -90,8 +92,9 @@ the known pixels near it, then the photo's own texture.
   Grace Hopper's face (−1.07 dB there); the features rule gates one (a rectangle over an eye and the
   cheek, −0.37 dB) and none of the held-out photo crops. The bench run (README) gave eye +0.37 →
   +0.81 dB, mouth +0.60 → +0.65 dB (through the editor's path, its default blend). The detector
-  (3–40 ms per area) runs only where the hole would be synthesised; without the landmark detector's
-  weights (the Haar fallback has no landmarks) there is no check.
+  (3–40 ms per area) runs where the hole would be synthesised and, since stop 40, on every area
+  larger than 64 px (there it chooses the learned mix over coherence transport); without the
+  landmark detector's weights (the Haar fallback has no landmarks) there is no check.
 - Texture: the weighted mean is smooth; the detail band of the known region is copied in by
   PatchMatch (app/ml/inpaint/texture.py), at the crop's own resolution (up to `max_side`); the
   patches are matched on the candidate with the best ring error where the crop is filled at its own
@@ -181,10 +184,12 @@ def local_shares(probe_fills: list[np.ndarray], small: np.ndarray, band: np.ndar
 
 
 class ContentAwareFiller(Filler):
-    """`learned`: the completion network's filler (None: the frequency-selective fill alone).
+    """`learned`: the completion network's filler (None: coherence transport and the
+    frequency-selective fill; `coherence` False as well: the frequency-selective fill alone).
     `fsr_budget`: the frequency-selective fill (≈ 0.15 ms per hole pixel) works where the hole has at
     most this many pixels but never below 64 px: crops up to 64² as they are, a 256² crop at 64².
-    The probe: crops up to 64² as they are, larger ones at 48 px (≈ 0.1 s)."""
+    The probe: crops up to 64² as they are, larger ones (where the mix runs on them) at 48 px (≈ 0.1 s).
+    Larger crops are filled by coherence transport alone unless a face's features hold the hole."""
 
     def __init__(self, learned: Filler | None, *, max_side: int = 512, ring: int = 3,
                  texture: bool = True, fsr_budget: int | None = 1024, prior: Filler | None = None,
@@ -235,14 +240,16 @@ class ContentAwareFiller(Filler):
         crops with the hole filled. `face`: the hole lies on a face's features (the learned fill is
         weighed in at every crop size)."""
         small, grown, band = ring_probe(crop, hole, ring=self.ring)
-        if self.coherence is not None and small is not crop and not face:
+        # coherence transport needs known pixels to carry in (not where the grown hole covers the probe)
+        coherence = self.coherence if not grown.all() else None
+        if coherence is not None and small is not crop and not face:
             # larger than the probe: coherence transport alone (module docstring: the mix, probed at
             # 48 px, lost to it on every set of 256² crops, and costs 3–5× as much)
-            out = fill_crop(self.coherence, crop, hole, check)
+            out = fill_crop(coherence, crop, hole, check)
             self._report([0.0, 0.0, 0.0, 0.0, 1.0], hole)
             return out, out
-        if self.learned is None and self.coherence is None:
-            self._report([0.0, 1.0], hole)
+        if self.learned is None and coherence is None:
+            self._report([0.0, 1.0, 0.0, 0.0, 0.0], hole)
             out = fill_crop(self.fsr, crop, hole, check)
             return out, out
         face_crop = self.frame_like(crop)
@@ -253,7 +260,7 @@ class ContentAwareFiller(Filler):
         # candidates and where their shares go in the log (learned, frequency-selective, prior, Telea,
         # coherence transport)
         cands = [(c, i) for c, i in ((self.learned, 0), (second, 3 if thin else 1),
-                                     (None if face else self.coherence, 4)) if c is not None]
+                                     (None if face else coherence, 4)) if c is not None]
         # the OpenCV fills release the GIL: they run beside the net; the probes first, then the prior's
         # gate, and the others fill the real hole only where the prior is not the structure alone
         with ThreadPoolExecutor(2) as pool:
@@ -276,8 +283,10 @@ class ContentAwareFiller(Filler):
         self._report(report, hole)
         mixed = np.clip(np.rint(sum(f.astype(np.float64) * w[..., None] for f, w in zip(fills, shares, strict=True))),
                         0, 255).astype(np.uint8)
-        # the best candidate guides the texture (it keeps more of the structure's edges than the mean)
-        return mixed, fills[int(np.argmin(errs))]
+        # the best candidate guides the texture where it was made at the crop's own resolution (it keeps
+        # more of the structure's edges than the mean; on 256² crops, filled at 128 px and scaled up, it
+        # found less texture than the mean: 50 vs 69 %)
+        return mixed, fills[int(np.argmin(errs))] if small is crop else mixed
 
     def fill(self, crop, hole, check=None):
         area, self.area = self.area, None   # this fill's alone, even where it is cancelled or fails
@@ -285,8 +294,9 @@ class ContentAwareFiller(Filler):
         # a face's features in a crop larger than the probe: the learned fill is weighed in (it was
         # trained on faces; coherence transport alone lost 0.3–0.5 dB on the real portraits' eyes and
         # mouths) and nothing is synthesised from the photo's other patches
-        on_face = (area is not None and self.faces is not None and max(hole.shape) > 64
-                   and (self.coherence is not None or self.synthesis) and features_hold(self.faces, *area))
+        on_face = (area is not None and self.faces is not None
+                   and ((self.coherence is not None and max(hole.shape) > 64) or self.synthesis)
+                   and features_hold(self.faces, *area))
         smooth, best = self.structure(crop, hole, check, face=on_face)
         if check is not None:
             check()

@@ -1,16 +1,18 @@
-"""Best quality: the hole synthesised from the photo's own patches, at every scale, on the learned structure.
+"""Best quality: the hole synthesised from the photo's own patches, at every scale, on the default's structure.
 
-The default content-aware fill keeps a smooth structure and copies only the finest (1-px) detail band;
-at 256² its structure is made at 48–128 px and scaled up, so edges come out soft and brush strokes
-lose their shapes. This method fills the hole the way exemplar-based completion does (Wexler,
+The default content-aware fill keeps a smooth structure and copies only the finest (1-px) detail band
+(until stop 39 its structure at 256² was made at 48–128 px and scaled up; since stop 40 it is
+coherence transport at the crop's size there, app/ml/inpaint/coherence.py). This method fills the
+hole the way exemplar-based completion does (Wexler,
 Shechtman & Irani 2007, "Space-time completion of video"; the core of content-aware fill): every
 patch that touches the hole should look like some patch of the known region, and every hole pixel is
 the agreement of the patches that cover it. Solved coarse to fine by expectation–maximisation:
 
 - a pyramid, halving until the hole is at most two patch radii (6 px) deep, so the coarsest level is a small
   completion problem that patches from the edge can solve;
-- the hole starts from the structure fill (the content-aware fill's weighed learned /
-  frequency-selective fill) at the coarsest level, and every patch is also matched on that fill
+- the hole starts from the structure fill (the content-aware fill's structure: coherence
+  transport, or on crops up to 64 px its weighed learned / frequency-selective / coherence fill) at
+  the coarsest level, and every patch is also matched on that fill
   blurred (a 3 × 3 grid of it, the guide): strongly (`GUIDE_WEIGHT`) at the scales the structure was
   made at (≤ 64 px), weakly (`GUIDE_FINE`) above, where the patches draw the detail. Unguided, the
   synthesis copied the astronaut's face and hair into the wall behind her;

@@ -3,7 +3,8 @@
 Built-in: the classical OpenCV methods (any image, instant), the frequency-selective reconstruction
 (OpenCV-contrib xphoto), the content-aware fill (the default: coherence transport on photos, weighed
 with the learned fill and the frequency-selective one on faces and small crops, with texture copied
-from the photo; app/ml/inpaint/content_aware.py) and the generator prior (faces; needs a generator and an encoder in the manifest).
+from the photo; app/ml/inpaint/content_aware.py) and the generator prior (faces; needs a generator
+and an encoder in the manifest).
 Learned: every `inpainter` entry of the manifest —
 the project's completion network (arch "completion", safetensors) and a person's own LaMa
 (arch "lama", TorchScript `.ts`, loaded only because its sha256 is pinned in the manifest).
