@@ -123,6 +123,7 @@ def gui_lag(quick: bool = False) -> list[Measurement]:
 from latentbrush.bench.cancel_bench import cancel  # noqa: E402
 from latentbrush.bench.drawing_bench import drawings  # noqa: E402
 from latentbrush.bench.inpaint_bench import inpaint_examples, inpaint_gate, inpaint_quality, inpaint_speed  # noqa: E402
+from latentbrush.bench.inpaint_coherence import inpaint_coherence  # noqa: E402
 from latentbrush.bench.inpaint_scales import inpaint_scales  # noqa: E402
 from latentbrush.bench.inpaint_wide import inpaint_wide  # noqa: E402
 from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
@@ -149,6 +150,7 @@ BENCHMARKS = {
     "inpaint_gate": inpaint_gate,
     "inpaint_wide": inpaint_wide,
     "inpaint_scales": inpaint_scales,
+    "inpaint_coherence": inpaint_coherence,
     "translate": translate,
     "sketch": sketch,
     "drawings": drawings,
