@@ -14,6 +14,7 @@ import pytest
 from latentbrush.bench.inpaint_bench import hole_psnr, texture_kept
 from latentbrush.core.jobs import Cancelled, Job, drain
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
+from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.fill import ClassicalFiller, inpaint_image
 from latentbrush.ml.inpaint.filler import Filler, FsrFiller
 from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors, patch_match
@@ -396,6 +397,11 @@ def test_a_face_s_features_in_a_large_crop_get_the_learned_fill_weighed_in():
         filler.fill(holed, hole)
         assert (learned.calls > 0) == learned_used and (filler.last_weights[4] == 0) == learned_used, \
             filler.last_weights
+        best = ExemplarFiller(ContentAwareFiller(learned := Fixed(img), texture=False,
+                                                 faces=lambda window, m=marks: [np.asarray(x) for x in m]))
+        best.prepare_area(holed, BBox(0, 0, 200, 200), hole)      # the best-quality fill chooses the same
+        best.fill(holed, hole)
+        assert (learned.calls > 0) == learned_used and best.area is None
 
 
 @pytest.mark.needs_weights

@@ -294,9 +294,7 @@ class ContentAwareFiller(Filler):
         # a face's features in a crop larger than the probe: the learned fill is weighed in (it was
         # trained on faces; coherence transport alone lost 0.3–0.5 dB on the real portraits' eyes and
         # mouths) and nothing is synthesised from the photo's other patches
-        on_face = (area is not None and self.faces is not None
-                   and ((self.coherence is not None and max(hole.shape) > 64) or self.synthesis)
-                   and features_hold(self.faces, *area))
+        on_face = self.on_features(area, hole, synthesis=self.synthesis)
         smooth, best = self.structure(crop, hole, check, face=on_face)
         if check is not None:
             check()
@@ -313,6 +311,15 @@ class ContentAwareFiller(Filler):
                                                    em_coarse=SYNTH_EM))[0]
             self.log[-1] = (*self.log[-1][:2], True)
         return add_detail(crop, hole, smooth, guide=best)
+
+    def on_features(self, area: tuple[np.ndarray, BBox, np.ndarray] | None, hole: np.ndarray, *,
+                    synthesis: bool) -> bool:
+        """Whether a face's features hold the hole of `area` (prepare_area's), checked only where the
+        answer matters: the structure of a crop larger than the probe, or (`synthesis`) whether to
+        synthesise it."""
+        return (area is not None and self.faces is not None
+                and ((self.coherence is not None and max(hole.shape) > 64) or synthesis)
+                and features_hold(self.faces, *area))
 
     @staticmethod
     def synthesis_side(hole: np.ndarray, sides: tuple[int, ...] = SYNTH_SIDES) -> int | None:

@@ -183,8 +183,9 @@ def _carry(field, ty, tx, shape, sources) -> tuple[np.ndarray, np.ndarray]:
 class ExemplarFiller(Filler):
     """The best-quality fill: `structure` (a ContentAwareFiller, or any filler with `structure()` /
     `fill()`) gives the start; the exemplar synthesis does the rest. Works at the crop's own size up
-    to `max_side` (larger crops are scaled down for it). It synthesises every hole, on faces too:
-    the default's face check (ContentAwareFiller.prepare_area) is not passed on to `structure`."""
+    to `max_side` (larger crops are scaled down for it). It synthesises every hole, on faces too;
+    the default's face check (ContentAwareFiller.prepare_area) only chooses the structure there (the
+    learned mix on a face's features, not coherence transport)."""
 
     def __init__(self, structure: Filler, *, max_side: int = 640, guide_weight: float = GUIDE_WEIGHT,
                  grain: bool = True) -> None:
@@ -193,6 +194,10 @@ class ExemplarFiller(Filler):
         self.device = structure.device
         self.title = methods.TITLES[methods.EXEMPLAR]
         self.log = getattr(structure, "log", [])
+        self.area: tuple | None = None          # prepare_area's, for the structure's face check
+
+    def prepare_area(self, image, box, hole):
+        self.area = (image, box, hole)
 
     def on_cpu(self) -> ExemplarFiller:
         return ExemplarFiller(self.structure.on_cpu(), max_side=self.max_side, guide_weight=self.guide_weight,
@@ -203,12 +208,14 @@ class ExemplarFiller(Filler):
 
     def fill_steps(self, crop, hole, check=None) -> Generator[tuple[float, str], None, np.ndarray]:
         """fill(), yielding (fraction done, what it is doing)."""
+        area, self.area = self.area, None       # this fill's alone
         hole = hole.astype(bool)
         if not hole.any():
             return crop.copy()
         yield 0.0, "finding the structure"
         if hasattr(self.structure, "structure"):
-            start, best = self.structure.structure(crop, hole, check)
+            face = hasattr(self.structure, "on_features") and self.structure.on_features(area, hole, synthesis=False)
+            start, best = self.structure.structure(crop, hole, check, **({"face": True} if face else {}))
             if getattr(self.structure, "last_weights", None) == PRIOR_ALONE:
                 # a face the generator draws: its fill is that face's, which patches copied from
                 # around the hole would only spoil (the content-aware fill's own result)
