@@ -11,8 +11,10 @@ the known pixels near it, then the photo's own texture.
   +0.29 → +1.35 dB; crops of the training photos (not the benchmark's) +0.52 → +0.97, −0.24 → +0.86;
   of the real portraits' frames +0.14 → +0.87, +0.50 → +0.90. Weighing it in with the other two at
   the probe instead: +1.78 / +0.98, +1.19 / +0.70, +0.15 / +0.83 (the probe, at 48 px, cannot see
-  what makes it better at full size) and 3–5× slower. With it the patch synthesis (below) lost on
-  every set (−0.1 to −0.6 dB; on the training photos' 64² crops −1.2 / −1.8 dB): `synthesis` is off.
+  what makes it better at full size) and 3–5× slower. On it the patch synthesis (below) lost on 4 of
+  these 6 sets (−0.13 to −0.62 dB), gained +0.08 / +0.12 dB on the portraits' frames, and lost
+  −1.2 / −1.8 dB on the training photos' 64² rectangles / blobs; `latentbrush bench inpaint_scales`
+  finds it a wash on 256² blobs: `synthesis` is off.
   Where the hole lies on a face's features (the face check below), the learned fill and the
   frequency-selective one are weighed as before (coherence transport alone: the real portraits' eyes
   +0.81 → +0.50 dB, mouths +0.64 → +0.13 dB).
@@ -223,7 +225,7 @@ class ContentAwareFiller(Filler):
                                   coherence=self.coherence is not None)
 
     def prepare_area(self, image, box, hole):
-        self.area = (image, box, hole)      # the face check runs only where the fill would synthesise
+        self.area = (image, box, hole)      # for the face check (on_features), where its answer matters
 
     def _report(self, weights: list[float], hole: np.ndarray) -> None:
         self.last_weights = weights
@@ -244,7 +246,7 @@ class ContentAwareFiller(Filler):
         coherence = self.coherence if not grown.all() else None
         if coherence is not None and small is not crop and not face:
             # larger than the probe: coherence transport alone (module docstring: the mix, probed at
-            # 48 px, lost to it on every set of 256² crops, and costs 3–5× as much)
+            # 48 px, lost to it on 5 of 6 sets of 256² crops, and costs 3–5× as much)
             out = fill_crop(coherence, crop, hole, check)
             self._report([0.0, 0.0, 0.0, 0.0, 1.0], hole)
             return out, out
