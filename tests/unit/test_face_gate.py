@@ -135,3 +135,18 @@ def test_with_synthesis_on_an_eye_masked_in_a_real_photo_keeps_the_structure_and
         notes[name] = structure_split(filler.log, None)
     assert "inside the face nothing copied" in notes["eye"] and "synthesised" not in notes["eye"]
     assert "synthesised" in notes["patch"] and "face" not in notes["patch"]
+
+
+def test_a_thin_line_across_a_face_s_features_is_not_held_by_them():
+    """A scratch over an eye and the nose (a 9-px brush on a face 85 px between the eyes) is a line
+    coherence transport continues; an eye masked as a disc is held."""
+    lm = np.array([[100.0, 100.0], [185.0, 100.0], [142.0, 150.0], [110.0, 190.0], [175.0, 190.0]])
+    image = np.zeros((300, 300, 3), np.uint8)
+    scratch = np.zeros((300, 300), np.uint8)
+    cv2.line(scratch, (70, 80), (170, 170), 1, 9)
+    eye = np.zeros((300, 300), np.uint8)
+    cv2.ellipse(eye, (100, 100), (27, 17), 0, 0, 360, 1, -1)
+    box = BBox(0, 0, 300, 300)
+    find = lambda window: [lm * window.shape[0] / 300]              # noqa: E731 — the window is the image here
+    assert features_hold(find, image, box, eye > 0)
+    assert not features_hold(find, image, box, scratch > 0)

@@ -186,7 +186,7 @@ def test_runner_uses_the_content_aware_fill_with_the_manifest_completion_model_b
     from latentbrush.ml.inpaint import kernels
     kernels._READY.clear()          # as in a fresh process: the compiled synthesis is prepared first, in words
     res, steps = drain(run_inpaint(Job("inpaint", inputs={"image": img, "mask": mask}), models))
-    assert any(p.message.startswith("preparing the texture synthesis") for p in steps) and kernels.ready()
+    assert any(p.message.startswith("preparing the fill") for p in steps) and kernels.ready()
     _, steps = drain(run_inpaint(Job("inpaint", inputs={"image": img, "mask": mask}), models))
     assert not any(p.message.startswith("preparing") for p in steps)        # once per process
     assert res.info["model"] == methods.CONTENT_AWARE and res.info["blend"] == "poisson"

@@ -138,6 +138,9 @@ FACE_SIDE = 384      # … scaled down to at most this side (a face that holds t
 FEATURE_SHARE = 0.5  # a face's features hold the hole where at least this share of its pixels lies within
 EYE_ZONE, NOSE_ZONE, MOUTH_ZONE = 0.45, 0.3, 0.35   # … these × the eye distance of an eye, the nose tip,
 #                      the line between the mouth's corners
+FACE_LINE = 0.045    # … unless the hole is a line across the face: its median depth under this × the eye distance
+#                      (a scratch; an eye or mouth masked lies 0.07 × deep: coherence transport continues the line)
+LINE_SHAPE = 0.08    # … and under this × the square root of its area (a 9-px line 330 px long: 0.04; a disc 0.17)
 
 
 def ring_probe(crop: np.ndarray, hole: np.ndarray, *, side: int = 48, ring: int = 3
@@ -341,9 +344,14 @@ def features_hold(find: Callable[[np.ndarray], list[np.ndarray]], image: np.ndar
     around the area (`box` in `image`; `hole` in the area's coordinates), scaled to at most
     `FACE_SIDE`, and at least `FEATURE_SHARE` of the hole's pixels lie in one face's feature zones:
     within `EYE_ZONE` × the eye distance of an eye, `NOSE_ZONE` × of the nose tip, `MOUTH_ZONE` × of
-    the line between the mouth's corners."""
+    the line between the mouth's corners — and the hole is not a thin line across the face (its median
+    depth under `FACE_LINE` × the eye distance and `LINE_SHAPE` × the root of its area: a scratch over
+    glasses, an eye and a nose, which the learned mix fills as a flat stripe and coherence transport
+    continues)."""
     if not hole.any():
         return False
+    depth = hole_depth(hole)
+    line = depth < LINE_SHAPE * float(np.sqrt(hole.sum()))
     H, W = image.shape[:2]
     side = FACE_WINDOW * max(box.width, box.height)
     cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
@@ -359,7 +367,7 @@ def features_hold(find: Callable[[np.ndarray], list[np.ndarray]], image: np.ndar
     for marks in find(window):
         lm = np.asarray(marks, np.float64) / s + [x0, y0]           # into the image's coordinates
         iod = float(np.linalg.norm(lm[1] - lm[0]))
-        if iod < 1:
+        if iod < 1 or (line and depth < FACE_LINE * iod):
             continue
         near = np.zeros(len(pts), bool)
         for c, r in ((lm[0], EYE_ZONE), (lm[1], EYE_ZONE), (lm[2], NOSE_ZONE)):

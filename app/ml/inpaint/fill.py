@@ -342,11 +342,12 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     blend = job.request.blend or methods.default_blend(mid, models.manifest)
     yield Progress(0, 1, "loading fill model")
     filler = make_filler(mid, models)
-    if isinstance(filler, ContentAwareFiller | ExemplarFiller):     # their patch synthesis is compiled
-        from latentbrush.ml.inpaint import kernels
+    if isinstance(filler, ContentAwareFiller | ExemplarFiller):     # their loops are compiled
+        from latentbrush.ml.inpaint import coherence, kernels
         if not kernels.ready():
-            yield Progress(0, 1, "preparing the texture synthesis (the first time after installing: a few seconds)")
+            yield Progress(0, 1, "preparing the fill (the first time after installing: a few seconds)")
             kernels.warm_up()
+            coherence.warm_up()
     job.check()
     notes: list[str] = []
     info: dict = {}
