@@ -4,6 +4,7 @@ how many bytes are on disk there, as Progress with `done_bytes`."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -14,13 +15,16 @@ POLL_S = 0.25
 
 
 def bytes_under(folder: Path) -> int:
+    """Bytes in the files under `folder` right now. pip creates, moves and deletes files and folders
+    while we look: whatever vanishes between listing and reading is skipped, never raised (Path.rglob
+    lets FileNotFoundError out of a sub-folder removed mid-walk, which once failed a whole fetch)."""
     n = 0
-    for p in folder.rglob("*"):
-        try:
-            if p.is_file():
-                n += p.stat().st_size
-        except OSError:          # pip moves and deletes files while we look
-            pass
+    for root, _dirs, files in os.walk(folder, onerror=lambda _e: None):
+        for name in files:
+            try:
+                n += os.stat(os.path.join(root, name), follow_symlinks=False).st_size
+            except OSError:
+                pass
     return n
 
 

@@ -68,3 +68,27 @@ def test_a_chatty_pip_cannot_block_the_download(tmp_path, monkeypatch):
     with pytest.raises(FetchError, match="no such wheel"):
         fetch._pip_download("pkg", "1.0", dest, None)
     assert time.monotonic() - t < 30
+
+
+def test_a_folder_pip_deletes_while_we_count_is_skipped_not_raised(tmp_path, monkeypatch):
+    # CI once failed a whole `models fetch` on "No such file or directory (…/pip-unpack-…)": pip removed
+    # its unpack folder between the walk listing it and opening it
+    import os
+
+    from latentbrush.ml.download import bytes_under
+
+    (tmp_path / "keep.whl").write_bytes(b"\0" * 700)
+    gone = tmp_path / "pip-unpack-x"
+    gone.mkdir()
+    (gone / "part").write_bytes(b"\0" * 300)
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("pip-unpack-x"):
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert bytes_under(tmp_path) == 700
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    assert bytes_under(tmp_path) == 1000
