@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from latentbrush.bench.inpaint_bench import hole_psnr
-from latentbrush.ml.inpaint.coherence import CoherenceFiller, coherence_transport, edge_field
+from latentbrush.ml.inpaint.coherence import (
+    CoherenceFiller,
+    coherence_transport,
+    edge_field,
+    soften_by_depth,
+    transport_and_soften,
+)
 
 
 def classical_best(img: np.ndarray, hole: np.ndarray) -> float:
@@ -112,3 +118,37 @@ def test_the_filler_keeps_the_fill_contract():
     hole = band(64, 28, 6)
     out = CoherenceFiller().fill(img, hole)
     assert out.shape == img.shape and np.array_equal(out[~hole], img[~hole])
+
+
+def test_softening_blurs_deep_in_the_hole_keeps_its_edge_and_coherent_edges_and_the_outside():
+    rng = np.random.default_rng(5)
+    noisy = rng.integers(0, 256, (96, 96, 3)).astype(np.uint8)
+    hole = np.zeros((96, 96), bool)
+    hole[20:76, 20:76] = True
+    out = soften_by_depth(noisy, hole, None, k=0.6)
+    assert np.array_equal(out[~hole], noisy[~hole])
+    deep, edge = hole.copy(), hole.copy()
+    deep[:36] = deep[60:] = False
+    deep[:, :36] = deep[:, 60:] = False
+    edge[21:75, 21:75] = False                                  # the hole's outermost ring of pixels
+    assert out[deep].astype(float).std() < 0.25 * noisy[deep].astype(float).std()
+    assert np.abs(out[edge].astype(int) - noisy[edge]).mean() < 0.7 * np.abs(     # the blur grows with depth
+        out[deep].astype(int) - noisy[deep]).mean()
+    # where an edge leads (coherence 1) nothing is blurred
+    assert np.array_equal(soften_by_depth(noisy, hole, np.ones((96, 96)), k=0.6), noisy)
+    assert np.array_equal(soften_by_depth(noisy, hole, None, k=0.0), noisy)
+
+
+def test_softened_transport_beats_the_sharp_one_on_a_noisy_surface_and_keeps_a_stripe_edge():
+    rng = np.random.default_rng(6)
+    flat = np.clip(120 + rng.normal(0, 30, (96, 96, 3)), 0, 255).astype(np.uint8)
+    hole = np.zeros((96, 96), bool)
+    hole[24:72, 24:72] = True
+    soft, sharp = transport_and_soften(flat, hole)
+    assert np.array_equal(sharp, coherence_transport(flat, hole))
+    truth_mean = np.full_like(flat, 120)      # the best guess for unknown noise is its mean
+    assert hole_psnr(soft, truth_mean, hole) > hole_psnr(sharp, truth_mean, hole) + 0.5
+    img = stripes(64)
+    h = band(64, 28, 6)
+    soft, sharp = transport_and_soften(img, h)
+    assert hole_psnr(soft, img, h) > hole_psnr(sharp, img, h) - 0.5     # the carried edges stay

@@ -343,7 +343,7 @@ def test_brush_strokes_on_a_256_photo_crop_are_filled_about_as_well_as_the_bette
 
 
 def test_a_crop_larger_than_the_probe_is_filled_by_coherence_transport_alone():
-    from latentbrush.ml.inpaint.coherence import coherence_transport
+    from latentbrush.ml.inpaint.coherence import coherence_transport, transport_and_soften
 
     img, hole = grainy(200, seed=3), disc(200, 50)
     holed = img.copy()
@@ -352,7 +352,10 @@ def test_a_crop_larger_than_the_probe_is_filled_by_coherence_transport_alone():
     filler = ContentAwareFiller(learned, texture=False)
     out = filler.fill(holed, hole)
     assert filler.last_weights == [0.0, 0.0, 0.0, 0.0, 1.0] and learned.calls == 0
-    assert np.array_equal(out, coherence_transport(holed, hole))
+    assert np.array_equal(out, transport_and_soften(holed, hole)[0])
+    # the texture is matched on the transport as it came (sharp), laid over the softened one
+    smooth, guide = filler.structure(holed, hole)
+    assert np.array_equal(smooth, out) and np.array_equal(guide, coherence_transport(holed, hole))
 
 
 def test_small_crops_weigh_coherence_transport_with_the_others():

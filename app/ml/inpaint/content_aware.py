@@ -250,9 +250,9 @@ class ContentAwareFiller(Filler):
         if coherence is not None and small is not crop and not face:
             # larger than the probe: coherence transport alone (module docstring: the mix, probed at
             # 48 px, lost to it on 5 of 6 sets of 256² crops, and costs 3–5× as much)
-            out = fill_crop(coherence, crop, hole, check)
+            soft, sharp = coherence.fill_pair(crop, hole)       # sharp: the texture's guide (module docstring)
             self._report([0.0, 0.0, 0.0, 0.0, 1.0], hole)
-            return out, out
+            return soft, sharp
         if self.learned is None and coherence is None:
             self._report([0.0, 1.0, 0.0, 0.0, 0.0], hole)
             out = fill_crop(self.fsr, crop, hole, check)
@@ -280,7 +280,9 @@ class ContentAwareFiller(Filler):
                 if fit <= PRIOR_GATE * min(errs) or (fit <= CLOSE_FIT and fit <= CLOSE_GATE * min(errs)):
                     self._report([0.0, 0.0, 1.0], hole)
                     return prior_fill, prior_fill
-            fills = [second_job.result() if c is second else fill_crop(c, crop, hole, check) for c, _ in cands]
+            pairs = [coherence.fill_pair(crop, hole) if c is coherence else
+                     (second_job.result() if c is second else fill_crop(c, crop, hole, check),) * 2 for c, _ in cands]
+        fills, guides = [p[0] for p in pairs], [p[1] for p in pairs]
         shares = local_shares(probes, small, band, hole.shape)
         report = [0.0] * 5
         for w, (_, i) in zip(shares, cands, strict=True):
@@ -291,7 +293,7 @@ class ContentAwareFiller(Filler):
         # the best candidate guides the texture where it was made at the crop's own resolution (it keeps
         # more of the structure's edges than the mean; on 256² crops, filled at 128 px and scaled up, it
         # found less texture than the mean: 50 vs 69 %)
-        return mixed, fills[int(np.argmin(errs))] if small is crop else mixed
+        return mixed, guides[int(np.argmin(errs))] if small is crop else mixed
 
     def fill(self, crop, hole, check=None):
         area, self.area = self.area, None   # this fill's alone, even where it is cancelled or fails
