@@ -1,7 +1,9 @@
 """issue 19: coherence transport on its own (app/ml/inpaint/coherence.py), on the inpaint_quality
 benchmark's sets (the same images and masks): the classical fill the default's structure is made of
-on photos since stop 40, with and without the photo's grain copied on top, against the better of
-Telea / Navier–Stokes per image (no seams blended, as the classical rows of inpaint_quality)."""
+on photos since stop 40: as transported, softened by depth where no edge leads (stop 41's default), and
+softened with the photo's grain copied on top (matched on the transport as it came: the default's path),
+against the better of Telea / Navier–Stokes per image (no seams blended, as the classical rows of
+inpaint_quality)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ def inpaint_coherence(quick: bool = False, out: Path | None = None) -> list[Meas
         title = "coherence transport + the photo's grain"
 
         def fill(self, crop, hole, check=None):
-            return add_detail(crop, hole, CoherenceFiller().fill(crop, hole))
+            soft, sharp = CoherenceFiller().fill_pair(crop, hole)
+            return add_detail(crop, hole, soft, guide=sharp)
 
     mm = model_manager()
     G = mm.get(mm.default("generator").id).net
@@ -38,7 +41,8 @@ def inpaint_coherence(quick: bool = False, out: Path | None = None) -> list[Meas
     for sname, (imgs, masks) in sets.items():
         best = np.maximum(*[[hole_psnr(o, t, m) for o, t, m in zip(fill_all(c, imgs, masks, "none"), imgs, masks,
                                                                      strict=True)] for c in classical])
-        for key, filler in (("coherence transport", CoherenceFiller()), ("with grain", WithGrain())):
+        for key, filler in (("coherence transport", CoherenceFiller(soften=0.0)),
+                            ("softened by depth", CoherenceFiller()), ("with grain", WithGrain())):
             outs = fill_all(filler, imgs, masks, "none")
             gain = np.array([hole_psnr(o, t, m) for o, t, m in zip(outs, imgs, masks, strict=True)]) - best
             kept = float(np.median([texture_kept(o, t, m) for o, t, m in zip(outs, imgs, masks, strict=True)]))

@@ -58,3 +58,18 @@ def test_the_fill_suggests_painting_wider_only_where_the_border_was_left(tiny_mo
     assert HINT in said[30][0] and said[30][1] >= RIM_WARN
     assert HINT not in said[38][0] and said[38][1] < RIM_WARN
 
+
+
+def test_a_large_hole_is_said_to_be_a_guess_in_its_middle_and_strokes_and_patches_are_not(tiny_models):
+    from latentbrush.ml.inpaint.masks import DEEP_WARN, deep_share
+
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    img = patch_on_cloth(400, patch=False)
+    stroke = cv2.line(np.zeros((400, 400), np.uint8), (20, 200), (380, 220), 255, 60)   # 60 px wide
+    big = disc_mask(400, 120)                  # a thing 240 px across
+    assert deep_share(stroke) == 0.0 and deep_share(disc_mask(400, 48)) < DEEP_WARN <= deep_share(big)
+    assert deep_share(np.zeros((8, 8), np.uint8)) == 0.0
+    for mask, told in ((big, True), (stroke, False), (disc_mask(400, 48), False)):
+        res, _ = drain(run_inpaint(Job("inpaint", params={"model": methods.TELEA},
+                                       inputs={"image": img, "mask": mask}), models))
+        assert ("a large hole" in res.message) == told and ("a large hole" in res.info.get("hint", "")) == told

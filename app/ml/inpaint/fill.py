@@ -23,7 +23,7 @@ from latentbrush.ml.inpaint.blend import BLENDS, composite
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller, face_finder
 from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
-from latentbrush.ml.inpaint.masks import RIM_WARN, rim_left
+from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
 
@@ -378,10 +378,14 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
         info["structure"] = split
         notes.append(split)
     info["rim_left"] = rim = rim_left(image, mask)      # a mask painted just inside an object's border
-    if rim >= RIM_WARN:
-        info["hint"] = ("the mask's edge runs along a rim of another colour (an object's border left outside?): "
-                        "paint the mask a little wider")
-        notes.append(info["hint"])
+    info["deep"] = deep = deep_share(mask)              # how much of the hole is far from anything kept
+    hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
+              "paint the mask a little wider"] if rim >= RIM_WARN else []) + (
+        [f"a large hole: {round(100 * deep)} % of it lies over {DEEP_PX} px from anything kept, and there the "
+         "fill is a smooth guess from the surroundings"] if deep >= DEEP_WARN else [])
+    if hints:
+        info["hint"] = "; ".join(hints)
+        notes += hints
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else
                   f"filled with {filler.title or mid}" + (f" — {'; '.join(notes)}" if notes else ""),

@@ -92,6 +92,21 @@ def hole_depth(hole: np.ndarray) -> float:
     return float(np.median(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)[hole.astype(bool)]))
 
 
+DEEP_PX = 32        # px: a hole pixel this far from every kept pixel is filled by a guess (softened, coherence.py)
+DEEP_WARN = 0.15    # deep_share at or above this: the editor says so (the model shuttle of the bench's objects:
+                    # 0.43; the suit patch, a 96-px disc, 0.11; the spoon 0.06; brush strokes under 64 px wide: 0)
+
+
+def deep_share(mask: np.ndarray) -> float:
+    """The share of a hole's pixels (mask > 0) more than `DEEP_PX` px from every pixel outside it."""
+    hole = (mask > 0).astype(np.uint8)
+    if not hole.any():
+        return 0.0
+    padded = cv2.copyMakeBorder(hole, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)  # the image's edge is no kept pixel:
+    dist = cv2.distanceTransform(padded, cv2.DIST_L2, 5)[1:-1, 1:-1]             # counted as one, conservatively
+    return float(np.mean(dist[hole > 0] > DEEP_PX))
+
+
 RIM_INNER, RIM_GAP, RIM_OUTER, RIM_BOX = 3, 5, 10, 21   # px: the rings around a hole the rim check compares
 RIM_WARN = 0.6      # rim_left at or above this: the editor suggests painting the mask wider
 
