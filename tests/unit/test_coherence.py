@@ -120,7 +120,7 @@ def test_the_filler_keeps_the_fill_contract():
     assert out.shape == img.shape and np.array_equal(out[~hole], img[~hole])
 
 
-def test_softening_blurs_deep_in_the_hole_keeps_its_edge_and_coherent_edges_and_the_outside():
+def test_softening_blurs_more_with_depth_less_along_edges_and_never_outside():
     rng = np.random.default_rng(5)
     noisy = rng.integers(0, 256, (96, 96, 3)).astype(np.uint8)
     hole = np.zeros((96, 96), bool)
@@ -134,9 +134,14 @@ def test_softening_blurs_deep_in_the_hole_keeps_its_edge_and_coherent_edges_and_
     assert out[deep].astype(float).std() < 0.25 * noisy[deep].astype(float).std()
     assert np.abs(out[edge].astype(int) - noisy[edge]).mean() < 0.7 * np.abs(     # the blur grows with depth
         out[deep].astype(int) - noisy[deep]).mean()
-    # where an edge leads (coherence 1) nothing is blurred
+    # where an edge leads (coherence 1) nothing is blurred; a half-clear edge: half the blur
     assert np.array_equal(soften_by_depth(noisy, hole, np.ones((96, 96)), k=0.6), noisy)
+    half = soften_by_depth(noisy, hole, np.full((96, 96), 0.5), k=0.6)
+    assert np.array_equal(half, soften_by_depth(noisy, hole, None, k=0.3))
+    assert out[deep].astype(float).std() < half[deep].astype(float).std() < noisy[deep].astype(float).std()
     assert np.array_equal(soften_by_depth(noisy, hole, None, k=0.0), noisy)
+    with pytest.raises(ValueError, match="uint8 RGB"):
+        soften_by_depth(noisy[..., 0], hole, None)
 
 
 def test_softened_transport_beats_the_sharp_one_on_a_noisy_surface_and_keeps_a_stripe_edge():

@@ -59,7 +59,6 @@ def test_the_fill_suggests_painting_wider_only_where_the_border_was_left(tiny_mo
     assert HINT not in said[38][0] and said[38][1] < RIM_WARN
 
 
-
 def test_a_large_hole_is_said_to_be_a_guess_in_its_middle_and_strokes_and_patches_are_not(tiny_models):
     from latentbrush.ml.inpaint.masks import DEEP_WARN, deep_share
 
@@ -69,6 +68,9 @@ def test_a_large_hole_is_said_to_be_a_guess_in_its_middle_and_strokes_and_patche
     big = disc_mask(400, 120)                  # a thing 240 px across
     assert deep_share(stroke) == 0.0 and deep_share(disc_mask(400, 48)) < DEEP_WARN <= deep_share(big)
     assert deep_share(np.zeros((8, 8), np.uint8)) == 0.0
+    edge = np.zeros((400, 400), np.uint8)
+    edge[:, :60] = 255                  # a strip along the frame: nothing known beyond it, 60 px deep
+    assert deep_share(edge) >= DEEP_WARN
     for mask, told in ((big, True), (stroke, False), (disc_mask(400, 48), False)):
         res, _ = drain(run_inpaint(Job("inpaint", params={"model": methods.TELEA},
                                        inputs={"image": img, "mask": mask}), models))

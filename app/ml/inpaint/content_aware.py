@@ -2,7 +2,8 @@
 the known pixels near it, then the photo's own texture.
 
 - Since stop 40 the structure of a crop larger than 64 px (every fill of a real photo: crops grow to
-  128 px) is **coherence transport** alone (app/ml/inpaint/coherence.py, Bornemann & März 2007):
+  128 px) is **coherence transport** alone (app/ml/inpaint/coherence.py, Bornemann & März 2007;
+  since stop 41 softened deep in the hole where no edge leads, the texture matched on the sharp fill):
   the known colours carried into the hole along the edges that run into it. Paired on the same
   crops and masks, through the editor's path (an experiment script before the bench run; gain
   inside the hole over the better of Telea / Navier–Stokes, Poisson seams), against stop 39's fill
@@ -241,8 +242,9 @@ class ContentAwareFiller(Filler):
 
     def structure(self, crop: np.ndarray, hole: np.ndarray, check: Check | None = None, *, face: bool = False
                   ) -> tuple[np.ndarray, np.ndarray]:
-        """(the candidates' fills weighed by their ring errors, the best candidate's fill): uint8
-        crops with the hole filled. `face`: the hole lies on a face's features (the learned fill is
+        """(the structure: the candidates' fills weighed by their ring errors, or coherence transport
+        softened by depth alone; the texture pass's guide: the best candidate's fill, coherence transport
+        as transported, not softened): uint8 crops with the hole filled. `face`: the hole lies on a face's features (the learned fill is
         weighed in at every crop size)."""
         small, grown, band = ring_probe(crop, hole, ring=self.ring)
         # coherence transport needs known pixels to carry in (not where the grown hole covers the probe)
@@ -250,7 +252,7 @@ class ContentAwareFiller(Filler):
         if coherence is not None and small is not crop and not face:
             # larger than the probe: coherence transport alone (module docstring: the mix, probed at
             # 48 px, lost to it on 5 of 6 sets of 256² crops, and costs 3–5× as much)
-            soft, sharp = coherence.fill_pair(crop, hole)       # sharp: the texture's guide (module docstring)
+            soft, sharp = coherence.fill_pair(crop, hole)       # sharp: the texture's guide (coherence.py)
             self._report([0.0, 0.0, 0.0, 0.0, 1.0], hole)
             return soft, sharp
         if self.learned is None and coherence is None:

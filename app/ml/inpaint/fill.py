@@ -381,8 +381,8 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     info["deep"] = deep = deep_share(mask)              # how much of the hole is far from anything kept
     hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
               "paint the mask a little wider"] if rim >= RIM_WARN else []) + (
-        [f"a large hole: {round(100 * deep)} % of it lies over {DEEP_PX} px from anything kept, and there the "
-         "fill is a smooth guess from the surroundings"] if deep >= DEEP_WARN else [])
+        [f"a large hole: {round(100 * deep)} % of it lies over {DEEP_PX} px from the unmasked picture, and there "
+         "any fill can only guess from the surroundings: look it over"] if deep >= DEEP_WARN else [])
     if hints:
         info["hint"] = "; ".join(hints)
         notes += hints
