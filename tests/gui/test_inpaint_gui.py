@@ -133,3 +133,16 @@ def test_a_mask_painted_inside_a_patchs_border_gets_a_hint_to_paint_wider(make_w
         w.inpaint.panel.fill_button.click()
     assert w.inpaint.panel.status.text().endswith("paint the mask a little wider.")
     assert "paint the mask a little wider" in w.statusBar().currentMessage()
+
+
+def test_a_large_hole_is_said_to_be_guessed_in_its_middle(make_window, tiny_models, qtbot):
+    img = np.full((300, 300, 3), 120, np.uint8)
+    img[::2] = 140
+    w = make_window(tiny_models)
+    open_array(w, img)
+    paint_mask(w, [(150, 60), (150, 150), (150, 240)], size=200)      # a hole 200 px wide
+    pick(w, "telea")
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.inpaint.panel.fill_button.click()
+    said = w.inpaint.panel.status.text()
+    assert "A large hole:" in said and said.endswith("look it over.")
