@@ -244,8 +244,8 @@ class ContentAwareFiller(Filler):
                   ) -> tuple[np.ndarray, np.ndarray]:
         """(the structure: the candidates' fills weighed by their ring errors, or coherence transport
         softened by depth alone; the texture pass's guide: the best candidate's fill, coherence transport
-        as transported, not softened): uint8 crops with the hole filled. `face`: the hole lies on a face's features (the learned fill is
-        weighed in at every crop size)."""
+        as transported, not softened): uint8 crops with the hole filled. `face`: the hole lies on a face's
+        features (the learned fill is weighed in at every crop size)."""
         small, grown, band = ring_probe(crop, hole, ring=self.ring)
         # coherence transport needs known pixels to carry in (not where the grown hole covers the probe)
         coherence = self.coherence if not grown.all() else None
