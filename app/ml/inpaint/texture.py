@@ -83,14 +83,18 @@ def _matching_features(low: np.ndarray, detail: np.ndarray, hole: np.ndarray, ra
 
 def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, guide: np.ndarray | None = None,
                sigma: float = 1.0, radius: int = 3, iters: int = 4, seed: int = 0,
-               full_res_px: int = 4096) -> np.ndarray:
+               full_res_px: int = 4096, refine_rounds: int = 1) -> np.ndarray:
     """The smooth fill with the known region's detail band copied into the hole.
 
     crop (h, w, 3) uint8 (its hole pixels are ignored), hole (h, w) bool, smooth (h, w, 3) uint8: a
     fill of the hole; `guide` (same shape, default `smooth`): the fill whose low-pass neighbourhoods
     the sources are matched on. Returns (h, w, 3) uint8, equal to `crop` outside the hole. Holes larger than
     `full_res_px` pixels are matched at half resolution (4× cheaper) and the match field is doubled:
-    each source keeps its neighbours, so the copied grain stays coherent at full resolution.
+    each source keeps its neighbours within a 2 × 2 block, but neighbouring blocks jump, which left rows
+    of 2 × 2 speckle in large holes (a helper removing the astronaut's helmet, stop 41); since stop 41
+    `refine_rounds` PatchMatch rounds at full resolution (low-pass descriptors, started from the doubled
+    field) mend the jumps: on 256² crops of the training photos +0.02 / +0.03 dB (strokes / blobs), the
+    texture figure 68 → 60 % / 61 → 51 % (the speckle had counted as texture), +10–30 ms.
     """
     hole = hole.astype(bool)
     f = np.where(hole[..., None], smooth, crop).astype(np.float32)
@@ -109,16 +113,27 @@ def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, guide:
     if not hole.any() or sources.sum() < 16:
         return np.where(hole[..., None], smooth, crop)
     ty, tx = np.nonzero(hole)
-    if len(ty) > full_res_px:
-        sy, sx = _half_resolution_match(low_guide, hole, sources, radius, iters, seed)
-    else:
-        # near the hole's edge the known grain around a hole pixel is matched as well: the copy
-        # continues it (see the module's docstring); holes matched at half resolution do not do this
-        feat, weights = _matching_features(low_guide, detail_guide, hole, radius)
-        sy, sx = patch_match(feat, hole, sources, iters=iters, seed=seed, weights=weights)
+    sy, sx = detail_sources(low_guide, detail_guide, hole, sources, radius=radius, iters=iters, seed=seed,
+                            full_res_px=full_res_px, refine_rounds=refine_rounds)
     out = f.copy()
     out[ty, tx] = low[ty, tx] + detail[sy, sx]
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def detail_sources(low: np.ndarray, detail: np.ndarray, hole: np.ndarray, sources: np.ndarray, *, radius: int = 3,
+                   iters: int = 4, seed: int = 0, full_res_px: int = 4096, refine_rounds: int = 1
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """add_detail's match: the source (sy, sx) of each hole pixel (np.nonzero order)."""
+    if int(hole.sum()) > full_res_px:
+        sy, sx = _half_resolution_match(low, hole, sources, radius, iters, seed)
+        if refine_rounds:
+            sy, sx = patch_match(grid_descriptors(low, radius), hole, sources, iters=refine_rounds, seed=seed,
+                                 init=(sy, sx))
+        return sy, sx
+    # near the hole's edge the known grain around a hole pixel is matched as well: the copy continues
+    # it (see the module's docstring); holes matched at half resolution do not do this
+    feat, weights = _matching_features(low, detail, hole, radius)
+    return patch_match(feat, hole, sources, iters=iters, seed=seed, weights=weights)
 
 
 def _half_resolution_match(low, hole, sources, radius, iters, seed):
