@@ -34,17 +34,22 @@ class InpaintUI:
         self.refresh()
 
     def set_document(self, doc) -> None:
-        self.panel.status.setText("")
+        self._say("")
         self._shown = None
         self.panel.block(methods.PRIOR)            # a new photo: not known to lack a face
 
     def _on_index(self, index: int) -> None:
         """The fill's report goes once the fill is undone (or anything else happens)."""
         if self._shown is not None and index != self._shown[0] and shiboken6.isValid(self.w):
-            self.panel.status.setText("")
+            self._say("")
             if self.w.statusBar().currentMessage() == self._shown[1]:
                 self.w.statusBar().clearMessage()
             self._shown = None
+
+    def _say(self, text: str, details: str = "") -> None:
+        """The panel's report, its tooltip the technical details (what the fill weighed, the seams)."""
+        self.panel.status.setText(text)
+        self.panel.status.setToolTip(details)
 
     def refresh(self) -> None:
         m = self.w.manifest
@@ -55,11 +60,11 @@ class InpaintUI:
         if doc is None:
             return
         if not doc.has_content("mask"):
-            self.panel.status.setText("Nothing to fill: paint the area with the mask brush (M) first.")
+            self._say("Nothing to fill: paint the area with the mask brush (M) first.")
             self.w.statusBar().showMessage("Paint a mask first", 4000)
             return
         method = self.panel.method() or None
-        self.panel.status.setText("")
+        self._say("")
         self._show_panel()
         self.w.dispatcher.submit(InpaintRequest(model=method, blend=self.panel.blend_mode() or None),
                                  layers=("base", "mask"), label="Fill")
@@ -85,7 +90,7 @@ class InpaintUI:
             return
         if info.get("fallback") == NO_FACE:
             self.panel.block(methods.PRIOR, "no face in this photo", NO_FACE_TIP)
-        self.panel.status.setText(_report(info, self.w.manifest))
+        self._say(_report(info, self.w.manifest), _details(info))
         doc = self.w.document
         if self.panel.clear_after.isChecked() and doc is not None:    # one undo step: the fill and the mask cleared
             box = nonzero_bbox(doc.layer("mask"))
@@ -101,7 +106,15 @@ def _report(info: dict, manifest) -> str:
     if info.get("fallback"):
         return f"{info['fallback']} — filled with Telea instead of the generator prior."
     titles = {m.id: m.title for m in methods.fill_methods(manifest)}
-    seams = {key: text for text, key in BLEND_ITEMS}.get(info.get("blend"), info.get("blend"))
-    how = f" — {info['structure']}" if info.get("structure") else ""
+    how = f": {info['summary']}" if info.get("summary") else ""
     hint = f" {info['hint'][:1].upper()}{info['hint'][1:]}." if info.get("hint") else ""
-    return f"Filled with {titles.get(info.get('model'), info.get('model'))}{how}; seams: {str(seams).lower()}.{hint}"
+    return f"Filled with {titles.get(info.get('model'), info.get('model'))}{how}.{hint}"
+
+
+def _details(info: dict) -> str:
+    """The panel's tooltip after a fill: what the fill weighed and how the seams were made."""
+    if info.get("fallback"):
+        return ""
+    seams = {key: text for text, key in BLEND_ITEMS}.get(info.get("blend"), info.get("blend"))
+    how = f"What the fill weighed: {info['structure']}. " if info.get("structure") else ""
+    return f"{how}Seams: {str(seams).lower()}."

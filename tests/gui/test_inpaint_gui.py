@@ -76,7 +76,9 @@ def test_fill_on_release_with_the_learned_model_and_keep_mask(make_window, tiny_
     assert not np.array_equal(doc.layer("base")[mask > 0], before[mask > 0])
     assert "Content-aware" in w.inpaint.panel.status.text()
     assert front_before == "Scribble" and front_edit_tab(w) == "Inpaint"   # the fill's report is in view
-    assert "structure" in w.inpaint.panel.status.text() and "%" in w.inpaint.panel.status.text()   # what it weighed
+    said, details = w.inpaint.panel.status.text(), w.inpaint.panel.status.toolTip()
+    assert "grain" in said and "%" not in said and "seams" not in said.lower()      # in words, no jargon
+    assert "structure" in details and "%" in details and "Seams:" in details        # what it weighed: the tooltip
 
 
 def test_fill_without_a_mask_says_so_and_runs_nothing(make_window, tiny_models, photo, qtbot):
@@ -111,7 +113,8 @@ def test_the_best_quality_fill_shows_its_steps_and_changes_only_the_mask(make_wi
     assert np.array_equal(after[mask == 0], before[mask == 0])
     assert not (after[mask > 0] == MAGENTA).all(1).any()
     assert any("synthesising texture" in m for m in messages)         # the slow part is shown as it goes
-    assert "best quality" in w.inpaint.panel.status.text() and "structure" in w.inpaint.panel.status.text()
+    assert "best quality" in w.inpaint.panel.status.text() and "patches" in w.inpaint.panel.status.text()
+    assert "structure" in w.inpaint.panel.status.toolTip()
     assert w.undo_stack.count() == steps + 1
 
 

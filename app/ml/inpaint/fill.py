@@ -24,6 +24,7 @@ from latentbrush.ml.inpaint.content_aware import ContentAwareFiller, face_finder
 from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
 from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
+from latentbrush.ml.inpaint.report import plain_summary, structure_split
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
 
@@ -241,30 +242,6 @@ def is_grey(crop: np.ndarray, hole: np.ndarray) -> bool:
     return len(known) > 0 and int(np.abs(known - known[:, :1]).max()) <= 2
 
 
-def structure_split(log: list[tuple], learned: str | None) -> str:
-    """What the content-aware fill trusted, over every area it filled (weighed by the areas' hole
-    pixels): "structure 70 % <learned>, 30 % frequency-selective", then whether the hole was
-    synthesised from the photo's own patches (an entry's optional third item True) or a face's
-    features kept it from that ("face"); "" without a log."""
-    if not log:
-        return ""
-    names = [learned or "learned", "frequency-selective", "generator prior", "Telea", "coherence transport"]
-    total = np.zeros(len(names))
-    for weights, pixels, *_ in log:
-        w = weights if len(weights) > 1 else [0.0, 1.0]        # [1.0]: the frequency-selective fill alone
-        total[:len(w)] += np.asarray(w, float) * pixels
-    total /= max(total.sum(), 1e-9)
-    parts = ", ".join(f"{round(100 * w)} % {n}" for w, n in zip(total, names, strict=True) if round(100 * w) > 0)
-    text = f"structure over {len(log)} areas: {parts}" if len(log) > 1 else f"structure {parts}"
-    synth = sum(1 for entry in log if len(entry) > 2 and entry[2] is True)
-    if synth:
-        where = "" if synth == len(log) else f" in {synth} of {len(log)} areas"
-        text += f"; texture synthesised from the photo's own patches{where}"
-    if any(len(entry) > 2 and entry[2] == "face" for entry in log):
-        text += "; inside the face nothing copied from the photo's other patches"
-    return text
-
-
 def _outside(hole: np.ndarray, regions: list[BBox]) -> np.ndarray:
     inside = np.zeros_like(hole)
     for b in regions:
@@ -376,6 +353,8 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     split = structure_split(log, methods.learned_structure(models.manifest)) if log else ""
     if split and not info.get("fallback"):     # the content-aware fill: what it trusted here
         info["structure"] = split
+        info["summary"] = plain_summary(log) + (", its deeper parts redrawn from the photo's own patches"
+                                                if isinstance(used[0], ExemplarFiller) else "")
         notes.append(split)
     info["rim_left"] = rim = rim_left(image, mask)      # a mask painted just inside an object's border
     info["deep"] = deep = deep_share(mask)              # how much of the hole is far from anything kept
@@ -386,7 +365,10 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     if hints:
         info["hint"] = "; ".join(hints)
         notes += hints
+    # the status bar's line stays short (a helper found the long one cut off): the panel says the rest
+    short = (["paint the mask a little wider (an object's border left outside?)"] if rim >= RIM_WARN else []) + (
+        ["a large hole: look it over"] if deep >= DEEP_WARN else [])
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else
-                  f"filled with {filler.title or mid}" + (f" — {'; '.join(notes)}" if notes else ""),
-                  info={"model": mid, "blend": blend, **info})
+                  f"filled with {filler.title or mid}" + (f" — {'; '.join(short)}" if short else ""),
+                  info={"model": mid, "blend": blend, "notes": notes, **info})

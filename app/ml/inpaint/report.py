@@ -1,0 +1,62 @@
+"""What a fill did, in words: the technical split of what the content-aware fill trusted (the
+tooltip, the command line's info) and a plain sentence for the panel (a helper driving the editor in
+stop 41 read "structure 100 % coherence transport; seams: poisson" as jargon)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# the content-aware fill's log: each entry's weights in this order
+NAMES = ("learned", "frequency-selective", "generator prior", "Telea", "coherence transport")
+
+
+def _shares(log: list[tuple]) -> np.ndarray:
+    """Each structure's share over every area filled, weighed by the areas' hole pixels."""
+    total = np.zeros(len(NAMES))
+    for weights, pixels, *_ in log:
+        w = weights if len(weights) > 1 else [0.0, 1.0]        # [1.0]: the frequency-selective fill alone
+        total[:len(w)] += np.asarray(w, float) * pixels
+    return total / max(total.sum(), 1e-9)
+
+
+def structure_split(log: list[tuple], learned: str | None) -> str:
+    """What the content-aware fill trusted, over every area it filled (weighed by the areas' hole
+    pixels): "structure 70 % <learned>, 30 % frequency-selective", then whether the hole was
+    synthesised from the photo's own patches (an entry's optional third item True) or a face's
+    features kept it from that ("face"); "" without a log."""
+    if not log:
+        return ""
+    names = [learned or NAMES[0], *NAMES[1:]]
+    total = _shares(log)
+    parts = ", ".join(f"{round(100 * w)} % {n}" for w, n in zip(total, names, strict=True) if round(100 * w) > 0)
+    text = f"structure over {len(log)} areas: {parts}" if len(log) > 1 else f"structure {parts}"
+    synth = sum(1 for entry in log if len(entry) > 2 and entry[2] is True)
+    if synth:
+        where = "" if synth == len(log) else f" in {synth} of {len(log)} areas"
+        text += f"; texture synthesised from the photo's own patches{where}"
+    if any(len(entry) > 2 and entry[2] == "face" for entry in log):
+        text += "; inside the face nothing copied from the photo's other patches"
+    return text
+
+
+def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
+    """The content-aware fill's log in a person's words, e.g. "the lines and colours around the hole
+    carried into it, the photo's own fine grain copied in"; "" without a log."""
+    if not log:
+        return ""
+    share = dict(zip(NAMES, _shares(log), strict=True))
+    if share["generator prior"] >= 0.5:
+        parts = ["the face generator drew what the hole hides"]
+    elif share["coherence transport"] >= 0.5:
+        parts = ["the lines and colours around the hole carried into it"]
+    elif share["learned"] >= 0.5:
+        parts = ["the completion network (trained on faces and photos) filled it"]
+    else:
+        parts = ["a blend of the learned and classical fills, each where it best predicts the surroundings"]
+    if any(len(e) > 2 and e[2] is True for e in log):
+        parts.append("redrawn from the photo's own patches")
+    if any(len(e) > 2 and e[2] == "face" for e in log):
+        parts.append("nothing copied into the face from elsewhere in the photo")
+    if grain:
+        parts.append("the photo's own fine grain copied in")
+    return ", ".join(parts)
