@@ -253,8 +253,8 @@ class ExemplarFiller(Filler):
         else:
             start = fill_crop(self.structure, crop, hole, check)       # its working size; known pixels kept
         large = max(crop.shape[:2]) > GUIDE_SIDE        # the structure: coherence transport at full size
-        out = yield from synthesise_fill(crop, hole, start, max_side=self.max_side, check=check,
-                                         guide_weight=min(self.guide_weight, GUIDE_FINE) if large else self.guide_weight,
+        guide = min(self.guide_weight, GUIDE_LARGE) if large else self.guide_weight
+        out = yield from synthesise_fill(crop, hole, start, max_side=self.max_side, check=check, guide_weight=guide,
                                          guide_fine=GUIDE_LARGE if large else GUIDE_FINE,
                                          near=NEAR_LARGE if large else NEAR, field_start=large)
         if check is not None:
@@ -264,7 +264,8 @@ class ExemplarFiller(Filler):
 
 
 def synthesise_fill(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, max_side: int,
-                    check: Check | None = None, near: float = NEAR, **synth) -> Generator[tuple[float, str], None, np.ndarray]:
+                    check: Check | None = None, near: float = NEAR,
+                    **synth) -> Generator[tuple[float, str], None, np.ndarray]:
     """The crop with its hole synthesised on the structure `start` (both (h, w, 3) uint8), the
     structure's broad light laid under it; no grain yet. Crops larger than `max_side` are synthesised
     scaled down (their grain is copied at full size afterwards). `synth`: synthesise()'s settings."""
