@@ -405,3 +405,25 @@ def test_a_black_and_white_photo_gets_a_grey_fill(tiny_models, image_and_mask):
     res, _ = drain(run_inpaint(Job("inpaint", inputs={"image": img, "mask": mask}), models))
     px = res.pixels.astype(int)
     assert not np.array_equal(px[..., 0], px[..., 1])                 # a colour photo keeps its colour fill
+
+
+def test_the_panel_says_what_the_fill_did_in_words_true_to_its_log():
+    """The panel's sentence (a helper read the split as jargon): no percentages, the structure that
+    held most of the hole named as what it did, a blend named by its parts, the face generator's areas,
+    a redraw from patches only where it happened, the grain only where it was copied."""
+    from latentbrush.ml.inpaint.report import plain_summary
+
+    ct = plain_summary([([0.0, 0.0, 0.0, 0.0, 1.0], 500)])
+    assert ct == "the lines and colours around the hole carried into it, the photo's own fine grain copied in"
+    assert plain_summary([([1.0], 50)], grain=False).startswith("the edges and patterns around the hole")
+    assert "Telea" in plain_summary([([0.1, 0.0, 0.0, 0.9, 0.0], 50)])
+    blend = plain_summary([([0.5, 0.0, 0.0, 0.0, 0.5], 80)], grain=False)
+    assert blend.startswith("a blend of the completion network and the surrounding lines carried in")
+    assert "frequency" not in blend and "grain" not in blend
+    two = plain_summary([([0.0, 0.0, 0.0, 0.0, 1.0], 300), ([0.0, 0.0, 1.0], 100)])
+    assert "the face generator drew 1 of the 2 areas" in two and "redrawn" not in two
+    assert "then redrawn from the photo's own patches in 1 of the 2 areas" in plain_summary(
+        [([0.0, 0.0, 0.0, 0.0, 1.0], 300, True), ([0.0, 0.0, 0.0, 0.0, 1.0], 100)])
+    for text in (ct, blend, two):
+        assert "%" not in text and "coherence" not in text
+    assert plain_summary([]) == ""

@@ -14,9 +14,11 @@ the agreement of the patches that cover it. Solved coarse to fine by expectation
   transport, or on crops up to 64 px its weighed learned / frequency-selective / coherence fill) at
   the coarsest level, and every patch is also matched on that fill
   blurred (a 3 × 3 grid of it, the guide): strongly (`GUIDE_WEIGHT`) at the scales the structure was
-  made at (≤ 64 px), weakly (`GUIDE_FINE`) above, where the patches draw the detail. Unguided, the
-  synthesis copied the astronaut's face and hair into the wall behind her;
-- patches come from near the hole: a source d px away costs (`NEAR` · d)² more (as content-aware
+  made at (≤ 64 px), weakly (`GUIDE_FINE`) above, where the patches draw the detail (since stop 42
+  crops over 64 px: `GUIDE_LARGE` at every level, below). Unguided, the synthesis copied the
+  astronaut's face and hair into the wall behind her;
+- patches come from near the hole: a source d px away costs (`NEAR` · d)² more (crops over 64 px since
+  stop 42: `NEAR_LARGE`) (as content-aware
   fill samples around the hole); without it, hair was copied into the table under the shuttle;
 - each iteration: every patch touching the hole finds its nearest fully known patch (PatchMatch on
   the whole 7 × 7 × 3 patch plus the guide, started from the previous match field), then every hole
@@ -84,12 +86,14 @@ EM_COARSE, EM_FINE = 8, 3     # rounds at the coarsest scale; each finer one 2 f
 GUIDE_SIGMA = 2.0     # the structure guide: the start fill blurred by this (px at each level) …
 GUIDE_WEIGHT = 8.0    # … its 3 × 3 grid around a pixel counted this much (per component; squared: 64×)
 GUIDE_SIDE = 64       # … at the levels up to this side (where the structure fill was made); above it
-GUIDE_FINE = 2.0      # … this much: the finer scales are the patches' to draw
+GUIDE_FINE = 2.0      # … this much: the finer scales are the patches' to draw (these three: crops up to 64 px,
+#                      and the default's own synthesis, off since stop 40)
 PRIOR_ALONE = [0.0, 0.0, 1.0]     # the content-aware fill's weights when the generator prior is the structure
 NEAR = 4.0            # a source d px (at full size) away costs (NEAR · d)² more: patches come from near the hole
 LOW_SIGMA = 16.0      # the structure's light above this many px (at full size) replaces the patches'
 PM_ITERS = 2          # PatchMatch rounds per EM round (2 more where it starts at random)
-# crops larger than GUIDE_SIDE (their structure is coherence transport at the crop's size, since stop 40):
+# the best-quality fill of crops larger than GUIDE_SIDE (their structure made at the crop's size: coherence
+# transport since stop 40, the learned mix where a face's features hold the hole):
 GUIDE_LARGE = 2.0     # … the guide at every level,
 NEAR_LARGE = 0.5      # … a weaker pull towards near sources, and each finer level started from the carried
 #                      match field's copies (module docstring, stop 42)
@@ -122,7 +126,9 @@ def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int 
                pm_iters: int = PM_ITERS, near: float = NEAR, field_start: bool = False,
                check: Check | None = None) -> Generator[tuple[float, str], None, np.ndarray]:
     """Yields (fraction done, what it does); returns the crop (h, w, 3) uint8 with the hole synthesised.
-    `start`: a fill of the hole (h, w, 3) uint8 the coarsest level starts from."""
+    `start`: a fill of the hole (h, w, 3) uint8 the coarsest level starts from. `near`: the pull towards
+    sources near each target (crop px); `field_start`: each finer level starts from the carried match
+    field's copies at its own scale (else from the coarser estimate scaled up)."""
     # numba: imported (and compiled, or loaded from its cache) on first use
     from latentbrush.ml.inpaint import kernels
 
@@ -252,13 +258,17 @@ class ExemplarFiller(Filler):
                 return add_detail(crop, hole, start, guide=best) if self.grain else start
         else:
             start = fill_crop(self.structure, crop, hole, check)       # its working size; known pixels kept
-        large = max(crop.shape[:2]) > GUIDE_SIDE        # the structure: coherence transport at full size
+        # a crop larger than GUIDE_SIDE: its structure was made at its own size (module docstring, stop 42);
+        # a caller's stronger guide is capped at GUIDE_LARGE there
+        large = max(crop.shape[:2]) > GUIDE_SIDE
         guide = min(self.guide_weight, GUIDE_LARGE) if large else self.guide_weight
         out = yield from synthesise_fill(crop, hole, start, max_side=self.max_side, check=check, guide_weight=guide,
                                          guide_fine=GUIDE_LARGE if large else GUIDE_FINE,
                                          near=NEAR_LARGE if large else NEAR, field_start=large)
         if check is not None:
             check()
+        if hasattr(self.structure, "structure") and self.log:
+            self.log[-1] = (*self.log[-1][:2], True)     # redrawn from patches (what the report says)
         yield 1.0, "copying the fine grain"
         return add_detail(crop, hole, out) if self.grain else out
 

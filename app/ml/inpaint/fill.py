@@ -349,13 +349,17 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     # crops are the fill's tiles and already as small as the model works: an out-of-GPU-memory
     # error goes straight to the CPU
     out, box = yield from oom_fallback(attempt, 0, torch.device(filler.device), min_tile=1, on_retry=notes.append)
+    # what the run had to say besides the split and the hints (the prior's "part of the hole lies
+    # outside the face", a retry on the CPU): the status bar and the panel say it too
+    others = [] if info.get("fallback") else list(notes)
     log = getattr(used[0], "log", [])[used[1]:]
     split = structure_split(log, methods.learned_structure(models.manifest)) if log else ""
     if split and not info.get("fallback"):     # the content-aware fill: what it trusted here
         info["structure"] = split
-        info["summary"] = plain_summary(log) + (", its deeper parts redrawn from the photo's own patches"
-                                                if isinstance(used[0], ExemplarFiller) else "")
+        info["summary"] = plain_summary(log, grain=bool(getattr(used[0], "grain", getattr(used[0], "texture", 0))))
         notes.append(split)
+    if others:
+        info["also"] = others
     info["rim_left"] = rim = rim_left(image, mask)      # a mask painted just inside an object's border
     info["deep"] = deep = deep_share(mask)              # how much of the hole is far from anything kept
     hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
@@ -366,8 +370,8 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
         info["hint"] = "; ".join(hints)
         notes += hints
     # the status bar's line stays short (a helper found the long one cut off): the panel says the rest
-    short = (["paint the mask a little wider (an object's border left outside?)"] if rim >= RIM_WARN else []) + (
-        ["a large hole: look it over"] if deep >= DEEP_WARN else [])
+    short = others + (["paint the mask a little wider (an object's border left outside?)"] if rim >= RIM_WARN
+                      else []) + (["a large hole: look it over"] if deep >= DEEP_WARN else [])
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else
                   f"filled with {filler.title or mid}" + (f" — {'; '.join(short)}" if short else ""),

@@ -1,5 +1,5 @@
 """What a fill did, in words: the technical split of what the content-aware fill trusted (the
-tooltip, the command line's info) and a plain sentence for the panel (a helper driving the editor in
+panel's tooltip, the job's info) and a plain sentence for the panel (a helper driving the editor in
 stop 41 read "structure 100 % coherence transport; seams: poisson" as jargon)."""
 
 from __future__ import annotations
@@ -39,24 +39,39 @@ def structure_split(log: list[tuple], learned: str | None) -> str:
     return text
 
 
+# what each structure did, in a person's words: alone (it holds most of the hole) / in a blend
+SAID = {"learned": ("the completion network (trained on faces and photos) filled it", "the completion network"),
+        "frequency-selective": ("the edges and patterns around the hole continued into it (frequency-selective)",
+                                "a frequency-selective reconstruction"),
+        "generator prior": ("the face generator drew what the hole hides", "the face generator"),
+        "Telea": ("a smooth classical fill (Telea) from the hole's border inwards", "Telea's smooth fill"),
+        "coherence transport": ("the lines and colours around the hole carried into it",
+                                "the surrounding lines carried in")}
+
+
 def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
     """The content-aware fill's log in a person's words, e.g. "the lines and colours around the hole
-    carried into it, the photo's own fine grain copied in"; "" without a log."""
+    carried into it, the photo's own fine grain copied in"; "" without a log. `grain`: whether the
+    fill copied the photo's grain in (the default fill's texture pass)."""
     if not log:
         return ""
     share = dict(zip(NAMES, _shares(log), strict=True))
-    if share["generator prior"] >= 0.5:
-        parts = ["the face generator drew what the hole hides"]
-    elif share["coherence transport"] >= 0.5:
-        parts = ["the lines and colours around the hole carried into it"]
-    elif share["learned"] >= 0.5:
-        parts = ["the completion network (trained on faces and photos) filled it"]
+    top = max(share, key=share.get)
+    used = [n for n in NAMES if share[n] >= 0.1]
+    if share[top] >= 0.6 or len(used) < 2:
+        parts = [SAID[top][0]]
     else:
-        parts = ["a blend of the learned and classical fills, each where it best predicts the surroundings"]
-    if any(len(e) > 2 and e[2] is True for e in log):
-        parts.append("redrawn from the photo's own patches")
+        parts = ["a blend of " + ", ".join(SAID[n][1] for n in used[:-1]) + f" and {SAID[used[-1]][1]}, "
+                 "each where it best predicts the surroundings"]
+    prior_areas = sum(1 for e in log if list(e[0]) == [0.0, 0.0, 1.0])
+    if prior_areas and top != "generator prior":
+        parts.append(f"the face generator drew {prior_areas} of the {len(log)} areas")
+    synth = sum(1 for e in log if len(e) > 2 and e[2] is True)
+    if synth:
+        parts.append("then redrawn from the photo's own patches" + ("" if synth == len(log) else
+                                                                    f" in {synth} of the {len(log)} areas"))
     if any(len(e) > 2 and e[2] == "face" for e in log):
-        parts.append("nothing copied into the face from elsewhere in the photo")
+        parts.append("no patches from elsewhere in the photo copied into the face")
     if grain:
         parts.append("the photo's own fine grain copied in")
     return ", ".join(parts)

@@ -115,8 +115,10 @@ def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, guide:
         detail_guide = f_guide - low_guide
     else:
         low_guide, detail_guide = low, detail
-    # a source's patch and its blur footprint must not touch the hole (its old pixels are unknown)
-    reach = max(radius, int(np.ceil(3 * sigma)), KNOWN_REACH)
+    # a source's patch and its blur footprint (a large hole's: the match's wider blur) must not touch
+    # the hole (its old pixels are unknown)
+    blur = max(sigma, match_sigma) if int(hole.sum()) > full_res_px else sigma
+    reach = max(radius, int(np.ceil(3 * blur)), KNOWN_REACH)
     sources = cv2.erode((~hole).astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8),
                         borderType=cv2.BORDER_REPLICATE) > 0
     if not hole.any() or sources.sum() < 16:
