@@ -251,9 +251,10 @@ def test_a_large_hole_in_stones_keeps_the_stones_contrast_not_a_flat_disc():
     img = cv2.GaussianBlur(img, (0, 0), 0.7)
     hole = disc(200, 45)
 
-    def stones(a):                  # the stones' band: between a 1.5-px and a 6-px blur
-        a = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY).astype(np.float32)
-        return cv2.GaussianBlur(a, (0, 0), 1.5) - cv2.GaussianBlur(a, (0, 0), 6)
+    from latentbrush.bench.inpaint_textures import band as stones  # between a 1.5-px and a 6-px blur
+    from latentbrush.bench.inpaint_textures import texture_ratio
+
+    assert 0.8 < texture_ratio(img, hole) < 1.25 and texture_ratio(np.full_like(img, 128), hole) < 0.01  # the measure
     inner = cv2.erode(hole.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
     truth = float(stones(img)[~disc(200, 70)].std())
     filler = ExemplarFiller(ContentAwareFiller(None), grain=False)      # the synthesis alone, no 1-px grain

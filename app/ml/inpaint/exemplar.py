@@ -222,6 +222,7 @@ class ExemplarFiller(Filler):
     def __init__(self, structure: Filler, *, max_side: int = 640, guide_weight: float = GUIDE_WEIGHT,
                  grain: bool = True) -> None:
         self.structure, self.max_side, self.guide_weight, self.grain = structure, max_side, guide_weight, grain
+        self.large_side = GUIDE_SIDE        # crops larger than this get the settings of stop 42 (GUIDE_LARGE …)
         self.grow_side = getattr(structure, "grow_side", 128)
         self.device = structure.device
         self.title = methods.TITLES[methods.EXEMPLAR]
@@ -232,8 +233,10 @@ class ExemplarFiller(Filler):
         self.area = (image, box, hole)
 
     def on_cpu(self) -> ExemplarFiller:
-        return ExemplarFiller(self.structure.on_cpu(), max_side=self.max_side, guide_weight=self.guide_weight,
-                              grain=self.grain)
+        f = ExemplarFiller(self.structure.on_cpu(), max_side=self.max_side, guide_weight=self.guide_weight,
+                           grain=self.grain)
+        f.large_side = self.large_side
+        return f
 
     def fill(self, crop, hole, check=None):
         return drain(self.fill_steps(crop, hole, check))[0]
@@ -260,7 +263,7 @@ class ExemplarFiller(Filler):
             start = fill_crop(self.structure, crop, hole, check)       # its working size; known pixels kept
         # a crop larger than GUIDE_SIDE: its structure was made at its own size (module docstring, stop 42);
         # a caller's stronger guide is capped at GUIDE_LARGE there
-        large = max(crop.shape[:2]) > GUIDE_SIDE
+        large = max(crop.shape[:2]) > self.large_side
         guide = min(self.guide_weight, GUIDE_LARGE) if large else self.guide_weight
         out = yield from synthesise_fill(crop, hole, start, max_side=self.max_side, check=check, guide_weight=guide,
                                          guide_fine=GUIDE_LARGE if large else GUIDE_FINE,
