@@ -118,4 +118,6 @@ def _details(info: dict) -> str:
         return ""
     seams = {key: text for text, key in BLEND_ITEMS}.get(info.get("blend"), info.get("blend"))
     how = f"What the fill weighed: {info['structure']}. " if info.get("structure") else ""
-    return f"{how}Seams: {str(seams).lower()}."
+    deep = (f" {round(100 * info['deep'])} % of the hole lies over {info['deep_px']} px from the unmasked picture."
+            if "large hole" in info.get("hint", "") else "")
+    return f"{how}Seams: {seams}.{deep}"

@@ -137,7 +137,7 @@ def test_fill_report_goes_away_with_undo(make_window, tiny_models, photo, qtbot)
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
         panel.fill_button.click()
     assert panel.status.text().startswith("Filled with Telea")
-    assert w.statusBar().currentMessage().startswith("filled with Telea")
+    assert w.statusBar().currentMessage().startswith("Filled with Telea")
     w.undo_stack.undo()
     assert panel.status.text() == "" and w.statusBar().currentMessage() == ""
 

@@ -197,7 +197,7 @@ def test_runner_uses_the_content_aware_fill_with_the_manifest_completion_model_b
     assert np.array_equal(out[mask == 0], img[mask == 0])
     assert not np.array_equal(out[mask > 0], img[mask > 0])
     assert "((" not in res.message and "))" not in res.message
-    assert res.message == f"filled with {methods.TITLES[methods.CONTENT_AWARE]}"    # the status bar: short
+    assert res.message == f"Filled with {methods.TITLES[methods.CONTENT_AWARE]}"    # the status bar: short
     assert "%" not in res.info["summary"] and "grain" in res.info["summary"]     # the panel's, in words
     assert res.info["structure"] in res.info["notes"]
     ids = [m.id for m in methods.fill_methods(models.manifest)]

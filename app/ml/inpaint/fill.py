@@ -362,10 +362,11 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
         info["also"] = others
     info["rim_left"] = rim = rim_left(image, mask)      # a mask painted just inside an object's border
     info["deep"] = deep = deep_share(mask)              # how much of the hole is far from anything kept
+    info["deep_px"] = DEEP_PX
     hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
               "paint the mask a little wider"] if rim >= RIM_WARN else []) + (
-        [f"a large hole: {round(100 * deep)} % of it lies over {DEEP_PX} px from the unmasked picture, and there "
-         "any fill can only guess from the surroundings: look it over"] if deep >= DEEP_WARN else [])
+        ["a large hole: much of it is far from the rest of the picture, and there any fill can only guess: "
+         "look it over"] if deep >= DEEP_WARN else [])
     if hints:
         info["hint"] = "; ".join(hints)
         notes += hints
@@ -374,5 +375,5 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
                       else []) + (["a large hole: look it over"] if deep >= DEEP_WARN else [])
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else
-                  f"filled with {filler.title or mid}" + (f" — {'; '.join(short)}" if short else ""),
+                  f"Filled with {filler.title or mid}" + (f" — {'; '.join(short)}" if short else ""),
                   info={"model": mid, "blend": blend, "notes": notes, **info})

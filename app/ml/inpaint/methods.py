@@ -19,7 +19,7 @@ from latentbrush.ml.manifest import Manifest
 TELEA, NAVIER_STOKES, PRIOR = "telea", "navier-stokes", "generator-prior"
 FSR, CONTENT_AWARE, EXEMPLAR = "frequency-selective", "content-aware", "exemplar"
 CLASSICAL = {TELEA: "Telea (classical, instant)", NAVIER_STOKES: "Navier–Stokes (classical, instant)"}
-TITLES = {CONTENT_AWARE: "Content-aware (learned + classical)",
+TITLES = {CONTENT_AWARE: "Content-aware (fast)",
           EXEMPLAR: "Content-aware, best quality (texture synthesis, slower)",
           FSR: "Frequency-selective (classical)", PRIOR: "Generator prior (faces)", **CLASSICAL}
 # order of preference when the person does not choose (measured: resources/reports/inpaint-bench.json)

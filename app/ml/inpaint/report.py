@@ -73,5 +73,5 @@ def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
     if any(len(e) > 2 and e[2] == "face" for e in log):
         parts.append("no patches from elsewhere in the photo copied into the face")
     if grain:
-        parts.append("the photo's own fine grain copied in")
+        parts.append("its fine grain laid on top" if synth else "the photo's own fine grain copied in")
     return ", ".join(parts)
