@@ -4,7 +4,8 @@ and, optionally, clearing the mask), fill-on-release, model list from the manife
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtWidgets import QDockWidget, QScrollArea
 
 from latentbrush.core.bbox import nonzero_bbox
 from latentbrush.core.history import EditStep
@@ -69,6 +70,17 @@ class InpaintUI:
         self.w.dispatcher.submit(InpaintRequest(model=method, blend=self.panel.blend_mode() or None),
                                  layers=("base", "mask"), label="Fill")
 
+    def _scroll_to_report(self) -> None:
+        """In a small window the dock scrolls and the report lay below its fold (a helper, 760×560)."""
+        if not shiboken6.isValid(self.panel):
+            return
+        w = self.panel.parentWidget()
+        while w is not None and not isinstance(w, QScrollArea):
+            w = w.parentWidget()
+        if w is not None:
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)   # the label's new height first
+            w.ensureWidgetVisible(self.panel.status, 0, 4)
+
     def _show_panel(self) -> None:
         """Bring the Inpaint dock to the front (it shares a tab group with the other edits), so the
         fill's report is in view."""
@@ -91,6 +103,7 @@ class InpaintUI:
         if info.get("fallback") == NO_FACE:
             self.panel.block(methods.PRIOR, "no face in this photo", NO_FACE_TIP)
         self._say(_report(info, self.w.manifest), _details(info))
+        QTimer.singleShot(0, self._scroll_to_report)        # once the label has its new height
         doc = self.w.document
         if self.panel.clear_after.isChecked() and doc is not None:    # one undo step: the fill and the mask cleared
             box = nonzero_bbox(doc.layer("mask"))

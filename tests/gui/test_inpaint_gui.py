@@ -149,3 +149,21 @@ def test_a_large_hole_is_said_to_be_guessed_in_its_middle(make_window, tiny_mode
         w.inpaint.panel.fill_button.click()
     said = w.inpaint.panel.status.text()
     assert "A large hole:" in said and said.endswith("look it over.")
+
+
+def test_in_a_small_window_the_fill_report_is_scrolled_into_view(make_window, tiny_models, qtbot):
+    # at 760 × 560 the Inpaint dock scrolls and the report lay below its fold (a helper, stop 42)
+    img = np.full((300, 300, 3), 120, np.uint8)
+    img[::2] = 140
+    w = make_window(tiny_models)
+    w.resize(760, 560)
+    open_array(w, img)
+    paint_mask(w, [(150, 60), (150, 150), (150, 240)], size=200)
+    pick(w, "telea")
+    status = w.inpaint.panel.status
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.inpaint.panel.fill_button.click()
+    assert status.text().startswith("Filled with Telea")
+    # the report (several lines) shown whole, not only its first line above the dock's fold
+    qtbot.waitUntil(lambda: status.height() > 20 and status.visibleRegion().boundingRect().height() == status.height(),
+                    timeout=3000)
