@@ -17,7 +17,7 @@ from latentbrush.ml.nets.unet import UnetGenerator
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.train.common import export_fp16
 from latentbrush.ml.translate.drawings import line_drawing
-from latentbrush.ml.translate.sketch_face import feathered, sketch_box
+from latentbrush.ml.translate.sketch_face import feathered, in_photo, sketch_box
 from latentbrush.ml.translate.translator import run_translate
 
 
@@ -73,6 +73,23 @@ def test_the_face_fills_the_selection_or_the_square_around_the_strokes():
     orig = np.zeros((40, 60, 3), np.uint8)
     out = feathered(orig, np.full((40, 60, 3), 200, np.uint8), 1.0)
     assert out[0].max() <= 3 and out[:, 0].max() <= 3 and out[20, 30].min() == 200
+
+
+def test_a_face_drawn_into_a_photo_takes_on_its_light_but_keeps_its_colours():
+    rng = np.random.default_rng(0)
+    photo = np.clip(rng.normal((150, 170, 230), 12, (90, 90, 3)), 0, 255).astype(np.uint8)   # a bright blue wall
+    face = np.zeros((90, 90, 3), np.uint8)
+    face[:] = (70, 50, 40)                                 # the generator's darker, warm face
+    face[40:50, 30:60] = (20, 15, 10)                      # a feature
+    out, ramp = in_photo(photo, face, 1.0), feathered(photo, face, 1.0)
+    assert np.array_equal(out[0], photo[0]) and np.array_equal(out[:, -1], photo[:, -1])   # the box's edge: the photo
+    centre, feat = out[25:35, 40:50].reshape(-1, 3).mean(0), out[43:47, 40:50].reshape(-1, 3).mean(0)
+    lum = np.array([0.299, 0.587, 0.114])
+    assert ramp[25:35, 40:50].mean() < 80 and centre @ lum > 120        # as light as the wall, not as dark as before
+    assert centre[0] > centre[1] > centre[2]                            # still warm skin, not the wall's blue
+    assert feat @ lum < 0.5 * centre @ lum                              # the feature stays darker than the skin
+    paper = np.full((90, 90, 3), 255, np.uint8)                         # a blank canvas: no light to match
+    assert np.array_equal(in_photo(paper, face, 1.0), feathered(paper, face, 1.0))
 
 
 def test_the_editor_refines_through_the_generator_named_by_the_translator(tiny_models):
