@@ -120,7 +120,7 @@ def _report(info: dict, manifest) -> str:
         return f"{info['fallback']} — filled with Telea instead of the generator prior."
     titles = {m.id: m.title for m in methods.fill_methods(manifest)}
     how = f": {info['summary']}" if info.get("summary") else ""
-    said = [*info.get("also", []), *([info["hint"]] if info.get("hint") else [])]
+    said = [*info.get("also", []), *(info["hint"].split("; ") if info.get("hint") else [])]     # a sentence each
     more = "".join(f" {n[:1].upper()}{n[1:]}." for n in said)
     return f"Filled with {titles.get(info.get('model'), info.get('model'))}{how}.{more}"
 

@@ -75,3 +75,31 @@ def test_a_large_hole_is_said_to_be_a_guess_in_its_middle_and_strokes_and_patche
         res, _ = drain(run_inpaint(Job("inpaint", params={"model": methods.TELEA},
                                        inputs={"image": img, "mask": mask}), models))
         assert ("a large hole" in res.message) == told and ("a large hole" in res.info.get("hint", "")) == told
+
+
+def stones(n: int = 200, seed: int = 0) -> np.ndarray:
+    """Gravel-like: grey blobs a few px across (a strong mid-scale band)."""
+    rng = np.random.default_rng(seed)
+    g = cv2.GaussianBlur(rng.normal(0, 1, (n, n)).astype(np.float32), (0, 0), 2.5)
+    g = np.clip(128 + 60 * g / g.std(), 0, 255).astype(np.uint8)
+    return np.repeat(g[..., None], 3, 2)
+
+
+def test_an_object_sized_hole_in_texture_points_to_the_best_quality_fill(tiny_models):
+    from latentbrush.ml.inpaint.masks import TEXTURE_BAND, ring_texture
+
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    gravel = stones()
+    yy, xx = np.mgrid[0:200, 0:200]
+    wall = np.repeat((90 + 0.4 * xx + 0.2 * yy).astype(np.uint8)[..., None], 3, 2)     # a smooth gradient
+    disc = disc_mask(200, 40)
+    stroke = cv2.line(np.zeros((200, 200), np.uint8), (20, 100), (180, 110), 255, 12)
+    assert ring_texture(gravel, disc) >= 2 * TEXTURE_BAND and ring_texture(wall, disc) < 0.2 * TEXTURE_BAND
+    assert ring_texture(gravel, np.zeros((200, 200), np.uint8)) == 0.0
+    cases = ((gravel, disc, None, True), (wall, disc, None, False), (gravel, stroke, None, False),
+             (gravel, disc, methods.EXEMPLAR, False))       # a thin stroke; already the best-quality fill
+    for img, mask, model, told in cases:
+        res, _ = drain(run_inpaint(Job("inpaint", params={"model": model}, inputs={"image": img, "mask": mask}), models))
+        assert res.info["textured"] == told
+        assert ("try best quality" in res.message) == told
+        assert ("redraws their texture" in res.info.get("hint", "")) == told

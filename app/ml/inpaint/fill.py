@@ -23,7 +23,8 @@ from latentbrush.ml.inpaint.blend import BLENDS, composite
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller, face_finder
 from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
-from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
+from latentbrush.ml.inpaint.masks import (DEEP_PX, DEEP_WARN, RIM_WARN, TEXTURE_BAND, TEXTURE_DEPTH, deep_share,
+                                          hole_depth, rim_left, ring_texture)
 from latentbrush.ml.inpaint.report import plain_summary, structure_split
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
@@ -363,16 +364,25 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     info["rim_left"] = rim = rim_left(image, mask)      # a mask painted just inside an object's border
     info["deep"] = deep = deep_share(mask)              # how much of the hole is far from anything kept
     info["deep_px"] = DEEP_PX
+    # an object-sized hole in grass, gravel, fabric: the fast fill leaves it smooth with fine grain, the
+    # best-quality one redraws the texture (stop 43: on average no closer to the truth, so not the default)
+    textured = (mid == methods.CONTENT_AWARE and hole_depth(mask > 0) >= TEXTURE_DEPTH
+                and ring_texture(image, mask) >= TEXTURE_BAND)
+    info["textured"] = textured
     hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
               "paint the mask a little wider"] if rim >= RIM_WARN else []) + (
         ["a large hole: much of it is far from the rest of the picture, and there any fill can only guess: "
-         "look it over"] if deep >= DEEP_WARN else [])
+         "look it over"] if deep >= DEEP_WARN else []) + (
+        ["the surroundings are textured: the best-quality fill redraws their texture (grass, stones, weave) "
+         "into the hole, where this one leaves it smooth with fine grain (Ctrl+Z, pick it under Model, fill again)"]
+        if textured else [])
     if hints:
         info["hint"] = "; ".join(hints)
         notes += hints
     # the status bar's line stays short (a helper found the long one cut off): the panel says the rest
     short = others + (["paint the mask a little wider (an object's border left outside?)"] if rim >= RIM_WARN
-                      else []) + (["a large hole: look it over"] if deep >= DEEP_WARN else [])
+                      else []) + (["a large hole: look it over"] if deep >= DEEP_WARN else []) + (
+        ["textured: try best quality"] if textured else [])
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else
                   f"Filled with {filler.title or mid}" + (f" — {'; '.join(short)}" if short else ""),

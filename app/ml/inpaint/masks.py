@@ -107,6 +107,35 @@ def deep_share(mask: np.ndarray) -> float:
     return float(np.mean(dist[hole > 0] > DEEP_PX))
 
 
+TEXTURE_DEPTH = 10.0   # px: a hole this deep (median; the bench's 256² object blobs 10.5–20.5) in surroundings …
+TEXTURE_BAND = 6.0     # … whose mid-scale band has a median magnitude of at least this: the editor points to the
+#                        best-quality fill (grass 13, gravel 15, brick 9, the astronaut's suit 8, a flag 7; a smooth
+#                        wall or sky 0.1–3, the cat's fur beside its eye 5)
+TEXTURE_RING = (3, 19)  # px: the ring around the hole it is read on
+
+
+def ring_texture(image: np.ndarray, mask: np.ndarray) -> float:
+    """How textured the surroundings of a hole are: the median magnitude (grey levels) of the
+    mid-scale band — a 1.5-px blur less a 6-px one: blades, stones, weave, mortar; not the 1-px grain,
+    and an edge or two barely moves a median — over the ring `TEXTURE_RING` px around the hole.
+    image (H, W, 3) uint8, mask (H, W), > 0 = hole; 0 where there is no ring."""
+    hole = (mask > 0).astype(np.uint8)
+    if not hole.any():
+        return 0.0
+    ys, xs = np.nonzero(hole)
+    pad = TEXTURE_RING[1] + 20           # the ring and the blurs' reach
+    y0, x0 = max(int(ys.min()) - pad, 0), max(int(xs.min()) - pad, 0)
+    y1, x1 = min(int(ys.max()) + pad + 1, hole.shape[0]), min(int(xs.max()) + pad + 1, hole.shape[1])
+    hole = hole[y0:y1, x0:x1]
+    dist = cv2.distanceTransform((hole == 0).astype(np.uint8), cv2.DIST_L2, 5)      # px from the hole
+    ring = (dist > TEXTURE_RING[0]) & (dist <= TEXTURE_RING[1])
+    if not ring.any():
+        return 0.0
+    grey = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    band = cv2.GaussianBlur(grey, (0, 0), 1.5) - cv2.GaussianBlur(grey, (0, 0), 6.0)
+    return float(np.median(np.abs(band[ring])))
+
+
 RIM_INNER, RIM_GAP, RIM_OUTER, RIM_BOX = 3, 5, 10, 21   # px: the rings around a hole the rim check compares
 RIM_WARN = 0.6      # rim_left at or above this: the editor suggests painting the mask wider
 
