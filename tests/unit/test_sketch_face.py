@@ -116,6 +116,31 @@ def test_the_editor_refines_through_the_generator_named_by_the_translator(tiny_m
     assert not np.array_equal(runs[True].pixels, runs[False].pixels)
 
 
+def test_only_lines_drawn_over_a_photo_take_on_its_light(tiny_models, monkeypatch):
+    """A scanned sketch read from the photo itself (no strokes) has paper, not a scene, around it."""
+    from latentbrush.ml.translate import sketch_face
+
+    torch.manual_seed(0)
+    save_path = tiny_models / "sketch.safetensors"
+    export_fp16(UnetGenerator(1, 3, 6, 4, "group", groups=4), save_path, {"arch": "unet"})
+    with open(tiny_models / "manifest.toml", "a") as f:
+        f.write(f'\n[[model]]\nid = "sketch"\nname = "Sketch"\nkind = "translator"\narch = "auto"\n'
+                f'file = "{save_path.name}"\nsha256 = "{sha256_file(save_path)}"\n'
+                'resolution = 64\nparams = { input_nc = 1 }\n')
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    calls = []
+    monkeypatch.setattr(sketch_face, "in_photo", lambda *a: calls.append(1) or sketch_face.feathered(*a))
+    photo = np.clip(np.random.default_rng(0).normal(170, 20, (120, 160, 3)), 0, 255).astype(np.uint8)
+    strokes = np.zeros((120, 160, 4), np.uint8)
+    strokes[..., 3][20:100, 40:120] = 255 - line_drawing(face_like(80), 80)
+    for scribble, told in ((strokes, True), (None, False)):
+        calls.clear()
+        inputs = {"image": photo} if scribble is None else {"image": photo, "scribble": scribble}
+        drain(run_translate(Job(TranslateRequest(model="sketch", refine=False), label="Sketch", inputs=inputs),
+                            models))
+        assert bool(calls) == told
+
+
 def test_the_benchmark_line_agreement_tells_a_face_that_follows_the_drawing():
     from latentbrush.bench.drawing_bench import line_agreement
 

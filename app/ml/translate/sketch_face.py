@@ -16,8 +16,9 @@ a per-channel gain tinted faces by flags and walls behind them, a Poisson blend 
 the surroundings' colours), what mismatch is left along the edge spread a little way inward (the
 inpainting's feather seam), then the edge ramp. The generator's faces are darker than most photos:
 on the held-out real portraits drawn into their own photos the face was 0.71 × as bright as the
-truth with the edge ramp alone, 0.96 × matched (README). On flat paper (a blank canvas) there is no
-light to match and the face keeps its own.
+truth with the edge ramp alone, 0.96 × matched (README). On a blank canvas there is no light to match,
+and a drawing read from the photo itself (a scanned sketch, no strokes) is no scene's light: there the
+face keeps its own.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ STEPS = 100
 SPLIT_SIGMA = 2.0      # px at 64²: the result's bands below this come from the translator, above from the generator
 TONE_BAND = 0.04       # in_photo: the box's edge band (fraction of its shorter side) whose light the face takes on …
 GAIN_RANGE = (0.5, 3.0)    # … by one brightness gain within this range …
-FLAT_SPREAD = 4.0      # … unless the band is flat paper (its grey levels' spread below this): nothing to match
+FLAT_SPREAD = 1.0      # … unless the band is blank (its grey levels' spread below this: a new canvas): nothing to match
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
@@ -152,18 +153,22 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     drawing = drawing_in(image, strokes, box)
     refine = job.request.refine and can_refine(spec, models)
 
+    # the photo's light where the lines were drawn over a photo (not a scanned sketch read from the photo)
+    lit = strokes is not None and bool(strokes[box.slices][..., 3].any())
+
     def progress(st: tuple[int, int, torch.Tensor]) -> Progress:
         step, total, face = st
         what = "drawing from the sketch" if step == 1 else "following the lines"
-        return Progress(step, total + 1, what, preview=_paste(image, box, face, job), preview_bbox=box)
+        return Progress(step, total + 1, what, preview=_paste(image, box, face, job, lit), preview_bbox=box)
 
     face = yield from relay(sketch_to_face(drawing, spec, loaded, models, refine=refine,
                                            seed=int(job.request.seed), check=job.check), progress)
     how = "through the generator" if refine else "with the sketch translator"
-    return Result(layer="base", bbox=box, pixels=_paste(image, box, face, job),
+    return Result(layer="base", bbox=box, pixels=_paste(image, box, face, job, lit),
                   message=f"applied {spec.title} ({how})")
 
 
-def _paste(image: np.ndarray, box: BBox, face: torch.Tensor, job: Job) -> np.ndarray:
+def _paste(image: np.ndarray, box: BBox, face: torch.Tensor, job: Job, lit: bool) -> np.ndarray:
     big = F.interpolate(face.float(), size=(box.height, box.width), mode="bicubic", align_corners=False)
-    return in_photo(image[box.slices], to_images(big.clamp(-1, 1))[0], float(job.request.strength))
+    paste = in_photo if lit else feathered
+    return paste(image[box.slices], to_images(big.clamp(-1, 1))[0], float(job.request.strength))
