@@ -23,8 +23,17 @@ from latentbrush.ml.inpaint.blend import BLENDS, composite
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller, face_finder
 from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
-from latentbrush.ml.inpaint.masks import (DEEP_PX, DEEP_WARN, RIM_WARN, TEXTURE_BAND, TEXTURE_DEPTH, deep_share,
-                                          hole_depth, rim_left, ring_texture)
+from latentbrush.ml.inpaint.masks import (
+    DEEP_PX,
+    DEEP_WARN,
+    RIM_WARN,
+    TEXTURE_BAND,
+    TEXTURE_DEPTH,
+    deep_share,
+    hole_depth,
+    rim_left,
+    ring_texture,
+)
 from latentbrush.ml.inpaint.report import plain_summary, structure_split
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
