@@ -18,22 +18,12 @@ import torch
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result, relay
 from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
-from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint import masks, methods
 from latentbrush.ml.inpaint.blend import BLENDS, composite
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller, face_finder
 from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
-from latentbrush.ml.inpaint.masks import (
-    DEEP_PX,
-    DEEP_WARN,
-    RIM_WARN,
-    TEXTURE_BAND,
-    TEXTURE_DEPTH,
-    deep_share,
-    hole_depth,
-    rim_left,
-    ring_texture,
-)
+from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
 from latentbrush.ml.inpaint.report import plain_summary, structure_split
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
@@ -375,8 +365,8 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     info["deep_px"] = DEEP_PX
     # an object-sized hole in grass, gravel, fabric: the fast fill leaves it smooth with fine grain, the
     # best-quality one redraws the texture (stop 43: on average no closer to the truth, so not the default)
-    textured = (mid == methods.CONTENT_AWARE and hole_depth(mask > 0) >= TEXTURE_DEPTH
-                and ring_texture(image, mask) >= TEXTURE_BAND)
+    textured = (mid == methods.CONTENT_AWARE and masks.hole_depth(mask > 0) >= masks.TEXTURE_DEPTH
+                and masks.ring_texture(image, mask) >= masks.TEXTURE_BAND)
     info["textured"] = textured
     hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
               "paint the mask a little wider"] if rim >= RIM_WARN else []) + (
