@@ -67,7 +67,13 @@ def cmd_inpaint(args) -> int:
         doc = open_image(session, img)
         res = run_request(session, InpaintRequest(model=args.model, blend=args.blend), layers=("base",),
                           inputs={"mask": mask}, bar=bar, i=i, apply=True)
-        return write_image(doc.layer("base"), item) + f" ({res.info['model']}, {res.info['blend']})"
+        # the editor's hints, in the command line's terms
+        said = ([f"textured surroundings: --model {methods.EXEMPLAR} redraws their texture"]
+                if res.info.get("textured") else []) + (
+            ["a large hole: look it over"] if "a large hole" in res.info.get("hint", "") else []) + (
+            ["paint the mask a little wider"] if "paint the mask a little wider" in res.info.get("hint", "") else [])
+        return (write_image(doc.layer("base"), item) + f" ({res.info['model']}, {res.info['blend']})"
+                + "".join(f"; {n}" for n in said))
 
     return run_batch(args, plan, work)
 

@@ -127,6 +127,13 @@ class LatentUI:
         if tool in ("brush", "eraser"):
             self.w.canvas.set_faded("scribble", False)
         if tool in ("brush", "eraser") and self.panel.auto.isChecked():
+            sketch = self.w.translate_panel
+            if sketch.is_sketch() and not sketch.visibleRegion().isEmpty():     # its tab in front
+                # the lines of a sketch → face drawing (its panel in front): not a scribble edit of the
+                # photo (a helper's six strokes started six scribble runs that painted a face of their own)
+                self.w.statusBar().showMessage("Lines kept for the sketch: press “Draw from sketch” when done",
+                                               4000)
+                return
             self.run_scribble(quiet=True)
 
     def run_scribble(self, quiet: bool = False) -> None:

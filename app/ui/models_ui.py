@@ -14,6 +14,7 @@ class ModelEditsUI:
     def __init__(self, window: Window) -> None:
         self.w = window
         self._last_generate: tuple[int, int, int, int] | None = None
+        self._sketches = 0          # each "Draw from sketch" starts the refinement from other random latents
         window.model.events.applied.connect(self._on_result)
 
     def _on_result(self, job, result) -> None:
@@ -50,7 +51,9 @@ class ModelEditsUI:
         layers: tuple[str, ...] = ("base",)
         if model_id and panel.is_sketch():
             # the face fills the selection; without one, the square around the strokes
-            req = replace(req, bbox=tuple(self.w.selection) if self.w.selection is not None else None)
+            req = replace(req, bbox=tuple(self.w.selection) if self.w.selection is not None else None,
+                          seed=self._sketches)      # drawing again offers another face (a helper got the same one)
+            self._sketches += 1
             layers = ("base", "scribble")
         elif panel.only_mask.isChecked():
             if not self.w.document.has_content("mask"):

@@ -44,7 +44,7 @@ def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, t
     drag(w.canvas, [(100, 100), (150, 120), (200, 100)])
     w.set_selection(BBox(80, 60, 240, 200))
     before = doc.layer("base").copy()
-    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000) as first:
         w.translate_panel.apply_button.click()
     after = doc.layer("base")
     outside = np.ones(photo.shape[:2], bool)
@@ -54,3 +54,39 @@ def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, t
     assert "scribble" in w.canvas.faded       # the lines step back so the face is seen
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)       # one undo step
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000) as again:
+        w.translate_panel.apply_button.click()
+    assert again.args[0].request.seed != first.args[0].request.seed     # drawing again: other random starts
+
+
+def test_lines_drawn_for_a_sketch_do_not_start_a_scribble_edit(make_window, tiny_models, photo, qtbot):
+    """The color brush draws both: with the sketch translator's panel in front the strokes are the
+    sketch's lines, not a scribble edit of the photo (a helper got a face painted before "Draw")."""
+    from PySide6.QtWidgets import QDockWidget
+
+    digest = save_net(UnetGenerator(1, 3, 6, 4, "group", groups=4), tiny_models / "sketch.safetensors")
+    with open(tiny_models / "manifest.toml", "a") as f:
+        f.write(f'\n[[model]]\nid = "tiny-sketch"\nname = "Sketch → face"\nkind = "translator"\narch = "auto"\n'
+                f'file = "sketch.safetensors"\nsha256 = "{digest}"\nresolution = 64\n'
+                'params = { input_nc = 1 }\n')
+    w = make_window(tiny_models)
+    doc = open_array(w, photo)
+    assert w.latent.panel.auto.isChecked()              # scribble edits run after each stroke by default
+    submitted = []
+    real_submit = w.dispatcher.submit
+    w.dispatcher.submit = lambda *a, **k: submitted.append(k.get("label")) or real_submit(*a, **k)
+    combo = w.translate_panel.model
+    combo.setCurrentIndex(combo.findData("tiny-sketch"))
+    w.findChild(QDockWidget, "Model edits").raise_()
+    qtbot.waitUntil(lambda: not w.translate_panel.visibleRegion().isEmpty())
+    w.set_tool("brush")
+    before = doc.layer("base").copy()
+    drag(w.canvas, [(100, 100), (150, 120), (200, 100)])
+    qtbot.wait(300)
+    assert submitted == [] and not w.dispatcher.busy
+    assert np.array_equal(doc.layer("base"), before) and doc.has_content("scribble")
+    assert "sketch" in w.statusBar().currentMessage()
+    w.findChild(QDockWidget, "Scribble").raise_()        # the scribble panel in front: strokes run it again
+    qtbot.waitUntil(lambda: w.translate_panel.visibleRegion().isEmpty())
+    drag(w.canvas, [(100, 140), (150, 150)])
+    qtbot.waitUntil(lambda: bool(submitted), timeout=5000)

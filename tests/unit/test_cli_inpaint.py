@@ -91,3 +91,18 @@ def test_empty_mask_unknown_model_missing_mask_and_list(tiny_models, photos, tmp
     assert run_cli(["--models", str(tiny_models), "inpaint", "--list"]) == 0
     listing = capsys.readouterr().out
     assert "tiny-fill" in listing and "default" in listing and "telea" in listing
+
+
+def test_the_command_line_says_when_the_best_quality_fill_may_suit_a_textured_hole(tiny_models, tmp_path, capsys):
+    import cv2
+
+    rng = np.random.default_rng(0)
+    g = cv2.GaussianBlur(rng.normal(0, 1, (160, 160)).astype(np.float32), (0, 0), 2.5)
+    gravel = np.repeat(np.clip(128 + 60 * g / g.std(), 0, 255).astype(np.uint8)[..., None], 3, 2)
+    Image.fromarray(gravel).save(tmp_path / "gravel.png")
+    Image.fromarray(cv2.circle(np.zeros((160, 160), np.uint8), (80, 80), 30, 255, -1)).save(tmp_path / "m.png")
+    for model, told in ((None, True), ("exemplar", False)):
+        out = tmp_path / f"out-{model}.png"
+        assert run_cli(["--models", str(tiny_models), "inpaint", str(tmp_path / "gravel.png"), "--mask",
+                        str(tmp_path / "m.png"), "-o", str(out), *(["--model", model] if model else [])]) == 0
+        assert ("--model exemplar redraws their texture" in capsys.readouterr().err) == told     # the progress stream

@@ -4,7 +4,9 @@ blended, one result)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+import pytest
 import torch
 
 from latentbrush.core.bbox import BBox
@@ -88,6 +90,12 @@ def test_a_face_drawn_into_a_photo_takes_on_its_light_but_keeps_its_colours():
     assert ramp[25:35, 40:50].mean() < 80 and centre @ lum > 120        # as light as the wall, not as dark as before
     assert centre[0] > centre[1] > centre[2]                            # still warm skin, not the wall's blue
     assert feat @ lum < 0.5 * centre @ lum                              # the feature stays darker than the skin
+    # a face on the generator's dark backdrop over a light wall: lit, not washed out (a helper found 230–250)
+    wall = np.clip(rng.normal(225, 6, (90, 90, 3)), 0, 255).astype(np.uint8)
+    framed = np.full((90, 90, 3), 25, np.uint8)
+    framed[15:75, 20:70] = (170, 135, 115)                 # the skin, in the middle of the dark frame
+    lit = in_photo(wall, framed, 1.0)[30:60, 30:60].astype(float)
+    assert 150 < (lit @ lum).mean() <= 216 and (lit.min(axis=2) >= 250).mean() == 0.0
     paper = np.full((90, 90, 3), 255, np.uint8)                         # a blank canvas: no light to match
     assert np.array_equal(in_photo(paper, face, 1.0), feathered(paper, face, 1.0))
 
@@ -110,7 +118,8 @@ def test_the_editor_refines_through_the_generator_named_by_the_translator(tiny_m
                                              inputs={"image": image, "scribble": strokes}), models))
         runs[refine] = res
         assert res.bbox.width == res.bbox.height and res.bbox.x0 <= 40 and res.bbox.x1 >= 120
-        assert ("through the generator" in res.message) == refine
+        assert res.message.startswith("Drew a face from the sketch")
+        assert ("refined through the face generator" in res.message) == refine
         assert all(p.preview is not None for p in steps[1:])
     assert len(steps) > 5                                  # the refinement streams its progress
     assert not np.array_equal(runs[True].pixels, runs[False].pixels)
@@ -130,15 +139,20 @@ def test_only_lines_drawn_over_a_photo_take_on_its_light(tiny_models, monkeypatc
     models = ModelManager(Manifest.load(tiny_models), device="cpu")
     calls = []
     monkeypatch.setattr(sketch_face, "in_photo", lambda *a: calls.append(1) or sketch_face.feathered(*a))
-    photo = np.clip(np.random.default_rng(0).normal(170, 20, (120, 160, 3)), 0, 255).astype(np.uint8)
+    photo = np.clip(np.random.default_rng(0).normal(120, 30, (120, 160, 3)), 0, 255).astype(np.uint8)
     strokes = np.zeros((120, 160, 4), np.uint8)
     strokes[..., 3][20:100, 40:120] = 255 - line_drawing(face_like(80), 80)
-    for scribble, told in ((strokes, True), (None, False)):
+    scan = np.repeat(cv2.resize(line_drawing(face_like(80)), (160, 120))[..., None], 3, 2)     # lines on paper
+    for image, scribble, told in ((photo, strokes, True), (scan, None, False)):
         calls.clear()
-        inputs = {"image": photo} if scribble is None else {"image": photo, "scribble": scribble}
+        inputs = {"image": image} if scribble is None else {"image": image, "scribble": scribble}
         drain(run_translate(Job(TranslateRequest(model="sketch", refine=False), label="Sketch", inputs=inputs),
                             models))
         assert bool(calls) == told
+    # a photo with no lines drawn on it is not read as a drawing (a helper got a grotesque face from a suit)
+    with pytest.raises(ValueError, match="No lines are drawn there"):
+        drain(run_translate(Job(TranslateRequest(model="sketch", refine=False), label="Sketch",
+                                inputs={"image": photo}), models))
 
 
 def test_the_benchmark_line_agreement_tells_a_face_that_follows_the_drawing():

@@ -372,8 +372,8 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
               "paint the mask a little wider"] if rim >= RIM_WARN else []) + (
         ["a large hole: much of it is far from the rest of the picture, and there any fill can only guess: "
          "look it over"] if deep >= DEEP_WARN else []) + (
-        ["the surroundings are textured: the best-quality fill redraws their texture (grass, stones, weave) "
-         "into the hole, where this one leaves it smooth with fine grain (Ctrl+Z, pick it under Model, fill again)"]
+        [f"the surroundings are textured: “{methods.TITLES[methods.EXEMPLAR].split(' (')[0]}” under Model redraws "
+         "texture from the photo's own patches and may look more natural here (Ctrl+Z, choose it, Fill again)"]
         if textured else [])
     if hints:
         info["hint"] = "; ".join(hints)

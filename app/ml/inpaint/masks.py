@@ -107,7 +107,7 @@ def deep_share(mask: np.ndarray) -> float:
     return float(np.mean(dist[hole > 0] > DEEP_PX))
 
 
-TEXTURE_DEPTH = 10.0   # px: a hole this deep (median; the bench's 256² object blobs 10.5–20.5) in surroundings …
+TEXTURE_DEPTH = 6.0    # px: a hole this deep (median; a disc ≥ 42 px across, a stroke ≥ ≈ 25 px wide) in surroundings …
 TEXTURE_BAND = 6.0     # … whose mid-scale band has a median magnitude of at least this: the editor points to the
 #                        best-quality fill (grass 13, gravel 15, brick 9, the astronaut's suit 8, a flag 7; a smooth
 #                        wall or sky 0.1–3, the cat's fur beside its eye 5)

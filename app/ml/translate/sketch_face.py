@@ -11,7 +11,8 @@ the generator face's detail (eyes, edges: crisp, no speckle) over the translator
 faithfully than one generator face can match): measured on 64 held-out drawings, see README.
 
 Drawn into a photo, the face takes on the photo's light (`in_photo`): one brightness gain, so the
-photo's pixels in the box's edge band and the face's agree on average (the face keeps its own colours;
+photo's pixels in the box's edge band and the face's agree on average, short of washing the face out
+(its highlights stay under `HIGHLIGHT`; the face keeps its own colours;
 a per-channel gain tinted faces by flags and walls behind them, a Poisson blend washed them out in
 the surroundings' colours), what mismatch is left along the edge spread a little way inward (the
 inpainting's feather seam), then the edge ramp. The generator's faces are darker than most photos:
@@ -47,6 +48,8 @@ SPLIT_SIGMA = 2.0      # px at 64²: the result's bands below this come from the
 TONE_BAND = 0.04       # in_photo: the box's edge band (fraction of its shorter side) whose light the face takes on …
 GAIN_RANGE = (0.5, 3.0)    # … by one brightness gain within this range …
 FLAT_SPREAD = 1.0      # … unless the band is blank (its grey levels' spread below this: a new canvas): nothing to match
+HIGHLIGHT = 215.0      # … and never so much that the face's 95th-percentile lightness passes this (the gain is read
+#                        off the face's dark backdrop: over a light wall it washed the face out to 230–250)
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
@@ -85,6 +88,17 @@ def feathered(original: np.ndarray, face: np.ndarray, strength: float) -> np.nda
     return np.clip(mix + 0.5, 0, 255).astype(np.uint8)
 
 
+PAPER_GREY, PAPER_INK = 170, 0.35     # a scanned sketch: its median grey at least this, at most this share dark
+
+
+def looks_drawn(region: np.ndarray) -> bool:
+    """Whether an image region reads as a sketch on paper (light, with a minority of dark lines), not a
+    photo: without strokes the region itself is the drawing, and a photo's region gave a grotesque face
+    (a helper selected the astronaut's suit)."""
+    grey = cv2.cvtColor(np.ascontiguousarray(region), cv2.COLOR_RGB2GRAY)
+    return float(np.median(grey)) >= PAPER_GREY and float(np.mean(grey < 128)) <= PAPER_INK
+
+
 def in_photo(original: np.ndarray, face: np.ndarray, strength: float) -> np.ndarray:
     """face (the box's size, uint8) into original (the photo's pixels in the box): the face's light
     matched to the photo's in the box's edge band (module docstring), its edges blended, feathered."""
@@ -98,6 +112,8 @@ def in_photo(original: np.ndarray, face: np.ndarray, strength: float) -> np.ndar
         if float(band.std()) >= FLAT_SPREAD:
             gain = float(np.clip((band.mean() + 1.0) / (float((face.astype(np.float32) @ LUMA)[~inner].mean()) + 1.0),
                                  *GAIN_RANGE))
+            face_l = (face.astype(np.float32) @ LUMA)[inner]
+            gain = min(gain, max(1.0, HIGHLIGHT / max(float(np.percentile(face_l, 95)), 1.0)))
             lit = np.clip(face.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
             face = np.where(inner[..., None], feather(lit, original, inner), original)
     return feathered(original, face, strength)
@@ -150,11 +166,14 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     h, w = image.shape[:2]
     strokes = job.inputs.get("scribble")
     box = sketch_box(strokes, job.request.bbox, w, h)
-    drawing = drawing_in(image, strokes, box)
-    refine = job.request.refine and can_refine(spec, models)
-
     # the photo's light where the lines were drawn over a photo (not a scanned sketch read from the photo)
     lit = strokes is not None and bool(strokes[box.slices][..., 3].any())
+    if not lit and not looks_drawn(image[box.slices]):
+        raise ValueError("No lines are drawn there: draw the face's lines with the color brush first (outline, "
+                         "eyes, nose, mouth, hair). Without lines the image itself is read as the drawing, which "
+                         "works for a scanned sketch (dark lines on light paper), not for a photo.")
+    drawing = drawing_in(image, strokes, box)
+    refine = job.request.refine and can_refine(spec, models)
 
     def progress(st: tuple[int, int, torch.Tensor]) -> Progress:
         step, total, face = st
@@ -163,9 +182,9 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
 
     face = yield from relay(sketch_to_face(drawing, spec, loaded, models, refine=refine,
                                            seed=int(job.request.seed), check=job.check), progress)
-    how = "through the generator" if refine else "with the sketch translator"
+    how = ", refined through the face generator" if refine else ""
     return Result(layer="base", bbox=box, pixels=_paste(image, box, face, job, lit),
-                  message=f"applied {spec.title} ({how})")
+                  message=f"Drew a face from the sketch with {spec.title}{how}")
 
 
 def _paste(image: np.ndarray, box: BBox, face: torch.Tensor, job: Job, lit: bool) -> np.ndarray:

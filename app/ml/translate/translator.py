@@ -256,4 +256,4 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
         out = scale.to_grey(out, float(spec.params.get("ink_gain", 1.0)))
     out = blend_strength(image, out, float(job.request.strength), region)
     return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out,
-                  message=f"applied {spec.title}" + (f" ({'; '.join(notes)})" if notes else ""))
+                  message=f"Applied {spec.title}" + (f" ({'; '.join(notes)})" if notes else ""))
