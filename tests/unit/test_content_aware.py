@@ -481,3 +481,34 @@ def test_a_large_hole_in_grain_beside_a_smooth_surface_gets_grain_as_strong_as_a
     assert strength[2.0] > 0.65 and strength[1.0] < 0.55, strength       # the default is 2
     out = add_detail(img, hole, smooth)
     assert np.array_equal(out[~hole], img[~hole])
+
+
+def test_a_small_hole_in_grain_beside_a_smooth_surface_gets_its_grain_brought_up(monkeypatch):
+    # a hole matched at full resolution: the match prefers the smooth surface's sources, the copy came
+    # out weaker than the grain around it (here 0.19 ×); it is brought up towards the ring's strength, by
+    # at most 1.2 × (more overshot on photos)
+    import cv2
+
+    from latentbrush.ml.inpaint import texture
+
+    rng = np.random.default_rng(1)
+    noise = cv2.GaussianBlur(rng.normal(0, 1, (96, 96, 3)).astype(np.float32), (0, 0), 0.8)
+    img = np.full((96, 96, 3), 120, np.float32)
+    img[:, 60:] = 126
+    img[:, :60] += noise[:, :60] * 14 / noise.std()
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    hole = np.zeros((96, 96), bool)
+    hole[30:66, 12:48] = True                           # 1296 px: matched at full resolution
+    smooth = img.copy()
+    smooth[hole] = 120
+    grain = lambda a: np.abs(a.astype(np.float32) - cv2.GaussianBlur(a.astype(np.float32), (0, 0), 1.0))  # noqa: E731
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((13, 13), np.uint8)) > 0) & ~hole
+    around = float(np.median(grain(img)[ring & (np.arange(96) < 60)[None, :]]))
+    strength = {}
+    for g in (1.0, texture.GRAIN_GAIN):
+        monkeypatch.setattr(texture, "GRAIN_GAIN", g)
+        out = add_detail(img, hole, smooth)
+        assert np.array_equal(out[~hole], img[~hole])
+        strength[g] = float(np.median(grain(out)[inner])) / around
+    assert 1.15 < strength[texture.GRAIN_GAIN] / strength[1.0] < 1.25, strength

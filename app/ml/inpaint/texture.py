@@ -23,6 +23,8 @@ import numpy as np
 KNOWN_REACH = 2          # add_detail: the known detail within this many px of a hole pixel is matched too …
 KNOWN_WEIGHT = 2.0       # … its features scaled by this (so 4× per component in the squared distance)
 MATCH_SIGMA = 2.0        # holes matched at half resolution: sources matched on the image blurred by this (px)
+GRAIN_RING = (2, 6)      # holes matched at full resolution: the copied grain brought up towards the grain of the
+GRAIN_GAIN = 1.2         # … known pixels 2–6 px around the hole (median magnitudes), by at most this factor
 
 
 def grid_descriptors(low: np.ndarray, r: int) -> np.ndarray:
@@ -127,9 +129,30 @@ def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, guide:
     sy, sx = detail_sources(low_guide, detail_guide, hole, sources, radius=radius, iters=iters, seed=seed,
                             full_res_px=full_res_px, refine_rounds=refine_rounds,
                             sigma=sigma, match_sigma=match_sigma)
+    copied = detail[sy, sx]
+    if int(hole.sum()) <= full_res_px:
+        copied = copied * grain_gain(detail, hole, copied)
     out = f.copy()
-    out[ty, tx] = low[ty, tx] + detail[sy, sx]
+    out[ty, tx] = low[ty, tx] + copied
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def grain_gain(detail: np.ndarray, hole: np.ndarray, copied: np.ndarray) -> float:
+    """How much to strengthen the grain copied into a hole matched at full resolution: the median
+    magnitude of the known detail `GRAIN_RING` px around the hole over that of the copy, within
+    [1, `GRAIN_GAIN`]. The match prefers sources whose low band looks like the smooth fill's, i.e.
+    smooth ones: the copy came out at 0.85 × the surroundings' strength and the hole read as a
+    smoother patch (stop 43; on 48 × 3 64² crops of the training photos, rectangles / strokes / blobs:
+    texture kept 72 / 65 / 82 → 88 / 76 / 96 %, −0.10 / −0.07 / −0.11 dB inside the holes; the root
+    mean square instead of the median about the same; up to 1.5 × overshot on blobs, 119 %). Holes
+    matched at half resolution get their strength from the wider match blur."""
+    h8 = hole.astype(np.uint8)
+    near, far = (cv2.dilate(h8, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0 for r in GRAIN_RING)
+    ring = far & ~near
+    if ring.sum() < 16 or not len(copied):
+        return 1.0
+    target, have = float(np.median(np.abs(detail[ring]))), float(np.median(np.abs(copied)))
+    return float(np.clip(target / max(have, 1e-3), 1.0, GRAIN_GAIN))
 
 
 def detail_sources(low: np.ndarray, detail: np.ndarray, hole: np.ndarray, sources: np.ndarray, *, radius: int = 3,
