@@ -7,6 +7,7 @@ import random
 from dataclasses import replace
 
 from latentbrush.core.requests import GenerateRequest, TranslateRequest
+from latentbrush.ui.canvas.view import FAINT
 from latentbrush.ui.context import Window
 
 
@@ -19,7 +20,7 @@ class ModelEditsUI:
 
     def _on_result(self, job, result) -> None:
         if job.kind == "translate" and "scribble" in job.inputs:
-            self.w.canvas.set_faded("scribble", True)      # the face drawn from the lines is what to see
+            self.w.canvas.set_faded("scribble", True, FAINT)       # the face drawn from the lines is what to see
 
     def new_face(self, seed: int | None = None) -> None:
         seed = random.randrange(2**31) if seed is None else seed

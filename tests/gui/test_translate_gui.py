@@ -51,7 +51,9 @@ def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, t
     outside[60:200, 80:240] = False          # exactly the selection
     assert np.array_equal(after[outside], before[outside])
     assert not np.array_equal(after[~outside], before[~outside])
-    assert "scribble" in w.canvas.faded       # the lines step back so the face is seen
+    assert "scribble" in w.canvas.faded       # the lines step back so the face is seen …
+    from latentbrush.ui.canvas.view import FADED
+    assert w.canvas._fade["scribble"] < FADED / 2     # … barely (at the scribble edits' fade they outlined it)
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)       # one undo step
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000) as again:

@@ -20,6 +20,7 @@ MIN_SCALE, MAX_SCALE = 1 / 64, 64.0
 
 
 FADED = 0.22        # opacity of a faded paint layer
+FAINT = 0.08        # … of the lines a face was drawn from (at FADED they outlined the face: a helper, stop 43)
 
 
 class CanvasView(QWidget):
@@ -44,7 +45,8 @@ class CanvasView(QWidget):
         self.brush_size = 24.0
         self.show_original = False
         self.visible = {"scribble": True, "mask": True, "parts": True, "partmap": True}
-        self.faded: set[str] = set()     # layers drawn faint (strokes once their edit is shown)
+        self.faded: set[str] = set()     # layers drawn faint (strokes once their edit is shown) …
+        self._fade: dict[str, float] = {}    # … at this opacity
         self.region_corners: list[tuple[float, float]] | None = None
         self.part_colors = None
         self.selection: BBox | None = None
@@ -104,10 +106,11 @@ class CanvasView(QWidget):
         self.selection = box
         self.update()
 
-    def set_faded(self, layer: str, faded: bool) -> None:
+    def set_faded(self, layer: str, faded: bool, opacity: float = FADED) -> None:
         """Draw a paint layer faint (e.g. the color strokes once the edit they asked for is shown)."""
-        if (layer in self.faded) != faded:
+        if (layer in self.faded) != faded or (faded and self._fade.get(layer) != opacity):
             (self.faded.add if faded else self.faded.discard)(layer)
+            self._fade[layer] = opacity
             self.update()
 
     def set_face_numbers(self, boxes: list[BBox], current: int = -1) -> None:
@@ -218,7 +221,7 @@ class CanvasView(QWidget):
                 for name, img in (("partmap", ov.partmap), ("parts", ov.parts), ("scribble", ov.scribble),
                                   ("mask", ov.mask)):
                     if self.visible[name] and self._maybe_content.get(name):
-                        p.setOpacity(FADED if name in self.faded else 1.0)
+                        p.setOpacity(self._fade.get(name, FADED) if name in self.faded else 1.0)
                         p.drawImage(target, img, source)
                 p.setOpacity(1.0)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
