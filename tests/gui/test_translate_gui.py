@@ -28,13 +28,18 @@ def test_translate_only_inside_the_mask(make_window, tiny_models, photo, qtbot):
     assert np.array_equal(doc.layer("base"), before)
 
 
-def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, tiny_models, photo, qtbot):
+def add_tiny_sketch(tiny_models) -> None:
+    """A tiny sketch → face translator, "tiny-sketch", in the tiny models' manifest."""
     torch.manual_seed(0)
     digest = save_net(UnetGenerator(1, 3, 6, 4, "group", groups=4), tiny_models / "sketch.safetensors")
     with open(tiny_models / "manifest.toml", "a") as f:
         f.write(f'\n[[model]]\nid = "tiny-sketch"\nname = "Sketch → face"\nkind = "translator"\narch = "auto"\n'
                 f'file = "sketch.safetensors"\nsha256 = "{digest}"\nresolution = 64\n'
                 'params = { input_nc = 1 }\n')
+
+
+def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, tiny_models, photo, qtbot):
+    add_tiny_sketch(tiny_models)
     w = make_window(tiny_models)
     doc = open_array(w, photo)
     combo = w.translate_panel.model
@@ -66,11 +71,7 @@ def test_lines_drawn_for_a_sketch_do_not_start_a_scribble_edit(make_window, tiny
     sketch's lines, not a scribble edit of the photo (a helper got a face painted before "Draw")."""
     from PySide6.QtWidgets import QDockWidget
 
-    digest = save_net(UnetGenerator(1, 3, 6, 4, "group", groups=4), tiny_models / "sketch.safetensors")
-    with open(tiny_models / "manifest.toml", "a") as f:
-        f.write(f'\n[[model]]\nid = "tiny-sketch"\nname = "Sketch → face"\nkind = "translator"\narch = "auto"\n'
-                f'file = "sketch.safetensors"\nsha256 = "{digest}"\nresolution = 64\n'
-                'params = { input_nc = 1 }\n')
+    add_tiny_sketch(tiny_models)
     w = make_window(tiny_models)
     doc = open_array(w, photo)
     assert w.latent.panel.auto.isChecked()              # scribble edits run after each stroke by default

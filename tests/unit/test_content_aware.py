@@ -453,22 +453,29 @@ def test_a_large_hole_s_grain_sources_do_not_jump_on_a_two_pixel_grid():
     assert before > 0.3 and abs(after) < 0.3 * before, (before, after)
 
 
+def grain_beside_smooth(n: int, split: int, box: tuple[slice, slice], seed: int):
+    """(photo, hole, smooth fill): grain (σ 14) left of column `split`, a smooth surface right of it;
+    the hole `box` in the grain, the fill flat at the grain's mean."""
+    rng = np.random.default_rng(seed)
+    noise = cv2.GaussianBlur(rng.normal(0, 1, (n, n, 3)).astype(np.float32), (0, 0), 0.8)
+    img = np.full((n, n, 3), 120, np.float32)
+    img[:, split:] = 126
+    img[:, :split] += noise[:, :split] * 14 / noise.std()
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    hole = np.zeros((n, n), bool)
+    hole[box] = True
+    smooth = img.copy()
+    smooth[hole] = 120
+    return img, hole, smooth
+
+
 def test_a_large_hole_in_grain_beside_a_smooth_surface_gets_grain_as_strong_as_around_it():
     # a large hole is matched at half resolution on the guide's low-pass; inside the hole the guide is
     # smooth, and matching on its σ = 1 blur chose the smooth surface's sources: the hole came out
     # visibly smoother than the grain around it (on the held-out 256² crops 0.6 × the true grain's RMS)
     import cv2
 
-    rng = np.random.default_rng(0)
-    noise = cv2.GaussianBlur(rng.normal(0, 1, (200, 200, 3)).astype(np.float32), (0, 0), 0.8)
-    img = np.full((200, 200, 3), 120, np.float32)
-    img[:, 100:] = 126                                  # a smooth surface beside a grainy one
-    img[:, :100] += noise[:, :100] * 14 / noise.std()
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    hole = np.zeros((200, 200), bool)
-    hole[50:150, 10:90] = True                          # 8000 px: matched at half resolution
-    smooth = img.copy()
-    smooth[hole] = 120
+    img, hole, smooth = grain_beside_smooth(200, 100, (slice(50, 150), slice(10, 90)), seed=0)   # 8000 px: half res
 
     def detail(a):
         a = a.astype(np.float32)
@@ -491,16 +498,7 @@ def test_a_small_hole_in_grain_beside_a_smooth_surface_gets_its_grain_brought_up
 
     from latentbrush.ml.inpaint import texture
 
-    rng = np.random.default_rng(1)
-    noise = cv2.GaussianBlur(rng.normal(0, 1, (96, 96, 3)).astype(np.float32), (0, 0), 0.8)
-    img = np.full((96, 96, 3), 120, np.float32)
-    img[:, 60:] = 126
-    img[:, :60] += noise[:, :60] * 14 / noise.std()
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    hole = np.zeros((96, 96), bool)
-    hole[30:66, 12:48] = True                           # 1296 px: matched at full resolution
-    smooth = img.copy()
-    smooth[hole] = 120
+    img, hole, smooth = grain_beside_smooth(96, 60, (slice(30, 66), slice(12, 48)), seed=1)   # 1296 px: full res
     grain = lambda a: np.abs(a.astype(np.float32) - cv2.GaussianBlur(a.astype(np.float32), (0, 0), 1.0))  # noqa: E731
     inner = cv2.erode(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     ring = (cv2.dilate(hole.astype(np.uint8), np.ones((13, 13), np.uint8)) > 0) & ~hole

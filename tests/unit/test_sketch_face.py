@@ -100,15 +100,21 @@ def test_a_face_drawn_into_a_photo_takes_on_its_light_but_keeps_its_colours():
     assert np.array_equal(in_photo(paper, face, 1.0), feathered(paper, face, 1.0))
 
 
-def test_the_editor_refines_through_the_generator_named_by_the_translator(tiny_models):
+def sketch_models(tiny_models, generator: str | None = None) -> ModelManager:
+    """The tiny models plus a tiny sketch translator "sketch" (refined through `generator` if named)."""
     torch.manual_seed(0)
     path = tiny_models / "sketch.safetensors"
     export_fp16(UnetGenerator(1, 3, 6, 4, "group", groups=4), path, {"arch": "unet"})
+    gen = f'generator = "{generator}"\n' if generator else ""
     with open(tiny_models / "manifest.toml", "a") as f:
         f.write(f'\n[[model]]\nid = "sketch"\nname = "Sketch"\nkind = "translator"\narch = "auto"\n'
-                f'generator = "tiny-gen"\nfile = "{path.name}"\nsha256 = "{sha256_file(path)}"\n'
+                f'{gen}file = "{path.name}"\nsha256 = "{sha256_file(path)}"\n'
                 'resolution = 64\nparams = { input_nc = 1 }\n')
-    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    return ModelManager(Manifest.load(tiny_models), device="cpu")
+
+
+def test_the_editor_refines_through_the_generator_named_by_the_translator(tiny_models):
+    models = sketch_models(tiny_models, generator="tiny-gen")
     image = np.full((120, 160, 3), 90, np.uint8)
     strokes = np.zeros((120, 160, 4), np.uint8)
     strokes[..., 3][20:100, 40:120] = 255 - line_drawing(face_like(80), 80)
@@ -129,14 +135,7 @@ def test_only_lines_drawn_over_a_photo_take_on_its_light(tiny_models, monkeypatc
     """A scanned sketch read from the photo itself (no strokes) has paper, not a scene, around it."""
     from latentbrush.ml.translate import sketch_face
 
-    torch.manual_seed(0)
-    save_path = tiny_models / "sketch.safetensors"
-    export_fp16(UnetGenerator(1, 3, 6, 4, "group", groups=4), save_path, {"arch": "unet"})
-    with open(tiny_models / "manifest.toml", "a") as f:
-        f.write(f'\n[[model]]\nid = "sketch"\nname = "Sketch"\nkind = "translator"\narch = "auto"\n'
-                f'file = "{save_path.name}"\nsha256 = "{sha256_file(save_path)}"\n'
-                'resolution = 64\nparams = { input_nc = 1 }\n')
-    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    models = sketch_models(tiny_models)
     calls = []
     monkeypatch.setattr(sketch_face, "in_photo", lambda *a: calls.append(1) or sketch_face.feathered(*a))
     photo = np.clip(np.random.default_rng(0).normal(120, 30, (120, 160, 3)), 0, 255).astype(np.uint8)
