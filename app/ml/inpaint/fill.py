@@ -372,8 +372,8 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
               "paint the mask a little wider"] if rim >= RIM_WARN else []) + (
         ["a large hole: much of it is far from the rest of the picture, and there any fill can only guess: "
          "look it over"] if deep >= DEEP_WARN else []) + (
-        [f"the surroundings are textured: “{methods.TITLES[methods.EXEMPLAR].split(' (')[0]}” under Model redraws "
-         "texture from the photo's own patches and may look more natural here (Ctrl+Z, choose it, Fill again)"]
+        [f"the surroundings are textured: “{methods.TITLES[methods.EXEMPLAR].split(' (')[0]}” may redraw their "
+         "texture more naturally (Ctrl+Z, choose it under Model, Fill)"]
         if textured else [])
     if hints:
         info["hint"] = "; ".join(hints)
