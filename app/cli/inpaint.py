@@ -35,6 +35,7 @@ def _mask_for(mask_path: Path, src: Path) -> Path:
 
 def cmd_inpaint(args) -> int:
     from latentbrush.ml.inpaint import methods
+    from latentbrush.ml.inpaint.masks import DEEP_WARN, RIM_WARN
 
     if not args.list:
         if not args.input or not args.output or not args.mask:
@@ -68,10 +69,11 @@ def cmd_inpaint(args) -> int:
         res = run_request(session, InpaintRequest(model=args.model, blend=args.blend), layers=("base",),
                           inputs={"mask": mask}, bar=bar, i=i, apply=True)
         # the editor's hints, in the command line's terms
+        info = res.info
         said = ([f"textured surroundings: --model {methods.EXEMPLAR} redraws their texture"]
-                if res.info.get("textured") else []) + (
-            ["a large hole: look it over"] if "a large hole" in res.info.get("hint", "") else []) + (
-            ["paint the mask a little wider"] if "paint the mask a little wider" in res.info.get("hint", "") else [])
+                if info.get("textured") else []) + (
+            ["a large hole: look it over"] if info.get("deep", 0.0) >= DEEP_WARN else []) + (
+            ["paint the mask a little wider"] if info.get("rim_left", 0.0) >= RIM_WARN else [])
         return (write_image(doc.layer("base"), item) + f" ({res.info['model']}, {res.info['blend']})"
                 + "".join(f"; {n}" for n in said))
 

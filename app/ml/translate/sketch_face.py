@@ -107,13 +107,11 @@ def in_photo(original: np.ndarray, face: np.ndarray, strength: float) -> np.ndar
     inner = np.zeros((h, w), bool)
     inner[k:h - k, k:w - k] = True
     if inner.any() and (~inner).any():
-        lo = original.astype(np.float32) @ LUMA
-        band = lo[~inner]
+        band = (original.astype(np.float32) @ LUMA)[~inner]
         if float(band.std()) >= FLAT_SPREAD:
-            gain = float(np.clip((band.mean() + 1.0) / (float((face.astype(np.float32) @ LUMA)[~inner].mean()) + 1.0),
-                                 *GAIN_RANGE))
-            face_l = (face.astype(np.float32) @ LUMA)[inner]
-            gain = min(gain, max(1.0, HIGHLIGHT / max(float(np.percentile(face_l, 95)), 1.0)))
+            face_l = face.astype(np.float32) @ LUMA
+            gain = float(np.clip((band.mean() + 1.0) / (float(face_l[~inner].mean()) + 1.0), *GAIN_RANGE))
+            gain = min(gain, max(1.0, HIGHLIGHT / max(float(np.percentile(face_l[inner], 95)), 1.0)))
             lit = np.clip(face.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
             face = np.where(inner[..., None], feather(lit, original, inner), original)
     return feathered(original, face, strength)
