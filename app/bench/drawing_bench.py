@@ -179,3 +179,72 @@ def drawings_photo(quick: bool = False, out: Path | None = None) -> list[Measure
         sheet = cv2.resize(np.concatenate(grid, 0), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
         cv2.imwrite(str(out / "drawings_photo.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
     return rows
+
+
+def sketch_area(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    """A face drawn into selections larger than the drawing, on the sample astronaut, through the
+    editor's job (run_translate): the lines are a held-out generator face's line drawing inside an
+    oval (a person draws the face, not the scene around it), at 70–80 % of the selection. Measured:
+    the share of the selection left as the photo's own bytes, and the largest change beyond the lines'
+    hull grown by 2 × `AREA_GROW` (0 by construction). Writes sketch_area.png (rows: selections;
+    columns: the lines | the whole selection replaced, as before stop 44 | the editor now)."""
+    import torch
+    from PIL import Image
+
+    from latentbrush.core.jobs import Job, drain
+    from latentbrush.core.requests import TranslateRequest
+    from latentbrush.ml.tensors import to_images
+    from latentbrush.ml.translate import sketch_face
+    from latentbrush.ml.translate.drawings import line_drawing
+    from latentbrush.ml.translate.translator import run_translate
+
+    mm = model_manager()
+    spec = next((s for s in mm.manifest.of_kind("translator") if int(s.params.get("input_nc", 3)) == 1
+                 and mm.available(s)), None)
+    if spec is None:
+        return []
+    img = np.asarray(Image.open(Path(__file__).resolve().parents[2] / "resources/samples/astronaut.jpg").convert("RGB"))
+    H, W = img.shape[:2]
+    G = mm.get(mm.default("generator").id).net
+    with torch.no_grad():
+        face = to_images(G(torch.randn(1, G.nz, generator=torch.Generator().manual_seed(31337))).clamp(-1, 1))[0]
+    boxes = (((0.62, 0.05, 0.97, 0.45), 0.7), ((0.55, 0.55, 0.9, 0.9), 0.8))
+    rows, kept, beyond = [], [], []
+    for (fx0, fy0, fx1, fy1), frac in boxes[:1] if quick else boxes:
+        x0, y0, x1, y1 = int(W * fx0), int(H * fy0), int(W * fx1), int(H * fy1)
+        side = int(min(x1 - x0, y1 - y0) * frac)
+        yy, xx = np.mgrid[:side, :side]
+        oval = ((xx - side / 2) / (0.42 * side)) ** 2 + ((yy - 0.52 * side) / (0.48 * side)) ** 2 <= 1
+        strokes = np.zeros((H, W, 4), np.uint8)
+        cx, cy = (x0 + x1) // 2 - side // 2, (y0 + y1) // 2 - side // 2
+        strokes[cy:cy + side, cx:cx + side, 3] = np.where(oval, 255 - line_drawing(face, side), 0)
+        pics = []
+        for whole in (True, False):
+            orig_area = sketch_face.drawn_area
+            if whole:
+                sketch_face.drawn_area = lambda ink: None
+            try:
+                res, _ = drain(run_translate(Job(TranslateRequest(model=spec.id, bbox=(x0, y0, x1, y1)), label="Sketch",
+                                                 inputs={"image": img, "scribble": strokes}), mm))
+            finally:
+                sketch_face.drawn_area = orig_area
+            pics.append(res.pixels)
+        sel = img[y0:y1, x0:x1]
+        same = np.all(pics[1] == sel, axis=2)
+        kept.append(float(same.mean()))
+        ink = strokes[y0:y1, x0:x1, 3]
+        ys, xs = np.nonzero(ink)
+        hull = np.zeros(ink.shape, np.uint8)
+        cv2.fillConvexPoly(hull, cv2.convexHull(np.stack([xs, ys], 1).astype(np.int32)), 1)
+        far = cv2.distanceTransform(1 - hull, cv2.DIST_L2, 5) > 2 * sketch_face.AREA_GROW * min(ink.shape) + 1
+        beyond.append(float(np.abs(pics[1].astype(int) - sel)[far].max(initial=0)))
+        drawn = sel.copy()
+        drawn[ink > 0] = 20
+        rows.append(np.concatenate([drawn, pics[0], pics[1]], 1))
+    if out is not None and rows:
+        w = max(r.shape[1] for r in rows)
+        sheet = np.concatenate([np.pad(r, ((0, 4), (0, w - r.shape[1]), (0, 0)), constant_values=255) for r in rows], 0)
+        Image.fromarray(sheet).save(out / "sketch_area.png")
+    return [("face drawn in a selection over a photo: share of the selection left as the photo's bytes",
+             100 * float(np.mean(kept)), "%"),
+            ("… largest change beyond the lines' grown hull", float(max(beyond)), "/255")]

@@ -19,7 +19,7 @@ from latentbrush.ml.nets.unet import UnetGenerator
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.train.common import export_fp16
 from latentbrush.ml.translate.drawings import line_drawing
-from latentbrush.ml.translate.sketch_face import feathered, in_photo, sketch_box
+from latentbrush.ml.translate.sketch_face import drawn_area, feathered, in_photo, sketch_box
 from latentbrush.ml.translate.translator import run_translate
 
 
@@ -98,6 +98,27 @@ def test_a_face_drawn_into_a_photo_takes_on_its_light_but_keeps_its_colours():
     assert 150 < (lit @ lum).mean() <= 216 and (lit.min(axis=2) >= 250).mean() == 0.0
     paper = np.full((90, 90, 3), 255, np.uint8)                         # a blank canvas: no light to match
     assert np.array_equal(in_photo(paper, face, 1.0), feathered(paper, face, 1.0))
+
+
+def test_lines_drawn_over_a_photo_replace_only_where_they_are_drawn():
+    """A face drawn in the middle of a large selection: the photo stays around the lines (before stop 44
+    the generator's backdrop filled the whole box, hiding the shuttle behind a drawn face)."""
+    rng = np.random.default_rng(1)
+    photo = np.clip(rng.normal(160, 20, (120, 160, 3)), 0, 255).astype(np.uint8)      # a textured scene
+    face = np.full((120, 160, 3), 60, np.uint8)
+    ink = np.zeros((120, 160), np.uint8)
+    cv2.ellipse(ink, (80, 60), (25, 32), 0, 0, 360, 255, 3)                          # the face's outline
+    area = drawn_area(ink)
+    assert area is not None and area[60, 80] == 1.0 and area[60, 80 + 25 + 3] == 1.0   # inside and on the lines
+    out = in_photo(photo, face, 1.0, area)
+    k = int(np.ceil(2 * 0.06 * 120)) + 1                                              # grown and ramped: 2 × 6 %
+    outside = np.ones((120, 160), bool)
+    outside[60 - 32 - k:60 + 32 + k, 80 - 25 - k:80 + 25 + k] = False
+    assert np.array_equal(out[outside], photo[outside])                              # the photo's own bytes
+    assert out[50:70, 70:90].std() < 2 < 15 < photo[50:70, 70:90].std()            # the (flat) face inside the lines
+    assert drawn_area(np.zeros((120, 160), np.uint8)) is None
+    paper = np.full((120, 160, 3), 255, np.uint8)                                    # a blank canvas: the whole box
+    assert np.array_equal(in_photo(paper, face, 1.0, area), feathered(paper, face, 1.0))
 
 
 def sketch_models(tiny_models, generator: str | None = None) -> ModelManager:

@@ -1,6 +1,9 @@
-"""Sketch → face in the editor: the strokes on the scribble layer are the drawing; the face fills
-exactly the selection (or, without one, the square around the strokes), blended into the photo at
-its edges, as one undo step.
+"""Sketch → face in the editor: the strokes on the scribble layer are the drawing; the face is made
+for exactly the selection (or, without one, the square around the strokes) and blended into the
+photo at its edges, as one undo step. Over a photo it is shown only where the lines are (their
+convex hull, grown a little, `drawn_area`): the photo stays around them — before stop 44 the
+generator's own backdrop filled the rest of the box (a face drawn in a selection over the
+astronaut's shuttle hid the shuttle behind a blurred square).
 
 The sketch translator (pix2pix) gives a first guess from the drawing (averaged with its guess for the
 mirrored drawing: a face drawn mirrored is the same face mirrored; +0.4 dB on held-out drawings); when
@@ -51,6 +54,8 @@ FLAT_SPREAD = 1.0      # … unless the band is blank (its grey levels' spread b
 HIGHLIGHT = 215.0      # … and never so much that the face's 95th-percentile lightness passes this (the gain is read
 #                        off the face's dark backdrop: over a light wall it washed the face out to 230–250)
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+AREA_GROW = 0.06       # lines drawn over a photo: the face goes where they are, their convex hull grown by this
+#                        fraction of the box's shorter side (ramping in over as much again); the photo stays around it
 
 
 def sketch_box(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | None, w: int, h: int) -> BBox:
@@ -76,14 +81,16 @@ def drawing_in(image: np.ndarray, strokes: np.ndarray | None, box: BBox) -> np.n
     return cv2.resize(grey, (DRAW_SIZE, DRAW_SIZE), interpolation=cv2.INTER_AREA)
 
 
-def feathered(original: np.ndarray, face: np.ndarray, strength: float) -> np.ndarray:
-    """face over original with the alpha ramping from 0 at the box edge to `strength` inside."""
+def feathered(original: np.ndarray, face: np.ndarray, strength: float, area: np.ndarray | None = None) -> np.ndarray:
+    """face over original with the alpha ramping from 0 at the box edge to `strength` inside (times
+    `area`, (h, w) 0..1, where given: exactly the original where it is 0)."""
     h, w = original.shape[:2]
     ramp = max(1.0, FEATHER * min(h, w))
     yy = np.minimum(np.arange(h), np.arange(h)[::-1])[:, None]
     xx = np.minimum(np.arange(w), np.arange(w)[::-1])[None, :]
     t = np.clip(np.minimum(yy, xx) / ramp, 0, 1).astype(np.float32)        # 0 on the edge pixels
-    a = ((0.5 - 0.5 * np.cos(np.pi * t)) * float(strength))[..., None]
+    a = (0.5 - 0.5 * np.cos(np.pi * t)) * float(strength)
+    a = (a if area is None else a * area.astype(np.float32))[..., None]
     mix = original.astype(np.float32) * (1 - a) + face.astype(np.float32) * a
     return np.clip(mix + 0.5, 0, 255).astype(np.uint8)
 
@@ -99,9 +106,27 @@ def looks_drawn(region: np.ndarray) -> bool:
     return float(np.median(grey)) >= PAPER_GREY and float(np.mean(grey < 128)) <= PAPER_INK
 
 
-def in_photo(original: np.ndarray, face: np.ndarray, strength: float) -> np.ndarray:
+def drawn_area(ink: np.ndarray) -> np.ndarray | None:
+    """Where the lines drawn in a box are: ink (h, w), > 0 on the lines → (h, w) float32 weight, 1 over
+    their convex hull grown by `AREA_GROW` of the box's shorter side, ramping to exactly 0 over as much
+    again; None where there are no lines."""
+    ys, xs = np.nonzero(ink)
+    if len(ys) < 3:
+        return None
+    h, w = ink.shape
+    k = max(1.0, AREA_GROW * min(h, w))
+    hull = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(np.stack([xs, ys], 1).astype(np.int32)), 1)
+    # distance from each pixel outside the hull to it: 1 within k, ramping to 0 at 2k
+    d = cv2.distanceTransform(1 - hull, cv2.DIST_L2, 5)
+    t = np.clip(2.0 - d / k, 0.0, 1.0)
+    return (0.5 - 0.5 * np.cos(np.pi * t)).astype(np.float32)
+
+
+def in_photo(original: np.ndarray, face: np.ndarray, strength: float, area: np.ndarray | None = None) -> np.ndarray:
     """face (the box's size, uint8) into original (the photo's pixels in the box): the face's light
-    matched to the photo's in the box's edge band (module docstring), its edges blended, feathered."""
+    matched to the photo's in the box's edge band (module docstring), its edges blended, feathered;
+    on a photo (not a blank canvas) only over `area` (`drawn_area`), the photo kept around it."""
     h, w = original.shape[:2]
     k = max(2, int(round(TONE_BAND * min(h, w))))
     inner = np.zeros((h, w), bool)
@@ -114,6 +139,7 @@ def in_photo(original: np.ndarray, face: np.ndarray, strength: float) -> np.ndar
             gain = min(gain, max(1.0, HIGHLIGHT / max(float(np.percentile(face_l[inner], 95)), 1.0)))
             lit = np.clip(face.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
             face = np.where(inner[..., None], feather(lit, original, inner), original)
+            return feathered(original, face, strength, area)
     return feathered(original, face, strength)
 
 
@@ -187,5 +213,8 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
 
 def _paste(image: np.ndarray, box: BBox, face: torch.Tensor, job: Job, lit: bool) -> np.ndarray:
     big = F.interpolate(face.float(), size=(box.height, box.width), mode="bicubic", align_corners=False)
-    paste = in_photo if lit else feathered
-    return paste(image[box.slices], to_images(big.clamp(-1, 1))[0], float(job.request.strength))
+    face_px, strength = to_images(big.clamp(-1, 1))[0], float(job.request.strength)
+    if not lit:
+        return feathered(image[box.slices], face_px, strength)
+    strokes = job.inputs["scribble"]
+    return in_photo(image[box.slices], face_px, strength, drawn_area(strokes[box.slices][..., 3]))
