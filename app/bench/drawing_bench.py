@@ -183,14 +183,16 @@ def drawings_photo(quick: bool = False, out: Path | None = None) -> list[Measure
 
 def sketch_area(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     """A face drawn into selections larger than the drawing, on the sample astronaut, through the
-    editor's job (run_translate): the lines are a held-out generator face's line drawing inside an
-    oval (a person draws the face, not the scene around it), at 70–80 % of the selection. Measured:
+    editor's job (run_translate): the lines are a generator face's line drawing inside an oval (a
+    person draws the face, not the scene around it), at 50 / 80 % of the selection's side. Measured:
     the share of the selection left as the photo's own bytes, and the largest change beyond the lines'
     hull grown by 2 × `AREA_GROW` (0 by construction). Writes sketch_area.png (rows: selections;
-    columns: the lines | the whole selection replaced, as before stop 44 | the editor now)."""
+    columns: the lines | the face made for the whole selection and pasted over it, as before stop 44 |
+    the editor now: made for the square around the lines, shown where they are)."""
     import torch
     from PIL import Image
 
+    from latentbrush.core.bbox import BBox
     from latentbrush.core.jobs import Job, drain
     from latentbrush.core.requests import TranslateRequest
     from latentbrush.ml.tensors import to_images
@@ -208,7 +210,7 @@ def sketch_area(quick: bool = False, out: Path | None = None) -> list[Measuremen
     G = mm.get(mm.default("generator").id).net
     with torch.no_grad():
         face = to_images(G(torch.randn(1, G.nz, generator=torch.Generator().manual_seed(31337))).clamp(-1, 1))[0]
-    boxes = (((0.62, 0.05, 0.97, 0.45), 0.7), ((0.55, 0.55, 0.9, 0.9), 0.8))
+    boxes = (((0.62, 0.05, 0.97, 0.45), 0.5), ((0.55, 0.55, 0.9, 0.9), 0.8))
     rows, kept, beyond = [], [], []
     for (fx0, fy0, fx1, fy1), frac in boxes[:1] if quick else boxes:
         x0, y0, x1, y1 = int(W * fx0), int(H * fy0), int(W * fx1), int(H * fy1)
@@ -220,15 +222,18 @@ def sketch_area(quick: bool = False, out: Path | None = None) -> list[Measuremen
         strokes[cy:cy + side, cx:cx + side, 3] = np.where(oval, 255 - line_drawing(face, side), 0)
         pics = []
         for whole in (True, False):
-            orig_area = sketch_face.drawn_area
-            if whole:
+            orig_area, orig_boxes = sketch_face.drawn_area, sketch_face.sketch_boxes
+            if whole:       # until stop 44: the face made for the whole selection, pasted over all of it
                 sketch_face.drawn_area = lambda ink: None
+                sketch_face.sketch_boxes = lambda strokes, bbox, w, h: (BBox(*bbox),) * 2
             try:
                 res, _ = drain(run_translate(Job(TranslateRequest(model=spec.id, bbox=(x0, y0, x1, y1)), label="Sketch",
                                                  inputs={"image": img, "scribble": strokes}), mm))
             finally:
-                sketch_face.drawn_area = orig_area
-            pics.append(res.pixels)
+                sketch_face.drawn_area, sketch_face.sketch_boxes = orig_area, orig_boxes
+            pic = img[y0:y1, x0:x1].copy()
+            pic[res.bbox.relative_to(BBox(x0, y0, x1, y1))] = res.pixels
+            pics.append(pic)
         sel = img[y0:y1, x0:x1]
         same = np.all(pics[1] == sel, axis=2)
         kept.append(float(same.mean()))

@@ -16,11 +16,28 @@ class ModelEditsUI:
         self.w = window
         self._last_generate: tuple[int, int, int, int] | None = None
         self._sketches = 0          # each "Draw from sketch" starts the refinement from other random latents
+        self._drawn = None          # the undo step of the last face drawn from the lines
         window.model.events.applied.connect(self._on_result)
+        window.undo_stack.indexChanged.connect(self._on_index)
 
     def _on_result(self, job, result) -> None:
         if job.kind == "translate" and "scribble" in job.inputs:
             self.w.canvas.set_faded("scribble", True, FAINT)       # the face drawn from the lines is what to see
+            stack = self.w.undo_stack
+            self._drawn = stack.command(stack.index() - 1) if stack.index() > 0 else None
+
+    def _on_index(self, index: int) -> None:
+        """Undoing the face brings its lines back at full strength (faded, they were all but invisible on a
+        light photo, a helper found); redoing it fades them again."""
+        stack, step = self.w.undo_stack, self._drawn
+        if step is None:
+            return
+        if 0 < index <= stack.count() and stack.command(index - 1) is step:
+            self.w.canvas.set_faded("scribble", True, FAINT)
+        elif index < stack.count() and stack.command(index) is step:
+            self.w.canvas.set_faded("scribble", False)
+        else:
+            self._drawn = None      # gone from the history, or something else done since
 
     def new_face(self, seed: int | None = None) -> None:
         seed = random.randrange(2**31) if seed is None else seed
@@ -51,7 +68,7 @@ class ModelEditsUI:
         req = TranslateRequest(model=model_id or None, strength=strength)
         layers: tuple[str, ...] = ("base",)
         if model_id and panel.is_sketch():
-            # the face fills the selection; without one, the square around the strokes
+            # the face is made for the square around the lines, within the selection where there is one
             req = replace(req, bbox=tuple(self.w.selection) if self.w.selection is not None else None,
                           seed=self._sketches)      # drawing again offers another face (a helper got the same one)
             self._sketches += 1
@@ -62,4 +79,5 @@ class ModelEditsUI:
                 return
             req = replace(req, only_region=True)
             layers = ("base", "mask")
-        self.w.dispatcher.submit(req, layers=layers, label="Translate")
+        sketch = bool(model_id) and panel.is_sketch()
+        self.w.dispatcher.submit(req, layers=layers, label="Sketch → face" if sketch else "Translate")

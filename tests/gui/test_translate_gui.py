@@ -59,8 +59,13 @@ def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, t
     assert "scribble" in w.canvas.faded       # the lines step back so the face is seen …
     from latentbrush.ui.canvas.view import FADED
     assert w.canvas._fade["scribble"] < FADED / 2     # … barely (at the scribble edits' fade they outlined it)
+    assert w.undo_stack.history.undo_text == "Sketch → face"
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)       # one undo step
+    assert "scribble" not in w.canvas.faded               # the lines back at full strength, to be mended
+    w.undo_stack.redo()
+    assert "scribble" in w.canvas.faded
+    w.undo_stack.undo()
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000) as again:
         w.translate_panel.apply_button.click()
     assert again.args[0].request.seed != first.args[0].request.seed     # drawing again: other random starts

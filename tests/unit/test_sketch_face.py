@@ -19,7 +19,7 @@ from latentbrush.ml.nets.unet import UnetGenerator
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.train.common import export_fp16
 from latentbrush.ml.translate.drawings import line_drawing
-from latentbrush.ml.translate.sketch_face import drawn_area, feathered, in_photo, sketch_box
+from latentbrush.ml.translate.sketch_face import drawn_area, feathered, in_photo, sketch_boxes
 from latentbrush.ml.translate.translator import run_translate
 
 
@@ -66,12 +66,24 @@ def test_fitting_a_drawing_lowers_the_line_terms(tiny_models):
     assert res.line_loss[0] <= res.line_loss[-1]          # ranked
 
 
-def test_the_face_fills_the_selection_or_the_square_around_the_strokes():
+def test_the_face_is_made_for_the_square_around_the_lines_and_pasted_within_the_selection():
     strokes = np.zeros((100, 200, 4), np.uint8)
     strokes[40:60, 50:80, 3] = 255
-    assert sketch_box(strokes, (10, 20, 90, 80), 200, 100) == BBox(10, 20, 90, 80)
-    box = sketch_box(strokes, None, 200, 100)
-    assert box.width == box.height and box.x0 <= 50 and box.x1 >= 80 and box.y0 <= 40 and box.y1 >= 60
+    # a selection larger than the lines: the face is made at the lines' scale (a small face drawn in a
+    # large selection was read as a few features of a face the selection's size: a blob), within it
+    box, region = sketch_boxes(strokes, (10, 5, 190, 95), 200, 100)
+    assert box.width == box.height < 60 and box.x0 <= 50 and box.x1 >= 80 and box.y0 <= 40 and box.y1 >= 60
+    assert region == box.intersect(BBox(10, 5, 190, 95)) == box
+    # lines that fill a selection: the square around them reaches past it; pasted within the selection
+    box, region = sketch_boxes(strokes, (48, 38, 82, 62), 200, 100)
+    assert box.width == box.height and box.width > 34 and region == BBox(48, 38, 82, 62).intersect(box)
+    assert region.x0 >= 48 and region.x1 <= 82 and region.y0 >= 38 and region.y1 <= 62
+    # lines outside the selection do not count: a scanned sketch is read from the selection itself
+    assert sketch_boxes(strokes, (100, 10, 180, 90), 200, 100) == (BBox(100, 10, 180, 90),) * 2
+    box, region = sketch_boxes(strokes, None, 200, 100)
+    assert box == region and box.width == box.height and box.x0 <= 50 and box.x1 >= 80
+    m = int(round(0.12 * 30))
+    assert box.x0 <= 50 - m and box.x1 >= 80 + m and box.y0 <= 40 - m and box.y1 >= 60 + m    # room for the ramps
     orig = np.zeros((40, 60, 3), np.uint8)
     out = feathered(orig, np.full((40, 60, 3), 200, np.uint8), 1.0)
     assert out[0].max() <= 3 and out[:, 0].max() <= 3 and out[20, 30].min() == 200

@@ -1,9 +1,11 @@
 """Sketch → face in the editor: the strokes on the scribble layer are the drawing; the face is made
-for exactly the selection (or, without one, the square around the strokes) and blended into the
-photo at its edges, as one undo step. Over a photo it is shown only where the lines are (their
-convex hull, grown a little, `drawn_area`): the photo stays around them — before stop 44 the
-generator's own backdrop filled the rest of the box (a face drawn in a selection over the
-astronaut's shuttle hid the shuttle behind a blurred square).
+for the square around them (`sketch_boxes`; without strokes, a scanned sketch: the selection or the
+whole image) and pasted within the selection, blended at its edges, as one undo step. Over a photo
+it is shown only where the lines are (their convex hull, grown a little, `drawn_area`): the photo
+stays around them — before stop 44 the face was made for the whole selection, so a small drawing in
+a large selection was read as a few features of a much larger face (a blob, a helper found), and the
+generator's own backdrop filled the rest of the box (a face drawn over the astronaut's shuttle hid
+the shuttle behind a blurred square).
 
 The sketch translator (pix2pix) gives a first guess from the drawing (averaged with its guess for the
 mirrored drawing: a face drawn mirrored is the same face mirrored; +0.4 dB on held-out drawings); when
@@ -58,17 +60,34 @@ AREA_GROW = 0.06       # lines drawn over a photo: the face goes where they are,
 #                        fraction of the box's shorter side (ramping in over as much again); the photo stays around it
 
 
-def sketch_box(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | None, w: int, h: int) -> BBox:
-    """Where the face goes: the selection as it is; else the square around the strokes (a little
-    margin); else the whole image made square."""
-    if bbox is not None:
-        return BBox(*bbox).clip(w, h)
-    if strokes is not None and strokes[..., 3].any():
-        ys, xs = np.nonzero(strokes[..., 3])
-        box = BBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-        m = int(0.06 * max(box.width, box.height))
-        return squarify(BBox(box.x0 - m, box.y0 - m, box.x1 + m, box.y1 + m).clip(w, h), w, h)
-    return squarify(BBox(0, 0, w, h), w, h)
+LINES_MARGIN = 0.12     # the square a face is made for: its lines' extent plus this fraction of its longer side on
+#                        every side (the drawn area's ramp, 2 × AREA_GROW, fits inside the box's own edge ramp; at
+#                        0.06 the box's ramp faded the drawn chin and hair)
+
+
+def sketch_boxes(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | None, w: int, h: int
+                 ) -> tuple[BBox, BBox]:
+    """(the square the face is made for, the region it is pasted into). With lines (inside the selection,
+    where there is one): the square around them (`LINES_MARGIN`), pasted within the selection — the
+    drawing is read at the lines' scale, whatever the selection's size (a small face drawn in a large
+    selection was read as a few features of a face the selection's size: a skin-coloured blob, a helper
+    found). Without lines (a scanned sketch read from the image): the selection as it is; else the
+    whole image made square."""
+    sel = BBox(*bbox).clip(w, h) if bbox is not None else None
+    if strokes is not None:
+        ink = strokes[..., 3] if sel is None else np.zeros(strokes.shape[:2], bool)
+        if sel is not None:
+            ink[sel.slices] = strokes[sel.slices][..., 3] > 0
+        if ink.any():
+            ys, xs = np.nonzero(ink)
+            lines = BBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+            m = int(round(LINES_MARGIN * max(lines.width, lines.height)))
+            square = squarify(BBox(lines.x0 - m, lines.y0 - m, lines.x1 + m, lines.y1 + m).clip(w, h), w, h)
+            return square, square if sel is None else square.intersect(sel)
+    if sel is not None:
+        return sel, sel
+    whole = squarify(BBox(0, 0, w, h), w, h)
+    return whole, whole
 
 
 def drawing_in(image: np.ndarray, strokes: np.ndarray | None, box: BBox) -> np.ndarray:
@@ -189,9 +208,9 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     image = job.inputs["image"]
     h, w = image.shape[:2]
     strokes = job.inputs.get("scribble")
-    box = sketch_box(strokes, job.request.bbox, w, h)
+    box, region = sketch_boxes(strokes, job.request.bbox, w, h)
     # the photo's light where the lines were drawn over a photo (not a scanned sketch read from the photo)
-    lit = strokes is not None and bool(strokes[box.slices][..., 3].any())
+    lit = strokes is not None and bool(strokes[region.slices][..., 3].any())
     if not lit and not looks_drawn(image[box.slices]):
         raise ValueError("No lines are drawn there: draw the face's lines with the color brush first (outline, "
                          "eyes, nose, mouth, hair). Without lines the image itself is read as the drawing, which "
@@ -202,19 +221,21 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     def progress(st: tuple[int, int, torch.Tensor]) -> Progress:
         step, total, face = st
         what = "drawing from the sketch" if step == 1 else "following the lines"
-        return Progress(step, total + 1, what, preview=_paste(image, box, face, job, lit), preview_bbox=box)
+        return Progress(step, total + 1, what, preview=_paste(image, box, region, face, job, lit),
+                        preview_bbox=region)
 
     face = yield from relay(sketch_to_face(drawing, spec, loaded, models, refine=refine,
                                            seed=int(job.request.seed), check=job.check), progress)
     how = ", refined through the face generator" if refine else ""
-    return Result(layer="base", bbox=box, pixels=_paste(image, box, face, job, lit),
+    return Result(layer="base", bbox=region, pixels=_paste(image, box, region, face, job, lit),
                   message=f"Drew a face from the sketch with {spec.title}{how}")
 
 
-def _paste(image: np.ndarray, box: BBox, face: torch.Tensor, job: Job, lit: bool) -> np.ndarray:
+def _paste(image: np.ndarray, box: BBox, region: BBox, face: torch.Tensor, job: Job, lit: bool) -> np.ndarray:
+    """The face made for `box`, at its size, pasted into `region` (within the box)."""
     big = F.interpolate(face.float(), size=(box.height, box.width), mode="bicubic", align_corners=False)
-    face_px, strength = to_images(big.clamp(-1, 1))[0], float(job.request.strength)
+    face_px, strength = to_images(big.clamp(-1, 1))[0][region.relative_to(box)], float(job.request.strength)
     if not lit:
-        return feathered(image[box.slices], face_px, strength)
+        return feathered(image[region.slices], face_px, strength)
     strokes = job.inputs["scribble"]
-    return in_photo(image[box.slices], face_px, strength, drawn_area(strokes[box.slices][..., 3]))
+    return in_photo(image[region.slices], face_px, strength, drawn_area(strokes[region.slices][..., 3]))

@@ -138,9 +138,9 @@ class TranslatePanel(QGroupBox):
         scaled = self._scaled.get(self.model.currentData() or "")
         if sketch:
             text = ("Draw the face's lines with the color brush (any color): outline, eyes, nose, mouth, hair. "
-                    "The face is drawn where your lines are, in the selection (Rectangle select) or the square "
-                    "around them when nothing is selected; the photo stays around them, and the face takes "
-                    "on its light. A scanned sketch (dark lines on light paper) can be used without drawing.")
+                    "The face is drawn at the size of your lines, where they are (within the selection, if "
+                    "there is one); around the lines the photo stays as it is, and the face takes on its "
+                    "light. A scanned sketch (dark lines on light paper) can be used without drawing.")
         elif scaled == "face":
             text = ("Made on faces: the photo's face is found and the whole image is drawn at that face's "
                     "scale (no face found: at a short side of 256 px).")
