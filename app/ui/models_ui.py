@@ -19,6 +19,11 @@ class ModelEditsUI:
         self._drawn = None          # the undo step of the last face drawn from the lines
         window.model.events.applied.connect(self._on_result)
         window.undo_stack.indexChanged.connect(self._on_index)
+        window.canvas.stroke_finished.connect(self._on_stroke)
+
+    def _on_stroke(self, tool: str) -> None:
+        if tool in ("brush", "eraser"):
+            self._sketches = 0      # new lines: the first face drawn from them starts from the translator's guess
 
     def _on_result(self, job, result) -> None:
         if job.kind == "translate" and "scribble" in job.inputs:
@@ -70,7 +75,7 @@ class ModelEditsUI:
         if model_id and panel.is_sketch():
             # the face is made for the square around the lines, within the selection where there is one
             req = replace(req, bbox=tuple(self.w.selection) if self.w.selection is not None else None,
-                          seed=self._sketches)      # drawing again offers another face (a helper got the same one)
+                          seed=self._sketches)      # the same lines again: another face (a helper got the same one)
             self._sketches += 1
             layers = ("base", "scribble")
         elif panel.only_mask.isChecked():

@@ -69,6 +69,10 @@ def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, t
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000) as again:
         w.translate_panel.apply_button.click()
     assert again.args[0].request.seed != first.args[0].request.seed     # drawing again: other random starts
+    drag(w.canvas, [(110, 150), (150, 160)])                # new lines: the first face from them starts afresh
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000) as fresh:
+        w.translate_panel.apply_button.click()
+    assert fresh.args[0].request.seed == first.args[0].request.seed == 0
 
 
 def test_lines_drawn_for_a_sketch_do_not_start_a_scribble_edit(make_window, tiny_models, photo, qtbot):

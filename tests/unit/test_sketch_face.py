@@ -164,6 +164,30 @@ def test_the_editor_refines_through_the_generator_named_by_the_translator(tiny_m
     assert not np.array_equal(runs[True].pixels, runs[False].pixels)
 
 
+def test_drawing_the_same_lines_again_offers_another_face(tiny_models, monkeypatch):
+    """The first press refines from the encoder's reading of the translator's guess (plus random starts);
+    later presses (seed ≥ 1) from random starts alone: the guess's start, the same every time, won most
+    runs and a helper got one face on every press."""
+    from latentbrush.ml.translate import sketch_face
+
+    models = sketch_models(tiny_models, generator="tiny-gen")
+    starts = []
+    real = sketch_face.fit_drawing
+    monkeypatch.setattr(sketch_face, "fit_drawing", lambda G, lines, guess, z0, **kw: starts.append(z0.clone())
+                        or real(G, lines, guess, z0, **kw))
+    image = np.full((120, 160, 3), 90, np.uint8)
+    strokes = np.zeros((120, 160, 4), np.uint8)
+    strokes[..., 3][20:100, 40:120] = 255 - line_drawing(face_like(80), 80)
+    for seed in (0, 1):
+        drain(run_translate(Job(TranslateRequest(model="sketch", seed=seed), label="Sketch",
+                                inputs={"image": image, "scribble": strokes}), models))
+    first, again = starts
+    nz = first.shape[1]
+    assert torch.equal(first[1:], torch.randn(7, nz, generator=torch.Generator().manual_seed(0)))
+    assert not torch.equal(first[0], torch.randn(8, nz, generator=torch.Generator().manual_seed(0))[0])
+    assert torch.equal(again, torch.randn(8, nz, generator=torch.Generator().manual_seed(1)))
+
+
 def test_only_lines_drawn_over_a_photo_take_on_its_light(tiny_models, monkeypatch):
     """A scanned sketch read from the photo itself (no strokes) has paper, not a scene, around it."""
     from latentbrush.ml.translate import sketch_face
