@@ -189,7 +189,10 @@ def sketch_to_face(drawing: np.ndarray, spec, loaded, models: ModelManager, *, r
     rnd = torch.randn(STARTS - len(zs), G.nz, generator=torch.Generator().manual_seed(int(seed)))
     starts = torch.cat([*zs, rnd.to(lm.device)])
     fit = yield from relay(fit_drawing(G, Lines.from_sketch(drawing, G.resolution, lm.device), guess_g, starts,
-                                       steps=STEPS, check=check), lambda st: (1 + st.step, total, st.image))
+                                       steps=STEPS, check=check),
+                           # previews as the result will look (the translator's light under the face's
+                           # detail; the raw generator face looked darker and more orange, a helper found)
+                           lambda st: (1 + st.step, total, detail_over(st.image, guess_g)))
     return detail_over(fit.images[:1], guess_g)
 
 
