@@ -286,6 +286,7 @@ class MainWindow(QMainWindow):
         self.export_action.setEnabled(doc is not None)
         self.save_project_action.setEnabled(doc is not None)
         self.inpaint.set_document(doc)
+        self.edits.set_document(doc)
         self.setWindowTitle(window_title(doc))
         if doc is not None:
             self.canvas.setFocus()

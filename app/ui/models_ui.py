@@ -16,7 +16,8 @@ class ModelEditsUI:
         self.w = window
         self._last_generate: tuple[int, int, int, int] | None = None
         self._sketches = 0          # each "Draw from sketch" starts the refinement from other random latents
-        self._drawn = None          # the undo step of the last face drawn from the lines
+        self._drawn: list = []      # the undo steps of faces drawn from lines (while in the history)
+        self._shown = False         # whether one of them is applied (its lines then faint)
         window.model.events.applied.connect(self._on_result)
         window.undo_stack.indexChanged.connect(self._on_index)
         window.canvas.stroke_finished.connect(self._on_stroke)
@@ -25,24 +26,32 @@ class ModelEditsUI:
         if tool in ("brush", "eraser"):
             self._sketches = 0      # new lines: the first face drawn from them starts from the translator's guess
 
+    def set_document(self, doc) -> None:
+        self._sketches, self._drawn, self._shown = 0, [], False
+
     def _on_result(self, job, result) -> None:
         if job.kind == "translate" and "scribble" in job.inputs:
             self.w.canvas.set_faded("scribble", True, FAINT)       # the face drawn from the lines is what to see
-            stack = self.w.undo_stack
-            self._drawn = stack.command(stack.index() - 1) if stack.index() > 0 else None
+            if self.w.model.last_step is not None:
+                self._drawn.append(self.w.model.last_step)
+            self._shown = True
 
     def _on_index(self, index: int) -> None:
-        """Undoing the face brings its lines back at full strength (faded, they were all but invisible on a
-        light photo, a helper found); redoing it fades them again."""
-        stack, step = self.w.undo_stack, self._drawn
-        if step is None:
+        """While a face drawn from the lines is applied they stay faint; once every such face is undone
+        they come back at full strength (faded, they were all but invisible on a light photo, a helper
+        found), and fade again on redo. Acts only when that changes (scribble edits fade them too)."""
+        if not self._drawn:
             return
-        if 0 < index <= stack.count() and stack.command(index - 1) is step:
-            self.w.canvas.set_faded("scribble", True, FAINT)
-        elif index < stack.count() and stack.command(index) is step:
-            self.w.canvas.set_faded("scribble", False)
-        else:
-            self._drawn = None      # gone from the history, or something else done since
+        stack = self.w.undo_stack
+        steps = [stack.command(i) for i in range(stack.count())]
+        self._drawn = [d for d in self._drawn if any(d is s for s in steps)]
+        shown = any(d is s for d in self._drawn for s in steps[:index])
+        if shown != self._shown:
+            self._shown = shown
+            if shown:
+                self.w.canvas.set_faded("scribble", True, FAINT)
+            else:
+                self.w.canvas.set_faded("scribble", False)
 
     def new_face(self, seed: int | None = None) -> None:
         seed = random.randrange(2**31) if seed is None else seed

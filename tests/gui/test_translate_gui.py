@@ -60,12 +60,18 @@ def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, t
     from latentbrush.ui.canvas.view import FADED
     assert w.canvas._fade["scribble"] < FADED / 2     # … barely (at the scribble edits' fade they outlined it)
     assert w.undo_stack.history.undo_text == "Sketch → face"
+    w.set_tool("mask")
+    drag(w.canvas, [(20, 20), (40, 30)])                  # another edit after the face …
+    assert w.undo_stack.history.undo_text != "Sketch → face"
+    w.undo_stack.undo()                                  # … undone: the face is still there, its lines faint
+    assert "scribble" in w.canvas.faded
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)       # one undo step
     assert "scribble" not in w.canvas.faded               # the lines back at full strength, to be mended
     w.undo_stack.redo()
     assert "scribble" in w.canvas.faded
     w.undo_stack.undo()
+    w.set_tool("brush")
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000) as again:
         w.translate_panel.apply_button.click()
     assert again.args[0].request.seed != first.args[0].request.seed     # drawing again: other random starts

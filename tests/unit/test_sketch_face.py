@@ -112,6 +112,33 @@ def test_a_face_drawn_into_a_photo_takes_on_its_light_but_keeps_its_colours():
     assert np.array_equal(in_photo(paper, face, 1.0), feathered(paper, face, 1.0))
 
 
+def test_the_square_holds_the_lines_wherever_they_are_drawn():
+    """Near the image's edge the square is shifted in, not cut (a reviewer's sweep found squares a column
+    short of the lines); lines wider than the image is high get a box that holds them."""
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        w, h = int(rng.integers(20, 200)), int(rng.integers(20, 200))
+        x0, y0 = int(rng.integers(0, w - 1)), int(rng.integers(0, h - 1))
+        x1, y1 = int(rng.integers(x0 + 1, w + 1)), int(rng.integers(y0 + 1, h + 1))
+        strokes = np.zeros((h, w, 4), np.uint8)
+        strokes[y0:y1, x0:x1, 3] = 255
+        box, region = sketch_boxes(strokes, None, w, h)
+        assert box == region and box.x0 <= x0 and box.y0 <= y0 and box.x1 >= x1 and box.y1 >= y1, (w, h, box)
+        assert 0 <= box.x0 and 0 <= box.y0 and box.x1 <= w and box.y1 <= h
+        if max(x1 - x0, y1 - y0) <= min(w, h):
+            assert box.width == box.height
+
+
+def test_a_tiny_region_over_a_photo_still_keeps_the_photo_where_nothing_is_drawn():
+    photo = np.clip(np.random.default_rng(2).normal(120, 30, (4, 7, 3)), 0, 255).astype(np.uint8)
+    face = np.full((4, 7, 3), 10, np.uint8)
+    ink = np.zeros((4, 7), np.uint8)
+    ink[1, 1] = 255                                     # a dot: the drawn area is the dot, grown
+    area = drawn_area(ink)
+    out = in_photo(photo, face, 1.0, area)
+    assert np.array_equal(out[area == 0], photo[area == 0]) and (area == 0).any()
+
+
 def test_lines_drawn_over_a_photo_replace_only_where_they_are_drawn():
     """A face drawn in the middle of a large selection: the photo stays around the lines (before stop 44
     the generator's backdrop filled the whole box, hiding the shuttle behind a drawn face)."""

@@ -40,7 +40,7 @@ from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result, relay
 from latentbrush.ml.inpaint.blend import feather
 from latentbrush.ml.latent.drawing import Lines, blur, fit_drawing
-from latentbrush.ml.latent.faces import squarify
+from latentbrush.ml.latent.faces import square_region, squarify
 from latentbrush.ml.latent.runners import latent_models
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_images, to_tensor
@@ -82,7 +82,11 @@ def sketch_boxes(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | N
             ys, xs = np.nonzero(ink)
             lines = BBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
             m = int(round(LINES_MARGIN * max(lines.width, lines.height)))
-            square = squarify(BBox(lines.x0 - m, lines.y0 - m, lines.x1 + m, lines.y1 + m).clip(w, h), w, h)
+            side = max(lines.width, lines.height) + 2 * m
+            if max(lines.width, lines.height) <= min(w, h):     # a square centred on the lines, shifted into the image
+                square = square_region((lines.x0 + lines.x1) / 2, (lines.y0 + lines.y1) / 2, side, w, h)
+            else:       # lines wider than the image is high (or the reverse): no square holds them
+                square = BBox(lines.x0 - m, lines.y0 - m, lines.x1 + m, lines.y1 + m).clip(w, h)
             return square, square if sel is None else square.intersect(sel)
     if sel is not None:
         return sel, sel
@@ -130,11 +134,11 @@ def drawn_area(ink: np.ndarray) -> np.ndarray | None:
     their convex hull grown by `AREA_GROW` of the box's shorter side, ramping to exactly 0 over as much
     again; None where there are no lines."""
     ys, xs = np.nonzero(ink)
-    if len(ys) < 3:
+    if not len(ys):
         return None
     h, w = ink.shape
     k = max(1.0, AREA_GROW * min(h, w))
-    hull = np.zeros((h, w), np.uint8)
+    hull = (ink > 0).astype(np.uint8)          # (a dot or a straight line has no inside)
     cv2.fillConvexPoly(hull, cv2.convexHull(np.stack([xs, ys], 1).astype(np.int32)), 1)
     # distance from each pixel outside the hull to it: 1 within k, ramping to 0 at 2k
     d = cv2.distanceTransform(1 - hull, cv2.DIST_L2, 5)
@@ -150,16 +154,16 @@ def in_photo(original: np.ndarray, face: np.ndarray, strength: float, area: np.n
     k = max(2, int(round(TONE_BAND * min(h, w))))
     inner = np.zeros((h, w), bool)
     inner[k:h - k, k:w - k] = True
-    if inner.any() and (~inner).any():
-        band = (original.astype(np.float32) @ LUMA)[~inner]
-        if float(band.std()) >= FLAT_SPREAD:
-            face_l = face.astype(np.float32) @ LUMA
-            gain = float(np.clip((band.mean() + 1.0) / (float(face_l[~inner].mean()) + 1.0), *GAIN_RANGE))
-            gain = min(gain, max(1.0, HIGHLIGHT / max(float(np.percentile(face_l[inner], 95)), 1.0)))
-            lit = np.clip(face.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
-            face = np.where(inner[..., None], feather(lit, original, inner), original)
-            return feathered(original, face, strength, area)
-    return feathered(original, face, strength)
+    band = (original.astype(np.float32) @ LUMA)[~inner]         # (the whole region where it has no inside)
+    if float(band.std()) < FLAT_SPREAD:         # a blank canvas: no light to match, the whole box is the face
+        return feathered(original, face, strength)
+    if inner.any():
+        face_l = face.astype(np.float32) @ LUMA
+        gain = float(np.clip((band.mean() + 1.0) / (float(face_l[~inner].mean()) + 1.0), *GAIN_RANGE))
+        gain = min(gain, max(1.0, HIGHLIGHT / max(float(np.percentile(face_l[inner], 95)), 1.0)))
+        lit = np.clip(face.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
+        face = np.where(inner[..., None], feather(lit, original, inner), original)
+    return feathered(original, face, strength, area)
 
 
 def can_refine(spec, models: ModelManager) -> bool:
@@ -214,6 +218,10 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     image = job.inputs["image"]
     h, w = image.shape[:2]
     strokes = job.inputs.get("scribble")
+    if strokes is not None and job.request.bbox is not None:    # lines beyond the selection are not the drawing
+        sel = BBox(*job.request.bbox).clip(w, h)
+        strokes = np.zeros_like(strokes)
+        strokes[sel.slices] = job.inputs["scribble"][sel.slices]
     box, region = sketch_boxes(strokes, job.request.bbox, w, h)
     # the photo's light where the lines were drawn over a photo (not a scanned sketch read from the photo)
     lit = strokes is not None and bool(strokes[region.slices][..., 3].any())
@@ -227,7 +235,7 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     def progress(st: tuple[int, int, torch.Tensor]) -> Progress:
         step, total, face = st
         what = "drawing from the sketch" if step == 1 else "following the lines"
-        return Progress(step, total + 1, what, preview=_paste(image, box, region, face, job, lit),
+        return Progress(step, total + 1, what, preview=_paste(image, box, region, face, job, lit, strokes),
                         preview_bbox=region)
 
     # drawing the same lines again (seed ≥ 1, the editor counts the presses) offers another face: the
@@ -235,15 +243,15 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     face = yield from relay(sketch_to_face(drawing, spec, loaded, models, refine=refine, seed=int(job.request.seed),
                                            guess_start=int(job.request.seed) == 0, check=job.check), progress)
     how = ", refined through the face generator" if refine else ""
-    return Result(layer="base", bbox=region, pixels=_paste(image, box, region, face, job, lit),
+    return Result(layer="base", bbox=region, pixels=_paste(image, box, region, face, job, lit, strokes),
                   message=f"Drew a face from the sketch with {spec.title}{how}")
 
 
-def _paste(image: np.ndarray, box: BBox, region: BBox, face: torch.Tensor, job: Job, lit: bool) -> np.ndarray:
+def _paste(image: np.ndarray, box: BBox, region: BBox, face: torch.Tensor, job: Job, lit: bool,
+           strokes: np.ndarray | None) -> np.ndarray:
     """The face made for `box`, at its size, pasted into `region` (within the box)."""
     big = F.interpolate(face.float(), size=(box.height, box.width), mode="bicubic", align_corners=False)
     face_px, strength = to_images(big.clamp(-1, 1))[0][region.relative_to(box)], float(job.request.strength)
     if not lit:
         return feathered(image[region.slices], face_px, strength)
-    strokes = job.inputs["scribble"]
     return in_photo(image[region.slices], face_px, strength, drawn_area(strokes[region.slices][..., 3]))
