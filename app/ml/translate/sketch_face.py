@@ -65,6 +65,16 @@ LINES_MARGIN = 0.12     # the square a face is made for: its lines' extent plus 
 #                        0.06 the box's ramp faded the drawn chin and hair)
 
 
+def in_selection(strokes: np.ndarray, bbox: tuple[int, int, int, int] | None) -> np.ndarray:
+    """The strokes inside the selection (all of them without one): lines beyond it are not the drawing."""
+    if bbox is None:
+        return strokes
+    sel = BBox(*bbox).clip(strokes.shape[1], strokes.shape[0])
+    kept = np.zeros_like(strokes)
+    kept[sel.slices] = strokes[sel.slices]
+    return kept
+
+
 def sketch_boxes(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | None, w: int, h: int
                  ) -> tuple[BBox, BBox]:
     """(the square the face is made for, the region it is pasted into). With lines (inside the selection,
@@ -75,9 +85,7 @@ def sketch_boxes(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | N
     whole image made square."""
     sel = BBox(*bbox).clip(w, h) if bbox is not None else None
     if strokes is not None:
-        ink = strokes[..., 3] if sel is None else np.zeros(strokes.shape[:2], bool)
-        if sel is not None:
-            ink[sel.slices] = strokes[sel.slices][..., 3] > 0
+        ink = in_selection(strokes, bbox)[..., 3]
         if ink.any():
             ys, xs = np.nonzero(ink)
             lines = BBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
@@ -218,10 +226,7 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     image = job.inputs["image"]
     h, w = image.shape[:2]
     strokes = job.inputs.get("scribble")
-    if strokes is not None and job.request.bbox is not None:    # lines beyond the selection are not the drawing
-        sel = BBox(*job.request.bbox).clip(w, h)
-        strokes = np.zeros_like(strokes)
-        strokes[sel.slices] = job.inputs["scribble"][sel.slices]
+    strokes = in_selection(strokes, job.request.bbox) if strokes is not None else None
     box, region = sketch_boxes(strokes, job.request.bbox, w, h)
     # the photo's light where the lines were drawn over a photo (not a scanned sketch read from the photo)
     lit = strokes is not None and bool(strokes[region.slices][..., 3].any())
