@@ -135,6 +135,20 @@ class History:
             self.clean = -1
         self._changed()
 
+    def rework_newest(self, step: EditStep, patches: list[PixelPatch]) -> bool:
+        """Swap the pixels of `step` for `patches` in place, if it is the newest step and applied
+        (nothing done since, nothing undone): the edit stays one undo step under its name (fading the
+        last translation with its Strength slider). False, and nothing changes, otherwise."""
+        if not (0 < self.index == len(self.steps) and self.steps[-1] is step) or self._group is not None:
+            return False
+        step.revert(self.doc)
+        step.patches = list(patches)
+        step.apply(self.doc)
+        if self.clean == self.index:
+            self.clean = -1
+        self._changed()
+        return True
+
     @contextmanager
     def group(self, text: str) -> Iterator[None]:
         """Steps pushed inside become one undo step called `text` (nothing pushed: no step)."""

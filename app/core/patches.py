@@ -64,3 +64,13 @@ def merge_patches(patches: Sequence[PixelPatch], current: np.ndarray) -> PixelPa
     for p in reversed(patches):
         before[p.bbox.relative_to(union)] = p.before
     return PixelPatch(layer, union, before, after)
+
+
+def faded(before: np.ndarray, full: np.ndarray, strength: float) -> np.ndarray:
+    """before + strength · (full − before), rounded (uint8): an edit made at full strength, shown at
+    `strength` (0 → before, 1 → full) — a blend whose alpha is the strength times the edit's own."""
+    if before.shape != full.shape:
+        raise ValueError(f"fade: before {before.shape} != full {full.shape}")
+    s = float(np.clip(strength, 0.0, 1.0))
+    mix = before.astype(np.float32) + s * (full.astype(np.float32) - before.astype(np.float32))
+    return np.clip(mix + 0.5, 0, 255).astype(np.uint8)

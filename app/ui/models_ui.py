@@ -6,6 +6,10 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import numpy as np
+from PySide6.QtCore import QTimer
+
+from latentbrush.core.patches import PixelPatch, faded
 from latentbrush.core.requests import GenerateRequest, TranslateRequest
 from latentbrush.ui.canvas.view import FAINT
 from latentbrush.ui.context import Window
@@ -18,18 +22,42 @@ class ModelEditsUI:
         self._sketches = 0          # each "Draw from sketch" starts the refinement from other random latents
         self._drawn: list = []      # the undo steps of faces drawn from lines (while in the history)
         self._shown = False         # whether one of them is applied (its lines then faint)
+        self._fade: tuple | None = None     # (undo step, its pixels at full strength): the newest translation
+        self._fade_timer = QTimer(window, singleShot=True, interval=100)
+        self._fade_timer.timeout.connect(self._refade)
         window.model.events.applied.connect(self._on_result)
         window.undo_stack.indexChanged.connect(self._on_index)
         window.canvas.stroke_finished.connect(self._on_stroke)
+        window.translate_panel.strength.valueChanged.connect(lambda _v: self._fade_timer.start())
 
     def _on_stroke(self, tool: str) -> None:
         if tool in ("brush", "eraser"):
             self._sketches = 0      # new lines: the first face drawn from them starts from the translator's guess
 
     def set_document(self, doc) -> None:
-        self._sketches, self._drawn, self._shown = 0, [], False
+        self._sketches, self._drawn, self._shown, self._fade = 0, [], False, None
+
+    def _refade(self) -> None:
+        """Strength moved after a translation: while it is the newest edit, show it at the new strength
+        (the same undo step; a helper found the slider did nothing until the next run)."""
+        step = self._fade[0] if self._fade is not None else None
+        if step is None or len(step.patches) != 1:
+            return
+        p, s = step.patches[0], self.w.translate_panel.strength.value()
+        after = faded(p.before, self._fade[1], s)
+        if not np.array_equal(after, p.after) and self.w.undo_stack.history.rework_newest(
+                step, [PixelPatch(p.layer, p.bbox, p.before, after)]):
+            self.w.statusBar().showMessage(f"{step.text} at {s:.0%} strength", 3000)
 
     def _on_result(self, job, result) -> None:
+        full = result.info.get("full_strength")
+        step = self.w.model.last_step
+        self._fade = None
+        if job.kind == "translate" and full is not None and step is not None and len(step.patches) == 1 \
+                and step.patches[0].after.shape == full.shape:
+            self._fade = (step, full)
+            if abs(self.w.translate_panel.strength.value() - float(job.request.strength)) > 1e-6:
+                self._fade_timer.start()        # the slider moved while it ran: the result follows it
         if job.kind == "translate" and "scribble" in job.inputs:
             self.w.canvas.set_faded("scribble", True, FAINT)       # the face drawn from the lines is what to see
             if self.w.model.last_step is not None:

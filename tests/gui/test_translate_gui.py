@@ -28,6 +28,33 @@ def test_translate_only_inside_the_mask(make_window, tiny_models, photo, qtbot):
     assert np.array_equal(doc.layer("base"), before)
 
 
+def test_strength_fades_the_newest_translation_in_one_undo_step(make_window, tiny_models, photo, qtbot):
+    """Moving Strength after a translation shows it at the new strength (a helper found the slider did
+    nothing until the next run); still one undo step; once another edit follows, it is left alone."""
+    w = make_window(tiny_models)
+    doc = open_array(w, photo)
+    before = doc.layer("base").copy()
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.translate_panel.apply_button.click()
+    full = doc.layer("base").copy()
+    assert np.abs(full.astype(int) - before).mean() > 5
+    steps = w.undo_stack.count()
+    w.translate_panel.strength.setValue(0.3)
+    half = before + 0.3 * (full.astype(float) - before)
+    qtbot.waitUntil(lambda: np.abs(doc.layer("base") - half).max() <= 1.0, timeout=5_000)
+    assert w.undo_stack.count() == steps and w.undo_stack.history.undo_text == "Translate"
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), before)
+    w.undo_stack.redo()
+    assert np.abs(doc.layer("base") - half).max() <= 1.0
+    w.set_tool("mask")
+    drag(w.canvas, [(20, 20), (40, 30)])                 # another edit: the translation is no longer the newest
+    shown = doc.layer("base").copy()
+    w.translate_panel.strength.setValue(1.0)
+    qtbot.wait(300)
+    assert np.array_equal(doc.layer("base"), shown)
+
+
 def add_tiny_sketch(tiny_models) -> None:
     """A tiny sketch → face translator, "tiny-sketch", in the tiny models' manifest."""
     torch.manual_seed(0)

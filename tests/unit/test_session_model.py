@@ -12,7 +12,7 @@ from latentbrush.core.bbox import BBox
 from latentbrush.core.document import Document, DocumentSnapshot
 from latentbrush.core.history import EditStep, History, stroke_token
 from latentbrush.core.jobs import Job, Progress, Result
-from latentbrush.core.patches import PixelPatch
+from latentbrush.core.patches import PixelPatch, faded
 from latentbrush.core.requests import (
     CANDIDATES,
     PARTS_CANDIDATES,
@@ -279,6 +279,31 @@ def test_a_group_is_one_undo_step_and_amend_joins_the_newest():
     h.undo()
     h.undo()
     assert doc.latent == s0 and not doc.has_content("mask")
+
+
+def test_the_newest_step_is_reworked_in_place_and_no_other():
+    """Fading the newest translation swaps its pixels, one undo step; an older or undone step is left alone."""
+    doc = Document(photo())
+    h = History(doc)
+    h.push(EditStep("a", [patch(doc, 1)]))
+    h.set_clean()
+    box = BBox(0, 0, 4, 4)
+    step = EditStep("Translate", [patch(doc, 200, box)])
+    h.push(step)
+    p = step.patches[0]
+    half = faded(p.before, p.after, 0.5)
+    assert np.array_equal(half, np.full((4, 4), 101, np.uint8)) and h.undo_text == "Translate"
+    assert h.rework_newest(step, [PixelPatch(p.layer, box, p.before, half)])
+    assert len(h.steps) == 2 and np.array_equal(doc.read("mask", box), half) and h.is_modified
+    h.undo()
+    assert np.array_equal(doc.read("mask", box), np.full((4, 4), 1, np.uint8))
+    assert not h.rework_newest(step, [PixelPatch(p.layer, box, p.before, p.after)])      # undone: left alone
+    h.redo()
+    h.push(EditStep("b", [patch(doc, 7, BBox(10, 10, 12, 12))]))
+    assert not h.rework_newest(step, [PixelPatch(p.layer, box, p.before, p.after)])      # not the newest
+    assert np.array_equal(doc.read("mask", box), half)
+    with pytest.raises(ValueError):
+        faded(p.before, np.zeros((3, 3), np.uint8), 0.5)
 
 
 def test_the_undo_menu_hears_every_change_of_the_history():

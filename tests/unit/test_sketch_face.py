@@ -108,8 +108,10 @@ def test_a_face_drawn_into_a_photo_takes_on_its_light_but_keeps_its_colours():
     framed[15:75, 20:70] = (170, 135, 115)                 # the skin, in the middle of the dark frame
     lit = in_photo(wall, framed, 1.0)[30:60, 30:60].astype(float)
     assert 150 < (lit @ lum).mean() <= 216 and (lit.min(axis=2) >= 250).mean() == 0.0
-    paper = np.full((90, 90, 3), 255, np.uint8)                         # a blank canvas: no light to match
-    assert np.array_equal(in_photo(paper, face, 1.0), feathered(paper, face, 1.0))
+    paper = np.full((90, 90, 3), 255, np.uint8)                         # a blank canvas: no light to match,
+    assert np.array_equal(in_photo(paper, face, 1.0), face)             # the face edge to edge (no light bevel)
+    half = in_photo(paper, face, 0.5)
+    assert np.abs(half.astype(int) - (paper.astype(int) + face) / 2).max() <= 1     # at half strength: half
 
 
 def test_the_square_holds_the_lines_wherever_they_are_drawn():
@@ -157,7 +159,7 @@ def test_lines_drawn_over_a_photo_replace_only_where_they_are_drawn():
     assert out[50:70, 70:90].std() < 2 < 15 < photo[50:70, 70:90].std()            # the (flat) face inside the lines
     assert drawn_area(np.zeros((120, 160), np.uint8)) is None
     paper = np.full((120, 160, 3), 255, np.uint8)                                    # a blank canvas: the whole box
-    assert np.array_equal(in_photo(paper, face, 1.0, area), feathered(paper, face, 1.0))
+    assert np.array_equal(in_photo(paper, face, 1.0, area), face)
 
 
 def sketch_models(tiny_models, generator: str | None = None) -> ModelManager:
@@ -275,3 +277,23 @@ def test_the_result_keeps_the_generator_faces_detail_over_the_translators_light(
     assert (low - blur(face, 2.0)).abs().mean() > 0.2
     hi_out, hi_face = out - low, face - blur(face, 2.0)
     assert torch.corrcoef(torch.stack([hi_out.flatten(), hi_face.flatten()]))[0, 1] > 0.9   # the face's detail
+
+
+@pytest.mark.parametrize("sketch", [True, False])
+def test_a_translation_carries_its_full_strength_pixels_to_fade_from(tiny_models, sketch):
+    """The editor's Strength slider fades the newest translation from these: at the job's strength they
+    give the result's own pixels (so moving the slider back shows exactly what was run)."""
+    from latentbrush.core.patches import faded
+
+    models = sketch_models(tiny_models) if sketch else ModelManager(Manifest.load(tiny_models), device="cpu")
+    photo = np.clip(np.random.default_rng(0).normal(120, 30, (120, 160, 3)), 0, 255).astype(np.uint8)
+    inputs = {"image": photo}
+    if sketch:
+        strokes = np.zeros((120, 160, 4), np.uint8)
+        strokes[..., 3][20:100, 40:120] = 255 - line_drawing(face_like(80), 80)
+        inputs["scribble"] = strokes
+    req = TranslateRequest(model="sketch" if sketch else None, strength=0.4, refine=False)
+    res, _ = drain(run_translate(Job(req, label="T", inputs=inputs), models))
+    full, before = res.info["full_strength"], photo[res.bbox.slices]
+    assert full.shape == res.pixels.shape and np.abs(full.astype(int) - res.pixels).max() > 10
+    assert np.abs(faded(before, full, 0.4).astype(int) - res.pixels).max() <= 1

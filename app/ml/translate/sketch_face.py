@@ -112,14 +112,17 @@ def drawing_in(image: np.ndarray, strokes: np.ndarray | None, box: BBox) -> np.n
     return cv2.resize(grey, (DRAW_SIZE, DRAW_SIZE), interpolation=cv2.INTER_AREA)
 
 
-def feathered(original: np.ndarray, face: np.ndarray, strength: float, area: np.ndarray | None = None) -> np.ndarray:
+def feathered(original: np.ndarray, face: np.ndarray, strength: float, area: np.ndarray | None = None,
+              ramp: bool = True) -> np.ndarray:
     """face over original with the alpha ramping from 0 at the box edge to `strength` inside (times
-    `area`, (h, w) 0..1, where given: exactly the original where it is 0)."""
+    `area`, (h, w) 0..1, where given: exactly the original where it is 0); `ramp=False`: `strength`
+    up to the edge (the face is a picture of its own in the box, nothing to blend into)."""
     h, w = original.shape[:2]
-    ramp = max(1.0, FEATHER * min(h, w))
     yy = np.minimum(np.arange(h), np.arange(h)[::-1])[:, None]
     xx = np.minimum(np.arange(w), np.arange(w)[::-1])[None, :]
-    t = np.clip(np.minimum(yy, xx) / ramp, 0, 1).astype(np.float32)        # 0 on the edge pixels
+    t = np.clip(np.minimum(yy, xx) / max(1.0, FEATHER * min(h, w)), 0, 1).astype(np.float32)   # 0 on the edge
+    if not ramp:
+        t = np.ones((h, w), np.float32)
     a = (0.5 - 0.5 * np.cos(np.pi * t)) * float(strength)
     a = (a if area is None else a * area.astype(np.float32))[..., None]
     mix = original.astype(np.float32) * (1 - a) + face.astype(np.float32) * a
@@ -163,8 +166,8 @@ def in_photo(original: np.ndarray, face: np.ndarray, strength: float, area: np.n
     inner = np.zeros((h, w), bool)
     inner[k:h - k, k:w - k] = True
     band = (original.astype(np.float32) @ LUMA)[~inner]         # (the whole region where it has no inside)
-    if float(band.std()) < FLAT_SPREAD:         # a blank canvas: no light to match, the whole box is the face
-        return feathered(original, face, strength)
+    if float(band.std()) < FLAT_SPREAD:         # a blank canvas: no light to match, the whole box is the face,
+        return feathered(original, face, strength, ramp=False)     # edge to edge (ramped: a light bevel, a helper saw)
     if inner.any():
         face_l = face.astype(np.float32) @ LUMA
         gain = float(np.clip((band.mean() + 1.0) / (float(face_l[~inner].mean()) + 1.0), *GAIN_RANGE))
@@ -249,14 +252,18 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
                                            guess_start=int(job.request.seed) == 0, check=job.check), progress)
     how = ", refined through the face generator" if refine else ""
     return Result(layer="base", bbox=region, pixels=_paste(image, box, region, face, job, lit, strokes),
-                  message=f"Drew a face from the sketch with {spec.title}{how}")
+                  message=f"Drew a face from the sketch with {spec.title}{how}",
+                  # the editor's Strength slider fades the result from this
+                  info={"full_strength": _paste(image, box, region, face, job, lit, strokes, strength=1.0)})
 
 
 def _paste(image: np.ndarray, box: BBox, region: BBox, face: torch.Tensor, job: Job, lit: bool,
-           strokes: np.ndarray | None) -> np.ndarray:
-    """The face made for `box`, at its size, pasted into `region` (within the box)."""
+           strokes: np.ndarray | None, strength: float | None = None) -> np.ndarray:
+    """The face made for `box`, at its size, pasted into `region` (within the box), at the job's
+    strength unless `strength` is given."""
     big = F.interpolate(face.float(), size=(box.height, box.width), mode="bicubic", align_corners=False)
-    face_px, strength = to_images(big.clamp(-1, 1))[0][region.relative_to(box)], float(job.request.strength)
-    if not lit:
-        return feathered(image[region.slices], face_px, strength)
+    face_px = to_images(big.clamp(-1, 1))[0][region.relative_to(box)]
+    strength = float(job.request.strength) if strength is None else strength
+    if not lit:         # a scanned sketch: the face replaces the drawing, edge to edge
+        return feathered(image[region.slices], face_px, strength, ramp=False)
     return in_photo(image[region.slices], face_px, strength, drawn_area(strokes[region.slices][..., 3]))

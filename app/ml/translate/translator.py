@@ -254,6 +254,8 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     out = scale.back_to(out, h, w)
     if spec.params.get("grey_output"):
         out = scale.to_grey(out, float(spec.params.get("ink_gain", 1.0)))
-    out = blend_strength(image, out, float(job.request.strength), region)
-    return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=out,
-                  message=f"Applied {spec.title}" + (f" ({'; '.join(notes)})" if notes else ""))
+    full = blend_strength(image, out, 1.0, region)
+    return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=blend_strength(image, out, float(job.request.strength),
+                                                                           region),
+                  message=f"Applied {spec.title}" + (f" ({'; '.join(notes)})" if notes else ""),
+                  info={"full_strength": full})     # the editor's Strength slider fades the result from this

@@ -109,6 +109,8 @@ class TranslatePanel(QGroupBox):
         self.hint.setWordWrap(True)
         lay.addWidget(self.hint)
         self.strength = LabeledSlider("Strength", 0, 1, 1.0, fmt="{:.0%}")
+        self.strength.setToolTip("How much of the translation is applied; moving it fades the last translation "
+                                 "while it is the newest edit (still one undo step)")
         lay.addWidget(self.strength)
         self.only_mask = QCheckBox("Only inside the mask")
         self.only_mask.setToolTip("Apply the translation only where the mask brush painted (soft edges blend)")
@@ -140,7 +142,9 @@ class TranslatePanel(QGroupBox):
             text = ("Draw the face's lines with the color brush (any color): outline, eyes, nose, mouth, hair. "
                     "The face is drawn at the size of your lines, where they are (within the selection, if "
                     "there is one); around the lines the photo stays as it is, and the face takes on its "
-                    "light. A scanned sketch (dark lines on light paper) can be used without drawing.")
+                    "light. A scanned sketch (dark lines on light paper) can be used without drawing. "
+                    "It draws a whole new face: to change a face's eyes or mouth, use Parts or the color "
+                    "scribbles instead.")
         elif scaled == "face":
             text = ("Made on faces: the photo's face is found and the whole image is drawn at that face's "
                     "scale (no face found: at a short side of 256 px).")
