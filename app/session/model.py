@@ -71,6 +71,7 @@ class SessionModel:
         self._latest: dict[str, int] = {}            # kind → newest job id
         self.applied_count = 0
         self.last_step: EditStep | None = None       # the undo step the last apply() pushed
+        self._made_by: dict[str, str] = {}           # latent state's shown digest → the job kind that made it
 
     # -- the document ----------------------------------------------------------------------
     def open(self, doc: Document | None) -> None:
@@ -199,9 +200,32 @@ class SessionModel:
         elif state is not None and doc is not None:
             self.last_step = EditStep(job.label, [], (doc.latent, state), modifies=job.kind != "project")
             self.history.push(self.last_step)
+        if state is not None:
+            self._made_by[state.shown] = job.kind
+            if len(self._made_by) > 1000:                 # a long session: forget the oldest
+                for key in list(self._made_by)[:200]:
+                    del self._made_by[key]
         self.applied_count += 1
         self.events.applied.emit(job, result)
         return True
+
+    def made_as(self, state, kind: str) -> None:
+        """A latent state shown by an edit of `kind` outside a job (a picked candidate)."""
+        self._made_by[state.shown] = kind
+
+    def start_state(self, kind: str):
+        """The latent state an edit of `kind` starts from. Edits of one kind are measured from the
+        committed latent (another stroke re-fits all strokes, sliders move from where they started,
+        a candidate replaces the shown one); an edit of another kind starts from what the canvas
+        shows: the shown edit is committed first, so a parts edit after the smile slider keeps the
+        smile (a helper lost it: the parts edit was measured from the unedited photo). A state the
+        canvas no longer shows is handed on as it is (the job projects afresh)."""
+        doc = self.document
+        st = doc.latent if doc is not None else None
+        if st is None or not st.edited or self._made_by.get(st.shown) == kind:
+            return st
+        pixels = doc.read("base", st.region)
+        return st.committed(pixels.copy()) if st.matches(pixels) else st
 
 
 

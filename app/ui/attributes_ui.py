@@ -78,7 +78,7 @@ class AttributesUI:
             self.panel.reset()
 
     def submit(self, *, preview: bool) -> None:
-        st = self.state
+        st = self.w.model.start_state("attribute")      # after another kind of edit: from what is shown
         if st is None:
             return
         if self.origin is None:

@@ -140,7 +140,7 @@ class LatentUI:
         doc = self.w.document
         if doc is None:
             return
-        state = doc.latent
+        state = self.w.model.start_state("scribble")      # after another kind of edit: from what is shown
         scribble = doc.layer("scribble")
         if state is not None:
             r = state.region
@@ -199,8 +199,9 @@ class LatentUI:
             return
         if np.array_equal(state.z, c["z"][i]):
             return
-        self._push_latent(state.showing(c["z"][i], c["pixels"][i], c["renders"][i]), c["pixels"][i],
-                          f"Pick candidate {i + 1}")
+        new = state.showing(c["z"][i], c["pixels"][i], c["renders"][i])
+        self.w.model.made_as(new, "scribble")          # another stroke re-fits from the same start
+        self._push_latent(new, c["pixels"][i], f"Pick candidate {i + 1}")
 
     def _push_latent(self, new_state, pixels: np.ndarray | None, text: str) -> None:
         doc = self.w.document

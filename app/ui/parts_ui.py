@@ -87,10 +87,12 @@ class PartsUI:
         self._show_map()
 
     # -- jobs ------------------------------------------------------------------------------
-    def _params(self) -> dict:
+    def _params(self, kind: str | None = None) -> dict:
+        """`kind`: an edit (after another kind of edit it starts from what the canvas shows)."""
         doc = self.w.document
         region = tuple(self.w.selection) if (doc.latent is None and self.w.selection is not None) else "auto"
-        return {"state": doc.latent, "region": region, "parts_model": self.spec.id if self.spec else None}
+        state = doc.latent if kind is None else self.w.model.start_state(kind)
+        return {"state": state, "region": region, "parts_model": self.spec.id if self.spec else None}
 
     def detect(self) -> None:
         if self.w.document is None or self.spec is None:
@@ -106,7 +108,7 @@ class PartsUI:
             self.panel.result.setText("Paint part labels with the parts brush (P) first.")
             self.w.statusBar().showMessage("Paint part labels first", 4000)
             return
-        self.w.dispatcher.submit(PartsEditRequest(**self._params(), **self.panel.params()),
+        self.w.dispatcher.submit(PartsEditRequest(**self._params("parts_edit"), **self.panel.params()),
                                  layers=("base", "parts"), watch=("latent",), label="Parts edit")
 
     def _after_result(self, job, result) -> None:
@@ -168,8 +170,8 @@ class PartsUI:
         vec = self.vectors.get(name)
         if doc is None or vec is None:
             return
-        req = ApplyVectorRequest(**self._params(), delta=vec.delta, strength=strength, vector_parts=tuple(vec.parts),
-                                 name=vec.name, generator=vec.generator or None)
+        req = ApplyVectorRequest(**self._params("apply_vector"), delta=vec.delta, strength=strength,
+                                 vector_parts=tuple(vec.parts), name=vec.name, generator=vec.generator or None)
         self.w.dispatcher.submit(req, layers=("base",), watch=("latent",),
                                  label=f"Vector “{name}”")
 

@@ -119,3 +119,40 @@ def test_an_edit_whose_check_reads_low_is_called_out_first_in_the_panel(make_win
         assert first.startswith("Look closely: only ") and "undo it" in first, first
     else:
         assert "Look closely" not in p.result.text() and first.endswith("to reuse it on other faces."), first
+
+
+def test_a_parts_edit_after_a_slider_keeps_the_slider_edit(make_window, tiny_models, qtbot, vec_store):
+    """A helper dragged smile, then grew the mouth: the parts edit was measured from the unedited photo,
+    so outside the painted area the smile edit was silently gone (and never exported). Now an edit of
+    another kind starts from what the canvas shows; undo still steps back through both."""
+    w = make_window(tiny_models)
+    p = w.parts.panel
+    doc = open_array(w, face_photo(tiny_models, 1))
+    select_whole(w, doc)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        p.detect_button.click()
+    original = doc.layer("base").copy()
+    s = w.attributes.panel.sliders["lighting"].slider
+    s.setSliderDown(True)
+    s.setValue(s.maximum())
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
+        s.setSliderDown(False)
+    lit = doc.layer("base").copy()
+    assert np.abs(lit[:40].astype(int) - original[:40]).mean() > 1.0        # the slider changed the top too
+    p.part_buttons[3].click()
+    w.brush_panel.size.setValue(30)
+    w.brush_panel.hardness.setValue(1.0)
+    drag(w.canvas, [(60, 100), (80, 100), (100, 100)])
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
+        p.run_button.click()
+    after = doc.layer("base")
+    assert not np.array_equal(after[80:120], lit[80:120])                   # the parts edit, near the paint
+    assert np.array_equal(after[:40], lit[:40])                             # far from it: the slider's edit
+    assert w.attributes.panel.values() == {}
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), lit)
+    assert w.attributes.panel.values() == {"lighting": 3.0}
+    w.undo_stack.undo()                                                      # the painted labels
+    assert w.undo_stack.undoText() == "Attribute sliders"
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), original)

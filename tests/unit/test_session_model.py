@@ -341,3 +341,31 @@ def test_the_session_model_imports_no_qt():
         names = {a.name for n in ast.walk(ast.parse(f.read_text())) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module or "" for n in ast.walk(ast.parse(f.read_text())) if isinstance(n, ast.ImportFrom)}
         assert not [n for n in names if n.startswith(("PySide6", "shiboken6", "torch"))], f
+
+
+def test_an_edit_of_another_kind_starts_from_what_the_canvas_shows():
+    """Edits of one kind are measured from the committed latent (strokes re-fit, sliders move from
+    their start); an edit of another kind starts from the shown result, committed (a parts edit after
+    the smile slider had dropped the smile)."""
+    from latentbrush.core.latent_state import LatentState
+
+    model = SessionModel(Queue())
+    pixels = photo(32, 32)
+    doc = Document(pixels.copy())
+    model.open(doc)
+    assert model.start_state("parts_edit") is None
+    base = np.zeros((8, 8, 3), np.float32)
+    st = LatentState(region=BBox(0, 0, 32, 32), generator="g", z_base=np.zeros(4, np.float32), base_render=base,
+                     reference=pixels, z=np.zeros(4, np.float32))
+    doc.set_latent(st)
+    assert model.start_state("parts_edit") is st                 # nothing edited: nothing to commit
+    slid = photo(32, 32, seed=1)
+    shown = st.showing(np.ones(4, np.float32), slid, base + 10)
+    job = model.submit(request_for("attribute", {"state": st, "values": {"smile": 1.0}}), layers=("base",))
+    assert model.apply(job, Result(bbox=BBox(0, 0, 32, 32), pixels=slid, info={"latent_state": shown}))
+    assert doc.latent is shown and model.start_state("attribute") is shown      # the same kind: as it is
+    started = model.start_state("parts_edit")                                    # another kind: committed
+    assert np.array_equal(started.z_base, shown.z) and np.array_equal(started.reference, slid)
+    assert np.array_equal(started.base_render, base + 10) and not started.edited and started.matches(slid)
+    doc.write("base", BBox(0, 0, 4, 4), np.zeros((4, 4, 3), np.uint8))          # the canvas changed since:
+    assert model.start_state("parts_edit") is shown                               # the job projects afresh

@@ -50,8 +50,8 @@ def test_a_few_steps_export_a_translator_that_turns_sketches_into_faces(tiny_mod
     found_norm = type(net.model.model[1].model[2]).__name__
     assert found_norm == ("GroupNorm" if norm == "group" else "BatchNorm2d")
     # the runner: strokes on the scribble layer inside the selection become a face made for the square
-    # around them, within the selection, blended at its edges (the manifest entry names no generator:
-    # the translator's face as it is)
+    # around them, within the selection; on a blank canvas edge to edge (the manifest entry names no
+    # generator: the translator's face as it is)
     image = np.full((120, 160, 3), 255, np.uint8)
     strokes = np.zeros((120, 160, 4), np.uint8)
     strokes[30:34, 40:120, 3] = 255
@@ -62,7 +62,7 @@ def test_a_few_steps_export_a_translator_that_turns_sketches_into_faces(tiny_mod
     assert 20 <= x0 <= 40 and 120 <= x1 <= 140 and 10 <= y0 <= 30 and 34 <= y1 <= 110    # the lines, in the selection
     assert res.pixels.shape == (y1 - y0, x1 - x0, 3)
     px = res.pixels.astype(int)
-    assert np.abs(px[0] - 255).max() <= 3 and np.abs(px[:, 0] - 255).max() <= 3      # edges fade into the photo
+    assert np.abs(px[0] - 255).mean() > 5 and np.abs(px[:, 0] - 255).mean() > 5      # no fade into blank paper
     assert np.abs(px[30 - y0:40 - y0, 50 - x0:110 - x0] - 255).mean() > 5            # the face over the lines
 
 
