@@ -36,6 +36,7 @@ class DocumentInfo:
     path: Path | None = None
     icc_profile: bytes | None = None
     notices: list[str] = field(default_factory=list)
+    exif: bytes | None = None               # the photo's metadata, kept in exports
     source_format: str | None = None
     project: Path | None = None             # the project file it was last saved as or opened from
 

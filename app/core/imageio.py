@@ -77,6 +77,7 @@ class LoadedImage:
     format: str
     icc_profile: bytes | None = None
     notices: list[str] = field(default_factory=list)
+    exif: bytes | None = None           # the camera's metadata, its orientation dropped (the pixels are upright)
 
 
 def _to_rgb(img: Image.Image, notices: list[str]) -> Image.Image:
@@ -219,6 +220,7 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
             ImageFile.LOAD_TRUNCATED_IMAGES = False
             img.load()  # force the full decode here, inside the error handling
             ImageOps.exif_transpose(img, in_place=True)   # no copy of an upright image
+            exif = _upright_exif(img)
             if downscale_to is not None and img.width * img.height > downscale_to:
                 s = np.sqrt(downscale_to / (img.width * img.height))
                 nw, nh = max(1, int(img.width * s)), max(1, int(img.height * s))
@@ -237,7 +239,21 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise ImageLoadError(f"{path.name}: unexpected decoded shape {pixels.shape}")
     return LoadedImage(pixels=np.ascontiguousarray(pixels), format=fmt, icc_profile=icc,
-                       notices=notices)
+                       notices=notices, exif=exif)
+
+
+ORIENTATION = 0x0112
+
+
+def _upright_exif(img: Image.Image) -> bytes | None:
+    """The image's EXIF as bytes to write into an export, without its orientation (the pixels were
+    turned upright); None without EXIF or where it cannot be read."""
+    try:
+        exif = img.getexif()
+        exif.pop(ORIENTATION, None)
+        return exif.tobytes() if len(exif) else None
+    except Exception:       # a damaged EXIF block must not stop the photo from opening  # noqa: BLE001
+        return None
 
 
 def load_companion(path: str | os.PathLike, size: tuple[int, int], *, what: str = "mask",
@@ -295,7 +311,7 @@ def export_format(path: str | os.PathLike) -> str:
 def export_image(
     pixels: np.ndarray, path: str | os.PathLike, *, quality: int = 92,
     icc_profile: bytes | None = None, protected: str | os.PathLike | None = None,
-    overwrite_protected: bool = False,
+    overwrite_protected: bool = False, exif: bytes | None = None,
 ) -> Path:
     """Write pixels ((H, W, 3) or (H, W, 4) uint8) atomically.
 
@@ -303,7 +319,7 @@ def export_image(
     overwrite_protected is True. JPEG has no alpha: RGBA is flattened onto white first.
     """
     path = Path(path)
-    writer = image_writer(pixels, path, quality=quality, icc_profile=icc_profile)   # checks format and array
+    writer = image_writer(pixels, path, quality=quality, icc_profile=icc_profile, exif=exif)   # checks the array
     if protected is not None and not overwrite_protected and path.exists():
         try:
             same = path.resolve() == Path(protected).resolve() or path.samefile(protected)
@@ -315,9 +331,10 @@ def export_image(
 
 
 def image_writer(pixels: np.ndarray, path: str | os.PathLike, *, quality: int = 92,
-                 icc_profile: bytes | None = None):
+                 icc_profile: bytes | None = None, exif: bytes | None = None):
     """The function that encodes `pixels` for `path`'s format into an open file (for
-    atomic_write / atomic_write_many, when an image is written together with other files)."""
+    atomic_write / atomic_write_many, when an image is written together with other files).
+    `exif`: the opened photo's metadata (camera, date…), kept in JPEG, PNG and WebP exports."""
     fmt = export_format(path)
     if not (1 <= quality <= 100):
         raise ExportError(f"quality must be 1..100, got {quality}")
@@ -330,6 +347,8 @@ def image_writer(pixels: np.ndarray, path: str | os.PathLike, *, quality: int = 
     opts: dict = {}
     if icc_profile:
         opts["icc_profile"] = icc_profile
+    if exif and fmt in ("JPEG", "PNG", "WEBP"):
+        opts["exif"] = exif
     if fmt == "JPEG":
         opts.update(quality=quality, optimize=True, subsampling=0 if quality >= 90 else 2)
     elif fmt == "WEBP":

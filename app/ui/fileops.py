@@ -129,7 +129,7 @@ class FileOps:
             self.w.show_error("Cannot open image", str(e))
             return False
         info = DocumentInfo(path=path, icc_profile=loaded.icc_profile, notices=loaded.notices,
-                            source_format=loaded.format)
+                            source_format=loaded.format, exif=loaded.exif)
         self.w.set_document(Document(loaded.pixels, info))
         self.settings.setValue("last_dir", str(path.parent))
         self.add_recent(path)
@@ -207,7 +207,7 @@ class FileOps:
         if doc is None:
             return False
         pixels = doc.composite(with_scribbles=self.w.export_scribbles)
-        kwargs = dict(quality=quality, icc_profile=doc.info.icc_profile, protected=doc.info.path)
+        kwargs = dict(quality=quality, icc_profile=doc.info.icc_profile, protected=doc.info.path, exif=doc.info.exif)
         try:
             try:
                 out = export_image(pixels, path, **kwargs)

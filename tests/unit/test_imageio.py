@@ -49,6 +49,29 @@ def test_exif_rotated_jpeg_opens_upright(tmp_path):
     assert px[5, 10, 0] > 200 and px[35, 10, 0] < 60      # the red half is now on top
 
 
+@pytest.mark.parametrize("ext", [".jpg", ".png", ".webp"])
+def test_an_export_keeps_the_photos_metadata_but_not_its_turn(tmp_path, ext):
+    """A helper's exported photo had lost its camera data; the turn is already in the pixels."""
+    arr = np.zeros((20, 40, 3), np.uint8)
+    arr[:, :20] = (255, 0, 0)
+    img = Image.fromarray(arr)
+    exif = img.getexif()
+    exif[0x0112], exif[0x010F], exif[0x0110] = 6, "TestCam", "Model 1"
+    p = tmp_path / "cam.jpg"
+    img.save(p, exif=exif, quality=95)
+    loaded = load_image(p)
+    out = export_image(loaded.pixels, tmp_path / f"edit{ext}", exif=loaded.exif)
+    with Image.open(out) as back:
+        tags = back.getexif()
+        assert tags.get(0x010F) == "TestCam" and tags.get(0x0110) == "Model 1" and 0x0112 not in tags
+    again = load_image(out).pixels
+    assert again.shape == (40, 20, 3) and again[5, 10, 0] > 200          # upright, not turned twice
+    plain = load_image(write(tmp_path / "plain.png", arr))
+    assert plain.exif is None
+    with Image.open(export_image(plain.pixels, tmp_path / f"plain-edit{ext}", exif=plain.exif)) as back:
+        assert len(back.getexif()) == 0
+
+
 def test_original_untouched_and_overwrite_needs_confirmation(tmp_path, rng):
     arr = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
     orig = write(tmp_path / "orig.png", arr)

@@ -297,3 +297,24 @@ def test_a_translation_carries_its_full_strength_pixels_to_fade_from(tiny_models
     full, before = res.info["full_strength"], photo[res.bbox.slices]
     assert full.shape == res.pixels.shape and np.abs(full.astype(int) - res.pixels).max() > 10
     assert np.abs(faded(before, full, 0.4).astype(int) - res.pixels).max() <= 1
+
+
+def test_lines_drawn_wide_are_read_at_the_width_the_translator_learned():
+    """The editor's default brush (24 px) draws lines far wider than the 2–4 px training lines: thick
+    lines became a dark blob with glasses for a helper. They are thinned to their centre, 3 px wide."""
+    from latentbrush.ml.translate.drawings import even_lines
+    from latentbrush.ml.translate.sketch_face import drawing_in
+
+    paper = np.full((256, 256), 255, np.uint8)
+    thick = cv2.ellipse(paper.copy(), (128, 128), (80, 100), 0, 0, 360, 0, 14)
+    cv2.circle(thick, (100, 110), 12, 0, -1)                              # a filled eye
+    out = even_lines(thick)
+    ink_in, ink_out = thick < 128, out < 128
+    assert ink_out.sum() < 0.35 * ink_in.sum() and (ink_out & ~ink_in).sum() == 0     # thinner, on the lines
+    assert ink_out[128, 40:56].sum() in (2, 3, 4) and ink_out[105:116, 95:106].any()     # 3 px wide; the eye a dot
+    thin = cv2.ellipse(paper.copy(), (128, 128), (80, 100), 0, 0, 360, 0, 3)
+    assert np.array_equal(even_lines(thin), thin) and np.array_equal(even_lines(paper), paper)
+    strokes = np.zeros((300, 300, 4), np.uint8)
+    strokes[..., 3] = 255 - cv2.resize(thick, (300, 300), interpolation=cv2.INTER_NEAREST)
+    read = drawing_in(np.zeros((300, 300, 3), np.uint8), strokes, BBox(0, 0, 300, 300))
+    assert (read < 128).sum() < 0.35 * (thick < 128).sum()

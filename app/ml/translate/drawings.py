@@ -75,3 +75,25 @@ def line_drawing(face: np.ndarray, size: int = 256, *, thickness: int = 3, rng: 
                 cv2.polylines(paper, [np.round(piece * 4).astype(np.int32).reshape(-1, 1, 2)], closed, 0,
                               width, cv2.LINE_AA, shift=2)
     return paper
+
+
+LINE_WIDTH = 3      # px at DRAW_SIZE: the lines the translator was trained on (2–4 px at 256)
+
+
+def even_lines(drawing: np.ndarray, width: int = LINE_WIDTH) -> np.ndarray:
+    """(n, n) uint8 drawing, 255 paper, 0 line → the same drawing with its lines `width` px wide, where
+    they are much wider (as drawn with the editor's default 24-px brush; filled eyes become dots): the
+    lines thinned to their centre and drawn again. Lines already about that wide are left as they are.
+    Held-out generator faces, lines 14 px at 256: +2.13 → +2.99 dB over the average face (translator)."""
+    ink = (drawing < 128).astype(np.uint8)
+    if not ink.any():
+        return drawing
+    centre = cv2.ximgproc.thinning(ink * 255) > 0
+    if not centre.any():
+        return drawing
+    # a line w px wide is (w + 1) / 2 from the paper at its centre
+    wide = 2.0 * float(np.median(cv2.distanceTransform(ink, cv2.DIST_L2, 5)[centre])) - 1.0
+    if wide <= width + 2.5:
+        return drawing
+    line = cv2.dilate(centre.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width)))
+    return np.where(line > 0, 0, 255).astype(np.uint8)

@@ -44,6 +44,7 @@ from latentbrush.ml.latent.faces import square_region, squarify
 from latentbrush.ml.latent.runners import latent_models
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_images, to_tensor
+from latentbrush.ml.translate.drawings import even_lines
 from latentbrush.ml.translate.sketch_pairs import DRAW_SIZE, drawing_at
 
 FEATHER = 0.08         # blend ramp at the box edges, as a fraction of its shorter side
@@ -107,7 +108,9 @@ def drawing_in(image: np.ndarray, strokes: np.ndarray | None, box: BBox) -> np.n
     or, without strokes, the photo itself read as a scanned sketch."""
     if strokes is not None and strokes[box.slices][..., 3].any():
         ink = strokes[box.slices][..., 3]
-        return (255 - cv2.resize(ink, (DRAW_SIZE, DRAW_SIZE), interpolation=cv2.INTER_AREA)).astype(np.uint8)
+        # lines drawn wide (the default brush) are read at the width the translator learned
+        small = cv2.resize(ink, (DRAW_SIZE, DRAW_SIZE), interpolation=cv2.INTER_AREA)
+        return even_lines((255 - small).astype(np.uint8))
     grey = cv2.cvtColor(np.ascontiguousarray(image[box.slices]), cv2.COLOR_RGB2GRAY)
     return cv2.resize(grey, (DRAW_SIZE, DRAW_SIZE), interpolation=cv2.INTER_AREA)
 
