@@ -175,6 +175,20 @@ class FileOps:
         path, _ = QFileDialog.getSaveFileName(self.w, "Save project", str(suggested), PROJECT_FILTER)
         return bool(path) and self.w.session.save_project(path)
 
+    # -- new -------------------------------------------------------------------------------
+    def new_blank_dialog(self) -> None:
+        last = str(self.settings.value("blank_size", "768 × 512"))
+        text, ok = QInputDialog.getText(self.w, "New blank canvas", "Width × height (pixels):", text=last)
+        if not ok:
+            return
+        try:
+            width, height = blank_size(text)
+        except ValueError as e:
+            self.w.show_error("New blank canvas", str(e))
+            return
+        self.settings.setValue("blank_size", f"{width} × {height}")
+        self.w.new_blank(width, height)
+
     # -- export ------------------------------------------------------------------------
     def export_dialog(self) -> None:
         doc = self.w.document
@@ -194,15 +208,31 @@ class FileOps:
         except ExportError as e:
             self.w.show_error("Cannot export", str(e))
             return
+        replace = self._is_original(path)
+        if replace and not self._confirm_replace(path, fmt):     # asked first, before the quality
+            return
         if fmt in ("JPEG", "WEBP"):
             quality, ok = QInputDialog.getInt(self.w, "Export quality", f"{fmt} quality (1–100):",
                                               int(self.settings.value("export_quality", 92)), 1, 100)
             if not ok:
                 return
             self.settings.setValue("export_quality", quality)
-        self.export_to(path, quality=quality)
+        self.export_to(path, quality=quality, replace_original=replace)
 
-    def export_to(self, path: str | Path, *, quality: int = 92) -> bool:
+    def _is_original(self, path: str | Path) -> bool:
+        orig = self.w.document.info.path if self.w.document is not None else None
+        try:
+            return orig is not None and Path(path).exists() and Path(path).resolve() == Path(orig).resolve()
+        except OSError:
+            return False
+
+    def _confirm_replace(self, path: str | Path, fmt: str) -> bool:
+        lossy = (f" A {fmt} is encoded again: its pixels change slightly everywhere, not only where you "
+                 "edited (export as PNG to keep them exact).") if fmt in ("JPEG", "WEBP") else ""
+        return self.w.confirm("Replace the original?",
+                              f"{Path(path).name} is the photo you opened. Replace it with the edit?{lossy}")
+
+    def export_to(self, path: str | Path, *, quality: int = 92, replace_original: bool = False) -> bool:
         doc = self.w.document
         if doc is None:
             return False
@@ -210,10 +240,9 @@ class FileOps:
         kwargs = dict(quality=quality, icc_profile=doc.info.icc_profile, protected=doc.info.path, exif=doc.info.exif)
         try:
             try:
-                out = export_image(pixels, path, **kwargs)
+                out = export_image(pixels, path, overwrite_protected=replace_original, **kwargs)
             except OverwriteOriginalError:
-                if not self.w.confirm("Replace the original?",
-                                      f"{Path(path).name} is the photo you opened. Replace it with the edit?"):
+                if not self._confirm_replace(path, export_format(path)):
                     return False
                 out = export_image(pixels, path, overwrite_protected=True, **kwargs)
         except ExportError as e:
@@ -225,3 +254,17 @@ class FileOps:
         self.settings.setValue("last_export_dir", str(Path(out).parent))
         self.w.statusBar().showMessage(f"Exported {out}", 6000)
         return True
+
+
+BLANK_MAX = 8192
+
+
+def blank_size(text: str) -> tuple[int, int]:
+    """"768 × 512", "768x512", "768 512" → (768, 512); ValueError with what to type otherwise."""
+    parts = [p for p in text.replace("×", " ").replace("x", " ").replace("X", " ").replace(",", " ").split() if p]
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"“{text.strip()}” is not a size: type the width and height in pixels, e.g. 768 × 512")
+    w, h = int(parts[0]), int(parts[1])
+    if not (16 <= w <= BLANK_MAX and 16 <= h <= BLANK_MAX):
+        raise ValueError(f"a canvas is 16 to {BLANK_MAX} pixels on each side; {w} × {h} is not")
+    return w, h

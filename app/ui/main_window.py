@@ -192,6 +192,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
         self._act(f, "New &face", lambda: self.new_face(), "Ctrl+Shift+N",
                   "A new document sampled from the face generator")
+        self._act(f, "New &blank canvas…", self.files.new_blank_dialog, QKeySequence.StandardKey.New,
+                  "A white canvas to draw on (e.g. a face's lines for Sketch → face)")
         f.addSeparator()
         self.save_project_action = self._act(f, "&Save project…", self.files.save_project_dialog,
                                              QKeySequence.StandardKey.Save,

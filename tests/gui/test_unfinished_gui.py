@@ -7,6 +7,7 @@ layer visibility is saved in the project."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest_gui import drag, open_array
 from PIL import Image
 
@@ -165,6 +166,31 @@ def test_export_dialog_opens_in_the_last_export_folder(make_window, tiny_models,
     assert asked[1] == str(exports / "me-edited.png")      # then: where the last export went
 
 
+def test_exporting_onto_the_opened_photo_asks_first_and_says_what_a_jpeg_loses(make_window, tiny_models, photo,
+                                                                                tmp_path, monkeypatch):
+    """A helper was asked the JPEG quality before being warned that the photo they opened would be
+    replaced; the warning now comes first, says a JPEG is encoded again, and No leaves the file as it was."""
+    from latentbrush.ui import fileops
+
+    w = make_window(tiny_models)
+    Image.fromarray(photo).save(tmp_path / "me.jpg", quality=95)
+    data = (tmp_path / "me.jpg").read_bytes()
+    assert w.files.open_path(tmp_path / "me.jpg")
+    asked: list[str] = []
+    monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "me.jpg"), ""))
+    monkeypatch.setattr(fileops.QInputDialog, "getInt", lambda *a: asked.append("quality") or (90, True))
+    answer = [False]
+    monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or answer[0])
+    w.files.export_dialog()
+    assert len(asked) == 1 and "photo you opened" in asked[0] and "encoded again" in asked[0]
+    assert (tmp_path / "me.jpg").read_bytes() == data
+    answer[0] = True
+    asked.clear()
+    w.files.export_dialog()
+    assert "photo you opened" in asked[0] and asked[1] == "quality" and len(asked) == 2    # asked once, first
+    assert (tmp_path / "me.jpg").read_bytes() != data
+
+
 def test_saved_project_is_in_open_recent_and_in_the_title(make_window, tiny_models, photo, tmp_path):
     w = make_window(tiny_models)
     Image.fromarray(photo).save(tmp_path / "me.png")
@@ -210,3 +236,21 @@ def test_layer_visibility_is_saved_in_the_project(make_window, tiny_models, phot
     assert w.files.open_path(path)
     assert not w.layers_panel.checks["mask"].isChecked() and w.canvas.visible["mask"] is False
     assert w.layers_panel.checks["scribble"].isChecked() and w.canvas.visible["scribble"] is True
+
+
+def test_a_blank_canvas_of_the_size_asked_from_the_file_menu(make_window, tiny_models, monkeypatch):
+    """A helper found the blank canvas only on the start page, always 768 × 512."""
+    from latentbrush.ui import fileops
+
+    w = make_window(tiny_models)
+    action = next(a for a in w.menuBar().actions()[0].menu().actions() if a.text().startswith("New &blank"))
+    monkeypatch.setattr(fileops.QInputDialog, "getText", lambda *a, **k: ("640 x 480", True))
+    action.trigger()
+    doc = w.document
+    assert (doc.height, doc.width) == (480, 640) and (doc.layer("base") == 255).all()
+    monkeypatch.setattr(fileops.QInputDialog, "getText", lambda *a, **k: ("huge", True))
+    action.trigger()
+    assert w.document is doc and "not a size" in w.last_error[1]
+    assert fileops.blank_size("768 × 512") == (768, 512)
+    with pytest.raises(ValueError, match="16 to"):
+        fileops.blank_size("100000x10")
