@@ -200,7 +200,7 @@ class SessionModel:
         elif state is not None and doc is not None:
             self.last_step = EditStep(job.label, [], (doc.latent, state), modifies=job.kind != "project")
             self.history.push(self.last_step)
-        if state is not None:
+        if getattr(state, "shown", None):
             self._made_by[state.shown] = job.kind
             if len(self._made_by) > 1000:                 # a long session: forget the oldest
                 for key in list(self._made_by)[:200]:

@@ -22,6 +22,7 @@ from latentbrush.ml.parts.runners import (
     CLIP_GROW,
     REACH,
     full_label_map,
+    moves_pixels,
     rank_by_look,
     run_apply_vector,
     run_parts_edit,
@@ -402,3 +403,31 @@ def test_the_tone_term_keeps_the_low_band_where_the_labels_stay(real_models):
     # measured: 34 → 14 levels of low-band change where the labels stay; 91 % of the changed pixels follow either way
     assert shift[4.0] < 0.7 * shift[0.0], shift
     assert follow[4.0] > 0.5, follow
+
+
+def test_on_a_photo_the_parts_edit_moves_the_photos_own_pixels(models):
+    """On a photo the generator's change is carried as motion (its mouth was painted over the person's
+    as a dark grey-green smear): the result brings no colour the photo does not have — here a photo of
+    red and blue stripes keeps a green channel of 0 — while the same edit added on the generator's own
+    face does bring it."""
+    state, face = generated_state(models)
+    seg = models.get("tiny-parts").net
+    stripes = np.zeros_like(face)
+    stripes[:, 0::4, 0], stripes[:, 2::4, 2] = 200, 200
+    stripes[:, 1::4] = stripes[:, 3::4] = (120, 0, 90)
+    photo_state = LatentState(region=state.region, generator="tiny-gen", z_base=state.z_base,
+                              base_render=state.base_render, reference=stripes, z=state.z_base, fit_psnr=20.0)
+    layer = np.zeros(face.shape[:2], np.uint8)
+    layer[50:80, 50:80] = list(seg.names).index("mouth") + 1           # a feature: moved, not repainted
+    params = {"iters": 30, "candidates": 2, "keep_tone": False}
+    moved, _ = drain(run_parts_edit(Job("parts_edit", params={"state": photo_state, **params},
+                                        inputs={"image": stripes, "parts": layer}), models))
+    assert not np.array_equal(moved.pixels, stripes) and moved.pixels[..., 1].max() == 0
+    outside = moved.info["clip"] == 0
+    assert np.array_equal(moved.pixels[outside], stripes[outside])
+    added, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, **params},
+                                        inputs={"image": face, "parts": layer}), models))
+    assert np.abs(added.pixels[..., 1].astype(int) - face[..., 1]).max() > 10
+    # hair spreading over the skin is new colour there: added on the photo too
+    assert moves_pixels(photo_state, ["mouth", "skin"]) and not moves_pixels(photo_state, ["hair", "skin"])
+    assert not moves_pixels(state, ["mouth", "skin"])
