@@ -121,7 +121,7 @@ def gui_lag(quick: bool = False) -> list[Measurement]:
 
 
 from latentbrush.bench.cancel_bench import cancel  # noqa: E402
-from latentbrush.bench.drawing_bench import drawings, drawings_photo, sketch_area  # noqa: E402
+from latentbrush.bench.drawing_bench import drawings, drawings_photo, drawings_wide, sketch_area  # noqa: E402
 from latentbrush.bench.inpaint_bench import inpaint_examples, inpaint_gate, inpaint_quality, inpaint_speed  # noqa: E402
 from latentbrush.bench.inpaint_coherence import inpaint_coherence  # noqa: E402
 from latentbrush.bench.inpaint_scales import inpaint_scales  # noqa: E402
@@ -157,6 +157,7 @@ BENCHMARKS = {
     "sketch": sketch,
     "drawings": drawings,
     "drawings_photo": drawings_photo,
+    "drawings_wide": drawings_wide,
     "sketch_area": sketch_area,
     "pencil": pencil,
     "parts": parts,

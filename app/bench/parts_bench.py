@@ -274,28 +274,47 @@ def parts_ranking(quick: bool = False, out: Path | None = None) -> list[Measurem
 def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     """The scripted edits (grow the mouth, grow the hair) on real photos, the way the editor runs
     them: the face projected and the generator tuned (run_parts_map), the edit painted on its part map
-    at ~2 generator pixels, the result re-segmented; with the tone term (shipped on photos) and
-    without it. Photos: the astronaut and the real portraits the real-photo bench fetches (skipped
-    without network). Tone shift = the mean change of the pixels' grey level in the clipped area,
+    at ~2 generator pixels, the result re-segmented. Growing the mouth: as shipped (the photo's own
+    pixels moved, runners.moves_pixels) and as until stop 45 (the generator's change added, with the
+    tone term); with the mouth's width as the face detector (MTCNN, no generator) finds its corners,
+    before and after. Growing the hair: added (both). Photos: the astronaut and the real portraits of
+    the real-photo bench. Tone shift = the mean change of the pixels' grey level in the clipped area,
     weighted by the clip (a dark smear: strongly negative). Writes parts_photo.png (before | paint |
-    after | after without the tone term) and parts_photo.json."""
+    mouth as shipped | mouth added | …; hair rows: before | paint | after) and parts_photo.json."""
     import json
 
     from latentbrush.bench.portraits import loaded
     from latentbrush.core.jobs import Job, drain
+    from latentbrush.ml.faces.detect import DETECTOR_ID, detect_faces
+    from latentbrush.ml.parts import runners
     from latentbrush.ml.parts.labels import scripted_edit
-    from latentbrush.ml.parts.runners import run_parts_edit, run_parts_map
 
     mm = model_manager()
+    det = mm.get(DETECTOR_ID).net
+
+    def mouth_width(img: np.ndarray, r) -> float:
+        """The mouth corners' distance / the eyes' distance of the face in region r (NaN: not found)."""
+        faces = [f for f in detect_faces(det, img) if f.score >= 0.9]
+        cx, cy = (r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2
+        near = [f for f in faces if abs((f.box[0] + f.box[2]) / 2 - cx) < r.width / 3
+                and abs((f.box[1] + f.box[3]) / 2 - cy) < r.height / 3]
+        if not near:
+            return float("nan")
+        lm = near[0].landmarks
+        return float(np.linalg.norm(lm[4] - lm[3]) / max(np.linalg.norm(lm[1] - lm[0]), 1e-6))
+
     rows: list[Measurement] = []
     grid, table = [], {}
     photos = [(p, img) for p, img in loaded(Path(__file__).resolve().parents[2]) if not p.name.startswith("group")]
+    variants = {"grow_mouth": (("", None), (" (added, until stop 45)", False)), "grow_hair": (("", None),)}
+    shipped_moves = runners.moves_pixels
     for p, img in photos[:2] if quick else photos:
-        res, _ = drain(run_parts_map(Job("parts_map", params={}, inputs={"image": img}), mm))
+        res, _ = drain(runners.run_parts_map(Job("parts_map", params={}, inputs={"image": img}), mm))
         state, full, names = res.info.get("projected"), res.info["parts_map"], res.info["names"]
         if state is None:
             continue
         r = state.region
+        width0 = mouth_width(img, r)
         for kind in ("grow_mouth", "grow_hair"):
             crop = full[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1       # −1: outside the face frame
             crop = np.where(crop < 0, names.index("background"), crop)
@@ -305,33 +324,46 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
             y0, y1, x0, x1 = max(r.y0 - 20, 0), r.y1 + 20, max(r.x0 - 20, 0), r.x1 + 20
             paint = np.where(layer[..., None] > 0, np.array([255, 0, 0], np.uint8), img // 2 + 64)
             tiles = [img[y0:y1, x0:x1], paint[y0:y1, x0:x1]]
-            for tone in (True, False):
+            for suffix, moves in variants[kind]:
                 t = time.perf_counter()
-                job = Job("parts_edit", params={"state": state, "seed": 0, "keep_tone": tone},
-                          inputs={"image": img, "parts": layer})
-                edit, _ = drain(run_parts_edit(job, mm))
+                job = Job("parts_edit", params={"state": state, "seed": 0}, inputs={"image": img, "parts": layer})
+                runners.moves_pixels = shipped_moves if moves is None else (lambda *a: False)
+                try:
+                    edit, _ = drain(runners.run_parts_edit(job, mm))
+                finally:
+                    runners.moves_pixels = shipped_moves
                 w = edit.info["clip"]
                 change = (edit.pixels.astype(np.float32) - img[r.y0:r.y1, r.x0:r.x1]).mean(axis=2)
+                after = img.copy()
+                after[r.y0:r.y1, r.x0:r.x1] = edit.pixels
                 rec = {"resegmented": edit.info["seen"], "tone_shift": float((change * w).sum() / w.sum()),
-                       "seconds": time.perf_counter() - t}
-                table.setdefault(p.name, {})[f"{kind}{'' if tone else ' (no tone term)'}"] = rec
-                label = f"{p.name}, {kind}{'' if tone else ', without the tone term'}"
+                       "blotches": edit.info["blotches"], "seconds": time.perf_counter() - t}
+                label = f"{p.name}, {kind}{suffix}"
+                if kind == "grow_mouth":
+                    rec["mouth_width_change"] = 100 * (mouth_width(after, r) / width0 - 1)
+                    rows.append((f"{label}: mouth width change (face detector's corners)",
+                                 rec["mouth_width_change"], "%"))
+                table.setdefault(p.name, {})[kind + suffix] = rec
                 rows += [(f"{label}: changed pixels showing the painted part, re-segmented",
                           100 * rec["resegmented"], "%"),
                          (f"{label}: tone shift in the clipped area", rec["tone_shift"], "levels"),
+                         (f"{label}: colour blotches", 100 * rec["blotches"], "%"),
                          (f"{label}: time", rec["seconds"], "s")]
-                after = img.copy()
-                after[r.y0:r.y1, r.x0:r.x1] = edit.pixels
                 tiles.append(after[y0:y1, x0:x1])
+            tiles += [np.zeros_like(tiles[0])] * (4 - len(tiles))
             grid.append(np.concatenate([cv2.resize(t_, (192, 192), interpolation=cv2.INTER_AREA) for t_ in tiles], 1))
-    for kind in ("grow_mouth", "grow_hair"):
-        for suffix in ("", " (no tone term)"):
+    for kind, vs in variants.items():
+        for suffix, _ in vs:
             recs = [v[kind + suffix] for v in table.values() if kind + suffix in v]
-            if recs:
-                rows += [(f"mean over {len(recs)} photos, {kind}{suffix}: re-segmented",
-                          100 * float(np.mean([x["resegmented"] for x in recs])), "%"),
-                         (f"mean over {len(recs)} photos, {kind}{suffix}: tone shift",
-                          float(np.mean([x["tone_shift"] for x in recs])), "levels")]
+            if not recs:
+                continue
+            rows += [(f"mean over {len(recs)} photos, {kind}{suffix}: re-segmented",
+                      100 * float(np.mean([x["resegmented"] for x in recs])), "%"),
+                     (f"mean over {len(recs)} photos, {kind}{suffix}: tone shift",
+                      float(np.mean([x["tone_shift"] for x in recs])), "levels")]
+            if kind == "grow_mouth":
+                rows.append((f"mean over {len(recs)} photos, {kind}{suffix}: mouth width change (face detector)",
+                             float(np.nanmean([x["mouth_width_change"] for x in recs])), "%"))
     if out is not None and grid:
         (out / "parts_photo.json").write_text(json.dumps(table, indent=2))
         cv2.imwrite(str(out / "parts_photo.png"), cv2.cvtColor(np.concatenate(grid, 0), cv2.COLOR_RGB2BGR))
