@@ -13,18 +13,24 @@ from __future__ import annotations
 import math
 
 SHOWN_LOW = 0.5          # below this share of the changed pixels reading as the painted part …
-BLOTCHES_HIGH = 0.10     # … or above this share of the redrawn area stained, the edit is called out
+BLOTCHES_HIGH = 0.10     # … or above this share of the redrawn area stained, …
+DARKENED = -12.0         # … or where the labels stay, the redrawn area this much darker (grey levels, a smear),
+#                          the edit is called out
 
 
-def parts_verdict(seen: float, blotches: float) -> str | None:
+def parts_verdict(seen: float, blotches: float, tone: float = math.nan) -> str | None:
     """A warning sentence for a part edit whose result does not show the paint, or None when the
-    checks read fine (NaN figures — nothing changed, nothing to check — give None)."""
+    checks read fine (NaN figures — nothing changed, nothing to check — give None). `tone`: the mean
+    grey-level change where the edit redrew but the labels stay (a dark smear over the cheeks: a
+    helper saw one that the colour check, 0 % stains, did not)."""
     problems = []
     if not math.isnan(seen) and seen < SHOWN_LOW:
         problems.append(f"only {seen:.0%} of the changed pixels look like the painted part — the generator "
                         "could not draw this change on this face")
     if not math.isnan(blotches) and blotches > BLOTCHES_HIGH:
         problems.append(f"colour stains cover {blotches:.0%} of the redrawn area")
+    if not math.isnan(tone) and tone < DARKENED:
+        problems.append(f"where the parts stay the same, the face came out {-tone:.0f} grey levels darker (a smear)")
     if not problems:
         return None
     return "Look closely: " + "; ".join(problems) + ". If it looks wrong, undo it or paint a smaller change."

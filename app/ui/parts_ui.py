@@ -130,12 +130,13 @@ class PartsUI:
             self.last_vector = info["vector"]
             self.panel.set_can_save(True)
             a, seen = info["agreement"][0], info.get("seen", float("nan"))
-            stained = info.get("blotches", float("nan"))
+            stained, tone = info.get("blotches", float("nan")), info.get("tone", float("nan"))
             verdict = info.get("verdict")
             self.panel.result.setText((f"{verdict}\n" if verdict else "")
                                       + f"{seen:.0%} of the changed pixels show the painted part when the result is "
                                       f"segmented again ({a:.0%} in the edit's own part map); colour blotches: "
-                                      f"{stained:.0%} of the redrawn area. "
+                                      f"{stained:.0%} of the redrawn area; {tone:+.0f} grey levels where the "
+                                      "parts stay. "
                                       "Save the change as a vector to reuse it on other faces.")
             self._show_map()
 

@@ -213,7 +213,8 @@ def test_parts_edit_job_changes_only_the_clipped_area(models):
         assert np.array_equal(info["parts_map"][outside], old_map[outside])   # the map shows what is shown
         assert np.allclose(info["latent_state"].z, state.z_base + info["vector"]["delta"], atol=1e-5)
         assert 0.0 <= info["blotches"] <= 1.0 and "colour blotches" in res.message
-        verdict = parts_verdict(info["seen"], info["blotches"])      # a poor result is called out first
+        verdict = parts_verdict(info["seen"], info["blotches"], info["tone"])    # a poor result is called out first
+        assert np.isfinite(info["tone"]) and "grey levels where the parts stay" in res.message
         assert info["verdict"] == verdict and (verdict is None or res.message.startswith(verdict))
 
 

@@ -1,6 +1,6 @@
 import math
 
-from latentbrush.core.verdicts import BLOTCHES_HIGH, SHOWN_LOW, parts_verdict
+from latentbrush.core.verdicts import BLOTCHES_HIGH, DARKENED, SHOWN_LOW, parts_verdict
 
 
 def test_a_part_edit_that_does_not_show_is_called_out_with_its_figures():
@@ -13,3 +13,6 @@ def test_a_part_edit_that_does_not_show_is_called_out_with_its_figures():
     assert both is not None and "10%" in both and "30%" in both
     assert parts_verdict(SHOWN_LOW, BLOTCHES_HIGH) is None         # the limits themselves pass
     assert parts_verdict(math.nan, math.nan) is None               # nothing changed: nothing to say
+    smear = parts_verdict(0.8, 0.0, -20.0)                         # no stain, but a dark smear (a helper saw one)
+    assert smear is not None and "20 grey levels darker" in smear
+    assert parts_verdict(0.8, 0.0, DARKENED) is None and parts_verdict(0.8, 0.0, 15.0) is None

@@ -122,3 +122,14 @@ def keep_colours(candidate: np.ndarray, reference: np.ndarray, weight: np.ndarra
     out[..., 1:] = ab + (clamp_chroma(ab, near_ab) - ab) * np.asarray(weight, np.float32)[..., None]
     rgb = np.clip(np.rint(cv2.cvtColor(out, cv2.COLOR_Lab2RGB) * 255.0), 0, 255).astype(np.uint8)
     return np.where(inside[..., None], rgb, candidate)
+
+
+def tone_shift(after: np.ndarray, before: np.ndarray, weight: np.ndarray) -> float:
+    """The mean grey-level change from `before` to `after` (h, w, 3), weighted by `weight` (h, w);
+    NaN where the weight is 0 everywhere."""
+    total = float(weight.sum())
+    if total <= 0:
+        return float("nan")
+    grey = np.array([0.299, 0.587, 0.114], np.float32)
+    change = (after.astype(np.float32) - before.astype(np.float32)) @ grey
+    return float((change * weight).sum() / total)

@@ -22,7 +22,7 @@ from latentbrush.ml.latent import applyback, photo
 from latentbrush.ml.latent.flowedit import apply_moved
 from latentbrush.ml.latent.runners import LatentModels, apply_latent, current_state, for_state, latent_models, render
 from latentbrush.ml.nets.parts import PartSegmenter
-from latentbrush.ml.parts.colours import blotches, keep_colours
+from latentbrush.ml.parts.colours import blotches, keep_colours, tone_shift
 from latentbrush.ml.parts.edit import edit_area, label_map, optimize_parts
 from latentbrush.ml.parts.labels import layer_to_target, upscale_labels
 from latentbrush.ml.parts.resegment import STEPS as RESEGMENT_STEPS
@@ -249,11 +249,15 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     thumbs = [np.rint(x).astype(np.uint8) for x in rend]
     yield Progress(res.steps, res.steps, "checking the result as it looks")
     seen, stained = looks(cands[0], RESEGMENT_STEPS), stains(cands[0])
-    verdict = parts_verdict(seen, stained)
+    # where the edit redrew but the labels stay: a darker face there is a smear, not the part
+    steady = photo.labels_from_frame((area & ~changed).astype(np.uint8), state) > 0
+    tone = tone_shift(cands[0], state.reference, weight * steady)
+    verdict = parts_verdict(seen, stained, tone)
     return Result(layer="base", bbox=r, pixels=cands[0],
                   message=(f"{verdict} " if verdict else "")
                   + (f"parts edit: {seen:.0%} of the changed pixels show the painted part when the result "
-                           f"is segmented again, colour blotches {stained:.0%} of the redrawn area "
+                           f"is segmented again, colour blotches {stained:.0%} of the redrawn area, "
+                           f"{tone:+.0f} grey levels where the parts stay "
                            f"({agree[0]:.0%} in the edit's own part map; "
                            f"{res.steps} steps × {len(res.z)} candidates, {res.seconds:.1f} s)"
                            + (" — stopped early on a numerical problem (NaN); kept the last good result"
@@ -261,7 +265,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                   info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
                         "renders": tuple(rend),
                         "agreement": tuple(float(a) for a in agree),
-                        "seen": seen, "blotches": stained, "verdict": verdict, "clip": weight,
+                        "seen": seen, "blotches": stained, "tone": tone, "verdict": verdict, "clip": weight,
                         "masked_loss": tuple(float(1 - a) for a in agree),
                         "parts_map": shown_label_map(res.before, res.labels[order[0]], weight, state,
                                                      image.shape[:2]),
