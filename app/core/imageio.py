@@ -220,7 +220,7 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
             ImageFile.LOAD_TRUNCATED_IMAGES = False
             img.load()  # force the full decode here, inside the error handling
             ImageOps.exif_transpose(img, in_place=True)   # no copy of an upright image
-            exif = _upright_exif(img)
+            exif = _upright_exif(img, notices)
             if downscale_to is not None and img.width * img.height > downscale_to:
                 s = np.sqrt(downscale_to / (img.width * img.height))
                 nw, nh = max(1, int(img.width * s)), max(1, int(img.height * s))
@@ -242,18 +242,35 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
                        notices=notices, exif=exif)
 
 
-ORIENTATION = 0x0112
+# EXIF kept in exports: what describes the photo (camera, date, author, resolution, the Exif and GPS
+# blocks), not how the source file was laid out (a TIFF's own strip and size tags, Photoshop / XMP /
+# IPTC blocks there: wrong for another file, and large enough to make a JPEG unwritable)
+EXIF_KEEP = frozenset({270, 271, 272, 282, 283, 296, 305, 306, 315, 33432, 0x8769, 0x8825})
+EXIF_STALE = (0xA002, 0xA003, 0x0112)       # Exif block: pixel width / height (turned, downscaled), orientation
+EXIF_MAX = 60_000                          # bytes: a JPEG's EXIF segment holds 65 533 at most
 
 
-def _upright_exif(img: Image.Image) -> bytes | None:
-    """The image's EXIF as bytes to write into an export, without its orientation (the pixels were
-    turned upright); None without EXIF or where it cannot be read."""
+def _upright_exif(img: Image.Image, notices: list[str]) -> bytes | None:
+    """The image's EXIF as bytes to write into an export, the descriptive tags only (`EXIF_KEEP`),
+    without its orientation (the pixels were turned upright); None without EXIF, where it cannot be
+    read, or where it is too large for a JPEG (a notice says so)."""
     try:
         exif = img.getexif()
-        exif.pop(ORIENTATION, None)
-        return exif.tobytes() if len(exif) else None
+        kept = Image.Exif()
+        for tag, value in exif.items():
+            if tag in (0x8769, 0x8825):
+                block = {k: v for k, v in exif.get_ifd(tag).items() if not (tag == 0x8769 and k in EXIF_STALE)}
+                if block:
+                    kept.get_ifd(tag).update(block)
+            elif tag in EXIF_KEEP:
+                kept[tag] = value
+        data = kept.tobytes() if len(kept) else None
     except Exception:       # a damaged EXIF block must not stop the photo from opening  # noqa: BLE001
         return None
+    if data is not None and len(data) > EXIF_MAX:
+        notices.append(f"its metadata ({len(data) // 1000} kB of EXIF) is too large to keep in exports")
+        return None
+    return data
 
 
 def load_companion(path: str | os.PathLike, size: tuple[int, int], *, what: str = "mask",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 
 from latentbrush.core.bbox import BBox
@@ -72,5 +73,14 @@ def faded(before: np.ndarray, full: np.ndarray, strength: float) -> np.ndarray:
     if before.shape != full.shape:
         raise ValueError(f"fade: before {before.shape} != full {full.shape}")
     s = float(np.clip(strength, 0.0, 1.0))
-    mix = before.astype(np.float32) + s * (full.astype(np.float32) - before.astype(np.float32))
-    return np.clip(mix + 0.5, 0, 255).astype(np.uint8)
+    if s >= 1.0:
+        return full.copy()
+    out = before.copy()
+    diff = np.any((before != full).reshape(before.shape[0], before.shape[1], -1), axis=2)   # where it differs
+    rows, cols = np.nonzero(diff.any(axis=1))[0], np.nonzero(diff.any(axis=0))[0]
+    if rows.size == 0 or s <= 0.0:
+        return out
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    # uint8 in, uint8 out (rounded): fast enough for a live slider on a 24-MP photo
+    out[y0:y1, x0:x1] = cv2.addWeighted(before[y0:y1, x0:x1], 1.0 - s, full[y0:y1, x0:x1], s, 0.0)
+    return out

@@ -52,7 +52,8 @@ class ModelEditsUI:
     def _on_result(self, job, result) -> None:
         full = result.info.get("full_strength")
         step = self.w.model.last_step
-        self._fade = None
+        if step is not None:            # a new undo step: the translation (if any) is no longer the newest
+            self._fade = None
         if job.kind == "translate" and full is not None and step is not None and len(step.patches) == 1 \
                 and step.patches[0].after.shape == full.shape:
             self._fade = (step, full)
@@ -68,10 +69,12 @@ class ModelEditsUI:
         """While a face drawn from the lines is applied they stay faint; once every such face is undone
         they come back at full strength (faded, they were all but invisible on a light photo, a helper
         found), and fade again on redo. Acts only when that changes (scribble edits fade them too)."""
-        if not self._drawn:
-            return
         stack = self.w.undo_stack
         steps = [stack.command(i) for i in range(stack.count())]
+        if self._fade is not None and not any(self._fade[0] is s for s in steps):
+            self._fade = None           # its step left the history: the full-strength pixels go with it
+        if not self._drawn:
+            return
         self._drawn = [d for d in self._drawn if any(d is s for s in steps)]
         shown = any(d is s for d in self._drawn for s in steps[:index])
         if shown != self._shown:

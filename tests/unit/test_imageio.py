@@ -72,6 +72,24 @@ def test_an_export_keeps_the_photos_metadata_but_not_its_turn(tmp_path, ext):
         assert len(back.getexif()) == 0
 
 
+def test_exif_kept_is_what_describes_the_photo_and_fits_any_export(tmp_path, rng):
+    """A reviewer found a TIFF's own layout tags (and a 100 kB Photoshop block) carried into every
+    export, where a JPEG could then not be written at all."""
+    arr = rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)
+    Image.fromarray(arr).save(tmp_path / "a.tif", tiffinfo={270: "a walk", 305: "scanner", 34377: b"x" * 100_000})
+    loaded = load_image(tmp_path / "a.tif")
+    out = export_image(loaded.pixels, tmp_path / "a.jpg", exif=loaded.exif)
+    with Image.open(out) as back:
+        assert sorted(back.getexif().keys()) == [270, 305]
+    big = Image.Exif()
+    big[0x010F] = "Cam"
+    big.get_ifd(0x8769)[0x927C] = b"M" * 70_000                     # a maker note too large for a JPEG
+    Image.fromarray(arr).save(tmp_path / "b.png", exif=big)
+    loaded = load_image(tmp_path / "b.png")
+    assert loaded.exif is None and any("too large to keep" in n for n in loaded.notices)
+    export_image(loaded.pixels, tmp_path / "b.jpg", exif=loaded.exif)
+
+
 def test_original_untouched_and_overwrite_needs_confirmation(tmp_path, rng):
     arr = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
     orig = write(tmp_path / "orig.png", arr)

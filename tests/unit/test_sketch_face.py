@@ -312,6 +312,14 @@ def test_lines_drawn_wide_are_read_at_the_width_the_translator_learned():
     ink_in, ink_out = thick < 128, out < 128
     assert ink_out.sum() < 0.35 * ink_in.sum() and (ink_out & ~ink_in).sum() == 0     # thinner, on the lines
     assert ink_out[128, 40:56].sum() in (2, 3, 4) and ink_out[105:116, 95:106].any()     # 3 px wide; the eye a dot
+    hair = thick.copy()
+    cv2.ellipse(hair, (128, 40), (90, 35), 0, 180, 360, 0, -1)                # a mass of hair, filled in
+    mass = np.zeros((256, 256), np.uint8)
+    cv2.ellipse(mass, (128, 40), (90, 35), 0, 180, 360, 1, -1)
+    inside = cv2.erode(mass, np.ones((9, 9), np.uint8)) > 0
+    top = (even_lines(hair) < 128) & (np.arange(256)[:, None] < 30)
+    assert (top & inside).sum() < 0.25 * top.sum() and top.sum() > 150     # its outline (but near its tapered
+    #                                                                            tips), not one line through it
     thin = cv2.ellipse(paper.copy(), (128, 128), (80, 100), 0, 0, 360, 0, 3)
     assert np.array_equal(even_lines(thin), thin) and np.array_equal(even_lines(paper), paper)
     strokes = np.zeros((300, 300, 4), np.uint8)

@@ -111,9 +111,10 @@ FEATURES = frozenset({"eyes", "nose", "mouth", "brows"})   # parts a photo's par
 
 def moves_pixels(state: LatentState, parts) -> bool:
     """Whether a part edit on this state is carried as motion: on a photo, when it involves a feature
-    (`clipped_composite`); hair spreading onto the forehead is new colour there, not motion (4 held-out
-    portraits, "grow the hair" as motion: the re-segmenting check 61 → 23 %, and the hairline hardly moved)."""
-    return state.fit_psnr is not None and bool(FEATURES & set(parts))
+    (`clipped_composite`) and not hair — hair spreading onto the forehead (or over the eyes) is new
+    colour there, not motion (4 held-out portraits, "grow the hair" as motion: the re-segmenting check
+    61 → 23 %, and the hairline hardly moved)."""
+    return state.fit_psnr is not None and bool(FEATURES & set(parts)) and "hair" not in parts
 
 
 def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.ndarray, blend: str,
@@ -307,7 +308,8 @@ def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None
         after = label_map(pm.seg, pm.lm.G, z, pm.lm.device)
         limit = vector_region(pm.seg, before, after, list(job.request.vector_parts), state)
     if moves_pixels(state, job.request.vector_parts):      # as a part edit of these parts on a photo: motion
-        pixels = apply_moved(state.reference, state.base_render, rend, warp=state.warp, limit=limit)
+        pixels = apply_moved(state.reference, state.base_render, rend, warp=state.warp, limit=limit,
+                             taper=0.0 if limit is not None else 0.08)      # (clipped: as the edit itself)
     else:
         pixels = apply_latent(state, rend, limit=limit)
     return Result(layer="base", bbox=state.region, pixels=pixels,

@@ -80,11 +80,18 @@ def line_drawing(face: np.ndarray, size: int = 256, *, thickness: int = 3, rng: 
 LINE_WIDTH = 3      # px at DRAW_SIZE: the lines the translator was trained on (2–4 px at 256)
 
 
+def _disk(d: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(1, d), max(1, d)))
+
+
 def even_lines(drawing: np.ndarray, width: int = LINE_WIDTH) -> np.ndarray:
     """(n, n) uint8 drawing, 255 paper, 0 line → the same drawing with its lines `width` px wide, where
     they are much wider (as drawn with the editor's default 24-px brush; filled eyes become dots): the
-    lines thinned to their centre and drawn again. Lines already about that wide are left as they are.
-    Held-out generator faces, lines 14 px at 256: +2.13 → +2.99 dB over the average face (translator)."""
+    lines thinned to their centre and drawn again. Areas filled in, far wider than the lines (a mass of
+    hair), keep their shape as an outline (their centre line alone lost it, a reviewer found). Lines
+    already about that wide are left as they are.
+    Held-out generator faces, lines 14 px at 256: +2.57 → +3.15 dB over the average face (bench
+    drawings_wide)."""
     ink = (drawing < 128).astype(np.uint8)
     if not ink.any():
         return drawing
@@ -92,8 +99,16 @@ def even_lines(drawing: np.ndarray, width: int = LINE_WIDTH) -> np.ndarray:
     if not centre.any():
         return drawing
     # a line w px wide is (w + 1) / 2 from the paper at its centre
-    wide = 2.0 * float(np.median(cv2.distanceTransform(ink, cv2.DIST_L2, 5)[centre])) - 1.0
-    if wide <= width + 2.5:
+    half = float(np.median(cv2.distanceTransform(ink, cv2.DIST_L2, 5)[centre]))
+    if 2.0 * half - 1.0 <= width + 2.5:
         return drawing
-    line = cv2.dilate(centre.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width)))
+    # filled areas: what survives an opening by a disk twice the lines' width
+    filled = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _disk(int(round(4 * half)) | 1))
+    if filled.any():
+        filled = cv2.dilate(filled, _disk(3))                  # (their rim, where the opening rounded it)
+        centre &= filled == 0
+    line = cv2.dilate(centre.astype(np.uint8), _disk(width))
+    if filled.any():
+        rim = cv2.morphologyEx(filled & ink, cv2.MORPH_GRADIENT, _disk(width)) & ink
+        line |= rim
     return np.where(line > 0, 0, 255).astype(np.uint8)

@@ -75,7 +75,8 @@ class PartsPanel(QWidget):
         self.blend = QComboBox()
         for text, key in BLEND_ITEMS:
             self.blend.addItem(text, key)
-        self.blend.setToolTip("How the edited area meets the photo. Pixels outside it never change.")
+        self.blend.setToolTip("How the edited area meets the photo. Pixels outside it never change. On a photo, "
+                              "edits of the eyes, nose or mouth move the photo's own pixels instead (no seam).")
         form.addRow("Steps", self.steps)
         form.addRow("Candidates", self.candidates)
         form.addRow("Seams", self.blend)
