@@ -60,6 +60,7 @@ class LatentState:
     candidates: tuple[np.ndarray, ...] = field(default=())   # latents of the last scribble run, best first
     warp: np.ndarray | None = None   # (2, 3) region-crop pixels → generator frame [0, 1]²; None: the crop stretched
     tuning: Tuning | None = None     # the generator tuned to this photo (None: the generator as shipped)
+    made_by: str = ""                # the kind of edit that made z (a job kind, e.g. "scribble"; "" not known)
 
     def __post_init__(self) -> None:
         for name in ("z_base", "base_render", "reference", "z"):
@@ -103,7 +104,7 @@ class LatentState:
     def committed(self, region_pixels: np.ndarray) -> LatentState:
         """The current result becomes the new starting point: later edits stack on it."""
         return replace(self, z_base=self.z, base_render=self.current_render, reference=region_pixels,
-                       render=None, shown=digest(region_pixels), candidates=())
+                       render=None, shown=digest(region_pixels), candidates=(), made_by="")
 
     def reverted(self) -> LatentState:
         """Back to the committed latent (the region shows the reference again)."""

@@ -238,6 +238,7 @@ class _Reader:
                                      or not -1e6 < psnr <= math.inf):
                 raise ProjectError(f"latent fit_psnr {str(psnr)[:40]!r} is not a number")
             shown = _text(d.get("shown", ""), "latent shown")
+            made_by = _text(d.get("made_by", ""), "latent made_by")
             warp = d.get("warp")
             if warp is not None:
                 if not (isinstance(warp, list) and len(warp) == 2 and all(
@@ -257,7 +258,7 @@ class _Reader:
         return LatentState(region=region, generator=generator, z_base=z_base, base_render=base_render,
                            reference=ref, z=z, render=render, shown=shown,
                            fit_psnr=None if psnr is None else float(psnr), candidates=cands,
-                           warp=warp, tuning=tuning)
+                           warp=warp, tuning=tuning, made_by=made_by[:40])
 
     def read_tunings(self, d: Any) -> None:
         """The tuned generators (weight deltas) the states refer to, each checked against its key."""

@@ -13,7 +13,8 @@ Format (version 1): a ZIP archive holding
 PATCH = {"layer", "bbox": [x0, y0, x1, y1], "before": "arrays/N.npy", "after": "arrays/N.npy"}
 STATE = {"region": [x0, y0, x1, y1], "generator", "z_base", "base_render", "reference", "z",
          "render" (or null), "candidates": [...], "shown", "fit_psnr",
-         "warp": [[a, b, c], [d, e, f]] or null (face alignment), "tuning": KEY or null}
+         "warp": [[a, b, c], [d, e, f]] or null (face alignment), "tuning": KEY or null,
+         "made_by": the kind of edit that made z ("" or absent: not known)}
 with array fields naming .npy members. Generators tuned to the photo are written once, in
     "tunings": {KEY: {"psnr_before", "psnr", "delta": {parameter: "arrays/N.npy" (float16)}}}
 and states name them by KEY (the Tuning's content digest, checked on reading). The layers hold

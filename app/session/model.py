@@ -16,7 +16,7 @@ events (`SessionModel.events`), called on the thread that drives the session.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -24,6 +24,7 @@ import numpy as np
 from latentbrush.core.document import Document, DocumentInfo
 from latentbrush.core.history import EditStep, History
 from latentbrush.core.jobs import Job, Progress, Result
+from latentbrush.core.latent_state import LatentState
 from latentbrush.core.patches import PixelPatch
 from latentbrush.core.requests import Request, request_for
 from latentbrush.session.events import Event
@@ -71,7 +72,6 @@ class SessionModel:
         self._latest: dict[str, int] = {}            # kind → newest job id
         self.applied_count = 0
         self.last_step: EditStep | None = None       # the undo step the last apply() pushed
-        self._made_by: dict[str, str] = {}           # latent state's shown digest → the job kind that made it
 
     # -- the document ----------------------------------------------------------------------
     def open(self, doc: Document | None) -> None:
@@ -182,6 +182,8 @@ class SessionModel:
         pixel), or a whole new image (a new document, if `confirm_discard` agrees)."""
         self.events.before_apply.emit(job, result)
         state = result.info.get("latent_state")
+        if isinstance(state, LatentState) and state.edited and state.made_by != job.kind:
+            state = replace(state, made_by=job.kind)       # which kind of edit made it (start_state)
         doc = self.document
         self.last_step = None
         if result.new_image is not None:
@@ -200,18 +202,9 @@ class SessionModel:
         elif state is not None and doc is not None:
             self.last_step = EditStep(job.label, [], (doc.latent, state), modifies=job.kind != "project")
             self.history.push(self.last_step)
-        if getattr(state, "shown", None):
-            self._made_by[state.shown] = job.kind
-            if len(self._made_by) > 1000:                 # a long session: forget the oldest
-                for key in list(self._made_by)[:200]:
-                    del self._made_by[key]
         self.applied_count += 1
         self.events.applied.emit(job, result)
         return True
-
-    def made_as(self, state, kind: str) -> None:
-        """A latent state shown by an edit of `kind` outside a job (a picked candidate)."""
-        self._made_by[state.shown] = kind
 
     def start_state(self, kind: str):
         """The latent state an edit of `kind` starts from. Edits of one kind are measured from the
@@ -222,7 +215,7 @@ class SessionModel:
         canvas no longer shows is handed on as it is (the job projects afresh)."""
         doc = self.document
         st = doc.latent if doc is not None else None
-        if st is None or not st.edited or self._made_by.get(st.shown) == kind:
+        if st is None or not st.edited or st.made_by == kind:
             return st
         pixels = doc.read("base", st.region)
         return st.committed(pixels.copy()) if st.matches(pixels) else st

@@ -199,9 +199,9 @@ class LatentUI:
             return
         if np.array_equal(state.z, c["z"][i]):
             return
-        new = state.showing(c["z"][i], c["pixels"][i], c["renders"][i])
-        self.w.model.made_as(new, "scribble")          # another stroke re-fits from the same start
-        self._push_latent(new, c["pixels"][i], f"Pick candidate {i + 1}")
+        # (the pick keeps the state's made_by: another stroke re-fits from the same start)
+        self._push_latent(state.showing(c["z"][i], c["pixels"][i], c["renders"][i]), c["pixels"][i],
+                          f"Pick candidate {i + 1}")
 
     def _push_latent(self, new_state, pixels: np.ndarray | None, text: str) -> None:
         doc = self.w.document

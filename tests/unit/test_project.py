@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -36,7 +37,8 @@ def make_session(rng) -> Session:
                       base_render=rng.random((64, 64, 3)).astype(np.float32) * 255, reference=ref,
                       z=np.zeros(16, np.float32), fit_psnr=21.5)
     new = rng.integers(0, 255, ref.shape, dtype=np.uint8)
-    st1 = st0.showing(np.ones(16, np.float32), new, st0.base_render + 1, candidates=(np.ones(16, np.float32),))
+    st1 = replace(st0.showing(np.ones(16, np.float32), new, st0.base_render + 1, candidates=(np.ones(16, np.float32),)),
+                  made_by="scribble")
     p2 = PixelPatch.capture(doc, "base", region, new)
     p2.apply(doc)
     doc.set_latent(st1)
@@ -63,6 +65,7 @@ def test_round_trip_is_exact_and_replays(tmp_path, rng):
     assert lat.region == s.doc.latent.region and lat.fit_psnr == 21.5 and lat.shown == s.doc.latent.shown
     assert np.array_equal(lat.z, np.ones(16)) and np.array_equal(lat.render, s.doc.latent.render)
     assert len(lat.candidates) == 1 and r.doc.info.notices == ["first frame of 3"]
+    assert lat.made_by == "scribble"          # another stroke after reopening re-fits, it does not commit first
     # undo both applied steps on the read copy: back to the original photo, no latent
     for st in reversed(r.steps[:2]):
         st.revert(r.doc)

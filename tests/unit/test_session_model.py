@@ -363,9 +363,11 @@ def test_an_edit_of_another_kind_starts_from_what_the_canvas_shows():
     shown = st.showing(np.ones(4, np.float32), slid, base + 10)
     job = model.submit(request_for("attribute", {"state": st, "values": {"smile": 1.0}}), layers=("base",))
     assert model.apply(job, Result(bbox=BBox(0, 0, 32, 32), pixels=slid, info={"latent_state": shown}))
-    assert doc.latent is shown and model.start_state("attribute") is shown      # the same kind: as it is
+    assert doc.latent.made_by == "attribute" and np.array_equal(doc.latent.z, shown.z)   # which kind made it
+    assert model.start_state("attribute") is doc.latent                          # the same kind: as it is
     started = model.start_state("parts_edit")                                    # another kind: committed
     assert np.array_equal(started.z_base, shown.z) and np.array_equal(started.reference, slid)
     assert np.array_equal(started.base_render, base + 10) and not started.edited and started.matches(slid)
+    assert started.made_by == ""
     doc.write("base", BBox(0, 0, 4, 4), np.zeros((4, 4, 3), np.uint8))          # the canvas changed since:
-    assert model.start_state("parts_edit") is shown                               # the job projects afresh
+    assert model.start_state("parts_edit") is doc.latent                          # the job projects afresh
