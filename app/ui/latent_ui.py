@@ -26,6 +26,7 @@ class LatentUI:
         self.interp = InterpolationPanel()
         self._unsubscribe = None
         self._cands: dict | None = None        # last scribble result's candidates (pixels, renders, z)
+        self._hidden: dict | None = None       # … while another edit is shown over them (undo brings them back)
         self._interp: dict | None = None       # last interpolation: frames, latents, renders, state
         self._pending_interp: tuple | None = None
         self.other_photo: str | None = None    # tests set this instead of answering a file dialog
@@ -62,7 +63,7 @@ class LatentUI:
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
-        self._cands = self._interp = None
+        self._cands = self._interp = self._hidden = None
         self.interp.set_frames([], applicable=False)
         if doc is not None:
             self._unsubscribe = doc.subscribe(self._on_doc_changed)
@@ -95,7 +96,12 @@ class LatentUI:
         self.panel.set_state(state)
         if self._cands is not None and (state is None or not _same_candidates(state, self._cands)):
             self.panel.strip.clear()
-            self._cands = None
+            self._hidden, self._cands = self._cands, None
+        elif self._cands is None and self._hidden is not None and state is not None \
+                and _same_candidates(state, self._hidden):
+            # undone back onto the scribble result (a slider or a part edit had been applied on it)
+            self._cands, self._hidden = self._hidden, None
+            self.panel.set_candidates(self._cands["thumbs"], self._cands["masked_loss"])
         self.w.canvas.set_region(state.region if state is not None else None, _frame_corners(state))
         # strokes are drawn faint while the edit they asked for is shown (also after undo/redo)
         self.w.canvas.set_faded("scribble", state is not None and state.edited)
@@ -182,7 +188,9 @@ class LatentUI:
             # the strokes asked for the change now shown: draw them faint so the result is seen
             self.w.canvas.set_faded("scribble", True)
             self._cands = {"pixels": info["candidates"], "renders": info["renders"],
-                           "z": info["latent_state"].candidates}
+                           "z": info["latent_state"].candidates, "thumbs": info["thumbs"],
+                           "masked_loss": info["masked_loss"]}
+            self._hidden = None
             self.panel.set_candidates(info["thumbs"], info["masked_loss"])
         elif job.kind == "project" and "projected" in info and self._pending_interp is not None:
             a, _, mode, n = self._pending_interp

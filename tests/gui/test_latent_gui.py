@@ -79,6 +79,30 @@ def test_candidates_commit_and_revert(make_window, tiny_models, qtbot):
     assert np.array_equal(doc.layer("base"), original)
 
 
+def test_a_slider_after_strokes_stacks_and_undo_brings_the_candidates_back(make_window, tiny_models, qtbot):
+    """A slider after a scribble edit starts from what it shows (the strokes' edit is kept); undoing the
+    slider shows the scribble result with its candidate thumbnails again (a reviewer found them gone)."""
+    w = make_window(tiny_models)
+    doc = new_face(w, qtbot)
+    w.latent.panel.candidates.setValue(3)
+    w.latent.panel.iters.setValue(6)
+    paint(w, qtbot, [(100, 100), (150, 110)], (40, 200, 40))
+    scribbled = doc.layer("base").copy()
+    assert w.latent.panel.strip.count() == 3
+    s = w.attributes.panel.sliders["lighting"].slider
+    s.setSliderDown(True)
+    s.setValue(s.maximum())
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
+        s.setSliderDown(False)
+    assert doc.latent.made_by == "attribute" and np.array_equal(doc.latent.z_base, w.undo_stack.command(
+        w.undo_stack.index() - 2).latent[1].z)                   # moved from the scribble result, committed
+    assert w.latent.panel.strip.count() == 0
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), scribbled) and w.latent.panel.strip.count() == 3
+    w.latent.pick_candidate(2)                                    # the thumbnails work again
+    assert np.array_equal(doc.latent.z, doc.latent.candidates[2])
+
+
 def test_strokes_without_a_region_use_the_selection(make_window, tiny_models, qtbot, rng):
     w = make_window(tiny_models)
     photo = rng.integers(60, 200, (200, 260, 3), dtype=np.uint8)
