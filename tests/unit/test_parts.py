@@ -418,8 +418,11 @@ def test_on_a_photo_the_parts_edit_moves_the_photos_own_pixels(models):
     stripes[:, 1::4] = stripes[:, 3::4] = (120, 0, 90)
     photo_state = LatentState(region=state.region, generator="tiny-gen", z_base=state.z_base,
                               base_render=state.base_render, reference=stripes, z=state.z_base, fit_psnr=20.0)
+    G = models.get("tiny-gen").net
+    now = full_label_map(label_map(seg, G, state.z_base, torch.device("cpu")), state, face.shape[:2])
     layer = np.zeros(face.shape[:2], np.uint8)
-    layer[50:80, 50:80] = list(seg.names).index("mouth") + 1           # a feature: moved, not repainted
+    layer[50:80, 50:80] = list(seg.names).index("mouth") + 1           # a feature: moved, not repainted …
+    layer[now == list(seg.names).index("hair") + 1] = 0                  # … (not over hair: that is added)
     params = {"iters": 30, "candidates": 2, "keep_tone": False}
     moved, _ = drain(run_parts_edit(Job("parts_edit", params={"state": photo_state, **params},
                                         inputs={"image": stripes, "parts": layer}), models))
