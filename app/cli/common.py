@@ -35,6 +35,7 @@ from latentbrush.core.imageio import (
     OPEN_EXTENSIONS,
     ExportError,
     ImageLoadError,
+    LoadedImage,
     atomic_write_many,
     image_writer,
     load_companion,
@@ -315,8 +316,10 @@ def run_batch(args, plan: list[Planned], work) -> int:
     return 1 if failed else 0
 
 
-def write_image(img: np.ndarray, item: Planned) -> str:
-    atomic_write_many([(item.target, image_writer(img, item.target))])
+def write_image(img: np.ndarray, item: Planned, source: LoadedImage | None = None) -> str:
+    """Write the result for `item`, keeping the source photo's colour profile and EXIF (as the editor's export)."""
+    icc, exif = (source.icc_profile, source.exif) if source is not None else (None, None)
+    atomic_write_many([(item.target, image_writer(img, item.target, icc_profile=icc, exif=exif))])
     return f"{item.src.name} → {item.target.name}"
 
 

@@ -60,7 +60,8 @@ def cmd_inpaint(args) -> int:
 
     def work(item: Planned, bar: Bar, i: int) -> str:
         src = item.src
-        img = load_image(src).pixels
+        loaded = load_image(src)
+        img = loaded.pixels
         mp = _mask_for(mask_path, src)
         mask = load_mask(mp, (img.shape[1], img.shape[0]))
         if not mask.any():
@@ -74,7 +75,7 @@ def cmd_inpaint(args) -> int:
                 if info.get("textured") else []) + (
             ["a large hole: look it over"] if info.get("deep", 0.0) >= DEEP_WARN else []) + (
             ["paint the mask a little wider"] if info.get("rim_left", 0.0) >= RIM_WARN else [])
-        return (write_image(doc.layer("base"), item) + f" ({res.info['model']}, {res.info['blend']})"
+        return (write_image(doc.layer("base"), item, loaded) + f" ({res.info['model']}, {res.info['blend']})"
                 + "".join(f"; {n}" for n in said))
 
     return run_batch(args, plan, work)

@@ -99,7 +99,8 @@ def cmd_scribble(args) -> int:
 
     def work(item: Planned, bar: Bar, i: int) -> str:
         src = item.src
-        img = load_image(src).pixels
+        loaded = load_image(src)
+        img = loaded.pixels
         sp = strokes_path / src.name if strokes_path.is_dir() else strokes_path
         if strokes_path.is_dir() and not sp.exists():
             sp = next((p for p in sorted(strokes_path.glob(glob.escape(src.stem) + ".*")) if p.is_file()), sp)
@@ -120,7 +121,7 @@ def cmd_scribble(args) -> int:
             done += 1
         if not done:
             raise ValueError("no strokes inside any face: paint over a face")
-        return write_image(doc.layer("base"), item)
+        return write_image(doc.layer("base"), item, loaded)
 
     return run_batch(args, plan, work)
 
@@ -171,14 +172,15 @@ def cmd_attribute(args) -> int:
     session = cli_session(models)
 
     def work(item: Planned, bar: Bar, i: int) -> str:
-        img = load_image(item.src).pixels
+        loaded = load_image(item.src)
+        img = loaded.pixels
         doc = open_image(session, img)
         for params in regions_for(img, region, face, models):
             # projected from the document as it is (earlier faces' edits applied), then moved
             req = ProjectRequest(**params, time_budget=args.seconds, tune=not args.no_tune)
             st = run_request(session, req, layers=("base",), bar=bar, i=i).info["latent_state"]
             run_request(session, AttributeRequest(state=st, values=values), bar=bar, i=i + 0.9, apply=True)
-        return write_image(doc.layer("base"), item)
+        return write_image(doc.layer("base"), item, loaded)
 
     return run_batch(args, plan, work)
 

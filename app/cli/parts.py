@@ -98,7 +98,8 @@ def cmd_parts(args) -> int:
     models = setup_models(args)
     bar = Bar(1, "parts")
     try:
-        img = load_image(src).pixels
+        loaded = load_image(src)
+        img = loaded.pixels
         if args.edit is not None:       # the label map's size, from its header, before any model loads
             load_companion(Path(args.edit), (img.shape[1], img.shape[0]), what="label map", transpose=False,
                            decode=False)
@@ -127,7 +128,7 @@ def cmd_parts(args) -> int:
                                candidates=args.candidates, seed=args.seed)
         # the edited labels are this command's input, not the document's parts layer
         res = run_request(session, req, layers=("base",), inputs={"parts": labels}, bar=bar, apply=True)
-        msg = write_image(doc.layer("base"), item)
+        msg = write_image(doc.layer("base"), item, loaded)
         bar.show(1, msg)
         bar.close()
         print(res.message)

@@ -42,12 +42,13 @@ def cmd_translate(args) -> int:
     session = cli_session(ModelManager(manifest))
 
     def work(item: Planned, bar, i: int) -> str:
-        img = load_image(item.src).pixels
+        loaded = load_image(item.src)
+        img = loaded.pixels
         doc = open_image(session, img)
         inputs = {} if mask_path is None else {"mask": load_mask(mask_path, (img.shape[1], img.shape[0]))}
         req = TranslateRequest(model=spec.id, strength=args.strength, tile=args.tile, only_region=bool(inputs))
         run_request(session, req, layers=("base",), inputs=inputs, bar=bar, i=i, apply=True)
-        return write_image(doc.layer("base"), item)
+        return write_image(doc.layer("base"), item, loaded)
 
     return run_batch(args, plan, work)
 

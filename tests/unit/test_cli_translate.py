@@ -34,6 +34,19 @@ def test_translate_file_strength_and_folder(tiny_models, photos, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png"]
 
 
+def test_the_command_line_keeps_the_photos_metadata(tiny_models, tmp_path, rng):
+    """As the editor's export: camera data and colour profile kept in what the command writes."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0112] = "TestCam", 1
+    icc = b"\x00" * 128
+    src = tmp_path / "cam.jpg"
+    Image.fromarray(rng.integers(30, 220, (70, 90, 3), dtype=np.uint8)).save(src, exif=exif, icc_profile=icc)
+    out = tmp_path / "out.jpg"
+    assert run_cli(["--models", str(tiny_models), "translate", "tiny-trans", str(src), "-o", str(out)]) == 0
+    with Image.open(out) as back:
+        assert back.getexif().get(0x010F) == "TestCam" and back.info.get("icc_profile") == icc
+
+
 def test_translate_only_inside_a_mask(tiny_models, photos, tmp_path):
     m = np.zeros((70, 90), np.uint8)
     m[10:40, 20:60] = 255
