@@ -218,7 +218,7 @@ class FileOps:
                 return
             self.settings.setValue("export_quality", quality)
         self.export_to(path, quality=quality, replace_original=replace)
-
+        self.w.canvas.setFocus()        # the keys (Ctrl+Z) go to the canvas again after the dialogs
     def _is_original(self, path: str | Path) -> bool:
         orig = self.w.document.info.path if self.w.document is not None else None
         try:

@@ -21,6 +21,7 @@ class PartsUI:
         self.spec = None
         self.last_vector: dict | None = None      # the last part edit's latent change
         self._maps: dict[str, np.ndarray] = {}    # state digest → part map shown for it
+        self._reported: str | None = None         # the state digest the panel's edit report is about
         self._unsubscribe = None
         p.detect_requested.connect(self.detect)
         p.run_requested.connect(self.run_edit)
@@ -61,6 +62,9 @@ class PartsUI:
             self._unsubscribe()
             self._unsubscribe = None
         self._maps.clear()
+        if self._reported is not None:      # another document: its report is not about this one
+            self.panel.result.setText("")
+        self._reported = None
         self.last_vector = None
         self.panel.set_can_save(False)
         if doc is not None:
@@ -69,6 +73,11 @@ class PartsUI:
     def _on_doc_changed(self, layer: str, _bbox) -> None:
         if layer in ("latent", "base"):
             self._show_map()
+        doc = self.w.document
+        if layer == "latent" and self._reported is not None and (doc is None or doc.latent is None
+                                                                  or doc.latent.shown != self._reported):
+            self._reported = None            # the edit reported on is undone (a helper read a stale report)
+            self.panel.result.setText("")
 
     def _show_map(self) -> None:
         """The overlay follows the latent state: shown when a map was computed for what the canvas
@@ -127,6 +136,7 @@ class PartsUI:
         elif job.kind == "parts_edit" and doc is not None:
             new_state = info["latent_state"]
             self._maps[new_state.shown] = info["parts_map"]
+            self._reported = new_state.shown
             self.last_vector = info["vector"]
             self.panel.set_can_save(True)
             a, seen = info["agreement"][0], info.get("seen", float("nan"))

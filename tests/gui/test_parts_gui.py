@@ -65,6 +65,7 @@ def test_find_paint_apply_undo_and_vectors(make_window, tiny_models, qtbot, vec_
     assert "colour blotches" in p.result.text()
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)
+    assert p.result.text() == ""                         # the report was about the edit just undone
     w.undo_stack.redo()
     assert np.array_equal(doc.layer("base"), after)
     # save the change as a named vector

@@ -429,6 +429,10 @@ def test_on_a_photo_the_parts_edit_moves_the_photos_own_pixels(models):
     assert not np.array_equal(moved.pixels, stripes) and moved.pixels[..., 1].max() == 0
     outside = moved.info["clip"] == 0
     assert np.array_equal(moved.pixels[outside], stripes[outside])
+    # the candidates' thumbnails are the photo as it will look, not the generator's render of someone else
+    thumb = moved.info["thumbs"][0]
+    assert thumb.shape == (64, 64, 3) and np.abs(thumb.astype(int) - cv2.resize(
+        moved.pixels, (64, 64), interpolation=cv2.INTER_AREA)).max() == 0 and thumb[..., 1].max() == 0
     added, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, **params},
                                         inputs={"image": face, "parts": layer}), models))
     assert np.abs(added.pixels[..., 1].astype(int) - face[..., 1]).max() > 10

@@ -20,7 +20,15 @@ from latentbrush.core.verdicts import parts_verdict
 from latentbrush.ml.inpaint.blend import composite
 from latentbrush.ml.latent import applyback, photo
 from latentbrush.ml.latent.flowedit import apply_moved
-from latentbrush.ml.latent.runners import LatentModels, apply_latent, current_state, for_state, latent_models, render
+from latentbrush.ml.latent.runners import (
+    LatentModels,
+    apply_latent,
+    current_state,
+    for_state,
+    latent_models,
+    render,
+    thumbnail,
+)
 from latentbrush.ml.nets.parts import PartSegmenter
 from latentbrush.ml.parts.colours import blotches, keep_colours, tone_shift
 from latentbrush.ml.parts.edit import edit_area, label_map, optimize_parts
@@ -118,18 +126,21 @@ def moves_pixels(state: LatentState, parts) -> bool:
 
 
 def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.ndarray, blend: str,
-                      motion: bool = False) -> np.ndarray:
+                      motion: np.ndarray | None = None) -> np.ndarray:
     """The edit carried onto the photo crop only where `weight` > 0. `motion` (a photo's feature,
     `moves_pixels`): the generator's change of shape moves the photo's own pixels (flowedit.py, as the
     smile slider does); adding the change painted the 64-px generator's idea of a mouth over the
     person's — a dark, grey-green smear over lips and cheeks (4 held-out portraits, "grow the mouth":
     the re-segmenting check 51 → 40 %, it reads darkness as mouth; the tone in the clipped area
-    −5.1 → −0.7 levels; see README). Else added (feather: the weight is the blend; poisson: seamless
-    cloning into the grown area)."""
+    −5.1 → −0.7 levels; see README). `motion` is then the weight of where pixels may move: the paint
+    itself, grown and feathered, fading at the region's border — not the parts the edit redraws near
+    it (there the generator's change of the whole jaw widened the cheeks into the background and cut
+    the collar at the region's edge, a helper found). Else added (feather: the weight is the blend;
+    poisson: seamless cloning into the grown area)."""
     if blend not in BLENDS:
         raise ValueError(f"unknown blend {blend!r}; use {' or '.join(BLENDS)}")
-    if motion:
-        return apply_moved(state.reference, state.base_render, render_new, warp=state.warp, limit=weight, taper=0.0)
+    if motion is not None:
+        return apply_moved(state.reference, state.base_render, render_new, warp=state.warp, limit=motion)
     # the painted area is where the person asked for a change: the edit applies there in full
     # (not only where it moved pixels a lot, as for scribbles), faded out over the grown margin
     if blend == "feather":
@@ -203,8 +214,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     weight = clip_weight((crop > 0) | extra, r.width)
     keep_tone = job.request.keep_tone if job.request.keep_tone is not None else state.tuning is not None
     touched = (target >= 0) & (target != current)
-    motion = moves_pixels(state, [pm.seg.names[int(i)] for i in
-                                  np.unique(np.concatenate([target[touched], current[touched]]))])
+    moves = moves_pixels(state, [pm.seg.names[int(i)] for i in
+                                 np.unique(np.concatenate([target[touched], current[touched]]))])
+    motion = clip_weight(crop > 0, r.width) if moves else None     # where the photo's pixels may move
     gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
                          torch.from_numpy(target).to(dev), area=torch.from_numpy(area).to(dev),
                          w_tone=PHOTO_TONE if keep_tone else 0.0,
@@ -242,12 +254,12 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                                     job.check, res.steps)
     keep = min(int(job.request.keep), len(res.z))
     order = order[:keep]
-    recolour = job.request.keep_colours and not motion      # (a photo's moved pixels are its own colours)
+    recolour = job.request.keep_colours and not moves      # (a photo's moved pixels are its own colours)
     cands = [keep_colours(cands[i], state.reference, weight, state.warp, allowed, R) if recolour
              else cands[i] for i in order]
     z, rend, agree = res.z[order], res.renders[order], res.agreement[order]
     new_state = state.showing(z[0], cands[0], rend[0], candidates=tuple(z))
-    thumbs = [np.rint(x).astype(np.uint8) for x in rend]
+    thumbs = [thumbnail(c, R) for c in cands]
     yield Progress(res.steps, res.steps, "checking the result as it looks")
     seen, stained = looks(cands[0], RESEGMENT_STEPS), stains(cands[0])
     # where the edit redrew but the labels stay: a darker face there is a smear, not the part
@@ -308,8 +320,7 @@ def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None
         after = label_map(pm.seg, pm.lm.G, z, pm.lm.device)
         limit = vector_region(pm.seg, before, after, list(job.request.vector_parts), state)
     if moves_pixels(state, job.request.vector_parts):      # as a part edit of these parts on a photo: motion
-        pixels = apply_moved(state.reference, state.base_render, rend, warp=state.warp, limit=limit,
-                             taper=0.0 if limit is not None else 0.08)      # (clipped: as the edit itself)
+        pixels = apply_moved(state.reference, state.base_render, rend, warp=state.warp, limit=limit)
     else:
         pixels = apply_latent(state, rend, limit=limit)
     return Result(layer="base", bbox=state.region, pixels=pixels,
