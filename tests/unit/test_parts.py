@@ -438,5 +438,6 @@ def test_on_a_photo_the_parts_edit_moves_the_photos_own_pixels(models):
     assert np.abs(added.pixels[..., 1].astype(int) - face[..., 1]).max() > 10
     # hair spreading over the skin is new colour there: added on the photo too
     assert moves_pixels(photo_state, ["mouth", "skin"]) and not moves_pixels(photo_state, ["hair", "skin"])
-    assert not moves_pixels(photo_state, ["hair", "eyes"])                      # bangs over the eyes: new colour
+    assert not moves_pixels(photo_state, ["hair", "eyes"], ["hair"])           # bangs over the eyes: new colour
+    assert moves_pixels(photo_state, ["mouth", "hair", "skin"], ["mouth"])    # a mouth over a moustache: moved
     assert not moves_pixels(state, ["mouth", "skin"])

@@ -117,12 +117,15 @@ def clip_weight(painted: np.ndarray, side: int) -> np.ndarray:
 FEATURES = frozenset({"eyes", "nose", "mouth", "brows"})   # parts a photo's part edit moves rather than repaints
 
 
-def moves_pixels(state: LatentState, parts) -> bool:
+def moves_pixels(state: LatentState, parts, painted=None) -> bool:
     """Whether a part edit on this state is carried as motion: on a photo, when it involves a feature
-    (`clipped_composite`) and not hair — hair spreading onto the forehead (or over the eyes) is new
+    (`parts`: the labels painted and those painted over; `clipped_composite`) and hair is not what is
+    painted (`painted`, default `parts`) — hair spreading onto the forehead (or over the eyes) is new
     colour there, not motion (4 held-out portraits, "grow the hair" as motion: the re-segmenting check
-    61 → 23 %, and the hairline hardly moved)."""
-    return state.fit_psnr is not None and bool(FEATURES & set(parts)) and "hair" not in parts
+    61 → 23 %, and the hairline hardly moved). (A mouth painted over what the map calls hair — a
+    moustache, lip wrinkles — is still a mouth to move.)"""
+    painted = parts if painted is None else painted
+    return state.fit_psnr is not None and bool(FEATURES & set(parts)) and "hair" not in set(painted)
 
 
 def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.ndarray, blend: str,
@@ -214,8 +217,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     weight = clip_weight((crop > 0) | extra, r.width)
     keep_tone = job.request.keep_tone if job.request.keep_tone is not None else state.tuning is not None
     touched = (target >= 0) & (target != current)
-    moves = moves_pixels(state, [pm.seg.names[int(i)] for i in
-                                 np.unique(np.concatenate([target[touched], current[touched]]))])
+    names = pm.seg.names
+    moves = moves_pixels(state, [names[int(i)] for i in np.unique(np.concatenate([target[touched], current[touched]]))],
+                         [names[int(i)] for i in np.unique(target[touched])])
     motion = clip_weight(crop > 0, r.width) if moves else None     # where the photo's pixels may move
     gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
                          torch.from_numpy(target).to(dev), area=torch.from_numpy(area).to(dev),
