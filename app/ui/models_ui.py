@@ -41,13 +41,20 @@ class ModelEditsUI:
         """Strength moved after a translation: while it is the newest edit, show it at the new strength
         (the same undo step; a helper found the slider did nothing until the next run)."""
         step = self._fade[0] if self._fade is not None else None
+        s = self.w.translate_panel.strength.value()
         if step is None or len(step.patches) != 1:
+            # (nothing to fade: say what the slider does, a helper moved it after another edit and saw nothing)
+            self.w.statusBar().showMessage(f"Strength {s:.0%}: for the next translation", 3000)
             return
-        p, s = step.patches[0], self.w.translate_panel.strength.value()
+        p = step.patches[0]
         after = faded(p.before, self._fade[1], s)
-        if not np.array_equal(after, p.after) and self.w.undo_stack.history.rework_newest(
-                step, [PixelPatch(p.layer, p.bbox, p.before, after)]):
+        if np.array_equal(after, p.after):
+            return
+        if self.w.undo_stack.history.rework_newest(step, [PixelPatch(p.layer, p.bbox, p.before, after)]):
             self.w.statusBar().showMessage(f"{step.text} at {s:.0%} strength", 3000)
+        else:
+            self.w.statusBar().showMessage(f"Strength {s:.0%}: for the next translation (the last one is no longer "
+                                           "the newest edit)", 4000)
 
     def _on_result(self, job, result) -> None:
         full = result.info.get("full_strength")

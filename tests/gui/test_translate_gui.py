@@ -53,6 +53,7 @@ def test_strength_fades_the_newest_translation_in_one_undo_step(make_window, tin
     w.translate_panel.strength.setValue(1.0)
     qtbot.wait(300)
     assert np.array_equal(doc.layer("base"), shown)
+    assert "for the next translation" in w.statusBar().currentMessage()      # and the slider says why
 
 
 def add_tiny_sketch(tiny_models) -> None:
