@@ -177,6 +177,8 @@ class FileOps:
 
     # -- new -------------------------------------------------------------------------------
     def new_blank_dialog(self) -> None:
+        if not self.w.confirm_discard():          # asked first, before the size (a helper found the reverse odd)
+            return
         last = str(self.settings.value("blank_size", "768 × 512"))
         text, ok = QInputDialog.getText(self.w, "New blank canvas", "Width × height (pixels):", text=last)
         if not ok:
@@ -187,7 +189,7 @@ class FileOps:
             self.w.show_error("New blank canvas", str(e))
             return
         self.settings.setValue("blank_size", f"{width} × {height}")
-        self.w.new_blank(width, height)
+        self.w.new_blank(width, height, confirmed=True)
 
     # -- export ------------------------------------------------------------------------
     def export_dialog(self) -> None:

@@ -293,10 +293,10 @@ class MainWindow(QMainWindow):
         if doc is not None:
             self.canvas.setFocus()
 
-    def new_blank(self, width: int = 768, height: int = 512) -> None:
+    def new_blank(self, width: int = 768, height: int = 512, confirmed: bool = False) -> None:
         import numpy as np
 
-        if self.confirm_discard():
+        if confirmed or self.confirm_discard():
             self.set_document(Document(np.full((height, width, 3), 255, np.uint8)))
 
     def set_tool(self, name: str) -> None:

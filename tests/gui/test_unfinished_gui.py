@@ -251,6 +251,11 @@ def test_a_blank_canvas_of_the_size_asked_from_the_file_menu(make_window, tiny_m
     monkeypatch.setattr(fileops.QInputDialog, "getText", lambda *a, **k: ("huge", True))
     action.trigger()
     assert w.document is doc and "not a size" in w.last_error[1]
+    asked = []
+    monkeypatch.setattr(w, "confirm_discard", lambda: False)           # unsaved edits kept: asked first,
+    monkeypatch.setattr(fileops.QInputDialog, "getText", lambda *a, **k: asked.append(1) or ("64 x 64", True))
+    action.trigger()
+    assert not asked and w.document is doc                              # … and the size is not asked at all
     assert fileops.blank_size("768 × 512") == (768, 512)
     with pytest.raises(ValueError, match="16 to"):
         fileops.blank_size("100000x10")
