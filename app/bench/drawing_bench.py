@@ -58,6 +58,23 @@ def real_faces(models) -> list[np.ndarray]:
     return out
 
 
+def mean_face(G) -> np.ndarray:
+    """The average of 2000 generator faces (64², uint8): the best guess without a drawing."""
+    import torch
+
+    from latentbrush.ml.tensors import to_images
+
+    with torch.no_grad():
+        return to_images(G(torch.randn(2000, G.nz, generator=torch.Generator().manual_seed(5)))
+                         .clamp(-1, 1).mean(0, keepdim=True))[0]
+
+
+def sketch_translator(mm):
+    """The first available sketch → face translator's spec (1-channel input), or None."""
+    return next((s for s in mm.manifest.of_kind("translator") if int(s.params.get("input_nc", 3)) == 1
+                 and mm.available(s)), None)
+
+
 def drawings(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import torch
 
@@ -72,8 +89,7 @@ def drawings(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     n = 8 if quick else N_FACES
     with torch.no_grad():
         truth = to_images(G(torch.randn(n, G.nz, generator=torch.Generator().manual_seed(EVAL_SEED))).clamp(-1, 1))
-        mean_face = to_images(G(torch.randn(2000, G.nz, generator=torch.Generator().manual_seed(5)))
-                              .clamp(-1, 1).mean(0, keepdim=True))[0]
+    average = mean_face(G)
     sets = {"generator faces": list(truth), "real portraits": real_faces(mm)[: 4 if quick else None]}
     specs = [s for s in mm.manifest.of_kind("translator") if int(s.params.get("input_nc", 3)) == 1
              and mm.available(s)]
@@ -91,7 +107,7 @@ def drawings(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                 for refine in (False, True):
                     f, _ = drain(sketch_to_face(d, spec, loaded, mm, refine=refine, seed=i))
                     outs[refine] = to_images(torch.nn.functional.interpolate(f, size=64, mode="area"))[0]
-                for key, img in (("average face", mean_face), ("translator", outs[False]), ("refined", outs[True])):
+                for key, img in (("average face", average), ("translator", outs[False]), ("refined", outs[True])):
                     r = res.setdefault(key, {"psnr": [], "bright": [], "speckle": [], "lines": []})
                     r["psnr"].append(psnr(img, face))
                     r["bright"].append(img.mean() / max(face.mean(), 1.0))
@@ -122,7 +138,6 @@ def drawings_photo(quick: bool = False, out: Path | None = None) -> list[Measure
     (`in_photo`, the editor's now) — and compared with the photo's square at 64² (PSNR, gain over the
     average face pasted the same way, brightness / true). Writes drawings_photo.png (rows: portraits;
     columns: the truth, the drawing, the edge ramp alone, the photo's light)."""
-    import torch
 
     from latentbrush.bench.portraits import loaded
     from latentbrush.core.jobs import drain
@@ -134,11 +149,8 @@ def drawings_photo(quick: bool = False, out: Path | None = None) -> list[Measure
 
     mm = model_manager()
     G = mm.get(mm.default("generator").id).net
-    with torch.no_grad():
-        mean_face = to_images(G(torch.randn(2000, G.nz, generator=torch.Generator().manual_seed(5)))
-                              .clamp(-1, 1).mean(0, keepdim=True))[0]
-    spec = next((s for s in mm.manifest.of_kind("translator") if int(s.params.get("input_nc", 3)) == 1
-                 and mm.available(s)), None)
+    average = mean_face(G)
+    spec = sketch_translator(mm)
     if spec is None:
         return []
     trans = mm.get(spec.id)
@@ -158,7 +170,7 @@ def drawings_photo(quick: bool = False, out: Path | None = None) -> list[Measure
             truth = cv2.resize(crop, (64, 64), interpolation=cv2.INTER_AREA)
             row = [truth, np.repeat(cv2.resize(drawing, (64, 64), interpolation=cv2.INTER_AREA)[..., None], 3, 2)]
             for name, paste in pastes.items():
-                for what, src in (("result", face), ("average face", mean_face)):
+                for what, src in (("result", face), ("average face", average)):
                     big = cv2.resize(src, (box.width, box.height), interpolation=cv2.INTER_CUBIC)
                     small = cv2.resize(paste(crop, big, 1.0), (64, 64), interpolation=cv2.INTER_AREA)
                     res.setdefault((name, what), []).append((psnr(small, truth), small.mean() / max(truth.mean(), 1.0)))
@@ -200,10 +212,8 @@ def drawings_wide(quick: bool = False, out: Path | None = None) -> list[Measurem
     n = 6 if quick else N_FACES // 2
     with torch.no_grad():
         truth = to_images(G(torch.randn(n, G.nz, generator=torch.Generator().manual_seed(EVAL_SEED))).clamp(-1, 1))
-        mean_face = to_images(G(torch.randn(2000, G.nz, generator=torch.Generator().manual_seed(5)))
-                              .clamp(-1, 1).mean(0, keepdim=True))[0]
-    spec = next((s for s in mm.manifest.of_kind("translator") if int(s.params.get("input_nc", 3)) == 1
-                 and mm.available(s)), None)
+    average = mean_face(G)
+    spec = sketch_translator(mm)
     if spec is None:
         return []
     loaded = mm.get(spec.id)
@@ -218,7 +228,7 @@ def drawings_wide(quick: bool = False, out: Path | None = None) -> list[Measurem
                     continue            # (3-px lines are left as they are)
                 f, _ = drain(sketch_to_face(d, spec, loaded, mm, refine=True, seed=i))
                 img = to_images(torch.nn.functional.interpolate(f, size=64, mode="area"))[0]
-                scores.setdefault(f"lines {width} px, {how}", []).append(psnr(img, face) - psnr(mean_face, face))
+                scores.setdefault(f"lines {width} px, {how}", []).append(psnr(img, face) - psnr(average, face))
                 if width == 14:
                     row += [np.repeat(cv2.resize(d, (64, 64), interpolation=cv2.INTER_AREA)[..., None], 3, 2), img]
         if i < 6:
@@ -251,8 +261,7 @@ def sketch_area(quick: bool = False, out: Path | None = None) -> list[Measuremen
     from latentbrush.ml.translate.translator import run_translate
 
     mm = model_manager()
-    spec = next((s for s in mm.manifest.of_kind("translator") if int(s.params.get("input_nc", 3)) == 1
-                 and mm.available(s)), None)
+    spec = sketch_translator(mm)
     if spec is None:
         return []
     img = np.asarray(Image.open(Path(__file__).resolve().parents[2] / "resources/samples/astronaut.jpg").convert("RGB"))
