@@ -201,7 +201,9 @@ class FileOps:
         folders = [self.settings.value("last_export_dir"), doc.info.path.parent if doc.info.path else None,
                    self.settings.value("last_dir")]
         base = next((Path(str(f)) for f in folders if f and Path(str(f)).is_dir()), Path.home()) / name
-        path, _ = QFileDialog.getSaveFileName(self.w, "Export image", str(base), EXPORT_FILTER)
+        # (the dialog's own "replace?" is off: the opened photo gets its own question below, once)
+        path, _ = QFileDialog.getSaveFileName(self.w, "Export image", str(base), EXPORT_FILTER, "",
+                                              QFileDialog.Option.DontConfirmOverwrite)
         if not path:
             return
         quality = 92
@@ -212,6 +214,9 @@ class FileOps:
             return
         replace = self._is_original(path)
         if replace and not self._confirm_replace(path, fmt):     # asked first, before the quality
+            return
+        if not replace and Path(path).exists() and not self.w.confirm(
+                "Replace the file?", f"{Path(path).name} already exists. Replace it?"):
             return
         if fmt in ("JPEG", "WEBP"):
             quality, ok = QInputDialog.getInt(self.w, "Export quality", f"{fmt} quality (1–100):",

@@ -154,7 +154,7 @@ def test_export_dialog_opens_in_the_last_export_folder(make_window, tiny_models,
     assert w.files.open_path(photos / "me.png")
     asked = []
 
-    def dialog(parent, caption, start, filters):
+    def dialog(parent, caption, start, filters, *rest):
         asked.append(start)
         return str(exports / f"out{len(asked)}.png"), ""
 
@@ -182,13 +182,21 @@ def test_exporting_onto_the_opened_photo_asks_first_and_says_what_a_jpeg_loses(m
     answer = [False]
     monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or answer[0])
     w.files.export_dialog()
-    assert len(asked) == 1 and "photo you opened" in asked[0] and "encoded again" in asked[0]
+    assert len(asked) == 1 and "photo you opened" in asked[0] and "encoded again" in asked[0]   # once, not twice
     assert (tmp_path / "me.jpg").read_bytes() == data
     answer[0] = True
     asked.clear()
     w.files.export_dialog()
     assert "photo you opened" in asked[0] and asked[1] == "quality" and len(asked) == 2    # asked once, first
     assert (tmp_path / "me.jpg").read_bytes() != data
+    # another file that exists: the one question is ours (the dialog's own is off), No keeps it
+    Image.fromarray(photo).save(tmp_path / "other.png")
+    other = (tmp_path / "other.png").read_bytes()
+    monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "other.png"), ""))
+    answer[0] = False
+    asked.clear()
+    w.files.export_dialog()
+    assert len(asked) == 1 and "already exists" in asked[0] and (tmp_path / "other.png").read_bytes() == other
 
 
 def test_saved_project_is_in_open_recent_and_in_the_title(make_window, tiny_models, photo, tmp_path):
