@@ -35,6 +35,17 @@ def select_whole(w, doc):
     w.set_selection(BBox(0, 0, doc.width, doc.height))
 
 
+def face_with_parts(make_window, tiny_models, qtbot):
+    """A window with a generator face open, its part map found: (window, parts panel, document)."""
+    w = make_window(tiny_models)
+    p = w.parts.panel
+    doc = open_array(w, face_photo(tiny_models, 1))
+    select_whole(w, doc)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        p.detect_button.click()
+    return w, p, doc
+
+
 def test_find_paint_apply_undo_and_vectors(make_window, tiny_models, qtbot, vec_store):
     w = make_window(tiny_models)
     p = w.parts.panel
@@ -104,12 +115,7 @@ def test_an_edit_whose_check_reads_low_is_called_out_first_in_the_panel(make_win
 
     monkeypatch.setattr(verdicts, "SHOWN_LOW", 1.01 if reads_low else -1.0)
     monkeypatch.setattr(verdicts, "BLOTCHES_HIGH", 2.0)
-    w = make_window(tiny_models)
-    p = w.parts.panel
-    doc = open_array(w, face_photo(tiny_models, 1))
-    select_whole(w, doc)
-    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
-        p.detect_button.click()
+    w, p, doc = face_with_parts(make_window, tiny_models, qtbot)
     p.part_buttons[3].click()
     w.brush_panel.size.setValue(30)
     drag(w.canvas, [(60, 100), (80, 100), (100, 100)])
@@ -126,12 +132,7 @@ def test_a_parts_edit_after_a_slider_keeps_the_slider_edit(make_window, tiny_mod
     """A helper dragged smile, then grew the mouth: the parts edit was measured from the unedited photo,
     so outside the painted area the smile edit was silently gone (and never exported). Now an edit of
     another kind starts from what the canvas shows; undo still steps back through both."""
-    w = make_window(tiny_models)
-    p = w.parts.panel
-    doc = open_array(w, face_photo(tiny_models, 1))
-    select_whole(w, doc)
-    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
-        p.detect_button.click()
+    w, p, doc = face_with_parts(make_window, tiny_models, qtbot)
     original = doc.layer("base").copy()
     s = w.attributes.panel.sliders["lighting"].slider
     s.setSliderDown(True)
