@@ -275,12 +275,15 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
     """The scripted edits (grow the mouth, grow the hair) on real photos, the way the editor runs
     them: the face projected and the generator tuned (run_parts_map), the edit painted on its part map
     at ~2 generator pixels, the result re-segmented. Growing the mouth: as shipped (the photo's own
-    pixels moved, runners.moves_pixels) and as until stop 45 (the generator's change added, with the
-    tone term); with the mouth's width as the face detector (MTCNN, no generator) finds its corners,
-    before and after. Growing the hair: added (both). Photos: the astronaut and the real portraits of
+    mouth warped onto the painted shape, app/ml/parts/shapewarp.py), as in stop 45 (the photo's pixels
+    moved along the generator's change of shape, runners.moves_pixels) and as until stop 45 (the
+    generator's change added, with the tone term); with the mouth's width as the face detector (MTCNN,
+    no generator) finds its corners, before and after, and the width the paint asks for (the painted
+    mouth's extent over the part map's). Growing the hair: added (both). Photos: the astronaut and the real portraits of
     the real-photo bench. Tone shift = the mean change of the pixels' grey level in the clipped area,
     weighted by the clip (a dark smear: strongly negative). Writes parts_photo.png (before | paint |
-    mouth as shipped | mouth added | …; hair rows: before | paint | after) and parts_photo.json."""
+    mouth as shipped | by the generator's motion | added; hair rows: before | paint | after) and
+    parts_photo.json."""
     import json
 
     from latentbrush.bench.portraits import loaded
@@ -306,8 +309,13 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
     rows: list[Measurement] = []
     grid, table = [], {}
     photos = [(p, img) for p, img in loaded(Path(__file__).resolve().parents[2]) if not p.name.startswith("group")]
-    variants = {"grow_mouth": (("", None), (" (added, until stop 45)", False)), "grow_hair": (("", None),)}
-    shipped_moves = runners.moves_pixels
+    variants = {"grow_mouth": (("", None), (" (the generator's motion, stop 45)", "motion"),
+                               (" (added, until stop 45)", "added")), "grow_hair": (("", None),)}
+    shipped_moves, shipped_shape = runners.moves_pixels, runners.shape_field
+
+    def width(mask: np.ndarray) -> float:
+        xs = np.nonzero(mask)[1]
+        return float(np.percentile(xs, 97) - np.percentile(xs, 3)) if xs.size else float("nan")
     for p, img in photos[:2] if quick else photos:
         res, _ = drain(runners.run_parts_map(Job("parts_map", params={}, inputs={"image": img}), mm))
         state, full, names = res.info.get("projected"), res.info["parts_map"], res.info["names"]
@@ -327,11 +335,14 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
             for suffix, moves in variants[kind]:
                 t = time.perf_counter()
                 job = Job("parts_edit", params={"state": state, "seed": 0}, inputs={"image": img, "parts": layer})
-                runners.moves_pixels = shipped_moves if moves is None else (lambda *a: False)
+                if moves == "added":
+                    runners.moves_pixels = lambda *a: False
+                elif moves == "motion":
+                    runners.shape_field = lambda *a: None
                 try:
                     edit, _ = drain(runners.run_parts_edit(job, mm))
                 finally:
-                    runners.moves_pixels = shipped_moves
+                    runners.moves_pixels, runners.shape_field = shipped_moves, shipped_shape
                 w = edit.info["clip"]
                 change = (edit.pixels.astype(np.float32) - img[r.y0:r.y1, r.x0:r.x1]).mean(axis=2)
                 after = img.copy()
@@ -341,6 +352,10 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                 label = f"{p.name}, {kind}{suffix}"
                 if kind == "grow_mouth":
                     rec["mouth_width_change"] = 100 * (mouth_width(after, r) / width0 - 1)
+                    m = names.index("mouth")
+                    rec["mouth_width_asked"] = 100 * (width((target == m) | ((target < 0) & (crop == m)))
+                                                      / width(crop == m) - 1)
+                    rec["reshaped"] = edit.info.get("reshaped")
                     rows.append((f"{label}: mouth width change (face detector's corners)",
                                  rec["mouth_width_change"], "%"))
                 table.setdefault(p.name, {})[kind + suffix] = rec
@@ -350,7 +365,7 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                          (f"{label}: colour blotches", 100 * rec["blotches"], "%"),
                          (f"{label}: time", rec["seconds"], "s")]
                 tiles.append(after[y0:y1, x0:x1])
-            tiles += [np.zeros_like(tiles[0])] * (4 - len(tiles))
+            tiles += [np.zeros_like(tiles[0])] * (5 - len(tiles))
             grid.append(np.concatenate([cv2.resize(t_, (192, 192), interpolation=cv2.INTER_AREA) for t_ in tiles], 1))
     for kind, vs in variants.items():
         for suffix, _ in vs:
@@ -362,8 +377,10 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                      (f"mean over {len(recs)} photos, {kind}{suffix}: tone shift",
                       float(np.mean([x["tone_shift"] for x in recs])), "levels")]
             if kind == "grow_mouth":
-                rows.append((f"mean over {len(recs)} photos, {kind}{suffix}: mouth width change (face detector)",
-                             float(np.nanmean([x["mouth_width_change"] for x in recs])), "%"))
+                rows += [(f"mean over {len(recs)} photos, {kind}{suffix}: mouth width change (face detector)",
+                          float(np.nanmean([x["mouth_width_change"] for x in recs])), "%")]
+                rows += [(f"mean over {len(recs)} photos, {kind}: mouth width the paint asks for (part maps)",
+                          float(np.nanmean([x["mouth_width_asked"] for x in recs])), "%")] if not suffix else []
     if out is not None and grid:
         (out / "parts_photo.json").write_text(json.dumps(table, indent=2))
         cv2.imwrite(str(out / "parts_photo.png"), cv2.cvtColor(np.concatenate(grid, 0), cv2.COLOR_RGB2BGR))

@@ -16,6 +16,17 @@ SHOWN_LOW = 0.5          # below this share of the changed pixels reading as the
 BLOTCHES_HIGH = 0.10     # … or above this share of the redrawn area stained, …
 DARKENED = -12.0         # … or where the labels stay, the redrawn area this much darker (grey levels, a smear),
 #                          the edit is called out
+STRETCHED = 1.6          # a photo's feature warped to its painted shape by more than this factor along an axis
+
+
+def reshape_verdict(stretch: float) -> str | None:
+    """A warning sentence for a part edit on a photo carried out as a warp of the photo's own pixels
+    onto the painted shape (app/ml/parts/shapewarp.py), or None: no colour is drawn there, so what can
+    go wrong is the stretch itself — lips or an eye pulled far past their size look smeared and rubbery."""
+    if math.isnan(stretch) or stretch <= STRETCHED:
+        return None
+    return (f"Look closely: the paint stretches the photo's feature to {stretch:.1f}× its size along one side, "
+            "which can look smeared or rubbery. If it looks wrong, undo it or paint a smaller change.")
 
 
 def parts_verdict(seen: float, blotches: float, tone: float = math.nan) -> str | None:

@@ -142,7 +142,8 @@ class PartsUI:
             a, seen = info["agreement"][0], info.get("seen", float("nan"))
             stained, tone = info.get("blotches", float("nan")), info.get("tone", float("nan"))
             verdict = info.get("verdict")
-            self.panel.result.setText((f"{verdict}\n" if verdict else "")
+            reshaped = info.get("reshaped")
+            self.panel.result.setText((f"{verdict}\n" if verdict else "") + (f"{reshaped} " if reshaped else "")
                                       + f"{seen:.0%} of the changed pixels show the painted part when the result is "
                                       f"segmented again ({a:.0%} in the edit's own part map); colour blotches: "
                                       f"{stained:.0%} of the redrawn area; {tone:+.0f} grey levels where the "

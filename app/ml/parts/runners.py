@@ -16,7 +16,7 @@ import torch
 
 from latentbrush.core.jobs import Job, Progress, Result, relay
 from latentbrush.core.latent_state import LatentState
-from latentbrush.core.verdicts import parts_verdict
+from latentbrush.core.verdicts import parts_verdict, reshape_verdict
 from latentbrush.ml.inpaint.blend import composite
 from latentbrush.ml.latent import applyback, photo
 from latentbrush.ml.latent.flowedit import apply_moved
@@ -35,6 +35,7 @@ from latentbrush.ml.parts.edit import edit_area, label_map, optimize_parts
 from latentbrush.ml.parts.labels import layer_to_target, upscale_labels
 from latentbrush.ml.parts.resegment import STEPS as RESEGMENT_STEPS
 from latentbrush.ml.parts.resegment import carried, resegment
+from latentbrush.ml.parts.shapewarp import Reshape, shape_warp, warped
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_renders
 
@@ -155,6 +156,24 @@ def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.nda
     return composite(full, np.asarray(state.reference), alpha, "poisson")
 
 
+def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
+                names: list[str], limit: np.ndarray) -> Reshape | None:
+    """The warp (shapewarp.py) that takes the region crop's features (`current`: the (R, R) part map)
+    onto the shape painted in `painted` (crop, index + 1; 0 = unpainted), moving pixels only within
+    `limit` (the edited area); None where none can be reshaped."""
+    r = state.region
+    now = full_label_map(current, state, (r.y1, r.x1))[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1
+    wanted = np.where(painted > 0, painted.astype(np.int64) - 1, now)
+    feats = [names.index(f) for f in sorted(FEATURES) if f in names]
+    # a feature painted with, or painted over with skin (made smaller); not one that only lost pixels to
+    # another feature's paint — a mouth grown into the nose's tip is not a wish for a shorter nose (the
+    # falloff around the mouth makes room)
+    lost = (now[..., None] == feats) & (wanted[..., None] != feats) & ~np.isin(wanted, feats)[..., None]
+    gained = (wanted[..., None] == feats) & (now[..., None] != feats)
+    return shape_warp(now, wanted, [f for i, f in enumerate(feats) if gained[..., i].any() or lost[..., i].any()],
+                      limit)
+
+
 def rank_by_look(cands: list[np.ndarray], look: Callable[[np.ndarray], float], check: Callable[[], None],
                  step: int) -> Generator[Progress, None, np.ndarray]:
     """Candidate indices, best first, by `look` (higher is better; the optimiser's order breaks ties):
@@ -221,6 +240,14 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     moves = moves_pixels(state, [names[int(i)] for i in np.unique(np.concatenate([target[touched], current[touched]]))],
                          [names[int(i)] for i in np.unique(target[touched])])
     motion = clip_weight(crop > 0, r.width) if moves else None     # where the photo's pixels may move
+    # a feature painted into a new shape: the photo's pixels warped onto it (shapewarp.py); else the
+    # generator's change of shape moves them
+    field = shape_field(current, crop, state, names, weight) if moves else None
+    shaped = warped(state.reference, field) if field is not None else None
+
+    def composited(rend: np.ndarray) -> np.ndarray:
+        return shaped if shaped is not None else clipped_composite(state, rend, weight, blend, motion)
+
     gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
                          torch.from_numpy(target).to(dev), area=torch.from_numpy(area).to(dev),
                          w_tone=PHOTO_TONE if keep_tone else 0.0,
@@ -231,13 +258,14 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     def progress(st) -> Progress:
         rend = to_renders(st.image)[0]
         return Progress(st.step, st.total, f"following the labels ({st.agreement:.0%} of the changed pixels)",
-                        loss=st.loss, preview=clipped_composite(state, rend, weight, blend, motion),
+                        loss=st.loss, preview=composited(rend),
                         preview_bbox=r)
 
     res = yield from relay(gen, progress)
     if not np.isfinite(res.renders).all():
         raise FloatingPointError("the generator produced invalid values (NaN/Inf); the image was not changed")
-    cands = [clipped_composite(state, res.renders[i], weight, blend, motion) for i in range(len(res.z))]
+    # (warped to the paint, every candidate's pixels are the same: one is offered, the optimiser's best)
+    cands = [composited(res.renders[i]) for i in range(1 if shaped is not None else len(res.z))]
     plain = latent_models(models, pm.lm.generator_id)          # the generator not fitted to this photo
     changed = (target >= 0) & (target != res.before)
     involved = sorted({int(v) for v in np.concatenate([target[changed], res.before[changed]])})
@@ -254,8 +282,10 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         return blotches(photo.to_frame(img, state.warp, R), before_frame, redrawn, allowed)
 
     penalty = float(job.request.blotch_penalty)
-    order = yield from rank_by_look(cands, lambda img: looks(img, RANK_STEPS) - penalty * stains(img),
-                                    job.check, res.steps)
+    order = np.zeros(1, int)
+    if len(cands) > 1:
+        order = yield from rank_by_look(cands, lambda img: looks(img, RANK_STEPS) - penalty * stains(img),
+                                        job.check, res.steps)
     keep = min(int(job.request.keep), len(res.z))
     order = order[:keep]
     recolour = job.request.keep_colours and not moves      # (a photo's moved pixels are its own colours)
@@ -269,9 +299,12 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     # where the edit redrew but the labels stay: a darker face there is a smear, not the part
     steady = photo.labels_from_frame((area & ~changed).astype(np.uint8), state) > 0
     tone = tone_shift(cands[0], state.reference, weight * steady)
-    verdict = parts_verdict(seen, stained, tone)
+    verdict = parts_verdict(seen, stained, tone) if field is None else reshape_verdict(field.stretch)
+    reshaped = None if field is None else (
+        f"The photo's own {' and '.join(names[i] for i in field.parts)} moved onto the painted shape "
+        f"(stretched up to {field.stretch:.1f}×), no colour drawn in.")
     return Result(layer="base", bbox=r, pixels=cands[0],
-                  message=(f"{verdict} " if verdict else "")
+                  message=(f"{verdict} " if verdict else "") + (f"{reshaped} " if reshaped else "")
                   + (f"parts edit: {seen:.0%} of the changed pixels show the painted part when the result "
                            f"is segmented again, colour blotches {stained:.0%} of the redrawn area, "
                            f"{tone:+.0f} grey levels where the parts stay "
@@ -283,6 +316,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                         "renders": tuple(rend),
                         "agreement": tuple(float(a) for a in agree),
                         "seen": seen, "blotches": stained, "tone": tone, "verdict": verdict, "clip": weight,
+                        "reshaped": reshaped,
                         "masked_loss": tuple(float(1 - a) for a in agree),
                         "parts_map": shown_label_map(res.before, res.labels[order[0]], weight, state,
                                                      image.shape[:2]),

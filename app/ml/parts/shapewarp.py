@@ -1,0 +1,151 @@
+"""A part edit on a photo carried out as a warp of the photo's own pixels to the painted shape.
+
+On a photo, the 64-px generator cannot draw this person's bigger mouth: added, its change is a dark,
+grey-green smear; carried as motion (flowedit.py) its change of shape moves the lips by a pixel or two,
+a mouth grown by a third of its width in paint came out 1–3 % wider (stop 45, `bench parts_photo`).
+The paint itself says what shape the person wants. Here each feature painted larger, smaller or
+elsewhere is moved onto that shape: per connected piece of the part (one eye, the mouth), the affine
+map that takes the painted shape's ellipse of inertia (centroid, second moments) onto the current
+one's says where each pixel of the new shape takes its colour from — the lips stretched to the
+painted corners, an eye enlarged as a whole — fading to no motion over a margin around the piece as
+wide as the piece (a liquify's falloff), widened until the map does not fold. Nothing is drawn that
+the photo does not have, and beyond the margin the photo keeps its bytes.
+
+A piece painted away (eyes closed by painting skin over them: under a quarter of it left) or painted
+where the part is not (a mouth on the cheek) has no shape to move: `shape_warp` returns None there
+and the caller keeps the generator's motion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+MIN_KEEP = 0.25        # a piece left with under this share of its pixels is painted away, not reshaped
+MAX_SCALE = 2.0        # the map stretches or shrinks a piece by at most this factor along any axis
+FADE = 1.0             # the falloff margin, times the piece's radius (√(area / π))
+MIN_FADE = 3.0         # pixels
+MIN_JACOBIAN = 0.25    # the warp may compress space to a quarter of its area at most (no fold)
+BORDER = 4             # pixels at the crop's edge where nothing moves
+
+
+def _moments(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ys, xs = np.nonzero(mask)
+    pts = np.stack([xs, ys], 1).astype(np.float64)
+    mu = pts.mean(0)
+    cov = np.cov(pts, rowvar=False, bias=True) + np.eye(2) / 12.0       # + a pixel's own spread
+    return mu, cov
+
+
+def _sqrtm(cov: np.ndarray, power: float) -> np.ndarray:
+    vals, vecs = np.linalg.eigh(cov)
+    return (vecs * np.maximum(vals, 1e-6) ** power) @ vecs.T
+
+
+def piece_map(now: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Boolean masks of one piece now and as painted → (M 2×2, μ_now, μ_wanted): a pixel x of the
+    painted shape takes its colour from μ_now + M (x − μ_wanted); M's singular values kept within
+    [1 / MAX_SCALE, MAX_SCALE]."""
+    mu_a, cov_a = _moments(now)
+    mu_b, cov_b = _moments(wanted)
+    m = _sqrtm(cov_a, 0.5) @ _sqrtm(cov_b, -0.5)
+    u, s, vt = np.linalg.svd(m)
+    return (u * np.clip(s, 1 / MAX_SCALE, MAX_SCALE)) @ vt, mu_a, mu_b
+
+
+def _smoothstep(t: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def _min_jacobian(dx: np.ndarray, dy: np.ndarray) -> float:
+    """The smallest area ratio of x ↦ x + D(x) (< 0: the map folds)."""
+    dxx, dxy = np.gradient(dx, axis=1), np.gradient(dx, axis=0)
+    dyx, dyy = np.gradient(dy, axis=1), np.gradient(dy, axis=0)
+    return float(((1 + dxx) * (1 + dyy) - dxy * dyx).min())
+
+
+class Reshape(NamedTuple):
+    disp: np.ndarray       # (h, w, 2) float32: the pixel at x takes the photo's colour at x + D(x)
+    weight: np.ndarray     # (h, w) float32 0..1: how far x is moved (0 far from the pieces: the photo's bytes)
+    stretch: float         # the largest factor any piece was grown or shrunk by along an axis (≥ 1)
+    parts: tuple[int, ...]  # the parts reshaped
+
+
+def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
+               limit: np.ndarray | None = None) -> Reshape | None:
+    """before, after: (h, w) integer part maps of the region crop (the current map; the map as
+    painted), parts: the part indices to move; limit (h, w) 0..1: how far the edit may move pixels at
+    all (the edited area, feathered; default everywhere). Where the falloff cannot be widened without
+    leaving the limit, the piece's motion is scaled down until the map does not fold. None when no
+    piece of these parts can be reshaped."""
+    if before.shape != after.shape or before.ndim != 2:
+        raise ValueError(f"part maps must be two (h, w) arrays of one shape, got {before.shape} and {after.shape}")
+    h, w = before.shape
+    if limit is not None and limit.shape != (h, w):
+        raise ValueError(f"the limit {limit.shape} must match the part maps {(h, w)}")
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
+    disp = np.zeros((h, w, 2), np.float64)
+    weight = np.zeros((h, w), np.float64)
+    edge = np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))
+    border = _smoothstep(edge / BORDER) * (1.0 if limit is None else np.clip(limit, 0.0, 1.0))
+    stretch, done = 0.0, []
+    for p in parts:
+        a, b = before == p, after == p
+        if not (a ^ b).any():
+            continue
+        n, comp = cv2.connectedComponents(cv2.dilate((a | b).astype(np.uint8), np.ones((3, 3), np.uint8)))
+        for c in range(1, n):
+            piece = comp == c
+            pa, pb = a & piece, b & piece
+            if not (pa ^ pb).any() or pa.sum() < 4 or pb.sum() < MIN_KEEP * pa.sum():
+                continue
+            m, mu_a, mu_b = piece_map(pa, pb)
+            s = np.linalg.svd(m, compute_uv=False)
+            stretch = max(stretch, float(s.max()), 1.0 / float(s.min()))
+            src_x = mu_a[0] + m[0, 0] * (xs - mu_b[0]) + m[0, 1] * (ys - mu_b[1])
+            src_y = mu_a[1] + m[1, 0] * (xs - mu_b[0]) + m[1, 1] * (ys - mu_b[1])
+            dist = cv2.distanceTransform((~(pa | pb)).astype(np.uint8), cv2.DIST_L2, 5).astype(np.float64)
+            # the motion at the piece's edge must die out over the falloff: at most ~0.6 px per px
+            reach = float(np.hypot(src_x - xs, src_y - ys)[pa | pb].max())
+            fade = max(MIN_FADE, FADE * np.sqrt((pa | pb).sum() / np.pi), 2.5 * reach)
+            best = None
+            for _ in range(4):       # wider while it helps (too wide, the affine motion far out grows)
+                wt = _smoothstep(1.0 - dist / fade) * border
+                dx, dy = wt * (src_x - xs), wt * (src_y - ys)
+                jac = _min_jacobian(disp[..., 0] + dx, disp[..., 1] + dy)
+                if best is None or jac > best[0]:
+                    best = (jac, wt, dx, dy)
+                if jac >= MIN_JACOBIAN:
+                    break
+                fade *= 1.4
+            _, wt, dx, dy = best
+            for _ in range(12):                     # still folding (a tight limit): move less
+                if _min_jacobian(disp[..., 0] + dx, disp[..., 1] + dy) >= MIN_JACOBIAN:
+                    break
+                dx, dy = 0.8 * dx, 0.8 * dy
+            disp[..., 0] += dx
+            disp[..., 1] += dy
+            weight = np.maximum(weight, wt)
+            done += [p] if p not in done else []
+    if stretch == 0.0:
+        return None
+    return Reshape(disp.astype(np.float32), weight.astype(np.float32), stretch, tuple(done))
+
+
+def warped(photo: np.ndarray, field: Reshape) -> np.ndarray:
+    """photo (h, w, 3) uint8 crop resampled along `shape_warp`'s field; the photo's exact bytes where
+    the weight is 0."""
+    disp, weight = field.disp, field.weight
+    if photo.shape[:2] != disp.shape[:2] or photo.shape[:2] != weight.shape:
+        raise ValueError(f"photo {photo.shape[:2]} and warp field {disp.shape[:2]} differ in size")
+    h, w = weight.shape
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    moved = cv2.remap(photo, gx + disp[..., 0], gy + disp[..., 1], cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    out = photo.copy()
+    inside = weight > 0
+    out[inside] = moved[inside]
+    return out

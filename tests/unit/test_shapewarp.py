@@ -1,0 +1,104 @@
+"""The photo's own pixels warped onto a painted part shape (app/ml/parts/shapewarp.py)."""
+
+import cv2
+import numpy as np
+import pytest
+
+from latentbrush.ml.parts.shapewarp import Reshape, shape_warp, warped
+
+H = W = 200
+LIPS = (150, 40, 40)
+
+
+def ellipse(mask_or_img, centre, axes, value):
+    cv2.ellipse(mask_or_img, centre, axes, 0, 0, 360, value, -1)
+    return mask_or_img
+
+
+def face_with_mouth(axes=(30, 10)):
+    img = np.full((H, W, 3), 200, np.uint8)
+    img += np.random.default_rng(0).integers(0, 20, img.shape, dtype=np.uint8)    # skin grain
+    return ellipse(img, (100, 120), axes, LIPS)
+
+
+def part_map(axes, centre=(100, 120)):
+    return ellipse(np.zeros((H, W), np.uint8), centre, axes, 1).astype(np.int64)
+
+
+def lips_extent(img):
+    ys, xs = np.nonzero(img[..., 1] < 100)
+    return xs.min(), xs.max(), ys.min(), ys.max()
+
+
+def test_a_mouth_painted_wider_is_the_photos_mouth_stretched_to_the_paint():
+    img = face_with_mouth()
+    field = shape_warp(part_map((30, 10)), part_map((42, 14)), [1])
+    assert field is not None
+    out = warped(img, field)
+    assert 1.35 <= field.stretch <= 1.45 and field.parts == (1,)     # 42 / 30 and 14 / 10
+    x0, x1, y0, y1 = lips_extent(out)
+    assert abs(x0 - 58) <= 2 and abs(x1 - 142) <= 2 and abs(y0 - 106) <= 2 and abs(y1 - 134) <= 2
+    # only the photo's own colours: the lips' colour inside, no new colour anywhere
+    assert np.abs(out[120, 60:140].astype(int) - LIPS).max() <= 3
+    far = field[1] == 0
+    assert far.mean() > 0.5 and np.array_equal(out[far], img[far])       # beyond the falloff: the bytes
+
+
+def test_a_smaller_or_moved_mouth_follows_the_paint_without_folding():
+    img = face_with_mouth()
+    out = warped(img, shape_warp(part_map((30, 10)), part_map((18, 7)), [1]))
+    x0, x1, y0, y1 = lips_extent(out)
+    assert abs(x0 - 82) <= 2 and abs(x1 - 118) <= 2 and abs(y0 - 113) <= 2 and abs(y1 - 127) <= 2
+    field = shape_warp(part_map((30, 10)), part_map((30, 10), centre=(110, 126)), [1])
+    disp = field.disp
+    assert field.stretch < 1.05                               # moved, not resized
+    gx = 1 + np.gradient(disp[..., 0], axis=1)
+    gy = 1 + np.gradient(disp[..., 1], axis=0)
+    assert gx.min() > 0 and gy.min() > 0                      # the map keeps its order: no fold
+    out = warped(img, field)
+    x0, x1, y0, y1 = lips_extent(out)
+    assert abs((x0 + x1) / 2 - 110) <= 2 and abs((y0 + y1) / 2 - 126) <= 2
+
+
+def test_a_piece_left_alone_keeps_its_bytes():
+    img = face_with_mouth()
+    ellipse(img, (60, 60), (12, 6), (30, 30, 30))             # an eye
+    ellipse(img, (140, 60), (12, 6), (30, 30, 30))            # the other
+    before = part_map((12, 6), (60, 60)) | part_map((12, 6), (140, 60))
+    after = part_map((12, 6), (60, 60)) | part_map((18, 9), (140, 60))
+    out = warped(img, shape_warp(before, after, [1]))
+    assert np.array_equal(out[40:80, 30:90], img[40:80, 30:90])
+    assert not np.array_equal(out[40:80, 110:170], img[40:80, 110:170])
+
+
+def test_nothing_moves_beyond_the_limit_and_a_tight_limit_moves_less_rather_than_fold():
+    img = face_with_mouth()
+    limit = np.zeros((H, W), np.float32)
+    limit[95:145, 50:150] = 1.0
+    limit = cv2.GaussianBlur(limit, (0, 0), 2)
+    field = shape_warp(part_map((30, 10)), part_map((42, 14)), [1], limit)
+    out = warped(img, field)
+    assert np.array_equal(out[limit == 0], img[limit == 0])
+    d = field.disp
+    jac = (1 + np.gradient(d[..., 0], axis=1)) * (1 + np.gradient(d[..., 1], axis=0)) \
+        - np.gradient(d[..., 0], axis=0) * np.gradient(d[..., 1], axis=1)
+    assert jac.min() >= 0.2
+    assert lips_extent(out)[1] > lips_extent(img)[1] + 5                       # still grown
+    with pytest.raises(ValueError, match="limit"):
+        shape_warp(part_map((30, 10)), part_map((42, 14)), [1], np.ones((10, 10)))
+
+
+def test_nothing_to_reshape_when_painted_away_or_painted_where_the_part_is_not():
+    now = part_map((30, 10))
+    assert shape_warp(now, np.zeros_like(now), [1]) is None                    # closed: nothing left
+    assert shape_warp(now, now, [1]) is None                                   # unchanged
+    assert shape_warp(np.zeros_like(now), now, [1]) is None                    # a mouth from nowhere
+    assert shape_warp(now, part_map((42, 14)), [2]) is None                    # another part's paint
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="one shape"):
+        shape_warp(np.zeros((10, 10), int), np.zeros((10, 12), int), [1])
+    with pytest.raises(ValueError, match="differ in size"):
+        warped(np.zeros((10, 10, 3), np.uint8), Reshape(np.zeros((10, 12, 2), np.float32),
+                                                        np.zeros((10, 12), np.float32), 1.0, (1,)))
