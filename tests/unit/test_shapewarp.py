@@ -102,3 +102,54 @@ def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="differ in size"):
         warped(np.zeros((10, 10, 3), np.uint8), Reshape(np.zeros((10, 12, 2), np.float32),
                                                         np.zeros((10, 12), np.float32), 1.0, (1,)))
+
+
+@pytest.mark.needs_weights
+def test_a_photos_mouth_painted_wider_comes_out_as_its_own_mouth_widened(real_models):
+    """The editor's job on a photo (a generator face playing one): the mouth painted wider is the
+    photo's mouth stretched to the paint — lip-coloured pixels reach most of the way to the painted
+    corners — one candidate, the report says what was moved, nothing beyond the edited area changes."""
+    import torch
+
+    from latentbrush.core.bbox import BBox
+    from latentbrush.core.jobs import Job, drain
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.ml.latent.runners import render
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.parts.edit import label_map
+    from latentbrush.ml.parts.runners import full_label_map, parts_models, run_parts_edit
+    from latentbrush.ml.registry import ModelManager
+
+    mm = ModelManager(Manifest.load(real_models), device="cpu")
+    pm = parts_models(mm)
+    z = np.random.default_rng(4_242_777).standard_normal(pm.lm.G.nz).astype(np.float32)
+    base = render(pm.lm.G, z, torch.device("cpu"))
+    face = cv2.resize(np.rint(base).astype(np.uint8), (256, 256), interpolation=cv2.INTER_CUBIC)
+    state = LatentState(region=BBox(0, 0, 256, 256), generator=pm.lm.generator_id, z_base=z, base_render=base,
+                        reference=face, z=z, fit_psnr=30.0)
+    m = list(pm.seg.names).index("mouth")
+    now = full_label_map(label_map(pm.seg, pm.lm.G, z, torch.device("cpu")), state, (256, 256)).astype(int) - 1
+    mouth = (now == m).astype(np.uint8)
+    wider = cv2.dilate(mouth, np.ones((1, 25), np.uint8)) > 0
+    layer = np.where(wider & (now == list(pm.seg.names).index("skin")), m + 1, 0).astype(np.uint8)
+    assert layer.any()
+    res, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "iters": 10, "candidates": 2},
+                                      inputs={"image": face, "parts": layer}), mm))
+    assert "mouth moved onto the painted shape" in res.message and len(res.info["candidates"]) == 1
+    # the result's mouth band is the photo's own, stretched sideways about the mouth by the painted factor
+    ys, xs = np.nonzero(mouth)
+    rows = slice(ys.min(), ys.max() + 1)
+    asked = np.ptp(np.nonzero(wider.any(axis=0))[0]) / np.ptp(xs)
+    cx = xs.mean()
+    gx, gy = np.meshgrid(np.arange(256, dtype=np.float32), np.arange(256, dtype=np.float32))
+    cols = np.nonzero(wider.any(axis=0))[0]
+
+    def misfit(scale):
+        stretched = cv2.remap(face, (cx + (gx - cx) / scale).astype(np.float32), gy, cv2.INTER_LINEAR)
+        return np.abs(stretched[rows, cols[0]:cols[-1] + 1].astype(float) - res.pixels[rows, cols[0]:cols[-1] + 1]).mean()
+
+    scales = np.arange(1.0, 1.61, 0.05)
+    best = scales[int(np.argmin([misfit(k) for k in scales]))]
+    assert best >= 1 + 0.6 * (asked - 1), (best, asked)
+    outside = res.info["clip"] == 0
+    assert outside.any() and np.array_equal(res.pixels[outside], face[outside])
