@@ -30,6 +30,7 @@ FADE = 1.0             # the falloff margin, times the piece's radius (√(area 
 MIN_FADE = 3.0         # pixels
 MIN_JACOBIAN = 0.25    # the warp may compress space to a quarter of its area at most (no fold)
 BORDER = 4             # pixels at the crop's edge where nothing moves
+ACROSS = 2             # motion along one axis fades this many times faster across it (`_distances`)
 
 
 def _moments(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,6 +60,18 @@ def piece_map(now: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def _smoothstep(t: np.ndarray) -> np.ndarray:
     t = np.clip(t, 0.0, 1.0)
     return t * t * (3 - 2 * t)
+
+
+def _distances(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distances from `mask` for the sideways and the up-down motion: the sideways motion dies out
+    ACROSS times faster above and below the piece than beside it, the up-down motion faster beside it —
+    a mouth stretched sideways does not widen the nose above it (with one round falloff it did, on
+    3 of 7 portraits), and the shear that costs cannot fold the map."""
+    free = (~mask).astype(np.uint8)
+    k = ACROSS
+    tall = cv2.distanceTransform(np.repeat(free, k, axis=0), cv2.DIST_L2, 5)[::k]
+    wide = cv2.distanceTransform(np.repeat(free, k, axis=1), cv2.DIST_L2, 5)[:, ::k]
+    return tall.astype(np.float64), wide.astype(np.float64)
 
 
 def _min_jacobian(dx: np.ndarray, dy: np.ndarray) -> float:
@@ -108,14 +121,14 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
             stretch = max(stretch, float(s.max()), 1.0 / float(s.min()))
             src_x = mu_a[0] + m[0, 0] * (xs - mu_b[0]) + m[0, 1] * (ys - mu_b[1])
             src_y = mu_a[1] + m[1, 0] * (xs - mu_b[0]) + m[1, 1] * (ys - mu_b[1])
-            dist = cv2.distanceTransform((~(pa | pb)).astype(np.uint8), cv2.DIST_L2, 5).astype(np.float64)
+            dist_x, dist_y = _distances(pa | pb)
             # the motion at the piece's edge must die out over the falloff: at most ~0.6 px per px
             reach = float(np.hypot(src_x - xs, src_y - ys)[pa | pb].max())
             fade = max(MIN_FADE, FADE * np.sqrt((pa | pb).sum() / np.pi), 2.5 * reach)
             best = None
             for _ in range(4):       # wider while it helps (too wide, the affine motion far out grows)
-                wt = _smoothstep(1.0 - dist / fade) * border
-                dx, dy = wt * (src_x - xs), wt * (src_y - ys)
+                wx, wy = _smoothstep(1.0 - dist_x / fade) * border, _smoothstep(1.0 - dist_y / fade) * border
+                dx, dy, wt = wx * (src_x - xs), wy * (src_y - ys), np.maximum(wx, wy)
                 jac = _min_jacobian(disp[..., 0] + dx, disp[..., 1] + dy)
                 if best is None or jac > best[0]:
                     best = (jac, wt, dx, dy)
