@@ -16,7 +16,7 @@ SHOWN_LOW = 0.5          # below this share of the changed pixels reading as the
 BLOTCHES_HIGH = 0.10     # … or above this share of the redrawn area stained, …
 DARKENED = -12.0         # … or where the labels stay, the redrawn area this much darker (grey levels, a smear),
 #                          the edit is called out
-STRETCHED = 1.6          # a photo's feature warped to its painted shape by more than this factor along an axis
+STRETCHED = 1.45         # a photo's feature warped to its painted shape by more than this factor along an axis
 
 
 def reshape_verdict(stretch: float) -> str | None:
@@ -25,7 +25,7 @@ def reshape_verdict(stretch: float) -> str | None:
     go wrong is the stretch itself — lips or an eye pulled far past their size look smeared and rubbery."""
     if math.isnan(stretch) or stretch <= STRETCHED:
         return None
-    return (f"Look closely: the paint stretches the photo's feature to {stretch:.1f}× its size along one side, "
+    return (f"Look closely: the paint resizes the photo's feature by {stretch:.1f}× along one side, "
             "which can look smeared or rubbery. If it looks wrong, undo it or paint a smaller change.")
 
 

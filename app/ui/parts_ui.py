@@ -143,12 +143,11 @@ class PartsUI:
             stained, tone = info.get("blotches", float("nan")), info.get("tone", float("nan"))
             verdict = info.get("verdict")
             reshaped = info.get("reshaped")
-            self.panel.result.setText((f"{verdict}\n" if verdict else "") + (f"{reshaped} " if reshaped else "")
-                                      + f"{seen:.0%} of the changed pixels show the painted part when the result is "
-                                      f"segmented again ({a:.0%} in the edit's own part map); colour blotches: "
-                                      f"{stained:.0%} of the redrawn area; {tone:+.0f} grey levels where the "
-                                      "parts stay. "
-                                      "Save the change as a vector to reuse it on other faces.")
+            figures = reshaped or (f"{seen:.0%} of the changed pixels show the painted part when the result is "
+                                   f"segmented again ({a:.0%} in the edit's own part map); colour blotches: "
+                                   f"{stained:.0%} of the redrawn area; {tone:+.0f} grey levels where the parts stay.")
+            self.panel.result.setText((f"{verdict}\n" if verdict else "") + figures
+                                      + " Save the change as a vector to reuse it on other faces.")
             self._show_map()
 
     # -- vectors ---------------------------------------------------------------------------

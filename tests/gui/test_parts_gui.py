@@ -72,8 +72,9 @@ def test_find_paint_apply_undo_and_vectors(make_window, tiny_models, qtbot, vec_
     assert not np.array_equal(after, before)
     assert np.array_equal(after[:40], before[:40])        # far above the painted labels: untouched
     assert w.undo_stack.count() == steps + 1 and w.undo_stack.undoText() == "Parts edit"
-    assert "when the result is segmented again" in p.result.text() and "edit's own part map" in p.result.text()
-    assert "colour blotches" in p.result.text()
+    # a projected photo's feature: its own pixels moved onto the paint, the generator's check beside it
+    assert "moved onto the painted shape" in p.result.text() and "of the changed pixels as the painted part" \
+        in p.result.text()
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)
     assert p.result.text() == ""                         # the report was about the edit just undone

@@ -6,7 +6,7 @@ import pytest
 
 from latentbrush.ml.parts.shapewarp import Reshape, shape_warp, warped
 
-H = W = 200
+H = W = 300
 LIPS = (150, 40, 40)
 
 
@@ -46,9 +46,9 @@ def test_a_mouth_painted_wider_is_the_photos_mouth_stretched_to_the_paint():
 
 def test_a_smaller_or_moved_mouth_follows_the_paint_without_folding():
     img = face_with_mouth()
-    out = warped(img, shape_warp(part_map((30, 10)), part_map((18, 7)), [1]))
+    out = warped(img, shape_warp(part_map((30, 10)), part_map((20, 7)), [1]))
     x0, x1, y0, y1 = lips_extent(out)
-    assert abs(x0 - 82) <= 2 and abs(x1 - 118) <= 2 and abs(y0 - 113) <= 2 and abs(y1 - 127) <= 2
+    assert abs(x0 - 80) <= 2 and abs(x1 - 120) <= 2 and abs(y0 - 113) <= 2 and abs(y1 - 127) <= 2
     field = shape_warp(part_map((30, 10)), part_map((30, 10), centre=(110, 126)), [1])
     disp = field.disp
     assert field.stretch < 1.05                               # moved, not resized
@@ -58,6 +58,19 @@ def test_a_smaller_or_moved_mouth_follows_the_paint_without_folding():
     out = warped(img, field)
     x0, x1, y0, y1 = lips_extent(out)
     assert abs((x0 + x1) / 2 - 110) <= 2 and abs((y0 + y1) / 2 - 126) <= 2
+
+
+def test_an_eye_keeps_its_proportions_and_no_piece_is_stretched_past_the_cap():
+    img = face_with_mouth()
+    # painted as a wide box around it: scaled as a whole (the box's area), not into a long almond
+    box = np.zeros((H, W), np.int64)
+    box[105:136, 55:146] = 1
+    field = shape_warp(part_map((30, 10)), box, [1], similar=[1])
+    x0, x1, y0, y1 = lips_extent(warped(img, field))
+    assert 1.2 < (x1 - x0) / 60 < 1.45 and abs((x1 - x0) / 60 - (y1 - y0) / 20) < 0.1
+    field = shape_warp(part_map((30, 10)), part_map((80, 30)), [1])           # asked 2.7×: capped
+    x0, x1, y0, y1 = lips_extent(warped(img, field))
+    assert field.stretch == pytest.approx(1.6, abs=0.01) and (x1 - x0) / 60 < 1.7
 
 
 def test_a_piece_left_alone_keeps_its_bytes():

@@ -25,11 +25,12 @@ import cv2
 import numpy as np
 
 MIN_KEEP = 0.25        # a piece left with under this share of its pixels is painted away, not reshaped
-MAX_SCALE = 2.0        # the map stretches or shrinks a piece by at most this factor along any axis
+MAX_SCALE = 1.6        # the map stretches or shrinks a piece by at most this factor along any axis (a mouth
+                       # painted twice its size, stretched 2×, was a funhouse mirror to a helper)
 FADE = 1.0             # the falloff margin, times the piece's radius (√(area / π))
 MIN_FADE = 3.0         # pixels
-MIN_JACOBIAN = 0.25    # the warp may compress space to a quarter of its area at most (no fold)
-BORDER = 4             # pixels at the crop's edge where nothing moves
+MIN_JACOBIAN = 0.5     # the warp may compress space to half its area at most (a quarter showed as a seam)
+BORDER = 0.08          # of the crop's shorter side: the margin at its edge over which motion dies out
 ACROSS = 2             # motion along one axis fades this many times faster across it (`_distances`)
 
 
@@ -46,13 +47,16 @@ def _sqrtm(cov: np.ndarray, power: float) -> np.ndarray:
     return (vecs * np.maximum(vals, 1e-6) ** power) @ vecs.T
 
 
-def piece_map(now: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def piece_map(now: np.ndarray, wanted: np.ndarray, similar: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boolean masks of one piece now and as painted → (M 2×2, μ_now, μ_wanted): a pixel x of the
     painted shape takes its colour from μ_now + M (x − μ_wanted); M's singular values kept within
-    [1 / MAX_SCALE, MAX_SCALE]."""
+    [1 / MAX_SCALE, MAX_SCALE]. `similar`: the piece keeps its proportions (one scale, the area's)."""
     mu_a, cov_a = _moments(now)
     mu_b, cov_b = _moments(wanted)
-    m = _sqrtm(cov_a, 0.5) @ _sqrtm(cov_b, -0.5)
+    if similar:
+        m = np.eye(2) * (np.linalg.det(cov_a) / np.linalg.det(cov_b)) ** 0.25
+    else:
+        m = _sqrtm(cov_a, 0.5) @ _sqrtm(cov_b, -0.5)
     u, s, vt = np.linalg.svd(m)
     return (u * np.clip(s, 1 / MAX_SCALE, MAX_SCALE)) @ vt, mu_a, mu_b
 
@@ -89,12 +93,13 @@ class Reshape(NamedTuple):
 
 
 def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
-               limit: np.ndarray | None = None) -> Reshape | None:
+               limit: np.ndarray | None = None, similar: Iterable[int] = ()) -> Reshape | None:
     """before, after: (h, w) integer part maps of the region crop (the current map; the map as
     painted), parts: the part indices to move; limit (h, w) 0..1: how far the edit may move pixels at
     all (the edited area, feathered; default everywhere). Where the falloff cannot be widened without
-    leaving the limit, the piece's motion is scaled down until the map does not fold. None when no
-    piece of these parts can be reshaped."""
+    leaving the limit, the piece's motion is scaled down until the map does not fold. `similar`: parts
+    whose pieces are scaled as a whole, keeping their proportions (an eye painted in a box became a
+    long almond). None when no piece of these parts can be reshaped."""
     if before.shape != after.shape or before.ndim != 2:
         raise ValueError(f"part maps must be two (h, w) arrays of one shape, got {before.shape} and {after.shape}")
     h, w = before.shape
@@ -104,7 +109,8 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
     disp = np.zeros((h, w, 2), np.float64)
     weight = np.zeros((h, w), np.float64)
     edge = np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))
-    border = _smoothstep(edge / BORDER) * (1.0 if limit is None else np.clip(limit, 0.0, 1.0))
+    border = _smoothstep(edge / max(2.0, BORDER * min(h, w))) * (1.0 if limit is None else np.clip(limit, 0.0, 1.0))
+    similar = set(similar)
     stretch, done = 0.0, []
     for p in parts:
         a, b = before == p, after == p
@@ -116,7 +122,7 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
             pa, pb = a & piece, b & piece
             if not (pa ^ pb).any() or pa.sum() < 4 or pb.sum() < MIN_KEEP * pa.sum():
                 continue
-            m, mu_a, mu_b = piece_map(pa, pb)
+            m, mu_a, mu_b = piece_map(pa, pb, p in similar)
             s = np.linalg.svd(m, compute_uv=False)
             stretch = max(stretch, float(s.max()), 1.0 / float(s.min()))
             src_x = mu_a[0] + m[0, 0] * (xs - mu_b[0]) + m[0, 1] * (ys - mu_b[1])
