@@ -88,6 +88,9 @@ class PartsUI:
         if labels is not None and labels.shape != (doc.height, doc.width):
             labels = None
         self.w.canvas.set_part_map(labels if self.panel.show_map.isChecked() else None)
+        # the labels are drawn faint while the edit they asked for is shown (a helper could not see the
+        # grown mouth's corners under them); painting with the parts brush shows them in full again
+        self.w.canvas.set_faded("parts", state is not None and state.edited and state.made_by == "parts_edit")
 
     def _on_map_toggled(self, on: bool) -> None:
         if on and self.w.document is not None and self.w.document.latent is not None \

@@ -262,8 +262,8 @@ class CanvasView(QWidget):
             return
         if self.tool is not None and self.doc is not None and e.button() in (
                 Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
-            if self.tool.name in ("brush", "eraser"):
-                self.set_faded("scribble", False)        # painting shows the strokes in full again
+            if self.tool.name in ("brush", "eraser", "parts"):   # painting shows the strokes in full again
+                self.set_faded("parts" if self.tool.name == "parts" else "scribble", False)
             self.tool.press(self.to_image(e.position()), erase=e.button() == Qt.MouseButton.RightButton)
 
     def mouseMoveEvent(self, e: QMouseEvent) -> None:  # noqa: N802
