@@ -7,13 +7,18 @@ The paint itself says what shape the person wants. Here each feature painted lar
 elsewhere is moved onto that shape: per connected piece of the part (one eye, the mouth), the affine
 map that takes the painted shape's ellipse of inertia (centroid, second moments) onto the current
 one's says where each pixel of the new shape takes its colour from — the lips stretched to the
-painted corners, an eye enlarged as a whole — fading to no motion over a margin around the piece as
-wide as the piece (a liquify's falloff), widened until the map does not fold. Nothing is drawn that
+painted corners; eyes, nose and brows scaled as a whole, keeping their proportions — fading to no
+motion over a margin around the piece (a liquify's falloff: at least the piece's radius and 2.5× the
+motion at its edge, widened until the map squeezes nothing to under half its area; sideways motion
+dies out twice as fast above and below the piece as beside it). At most 1.6× along any axis, and
+nothing moves within 8 % of the region's edge or beyond the caller's limit. Nothing is drawn that
 the photo does not have, and beyond the margin the photo keeps its bytes.
 
 A piece painted away (eyes closed by painting skin over them: under a quarter of it left) or painted
 where the part is not (a mouth on the cheek) has no shape to move: `shape_warp` returns None there
-and the caller keeps the generator's motion.
+and the caller keeps the generator's motion. (Closing an eye as a lid closes — the skin above slid
+down by the eye's height — was tried and dropped: the part map's eyes on a photo take in the lids and
+the brows, so the brows came down over open eyes.)
 """
 
 from __future__ import annotations
