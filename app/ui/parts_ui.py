@@ -22,6 +22,7 @@ class PartsUI:
         self.last_vector: dict | None = None      # the last part edit's latent change
         self._maps: dict[str, np.ndarray] = {}    # state digest → part map shown for it
         self._reported: str | None = None         # the state digest the panel's edit report is about
+        self._reports: dict[str, str] = {}        # state digest → the report of the edit that made it (redo)
         self._unsubscribe = None
         p.detect_requested.connect(self.detect)
         p.run_requested.connect(self.run_edit)
@@ -62,6 +63,7 @@ class PartsUI:
             self._unsubscribe()
             self._unsubscribe = None
         self._maps.clear()
+        self._reports.clear()
         if self._reported is not None:      # another document: its report is not about this one
             self.panel.result.setText("")
         self._reported = None
@@ -74,8 +76,13 @@ class PartsUI:
         if layer in ("latent", "base"):
             self._show_map()
         doc = self.w.document
-        if layer == "latent" and self._reported is not None and (doc is None or doc.latent is None
-                                                                  or doc.latent.shown != self._reported):
+        if layer != "latent":
+            return
+        shown = doc.latent.shown if doc is not None and doc.latent is not None else None
+        if shown in self._reports and shown != self._reported:      # redone: its report again
+            self._reported = shown
+            self.panel.result.setText(self._reports[shown])
+        elif self._reported is not None and shown != self._reported:
             self._reported = None            # the edit reported on is undone (a helper read a stale report)
             self.panel.result.setText("")
 
@@ -149,8 +156,9 @@ class PartsUI:
             figures = reshaped or (f"{seen:.0%} of the changed pixels show the painted part when the result is "
                                    f"segmented again ({a:.0%} in the edit's own part map); colour blotches: "
                                    f"{stained:.0%} of the redrawn area; {tone:+.0f} grey levels where the parts stay.")
-            self.panel.result.setText((f"{verdict}\n" if verdict else "") + figures
-                                      + " Save the change as a vector to reuse it on other faces.")
+            self._reports[new_state.shown] = (f"{verdict}\n" if verdict else "") + figures \
+                + " Save the change as a vector to reuse it on other faces."
+            self.panel.result.setText(self._reports[new_state.shown])
             self._show_map()
 
     # -- vectors ---------------------------------------------------------------------------

@@ -76,12 +76,14 @@ def test_find_paint_apply_undo_and_vectors(make_window, tiny_models, qtbot, vec_
     assert "moved onto the painted shape" in p.result.text() and "of the changed pixels as the painted part" \
         in p.result.text()
     assert "parts" in w.canvas.faded                     # the labels faint over the edit they asked for
+    report = p.result.text()
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)
     assert p.result.text() == ""                         # the report was about the edit just undone
     assert "parts" not in w.canvas.faded
     w.undo_stack.redo()
     assert np.array_equal(doc.layer("base"), after) and "parts" in w.canvas.faded
+    assert p.result.text() == report                     # redone: its report back
     drag(w.canvas, [(60, 150), (70, 150)])               # painting labels again shows them in full
     assert "parts" not in w.canvas.faded
     # save the change as a named vector
