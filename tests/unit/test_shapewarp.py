@@ -130,7 +130,7 @@ def test_a_photos_mouth_painted_wider_comes_out_as_its_own_mouth_widened(real_mo
     from latentbrush.ml.latent.runners import render
     from latentbrush.ml.manifest import Manifest
     from latentbrush.ml.parts.edit import label_map
-    from latentbrush.ml.parts.runners import full_label_map, parts_models, run_parts_edit
+    from latentbrush.ml.parts.runners import full_label_map, parts_models, run_apply_vector, run_parts_edit
     from latentbrush.ml.registry import ModelManager
 
     mm = ModelManager(Manifest.load(real_models), device="cpu")
@@ -166,3 +166,12 @@ def test_a_photos_mouth_painted_wider_comes_out_as_its_own_mouth_widened(real_mo
     assert best >= 1 + 0.6 * (asked - 1), (best, asked)
     outside = res.info["clip"] == 0
     assert outside.any() and np.array_equal(res.pixels[outside], face[outside])
+    # the edit saved as a vector and applied to the same photo: its mouth is widened the same way
+    vec = res.info["vector"]
+    applied, _ = drain(run_apply_vector(Job("apply_vector", params={
+        "state": state, "delta": vec["delta"], "strength": 1.0, "vector_parts": vec["parts"], "clip": True,
+        "name": "wider mouth", "generator": vec["generator"]}, inputs={"image": face}), mm))
+    assert "mouth moved onto the shape the vector gives it" in applied.message
+    res = applied
+    best = scales[int(np.argmin([misfit(k) for k in scales]))]
+    assert best >= 1 + 0.4 * (asked - 1), (best, asked)

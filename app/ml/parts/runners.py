@@ -157,14 +157,15 @@ def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.nda
 
 
 def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
-                names: list[str], limit: np.ndarray) -> Reshape | None:
+                names: list[str], limit: np.ndarray, only=None) -> Reshape | None:
     """The warp (shapewarp.py) that takes the region crop's features (`current`: the (R, R) part map)
     onto the shape painted in `painted` (crop, index + 1; 0 = unpainted), moving pixels only within
-    `limit` (the edited area); None where none can be reshaped."""
+    `limit` (the edited area); `only`: the part names that may be reshaped (default every feature); None
+    where none can be reshaped."""
     r = state.region
     now = full_label_map(current, state, (r.y1, r.x1))[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1
     wanted = np.where(painted > 0, painted.astype(np.int64) - 1, now)
-    feats = [names.index(f) for f in sorted(FEATURES) if f in names]
+    feats = [names.index(f) for f in sorted(FEATURES) if f in names and (only is None or f in only)]
     # a feature painted with, or painted over with skin (made smaller); not one that only lost pixels to
     # another feature's paint — a mouth grown into the nose's tip is not a wish for a shorter nose (the
     # falloff around the mouth makes room)
@@ -360,14 +361,27 @@ def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None
     z = np.asarray(state.z_base, np.float32) + strength * delta
     rend = render(pm.lm.G, z, pm.lm.device)
     limit = None
+    before = label_map(pm.seg, pm.lm.G, state.z_base, pm.lm.device)
+    after = label_map(pm.seg, pm.lm.G, z, pm.lm.device)
     if job.request.clip:
-        before = label_map(pm.seg, pm.lm.G, state.z_base, pm.lm.device)
-        after = label_map(pm.seg, pm.lm.G, z, pm.lm.device)
         limit = vector_region(pm.seg, before, after, list(job.request.vector_parts), state)
-    if moves_pixels(state, job.request.vector_parts):      # as a part edit of these parts on a photo: motion
+    field = None
+    if moves_pixels(state, job.request.vector_parts):      # as a part edit of these parts on a photo
+        # the photo's features warped as the vector reshapes the generator's (its part map after, as if
+        # painted), else moved along the generator's change
+        r = state.region
+        field = shape_field(before, full_label_map(after, state, (r.y1, r.x1))[r.y0:r.y1, r.x0:r.x1], state,
+                            list(pm.seg.names), np.ones((r.height, r.width), np.float32) if limit is None else limit,
+                            only=job.request.vector_parts)
+    if field is not None:
+        pixels = warped(state.reference, field)
+    elif moves_pixels(state, job.request.vector_parts):
         pixels = apply_moved(state.reference, state.base_render, rend, warp=state.warp, limit=limit)
     else:
         pixels = apply_latent(state, rend, limit=limit)
+    moved = "" if field is None else (
+        f" (the photo's own {' and '.join(pm.seg.names[i] for i in field.parts)} moved onto the shape the vector "
+        f"gives {'it' if len(field.parts) == 1 else 'them'}, resized by up to {field.stretch:.1f}×)")
     return Result(layer="base", bbox=state.region, pixels=pixels,
-                  message=f"applied “{job.request.name}” × {strength:+.2f}",
+                  message=f"applied “{job.request.name}” × {strength:+.2f}{moved}",
                   info={"latent_state": state.showing(z, pixels, rend)})
