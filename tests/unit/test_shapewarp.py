@@ -107,6 +107,9 @@ def test_nothing_to_reshape_when_painted_away_or_painted_where_the_part_is_not()
     assert shape_warp(now, now, [1]) is None                                   # unchanged
     assert shape_warp(np.zeros_like(now), now, [1]) is None                    # a mouth from nowhere
     assert shape_warp(now, part_map((42, 14)), [2]) is None                    # another part's paint
+    sliver = now.copy()
+    sliver[115:125, 70:72] = 0                                                 # a sliver painted over
+    assert shape_warp(now, sliver, [1]) is None
 
 
 def test_bad_input_is_refused():
@@ -175,3 +178,8 @@ def test_a_photos_mouth_painted_wider_comes_out_as_its_own_mouth_widened(real_mo
     res = applied
     best = scales[int(np.argmin([misfit(k) for k in scales]))]
     assert best >= 1 + 0.4 * (asked - 1), (best, asked)
+    # the eyes painted over with skin: no shape to warp onto; the generator's motion, and the report says so
+    eyes = np.where(now == list(pm.seg.names).index("eyes"), list(pm.seg.names).index("skin") + 1, 0)
+    closed, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "iters": 10, "candidates": 2},
+                                         inputs={"image": face, "parts": eyes.astype(np.uint8)}), mm))
+    assert "no part of the photo to stretch onto it" in closed.message and closed.info["reshaped"]

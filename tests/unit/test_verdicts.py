@@ -1,6 +1,6 @@
 import math
 
-from latentbrush.core.verdicts import BLOTCHES_HIGH, DARKENED, SHOWN_LOW, parts_verdict
+from latentbrush.core.verdicts import BLOTCHES_HIGH, DARKENED, SHOWN_LOW, STRETCHED, parts_verdict, reshape_verdict
 
 
 def test_a_part_edit_that_does_not_show_is_called_out_with_its_figures():
@@ -16,3 +16,9 @@ def test_a_part_edit_that_does_not_show_is_called_out_with_its_figures():
     smear = parts_verdict(0.8, 0.0, -20.0)                         # no stain, but a dark smear (a helper saw one)
     assert smear is not None and "20 grey levels darker" in smear
     assert parts_verdict(0.8, 0.0, DARKENED) is None and parts_verdict(0.8, 0.0, 15.0) is None
+
+
+def test_a_photos_feature_warped_far_past_its_size_is_called_out():
+    assert reshape_verdict(1.3) is None and reshape_verdict(STRETCHED) is None and reshape_verdict(math.nan) is None
+    far = reshape_verdict(1.6)
+    assert far is not None and far.startswith("Look closely") and "1.6×" in far and "undo it" in far

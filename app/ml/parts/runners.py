@@ -312,6 +312,11 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     tone = tone_shift(cands[0], state.reference, weight * steady)
     verdict = parts_verdict(seen, stained, tone) if field is None else reshape_verdict(field.stretch)
     reshaped = None if field is None else reshape_report(field, names, seen)
+    if moves and field is None:        # a photo's feature that has no shape to move onto the paint
+        reshaped = ("The painted shape has no part of the photo to stretch onto it (an eye painted over, or a "
+                    "part painted where there is none): the photo's pixels were moved as the generator redraws "
+                    f"the face, which changes little. The generator's check reads {seen:.0%} of the changed "
+                    "pixels as the painted part.")
     figures = (f"{seen:.0%} of the changed pixels show the painted part when the result is segmented again, "
                f"colour blotches {stained:.0%} of the redrawn area, {tone:+.0f} grey levels where the parts stay "
                f"({agree[0]:.0%} in the edit's own part map; ") if field is None else "("

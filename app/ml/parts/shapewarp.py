@@ -36,6 +36,9 @@ FADE = 1.0             # the falloff margin, times the piece's radius (√(area 
 MIN_FADE = 3.0         # pixels
 MIN_JACOBIAN = 0.5     # the warp may compress space to half its area at most (a quarter showed as a seam)
 BORDER = 0.08          # of the crop's shorter side: the margin at its edge over which motion dies out
+MIN_MOTION = 1.0       # px: a piece the paint would move by less (a sliver of the nose painted over) is left
+MIN_CHANGE = 0.03      # … or one the paint changes by no more than this share of its pixels (a helper's skin
+                       # over an eye touched the nose's piece: "nose moved … 1.0×")
 ACROSS = 2             # motion along one axis fades this many times faster across it (`_distances`)
 
 
@@ -125,16 +128,18 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
         for c in range(1, n):
             piece = comp == c
             pa, pb = a & piece, b & piece
-            if not (pa ^ pb).any() or pa.sum() < 4 or pb.sum() < MIN_KEEP * pa.sum():
+            if (pa ^ pb).sum() <= MIN_CHANGE * (pa | pb).sum() or pa.sum() < 4 or pb.sum() < MIN_KEEP * pa.sum():
                 continue
             m, mu_a, mu_b = piece_map(pa, pb, p in similar)
-            s = np.linalg.svd(m, compute_uv=False)
-            stretch = max(stretch, float(s.max()), 1.0 / float(s.min()))
             src_x = mu_a[0] + m[0, 0] * (xs - mu_b[0]) + m[0, 1] * (ys - mu_b[1])
             src_y = mu_a[1] + m[1, 0] * (xs - mu_b[0]) + m[1, 1] * (ys - mu_b[1])
+            reach = float(np.hypot(src_x - xs, src_y - ys)[pa | pb].max())
+            if reach < MIN_MOTION:
+                continue
+            s = np.linalg.svd(m, compute_uv=False)
+            stretch = max(stretch, float(s.max()), 1.0 / float(s.min()))
             dist_x, dist_y = _distances(pa | pb)
             # the motion at the piece's edge must die out over the falloff: at most ~0.6 px per px
-            reach = float(np.hypot(src_x - xs, src_y - ys)[pa | pb].max())
             fade = max(MIN_FADE, FADE * np.sqrt((pa | pb).sum() / np.pi), 2.5 * reach)
             best = None
             for _ in range(4):       # wider while it helps (too wide, the affine motion far out grows)
