@@ -59,3 +59,21 @@ def test_custom_slider_from_marked_examples(make_window, tiny_models, qtbot):
     assert "my look" in w.attributes.custom.for_generator("tiny-gen")
     w.attributes.keep("explore_1", "tilt")
     assert "tilt" in w.attributes.panel.sliders
+
+
+def test_a_slider_moved_by_keyboard_applies_once_the_keys_rest(make_window, tiny_models, qtbot):
+    """A helper pressed the arrow keys on the smile slider and nothing happened (only drags applied)."""
+    from PySide6.QtCore import Qt
+
+    w = make_window(tiny_models)
+    doc = new_face(w, qtbot)
+    before = doc.layer("base").copy()
+    steps = w.undo_stack.count()
+    s = w.attributes.panel.sliders["smile"].slider
+    s.setFocus()
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
+        for _ in range(3):
+            qtbot.keyClick(s, Qt.Key.Key_PageUp)
+    assert not np.array_equal(doc.layer("base"), before)
+    assert w.undo_stack.count() == steps + 1                   # three key presses, one edit
+    assert w.attributes.panel.values()["smile"] > 0

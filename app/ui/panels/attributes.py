@@ -3,7 +3,7 @@ that can be kept under a name, and custom sliders made from marked examples."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
@@ -24,6 +24,9 @@ def pretty(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+SETTLE_MS = 350      # a slider moved without a drag is applied this long after the last move
+
+
 class AttributesPanel(QWidget):
     dragged = Signal()                 # a slider moved (preview)
     released = Signal()                # a slider was let go / reset (apply as one undo step)
@@ -34,6 +37,10 @@ class AttributesPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._settle = QTimer(self)         # keyboard / track-click moves: applied when they rest
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self.released)
         self.sliders: dict[str, LabeledSlider] = {}
         lay = QVBoxLayout(self)
         self.info = QLabel("Sliders edit the face in the edit region (generate a face or project one first).")
@@ -88,7 +95,7 @@ class AttributesPanel(QWidget):
             s.label.setMinimumWidth(86)
             s.setToolTip(f"{pretty(name)}: standard deviations along the direction (−3…3)")
             s.slider.sliderReleased.connect(self.released)
-            s.valueChanged.connect(lambda _v, sl=s: self.dragged.emit() if sl.slider.isSliderDown() else None)
+            s.valueChanged.connect(lambda _v, sl=s: self._moved(sl))
             h.addWidget(s, 1)
             reset = QPushButton("↺")
             reset.setFixedWidth(26)
@@ -103,6 +110,15 @@ class AttributesPanel(QWidget):
             (self.explore_lay if kind == "explore" else self.attr_lay).addWidget(row)
             self.sliders[name] = s
         self.explore_box.setVisible(any(k == "explore" for _, k in names))
+
+    def _moved(self, s: LabeledSlider) -> None:
+        """A drag previews; a move by keyboard or a click on the track (no drag) applies once the keys
+        rest (a helper's arrow keys moved the smile slider and nothing happened)."""
+        if s.slider.isSliderDown():
+            self._settle.stop()
+            self.dragged.emit()
+        else:
+            self._settle.start()
 
     def _keep(self, name: str) -> None:
         new = self.new_name.text().strip() or name
