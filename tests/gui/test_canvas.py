@@ -147,3 +147,23 @@ def test_picker_reads_the_scribble_shown_on_top(make_window, tiny_models, photo)
     QTest.mouseClick(w.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      w.canvas.to_widget(120.5, 100.5).toPoint())
     assert w.brush_panel.color() == (10, 200, 30)
+
+
+def test_bracket_keys_resize_the_brush(make_window, tiny_models):
+    """[ and ] shrink and grow the brush, as in other editors (a helper reached for them)."""
+    w = make_window(tiny_models)
+    keys = {a.shortcut().toString(): a for a in w.findChildren(type(w.tool_actions["brush"]))
+            if not a.shortcut().isEmpty()}
+    size = w.brush_panel.size
+    size.setValue(40)
+    keys["]"].trigger()
+    assert 44 <= size.value() <= 48
+    for _ in range(3):
+        keys["["].trigger()
+    assert size.value() < 40
+    size.setValue(2)
+    keys["["].trigger()
+    keys["["].trigger()
+    assert size.value() == 1                                  # never below a pixel
+    keys["]"].trigger()
+    assert size.value() > 1.5                                 # small sizes still grow

@@ -33,6 +33,7 @@ class LabeledSlider(QWidget):
     def _to_pos(self, v: float) -> int:
         import math
 
+        v = min(self.hi, max(self.lo, v))       # out of range (a brush shrunk below 1 px): the end of the scale
         if self.log:
             t = (math.log(v) - math.log(self.lo)) / (math.log(self.hi) - math.log(self.lo))
         else:
