@@ -7,7 +7,7 @@ edit region), the same convention as the document's parts layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Collection, Generator
 from dataclasses import dataclass, replace
 
 import cv2
@@ -157,7 +157,7 @@ def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.nda
 
 
 def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
-                names: list[str], limit: np.ndarray, only=None) -> Reshape | None:
+                names: list[str], limit: np.ndarray, only: Collection[str] | None = None) -> Reshape | None:
     """The warp (shapewarp.py) that takes the region crop's features (`current`: the (R, R) part map)
     onto the shape painted in `painted` (crop, index + 1; 0 = unpainted), moving pixels only within
     `limit` (the edited area); `only`: the part names that may be reshaped (default every feature); None
@@ -177,8 +177,8 @@ def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
 
 def reshape_report(field: Reshape, names: list[str], seen: float) -> str:
     """What a warp onto the painted shape did, in words, with the generator's check beside it (it reads
-    the person's own reshaped mouth poorly: 28 % on the bench's portraits, where the smear it replaced
-    read 41 %)."""
+    the person's own reshaped mouth poorly: 36 % on the bench's portraits, where the smear it replaced
+    read 49 %)."""
     most = " (the most a warp resizes)" if field.stretch >= MAX_SCALE - 0.01 else ""
     return (f"The photo's own {' and '.join(names[i] for i in field.parts)} moved onto the painted shape "
             f"(resized by up to {field.stretch:.1f}×{most}), no colour drawn in. The generator's check, made for its "
@@ -371,7 +371,8 @@ def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None
     if job.request.clip:
         limit = vector_region(pm.seg, before, after, list(job.request.vector_parts), state)
     field = None
-    if moves_pixels(state, job.request.vector_parts):      # as a part edit of these parts on a photo
+    moves = moves_pixels(state, job.request.vector_parts)
+    if moves:                                              # as a part edit of these parts on a photo
         # the photo's features warped as the vector reshapes the generator's (its part map after, as if
         # painted), else moved along the generator's change
         r = state.region
@@ -380,7 +381,7 @@ def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None
                             only=job.request.vector_parts)
     if field is not None:
         pixels = warped(state.reference, field)
-    elif moves_pixels(state, job.request.vector_parts):
+    elif moves:
         pixels = apply_moved(state.reference, state.base_render, rend, warp=state.warp, limit=limit)
     else:
         pixels = apply_latent(state, rend, limit=limit)
