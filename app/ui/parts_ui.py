@@ -12,6 +12,8 @@ from latentbrush.paths import data_dir
 from latentbrush.ui.context import Window
 from latentbrush.ui.panels.parts import PartsPanel
 
+MAP_HIDDEN = "Part map hidden: it was of the face before the last edit. Press “Find parts” for this one's."
+
 
 class PartsUI:
     def __init__(self, window: Window, store: VectorStore | None = None) -> None:
@@ -23,6 +25,7 @@ class PartsUI:
         self._maps: dict[str, np.ndarray] = {}    # state digest → part map shown for it
         self._reported: str | None = None         # the state digest the panel's edit report is about
         self._reports: dict[str, str] = {}        # state digest → the report of the edit that made it (redo)
+        self._map_shown = False                   # the part map overlay is up
         self._unsubscribe = None
         p.detect_requested.connect(self.detect)
         p.run_requested.connect(self.run_edit)
@@ -73,11 +76,11 @@ class PartsUI:
             self._unsubscribe = doc.subscribe(self._on_doc_changed)
 
     def _on_doc_changed(self, layer: str, _bbox) -> None:
-        if layer in ("latent", "base"):
+        if layer == "base":
             self._show_map()
-        doc = self.w.document
         if layer != "latent":
             return
+        doc = self.w.document
         shown = doc.latent.shown if doc is not None and doc.latent is not None else None
         if shown in self._reports and shown != self._reported:      # redone: its report again
             self._reported = shown
@@ -85,6 +88,7 @@ class PartsUI:
         elif self._reported is not None and shown != self._reported:
             self._reported = None            # the edit reported on is undone (a helper read a stale report)
             self.panel.result.setText("")
+        self._show_map()
 
     def _show_map(self) -> None:
         """The overlay follows the latent state: shown when a map was computed for what the canvas
@@ -94,7 +98,15 @@ class PartsUI:
         labels = self._maps.get(state.shown) if state is not None else None
         if labels is not None and labels.shape != (doc.height, doc.width):
             labels = None
-        self.w.canvas.set_part_map(labels if self.panel.show_map.isChecked() else None)
+        shown = labels is not None and self.panel.show_map.isChecked()
+        if self._map_shown and not shown and self.panel.show_map.isChecked() and state is not None \
+                and (not self.panel.result.text() or self.panel.result.text().startswith("Parts: ")):
+            # another edit changed the face: its map is not known yet (a helper saw the map vanish)
+            self.panel.result.setText(MAP_HIDDEN)
+        elif shown and self.panel.result.text() == MAP_HIDDEN:
+            self.panel.result.setText("")
+        self._map_shown = shown
+        self.w.canvas.set_part_map(labels if shown else None)
         # the labels are drawn faint while the edit they asked for is shown (a helper could not see the
         # grown mouth's corners under them); painting with the parts brush shows them in full again
         self.w.canvas.set_faded("parts", state is not None and state.edited and state.made_by == "parts_edit")

@@ -149,6 +149,8 @@ def test_a_parts_edit_after_a_slider_keeps_the_slider_edit(make_window, tiny_mod
         s.setSliderDown(False)
     lit = doc.layer("base").copy()
     assert np.abs(lit[:40].astype(int) - original[:40]).mean() > 1.0        # the slider changed the top too
+    # the map shown was of the face before the slider: hidden, and the status says why
+    assert not w.canvas.overlays.has_part_map and p.result.text().startswith("Part map hidden")
     p.part_buttons[3].click()
     w.brush_panel.size.setValue(30)
     w.brush_panel.hardness.setValue(1.0)
