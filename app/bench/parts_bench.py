@@ -295,15 +295,19 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
     mm = model_manager()
     det = mm.get(DETECTOR_ID).net
 
-    def mouth_width(img: np.ndarray, r) -> float:
-        """The mouth corners' distance / the eyes' distance of the face in region r (NaN: not found)."""
+    def landmarks(img: np.ndarray, r) -> np.ndarray | None:
+        """The five landmarks of the face the detector finds in region r (None: not found)."""
         faces = [f for f in detect_faces(det, img) if f.score >= 0.9]
         cx, cy = (r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2
         near = [f for f in faces if abs((f.box[0] + f.box[2]) / 2 - cx) < r.width / 3
                 and abs((f.box[1] + f.box[3]) / 2 - cy) < r.height / 3]
-        if not near:
+        return near[0].landmarks if near else None
+
+    def mouth_width(img: np.ndarray, r) -> float:
+        """The mouth corners' distance / the eyes' distance of the face in region r (NaN: not found)."""
+        lm = landmarks(img, r)
+        if lm is None:
             return float("nan")
-        lm = near[0].landmarks
         return float(np.linalg.norm(lm[4] - lm[3]) / max(np.linalg.norm(lm[1] - lm[0]), 1e-6))
 
     rows: list[Measurement] = []
@@ -323,6 +327,13 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
             continue
         r = state.region
         width0 = mouth_width(img, r)
+        # how wide the part map's mouth is, against the corners the detector finds: paint placed by the
+        # real lips asks the warp for this much more than meant (a helper's strokes just past Grace
+        # Hopper's lip corners hit the 1.6× cap)
+        lm = landmarks(img, r)
+        mouth_map = full[r.y0:r.y1, r.x0:r.x1] == names.index("mouth") + 1
+        table.setdefault(p.name, {})["map_mouth_over_corners"] = float("nan") if lm is None else \
+            width(mouth_map) / max(float(np.linalg.norm(lm[4] - lm[3])), 1e-6)
         for kind in ("grow_mouth", "grow_hair"):
             crop = full[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1       # −1: outside the face frame
             crop = np.where(crop < 0, names.index("background"), crop)
@@ -367,6 +378,10 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                 tiles.append(after[y0:y1, x0:x1])
             tiles += [np.zeros_like(tiles[0])] * (5 - len(tiles))
             grid.append(np.concatenate([cv2.resize(t_, (192, 192), interpolation=cv2.INTER_AREA) for t_ in tiles], 1))
+    ratios = [v["map_mouth_over_corners"] for v in table.values()]
+    if ratios:
+        rows.append((f"median over {len(ratios)} photos: the part map's mouth width / the detector's mouth corners",
+                     100 * float(np.nanmedian(ratios)), "%"))
     for kind, vs in variants.items():
         for suffix, _ in vs:
             recs = [v[kind + suffix] for v in table.values() if kind + suffix in v]
