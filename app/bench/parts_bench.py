@@ -306,9 +306,8 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
     def mouth_width(img: np.ndarray, r) -> float:
         """The mouth corners' distance / the eyes' distance of the face in region r (NaN: not found)."""
         lm = landmarks(img, r)
-        if lm is None:
-            return float("nan")
-        return float(np.linalg.norm(lm[4] - lm[3]) / max(np.linalg.norm(lm[1] - lm[0]), 1e-6))
+        return float("nan") if lm is None else \
+            float(np.linalg.norm(lm[4] - lm[3]) / max(np.linalg.norm(lm[1] - lm[0]), 1e-6))
 
     rows: list[Measurement] = []
     grid, table = [], {}
@@ -327,9 +326,7 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
             continue
         r = state.region
         width0 = mouth_width(img, r)
-        # how wide the part map's mouth is, against the corners the detector finds: paint placed by the
-        # real lips asks the warp for this much more than meant (a helper's strokes just past Grace
-        # Hopper's lip corners hit the 1.6× cap)
+        # the map's mouth against the detector's corners: paint placed by the real lips asks for more than meant
         lm = landmarks(img, r)
         mouth_map = full[r.y0:r.y1, r.x0:r.x1] == names.index("mouth") + 1
         table.setdefault(p.name, {})["map_mouth_over_corners"] = float("nan") if lm is None else \
