@@ -128,7 +128,8 @@ from latentbrush.bench.inpaint_scales import inpaint_scales  # noqa: E402
 from latentbrush.bench.inpaint_textures import inpaint_textures  # noqa: E402
 from latentbrush.bench.inpaint_wide import inpaint_wide  # noqa: E402
 from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
-from latentbrush.bench.parts_bench import parts, parts_photo, parts_ranking  # noqa: E402
+from latentbrush.bench.parts_bench import parts, parts_ranking  # noqa: E402
+from latentbrush.bench.parts_photo_bench import parts_photo  # noqa: E402
 from latentbrush.bench.pencil_bench import pencil  # noqa: E402
 from latentbrush.bench.realphoto_bench import realphoto  # noqa: E402
 from latentbrush.bench.scribble_latency import scribble_latency  # noqa: E402

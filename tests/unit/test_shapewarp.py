@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from latentbrush.ml.parts.shapewarp import Reshape, shape_warp, warped
+from latentbrush.ml.parts.shapewarp import Reshape, grown_to_corners, reach_corners, shape_warp, warped
 
 H = W = 300
 LIPS = (150, 40, 40)
@@ -118,6 +118,59 @@ def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="differ in size"):
         warped(np.zeros((10, 10, 3), np.uint8), Reshape(np.zeros((10, 12, 2), np.float32),
                                                         np.zeros((10, 12), np.float32), 1.0, (1,)))
+
+
+def extent(mask):
+    ys, xs = np.nonzero(mask)
+    return xs.min(), xs.max(), ys.min(), ys.max()
+
+
+def test_the_maps_mouth_is_taken_to_end_at_the_detectors_corners_each_side_on_its_own():
+    short = part_map((20, 10), centre=(95, 120))                  # ends at x 75 and 115; the lips at 75 and 125
+    short[80:100, 80:100] = 2                                     # the nose above: never overwritten
+    grown = grown_to_corners(short, 1, np.array([[75.0, 120.0], [125.0, 120.0]]), keep=[2])
+    x0, x1, y0, y1 = extent(grown == 1)
+    assert abs(x0 - 75) <= 1 and abs(x1 - 125) <= 1 and (y0, y1) == extent(short == 1)[2:]
+    assert (grown == 1).sum() > (short == 1).sum() and (grown[short == 2] == 2).all()
+    # never shortened (corners inside the piece), nor moved to a mouth the detector found elsewhere
+    assert np.array_equal(grown_to_corners(short, 1, np.array([[80.0, 120.0], [100.0, 120.0]])), short)
+    assert np.array_equal(grown_to_corners(short, 1, np.array([[200.0, 250.0], [260.0, 250.0]])), short)
+    # at most MAX_SCALE per side (1.6): a corner far beyond the piece is not reached
+    far = grown_to_corners(part_map((20, 10)), 1, np.array([[40.0, 120.0], [160.0, 120.0]]))
+    assert abs(extent(far == 1)[0] - (100 - 32)) <= 1 and abs(extent(far == 1)[1] - (100 + 32)) <= 1
+
+
+def test_paint_placed_by_the_real_lips_asks_for_what_it_shows_when_the_maps_mouth_is_narrower():
+    """The photo's lips span x 70…130 (semi-axis 30); the part map's mouth only 76…124 (24). Painted out
+    to 64…136 (36: 1.2× the lips), the lips come out 1.2× wide, not 1.5× (36 / 24) as by the map alone."""
+    img = ellipse(np.full((H, W, 3), 200, np.uint8), (100, 120), (30, 10), LIPS)
+    now = part_map((24, 10))
+    painted = part_map((36, 10)) > 0
+    wanted = np.where(painted, 1, now)
+    by_map = shape_warp(now, wanted, [1])
+    corners = np.array([[70.0, 120.0], [130.0, 120.0]])
+    grown, wanted_c = reach_corners(now, wanted, painted, 1, corners)
+    by_lips = shape_warp(grown, wanted_c, [1])
+    x0, x1, _, _ = lips_extent(warped(img, by_lips))
+    assert abs(x0 - 64) <= 3 and abs(x1 - 136) <= 3 and by_lips.stretch < 1.3
+    x0, x1, _, _ = lips_extent(warped(img, by_map))
+    assert x1 - x0 >= 2 * 42 and by_map.stretch > 1.4
+    # paint inside the real lips asks for nothing (by the map alone it was a wider mouth)
+    inside = part_map((29, 10)) > 0
+    grown, wanted_i = reach_corners(now, np.where(inside, 1, now), inside, 1, corners)
+    assert shape_warp(grown, wanted_i, [1]) is None and shape_warp(now, np.where(inside, 1, now), [1]) is not None
+
+
+def test_skin_painted_over_the_maps_mouth_corners_takes_the_stretched_ends_with_it():
+    now = part_map((24, 10))
+    skin = np.zeros((H, W), bool)
+    skin[:, :84] = skin[:, 116:] = True                         # the map's corners 76…84 and 116…124 painted over
+    skin &= part_map((26, 12)) > 0
+    wanted = np.where(skin, 0, now)
+    grown, wanted_c = reach_corners(now, wanted, skin, 1, np.array([[70.0, 120.0], [130.0, 120.0]]))
+    assert extent(grown == 1)[:2] == (70, 130)
+    x0, x1, _, _ = extent(wanted_c == 1)
+    assert x0 >= 84 and x1 <= 116                                # no lone ends left beyond the paint
 
 
 @pytest.mark.needs_weights

@@ -66,6 +66,19 @@ def find_faces(image: np.ndarray, models: ModelManager | None) -> list[FoundFace
     return [FoundFace(b, face_region(b, w, h), None, None, 1.0, "haar") for b in haar_faces(image)]
 
 
+def crop_landmarks(crop: np.ndarray, models: ModelManager | None) -> np.ndarray | None:
+    """The five landmarks (crop pixels: eyes, nose, mouth corners) of the face the edit region's crop
+    is centred on; None without the landmark detector, or when it finds no face near the centre."""
+    net = _detector(models)
+    if net is None:
+        return None
+    from latentbrush.ml.faces.detect import detect_faces
+    h, w = crop.shape[:2]
+    near = [f for f in detect_faces(net, crop) if f.score >= MIN_SCORE
+            and abs((f.box[0] + f.box[2]) / 2 - w / 2) < w / 3 and abs((f.box[1] + f.box[3]) / 2 - h / 2) < h / 3]
+    return np.asarray(near[0].landmarks, np.float64) if near else None
+
+
 def closest(faces: list[FoundFace], region: BBox) -> int:
     """The index of the face whose region overlaps `region` most (-1: none does)."""
     best, best_i = 0.0, -1

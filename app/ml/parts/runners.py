@@ -35,7 +35,7 @@ from latentbrush.ml.parts.edit import edit_area, label_map, optimize_parts
 from latentbrush.ml.parts.labels import layer_to_target, upscale_labels
 from latentbrush.ml.parts.resegment import STEPS as RESEGMENT_STEPS
 from latentbrush.ml.parts.resegment import carried, resegment
-from latentbrush.ml.parts.shapewarp import MAX_SCALE, Reshape, shape_warp, warped
+from latentbrush.ml.parts.shapewarp import MAX_SCALE, Reshape, reach_corners, shape_warp, warped
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_renders
 
@@ -48,12 +48,8 @@ REACH = 0.125          # the painted parts' pixels this near the paint (fraction
 # edit on 7 portraits: −11 to −41 levels in the clipped area; with the term −3 to −14)
 PHOTO_TONE = 4.0
 RANK_STEPS = 40        # projection steps of the check that orders the candidates (the reported one: 60)
-# a candidate's rank: the share of its changed pixels the check reads as the painted part, less this
-# many times its share of colour blotches (app/ml/parts/colours.py). 6 held-out faces × 4 edits, the
-# 6 candidates ranked this way instead of by the check alone: blotches 5.2 / 10.9 / 2.9 / 1.9 % of the
-# redrawn area (worst face 14 / 34 / 7 / 5 %) → 3.8 / 2.6 / 3.1 / 1.4 % (13 / 9 / 8 / 2 %), the check's
-# figure 82 / 26 / 72 / 72 → 82 / 26 / 76 / 72 % (grow mouth / close eyes / grow hair / paste);
-# the weight is the request's blotch_penalty (2)
+# a candidate's rank: the check's share less blotch_penalty (2) × its share of colour blotches (colours.py);
+# on 6 held-out faces × 4 edits it halved the blotches at the same check figures (README, issue #7)
 
 
 @dataclass
@@ -157,14 +153,20 @@ def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.nda
 
 
 def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
-                names: list[str], limit: np.ndarray, only: Collection[str] | None = None) -> Reshape | None:
+                names: list[str], limit: np.ndarray, only: Collection[str] | None = None,
+                corners: np.ndarray | None = None) -> Reshape | None:
     """The warp (shapewarp.py) that takes the region crop's features (`current`: the (R, R) part map)
     onto the shape painted in `painted` (crop, index + 1; 0 = unpainted), moving pixels only within
-    `limit` (the edited area); `only`: the part names that may be reshaped (default every feature); None
-    where none can be reshaped."""
+    `limit` (the edited area); `only`: the part names that may be reshaped (default every feature);
+    `corners`: the face detector's mouth corners (crop pixels), where the map's mouth is taken to end
+    (`reach_corners`). None where none can be reshaped."""
     r = state.region
     now = full_label_map(current, state, (r.y1, r.x1))[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1
     wanted = np.where(painted > 0, painted.astype(np.int64) - 1, now)
+    if corners is not None and "mouth" in names:
+        m = names.index("mouth")
+        now, wanted = reach_corners(now, wanted, painted > 0, m, corners,
+                                    [names.index(f) for f in FEATURES if f in names and f != "mouth"])
     feats = [names.index(f) for f in sorted(FEATURES) if f in names and (only is None or f in only)]
     # a feature painted with, or painted over with skin (made smaller); not one that only lost pixels to
     # another feature's paint — a mouth grown into the nose's tip is not a wish for a shorter nose (the
@@ -253,7 +255,8 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     motion = clip_weight(crop > 0, r.width) if moves else None     # where the photo's pixels may move
     # a feature painted into a new shape: the photo's pixels warped onto it (shapewarp.py); else the
     # generator's change of shape moves them
-    field = shape_field(current, crop, state, names, weight) if moves else None
+    lm = photo.crop_landmarks(state.reference, models) if moves else None       # the mouth's corners: lm[3:]
+    field = shape_field(current, crop, state, names, weight, corners=None if lm is None else lm[3:]) if moves else None
     shaped = warped(state.reference, field) if field is not None else None
 
     def composited(rend: np.ndarray) -> np.ndarray:
@@ -262,7 +265,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
                          torch.from_numpy(target).to(dev), area=torch.from_numpy(area).to(dev),
                          w_tone=PHOTO_TONE if keep_tone else 0.0,
-                         candidates=int(job.request.candidates),
+                         candidates=1 if shaped is not None else int(job.request.candidates),
                          iters=int(job.request.iters), time_budget=job.request.time_budget,
                          seed=int(job.request.seed), check=job.check)
 
@@ -275,8 +278,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     res = yield from relay(gen, progress)
     if not np.isfinite(res.renders).all():
         raise FloatingPointError("the generator produced invalid values (NaN/Inf); the image was not changed")
-    # (warped to the paint, every candidate's pixels are the same: one is offered, the optimiser's best)
-    cands = [composited(res.renders[i]) for i in range(1 if shaped is not None else len(res.z))]
+    # (warped to the paint, every candidate's pixels would be the same: one latent is optimised, to keep
+    # the latent in step for later edits)
+    cands = [composited(res.renders[i]) for i in range(len(res.z))]
     plain = latent_models(models, pm.lm.generator_id)          # the generator not fitted to this photo
     changed = (target >= 0) & (target != res.before)
     involved = sorted({int(v) for v in np.concatenate([target[changed], res.before[changed]])})
@@ -322,7 +326,8 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                f"({agree[0]:.0%} in the edit's own part map; ") if field is None else "("
     return Result(layer="base", bbox=r, pixels=cands[0],
                   message=(f"{verdict} " if verdict else "") + (f"{reshaped} " if reshaped else "")
-                  + (f"parts edit: {figures}{res.steps} steps × {len(res.z)} candidates, {res.seconds:.1f} s)"
+                  + (f"parts edit: {figures}{res.steps} steps × {len(res.z)} "
+                     f"candidate{'s' if len(res.z) > 1 else ''}, {res.seconds:.1f} s)"
                            + (" — stopped early on a numerical problem (NaN); kept the last good result"
                               if res.nonfinite else "")),
                   info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
