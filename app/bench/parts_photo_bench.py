@@ -12,6 +12,22 @@ import numpy as np
 
 from latentbrush.bench.common import Measurement, model_manager
 
+WIDEN = 1.3            # `widen_lips`: the band painted spans this many times the lips' corners' distance
+BAND = 0.12            # … and ± this many times it across
+
+
+def lips_band(crop: np.ndarray, corners: np.ndarray, mouth: int) -> np.ndarray:
+    """The painted labels (crop map, −1 unpainted) of a person widening the lips: mouth painted along
+    the line through the detector's mouth corners, WIDEN × their distance long and ± BAND × it thick,
+    where the part map does not already say mouth."""
+    h, w = crop.shape
+    a, b = np.asarray(corners, np.float64)
+    d = float(np.linalg.norm(b - a))
+    u, mid = (b - a) / max(d, 1e-6), (a + b) / 2
+    xs, ys = np.meshgrid(np.arange(w) - mid[0], np.arange(h) - mid[1])
+    band = (np.abs(xs * u[0] + ys * u[1]) <= WIDEN * d / 2) & (np.abs(xs * u[1] - ys * u[0]) <= BAND * d)
+    return np.where(band & (crop != mouth), mouth, -1)
+
 
 def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     """The scripted edits (grow the mouth, grow the hair) on real photos, the way the editor runs
@@ -34,8 +50,9 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
     from latentbrush.core.jobs import Job, drain
     from latentbrush.ml.faces.detect import DETECTOR_ID, detect_faces
     from latentbrush.ml.latent import photo
-    from latentbrush.ml.parts import runners
+    from latentbrush.ml.parts import runners, shapewarp
     from latentbrush.ml.parts.labels import scripted_edit
+    from latentbrush.ml.parts.shapewarp import landing
 
     mm = model_manager()
     det = mm.get(DETECTOR_ID).net
@@ -57,10 +74,17 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
     rows: list[Measurement] = []
     grid, table = [], {}
     photos = [(p, img) for p, img in loaded(Path(__file__).resolve().parents[2]) if not p.name.startswith("group")]
-    variants = {"grow_mouth": (("", None), (" (the map's mouth as found, stop 46)", "map"),
+    variants = {"grow_mouth": (("", None), (" (the map's mouth as found)", "map"),
+                               (" (ellipses of inertia, the map's mouth as found: stop 46)", "inertia"),
                                (" (the generator's motion, stop 45)", "motion"),
-                               (" (added, until stop 45)", "added")), "grow_hair": (("", None),)}
-    shipped_moves, shipped_shape, shipped_lm = runners.moves_pixels, runners.shape_field, photo.crop_landmarks
+                               (" (added, until stop 45)", "added")),
+                "widen_lips": (("", None), (" (the map's mouth as found)", "map"),
+                               (" (ellipses of inertia, the map's mouth as found: stop 46)", "inertia")),
+                "grow_hair": (("", None),)}
+    shipped = runners.moves_pixels, runners.shape_field, photo.crop_landmarks, shapewarp.piece_map
+
+    def inertia(now, wanted, similar=False, axis=None):
+        return shipped[3](now, wanted, similar) if similar else shapewarp.inertia_map(now, wanted)
 
     def along(mask: np.ndarray, corners: np.ndarray) -> float:
         """The mask's full extent along the line between the corners (px)."""
@@ -84,10 +108,13 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
         mouth_map = full[r.y0:r.y1, r.x0:r.x1] == names.index("mouth") + 1
         table.setdefault(p.name, {})["map_mouth_over_corners"] = float("nan") if lm is None else \
             width(mouth_map) / max(float(np.linalg.norm(lm[4] - lm[3])), 1e-6)
-        for kind in ("grow_mouth", "grow_hair"):
+        for kind in ("grow_mouth", "widen_lips", "grow_hair") if lm is not None else ("grow_mouth", "grow_hair"):
             crop = full[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1       # −1: outside the face frame
             crop = np.where(crop < 0, names.index("background"), crop)
-            target = scripted_edit(crop, kind, names, amount=max(2, round(2 * r.width / 64)))
+            if kind == "widen_lips":         # as a person paints by the lips: a band 1.3× the corners' distance
+                target = lips_band(crop, lm[3:] - [r.x0, r.y0], names.index("mouth"))
+            else:
+                target = scripted_edit(crop, kind, names, amount=max(2, round(2 * r.width / 64)))
             layer = np.zeros(img.shape[:2], np.uint8)
             layer[r.y0:r.y1, r.x0:r.x1] = np.where(target >= 0, target + 1, 0)
             y0, y1, x0, x1 = max(r.y0 - 20, 0), r.y1 + 20, max(r.x0 - 20, 0), r.x1 + 20
@@ -100,13 +127,13 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                     runners.moves_pixels = lambda *a: False
                 elif moves == "motion":
                     runners.shape_field = lambda *a, **k: None
-                elif moves == "map":
+                elif moves in ("map", "inertia"):
                     photo.crop_landmarks = lambda *a: None
+                    shapewarp.piece_map = inertia if moves == "inertia" else shipped[3]
                 try:
                     edit, _ = drain(runners.run_parts_edit(job, mm))
                 finally:
-                    runners.moves_pixels, runners.shape_field, photo.crop_landmarks = (shipped_moves, shipped_shape,
-                                                                                       shipped_lm)
+                    runners.moves_pixels, runners.shape_field, photo.crop_landmarks, shapewarp.piece_map = shipped
                 w = edit.info["clip"]
                 change = (edit.pixels.astype(np.float32) - img[r.y0:r.y1, r.x0:r.x1]).mean(axis=2)
                 after = img.copy()
@@ -114,7 +141,7 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                 rec = {"resegmented": edit.info["seen"], "tone_shift": float((change * w).sum() / w.sum()),
                        "blotches": edit.info["blotches"], "seconds": time.perf_counter() - t}
                 label = f"{p.name}, {kind}{suffix}"
-                if kind == "grow_mouth":
+                if kind != "grow_hair":
                     rec["mouth_width_change"] = 100 * (mouth_width(after, r) / width0 - 1)
                     m = names.index("mouth")
                     painted = (target == m) | ((target < 0) & (crop == m))
@@ -123,6 +150,12 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                     rec["mouth_width_asked_by_corners"] = float("nan") if lm is None else 100 * (
                         along(painted, lm[3:] - [r.x0, r.y0]) / float(np.linalg.norm(lm[4] - lm[3])) - 1)
                     rec["reshaped"] = edit.info.get("reshaped")
+                    # where the photo's own lip corners (the detector's, on the original) land in the warp:
+                    # exact for the warp; NaN for the variants that do not warp
+                    field = edit.info.get("reshape")
+                    ends = None if field is None or lm is None else landing(field, lm[3:] - [r.x0, r.y0])
+                    rec["corners_moved"] = float("nan") if ends is None else 100 * (
+                        float(np.linalg.norm(ends[1] - ends[0]) / np.linalg.norm(lm[4] - lm[3])) - 1)
                     rows.append((f"{label}: mouth width change (face detector's corners)",
                                  rec["mouth_width_change"], "%"))
                 table.setdefault(p.name, {})[kind + suffix] = rec
@@ -147,9 +180,12 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                       100 * float(np.mean([x["resegmented"] for x in recs])), "%"),
                      (f"mean over {len(recs)} photos, {kind}{suffix}: tone shift",
                       float(np.mean([x["tone_shift"] for x in recs])), "levels")]
-            if kind == "grow_mouth":
+            if kind != "grow_hair":
                 rows += [(f"mean over {len(recs)} photos, {kind}{suffix}: mouth width change (face detector)",
                           float(np.nanmean([x["mouth_width_change"] for x in recs])), "%")]
+                moved = [x["corners_moved"] for x in recs if np.isfinite(x["corners_moved"])]
+                rows += [(f"mean over {len(moved)} photos, {kind}{suffix}: the photo's lip corners moved apart by "
+                          "(the warp)", float(np.mean(moved)), "%")] if moved else []
                 rows += [(f"mean over {len(recs)} photos, {kind}: mouth width the paint asks for (part maps)",
                           float(np.nanmean([x["mouth_width_asked"] for x in recs])), "%"),
                          (f"mean over {len(recs)} photos, {kind}: mouth width the paint asks for (the painted "

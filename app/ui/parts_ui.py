@@ -107,9 +107,10 @@ class PartsUI:
             self.panel.result.setText("")
         self._map_shown = shown
         self.w.canvas.set_part_map(labels if shown else None)
-        # the labels are drawn faint while the edit they asked for is shown (a helper could not see the
-        # grown mouth's corners under them); painting with the parts brush shows them in full again
-        self.w.canvas.set_faded("parts", state is not None and state.edited and state.made_by == "parts_edit")
+        # the labels are hidden while the edit they asked for is shown (a helper could not see the grown
+        # mouth's corners under them; drawn faint, their tint read as redder lips: stop 47); painting with
+        # the parts brush shows them in full again
+        self.w.canvas.set_faded("parts", state is not None and state.edited and state.made_by == "parts_edit", 0.0)
 
     def _on_map_toggled(self, on: bool) -> None:
         if on and self.w.document is not None and self.w.document.latent is not None \
@@ -154,6 +155,7 @@ class PartsUI:
                 self._maps[state.shown] = info["parts_map"]
             share = ", ".join(f"{n} {s:.0%}" for n, s in info.get("share", {}).items() if s >= 0.005)
             self.panel.result.setText(f"Parts: {share}")
+            self.panel.show_map.setChecked(True)        # asked for: shown (a helper had unticked it and saw nothing)
             self._show_map()
         elif job.kind == "parts_edit" and doc is not None:
             new_state = info["latent_state"]

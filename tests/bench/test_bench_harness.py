@@ -84,3 +84,16 @@ def test_training_comparison_reads_the_runs_logs(tmp_path):
     assert rows["pix2pix batch 1: GroupNorm − BatchNorm PSNR"] == 1.5
     assert "cyclegan unet: face → sketch PSNR (held-out)" not in rows             # no log, no row
     assert (tmp_path / "cyclegan-a2b_psnr.png").is_file() and (tmp_path / "pix2pix-norm.png").is_file()
+
+
+def test_lips_band_paints_the_mouth_along_the_corners_where_the_map_lacks_it():
+    import numpy as np
+
+    from latentbrush.bench.parts_photo_bench import WIDEN, lips_band
+
+    crop = np.zeros((100, 100), np.int64)
+    crop[45:55, 40:60] = 3                              # the map's mouth
+    band = lips_band(crop, np.array([[30.0, 50.0], [70.0, 50.0]]), 3)
+    ys, xs = np.nonzero(band == 3)
+    assert xs.min() == 50 - WIDEN * 20 and xs.max() == 50 + WIDEN * 20 and abs(ys.mean() - 50) < 0.5
+    assert (band[45:55, 40:60] == -1).all() and set(np.unique(band)) == {-1, 3}

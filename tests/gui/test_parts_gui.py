@@ -52,9 +52,10 @@ def test_find_paint_apply_undo_and_vectors(make_window, tiny_models, qtbot, vec_
     assert [b.text() for b in p.part_buttons] == list(w.manifest.get("tiny-parts").params["names"])
     doc = open_array(w, face_photo(tiny_models, 1))
     select_whole(w, doc)
+    p.show_map.setChecked(False)                          # unticked: Find parts still shows the map it finds
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
         p.detect_button.click()
-    assert doc.latent is not None and w.canvas.overlays.has_part_map
+    assert doc.latent is not None and w.canvas.overlays.has_part_map and p.show_map.isChecked()
     assert w.undo_stack.undoText() == "Project region"
     # pick a label: the parts brush becomes the tool; paint a stroke
     p.part_buttons[3].click()
@@ -75,7 +76,7 @@ def test_find_paint_apply_undo_and_vectors(make_window, tiny_models, qtbot, vec_
     # a projected photo's feature: its own pixels moved onto the paint, the generator's check beside it
     assert "moved onto the painted shape" in p.result.text() and "of the changed pixels as the painted part" \
         in p.result.text()
-    assert "parts" in w.canvas.faded                     # the labels faint over the edit they asked for
+    assert "parts" in w.canvas.faded and w.canvas._fade["parts"] == 0.0   # hidden over the edit they asked for
     report = p.result.text()
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)

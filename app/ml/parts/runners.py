@@ -35,7 +35,7 @@ from latentbrush.ml.parts.edit import edit_area, label_map, optimize_parts
 from latentbrush.ml.parts.labels import layer_to_target, upscale_labels
 from latentbrush.ml.parts.resegment import STEPS as RESEGMENT_STEPS
 from latentbrush.ml.parts.resegment import carried, resegment
-from latentbrush.ml.parts.shapewarp import MAX_SCALE, Reshape, reach_corners, shape_warp, warped
+from latentbrush.ml.parts.shapewarp import Reshape, reach_corners, reshape_report, resized, shape_warp, warped
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_renders
 
@@ -174,17 +174,8 @@ def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
     lost = (now[..., None] == feats) & (wanted[..., None] != feats) & ~np.isin(wanted, feats)[..., None]
     gained = (wanted[..., None] == feats) & (now[..., None] != feats)
     return shape_warp(now, wanted, [f for i, f in enumerate(feats) if gained[..., i].any() or lost[..., i].any()],
-                      limit, similar=[names.index(f) for f in ("eyes", "nose", "brows") if f in names])
-
-
-def reshape_report(field: Reshape, names: list[str], seen: float) -> str:
-    """What a warp onto the painted shape did, in words, with the generator's check beside it (it reads
-    the person's own reshaped mouth poorly: 36 % on the bench's portraits, where the smear it replaced
-    read 49 %)."""
-    most = " (the most a warp resizes)" if field.stretch >= MAX_SCALE - 0.01 else ""
-    return (f"The photo's own {' and '.join(names[i] for i in field.parts)} moved onto the painted shape "
-            f"(resized by up to {field.stretch:.1f}×{most}), no colour drawn in. The generator's check, made for its "
-            f"own 64-px faces, reads {seen:.0%} of the changed pixels as the painted part.")
+                      limit, similar=[names.index(f) for f in ("eyes", "nose", "brows") if f in names],
+                      axis=None if corners is None else corners[1] - corners[0])
 
 
 def rank_by_look(cands: list[np.ndarray], look: Callable[[np.ndarray], float], check: Callable[[], None],
@@ -317,8 +308,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     verdict = parts_verdict(seen, stained, tone) if field is None else reshape_verdict(field.stretch)
     reshaped = None if field is None else reshape_report(field, names, seen)
     if moves and field is None:        # a photo's feature that has no shape to move onto the paint
-        reshaped = ("The painted shape has no part of the photo to stretch onto it (an eye painted over, or a "
-                    "part painted where there is none): the photo's pixels were moved as the generator redraws "
+        reshaped = ("The painted shape has no part of the photo to stretch onto it (an eye painted over, a part "
+                    "painted where there is none, or paint within the lips the face finder sees): the photo's "
+                    "pixels were moved as the generator redraws "
                     f"the face, which changes little. The generator's check reads {seen:.0%} of the changed "
                     "pixels as the painted part.")
     figures = (f"{seen:.0%} of the changed pixels show the painted part when the result is segmented again, "
@@ -334,7 +326,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                         "renders": tuple(rend),
                         "agreement": tuple(float(a) for a in agree),
                         "seen": seen, "blotches": stained, "tone": tone, "verdict": verdict, "clip": weight,
-                        "reshaped": reshaped,
+                        "reshaped": reshaped, "reshape": field,
                         "masked_loss": tuple(float(1 - a) for a in agree),
                         "parts_map": shown_label_map(res.before, res.labels[order[0]], weight, state,
                                                      image.shape[:2]),
@@ -392,7 +384,8 @@ def run_apply_vector(job: Job, models: ModelManager) -> Generator[Progress, None
         pixels = apply_latent(state, rend, limit=limit)
     moved = "" if field is None else (
         f" (the photo's own {' and '.join(pm.seg.names[i] for i in field.parts)} moved onto the shape the vector "
-        f"gives {'it' if len(field.parts) == 1 else 'them'}, resized by up to {field.stretch:.1f}×)")
+        f"gives {'it' if len(field.parts) == 1 else 'them'}, {resized(field)})" if field.parts else
+        " (the vector hardly changes the shape of the photo's features: the photo is unchanged)")
     return Result(layer="base", bbox=state.region, pixels=pixels,
                   message=f"applied “{job.request.name}” × {strength:+.2f}{moved}",
                   info={"latent_state": state.showing(z, pixels, rend)})

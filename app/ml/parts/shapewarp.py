@@ -39,6 +39,7 @@ BORDER = 0.08          # of the crop's shorter side: the margin at its edge over
 MIN_MOTION = 1.0       # px: a piece the paint would move by less (a sliver of the nose painted over) is left
 MIN_CHANGE = 0.03      # … or one the paint changes by no more than this share of its pixels (a helper's skin
                        # over an eye touched the nose's piece: "nose moved … 1.0×")
+EDGE = 0.0             # a piece's extent: between these percentiles of its pixels (0: its ends, as seen)
 ACROSS = 2             # motion along one axis fades this many times faster across it (`_distances`)
 
 
@@ -55,17 +56,40 @@ def _sqrtm(cov: np.ndarray, power: float) -> np.ndarray:
     return (vecs * np.maximum(vals, 1e-6) ** power) @ vecs.T
 
 
-def piece_map(now: np.ndarray, wanted: np.ndarray, similar: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def piece_map(now: np.ndarray, wanted: np.ndarray, similar: bool = False,
+              axis: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boolean masks of one piece now and as painted → (M 2×2, μ_now, μ_wanted): a pixel x of the
     painted shape takes its colour from μ_now + M (x − μ_wanted); M's singular values kept within
-    [1 / MAX_SCALE, MAX_SCALE]. `similar`: the piece keeps its proportions (one scale, the area's)."""
+    [1 / MAX_SCALE, MAX_SCALE]. `similar`: the piece keeps its proportions (one scale, the area's;
+    centred on the centroids). Else the piece's extent along `axis` (a unit vector, default the x axis:
+    the line through the lips' corners) and across it are each taken onto the painted extent: lips
+    painted wider by a thin band at each corner end at the band's ends (the ellipses of inertia, used
+    until stop 47, stretched them by about two thirds of that on 7 portraits: the band adds little to
+    the second moments of a round mouth), and paint past one corner moves that corner alone."""
+    if similar:
+        mu_a, cov_a = _moments(now)
+        mu_b, cov_b = _moments(wanted)
+        m = np.eye(2) * (np.linalg.det(cov_a) / np.linalg.det(cov_b)) ** 0.25
+        return m, mu_a, mu_b
+    u = np.array([1.0, 0.0]) if axis is None else np.asarray(axis, np.float64) / np.linalg.norm(axis)
+    rot = np.stack([u, [-u[1], u[0]]], 1)               # columns: along, across
+
+    def extent(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ys, xs = np.nonzero(mask)
+        q = np.stack([xs, ys], 1).astype(np.float64) @ rot
+        lo, hi = np.percentile(q, EDGE, axis=0), np.percentile(q, 100 - EDGE, axis=0)
+        return (lo + hi) / 2, np.maximum(hi - lo, 1.0)
+    (c_a, len_a), (c_b, len_b) = extent(now), extent(wanted)
+    m = rot @ np.diag(np.clip(len_a / len_b, 1 / MAX_SCALE, MAX_SCALE)) @ rot.T
+    return m, rot @ c_a, rot @ c_b
+
+
+def inertia_map(now: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As piece_map, by the ellipses of inertia: M = √Σ_now · √Σ_wanted⁻¹ (the mouth's map until stop 47;
+    `bench parts_photo` compares it)."""
     mu_a, cov_a = _moments(now)
     mu_b, cov_b = _moments(wanted)
-    if similar:
-        m = np.eye(2) * (np.linalg.det(cov_a) / np.linalg.det(cov_b)) ** 0.25
-    else:
-        m = _sqrtm(cov_a, 0.5) @ _sqrtm(cov_b, -0.5)
-    u, s, vt = np.linalg.svd(m)
+    u, s, vt = np.linalg.svd(_sqrtm(cov_a, 0.5) @ _sqrtm(cov_b, -0.5))
     return (u * np.clip(s, 1 / MAX_SCALE, MAX_SCALE)) @ vt, mu_a, mu_b
 
 
@@ -97,17 +121,21 @@ class Reshape(NamedTuple):
     disp: np.ndarray       # (h, w, 2) float32: the pixel at x takes the photo's colour at x + D(x)
     weight: np.ndarray     # (h, w) float32 0..1: how far x is moved (0 far from the pieces: the photo's bytes)
     stretch: float         # the largest factor any piece was grown or shrunk by along an axis (≥ 1)
-    parts: tuple[int, ...]  # the parts reshaped
+    parts: tuple[int, ...]  # the parts reshaped (none: the paint already fits the photo's own parts)
+    factors: tuple[float, float] = (1.0, 1.0)   # the smallest and largest resize along an axis (< 1: shrunk)
 
 
 def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
-               limit: np.ndarray | None = None, similar: Iterable[int] = ()) -> Reshape | None:
+               limit: np.ndarray | None = None, similar: Iterable[int] = (),
+               axis: np.ndarray | None = None) -> Reshape | None:
     """before, after: (h, w) integer part maps of the region crop (the current map; the map as
     painted), parts: the part indices to move; limit (h, w) 0..1: how far the edit may move pixels at
     all (the edited area, feathered; default everywhere). Where the falloff cannot be widened without
     leaving the limit, the piece's motion is scaled down until the map does not fold. `similar`: parts
     whose pieces are scaled as a whole, keeping their proportions (an eye painted in a box became a
-    long almond). None when no piece of these parts can be reshaped."""
+    long almond). `axis`: the face's left-right direction in the crop (`piece_map`). None when a piece
+    cannot be reshaped (painted away, or painted where the part is not); a Reshape that moves nothing
+    (no parts) when the paint changes the pieces too little to move them (it fits the photo's parts)."""
     if before.shape != after.shape or before.ndim != 2:
         raise ValueError(f"part maps must be two (h, w) arrays of one shape, got {before.shape} and {after.shape}")
     h, w = before.shape
@@ -119,7 +147,7 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
     edge = np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))
     border = _smoothstep(edge / max(2.0, BORDER * min(h, w))) * (1.0 if limit is None else np.clip(limit, 0.0, 1.0))
     similar = set(similar)
-    stretch, done = 0.0, []
+    stretch, done, factors, settled, refused = 0.0, [], [], False, False
     for p in parts:
         a, b = before == p, after == p
         if not (a ^ b).any():
@@ -128,15 +156,21 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
         for c in range(1, n):
             piece = comp == c
             pa, pb = a & piece, b & piece
-            if (pa ^ pb).sum() <= MIN_CHANGE * (pa | pb).sum() or pa.sum() < 4 or pb.sum() < MIN_KEEP * pa.sum():
+            if pa.sum() < 4 or pb.sum() < MIN_KEEP * pa.sum():
+                refused = True                  # painted where the part is not, or painted away
                 continue
-            m, mu_a, mu_b = piece_map(pa, pb, p in similar)
+            if (pa ^ pb).sum() <= MIN_CHANGE * (pa | pb).sum():
+                settled = True
+                continue
+            m, mu_a, mu_b = piece_map(pa, pb, p in similar, axis)
             src_x = mu_a[0] + m[0, 0] * (xs - mu_b[0]) + m[0, 1] * (ys - mu_b[1])
             src_y = mu_a[1] + m[1, 0] * (xs - mu_b[0]) + m[1, 1] * (ys - mu_b[1])
             reach = float(np.hypot(src_x - xs, src_y - ys)[pa | pb].max())
             if reach < MIN_MOTION:
+                settled = True
                 continue
             s = np.linalg.svd(m, compute_uv=False)
+            factors += [1.0 / float(s.max()), 1.0 / float(s.min())]
             stretch = max(stretch, float(s.max()), 1.0 / float(s.min()))
             dist_x, dist_y = _distances(pa | pb)
             # the motion at the piece's edge must die out over the falloff: at most ~0.6 px per px
@@ -160,9 +194,10 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
             disp[..., 1] += dy
             weight = np.maximum(weight, wt)
             done += [p] if p not in done else []
-    if stretch == 0.0:
-        return None
-    return Reshape(disp.astype(np.float32), weight.astype(np.float32), stretch, tuple(done))
+    if stretch == 0.0:           # nothing moved: the paint already fits the photo's parts, or none can be moved
+        return Reshape(disp.astype(np.float32), weight.astype(np.float32), 1.0, ()) if settled and not refused else None
+    return Reshape(disp.astype(np.float32), weight.astype(np.float32), stretch, tuple(done),
+                   (min(factors), max(factors)))
 
 
 def reach_corners(now: np.ndarray, wanted: np.ndarray, painted: np.ndarray, part: int, corners: np.ndarray,
@@ -212,6 +247,17 @@ def grown_to_corners(part_map: np.ndarray, part: int, corners: np.ndarray, keep:
     return np.where(grown, part, part_map).astype(part_map.dtype)
 
 
+def landing(field: Reshape, points: np.ndarray, rounds: int = 50) -> np.ndarray:
+    """Where the photo's pixels at `points` ((n, 2) x, y) end up after `warped`: the x with
+    x + D(x) = point (fixed-point iteration on the bilinear field; the map does not fold)."""
+    pts = np.asarray(points, np.float32).reshape(-1, 1, 2)
+    x = pts.copy()
+    for _ in range(rounds):
+        d = cv2.remap(field.disp, x[..., 0], x[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        x = pts - d
+    return x.reshape(-1, 2).astype(np.float64)
+
+
 def warped(photo: np.ndarray, field: Reshape) -> np.ndarray:
     """photo (h, w, 3) uint8 crop resampled along `shape_warp`'s field; the photo's exact bytes where
     the weight is 0."""
@@ -225,3 +271,26 @@ def warped(photo: np.ndarray, field: Reshape) -> np.ndarray:
     inside = weight > 0
     out[inside] = moved[inside]
     return out
+
+
+def resized(field: Reshape) -> str:
+    """How a warp resized the pieces, in words ("grown by up to 1.25×", "shrunk to 0.80×", …)."""
+    lo, hi = field.factors
+    most = " (the most a warp resizes)" if field.stretch >= MAX_SCALE - 0.01 else ""
+    if lo >= 0.995:
+        return f"grown by up to {hi:.2f}×{most}"
+    if hi <= 1.005:
+        return f"shrunk to {lo:.2f}×{most}"
+    return f"resized between {lo:.2f}× and {hi:.2f}× along its axes{most}"
+
+
+def reshape_report(field: Reshape, names: list[str], seen: float) -> str:
+    """What a warp onto the painted shape did, in words, with the generator's check beside it (it reads
+    the person's own reshaped mouth poorly: 36 % on the bench's portraits, where the smear it replaced
+    read 49 %)."""
+    if not field.parts:
+        return ("The paint fits the photo's own features as they are (a mouth is taken to reach the lips' "
+                "corners the face finder sees): nothing was reshaped, and the photo is unchanged.")
+    return (f"The photo's own {' and '.join(names[i] for i in field.parts)} moved onto the painted shape "
+            f"({resized(field)}), no colour drawn in. The generator's check, made for its own 64-px faces and "
+            f"weak on photos, reads {seen:.0%} of the changed pixels as the painted part.")
