@@ -146,7 +146,8 @@ def test_lips_painted_past_one_corner_move_that_corner_alone_along_the_faces_axi
     rot = cv2.getRotationMatrix2D((100, 120), -30, 1.0)
     tilt = [cv2.warpAffine(a.astype(np.uint8), rot, (W, H), flags=cv2.INTER_NEAREST).astype(np.int64) for a in (now, wanted)]
     u = np.array([np.cos(np.pi / 6), np.sin(np.pi / 6)])
-    ends = landing(shape_warp(*tilt, [1], axis=u), np.array([[100, 120] - 30 * u, [100, 120] + 30 * u]))
+    ends = landing(shape_warp(*tilt, [1], lips=np.array([[100, 120] - 30 * u, [100, 120] + 30 * u])),
+                   np.array([[100, 120] - 30 * u, [100, 120] + 30 * u]))
     assert np.allclose(ends[0], [100, 120] - 30 * u, atol=0.4) and np.allclose(ends[1], [100, 120] + 45 * u, atol=0.4)
 
 
@@ -170,6 +171,20 @@ def test_the_report_says_grown_shrunk_or_both():
     both = shape_warp(part_map((30, 10)), part_map((36, 8)), [1])
     assert resized(both) == "resized between 0.80× and 1.20× along its axes"
     assert "mouth moved onto the painted shape (grown by up to 1.30×)" in reshape_report(grow, ["skin", "mouth"], 0.4)
+
+
+def test_lips_widened_in_a_map_mouth_that_reaches_the_nostrils_leave_the_nostrils_where_they_are():
+    corners = np.array([[70.0, 120.0], [130.0, 120.0]])
+    now = part_map((30, 28), centre=(100, 118))              # the 64-px map's mouth: up to the nostrils
+    wanted = now.copy()
+    wanted[114:127, 61:140] = 1                              # the lips painted 1.3× as wide
+    nostrils = np.array([[88.0, 95.0], [112.0, 95.0]])
+    with_lips = shape_warp(now, wanted, [1], lips=corners)
+    plain = shape_warp(now, wanted, [1])
+    ends = landing(with_lips, corners)
+    assert abs(ends[0, 0] - 61) <= 2 and abs(ends[1, 0] - 139) <= 2
+    assert np.abs(landing(with_lips, nostrils) - nostrils).max() < 0.75
+    assert np.abs(landing(plain, nostrils) - nostrils).max() > 2.5     # without the lips' band: spread apart
 
 
 def test_landing_says_where_the_photos_own_points_end_up():

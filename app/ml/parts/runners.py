@@ -175,7 +175,7 @@ def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
     gained = (wanted[..., None] == feats) & (now[..., None] != feats)
     return shape_warp(now, wanted, [f for i, f in enumerate(feats) if gained[..., i].any() or lost[..., i].any()],
                       limit, similar=[names.index(f) for f in ("eyes", "nose", "brows") if f in names],
-                      axis=None if corners is None else corners[1] - corners[0])
+                      lips=corners)
 
 
 def rank_by_look(cands: list[np.ndarray], look: Callable[[np.ndarray], float], check: Callable[[], None],

@@ -40,6 +40,10 @@ MIN_MOTION = 1.0       # px: a piece the paint would move by less (a sliver of t
 MIN_CHANGE = 0.03      # … or one the paint changes by no more than this share of its pixels (a helper's skin
                        # over an eye touched the nose's piece: "nose moved … 1.0×")
 EDGE = 0.0             # a piece's extent: between these percentiles of its pixels (0: its ends, as seen)
+LIPS_BAND = (0.15, 0.38)  # × the lips' corners' distance from their line: all of the motion along the lips
+                          # within the first, none beyond the second (the map's mouth reaches the nostrils,
+                          # 0.35–0.45 × above the corners' line: a helper saw the nose base widened with the
+                          # lips, stop 47; an open mouth's outer lip edges stretch a little less)
 ACROSS = 2             # motion along one axis fades this many times faster across it (`_distances`)
 
 
@@ -127,13 +131,15 @@ class Reshape(NamedTuple):
 
 def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
                limit: np.ndarray | None = None, similar: Iterable[int] = (),
-               axis: np.ndarray | None = None) -> Reshape | None:
+               lips: np.ndarray | None = None) -> Reshape | None:
     """before, after: (h, w) integer part maps of the region crop (the current map; the map as
     painted), parts: the part indices to move; limit (h, w) 0..1: how far the edit may move pixels at
     all (the edited area, feathered; default everywhere). Where the falloff cannot be widened without
     leaving the limit, the piece's motion is scaled down until the map does not fold. `similar`: parts
     whose pieces are scaled as a whole, keeping their proportions (an eye painted in a box became a
-    long almond). `axis`: the face's left-right direction in the crop (`piece_map`). None when a piece
+    long almond). `lips`: the face detector's mouth corners ((2, 2) x, y), whose line is the face's
+    left-right axis (`piece_map`) and the lips' middle: the other pieces' motion along it fades out
+    above and below the lips (`LIPS_BAND`). None when a piece
     cannot be reshaped (painted away, or painted where the part is not); a Reshape that moves nothing
     (no parts) when the paint changes the pieces too little to move them (it fits the photo's parts)."""
     if before.shape != after.shape or before.ndim != 2:
@@ -147,6 +153,13 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
     edge = np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))
     border = _smoothstep(edge / max(2.0, BORDER * min(h, w))) * (1.0 if limit is None else np.clip(limit, 0.0, 1.0))
     similar = set(similar)
+    axis = band = None
+    if lips is not None:
+        a, b = np.asarray(lips, np.float64)
+        d = max(float(np.linalg.norm(b - a)), 1.0)
+        axis = (b - a) / d
+        off = np.abs((xs - (a[0] + b[0]) / 2) * axis[1] - (ys - (a[1] + b[1]) / 2) * axis[0]) / d
+        band = _smoothstep((LIPS_BAND[1] - off) / (LIPS_BAND[1] - LIPS_BAND[0]))
     stretch, done, factors, settled, refused = 0.0, [], [], False, False
     for p in parts:
         a, b = before == p, after == p
@@ -163,6 +176,7 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
                 settled = True
                 continue
             m, mu_a, mu_b = piece_map(pa, pb, p in similar, axis)
+            keep = 1.0 if band is None or p in similar else band
             src_x = mu_a[0] + m[0, 0] * (xs - mu_b[0]) + m[0, 1] * (ys - mu_b[1])
             src_y = mu_a[1] + m[1, 0] * (xs - mu_b[0]) + m[1, 1] * (ys - mu_b[1])
             reach = float(np.hypot(src_x - xs, src_y - ys)[pa | pb].max())
@@ -186,6 +200,9 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
                     break
                 fade *= 1.4
             _, wt, dx, dy = best
+            if axis is not None:          # the motion along the lips, kept to the lips' band (not the nose)
+                along = (1.0 - keep) * (dx * axis[0] + dy * axis[1])
+                dx, dy = dx - along * axis[0], dy - along * axis[1]
             for _ in range(12):                     # still folding (a tight limit): move less
                 if _min_jacobian(disp[..., 0] + dx, disp[..., 1] + dy) >= MIN_JACOBIAN:
                     break
