@@ -29,6 +29,17 @@ def lips_band(crop: np.ndarray, corners: np.ndarray, mouth: int) -> np.ndarray:
     return np.where(band & (crop != mouth), mouth, -1)
 
 
+def mouth_crop(img: np.ndarray, corners: np.ndarray, side: int = 200) -> np.ndarray:
+    """The mouth and the nose above it (a square 1.8 × the lips' corners' distance, centred a quarter of
+    it above their midpoint), at `side` px: where a mouth edit shows, and what it must leave alone."""
+    a, b = np.asarray(corners, np.float64)
+    d = float(np.linalg.norm(b - a))
+    cx, cy = (a + b) / 2 - [0.0, 0.25 * d]
+    m = np.float32([[side / (1.8 * d), 0, side / 2 - cx * side / (1.8 * d)],
+                    [0, side / (1.8 * d), side / 2 - cy * side / (1.8 * d)]])
+    return cv2.warpAffine(img, m, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     """The scripted edits (grow the mouth, grow the hair) on real photos, the way the editor runs
     them: the face projected and the generator tuned (run_parts_map), the edit painted on its part map
@@ -43,7 +54,7 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
     shift = the mean change of the pixels' grey level in the clipped area,
     weighted by the clip (a dark smear: strongly negative). Writes parts_photo.png (before | paint |
     mouth as shipped | stop 46 | by the generator's motion | added; hair rows: before | paint | after) and
-    parts_photo.json."""
+    parts_photo.json; parts_photo_mouths.png: the mouth and nose, before | each variant, per mouth edit."""
     import json
 
     from latentbrush.bench.portraits import loaded
@@ -72,7 +83,7 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
             float(np.linalg.norm(lm[4] - lm[3]) / max(np.linalg.norm(lm[1] - lm[0]), 1e-6))
 
     rows: list[Measurement] = []
-    grid, table = [], {}
+    grid, table, mouths = [], {}, []
     photos = [(p, img) for p, img in loaded(Path(__file__).resolve().parents[2]) if not p.name.startswith("group")]
     variants = {"grow_mouth": (("", None), (" (the map's mouth as found)", "map"),
                                (" (ellipses of inertia, the map's mouth as found: stop 46)", "inertia"),
@@ -120,6 +131,7 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
             y0, y1, x0, x1 = max(r.y0 - 20, 0), r.y1 + 20, max(r.x0 - 20, 0), r.x1 + 20
             paint = np.where(layer[..., None] > 0, np.array([255, 0, 0], np.uint8), img // 2 + 64)
             tiles = [img[y0:y1, x0:x1], paint[y0:y1, x0:x1]]
+            near = [] if kind == "grow_hair" or lm is None else [mouth_crop(img, lm[3:])]   # before | each variant
             for suffix, moves in variants[kind]:
                 t = time.perf_counter()
                 job = Job("parts_edit", params={"state": state, "seed": 0}, inputs={"image": img, "parts": layer})
@@ -165,8 +177,12 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                          (f"{label}: colour blotches", 100 * rec["blotches"], "%"),
                          (f"{label}: time", rec["seconds"], "s")]
                 tiles.append(after[y0:y1, x0:x1])
+                near += [mouth_crop(after, lm[3:])] if near else []
             tiles += [np.zeros_like(tiles[0])] * (2 + len(variants["grow_mouth"]) - len(tiles))
             grid.append(np.concatenate([cv2.resize(t_, (192, 192), interpolation=cv2.INTER_AREA) for t_ in tiles], 1))
+            if near:
+                near += [np.zeros_like(near[0])] * (1 + len(variants["grow_mouth"]) - len(near))
+                mouths.append(np.concatenate(near, 1))
     ratios = [v["map_mouth_over_corners"] for v in table.values()]
     if ratios:
         rows.append((f"median over {len(ratios)} photos: the part map's mouth width / the detector's mouth corners",
@@ -195,4 +211,6 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
     if out is not None and grid:
         (out / "parts_photo.json").write_text(json.dumps(table, indent=2))
         cv2.imwrite(str(out / "parts_photo.png"), cv2.cvtColor(np.concatenate(grid, 0), cv2.COLOR_RGB2BGR))
+        if mouths:
+            cv2.imwrite(str(out / "parts_photo_mouths.png"), cv2.cvtColor(np.concatenate(mouths, 0), cv2.COLOR_RGB2BGR))
     return rows

@@ -97,3 +97,15 @@ def test_lips_band_paints_the_mouth_along_the_corners_where_the_map_lacks_it():
     ys, xs = np.nonzero(band == 3)
     assert xs.min() == 50 - WIDEN * 20 and xs.max() == 50 + WIDEN * 20 and abs(ys.mean() - 50) < 0.5
     assert (band[45:55, 40:60] == -1).all() and set(np.unique(band)) == {-1, 3}
+
+
+def test_mouth_crop_centres_the_lips_below_the_nose():
+    import numpy as np
+
+    from latentbrush.bench.parts_photo_bench import mouth_crop
+
+    img = np.zeros((300, 300, 3), np.uint8)
+    img[148:153, 148:153] = 255                         # the lips' middle at (150, 150)
+    crop = mouth_crop(img, np.array([[110.0, 150.0], [190.0, 150.0]]), side=180)
+    ys, xs = np.nonzero(crop[..., 0] > 128)
+    assert crop.shape == (180, 180, 3) and abs(xs.mean() - 90) < 1.5 and abs(ys.mean() - (90 + 0.25 * 80 * 180 / 144)) < 1.5
