@@ -16,16 +16,22 @@ SHOWN_LOW = 0.5          # below this share of the changed pixels reading as the
 BLOTCHES_HIGH = 0.10     # … or above this share of the redrawn area stained, …
 DARKENED = -12.0         # … or where the labels stay, the redrawn area this much darker (grey levels, a smear),
 #                          the edit is called out
-STRETCHED = 1.45         # a photo's feature warped to its painted shape by more than this factor along an axis
+STRETCHED = 1.25         # a photo's feature warped to its painted shape by more than this factor along an axis
+#                          (or shrunk below its inverse): at 1.24× one-sided and 1.39× on Obama a helper saw
+#                          smeared wrinkles and a bulging jaw, with no warning at the 1.45 of stop 46
 
 
-def reshape_verdict(stretch: float) -> str | None:
+def reshape_verdict(factors: tuple[float, float]) -> str | None:
     """A warning sentence for a part edit on a photo carried out as a warp of the photo's own pixels
     onto the painted shape (app/ml/parts/shapewarp.py), or None: no colour is drawn there, so what can
-    go wrong is the stretch itself — lips or an eye pulled far past their size look smeared and rubbery."""
-    if math.isnan(stretch) or stretch <= STRETCHED:
+    go wrong is the stretch itself — lips or an eye pulled far past their size look smeared and rubbery.
+    `factors`: the smallest and the largest resize along an axis (Reshape.factors)."""
+    lo, hi = factors
+    if math.isnan(lo) or math.isnan(hi) or (hi <= STRETCHED and lo >= 1.0 / STRETCHED):
         return None
-    return (f"Look closely: the paint resizes the photo's feature by {stretch:.1f}× along one side, "
+    how = f"grows the photo's feature by up to {hi:.2f}×" if hi > STRETCHED else \
+        f"shrinks the photo's feature to {lo:.2f}×"
+    return (f"Look closely: the paint {how}, and the skin around it is stretched with it, "
             "which can look smeared or rubbery. If it looks wrong, undo it or paint a smaller change.")
 
 

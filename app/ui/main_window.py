@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.canvas.zoom_changed.connect(lambda s: self.statusBar().showMessage(f"Zoom {s:.0%}", 1500))
-        self.brush_panel.changed.connect(lambda: setattr(self.canvas, "brush_size", self.brush_panel.spec().size))
+        self.brush_panel.changed.connect(lambda: self.canvas.set_brush_size(self.brush_panel.spec().size))
         self.layers_panel.visibility_changed.connect(self._set_visible)
         self.layers_panel.clear_requested.connect(self.clear_layer)
         self.layers_panel.mask_opacity_changed.connect(self._mask_opacity)

@@ -157,7 +157,7 @@ def test_bracket_keys_resize_the_brush(make_window, tiny_models):
     size = w.brush_panel.size
     size.setValue(40)
     keys["]"].trigger()
-    assert 44 <= size.value() <= 48
+    assert 44 <= size.value() <= 48 and w.canvas.brush_size == w.brush_panel.spec().size   # the ring follows
     for _ in range(3):
         keys["["].trigger()
     assert size.value() < 40

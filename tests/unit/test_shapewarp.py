@@ -114,11 +114,11 @@ def test_nothing_moves_beyond_the_limit_and_a_tight_limit_moves_less_rather_than
 def test_nothing_to_reshape_when_painted_away_or_painted_where_the_part_is_not():
     now = part_map((30, 10))
     assert shape_warp(now, np.zeros_like(now), [1]) is None                    # closed: nothing left
-    assert shape_warp(now, now, [1]) is None                                   # unchanged
+    assert shape_warp(now, now, [1]).parts == ()                               # unchanged: fits, moves nothing
     assert shape_warp(np.zeros_like(now), now, [1]) is None                    # a mouth from nowhere
-    assert shape_warp(now, part_map((42, 14)), [2]) is None                    # another part's paint
+    assert shape_warp(now, part_map((42, 14)), [2]).parts == ()                # another part's paint: nothing
     sliver = now.copy()
-    sliver[115:125, 70:72] = 0                                                 # a sliver painted over: too
+    sliver[115:125, 70:71] = 0                                                 # a sliver painted over: too
     assert shape_warp(now, sliver, [1]).parts == ()                            # little to move, said so
 
 
@@ -187,6 +187,24 @@ def test_lips_widened_in_a_map_mouth_that_reaches_the_nostrils_leave_the_nostril
     assert np.abs(landing(plain, nostrils) - nostrils).max() > 2.5     # without the lips' band: spread apart
 
 
+def test_a_tall_map_mouth_is_widened_or_narrowed_by_paint_at_the_lips_height_alone():
+    """The 64-px map's mouth is a tall blob (nose to chin); the person paints at the lips. A thin band a
+    tenth of the lips' width past each corner is a wider mouth (a helper's paint on Obama read as 'fits':
+    it is a small share of the blob's area), and skin over the lips' outer sixths a narrower one (it left
+    the blob's rows above and below as wide as before: 0.97×)."""
+    img = ellipse(np.full((H, W, 3), 200, np.uint8), (100, 120), (30, 8), LIPS)
+    corners = np.array([[70.0, 120.0], [130.0, 120.0]])
+    now = part_map((30, 28), centre=(100, 118))
+    wider = now.copy()
+    wider[116:125, 64:137] = 1
+    x0, x1, _, _ = lips_extent(warped(img, shape_warp(now, wider, [1], lips=corners)))
+    assert abs(x0 - 64) <= 2 and abs(x1 - 136) <= 2
+    narrower = now.copy()
+    narrower[112:129, :80] = narrower[112:129, 121:] = 0
+    x0, x1, _, _ = lips_extent(warped(img, shape_warp(now, narrower, [1], lips=corners)))
+    assert abs(x0 - 80) <= 3 and abs(x1 - 120) <= 3
+
+
 def test_landing_says_where_the_photos_own_points_end_up():
     img = face_with_mouth()
     field = shape_warp(part_map((30, 10)), part_map((42, 14)), [1])
@@ -228,7 +246,7 @@ def test_paint_placed_by_the_real_lips_asks_for_what_it_shows_when_the_maps_mout
     # paint inside the real lips asks for nothing (by the map alone it was a wider mouth)
     inside = part_map((29, 10)) > 0
     grown, wanted_i = reach_corners(now, np.where(inside, 1, now), inside, 1, corners)
-    assert shape_warp(grown, wanted_i, [1]) is None and shape_warp(now, np.where(inside, 1, now), [1]) is not None
+    assert shape_warp(grown, wanted_i, [1]).parts == () and shape_warp(now, np.where(inside, 1, now), [1]).parts
 
 
 def test_skin_painted_over_the_maps_mouth_corners_takes_the_stretched_ends_with_it():
@@ -292,6 +310,9 @@ def test_a_photos_mouth_painted_wider_comes_out_as_its_own_mouth_widened(real_mo
     assert best >= 1 + 0.6 * (asked - 1), (best, asked)
     outside = res.info["clip"] == 0
     assert outside.any() and np.array_equal(res.pixels[outside], face[outside])
+    # the part map shown afterwards is the photo's own, moved with its pixels: the mouth as wide as the paint
+    shown = np.nonzero((res.info["parts_map"] == m + 1).any(axis=0))[0]
+    assert np.ptp(shown) >= np.ptp(xs) + 0.6 * (np.ptp(cols) - np.ptp(xs))
     # the edit saved as a vector and applied to the same photo: its mouth is widened the same way
     vec = res.info["vector"]
     applied, _ = drain(run_apply_vector(Job("apply_vector", params={

@@ -19,6 +19,9 @@ def test_a_part_edit_that_does_not_show_is_called_out_with_its_figures():
 
 
 def test_a_photos_feature_warped_far_past_its_size_is_called_out():
-    assert reshape_verdict(1.3) is None and reshape_verdict(STRETCHED) is None and reshape_verdict(math.nan) is None
-    far = reshape_verdict(1.6)
-    assert far is not None and far.startswith("Look closely") and "1.6×" in far and "undo it" in far
+    assert reshape_verdict((1.0, 1.2)) is None and reshape_verdict((1 / STRETCHED, STRETCHED)) is None
+    assert reshape_verdict((math.nan, math.nan)) is None
+    far = reshape_verdict((1.0, 1.6))
+    assert far is not None and far.startswith("Look closely") and "grows the photo's feature by up to 1.60×" in far
+    assert "undo it" in far
+    assert "shrinks the photo's feature to 0.62×" in reshape_verdict((0.62, 1.0))

@@ -307,7 +307,10 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     # where the edit redrew but the labels stay: a darker face there is a smear, not the part
     steady = photo.labels_from_frame((area & ~changed).astype(np.uint8), state) > 0
     tone = tone_shift(cands[0], state.reference, weight * steady)
-    verdict = parts_verdict(seen, stained, tone) if field is None else reshape_verdict(field.stretch)
+    verdict = parts_verdict(seen, stained, tone) if field is None else reshape_verdict(field.factors)
+    moved_map = full_label_map(current, state, image.shape[:2])
+    if field is not None:
+        moved_map[r.y0:r.y1, r.x0:r.x1] = warped(moved_map[r.y0:r.y1, r.x0:r.x1], field, labels=True)
     reshaped = None if field is None else reshape_report(field, names, seen)
     if moves and field is None:        # a photo's feature that has no shape to move onto the paint
         reshaped = ("The painted shape has no part of the photo to stretch onto it (an eye painted over, a part "
@@ -330,8 +333,10 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                         "seen": seen, "blotches": stained, "tone": tone, "verdict": verdict, "clip": weight,
                         "reshaped": reshaped, "reshape": field,
                         "masked_loss": tuple(float(1 - a) for a in agree),
+                        # a warp: the photo's own parts moved with its pixels (the generator's map drew a
+                        # mouth up to the nose, or none after a narrowing)
                         "parts_map": shown_label_map(res.before, res.labels[order[0]], weight, state,
-                                                     image.shape[:2]),
+                                                     image.shape[:2]) if field is None else moved_map,
                         "vector": {"delta": (z[0] - np.asarray(state.z_base)).astype(np.float32),
                                    "generator": pm.lm.generator_id,
                                    "parts": [pm.seg.names[i] for i in involved]}})

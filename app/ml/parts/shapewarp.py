@@ -44,6 +44,8 @@ LIPS_BAND = (0.15, 0.38)  # × the lips' corners' distance from their line: all 
                           # within the first, none beyond the second (the map's mouth reaches the nostrils,
                           # 0.35–0.45 × above the corners' line: a helper saw the nose base widened with the
                           # lips, stop 47; an open mouth's outer lip edges stretch a little less)
+LIPS_LINE = 0.1          # … and within this, the mouth's extent along the lips is read (`piece_map`; the corners
+                         # sit on the line, the lips about ± 0.15 × their distance about it)
 ACROSS = 2             # motion along one axis fades this many times faster across it (`_distances`)
 
 
@@ -60,8 +62,8 @@ def _sqrtm(cov: np.ndarray, power: float) -> np.ndarray:
     return (vecs * np.maximum(vals, 1e-6) ** power) @ vecs.T
 
 
-def piece_map(now: np.ndarray, wanted: np.ndarray, similar: bool = False,
-              axis: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def piece_map(now: np.ndarray, wanted: np.ndarray, similar: bool = False, axis: np.ndarray | None = None,
+              on_line: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boolean masks of one piece now and as painted → (M 2×2, μ_now, μ_wanted): a pixel x of the
     painted shape takes its colour from μ_now + M (x − μ_wanted); M's singular values kept within
     [1 / MAX_SCALE, MAX_SCALE]. `similar`: the piece keeps its proportions (one scale, the area's;
@@ -69,7 +71,9 @@ def piece_map(now: np.ndarray, wanted: np.ndarray, similar: bool = False,
     the line through the lips' corners) and across it are each taken onto the painted extent: lips
     painted wider by a thin band at each corner end at the band's ends (the ellipses of inertia, used
     until stop 47, stretched them by about two thirds of that on 7 portraits: the band adds little to
-    the second moments of a round mouth), and paint past one corner moves that corner alone."""
+    the second moments of a round mouth), and paint past one corner moves that corner alone. `on_line`:
+    where the extent along the axis is read (the lips' band: the 64-px map's mouth is a tall blob, and
+    skin painted over the lips' corners left its rows above and below them as wide as before)."""
     if similar:
         mu_a, cov_a = _moments(now)
         mu_b, cov_b = _moments(wanted)
@@ -78,10 +82,15 @@ def piece_map(now: np.ndarray, wanted: np.ndarray, similar: bool = False,
     u = np.array([1.0, 0.0]) if axis is None else np.asarray(axis, np.float64) / np.linalg.norm(axis)
     rot = np.stack([u, [-u[1], u[0]]], 1)               # columns: along, across
 
-    def extent(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def ends(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ys, xs = np.nonzero(mask)
         q = np.stack([xs, ys], 1).astype(np.float64) @ rot
-        lo, hi = np.percentile(q, EDGE, axis=0), np.percentile(q, 100 - EDGE, axis=0)
+        return np.percentile(q, EDGE, axis=0), np.percentile(q, 100 - EDGE, axis=0)
+
+    def extent(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = ends(mask)
+        if on_line is not None and (mask & on_line).any():
+            lo[0], hi[0] = (e[0] for e in ends(mask & on_line))
         return (lo + hi) / 2, np.maximum(hi - lo, 1.0)
     (c_a, len_a), (c_b, len_b) = extent(now), extent(wanted)
     m = rot @ np.diag(np.clip(len_a / len_b, 1 / MAX_SCALE, MAX_SCALE)) @ rot.T
@@ -153,17 +162,20 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
     edge = np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))
     border = _smoothstep(edge / max(2.0, BORDER * min(h, w))) * (1.0 if limit is None else np.clip(limit, 0.0, 1.0))
     similar = set(similar)
-    axis = band = None
+    axis = band = on_line = None
     if lips is not None:
         a, b = np.asarray(lips, np.float64)
         d = max(float(np.linalg.norm(b - a)), 1.0)
         axis = (b - a) / d
         off = np.abs((xs - (a[0] + b[0]) / 2) * axis[1] - (ys - (a[1] + b[1]) / 2) * axis[0]) / d
         band = _smoothstep((LIPS_BAND[1] - off) / (LIPS_BAND[1] - LIPS_BAND[0]))
+        on_line = off <= LIPS_LINE
     stretch, done, factors, settled, refused = 0.0, [], [], False, False
+    parts = list(parts)
     for p in parts:
         a, b = before == p, after == p
         if not (a ^ b).any():
+            settled = True
             continue
         n, comp = cv2.connectedComponents(cv2.dilate((a | b).astype(np.uint8), np.ones((3, 3), np.uint8)))
         for c in range(1, n):
@@ -172,18 +184,22 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
             if pa.sum() < 4 or pb.sum() < MIN_KEEP * pa.sum():
                 refused = True                  # painted where the part is not, or painted away
                 continue
-            if (pa ^ pb).sum() <= MIN_CHANGE * (pa | pb).sum():
+            if p in similar and (pa ^ pb).sum() <= MIN_CHANGE * (pa | pb).sum():
                 settled = True
                 continue
-            m, mu_a, mu_b = piece_map(pa, pb, p in similar, axis)
+            m, mu_a, mu_b = piece_map(pa, pb, p in similar, axis, None if p in similar else on_line)
             keep = 1.0 if band is None or p in similar else band
             src_x = mu_a[0] + m[0, 0] * (xs - mu_b[0]) + m[0, 1] * (ys - mu_b[1])
             src_y = mu_a[1] + m[1, 0] * (xs - mu_b[0]) + m[1, 1] * (ys - mu_b[1])
             reach = float(np.hypot(src_x - xs, src_y - ys)[pa | pb].max())
-            if reach < MIN_MOTION:
+            s = np.linalg.svd(m, compute_uv=False)
+            # too little to move: under a pixel anywhere, or (the mouth, whose paint is often a thin band
+            # at a corner of a large piece: its extent, not its area, says how much it changes) resized by
+            # under MIN_CHANGE and moved by under a pixel
+            if reach < MIN_MOTION or (np.abs(1.0 / s - 1.0).max() < MIN_CHANGE
+                                      and float(np.hypot(*(mu_a - mu_b))) < MIN_MOTION):
                 settled = True
                 continue
-            s = np.linalg.svd(m, compute_uv=False)
             factors += [1.0 / float(s.max()), 1.0 / float(s.min())]
             stretch = max(stretch, float(s.max()), 1.0 / float(s.min()))
             dist_x, dist_y = _distances(pa | pb)
@@ -212,7 +228,8 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
             weight = np.maximum(weight, wt)
             done += [p] if p not in done else []
     if stretch == 0.0:           # nothing moved: the paint already fits the photo's parts, or none can be moved
-        return Reshape(disp.astype(np.float32), weight.astype(np.float32), 1.0, ()) if settled and not refused else None
+        fits = (settled or not parts) and not refused
+        return Reshape(disp.astype(np.float32), weight.astype(np.float32), 1.0, ()) if fits else None
     return Reshape(disp.astype(np.float32), weight.astype(np.float32), stretch, tuple(done),
                    (min(factors), max(factors)))
 
@@ -275,15 +292,16 @@ def landing(field: Reshape, points: np.ndarray, rounds: int = 50) -> np.ndarray:
     return x.reshape(-1, 2).astype(np.float64)
 
 
-def warped(photo: np.ndarray, field: Reshape) -> np.ndarray:
+def warped(photo: np.ndarray, field: Reshape, labels: bool = False) -> np.ndarray:
     """photo (h, w, 3) uint8 crop resampled along `shape_warp`'s field; the photo's exact bytes where
-    the weight is 0."""
+    the weight is 0. `labels`: photo is a part map (h, w), resampled by nearest neighbour."""
     disp, weight = field.disp, field.weight
     if photo.shape[:2] != disp.shape[:2] or photo.shape[:2] != weight.shape:
         raise ValueError(f"photo {photo.shape[:2]} and warp field {disp.shape[:2]} differ in size")
     h, w = weight.shape
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    moved = cv2.remap(photo, gx + disp[..., 0], gy + disp[..., 1], cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    moved = cv2.remap(photo, gx + disp[..., 0], gy + disp[..., 1], cv2.INTER_NEAREST if labels else cv2.INTER_CUBIC,
+                      borderMode=cv2.BORDER_REFLECT)
     out = photo.copy()
     inside = weight > 0
     out[inside] = moved[inside]
@@ -293,7 +311,7 @@ def warped(photo: np.ndarray, field: Reshape) -> np.ndarray:
 def resized(field: Reshape) -> str:
     """How a warp resized the pieces, in words ("grown by up to 1.25×", "shrunk to 0.80×", …)."""
     lo, hi = field.factors
-    most = " (the most a warp resizes)" if field.stretch >= MAX_SCALE - 0.01 else ""
+    most = ", the most a warp resizes" if field.stretch >= MAX_SCALE - 0.01 else ""
     if lo >= 0.995:
         return f"grown by up to {hi:.2f}×{most}"
     if hi <= 1.005:

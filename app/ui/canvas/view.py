@@ -248,6 +248,12 @@ class CanvasView(QWidget):
             p.drawEllipse(self._mouse, r, r)
         p.end()
 
+    def set_brush_size(self, size: float) -> None:
+        """The brush ring redrawn at its new size (after `[` the old, larger ring stayed drawn: a helper)."""
+        old = self._cursor_region()
+        self.brush_size = float(size)
+        self.update(old.united(self._cursor_region()))
+
     def _cursor_region(self) -> QRect:
         if self._mouse is None:
             return QRect()
