@@ -94,7 +94,7 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                 "grow_hair": (("", None),)}
     shipped = runners.moves_pixels, runners.shape_field, photo.crop_landmarks, shapewarp.piece_map
 
-    def inertia(now, wanted, similar=False, axis=None):
+    def inertia(now, wanted, similar=False, axis=None, on_line=None):
         return shipped[3](now, wanted, similar) if similar else shapewarp.inertia_map(now, wanted)
 
     def along(mask: np.ndarray, corners: np.ndarray) -> float:
@@ -199,9 +199,12 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
             if kind != "grow_hair":
                 rows += [(f"mean over {len(recs)} photos, {kind}{suffix}: mouth width change (face detector)",
                           float(np.nanmean([x["mouth_width_change"] for x in recs])), "%")]
-                moved = [x["corners_moved"] for x in recs if np.isfinite(x["corners_moved"])]
+                moved = [x for x in recs if np.isfinite(x["corners_moved"])]
                 rows += [(f"mean over {len(moved)} photos, {kind}{suffix}: the photo's lip corners moved apart by "
-                          "(the warp)", float(np.mean(moved)), "%")] if moved else []
+                          "(the warp)", float(np.mean([x["corners_moved"] for x in moved])), "%"),
+                         (f"mean over {len(moved)} photos, {kind}{suffix}: |lip corners moved apart − the width the "
+                          "paint asks for by the corners|", float(np.mean([abs(x["corners_moved"] - x[
+                              "mouth_width_asked_by_corners"]) for x in moved])), "points")] if moved else []
                 rows += [(f"mean over {len(recs)} photos, {kind}: mouth width the paint asks for (part maps)",
                           float(np.nanmean([x["mouth_width_asked"] for x in recs])), "%"),
                          (f"mean over {len(recs)} photos, {kind}: mouth width the paint asks for (the painted "

@@ -182,8 +182,9 @@ class SessionModel:
         pixel), or a whole new image (a new document, if `confirm_discard` agrees)."""
         self.events.before_apply.emit(job, result)
         state = result.info.get("latent_state")
-        if isinstance(state, LatentState) and state.edited and state.made_by != job.kind:
-            state = replace(state, made_by=job.kind)       # which kind of edit made it (start_state)
+        kind = str(result.info.get("made_by", job.kind))   # a parts edit carried out as a warp: "parts_warp"
+        if isinstance(state, LatentState) and state.edited and state.made_by != kind:
+            state = replace(state, made_by=kind)           # which kind of edit made it (start_state)
         doc = self.document
         self.last_step = None
         if result.new_image is not None:
@@ -211,7 +212,9 @@ class SessionModel:
         committed latent (another stroke re-fits all strokes, sliders move from where they started,
         a candidate replaces the shown one); an edit of another kind starts from what the canvas
         shows: the shown edit is committed first, so a parts edit after the smile slider keeps the
-        smile (a helper lost it: the parts edit was measured from the unedited photo). A state the
+        smile (a helper lost it: the parts edit was measured from the unedited photo). So does a parts
+        edit after one that warped the photo's own features ("parts_warp": its pixels are not the
+        generator's to re-fit; after an undo, a helper's next edit started from the unedited photo). A state the
         canvas no longer shows is handed on as it is (the job projects afresh)."""
         doc = self.document
         st = doc.latent if doc is not None else None

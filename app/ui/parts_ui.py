@@ -110,7 +110,8 @@ class PartsUI:
         # the labels are hidden while the edit they asked for is shown (a helper could not see the grown
         # mouth's corners under them; drawn faint, their tint read as redder lips: stop 47); painting with
         # the parts brush shows them in full again
-        self.w.canvas.set_faded("parts", state is not None and state.edited and state.made_by == "parts_edit", 0.0)
+        edited = state is not None and state.edited and state.made_by in ("parts_edit", "parts_warp")
+        self.w.canvas.set_faded("parts", edited, 0.0)
 
     def _on_map_toggled(self, on: bool) -> None:
         if on and self.w.document is not None and self.w.document.latent is not None \

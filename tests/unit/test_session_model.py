@@ -371,3 +371,31 @@ def test_an_edit_of_another_kind_starts_from_what_the_canvas_shows():
     assert started.made_by == ""
     doc.write("base", BBox(0, 0, 4, 4), np.zeros((4, 4, 3), np.uint8))          # the canvas changed since:
     assert model.start_state("parts_edit") is doc.latent                          # the job projects afresh
+
+
+def test_a_parts_edit_after_a_warp_of_the_photos_features_starts_from_what_the_canvas_shows():
+    """A parts edit carried out as a warp of the photo's own pixels ("parts_warp") is not the generator's
+    to re-fit: the next parts edit, after an undo too, starts from the shown result (a helper's next
+    edit after an undo started from the unedited photo and dropped the widened mouth)."""
+    from latentbrush.core.latent_state import LatentState
+
+    model = SessionModel(Queue())
+    pixels = photo(32, 32)
+    doc = Document(pixels.copy())
+    model.open(doc)
+    base = np.zeros((8, 8, 3), np.float32)
+    st = LatentState(region=BBox(0, 0, 32, 32), generator="g", z_base=np.zeros(4, np.float32), base_render=base,
+                     reference=pixels, z=np.zeros(4, np.float32))
+    doc.set_latent(st)
+    for i, made_by in enumerate(("parts_warp", "parts_edit")):
+        widened = photo(32, 32, seed=2 + i)
+        job = model.submit(request_for("parts_edit", {"state": doc.latent}), layers=("base",))
+        assert model.apply(job, Result(bbox=BBox(0, 0, 32, 32), pixels=widened, info={
+            "latent_state": st.showing(np.ones(4, np.float32), widened, base + 5), "made_by": made_by}))
+        assert doc.latent.made_by == made_by
+        started = model.start_state("parts_edit")
+        if made_by == "parts_warp":                     # committed: measured from the warped photo
+            assert np.array_equal(started.reference, widened) and not started.edited
+        else:                                           # the generator's edit: re-fitted from its start
+            assert started is doc.latent
+        doc.set_latent(st)

@@ -174,8 +174,7 @@ def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
     lost = (now[..., None] == feats) & (wanted[..., None] != feats) & ~np.isin(wanted, feats)[..., None]
     gained = (wanted[..., None] == feats) & (now[..., None] != feats)
     return shape_warp(now, wanted, [f for i, f in enumerate(feats) if gained[..., i].any() or lost[..., i].any()],
-                      limit, similar=[names.index(f) for f in ("eyes", "nose", "brows") if f in names],
-                      lips=corners)
+                      limit, [names.index(f) for f in ("eyes", "nose", "brows") if f in names], lips=corners)
 
 
 def rank_by_look(cands: list[np.ndarray], look: Callable[[np.ndarray], float], check: Callable[[], None],
@@ -240,6 +239,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     weight = clip_weight((crop > 0) | extra, r.width)
     keep_tone = job.request.keep_tone if job.request.keep_tone is not None else state.tuning is not None
     touched = (target >= 0) & (target != current)
+    if not touched.any():
+        raise ValueError("the painted labels are what the part map already says there: nothing to change (paint "
+                         "a part where it is not, e.g. mouth past the lips' corners to widen them)")
     names = pm.seg.names
     moves = moves_pixels(state, [names[int(i)] for i in np.unique(np.concatenate([target[touched], current[touched]]))],
                          [names[int(i)] for i in np.unique(target[touched])])
@@ -264,9 +266,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         rend = to_renders(st.image)[0]
         what = ("the photo's own features moved onto the paint; the latent kept in step" if shaped is not None
                 else f"following the labels ({st.agreement:.0%} of the changed pixels in the edit's own part map)")
-        return Progress(st.step, st.total, what,
-                        loss=st.loss, preview=composited(rend),
-                        preview_bbox=r)
+        return Progress(st.step, st.total, what, loss=st.loss, preview=composited(rend), preview_bbox=r)
 
     res = yield from relay(gen, progress)
     if not np.isfinite(res.renders).all():
@@ -308,8 +308,8 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     steady = photo.labels_from_frame((area & ~changed).astype(np.uint8), state) > 0
     tone = tone_shift(cands[0], state.reference, weight * steady)
     verdict = parts_verdict(seen, stained, tone) if field is None else reshape_verdict(field.factors)
-    moved_map = full_label_map(current, state, image.shape[:2])
-    if field is not None:
+    if field is not None:       # the part map shown: the photo's own parts moved with its pixels
+        moved_map = full_label_map(current, state, image.shape[:2])
         moved_map[r.y0:r.y1, r.x0:r.x1] = warped(moved_map[r.y0:r.y1, r.x0:r.x1], field, labels=True)
     reshaped = None if field is None else reshape_report(field, names, seen)
     if moves and field is None:        # a photo's feature that has no shape to move onto the paint
@@ -333,8 +333,8 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                         "seen": seen, "blotches": stained, "tone": tone, "verdict": verdict, "clip": weight,
                         "reshaped": reshaped, "reshape": field,
                         "masked_loss": tuple(float(1 - a) for a in agree),
-                        # a warp: the photo's own parts moved with its pixels (the generator's map drew a
-                        # mouth up to the nose, or none after a narrowing)
+                        # a warp: the next parts edit starts from what it shows (model.start_state)
+                        "made_by": "parts_warp" if field is not None else "parts_edit",
                         "parts_map": shown_label_map(res.before, res.labels[order[0]], weight, state,
                                                      image.shape[:2]) if field is None else moved_map,
                         "vector": {"delta": (z[0] - np.asarray(state.z_base)).astype(np.float32),
