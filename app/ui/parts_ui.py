@@ -162,8 +162,9 @@ class PartsUI:
             new_state = info["latent_state"]
             self._maps[new_state.shown] = info["parts_map"]
             self._reported = new_state.shown
-            self.last_vector = info["vector"]
-            self.panel.set_can_save(True)
+            unchanged = bool(info.get("unchanged"))        # the paint fits the photo: no change to save
+            self.last_vector = None if unchanged else info["vector"]
+            self.panel.set_can_save(not unchanged)
             a, seen = info["agreement"][0], info.get("seen", float("nan"))
             stained, tone = info.get("blotches", float("nan")), info.get("tone", float("nan"))
             verdict = info.get("verdict")
@@ -172,7 +173,7 @@ class PartsUI:
                                    f"segmented again ({a:.0%} in the edit's own part map); colour blotches: "
                                    f"{stained:.0%} of the redrawn area; {tone:+.0f} grey levels where the parts stay.")
             self._reports[new_state.shown] = (f"{verdict}\n" if verdict else "") + figures \
-                + " Save the change as a vector to reuse it on other faces."
+                + ("" if unchanged else " Save the change as a vector to reuse it on other faces.")
             self.panel.result.setText(self._reports[new_state.shown])
             self._show_map()
 

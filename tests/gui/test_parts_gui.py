@@ -169,3 +169,26 @@ def test_a_parts_edit_after_a_slider_keeps_the_slider_edit(make_window, tiny_mod
     assert w.undo_stack.undoText() == "Attribute sliders"
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), original)
+
+
+def test_paint_that_fits_the_photo_leaves_it_unchanged_and_offers_no_vector(make_window, tiny_models, qtbot,
+                                                                             vec_store, monkeypatch):
+    """A warp that moves nothing (the paint fits the photo's own parts): the panel says so, no change
+    to save as a vector (a helper was offered to save "the change" of a no-op)."""
+    import latentbrush.ml.parts.runners as runners
+    from latentbrush.ml.parts.shapewarp import Reshape
+
+    def fits(current, painted, state, names, limit, only=None, corners=None):
+        r = state.region
+        return Reshape(np.zeros((r.height, r.width, 2), np.float32), np.zeros((r.height, r.width), np.float32), 1.0, ())
+    monkeypatch.setattr(runners, "shape_field", fits)
+    w, p, doc = face_with_parts(make_window, tiny_models, qtbot)
+    p.part_buttons[3].click()
+    w.brush_panel.size.setValue(30)
+    drag(w.canvas, [(60, 100), (80, 100), (100, 100)])
+    before = doc.layer("base").copy()
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
+        p.run_button.click()
+    assert np.array_equal(doc.layer("base"), before)
+    assert "the photo is unchanged" in p.result.text() and "Save the change" not in p.result.text()
+    assert not p.save_button.isEnabled() and w.parts.last_vector is None

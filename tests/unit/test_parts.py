@@ -416,6 +416,7 @@ def test_on_a_photo_the_parts_edit_moves_the_photos_own_pixels(models):
     stripes = np.zeros_like(face)
     stripes[:, 0::4, 0], stripes[:, 2::4, 2] = 200, 200
     stripes[:, 1::4] = stripes[:, 3::4] = (120, 0, 90)
+    stripes[3::7, :, 0] = 40                     # and across: a warp up or down shows too (still no green)
     photo_state = LatentState(region=state.region, generator="tiny-gen", z_base=state.z_base,
                               base_render=state.base_render, reference=stripes, z=state.z_base, fit_psnr=20.0)
     G = models.get("tiny-gen").net

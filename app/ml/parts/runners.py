@@ -335,6 +335,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                         "masked_loss": tuple(float(1 - a) for a in agree),
                         # a warp: the next parts edit starts from what it shows (model.start_state)
                         "made_by": "parts_warp" if field is not None else "parts_edit",
+                        "unchanged": field is not None and not field.parts,       # the paint fits the photo
                         "parts_map": shown_label_map(res.before, res.labels[order[0]], weight, state,
                                                      image.shape[:2]) if field is None else moved_map,
                         "vector": {"delta": (z[0] - np.asarray(state.z_base)).astype(np.float32),
