@@ -4,19 +4,23 @@ On a photo, the 64-px generator cannot draw this person's bigger mouth: added, i
 grey-green smear; carried as motion (flowedit.py) its change of shape moves the lips by a pixel or two,
 a mouth grown by a third of its width in paint came out 1–3 % wider (stop 45, `bench parts_photo`).
 The paint itself says what shape the person wants. Here each feature painted larger, smaller or
-elsewhere is moved onto that shape: per connected piece of the part (one eye, the mouth), the affine
-map that takes the painted shape's ellipse of inertia (centroid, second moments) onto the current
-one's says where each pixel of the new shape takes its colour from — the lips stretched to the
-painted corners; eyes, nose and brows scaled as a whole, keeping their proportions — fading to no
+elsewhere is moved onto that shape: per connected piece of the part (one eye, the mouth), an affine
+map between the painted shape and the current one says where each pixel of the new shape takes its
+colour from — eyes, nose and brows scaled as a whole by their ellipses of inertia, keeping their
+proportions; the mouth's extents along the lips' corners' line (read at the lips) and across it taken
+onto the painted ones, its current shape first taken to end at the face detector's corners (since
+stop 47: the 64-px map's mouth is a blob from the nostrils to the chin) — fading to no
 motion over a margin around the piece (a liquify's falloff: at least the piece's radius and 2.5× the
 motion at its edge, widened until the map squeezes nothing to under half its area; sideways motion
-dies out twice as fast above and below the piece as beside it). At most 1.6× along any axis, and
+dies out twice as fast above and below the piece as beside it; along the lips, it is kept to the
+lips' band, away from the nose). At most 1.6× along any axis, and
 nothing moves within 8 % of the region's edge or beyond the caller's limit. Nothing is drawn that
 the photo does not have, and beyond the margin the photo keeps its bytes.
 
 A piece painted away (eyes closed by painting skin over them: under a quarter of it left) or painted
 where the part is not (a mouth on the cheek) has no shape to move: `shape_warp` returns None there
-and the caller keeps the generator's motion. (Closing an eye as a lid closes — the skin above slid
+and the caller keeps the generator's motion; paint that changes the pieces too little (it fits the
+photo's own parts) gives a warp that moves nothing. (Closing an eye as a lid closes — the skin above slid
 down by the eye's height — was tried and dropped: the part map's eyes on a photo take in the lids and
 the brows, so the brows came down over open eyes.)
 """
