@@ -43,7 +43,6 @@ BORDER = 0.08          # of the crop's shorter side: the margin at its edge over
 MIN_MOTION = 1.0       # px: a piece the paint would move by less (a sliver of the nose painted over) is left
 MIN_CHANGE = 0.03      # … or one the paint changes by no more than this share of its pixels (a helper's skin
                        # over an eye touched the nose's piece: "nose moved … 1.0×")
-EDGE = 0.0             # a piece's extent: between these percentiles of its pixels (0: its ends, as seen)
 LIPS_BAND = (0.15, 0.38)  # × the lips' corners' distance from their line: all of the motion along the lips
                           # within the first, none beyond the second (the map's mouth reaches the nostrils,
                           # 0.35–0.45 × above the corners' line: a helper saw the nose base widened with the
@@ -89,7 +88,7 @@ def piece_map(now: np.ndarray, wanted: np.ndarray, similar: bool = False, axis: 
     def ends(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ys, xs = np.nonzero(mask)
         q = np.stack([xs, ys], 1).astype(np.float64) @ rot
-        return np.percentile(q, EDGE, axis=0), np.percentile(q, 100 - EDGE, axis=0)
+        return q.min(axis=0), q.max(axis=0)              # its ends, as seen (no trimmed percentiles)
 
     def extent(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = ends(mask)
