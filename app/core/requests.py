@@ -180,6 +180,7 @@ class PartsEditRequest(LatentEditRequest):
     keep_tone: bool | None = None    # hold the low band where labels stay (None: on photos only)
     blotch_penalty: float = 2.0      # candidates ranked by the check less this × their colour-blotch share
     keep_colours: bool = True        # clamp the redrawn pixels' chroma to the face's colours nearby
+    close_eyes: bool = True          # eyes painted over with skin are closed (closeeyes.py), not redrawn
 
 
 @dataclass(frozen=True)

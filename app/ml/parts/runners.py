@@ -7,7 +7,7 @@ edit region), the same convention as the document's parts layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 
 import cv2
@@ -30,12 +30,14 @@ from latentbrush.ml.latent.runners import (
     thumbnail,
 )
 from latentbrush.ml.nets.parts import PartSegmenter
+from latentbrush.ml.parts.closeeyes import close_eyes, content_aware, painted_shut, shut_paint, shut_report
 from latentbrush.ml.parts.colours import blotches, keep_colours, tone_shift
 from latentbrush.ml.parts.edit import edit_area, label_map, optimize_parts
-from latentbrush.ml.parts.labels import layer_to_target, upscale_labels
+from latentbrush.ml.parts.labels import layer_to_target
+from latentbrush.ml.parts.photoedit import full_label_map, moves_pixels, shape_field
 from latentbrush.ml.parts.resegment import STEPS as RESEGMENT_STEPS
 from latentbrush.ml.parts.resegment import carried, resegment
-from latentbrush.ml.parts.shapewarp import Reshape, reach_corners, reshape_report, resized, shape_warp, warped
+from latentbrush.ml.parts.shapewarp import reshape_report, resized, warped
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_renders
 
@@ -74,17 +76,6 @@ def parts_models(models: ModelManager, parts_id: str | None = None, generator_id
     return PartsModels(lm, models.get(spec.id).net, spec.id)
 
 
-def full_label_map(labels: np.ndarray, state: LatentState, shape: tuple[int, int]) -> np.ndarray:
-    """(R, R) part indices → (H, W) uint8 index + 1 inside the state's region, 0 elsewhere."""
-    r = state.region
-    out = np.zeros(shape, np.uint8)
-    if state.warp is None:
-        out[r.y0:r.y1, r.x0:r.x1] = upscale_labels(labels + 1, r.width, r.height)
-    else:
-        out[r.y0:r.y1, r.x0:r.x1] = photo.labels_from_frame(labels + 1, state)
-    return out
-
-
 def shown_label_map(before: np.ndarray, after: np.ndarray, weight: np.ndarray, state: LatentState,
                     shape: tuple[int, int]) -> np.ndarray:
     """The part map of what the canvas shows after a clipped edit: the new labels where the
@@ -109,20 +100,6 @@ def clip_weight(painted: np.ndarray, side: int) -> np.ndarray:
     """Painted pixels of the region crop (h, w) bool → weight (h, w): the clipped area."""
     return applyback.region_weight(painted.astype(np.uint8) * 255, grow=CLIP_GROW * side,
                                    feather=CLIP_FEATHER * side)
-
-
-FEATURES = frozenset({"eyes", "nose", "mouth", "brows"})   # parts a photo's part edit moves rather than repaints
-
-
-def moves_pixels(state: LatentState, parts, painted=None) -> bool:
-    """Whether a part edit on this state is carried as motion: on a photo, when it involves a feature
-    (`parts`: the labels painted and those painted over; `clipped_composite`) and hair is not what is
-    painted (`painted`, default `parts`) — hair spreading onto the forehead (or over the eyes) is new
-    colour there, not motion (4 held-out portraits, "grow the hair" as motion: the re-segmenting check
-    61 → 23 %, and the hairline hardly moved). (A mouth painted over what the map calls hair — a
-    moustache, lip wrinkles — is still a mouth to move.)"""
-    painted = parts if painted is None else painted
-    return state.fit_psnr is not None and bool(FEATURES & set(parts)) and "hair" not in set(painted)
 
 
 def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.ndarray, blend: str,
@@ -150,31 +127,6 @@ def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.nda
                                 warp=state.warp)
     alpha = (weight > 1.0 / 512).astype(np.uint8) * 255
     return composite(full, np.asarray(state.reference), alpha, "poisson")
-
-
-def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
-                names: list[str], limit: np.ndarray, only: Collection[str] | None = None,
-                corners: np.ndarray | None = None) -> Reshape | None:
-    """The warp (shapewarp.py) that takes the region crop's features (`current`: the (R, R) part map)
-    onto the shape painted in `painted` (crop, index + 1; 0 = unpainted), moving pixels only within
-    `limit` (the edited area); `only`: the part names that may be reshaped (default every feature);
-    `corners`: the face detector's mouth corners (crop pixels), where the map's mouth is taken to end
-    (`reach_corners`). None where none can be reshaped."""
-    r = state.region
-    now = full_label_map(current, state, (r.y1, r.x1))[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1
-    wanted = np.where(painted > 0, painted.astype(np.int64) - 1, now)
-    if corners is not None and "mouth" in names:
-        m = names.index("mouth")
-        now, wanted = reach_corners(now, wanted, painted > 0, m, corners,
-                                    [names.index(f) for f in FEATURES if f in names and f != "mouth"])
-    feats = [names.index(f) for f in sorted(FEATURES) if f in names and (only is None or f in only)]
-    # a feature painted with, or painted over with skin (made smaller); not one that only lost pixels to
-    # another feature's paint — a mouth grown into the nose's tip is not a wish for a shorter nose (the
-    # falloff around the mouth makes room)
-    lost = (now[..., None] == feats) & (wanted[..., None] != feats) & ~np.isin(wanted, feats)[..., None]
-    gained = (wanted[..., None] == feats) & (now[..., None] != feats)
-    return shape_warp(now, wanted, [f for i, f in enumerate(feats) if gained[..., i].any() or lost[..., i].any()],
-                      limit, [names.index(f) for f in ("eyes", "nose", "brows") if f in names], lips=corners)
 
 
 def rank_by_look(cands: list[np.ndarray], look: Callable[[np.ndarray], float], check: Callable[[], None],
@@ -248,17 +200,30 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     motion = clip_weight(crop > 0, r.width) if moves else None     # where the photo's pixels may move
     # a feature painted into a new shape: the photo's pixels warped onto it (shapewarp.py); else the
     # generator's change of shape moves them
-    lm = photo.crop_landmarks(state.reference, models) if moves else None       # the mouth's corners: lm[3:]
-    field = shape_field(current, crop, state, names, weight, corners=None if lm is None else lm[3:]) if moves else None
-    shaped = warped(state.reference, field) if field is not None else None
+    skin = (crop == names.index("skin") + 1) if "skin" in names else np.zeros(crop.shape, bool)
+    # the detector's landmarks (crop px): the eyes' centres lm[:2], the mouth's corners lm[3:]
+    lm = photo.crop_landmarks(state.reference, models) if moves or (job.request.close_eyes and skin.any()) else None
+    shut = painted_shut(skin, lm[:2]) if lm is not None and job.request.close_eyes else ()
+    weight_rest = weight
+    if shut:        # the paint over an eye painted shut is not a shape to warp (nor a part for the generator)
+        eyes_paint = shut_paint(skin, lm[:2], shut)
+        crop = np.where(eyes_paint, 0, crop).astype(np.uint8)
+        keep_out = 1.0 - clip_weight(eyes_paint, r.width)       # the generator's redraw of the rest stays out
+        weight_rest = weight * keep_out
+        motion = None if motion is None else motion * keep_out
+    field = shape_field(current, crop, state, names, weight, corners=None if lm is None else lm[3:]) \
+        if moves and crop.any() else None
+    only_eyes = bool(shut) and (not crop.any() or (field is not None and not field.parts))
+    field = None if only_eyes else field          # (the rest fits the photo: nothing but the eyes to change)
+    shaped = warped(state.reference, field) if field is not None else state.reference.copy() if only_eyes else None
 
     def composited(rend: np.ndarray) -> np.ndarray:
-        return shaped if shaped is not None else clipped_composite(state, rend, weight, blend, motion)
+        return shaped if shaped is not None else clipped_composite(state, rend, weight_rest, blend, motion)
 
     gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
                          torch.from_numpy(target).to(dev), area=torch.from_numpy(area).to(dev),
                          w_tone=PHOTO_TONE if keep_tone else 0.0,
-                         candidates=1 if shaped is not None else int(job.request.candidates),
+                         candidates=1 if shaped is not None or shut else int(job.request.candidates),
                          iters=int(job.request.iters), time_budget=job.request.time_budget,
                          seed=int(job.request.seed), check=job.check)
 
@@ -274,6 +239,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     # (warped to the paint, every candidate's pixels would be the same: one latent is optimised, to keep
     # the latent in step for later edits)
     cands = [composited(res.renders[i]) for i in range(len(res.z))]
+    if shut:
+        yield Progress(res.steps, res.steps, "closing the eyes")
+        cands[0], _ = yield from close_eyes(cands[0], lm[:2], shut, weight, content_aware(models))
     plain = latent_models(models, pm.lm.generator_id)          # the generator not fitted to this photo
     changed = (target >= 0) & (target != res.before)
     involved = sorted({int(v) for v in np.concatenate([target[changed], res.before[changed]])})
@@ -296,7 +264,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                                         job.check, res.steps)
     keep = min(int(job.request.keep), len(res.z))
     order = order[:keep]
-    recolour = job.request.keep_colours and not moves      # (a photo's moved pixels are its own colours)
+    recolour = job.request.keep_colours and not moves and not shut      # (a photo's own pixels, moved or filled)
     cands = [keep_colours(cands[i], state.reference, weight, state.warp, allowed, R) if recolour
              else cands[i] for i in order]
     z, rend, agree = res.z[order], res.renders[order], res.agreement[order]
@@ -307,12 +275,19 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     # where the edit redrew but the labels stay: a darker face there is a smear, not the part
     steady = photo.labels_from_frame((area & ~changed).astype(np.uint8), state) > 0
     tone = tone_shift(cands[0], state.reference, weight * steady)
-    verdict = parts_verdict(seen, stained, tone) if field is None else reshape_verdict(field.factors)
-    if field is not None:       # the part map shown: the photo's own parts moved with its pixels
-        moved_map = full_label_map(current, state, image.shape[:2])
-        moved_map[r.y0:r.y1, r.x0:r.x1] = warped(moved_map[r.y0:r.y1, r.x0:r.x1], field, labels=True)
+    verdict = (reshape_verdict(field.factors) if field is not None else None if shut
+               else parts_verdict(seen, stained, tone))
+    # the part map shown: the photo's own parts (moved with its pixels), the eyes painted shut as painted
+    shown_map = full_label_map(current, state, image.shape[:2]) if field is not None or only_eyes else \
+        shown_label_map(res.before, res.labels[order[0]], weight, state, image.shape[:2])
+    if field is not None:
+        shown_map[r.y0:r.y1, r.x0:r.x1] = warped(shown_map[r.y0:r.y1, r.x0:r.x1], field, labels=True)
+    if shut:
+        shown_map[r.y0:r.y1, r.x0:r.x1][eyes_paint] = names.index("skin") + 1
     reshaped = None if field is None else reshape_report(field, names, seen)
-    if moves and field is None:        # a photo's feature that has no shape to move onto the paint
+    if shut:
+        reshaped = shut_report(shut, lm[:2], seen) + (f" {reshaped}" if reshaped else "")
+    elif moves and field is None:        # a photo's feature that has no shape to move onto the paint
         reshaped = ("The painted shape has no part of the photo to stretch onto it (an eye painted over, a part "
                     "painted where there is none, or paint within the lips the face finder sees): the photo's "
                     "pixels were moved as the generator redraws "
@@ -320,7 +295,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                     "pixels as the painted part.")
     figures = (f"{seen:.0%} of the changed pixels show the painted part when the result is segmented again, "
                f"colour blotches {stained:.0%} of the redrawn area, {tone:+.0f} grey levels where the parts stay "
-               f"({agree[0]:.0%} in the edit's own part map; ") if field is None else "("
+               f"({agree[0]:.0%} in the edit's own part map; ") if field is None and not shut else "("
     return Result(layer="base", bbox=r, pixels=cands[0],
                   message=(f"{verdict} " if verdict else "") + (f"{reshaped} " if reshaped else "")
                   + (f"parts edit: {figures}{res.steps} steps × {len(res.z)} "
@@ -334,10 +309,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                         "reshaped": reshaped, "reshape": field,
                         "masked_loss": tuple(float(1 - a) for a in agree),
                         # a warp: the next parts edit starts from what it shows (model.start_state)
-                        "made_by": "parts_warp" if field is not None else "parts_edit",
-                        "unchanged": field is not None and not field.parts,       # the paint fits the photo
-                        "parts_map": shown_label_map(res.before, res.labels[order[0]], weight, state,
-                                                     image.shape[:2]) if field is None else moved_map,
+                        "made_by": "parts_warp" if field is not None or shut else "parts_edit",
+                        "unchanged": field is not None and not field.parts and not shut,     # the paint fits the photo
+                        "parts_map": shown_map,
                         "vector": {"delta": (z[0] - np.asarray(state.z_base)).astype(np.float32),
                                    "generator": pm.lm.generator_id,
                                    "parts": [pm.seg.names[i] for i in involved]}})

@@ -17,12 +17,13 @@ lips' band, away from the nose). At most 1.6× along any axis, and
 nothing moves within 8 % of the region's edge or beyond the caller's limit. Nothing is drawn that
 the photo does not have, and beyond the margin the photo keeps its bytes.
 
-A piece painted away (eyes closed by painting skin over them: under a quarter of it left) or painted
-where the part is not (a mouth on the cheek) has no shape to move: `shape_warp` returns None there
-and the caller keeps the generator's motion; paint that changes the pieces too little (it fits the
+A piece painted away (under a quarter of it left) or painted where the part is not (a mouth on the
+cheek) has no shape to move: `shape_warp` returns None there and the caller keeps the generator's
+motion (eyes painted over with skin are closed before that: closeeyes.py); paint that changes the pieces too little (it fits the
 photo's own parts) gives a warp that moves nothing. (Closing an eye as a lid closes — the skin above slid
 down by the eye's height — was tried and dropped: the part map's eyes on a photo take in the lids and
-the brows, so the brows came down over open eyes.)
+the brows, so the brows came down over open eyes; since stop 48 the detector's eye centres place the
+lids, and the warp squeezed the eye to a jagged black line and thickened the brows: closeeyes.py fills.)
 """
 
 from __future__ import annotations

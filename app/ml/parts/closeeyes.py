@@ -1,0 +1,141 @@
+"""Eyes painted shut: each eye's opening filled with the skin around it and the closed lids' line drawn.
+
+Skin painted over an eye asks for it closed. The generator cannot draw that: its 64-px faces all have
+open eyes, and the optimiser turns the eyes into dark, lid-less patches (README, `bench parts`). The
+shape warp has nothing to move either (a lid slid down over the eye brought the brows down with it: the
+part map's eyes on a photo take in the lids and the brows). So the eye's opening — an ellipse about
+the face detector's eye centre, sized by the distance between the eyes, which the part map's eye
+piece does not give — is filled by the inpainting (the content-aware fill: the lid's and cheek's
+own skin and grain, `app/ml/inpaint`), and the line where the lids meet is drawn across it: an arc
+bowing down, a little below the eye's centre, in the colour of the eye's darkest pixels (its lashes),
+fading out at the corners. Nothing outside the openings changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+
+import cv2
+import numpy as np
+
+from latentbrush.core.jobs import Progress
+
+OPENING = (0.27, 0.11)  # the eye's opening: half-width and half-height, × the distance between the eye centres
+DROP = 0.01             # its centre this far (× the distance) below the detector's eye centre
+SHUT_REACH = 0.8        # the skin painted over an eye painted shut: the strokes over its opening, this near (× the
+                        # distance) its centre
+COVERED = 0.4           # an eye whose opening is painted over with skin at least this much is painted shut (the
+                        # 64-px map's eyes lie off the detector's: the scripted edit covers 0.5–1 of 16 faces' openings)
+LASH_DROP = (0.02, 0.035)  # the lids' line: this far below the opening's centre at its ends, plus this at its
+                        # middle (× the distance: a closed eye's line bows down)
+LASH_WIDTH = 0.012      # its half-width (× the distance), at least LASH_MIN px
+LASH_MIN = 0.9
+LASH_ALPHA = 0.85       # how dark it is drawn, at most
+LASH_DARK = 8           # the percentile of the opening's pixels whose colour it takes (the lashes)
+LASH_SPAN = 0.95        # of the opening's width: where the line ends (fading over the last quarter)
+
+
+def _frame(shape: tuple[int, int], eyes: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(u, v, d): each pixel's coordinates along the eyes' line and down across it (px), from the opening's
+    centre of the eye at `e`; d = the distance between the eye centres."""
+    a, b = np.asarray(eyes, np.float64)
+    d = max(float(np.linalg.norm(b - a)), 1.0)
+    ax = (b - a) / d
+    ay = np.array([-ax[1], ax[0]]) if ax[0] >= 0 else np.array([ax[1], -ax[0]])     # pointing down the face
+    c = np.asarray(e, np.float64) + ay * DROP * d
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float64)
+    u = (xs - c[0]) * ax[0] + (ys - c[1]) * ax[1]
+    v = (xs - c[0]) * ay[0] + (ys - c[1]) * ay[1]
+    return u, v, d
+
+
+def openings(shape: tuple[int, int], eyes: np.ndarray, which: tuple[int, ...] = (0, 1)) -> np.ndarray:
+    """(h, w) bool: the openings of the eyes `which` (indices into `eyes`, the detector's two eye centres
+    (2, 2) x, y)."""
+    out = np.zeros(shape, bool)
+    for i in which:
+        u, v, d = _frame(shape, eyes, eyes[i])
+        out |= (u / (OPENING[0] * d)) ** 2 + (v / (OPENING[1] * d)) ** 2 <= 1.0
+    return out
+
+
+def painted_shut(painted_skin: np.ndarray, eyes: np.ndarray | None) -> tuple[int, ...]:
+    """The eyes (indices into the detector's `eyes`; none without them) whose opening is at least
+    COVERED painted over with skin (`painted_skin` (h, w) bool)."""
+    if eyes is None:
+        return ()
+    shut = []
+    for i in range(2):
+        hole = openings(painted_skin.shape, eyes, (i,))
+        if hole.any() and painted_skin[hole].mean() >= COVERED:
+            shut.append(i)
+    return tuple(shut)
+
+
+def shut_paint(painted_skin: np.ndarray, eyes: np.ndarray, which: tuple[int, ...]) -> np.ndarray:
+    """(h, w) bool: the skin paint that closes the eyes `which` — each stroke (connected piece) over one of
+    their openings, within SHUT_REACH × the eye distance of its centre."""
+    n, comp = cv2.connectedComponents(painted_skin.astype(np.uint8))
+    over = np.unique(comp[openings(painted_skin.shape, eyes, which) & painted_skin])
+    d = float(np.linalg.norm(np.subtract(eyes[1], eyes[0])))
+    ys, xs = np.mgrid[0:painted_skin.shape[0], 0:painted_skin.shape[1]]
+    near = np.zeros(painted_skin.shape, bool)
+    for i in which:
+        near |= np.hypot(xs - eyes[i][0], ys - eyes[i][1]) < SHUT_REACH * d
+    return np.isin(comp, over[over > 0]) & near
+
+
+def shut_report(which: tuple[int, ...], eyes: np.ndarray, seen: float) -> str:
+    """What a closing did, in words (`seen`: the generator's re-segmenting check)."""
+    left = int(np.argmin([e[0] for e in eyes]))                 # the eye on the image's left
+    what = "both eyes" if len(which) == 2 else ("the eye on the left" if which[0] == left else "the eye on the right")
+    return (f"Closed {what}: the opening filled with the skin around it and the lids' line drawn across it, in the "
+            f"photo's own colours. (The generator's check reads {seen:.0%} of the painted pixels as skin: its "
+            "64-px faces all have open eyes, so it cannot see closed ones.)")
+
+
+def content_aware(models) -> Callable[[np.ndarray, np.ndarray], Generator[Progress, None, np.ndarray]]:
+    """The inpainting that fills an opening: the content-aware fill (app/ml/inpaint)."""
+    from latentbrush.ml.inpaint.fill import inpaint_image, make_filler
+    from latentbrush.ml.inpaint.methods import CONTENT_AWARE
+
+    filler = make_filler(CONTENT_AWARE, models)
+
+    def fill(image: np.ndarray, mask: np.ndarray) -> Generator[Progress, None, np.ndarray]:
+        out, _ = yield from inpaint_image(image, mask, filler)
+        return out
+    return fill
+
+
+def lids_line(filled: np.ndarray, original: np.ndarray, eyes: np.ndarray, which: tuple[int, ...],
+              hole: np.ndarray) -> np.ndarray:
+    """`filled` (h, w, 3) uint8 with the closed lids' line drawn across each eye `which`, inside `hole`,
+    in the colour of that eye's darkest pixels in `original`."""
+    out = filled.astype(np.float64)
+    for i in which:
+        u, v, d = _frame(hole.shape, eyes, eyes[i])
+        inside = hole & ((u / (OPENING[0] * d)) ** 2 + (v / (OPENING[1] * d)) ** 2 <= 1.0)
+        if not inside.any():
+            continue
+        dark = np.percentile(original[inside].astype(np.float64), LASH_DARK, axis=0)
+        t = np.clip(u / (LASH_SPAN * OPENING[0] * d), -1.0, 1.0)
+        line = (LASH_DROP[0] + LASH_DROP[1] * (1.0 - t * t)) * d
+        half = max(LASH_MIN, LASH_WIDTH * d)
+        alpha = np.clip(1.2 - np.abs(v - line) / half, 0.0, 1.0)          # full at the middle, an anti-aliased edge
+        alpha *= np.clip(4.0 * (1.0 - np.abs(t)), 0.0, 1.0) * (np.abs(t) < 1.0) * inside * LASH_ALPHA
+        out = out * (1.0 - alpha[..., None]) + dark * alpha[..., None]
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def close_eyes(image: np.ndarray, eyes: np.ndarray, which: tuple[int, ...], limit: np.ndarray,
+               fill: Callable[[np.ndarray, np.ndarray], Generator[Progress, None, np.ndarray]]
+               ) -> Generator[Progress, None, tuple[np.ndarray, np.ndarray]]:
+    """The eyes `which` of `image` (h, w, 3) uint8 closed, within `limit` (h, w) > 0 (the edit may change
+    nothing beyond it). `fill(image, mask)` fills a (h, w) uint8 mask (the inpainting). Returns (the
+    image, the changed area (h, w) bool)."""
+    hole = openings(image.shape[:2], eyes, which) & (limit > 0)
+    if not hole.any():
+        return image.copy(), hole
+    filled = yield from fill(image, hole.astype(np.uint8) * 255)
+    out = lids_line(filled, image, eyes, which, hole)
+    return np.where(hole[..., None], out, image), hole

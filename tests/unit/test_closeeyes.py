@@ -1,0 +1,175 @@
+"""Eyes painted shut (app/ml/parts/closeeyes.py): the opening filled with the skin around it, the lids'
+line drawn across it, nothing else changed."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import cv2
+import numpy as np
+import pytest
+
+from latentbrush.ml.parts.closeeyes import (
+    OPENING,
+    close_eyes,
+    lids_line,
+    openings,
+    painted_shut,
+    shut_paint,
+    shut_report,
+)
+
+EYES = np.array([[70.0, 100.0], [130.0, 100.0]])       # d = 60 px
+SKIN = (200, 150, 120)
+
+
+def _face() -> np.ndarray:
+    """A skin-coloured face with two open eyes: a white almond with a dark iris, brows above."""
+    img = np.full((200, 200, 3), SKIN, np.uint8)
+    for x, y in EYES.astype(int):
+        cv2.ellipse(img, (x, y), (14, 6), 0, 0, 360, (245, 245, 240), -1)
+        cv2.circle(img, (x, y), 5, (40, 25, 20), -1)
+        cv2.line(img, (x - 16, y - 22), (x + 16, y - 24), (60, 40, 30), 4)        # the brow
+    return img
+
+
+def _telea(image: np.ndarray, mask: np.ndarray) -> Generator[None, None, np.ndarray]:
+    yield from ()
+    return cv2.inpaint(image, mask, 5, cv2.INPAINT_TELEA)
+
+
+def _run(gen):
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        return stop.value
+
+
+def test_the_openings_are_ellipses_about_the_eyes_sized_by_their_distance():
+    both = openings((200, 200), EYES)
+    d = 60.0
+    n, _ = cv2.connectedComponents(both.astype(np.uint8))
+    assert n - 1 == 2
+    area = np.pi * OPENING[0] * OPENING[1] * d * d
+    assert abs(both.sum() / 2 - area) / area < 0.05
+    ys, xs = np.nonzero(openings((200, 200), EYES, (0,)))
+    assert xs.mean() < 100 and abs(xs.mean() - 70) < 1 and 100 <= ys.mean() < 102     # (a little below the centre)
+    # twice the distance: twice the size each way
+    far = openings((400, 400), EYES * 2)
+    assert abs(far.sum() / both.sum() - 4) < 0.15
+
+
+def test_an_eye_is_shut_when_its_opening_is_mostly_painted_skin_not_for_a_dab():
+    shape = (200, 200)
+    left = openings(shape, EYES, (0,))
+    assert painted_shut(cv2.dilate(left.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0, EYES) == (0,)
+    assert painted_shut(openings(shape, EYES), EYES) == (0, 1)
+    dab = np.zeros(shape, bool)
+    dab[98:103, 66:74] = True
+    assert painted_shut(dab, EYES) == ()
+    assert painted_shut(openings(shape, EYES), None) == ()           # no detector: nothing is closed
+
+
+def test_the_shut_paint_is_the_stroke_over_the_eye_near_it_not_paint_elsewhere():
+    skin = np.zeros((200, 200), bool)
+    skin[90:112, 50:92] = True          # over the left eye
+    skin[100:104, 92:199] = True        # … continued as one stroke far to the right
+    skin[160:180, 20:60] = True         # another stroke, on the chin
+    mine = shut_paint(skin, EYES, (0,))
+    assert mine[100, 70] and mine[100, 100] and not mine[102, 190] and not mine[170, 40]
+    assert not shut_paint(skin, EYES, (1,))[170, 40]
+
+
+def test_the_lids_line_is_dark_bowed_down_and_inside_the_hole():
+    face = _face()
+    hole = openings(face.shape[:2], EYES)
+    flat = np.full_like(face, SKIN)
+    out = lids_line(flat, face, EYES, (0, 1), hole)
+    changed = np.abs(out.astype(int) - flat).sum(2) > 0
+    assert changed.any() and not changed[~hole].any()
+    ys, xs = np.nonzero(changed & (np.arange(200)[None, :] < 100))      # the left eye's line
+    mid = ys[np.abs(xs - 70) <= 2].mean()
+    ends = ys[np.abs(xs - 70) >= 12].mean()
+    assert mid > 100 and mid > ends + 1           # below the centre, lowest in the middle
+    assert out[int(round(mid)), 70].sum() < 0.6 * sum(SKIN)        # the lashes' dark colour
+
+
+def test_closing_fills_the_openings_with_skin_and_changes_nothing_else():
+    face = _face()
+    limit = np.ones(face.shape[:2], np.float32)
+    out, changed = _run(close_eyes(face, EYES, (0, 1), limit, _telea))
+    assert np.array_equal(out[~changed], face[~changed]) and changed.sum() == openings(face.shape[:2], EYES).sum()
+    # the white of the eye is gone: the opening (less its lids' line) is the skin's colour now
+    lab = cv2.cvtColor(out, cv2.COLOR_RGB2LAB).astype(float)
+    skin_lab = cv2.cvtColor(np.uint8([[SKIN]]), cv2.COLOR_RGB2LAB)[0, 0].astype(float)
+    white = (face.astype(int).sum(2) > 700) & changed
+    assert white.sum() > 100 and np.median(np.linalg.norm(lab[white] - skin_lab, axis=1)) < 8
+    before = cv2.cvtColor(face, cv2.COLOR_RGB2LAB).astype(float)
+    assert np.median(np.linalg.norm(before[white] - skin_lab, axis=1)) > 40
+    # one eye: the other keeps its bytes; a limit that excludes the eyes: nothing changes
+    one, _ = _run(close_eyes(face, EYES, (1,), limit, _telea))
+    assert np.array_equal(one[:, :100], face[:, :100]) and not np.array_equal(one[:, 100:], face[:, 100:])
+    none, area = _run(close_eyes(face, EYES, (0, 1), np.zeros_like(limit), _telea))
+    assert np.array_equal(none, face) and not area.any()
+
+
+def test_the_report_names_the_eye_as_the_photo_shows_it():
+    assert "Closed both eyes" in shut_report((0, 1), EYES, 0.02)
+    assert "the eye on the left" in shut_report((0,), EYES, 0.02)
+    assert "the eye on the right" in shut_report((0,), EYES[::-1], 0.02)
+    assert "2%" in shut_report((1,), EYES, 0.02)
+
+
+@pytest.mark.needs_weights
+def test_a_face_with_its_eyes_painted_over_gets_them_closed_in_the_editors_job(real_models):
+    """The editor's job on a generator face: skin painted over the map's eyes closes them (the
+    detector's eyes), one undoable pixel edit the next parts edit starts from; changed pixels only
+    inside the openings; the white of the eyes gone. With closing off, the generator redraws them."""
+    import torch
+
+    from latentbrush.core.bbox import BBox
+    from latentbrush.core.jobs import Job, drain
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.ml.latent.photo import crop_landmarks
+    from latentbrush.ml.latent.runners import render
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.parts.edit import label_map
+    from latentbrush.ml.parts.runners import full_label_map, parts_models, run_parts_edit
+    from latentbrush.ml.registry import ModelManager
+
+    mm = ModelManager(Manifest.load(real_models), device="cpu")
+    pm = parts_models(mm)
+    names = list(pm.seg.names)
+    z = np.random.default_rng(4_242_424).standard_normal((16, pm.lm.G.nz)).astype(np.float32)[6]
+    base = render(pm.lm.G, z, torch.device("cpu"))
+    face = cv2.resize(np.rint(base).astype(np.uint8), (256, 256), interpolation=cv2.INTER_CUBIC)
+    state = LatentState(region=BBox(0, 0, 256, 256), generator=pm.lm.generator_id, z_base=z, base_render=base,
+                        reference=face, z=z)
+    now = full_label_map(label_map(pm.seg, pm.lm.G, z, torch.device("cpu")), state, (256, 256)).astype(int) - 1
+    layer = np.where(now == names.index("eyes"), names.index("skin") + 1, 0).astype(np.uint8)
+    eyes = crop_landmarks(face, mm)
+    assert eyes is not None
+    res, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "iters": 5},
+                                      inputs={"image": face, "parts": layer}), mm))
+    assert "Closed both eyes" in res.message and res.info["made_by"] == "parts_warp"
+    assert len(res.info["candidates"]) == 1 and not res.info["unchanged"]
+    hole = openings(face.shape[:2], eyes[:2])
+    diff = np.abs(res.pixels.astype(int) - face).sum(2)
+    assert diff[hole].mean() > 10 and not diff[~hole].any()
+    # each opening's lightness comes towards the skin's around it (the white and the iris go)
+    light = cv2.cvtColor(res.pixels, cv2.COLOR_RGB2LAB)[..., 0].astype(float)
+    light0 = cv2.cvtColor(face, cv2.COLOR_RGB2LAB)[..., 0].astype(float)
+    gap = np.zeros((2, 2))
+    for i in range(2):
+        one = openings(face.shape[:2], eyes[:2], (i,))
+        ring = (cv2.dilate(one.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0) & ~one
+        gap[:, i] = [abs(np.median(img[one]) - np.median(light0[ring])) for img in (light0, light)]
+    assert gap[1].sum() < 0.7 * gap[0].sum(), gap
+    shown = res.info["parts_map"]
+    assert (shown[hole] == names.index("eyes") + 1).mean() < 0.1        # the map shown has no eyes there
+    off, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "iters": 5, "candidates": 2,
+                                                            "close_eyes": False},
+                                      inputs={"image": face, "parts": layer}), mm))
+    assert "Closed" not in off.message and off.info["made_by"] == "parts_edit"
+
