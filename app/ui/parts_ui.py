@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from latentbrush.core.bbox import nonzero_bbox
 from latentbrush.core.history import EditStep
+from latentbrush.core.patches import PixelPatch
 from latentbrush.core.requests import ApplyVectorRequest, PartsEditRequest, PartsMapRequest
 from latentbrush.core.vectors import EditVector, VectorError, VectorStore
 from latentbrush.paths import data_dir
@@ -163,8 +165,17 @@ class PartsUI:
             self._maps[new_state.shown] = info["parts_map"]
             self._reported = new_state.shown
             unchanged = bool(info.get("unchanged"))        # the paint fits the photo: no change to save
-            self.last_vector = None if unchanged else info["vector"]
-            self.panel.set_can_save(not unchanged)
+            self.last_vector = None if unchanged else info.get("vector")     # (none for eyes closed by a fill)
+            self.panel.set_can_save(self.last_vector is not None)
+            if info.get("made_by") == "parts_warp" and not unchanged and self.w.model.last_step is not None:
+                # the photo's own pixels moved or filled: the next parts edit starts from what the canvas shows,
+                # so the paint that asked for this one is used up — cleared in the same undo step (undo brings
+                # it back); left on, the next edit did it again (a helper's closed eyes were closed twice)
+                box = nonzero_bbox(doc.layer("parts"))
+                if not box.is_empty():
+                    clear = EditStep("Clear part labels", [PixelPatch.capture(doc, "parts", box,
+                                                                               doc.read("parts", box) * 0)])
+                    self.w.model.history.amend(clear, onto=self.w.model.last_step)
             a, seen = info["agreement"][0], info.get("seen", float("nan"))
             stained, tone = info.get("blotches", float("nan")), info.get("tone", float("nan"))
             verdict = info.get("verdict")
@@ -173,7 +184,7 @@ class PartsUI:
                                    f"segmented again ({a:.0%} in the edit's own part map); colour blotches: "
                                    f"{stained:.0%} of the redrawn area; {tone:+.0f} grey levels where the parts stay.")
             self._reports[new_state.shown] = (f"{verdict}\n" if verdict else "") + figures \
-                + ("" if unchanged else " Save the change as a vector to reuse it on other faces.")
+                + ("" if self.last_vector is None else " Save the change as a vector to reuse it on other faces.")
             self.panel.result.setText(self._reports[new_state.shown])
             self._show_map()
 

@@ -192,3 +192,30 @@ def test_paint_that_fits_the_photo_leaves_it_unchanged_and_offers_no_vector(make
     assert np.array_equal(doc.layer("base"), before)
     assert "the photo is unchanged" in p.result.text() and "Save the change" not in p.result.text()
     assert not p.save_button.isEnabled() and w.parts.last_vector is None
+
+
+def test_a_warp_uses_up_its_paint_in_the_same_undo_step(make_window, tiny_models, qtbot, vec_store, monkeypatch):
+    """An edit carried by the photo's own pixels (a warp, or eyes closed by a fill) starts the next parts edit
+    from what the canvas shows, so its paint is cleared with it (one undo step; undo brings back both the
+    pixels and the paint): left on, the next edit did it again — a helper's closed eyes were closed twice."""
+    import latentbrush.ml.parts.runners as runners
+    from latentbrush.ml.parts.shapewarp import Reshape
+
+    def shift(current, painted, state, names, limit, only=None, corners=None):
+        r = state.region
+        disp = np.zeros((r.height, r.width, 2), np.float32)
+        disp[40:120, 40:120, 0] = 3.0                    # the middle moved 3 px sideways
+        return Reshape(disp, (np.abs(disp[..., 0]) > 0).astype(np.float32), 1.1, (3,), (1.0, 1.1))
+    monkeypatch.setattr(runners, "shape_field", shift)
+    w, p, doc = face_with_parts(make_window, tiny_models, qtbot)
+    p.part_buttons[3].click()
+    w.brush_panel.size.setValue(30)
+    drag(w.canvas, [(60, 100), (80, 100), (100, 100)])
+    base0, paint = doc.layer("base").copy(), doc.layer("parts").copy()
+    assert paint.any()
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
+        p.run_button.click()
+    assert doc.latent.made_by == "parts_warp" and not np.array_equal(doc.layer("base"), base0)
+    assert not doc.layer("parts").any()                        # the paint is used up …
+    w.undo_stack.undo()                                        # … and one undo brings back the photo and the paint
+    assert np.array_equal(doc.layer("base"), base0) and np.array_equal(doc.layer("parts"), paint)

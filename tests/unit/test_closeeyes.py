@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 
 from latentbrush.ml.parts.closeeyes import (
+    BOTTOM,
     OPENING,
+    TOP,
     close_eyes,
+    lid_reach,
     lids_line,
     openings,
     painted_shut,
@@ -27,7 +30,7 @@ def _face() -> np.ndarray:
     """A skin-coloured face with two open eyes: a white almond with a dark iris, brows above."""
     img = np.full((200, 200, 3), SKIN, np.uint8)
     for x, y in EYES.astype(int):
-        cv2.ellipse(img, (x, y), (14, 6), 0, 0, 360, (245, 245, 240), -1)
+        cv2.ellipse(img, (x, y), (14, 5), 0, 0, 360, (245, 245, 240), -1)
         cv2.circle(img, (x, y), 5, (40, 25, 20), -1)
         cv2.line(img, (x - 16, y - 22), (x + 16, y - 24), (60, 40, 30), 4)        # the brow
     return img
@@ -99,7 +102,9 @@ def test_closing_fills_the_openings_with_skin_and_changes_nothing_else():
     face = _face()
     limit = np.ones(face.shape[:2], np.float32)
     out, changed = _run(close_eyes(face, EYES, (0, 1), limit, _telea))
-    assert np.array_equal(out[~changed], face[~changed]) and changed.sum() == openings(face.shape[:2], EYES).sum()
+    widest = openings(face.shape[:2], EYES, reach={0: (TOP[1], BOTTOM[1]), 1: (TOP[1], BOTTOM[1])})
+    assert np.array_equal(out[~changed], face[~changed]) and not (changed & ~widest).any()
+    assert changed.sum() >= openings(face.shape[:2], EYES, reach={0: (TOP[0], BOTTOM[0]), 1: (TOP[0], BOTTOM[0])}).sum()
     # the white of the eye is gone: the opening (less its lids' line) is the skin's colour now
     lab = cv2.cvtColor(out, cv2.COLOR_RGB2LAB).astype(float)
     skin_lab = cv2.cvtColor(np.uint8([[SKIN]]), cv2.COLOR_RGB2LAB)[0, 0].astype(float)
@@ -114,11 +119,22 @@ def test_closing_fills_the_openings_with_skin_and_changes_nothing_else():
     assert np.array_equal(none, face) and not area.any()
 
 
+def test_the_opening_reaches_past_the_lashes_and_stops_short_of_a_low_brow():
+    face = _face()
+    d = 60.0
+    x, y = EYES[0].astype(int)
+    face[y - 6:y - 4, x - 16:x + 17] = (30, 20, 15)                 # the upper lashes: the opening's top edge
+    top, bottom = lid_reach(face, EYES, 0)
+    assert 7 / d <= top <= 8.5 / d and BOTTOM[0] <= bottom <= BOTTOM[1]       # just past the lashes
+    face[y - 11:y - 7, x - 16:x + 17] = (60, 40, 30)                # … and a brow right above, one row of skin between
+    top, _ = lid_reach(face, EYES, 0)
+    assert 7 / d <= top <= 8.5 / d                                  # the fill starts from that skin, not the brow
+
+
 def test_the_report_names_the_eye_as_the_photo_shows_it():
-    assert "Closed both eyes" in shut_report((0, 1), EYES, 0.02)
-    assert "the eye on the left" in shut_report((0,), EYES, 0.02)
-    assert "the eye on the right" in shut_report((0,), EYES[::-1], 0.02)
-    assert "2%" in shut_report((1,), EYES, 0.02)
+    assert "Closed both eyes" in shut_report((0, 1), EYES)
+    assert "the eye on the left of the photo" in shut_report((0,), EYES)
+    assert "the eye on the right of the photo" in shut_report((0,), EYES[::-1])
 
 
 @pytest.mark.needs_weights
@@ -154,7 +170,7 @@ def test_a_face_with_its_eyes_painted_over_gets_them_closed_in_the_editors_job(r
                                       inputs={"image": face, "parts": layer}), mm))
     assert "Closed both eyes" in res.message and res.info["made_by"] == "parts_warp"
     assert len(res.info["candidates"]) == 1 and not res.info["unchanged"]
-    hole = openings(face.shape[:2], eyes[:2])
+    hole = openings(face.shape[:2], eyes[:2], reach={i: lid_reach(face, eyes[:2], i) for i in range(2)})
     diff = np.abs(res.pixels.astype(int) - face).sum(2)
     assert diff[hole].mean() > 10 and not diff[~hole].any()
     # each opening's lightness comes towards the skin's around it (the white and the iris go)

@@ -20,17 +20,23 @@ import numpy as np
 
 from latentbrush.core.jobs import Progress
 
-OPENING = (0.27, 0.11)  # the eye's opening: half-width and half-height, × the distance between the eye centres
+OPENING = (0.28, 0.13)  # the eye's opening: half-width and half-height, × the distance between the eye centres
 DROP = 0.01             # its centre this far (× the distance) below the detector's eye centre
+TOP = (0.09, 0.17)      # … its top and bottom read off the photo (`lid_reach`): the nearest rows above and below
+BOTTOM = (0.08, 0.14)   # the eye lit like the skin around it, within these (× the distance; the lashes are
+                        # inside, the brows outside: a fixed 0.15 brought Obama's low brows down into the lid)
+STRIP = 0.12            # the rows' lightness is read within this (× the distance) of the eye's centre line
 SHUT_REACH = 0.8        # the skin painted over an eye painted shut: the strokes over its opening, this near (× the
                         # distance) its centre
 COVERED = 0.4           # an eye whose opening is painted over with skin at least this much is painted shut (the
-                        # 64-px map's eyes lie off the detector's: the scripted edit covers 0.5–1 of 16 faces' openings)
+                        # 64-px map's eyes lie off the detector's: the scripted edit covers 0.16–1 of openings)
+MAP_REACH = 0.5         # … or the part map's eyes within this (× the distance) of its centre painted away: at
+MIN_GONE = 0.75         # least this share of them painted skin
 LASH_DROP = (0.02, 0.035)  # the lids' line: this far below the opening's centre at its ends, plus this at its
                         # middle (× the distance: a closed eye's line bows down)
-LASH_WIDTH = 0.012      # its half-width (× the distance), at least LASH_MIN px
-LASH_MIN = 0.9
-LASH_ALPHA = 0.85       # how dark it is drawn, at most
+LASH_WIDTH = 0.012      # its spread across (Gaussian σ at its middle, × the distance), at least LASH_MIN px
+LASH_MIN = 0.7
+LASH_ALPHA = 0.75       # how dark it is drawn, at most
 LASH_DARK = 8           # the percentile of the opening's pixels whose colour it takes (the lashes)
 LASH_SPAN = 0.95        # of the opening's width: where the line ends (fading over the last quarter)
 
@@ -49,49 +55,87 @@ def _frame(shape: tuple[int, int], eyes: np.ndarray, e: np.ndarray) -> tuple[np.
     return u, v, d
 
 
-def openings(shape: tuple[int, int], eyes: np.ndarray, which: tuple[int, ...] = (0, 1)) -> np.ndarray:
+def _ellipse(u: np.ndarray, v: np.ndarray, d: float, reach: tuple[float, float]) -> np.ndarray:
+    h = np.where(v < 0, reach[0], reach[1]) * d
+    return (u / (OPENING[0] * d)) ** 2 + (v / h) ** 2 <= 1.0
+
+
+def openings(shape: tuple[int, int], eyes: np.ndarray, which: tuple[int, ...] = (0, 1),
+             reach: dict[int, tuple[float, float]] | None = None) -> np.ndarray:
     """(h, w) bool: the openings of the eyes `which` (indices into `eyes`, the detector's two eye centres
-    (2, 2) x, y)."""
+    (2, 2) x, y); `reach`: each eye's (top, bottom) × the eye distance (default OPENING's half-height)."""
     out = np.zeros(shape, bool)
     for i in which:
         u, v, d = _frame(shape, eyes, eyes[i])
-        out |= (u / (OPENING[0] * d)) ** 2 + (v / (OPENING[1] * d)) ** 2 <= 1.0
+        out |= _ellipse(u, v, d, (reach or {}).get(i, (OPENING[1], OPENING[1])))
     return out
 
 
-def painted_shut(painted_skin: np.ndarray, eyes: np.ndarray | None) -> tuple[int, ...]:
-    """The eyes (indices into the detector's `eyes`; none without them) whose opening is at least
-    COVERED painted over with skin (`painted_skin` (h, w) bool)."""
+def lid_reach(image: np.ndarray, eyes: np.ndarray, i: int) -> tuple[float, float]:
+    """(top, bottom) of eye i's opening (× the eye distance): the nearest rows above and below the eye
+    (within TOP, BOTTOM) as light as the lightest there less a fifth of the range (the skin between the
+    lashes and the brow, and below the lower lashes), so the fill starts from skin."""
+    u, v, d = _frame(image.shape[:2], eyes, eyes[i])
+    grey = image.astype(np.float64).mean(2) if image.ndim == 3 else image.astype(np.float64)
+    rows = np.rint(v).astype(np.int64)
+    strip = np.abs(u) <= STRIP * d
+    out = []
+    for lo, hi, sign in ((*TOP, -1), (*BOTTOM, 1)):
+        ks = [sign * k for k in range(int(np.ceil(lo * d)), int(np.floor(hi * d)) + 1)]
+        light = [float(np.median(grey[strip & (rows == k)])) if (strip & (rows == k)).any() else np.nan for k in ks]
+        if not ks or np.all(np.isnan(light)):
+            out.append(OPENING[1])
+            continue
+        top, low = np.nanmax(light), np.nanmin(light)
+        k = next(k for k, g in zip(ks, light, strict=True) if g >= low + 0.8 * (top - low))
+        out.append(abs(k) / d)
+    return out[0], out[1]
+
+
+def _near(shape: tuple[int, int], eyes: np.ndarray, which: tuple[int, ...], reach: float) -> np.ndarray:
+    d = float(np.linalg.norm(np.subtract(eyes[1], eyes[0])))
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]]
+    out = np.zeros(shape, bool)
+    for i in which:
+        out |= np.hypot(xs - eyes[i][0], ys - eyes[i][1]) < reach * d
+    return out
+
+
+def painted_shut(painted_skin: np.ndarray, eyes: np.ndarray | None, map_eyes: np.ndarray | None = None
+                 ) -> tuple[int, ...]:
+    """The eyes (indices into the detector's `eyes`; none without them) painted shut: their opening at
+    least COVERED painted over with skin (`painted_skin` (h, w) bool), or the part map's eyes near them
+    (`map_eyes` (h, w) bool, within MAP_REACH × the eye distance) painted away (MIN_GONE of them skin)."""
     if eyes is None:
         return ()
     shut = []
     for i in range(2):
         hole = openings(painted_skin.shape, eyes, (i,))
-        if hole.any() and painted_skin[hole].mean() >= COVERED:
+        mine = None if map_eyes is None else map_eyes & _near(painted_skin.shape, eyes, (i,), MAP_REACH)
+        if (hole.any() and painted_skin[hole].mean() >= COVERED) or \
+                (mine is not None and mine.sum() >= 9 and painted_skin[mine].mean() >= MIN_GONE):
             shut.append(i)
     return tuple(shut)
 
 
-def shut_paint(painted_skin: np.ndarray, eyes: np.ndarray, which: tuple[int, ...]) -> np.ndarray:
+def shut_paint(painted_skin: np.ndarray, eyes: np.ndarray, which: tuple[int, ...],
+               map_eyes: np.ndarray | None = None) -> np.ndarray:
     """(h, w) bool: the skin paint that closes the eyes `which` — each stroke (connected piece) over one of
-    their openings, within SHUT_REACH × the eye distance of its centre."""
+    their openings or over the part map's eyes, within SHUT_REACH × the eye distance of its centre."""
     n, comp = cv2.connectedComponents(painted_skin.astype(np.uint8))
-    over = np.unique(comp[openings(painted_skin.shape, eyes, which) & painted_skin])
-    d = float(np.linalg.norm(np.subtract(eyes[1], eyes[0])))
-    ys, xs = np.mgrid[0:painted_skin.shape[0], 0:painted_skin.shape[1]]
-    near = np.zeros(painted_skin.shape, bool)
-    for i in which:
-        near |= np.hypot(xs - eyes[i][0], ys - eyes[i][1]) < SHUT_REACH * d
-    return np.isin(comp, over[over > 0]) & near
+    over = openings(painted_skin.shape, eyes, which) | (False if map_eyes is None else map_eyes)
+    ids = np.unique(comp[over & painted_skin])
+    return np.isin(comp, ids[ids > 0]) & _near(painted_skin.shape, eyes, which, SHUT_REACH)
 
 
-def shut_report(which: tuple[int, ...], eyes: np.ndarray, seen: float) -> str:
-    """What a closing did, in words (`seen`: the generator's re-segmenting check)."""
+def shut_report(which: tuple[int, ...], eyes: np.ndarray) -> str:
+    """What a closing did, in words."""
     left = int(np.argmin([e[0] for e in eyes]))                 # the eye on the image's left
-    what = "both eyes" if len(which) == 2 else ("the eye on the left" if which[0] == left else "the eye on the right")
+    what = "both eyes" if len(which) == 2 else \
+        ("the eye on the left of the photo" if which[0] == left else "the eye on the right of the photo")
     return (f"Closed {what}: the opening filled with the skin around it and the lids' line drawn across it, in the "
-            f"photo's own colours. (The generator's check reads {seen:.0%} of the painted pixels as skin: its "
-            "64-px faces all have open eyes, so it cannot see closed ones.)")
+            "photo's own colours. (The generator's check cannot see closed eyes: its 64-px faces all have them "
+            "open.)")
 
 
 def content_aware(models) -> Callable[[np.ndarray, np.ndarray], Generator[Progress, None, np.ndarray]]:
@@ -114,14 +158,16 @@ def lids_line(filled: np.ndarray, original: np.ndarray, eyes: np.ndarray, which:
     out = filled.astype(np.float64)
     for i in which:
         u, v, d = _frame(hole.shape, eyes, eyes[i])
-        inside = hole & ((u / (OPENING[0] * d)) ** 2 + (v / (OPENING[1] * d)) ** 2 <= 1.0)
+        inside = hole & (np.abs(u) <= OPENING[0] * d) & (np.abs(v) <= TOP[1] * d)
         if not inside.any():
             continue
         dark = np.percentile(original[inside].astype(np.float64), LASH_DARK, axis=0)
         t = np.clip(u / (LASH_SPAN * OPENING[0] * d), -1.0, 1.0)
         line = (LASH_DROP[0] + LASH_DROP[1] * (1.0 - t * t)) * d
-        half = max(LASH_MIN, LASH_WIDTH * d)
-        alpha = np.clip(1.2 - np.abs(v - line) / half, 0.0, 1.0)          # full at the middle, an anti-aliased edge
+        # a soft line (a helper found a sharp, even one "drawn on" next to a soft photo): a Gaussian across,
+        # thinner towards the corners, where it also fades out
+        sigma = max(LASH_MIN, LASH_WIDTH * d) * (0.6 + 0.4 * (1.0 - t * t))
+        alpha = np.exp(-0.5 * ((v - line) / sigma) ** 2)
         alpha *= np.clip(4.0 * (1.0 - np.abs(t)), 0.0, 1.0) * (np.abs(t) < 1.0) * inside * LASH_ALPHA
         out = out * (1.0 - alpha[..., None]) + dark * alpha[..., None]
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
@@ -133,7 +179,7 @@ def close_eyes(image: np.ndarray, eyes: np.ndarray, which: tuple[int, ...], limi
     """The eyes `which` of `image` (h, w, 3) uint8 closed, within `limit` (h, w) > 0 (the edit may change
     nothing beyond it). `fill(image, mask)` fills a (h, w) uint8 mask (the inpainting). Returns (the
     image, the changed area (h, w) bool)."""
-    hole = openings(image.shape[:2], eyes, which) & (limit > 0)
+    hole = openings(image.shape[:2], eyes, which, {i: lid_reach(image, eyes, i) for i in which}) & (limit > 0)
     if not hole.any():
         return image.copy(), hole
     filled = yield from fill(image, hole.astype(np.uint8) * 255)

@@ -30,7 +30,7 @@ from latentbrush.ml.latent.runners import (
     thumbnail,
 )
 from latentbrush.ml.nets.parts import PartSegmenter
-from latentbrush.ml.parts.closeeyes import close_eyes, content_aware, painted_shut, shut_paint, shut_report
+from latentbrush.ml.parts.closeeyes import close_eyes, content_aware, openings, painted_shut, shut_paint, shut_report
 from latentbrush.ml.parts.colours import blotches, keep_colours, tone_shift
 from latentbrush.ml.parts.edit import edit_area, label_map, optimize_parts
 from latentbrush.ml.parts.labels import layer_to_target
@@ -203,10 +203,12 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     skin = (crop == names.index("skin") + 1) if "skin" in names else np.zeros(crop.shape, bool)
     # the detector's landmarks (crop px): the eyes' centres lm[:2], the mouth's corners lm[3:]
     lm = photo.crop_landmarks(state.reference, models) if moves or (job.request.close_eyes and skin.any()) else None
-    shut = painted_shut(skin, lm[:2]) if lm is not None and job.request.close_eyes else ()
+    map_eyes = (full_label_map(current, state, image.shape[:2])[r.y0:r.y1, r.x0:r.x1] == names.index("eyes") + 1) \
+        if "eyes" in names else None
+    shut = painted_shut(skin, lm[:2], map_eyes) if lm is not None and job.request.close_eyes else ()
     weight_rest = weight
     if shut:        # the paint over an eye painted shut is not a shape to warp (nor a part for the generator)
-        eyes_paint = shut_paint(skin, lm[:2], shut)
+        eyes_paint = shut_paint(skin, lm[:2], shut, map_eyes)
         crop = np.where(eyes_paint, 0, crop).astype(np.uint8)
         keep_out = 1.0 - clip_weight(eyes_paint, r.width)       # the generator's redraw of the rest stays out
         weight_rest = weight * keep_out
@@ -286,13 +288,15 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         shown_map[r.y0:r.y1, r.x0:r.x1][eyes_paint] = names.index("skin") + 1
     reshaped = None if field is None else reshape_report(field, names, seen)
     if shut:
-        reshaped = shut_report(shut, lm[:2], seen) + (f" {reshaped}" if reshaped else "")
+        reshaped = shut_report(shut, lm[:2]) + (f" {reshaped}" if reshaped else "")
     elif moves and field is None:        # a photo's feature that has no shape to move onto the paint
         reshaped = ("The painted shape has no part of the photo to stretch onto it (an eye painted over, a part "
                     "painted where there is none, or paint within the lips the face finder sees): the photo's "
                     "pixels were moved as the generator redraws "
                     f"the face, which changes little. The generator's check reads {seen:.0%} of the changed "
                     "pixels as the painted part.")
+    if lm is not None and not shut and job.request.close_eyes and (skin & openings(skin.shape, lm[:2])).any():
+        reshaped = (f"{reshaped} " if reshaped else "") + "(To close an eye, paint skin over most of its opening.)"
     figures = (f"{seen:.0%} of the changed pixels show the painted part when the result is segmented again, "
                f"colour blotches {stained:.0%} of the redrawn area, {tone:+.0f} grey levels where the parts stay "
                f"({agree[0]:.0%} in the edit's own part map; ") if field is None and not shut else "("
@@ -312,9 +316,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                         "made_by": "parts_warp" if field is not None or shut else "parts_edit",
                         "unchanged": field is not None and not field.parts and not shut,     # the paint fits the photo
                         "parts_map": shown_map,
-                        "vector": {"delta": (z[0] - np.asarray(state.z_base)).astype(np.float32),
-                                   "generator": pm.lm.generator_id,
-                                   "parts": [pm.seg.names[i] for i in involved]}})
+                        "vector": None if only_eyes else {     # (a fill is no latent change to reuse)
+                            "delta": (z[0] - np.asarray(state.z_base)).astype(np.float32),
+                            "generator": pm.lm.generator_id, "parts": [pm.seg.names[i] for i in involved]}})
 
 
 def vector_region(seg: PartSegmenter, before: np.ndarray, after: np.ndarray, parts: list[str],

@@ -19,11 +19,12 @@ the photo does not have, and beyond the margin the photo keeps its bytes.
 
 A piece painted away (under a quarter of it left) or painted where the part is not (a mouth on the
 cheek) has no shape to move: `shape_warp` returns None there and the caller keeps the generator's
-motion (eyes painted over with skin are closed before that: closeeyes.py); paint that changes the pieces too little (it fits the
-photo's own parts) gives a warp that moves nothing. (Closing an eye as a lid closes — the skin above slid
-down by the eye's height — was tried and dropped: the part map's eyes on a photo take in the lids and
-the brows, so the brows came down over open eyes; since stop 48 the detector's eye centres place the
-lids, and the warp squeezed the eye to a jagged black line and thickened the brows: closeeyes.py fills.)
+motion (eyes painted over with skin are closed before that: closeeyes.py); paint that changes the
+pieces too little (it fits the photo's own parts) gives a warp that moves nothing. (Closing an eye as
+a lid closes — the skin above slid down by the eye's height — was tried and dropped: the part map's
+eyes on a photo take in the lids and the brows, so the brows came down over open eyes; in stop 48,
+placed by the detector's eye centres, the warp squeezed the eye into a jagged black line and thickened
+the brows: closeeyes.py fills the opening instead.)
 """
 
 from __future__ import annotations

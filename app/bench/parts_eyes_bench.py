@@ -1,0 +1,133 @@
+"""Eyes painted shut (`latentbrush bench parts_eyes`): the part map's eyes painted over with skin, run the
+way the editor runs it, closed (app/ml/parts/closeeyes.py, shipped) and as until stop 48 (the generator
+redraws them: `close_eyes` off). On the held-out generator faces of `bench parts` and on the real
+portraits (projected and tuned as in the editor, `run_parts_map`). Measured per eye, on the detector's
+opening of the input (no generator involved, a colour reading of what a person sees):
+  gap     ΔE (CIELAB) between the opening's median colour and the median colour of the skin in a ring
+          around it (0.12 × the eye distance wide): an open eye's white and iris are far from the skin;
+          a closed lid is near it;
+  white   the share of the opening lighter than the ring's 95th percentile (the eye's white, catchlights);
+  outside the largest change beyond the openings (0 for the closing by construction) and the mean change
+          of the painted area beyond them (the generator's redraw of lids and brows);
+and the generator's re-segmenting check (its view: its 64-px faces all have open eyes). Writes
+parts_eyes.json and parts_eyes.png (per row: before | redrawn (until stop 48) | closed, eye close-ups).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from latentbrush.bench.common import Measurement
+
+RING = 0.12            # the skin ring around an opening, × the eye distance
+
+
+def eye_figures(before: np.ndarray, after: np.ndarray, eyes: np.ndarray) -> dict:
+    """Per-eye colour figures of `after` against the skin around each opening in `before`."""
+    from latentbrush.ml.parts.closeeyes import openings
+
+    lab0, lab = (cv2.cvtColor(im, cv2.COLOR_RGB2LAB).astype(np.float64) for im in (before, after))
+    d = float(np.linalg.norm(eyes[1] - eyes[0]))
+    k = max(3, int(round(RING * d)) | 1)
+    gap, white = [], []
+    for i in range(2):
+        one = openings(before.shape[:2], eyes, (i,))
+        ring = (cv2.dilate(one.astype(np.uint8), np.ones((k, k), np.uint8)) > 0) & ~one
+        if not one.any() or not ring.any():
+            continue
+        skin = np.median(lab0[ring], axis=0)
+        gap.append(float(np.linalg.norm(np.median(lab[one], axis=0) - skin)))
+        white.append(float((lab[one][:, 0] > np.percentile(lab0[ring][:, 0], 95)).mean()))
+    both = openings(before.shape[:2], eyes)
+    diff = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(2)
+    return {"gap": float(np.mean(gap)), "white": float(np.mean(white)),
+            "outside_max": float(diff[~both].max(initial=0)), "outside_mean": float(diff[~both].mean())}
+
+
+def close_up(img: np.ndarray, eyes: np.ndarray, side: int = 240) -> np.ndarray:
+    """Both eyes and brows: 2.2 × the eye distance wide, centred between the eyes."""
+    d = float(np.linalg.norm(eyes[1] - eyes[0]))
+    c = eyes.mean(0)
+    s = side / (2.2 * d)
+    m = np.float32([[s, 0, side / 2 - c[0] * s], [0, s, side * 0.3 - c[1] * s]])
+    return cv2.warpAffine(img, m, (side, int(side * 0.6)), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement]:
+    from latentbrush.bench.parts_bench import HELD_OUT_SEED, _setup, edit_one
+    from latentbrush.bench.portraits import loaded
+    from latentbrush.core.jobs import Job, drain
+    from latentbrush.ml.latent.photo import crop_landmarks
+    from latentbrush.ml.parts.runners import run_parts_edit, run_parts_map
+
+    mm, pm = _setup()
+    recs: dict[str, dict[str, list]] = {}
+    grid = []
+
+    def add(where: str, variant: str, fig: dict, seen: float, dt: float) -> None:
+        r = recs.setdefault(f"{where}, {variant}", {})
+        for key, v in {**fig, "resegmented": seen, "seconds": dt}.items():
+            r.setdefault(key, []).append(v)
+
+    rng = np.random.default_rng(HELD_OUT_SEED)
+    for i, z in enumerate(rng.standard_normal((4 if quick else 16, pm.lm.G.nz)).astype(np.float32)):
+        tiles = []
+        for variant, close in (("redrawn (until stop 48)", False), ("closed", True)):
+            r = edit_one(mm, pm, z, "close_eyes", settings={"close_eyes": close})
+            if r is None:
+                break
+            photo, after, dt, seen = r[0], r[2], r[6], r[7][2]
+            eyes = crop_landmarks(photo, mm)
+            if eyes is None:
+                break
+            if not tiles:
+                add("generator faces", "unedited", eye_figures(photo, photo, eyes[:2]), float("nan"), 0.0)
+            add("generator faces", variant, eye_figures(photo, after, eyes[:2]), seen, dt)
+            tiles += [close_up(photo, eyes[:2])] * (not tiles) + [close_up(after, eyes[:2])]
+        if i < 6 and len(tiles) == 3:
+            grid.append(np.concatenate(tiles, 1))
+    portraits = [(p, img) for p, img in loaded(Path(__file__).resolve().parents[2]) if not p.name.startswith("group")]
+    for _p, img in portraits[:2] if quick else portraits:
+        res, _ = drain(run_parts_map(Job("parts_map", params={}, inputs={"image": img}), mm))
+        state, full, names = res.info.get("projected"), res.info["parts_map"], res.info["names"]
+        if state is None:
+            continue
+        r = state.region
+        crop = img[r.y0:r.y1, r.x0:r.x1]
+        eyes = crop_landmarks(crop, mm)
+        if eyes is None:
+            continue
+        layer = np.where(full == names.index("eyes") + 1, names.index("skin") + 1, 0).astype(np.uint8)
+        tiles = [close_up(crop, eyes[:2])]
+        add("real portraits", "unedited", eye_figures(crop, crop, eyes[:2]), float("nan"), 0.0)
+        for variant, close in (("redrawn (until stop 48)", False), ("closed", True)):
+            t = time.perf_counter()
+            edit, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "close_eyes": close},
+                                               inputs={"image": img, "parts": layer}), mm))
+            after, seen = edit.pixels, edit.info["seen"]
+            add("real portraits", variant, eye_figures(crop, after, eyes[:2]), seen, time.perf_counter() - t)
+            tiles.append(close_up(after, eyes[:2]))
+        grid.append(np.concatenate(tiles, 1))
+    table = {k: {key: float(np.nanmean(v)) for key, v in r.items()} | {"n": len(r["gap"])} for k, r in recs.items()}
+    rows: list[Measurement] = []
+    for k, v in table.items():
+        rows += [(f"{k}: the opening's colour from the skin around it (ΔE, median colours)", v["gap"], "ΔE"),
+                 (f"{k}: the opening lighter than the skin around it (the eye's white)", 100 * v["white"], "%"),
+                 (f"{k}: largest change beyond the openings", v["outside_max"], "/255"),
+                 (f"{k}: the generator's re-segmenting check (its 64-px faces all have open eyes)",
+                  100 * v["resegmented"], "%"),
+                 (f"{k}: time per edit", v["seconds"], "s")]
+    if out is not None:
+        from latentbrush.bench.chart import bar_chart
+
+        (out / "parts_eyes.json").write_text(json.dumps(table, indent=2))
+        bar_chart([r for r in rows if r[2] == "ΔE"], out / "parts_eyes_chart.png",
+                  "Eyes painted shut: the opening's colour from the skin around it (lower: more like a lid)")
+        cv2.imwrite(str(out / "parts_eyes.png"), cv2.cvtColor(np.concatenate(grid, 0), cv2.COLOR_RGB2BGR))
+    return rows
+
