@@ -27,6 +27,7 @@ class PartsUI:
         self._maps: dict[str, np.ndarray] = {}    # state digest → part map shown for it
         self._reported: str | None = None         # the state digest the panel's edit report is about
         self._reports: dict[str, str] = {}        # state digest → the report of the edit that made it (redo)
+        self._vectors: dict[str, dict | None] = {}    # state digest → the vector its edit can be saved as
         self._map_shown = False                   # the part map overlay is up
         self._unsubscribe = None
         p.detect_requested.connect(self.detect)
@@ -69,6 +70,7 @@ class PartsUI:
             self._unsubscribe = None
         self._maps.clear()
         self._reports.clear()
+        self._vectors.clear()
         if self._reported is not None:      # another document: its report is not about this one
             self.panel.result.setText("")
         self._reported = None
@@ -84,6 +86,8 @@ class PartsUI:
             return
         doc = self.w.document
         shown = doc.latent.shown if doc is not None and doc.latent is not None else None
+        self.last_vector = self._vectors.get(shown)        # the shown edit's, if any (undone: none to save)
+        self.panel.set_can_save(self.last_vector is not None)
         if shown in self._reports and shown != self._reported:      # redone: its report again
             self._reported = shown
             self.panel.result.setText(self._reports[shown])
@@ -112,7 +116,9 @@ class PartsUI:
         # the labels are hidden while the edit they asked for is shown (a helper could not see the grown
         # mouth's corners under them; drawn faint, their tint read as redder lips: stop 47); painting with
         # the parts brush shows them in full again
-        edited = state is not None and state.edited and state.made_by in ("parts_edit", "parts_warp")
+        # (a warp's paint is used up with it: paint over a warped photo is the next edit's, shown in full — after
+        # an undo a helper could not see the undone edit's paint, which Apply then ran again)
+        edited = state is not None and state.edited and state.made_by == "parts_edit"
         self.w.canvas.set_faded("parts", edited, 0.0)
 
     def _on_map_toggled(self, on: bool) -> None:
@@ -166,6 +172,7 @@ class PartsUI:
             self._reported = new_state.shown
             unchanged = bool(info.get("unchanged"))        # the paint fits the photo: no change to save
             self.last_vector = None if unchanged else info.get("vector")     # (none for eyes closed by a fill)
+            self._vectors[new_state.shown] = self.last_vector
             self.panel.set_can_save(self.last_vector is not None)
             if info.get("made_by") == "parts_warp" and not unchanged and self.w.model.last_step is not None:
                 # the photo's own pixels moved or filled: the next parts edit starts from what the canvas shows,

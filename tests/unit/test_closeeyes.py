@@ -14,12 +14,14 @@ from latentbrush.ml.parts.closeeyes import (
     OPENING,
     TOP,
     close_eyes,
+    eye_rest,
     lid_reach,
     lids_line,
     openings,
     painted_shut,
     shut_paint,
     shut_report,
+    skin_tint,
 )
 
 EYES = np.array([[70.0, 100.0], [130.0, 100.0]])       # d = 60 px
@@ -131,6 +133,35 @@ def test_the_opening_reaches_past_the_lashes_and_stops_short_of_a_low_brow():
     assert 7 / d <= top <= 8.5 / d                                  # the fill starts from that skin, not the brow
 
 
+def test_the_eyes_white_beyond_the_ellipse_goes_with_it_and_the_brow_does_not():
+    """An eye looking up shows its white below the iris, past the ellipse; a corner's lashes stick out
+    beside it: both go into the hole; the brow above stays."""
+    face = _face()
+    x, y = EYES[0].astype(int)
+    cv2.ellipse(face, (x, y + 7), (12, 3), 0, 0, 360, (245, 245, 240), -1)        # white under the iris
+    cv2.line(face, (x + 16, y + 1), (x + 21, y + 3), (30, 20, 15), 2)             # the outer corner's lashes
+    one = openings(face.shape[:2], EYES, (0,), {0: lid_reach(face, EYES, 0)})
+    assert not one[y + 9, x] and not one[y + 2, x + 20]
+    rest = eye_rest(face, EYES, 0, one)
+    assert rest[y + 9, x] and rest[y + 2, x + 20]
+    assert not rest[y - 23, x] and not rest[:, 100:].any()                         # not the brow, not the other eye
+
+
+def test_a_fills_colour_cast_is_moved_to_the_skins_from_the_holes_edge_in():
+    face = np.full((100, 100, 3), SKIN, np.uint8)
+    hole = np.zeros((100, 100), bool)
+    hole[40:60, 30:70] = True
+    cast = face.copy()
+    cast[hole] = (150, 160, 90)                                                    # an olive fill
+    out = skin_tint(cast, face, hole, 60.0)
+    lab = cv2.cvtColor(out, cv2.COLOR_RGB2LAB).astype(float)
+    skin = cv2.cvtColor(face, cv2.COLOR_RGB2LAB)[50, 50].astype(float)
+    olive = cv2.cvtColor(cast, cv2.COLOR_RGB2LAB)[50, 50].astype(float)
+    assert np.linalg.norm(lab[50, 50, 1:] - skin[1:]) < 3 < np.linalg.norm(olive[1:] - skin[1:]) - 10
+    assert abs(lab[50, 50, 0] - olive[0]) < 3                                      # its lightness kept
+    assert np.array_equal(out[~hole], face[~hole])
+
+
 def test_the_report_names_the_eye_as_the_photo_shows_it():
     assert "Closed both eyes" in shut_report((0, 1), EYES)
     assert "the eye on the left of the photo" in shut_report((0,), EYES)
@@ -172,7 +203,10 @@ def test_a_face_with_its_eyes_painted_over_gets_them_closed_in_the_editors_job(r
     assert len(res.info["candidates"]) == 1 and not res.info["unchanged"]
     hole = openings(face.shape[:2], eyes[:2], reach={i: lid_reach(face, eyes[:2], i) for i in range(2)})
     diff = np.abs(res.pixels.astype(int) - face).sum(2)
-    assert diff[hole].mean() > 10 and not diff[~hole].any()
+    d = float(np.linalg.norm(eyes[1] - eyes[0]))
+    ys, xs = np.mgrid[0:256, 0:256]
+    near = np.min([np.hypot(xs - e[0], ys - e[1]) for e in eyes[:2]], axis=0) < 0.4 * d
+    assert diff[hole].mean() > 10 and not diff[~near].any()          # the eyes, their corners; nothing else
     # each opening's lightness comes towards the skin's around it (the white and the iris go)
     light = cv2.cvtColor(res.pixels, cv2.COLOR_RGB2LAB)[..., 0].astype(float)
     light0 = cv2.cvtColor(face, cv2.COLOR_RGB2LAB)[..., 0].astype(float)

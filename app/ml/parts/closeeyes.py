@@ -26,6 +26,12 @@ TOP = (0.09, 0.17)      # … its top and bottom read off the photo (`lid_reach`
 BOTTOM = (0.08, 0.14)   # the eye lit like the skin around it, within these (× the distance; the lashes are
                         # inside, the brows outside: a fixed 0.15 brought Obama's low brows down into the lid)
 STRIP = 0.12            # the rows' lightness is read within this (× the distance) of the eye's centre line
+UNDER = (0.2, 0.3)      # the skin under the eye: this far below its centre (× the distance) …
+WHITE = 20              # … and rows lighter than it by more than this (grey levels) are the eye's white
+SEARCH = (0.38, 0.15, 0.18)  # `eye_rest`: the eye's white, lashes and corners looked for this far (half-width, up,
+DARK = 0.6              # down; × the distance), darker than this × the skin under the eye: lashes and corners,
+SIDE = 0.06             # not above this (× the distance) over the centre (the brows); the pieces grown by EXTRA
+EXTRA = 0.015
 SHUT_REACH = 0.8        # the skin painted over an eye painted shut: the strokes over its opening, this near (× the
                         # distance) its centre
 COVERED = 0.4           # an eye whose opening is painted over with skin at least this much is painted shut (the
@@ -36,8 +42,11 @@ LASH_DROP = (0.02, 0.035)  # the lids' line: this far below the opening's centre
                         # middle (× the distance: a closed eye's line bows down)
 LASH_WIDTH = 0.012      # its spread across (Gaussian σ at its middle, × the distance), at least LASH_MIN px
 LASH_MIN = 0.7
-LASH_ALPHA = 0.75       # how dark it is drawn, at most
-LASH_DARK = 8           # the percentile of the opening's pixels whose colour it takes (the lashes)
+LASH_ALPHA = 0.8        # how much of the way to that shade it is drawn, at most
+LASH_DARK = 8           # the percentile of the opening's grey levels whose lightness it takes (the lashes) …
+LASH_SHADE = (0.35, 0.7)  # … as a factor on the fill's colour, within these
+TINT_RING = 0.12        # the fill's chroma is moved to the skin's in a ring this wide (× the distance) …
+TINT_FADE = 0.04        # … fading in over this from the hole's edge
 LASH_SPAN = 0.95        # of the opening's width: where the line ends (fading over the last quarter)
 
 
@@ -74,22 +83,50 @@ def openings(shape: tuple[int, int], eyes: np.ndarray, which: tuple[int, ...] = 
 def lid_reach(image: np.ndarray, eyes: np.ndarray, i: int) -> tuple[float, float]:
     """(top, bottom) of eye i's opening (× the eye distance): the nearest rows above and below the eye
     (within TOP, BOTTOM) as light as the lightest there less a fifth of the range (the skin between the
-    lashes and the brow, and below the lower lashes), so the fill starts from skin."""
+    lashes and the brow, and below the lower lashes), so the fill starts from skin. Rows lighter than the
+    skin under the eye by over WHITE are the eye's white (an eye looking up shows it below the iris: a
+    helper saw a strip of it left under the lids' line), inside the opening."""
     u, v, d = _frame(image.shape[:2], eyes, eyes[i])
     grey = image.astype(np.float64).mean(2) if image.ndim == 3 else image.astype(np.float64)
     rows = np.rint(v).astype(np.int64)
     strip = np.abs(u) <= STRIP * d
+    under = strip & (v >= UNDER[0] * d) & (v <= UNDER[1] * d)
+    skin = float(np.median(grey[under])) + WHITE if under.any() else np.inf
     out = []
     for lo, hi, sign in ((*TOP, -1), (*BOTTOM, 1)):
         ks = [sign * k for k in range(int(np.ceil(lo * d)), int(np.floor(hi * d)) + 1)]
         light = [float(np.median(grey[strip & (rows == k)])) if (strip & (rows == k)).any() else np.nan for k in ks]
-        if not ks or np.all(np.isnan(light)):
-            out.append(OPENING[1])
+        fit = [g if g <= skin else np.nan for g in light]        # (nan: no pixels, or the eye's white)
+        if np.all(np.isnan(fit)):
+            out.append(hi if ks and not np.all(np.isnan(light)) else OPENING[1])
             continue
-        top, low = np.nanmax(light), np.nanmin(light)
-        k = next(k for k, g in zip(ks, light, strict=True) if g >= low + 0.8 * (top - low))
+        top, low = np.nanmax(fit), np.nanmin(fit)
+        k = next(k for k, g in zip(ks, fit, strict=True) if g >= low + 0.8 * (top - low))
         out.append(abs(k) / d)
     return out[0], out[1]
+
+
+def eye_rest(image: np.ndarray, eyes: np.ndarray, i: int, hole: np.ndarray) -> np.ndarray:
+    """(h, w) bool: what is left of eye i around its opening `hole` — the eye's white (lighter than the
+    skin under the eye by over WHITE) anywhere in the SEARCH ellipse, and its lashes and corners (under
+    DARK × that skin's grey) beside and below the opening, not above it (the brows) — each piece touching
+    the opening, grown by EXTRA × the eye distance. An ellipse misses an eye's corners and, on an eye
+    looking up, its white below the iris (helpers saw both left beside the lids' line)."""
+    u, v, d = _frame(image.shape[:2], eyes, eyes[i])
+    grey = image.astype(np.float64).mean(2) if image.ndim == 3 else image.astype(np.float64)
+    under = (np.abs(u) <= STRIP * d) & (v >= UNDER[0] * d) & (v <= UNDER[1] * d)
+    if not under.any() or not hole.any():
+        return np.zeros(hole.shape, bool)
+    skin = float(np.median(grey[under]))
+    h = np.where(v < 0, SEARCH[1], SEARCH[2]) * d
+    search = (u / (SEARCH[0] * d)) ** 2 + (v / h) ** 2 <= 1.0
+    rest = search & ~hole & ((grey > skin + WHITE) | ((grey < DARK * skin) & (v > -SIDE * d)))
+    _, comp = cv2.connectedComponents(rest.astype(np.uint8))
+    ids = np.unique(comp[cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0])
+    k = max(3, int(round(2 * EXTRA * d)) | 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    grown = cv2.dilate(np.isin(comp, ids[ids > 0]).astype(np.uint8), disc)
+    return (grown > 0) & search
 
 
 def _near(shape: tuple[int, int], eyes: np.ndarray, which: tuple[int, ...], reach: float) -> np.ndarray:
@@ -153,15 +190,17 @@ def content_aware(models) -> Callable[[np.ndarray, np.ndarray], Generator[Progre
 
 def lids_line(filled: np.ndarray, original: np.ndarray, eyes: np.ndarray, which: tuple[int, ...],
               hole: np.ndarray) -> np.ndarray:
-    """`filled` (h, w, 3) uint8 with the closed lids' line drawn across each eye `which`, inside `hole`,
-    in the colour of that eye's darkest pixels in `original`."""
+    """`filled` (h, w, 3) uint8 with the closed lids' line drawn across each eye `which`, inside `hole`:
+    the fill's own colour there darkened to the lightness of that eye's darkest pixels in `original` (its
+    lashes; their own colour drew a blue-grey or black "pen stroke", helpers found)."""
     out = filled.astype(np.float64)
     for i in which:
         u, v, d = _frame(hole.shape, eyes, eyes[i])
         inside = hole & (np.abs(u) <= OPENING[0] * d) & (np.abs(v) <= TOP[1] * d)
         if not inside.any():
             continue
-        dark = np.percentile(original[inside].astype(np.float64), LASH_DARK, axis=0)
+        dark = np.percentile(original[inside].astype(np.float64).mean(1), LASH_DARK)
+        shade = np.clip(dark / max(float(out[inside].mean()), 1.0), *LASH_SHADE)
         t = np.clip(u / (LASH_SPAN * OPENING[0] * d), -1.0, 1.0)
         line = (LASH_DROP[0] + LASH_DROP[1] * (1.0 - t * t)) * d
         # a soft line (a helper found a sharp, even one "drawn on" next to a soft photo): a Gaussian across,
@@ -169,8 +208,26 @@ def lids_line(filled: np.ndarray, original: np.ndarray, eyes: np.ndarray, which:
         sigma = max(LASH_MIN, LASH_WIDTH * d) * (0.6 + 0.4 * (1.0 - t * t))
         alpha = np.exp(-0.5 * ((v - line) / sigma) ** 2)
         alpha *= np.clip(4.0 * (1.0 - np.abs(t)), 0.0, 1.0) * (np.abs(t) < 1.0) * inside * LASH_ALPHA
-        out = out * (1.0 - alpha[..., None]) + dark * alpha[..., None]
+        out *= 1.0 - alpha[..., None] * (1.0 - shade)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def skin_tint(filled: np.ndarray, original: np.ndarray, hole: np.ndarray, d: float) -> np.ndarray:
+    """`filled` with its chroma (CIELAB a, b) inside `hole` moved to the skin's around it (the median of the
+    ring TINT_RING × d wide, its darkest third — lashes, brows — left out), fading in from the hole's edge
+    over TINT_FADE × d: the fill took an olive or yellow cast from the lashes and brows (a helper)."""
+    k = max(3, int(round(TINT_RING * d)) | 1)
+    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((k, k), np.uint8)) > 0) & ~hole
+    if not ring.any() or not hole.any():
+        return filled
+    lab0 = cv2.cvtColor(original, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab = cv2.cvtColor(filled, cv2.COLOR_RGB2LAB).astype(np.float32)
+    skin = ring & (lab0[..., 0] >= np.percentile(lab0[ring][:, 0], 33))
+    shift = np.median(lab0[skin][:, 1:], axis=0) - np.median(lab[hole][:, 1:], axis=0)
+    depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    lab[..., 1:] += np.clip(depth / max(TINT_FADE * d, 1.0), 0.0, 1.0)[..., None] * shift
+    out = cv2.cvtColor(np.clip(np.rint(lab), 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+    return np.where(hole[..., None], out, filled)
 
 
 def close_eyes(image: np.ndarray, eyes: np.ndarray, which: tuple[int, ...], limit: np.ndarray,
@@ -179,9 +236,14 @@ def close_eyes(image: np.ndarray, eyes: np.ndarray, which: tuple[int, ...], limi
     """The eyes `which` of `image` (h, w, 3) uint8 closed, within `limit` (h, w) > 0 (the edit may change
     nothing beyond it). `fill(image, mask)` fills a (h, w) uint8 mask (the inpainting). Returns (the
     image, the changed area (h, w) bool)."""
-    hole = openings(image.shape[:2], eyes, which, {i: lid_reach(image, eyes, i) for i in which}) & (limit > 0)
+    hole = np.zeros(image.shape[:2], bool)
+    for i in which:
+        one = openings(image.shape[:2], eyes, (i,), {i: lid_reach(image, eyes, i)})
+        hole |= one | eye_rest(image, eyes, i, one)
+    hole &= limit > 0
     if not hole.any():
         return image.copy(), hole
     filled = yield from fill(image, hole.astype(np.uint8) * 255)
+    filled = skin_tint(filled, image, hole, float(np.linalg.norm(np.subtract(eyes[1], eyes[0]))))
     out = lids_line(filled, image, eyes, which, hole)
     return np.where(hole[..., None], out, image), hole
