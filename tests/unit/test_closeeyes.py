@@ -218,6 +218,12 @@ def test_a_face_with_its_eyes_painted_over_gets_them_closed_in_the_editors_job(r
     assert gap[1].sum() < 0.7 * gap[0].sum(), gap
     shown = res.info["parts_map"]
     assert (shown[hole] == names.index("eyes") + 1).mean() < 0.1        # the map shown has no eyes there
+    # a dab on one eye closes nothing and says how to
+    dab = np.zeros((256, 256), np.uint8)
+    cv2.circle(dab, tuple(int(round(c)) for c in eyes[0]), max(2, int(0.05 * d)), names.index("skin") + 1, -1)
+    dabbed, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "iters": 5},
+                                         inputs={"image": face, "parts": dab}), mm))
+    assert "Closed" not in dabbed.message and "covers too little of it to close it" in dabbed.message
     off, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "iters": 5, "candidates": 2,
                                                             "close_eyes": False},
                                       inputs={"image": face, "parts": layer}), mm))

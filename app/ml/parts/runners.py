@@ -243,7 +243,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     cands = [composited(res.renders[i]) for i in range(len(res.z))]
     if shut:
         yield Progress(res.steps, res.steps, "closing the eyes")
-        cands[0], _ = yield from close_eyes(cands[0], lm[:2], shut, weight, content_aware(models))
+        # the whole eye, not just where the brush went (a helper's stroke short of the iris left it showing)
+        cands[0], closed = yield from close_eyes(cands[0], lm[:2], shut, np.ones(weight.shape), content_aware(models))
+        weight = np.maximum(weight, closed)          # (the edited area, as reported)
     plain = latent_models(models, pm.lm.generator_id)          # the generator not fitted to this photo
     changed = (target >= 0) & (target != res.before)
     involved = sorted({int(v) for v in np.concatenate([target[changed], res.before[changed]])})
@@ -296,7 +298,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                     f"the face, which changes little. The generator's check reads {seen:.0%} of the changed "
                     "pixels as the painted part.")
     if lm is not None and not shut and job.request.close_eyes and (skin & openings(skin.shape, lm[:2])).any():
-        reshaped = (f"{reshaped} " if reshaped else "") + "(To close an eye, paint skin over most of its opening.)"
+        reshaped = ("The skin painted on the eye covers too little of it to close it: paint skin over most of its "
+                    "opening." + (" Nothing else to change: the photo is unchanged." if field is not None and
+                                  not field.parts else f" {reshaped}" if reshaped else ""))
     figures = (f"{seen:.0%} of the changed pixels show the painted part when the result is segmented again, "
                f"colour blotches {stained:.0%} of the redrawn area, {tone:+.0f} grey levels where the parts stay "
                f"({agree[0]:.0%} in the edit's own part map; ") if field is None and not shut else "("
