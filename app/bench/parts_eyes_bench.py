@@ -7,8 +7,9 @@ opening of the input (no generator involved, a colour reading of what a person s
           around it (0.12 × the eye distance wide): an open eye's white and iris are far from the skin;
           a closed lid is near it;
   white   the share of the opening lighter than the ring's 95th percentile (the eye's white, catchlights);
-  outside the largest change beyond the openings at their tallest (0 for the closing by construction) and
-          the mean change beyond them (the generator's redraw of lids and brows);
+  outside the largest change beyond the most a closing may change (`reach_area`: the tallest openings
+          and where the eye's white and corners are looked for; 0 for the closing by construction) and the
+          mean change beyond it (the generator's redraw of lids and brows);
 and the generator's re-segmenting check (its view: its 64-px faces all have open eyes). Writes
 parts_eyes.json and parts_eyes.png (per row: before | redrawn (until stop 48) | closed, eye close-ups).
 """
@@ -29,7 +30,7 @@ RING = 0.12            # the skin ring around an opening, × the eye distance
 
 def eye_figures(before: np.ndarray, after: np.ndarray, eyes: np.ndarray) -> dict:
     """Per-eye colour figures of `after` against the skin around each opening in `before`."""
-    from latentbrush.ml.parts.closeeyes import BOTTOM, TOP, openings
+    from latentbrush.ml.parts.closeeyes import openings, reach_area
 
     lab0, lab = (cv2.cvtColor(im, cv2.COLOR_RGB2LAB).astype(np.float64) for im in (before, after))
     d = float(np.linalg.norm(eyes[1] - eyes[0]))
@@ -43,7 +44,7 @@ def eye_figures(before: np.ndarray, after: np.ndarray, eyes: np.ndarray) -> dict
         skin = np.median(lab0[ring], axis=0)
         gap.append(float(np.linalg.norm(np.median(lab[one], axis=0) - skin)))
         white.append(float((lab[one][:, 0] > np.percentile(lab0[ring][:, 0], 95)).mean()))
-    both = openings(before.shape[:2], eyes, reach={0: (TOP[1], BOTTOM[1]), 1: (TOP[1], BOTTOM[1])})  # the tallest
+    both = reach_area(before.shape[:2], eyes)           # the most a closing may change
     diff = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(2)
     return {"gap": float(np.mean(gap)), "white": float(np.mean(white)),
             "outside_max": float(diff[~both].max(initial=0)), "outside_mean": float(diff[~both].mean())}

@@ -19,6 +19,7 @@ from latentbrush.ml.parts.closeeyes import (
     lids_line,
     openings,
     painted_shut,
+    reach_area,
     shut_paint,
     shut_report,
     skin_tint,
@@ -104,8 +105,7 @@ def test_closing_fills_the_openings_with_skin_and_changes_nothing_else():
     face = _face()
     limit = np.ones(face.shape[:2], np.float32)
     out, changed = _run(close_eyes(face, EYES, (0, 1), limit, _telea))
-    widest = openings(face.shape[:2], EYES, reach={0: (TOP[1], BOTTOM[1]), 1: (TOP[1], BOTTOM[1])})
-    assert np.array_equal(out[~changed], face[~changed]) and not (changed & ~widest).any()
+    assert np.array_equal(out[~changed], face[~changed]) and not (changed & ~reach_area(face.shape[:2], EYES)).any()
     assert changed.sum() >= openings(face.shape[:2], EYES, reach={0: (TOP[0], BOTTOM[0]), 1: (TOP[0], BOTTOM[0])}).sum()
     # the white of the eye is gone: the opening (less its lids' line) is the skin's colour now
     lab = cv2.cvtColor(out, cv2.COLOR_RGB2LAB).astype(float)
@@ -204,9 +204,7 @@ def test_a_face_with_its_eyes_painted_over_gets_them_closed_in_the_editors_job(r
     hole = openings(face.shape[:2], eyes[:2], reach={i: lid_reach(face, eyes[:2], i) for i in range(2)})
     diff = np.abs(res.pixels.astype(int) - face).sum(2)
     d = float(np.linalg.norm(eyes[1] - eyes[0]))
-    ys, xs = np.mgrid[0:256, 0:256]
-    near = np.min([np.hypot(xs - e[0], ys - e[1]) for e in eyes[:2]], axis=0) < 0.4 * d
-    assert diff[hole].mean() > 10 and not diff[~near].any()          # the eyes, their corners; nothing else
+    assert diff[hole].mean() > 10 and not diff[~reach_area(face.shape[:2], eyes[:2])].any()   # nothing else
     # each opening's lightness comes towards the skin's around it (the white and the iris go)
     light = cv2.cvtColor(res.pixels, cv2.COLOR_RGB2LAB)[..., 0].astype(float)
     light0 = cv2.cvtColor(face, cv2.COLOR_RGB2LAB)[..., 0].astype(float)

@@ -80,6 +80,16 @@ def openings(shape: tuple[int, int], eyes: np.ndarray, which: tuple[int, ...] = 
     return out
 
 
+def reach_area(shape: tuple[int, int], eyes: np.ndarray, which: tuple[int, ...] = (0, 1)) -> np.ndarray:
+    """(h, w) bool: the most that closing the eyes `which` may change — their tallest openings and the
+    ellipses `eye_rest` looks in."""
+    out = openings(shape, eyes, which, {i: (TOP[1], BOTTOM[1]) for i in which})
+    for i in which:
+        u, v, d = _frame(shape, eyes, eyes[i])
+        out |= (u / (SEARCH[0] * d)) ** 2 + (v / (np.where(v < 0, SEARCH[1], SEARCH[2]) * d)) ** 2 <= 1.0
+    return out
+
+
 def lid_reach(image: np.ndarray, eyes: np.ndarray, i: int) -> tuple[float, float]:
     """(top, bottom) of eye i's opening (× the eye distance): the nearest rows above and below the eye
     (within TOP, BOTTOM) as light as the lightest there less a fifth of the range (the skin between the
