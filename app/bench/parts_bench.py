@@ -48,7 +48,7 @@ HELD_OUT_SEED = 4_242_424
 SHOW = 256
 
 
-def _setup():
+def bench_models():
     from latentbrush.ml.parts.runners import parts_models
 
     mm = model_manager()
@@ -181,7 +181,7 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     from latentbrush.bench.chart import bar_chart
     from latentbrush.ml.parts.labels import EDITS
 
-    mm, pm = _setup()
+    mm, pm = bench_models()
     n = 3 if quick else 16
     rng = np.random.default_rng(HELD_OUT_SEED)
     zs = rng.standard_normal((n, pm.lm.G.nz)).astype(np.float32)
@@ -246,7 +246,7 @@ def parts_ranking(quick: bool = False, out: Path | None = None) -> list[Measurem
     the colour blotches, to set beside `parts`. Writes parts_ranking.json."""
     from latentbrush.ml.parts.labels import EDITS
 
-    mm, pm = _setup()
+    mm, pm = bench_models()
     n = 3 if quick else 16
     zs = np.random.default_rng(HELD_OUT_SEED).standard_normal((n, pm.lm.G.nz)).astype(np.float32)
     rows: list[Measurement] = []

@@ -60,13 +60,13 @@ def close_up(img: np.ndarray, eyes: np.ndarray, side: int = 240) -> np.ndarray:
 
 
 def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement]:
-    from latentbrush.bench.parts_bench import HELD_OUT_SEED, _setup, edit_one
+    from latentbrush.bench.parts_bench import HELD_OUT_SEED, bench_models, edit_one
     from latentbrush.bench.portraits import loaded
     from latentbrush.core.jobs import Job, drain
     from latentbrush.ml.latent.photo import crop_landmarks
     from latentbrush.ml.parts.runners import run_parts_edit, run_parts_map
 
-    mm, pm = _setup()
+    mm, pm = bench_models()
     recs: dict[str, dict[str, list]] = {}
     grid = []
 

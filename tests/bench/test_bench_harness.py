@@ -109,3 +109,23 @@ def test_mouth_crop_centres_the_lips_below_the_nose():
     crop = mouth_crop(img, np.array([[110.0, 150.0], [190.0, 150.0]]), side=180)
     ys, xs = np.nonzero(crop[..., 0] > 128)
     assert crop.shape == (180, 180, 3) and abs(xs.mean() - 90) < 1.5 and abs(ys.mean() - (90 + 0.25 * 80 * 180 / 144)) < 1.5
+
+
+def test_eye_figures_read_an_open_eye_far_from_the_skin_and_a_closed_one_near_it():
+    import cv2
+    import numpy as np
+
+    from latentbrush.bench.parts_eyes_bench import close_up, eye_figures
+
+    eyes = np.array([[70.0, 100.0], [130.0, 100.0]])
+    skin = np.full((200, 200, 3), (200, 150, 120), np.uint8)
+    face = skin.copy()
+    for x, y in eyes.astype(int):
+        cv2.ellipse(face, (x, y), (14, 5), 0, 0, 360, (250, 250, 245), -1)
+        cv2.circle(face, (x, y), 5, (40, 25, 20), -1)
+    open_, closed = eye_figures(face, face, eyes), eye_figures(face, skin, eyes)
+    assert open_["gap"] > 10 and open_["white"] > 0.2 and open_["outside_max"] == 0
+    assert closed["gap"] < 1 and closed["white"] == 0 and closed["outside_max"] == 0
+    skin[10, 10] = 0                                    # a change far from the eyes is counted
+    assert eye_figures(face, np.where(face == face, skin, 0), eyes)["outside_max"] > 0
+    assert close_up(face, eyes, side=240).shape == (144, 240, 3)

@@ -231,7 +231,8 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
 
     def progress(st) -> Progress:
         rend = to_renders(st.image)[0]
-        what = ("the photo's own features moved onto the paint; the latent kept in step" if shaped is not None
+        what = ("the latent kept in step; the eyes are closed next" if only_eyes else
+                "the photo's own features moved onto the paint; the latent kept in step" if shaped is not None
                 else f"following the labels ({st.agreement:.0%} of the changed pixels in the edit's own part map)")
         return Progress(st.step, st.total, what, loss=st.loss, preview=composited(rend), preview_bbox=r)
 
