@@ -1,14 +1,16 @@
 """Eyes painted shut: each eye's opening filled with the skin around it and the closed lids' line drawn.
 
 Skin painted over an eye asks for it closed. The generator cannot draw that: its 64-px faces all have
-open eyes, and the optimiser turns the eyes into dark, lid-less patches (README, `bench parts`). The
-shape warp has nothing to move either (a lid slid down over the eye brought the brows down with it: the
-part map's eyes on a photo take in the lids and the brows). So the eye's opening — an ellipse about
-the face detector's eye centre, sized by the distance between the eyes, which the part map's eye
-piece does not give — is filled by the inpainting (the content-aware fill: the lid's and cheek's
-own skin and grain, `app/ml/inpaint`), and the line where the lids meet is drawn across it: an arc
-bowing down, a little below the eye's centre, in the colour of the eye's darkest pixels (its lashes),
-fading out at the corners. Nothing outside the openings changes.
+open eyes, and the optimiser turns the eyes into dark, lid-less patches (README, `bench parts`); on a
+photo its motion left them open. A warp has nothing to close them with (a lid slid down over the eye
+brought the brows down; squeezed into a line, the eye drew a jagged black stroke). So the eye's opening is
+filled by the inpainting (the content-aware fill, `app/ml/inpaint`): an ellipse about the face detector's
+eye centre, sized by the distance between the eyes (the part map's eye piece, which takes in lids and
+brows, does not give it), its top and bottom read off the photo (`lid_reach`: past the lashes, short
+of a low brow), with the eye's white and corners that stick out of it (`eye_rest`). The fill's colour
+cast is moved to the skin's (`skin_tint`), and the line where the lids meet is drawn across it: a soft
+arc bowing down, a little below the eye's centre, in the fill's colour darkened to the lashes'
+lightness, fading out at the corners (`lids_line`). Nothing beyond `reach_area` changes.
 """
 
 from __future__ import annotations
