@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from latentbrush.core.jobs import drain
 from latentbrush.ml.parts.closeeyes import (
     BOTTOM,
     OPENING,
@@ -45,11 +46,7 @@ def _telea(image: np.ndarray, mask: np.ndarray) -> Generator[None, None, np.ndar
 
 
 def _run(gen):
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
+    return drain(gen)[0]
 
 
 def test_the_openings_are_ellipses_about_the_eyes_sized_by_their_distance():

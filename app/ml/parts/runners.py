@@ -204,7 +204,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     # the detector's landmarks (crop px): the eyes' centres lm[:2], the mouth's corners lm[3:]
     lm = photo.crop_landmarks(state.reference, models) if moves or (job.request.close_eyes and skin.any()) else None
     map_eyes = (full_label_map(current, state, image.shape[:2])[r.y0:r.y1, r.x0:r.x1] == names.index("eyes") + 1) \
-        if "eyes" in names else None
+        if "eyes" in names and lm is not None else None
     shut = painted_shut(skin, lm[:2], map_eyes) if lm is not None and job.request.close_eyes else ()
     weight_rest = weight
     if shut:        # the paint over an eye painted shut is not a shape to warp (nor a part for the generator)
