@@ -128,6 +128,8 @@ def cmd_parts(args) -> int:
                                candidates=args.candidates, seed=args.seed)
         # the edited labels are this command's input, not the document's parts layer
         res = run_request(session, req, layers=("base",), inputs={"parts": labels}, bar=bar, apply=True)
+        if res.info.get("nothing"):         # no output written for an edit that changes nothing
+            raise ValueError(res.message[0].lower() + res.message[1:])
         msg = write_image(doc.layer("base"), item, loaded)
         bar.show(1, msg)
         bar.close()

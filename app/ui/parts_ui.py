@@ -166,6 +166,8 @@ class PartsUI:
             self.panel.result.setText(f"Parts: {share}")
             self.panel.show_map.setChecked(True)        # asked for: shown (a helper had unticked it and saw nothing)
             self._show_map()
+        elif job.kind == "parts_edit" and doc is not None and info.get("nothing"):
+            self.panel.result.setText(result.message)       # the paint asks for what is already there
         elif job.kind == "parts_edit" and doc is not None:
             new_state = info["latent_state"]
             self._maps[new_state.shown] = info["parts_map"]

@@ -193,6 +193,33 @@ def test_paint_that_fits_the_photo_leaves_it_unchanged_and_offers_no_vector(make
     assert not p.save_button.isEnabled() and w.parts.last_vector is None
 
 
+def test_paint_that_asks_for_what_is_there_is_a_notice_not_an_error(make_window, tiny_models, qtbot, vec_store,
+                                                                     monkeypatch):
+    """Labels that are what the part map already says: the panel and the status bar say there is nothing
+    to change — no "Parts edit failed" dialog (a helper found it harsh for a no-op), no undo step."""
+    import latentbrush.ml.parts.runners as runners
+
+    seen = {}
+
+    def recording(seg, G, z, device):
+        seen["map"] = label_map(seg, G, z, device)
+        return seen["map"]
+    label_map = runners.label_map
+    monkeypatch.setattr(runners, "label_map", recording)
+    monkeypatch.setattr(runners, "layer_to_target", lambda crop, R, n, warp=None: seen["map"].copy())
+    errors = []
+    w, p, doc = face_with_parts(make_window, tiny_models, qtbot)
+    monkeypatch.setattr(w, "show_error", lambda *a: errors.append(a))
+    p.part_buttons[3].click()
+    drag(w.canvas, [(60, 100), (80, 100)])
+    before, steps = doc.layer("base").copy(), len(w.model.history.steps)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
+        p.run_button.click()
+    assert not errors and np.array_equal(doc.layer("base"), before) and len(w.model.history.steps) == steps
+    assert "Nothing to change" in p.result.text() and "Nothing to change" in w.statusBar().currentMessage()
+    assert not p.save_button.isEnabled()
+
+
 def test_a_warp_uses_up_its_paint_in_the_same_undo_step(make_window, tiny_models, qtbot, vec_store, monkeypatch):
     """An edit carried by the photo's own pixels (a warp, or eyes closed by a fill) starts the next parts edit
     from what the canvas shows, so its paint is cleared with it (one undo step; undo brings back both the

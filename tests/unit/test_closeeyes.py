@@ -213,6 +213,15 @@ def test_a_face_with_its_eyes_painted_over_gets_them_closed_in_the_editors_job(r
     assert gap[1].sum() < 0.7 * gap[0].sum(), gap
     shown = res.info["parts_map"]
     assert (shown[hole] == names.index("eyes") + 1).mean() < 0.1        # the map shown has no eyes there
+    # the latent kept in step stays on this face: the next edit's part map keeps every other part (chasing
+    # skin over the eyes pulled the face: a helper's next mouth edit found half of the mouth gone)
+    kept, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state}, inputs={"image": face, "parts": layer}),
+                                   mm))
+    after = label_map(pm.seg, pm.lm.G, kept.info["latent_state"].z, torch.device("cpu"))
+    before = label_map(pm.seg, pm.lm.G, z, torch.device("cpu"))
+    for part in ("mouth", "nose", "hair"):
+        a, b = before == names.index(part), after == names.index(part)
+        assert (a & b).sum() >= 0.8 * (a | b).sum(), part
     # a dab on one eye closes nothing and says how to
     dab = np.zeros((256, 256), np.uint8)
     cv2.circle(dab, tuple(int(round(c)) for c in eyes[0]), max(2, int(0.05 * d)), names.index("skin") + 1, -1)

@@ -191,9 +191,10 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     weight = clip_weight((crop > 0) | extra, r.width)
     keep_tone = job.request.keep_tone if job.request.keep_tone is not None else state.tuning is not None
     touched = (target >= 0) & (target != current)
-    if not touched.any():
-        raise ValueError("the painted labels are what the part map already says there: nothing to change (paint "
-                         "a part where it is not, e.g. mouth past the lips' corners to widen them)")
+    if not touched.any():       # not a failure: said in the status bar and the panel, no error dialog
+        return Result(layer="", message="Nothing to change: the painted labels are what the part map already says "
+                      "there. Paint a part where it is not, e.g. mouth past the lips' corners to widen them.",
+                      info={"nothing": True})
     names = pm.seg.names
     moves = moves_pixels(state, [names[int(i)] for i in np.unique(np.concatenate([target[touched], current[touched]]))],
                          [names[int(i)] for i in np.unique(target[touched])])
@@ -213,6 +214,11 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         keep_out = 1.0 - clip_weight(eyes_paint, r.width)       # the generator's redraw of the rest stays out
         weight_rest = weight * keep_out
         motion = None if motion is None else motion * keep_out
+    # the latent follows the rest of the paint only: skin over an eye is a shape the generator cannot draw
+    # (its 64-px faces all have open eyes), and chasing it pulled the whole face: after a helper's eyes were
+    # closed, the next edit's part map had lost half of the mouth and the mouth could not be widened
+    rest = layer_to_target(crop, R, pm.seg.n_parts, warp=state.warp) if shut else target
+    follow = rest if (rest >= 0).any() else np.where(target >= 0, current, -1)     # (eyes alone: stay put)
     field = shape_field(current, crop, state, names, weight, corners=None if lm is None else lm[3:]) \
         if moves and crop.any() else None
     only_eyes = bool(shut) and (not crop.any() or (field is not None and not field.parts))
@@ -223,7 +229,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         return shaped if shaped is not None else clipped_composite(state, rend, weight_rest, blend, motion)
 
     gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
-                         torch.from_numpy(target).to(dev), area=torch.from_numpy(area).to(dev),
+                         torch.from_numpy(follow).to(dev), area=torch.from_numpy(area).to(dev),
                          w_tone=PHOTO_TONE if keep_tone else 0.0,
                          candidates=1 if shaped is not None or shut else int(job.request.candidates),
                          iters=int(job.request.iters), time_budget=job.request.time_budget,
