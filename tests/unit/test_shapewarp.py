@@ -1,5 +1,7 @@
 """The photo's own pixels warped onto a painted part shape (app/ml/parts/shapewarp.py)."""
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -337,3 +339,31 @@ def test_a_photos_mouth_painted_wider_comes_out_as_its_own_mouth_widened(real_mo
                                                                "close_eyes": False},
                                          inputs={"image": face, "parts": eyes.astype(np.uint8)}), mm))
     assert "no part of the photo to stretch onto it" in closed.message and closed.info["reshaped"]
+
+
+def test_an_edits_weight_fades_out_inside_the_generators_tilted_frame():
+    """The generator draws only inside its frame (tilted with the face): an edit's weight is 1 well inside
+    it and falls to 0 at its edge, so no straight cut shows where the frame ends (a helper growing the hair
+    found a straight-edged band in the background above the head)."""
+    from latentbrush.core.bbox import BBox
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.ml.parts.photoedit import FRAME_FADE, frame_fade
+
+    t = np.deg2rad(20)
+    a = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]]) / 120
+    warp = np.concatenate([a, (0.5 - a @ [100, 100])[:, None]], 1)       # region px → frame (0–1)
+    z = np.zeros(8, np.float32)
+    state = LatentState(region=BBox(0, 0, 200, 200), generator="g", z_base=z, base_render=np.zeros((64, 64, 3)),
+                        reference=np.zeros((200, 200, 3), np.uint8), z=z, warp=warp)
+    fade = frame_fade(state, 64)
+    ys, xs = np.mgrid[0:200, 0:200]
+    u = warp[0, 0] * xs + warp[0, 1] * ys + warp[0, 2]
+    v = warp[1, 0] * xs + warp[1, 1] * ys + warp[1, 2]
+    inside = (u >= 0) & (u <= 1) & (v >= 0) & (v <= 1)
+    margin = np.minimum(np.minimum(u, 1 - u), np.minimum(v, 1 - v)) * 120         # px from the frame's edge
+    assert fade[margin < -1].max() == 0 and fade[100, 100] == 1.0                    # (nearest: ±1 px)
+    assert fade[inside & (margin < 1.5)].max() <= 3 / (FRAME_FADE * 200)            # ~0 at the edge …
+    assert fade[inside & (margin > FRAME_FADE * 200 + 2)].min() == 1.0               # … 1 beyond the ramp
+    flat = replace(state, warp=None)                                                 # no frame: the region's edge
+    f = frame_fade(flat, 64)
+    assert f[0].max() == 0 and f[:, -1].max() == 0 and f[100, 100] == 1.0

@@ -62,3 +62,21 @@ def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
     gained = (wanted[..., None] == feats) & (now[..., None] != feats)
     return shape_warp(now, wanted, [f for i, f in enumerate(feats) if gained[..., i].any() or lost[..., i].any()],
                       limit, [names.index(f) for f in ("eyes", "nose", "brows") if f in names], lips=corners)
+
+
+FRAME_FADE = 0.04    # an edit's weight fades to 0 over this fraction of the region's side inside the frame's edge
+
+
+def frame_fade(state: LatentState, R: int) -> np.ndarray:
+    """(h, w) float32 over the region crop: 1 well inside the generator's frame, falling to 0 at its edge
+    and at the region's. The generator draws only inside its frame (tilted with the face, `state.warp`),
+    so an edit area that reaches that edge — hair the 64-px map spreads above the head — was cut there:
+    a helper growing the hair found a straight-edged, lighter band in the background above the head."""
+    import cv2
+
+    r = state.region
+    inside = photo.labels_from_frame(np.ones((R, R), np.uint8), state) > 0
+    inside[[0, -1], :] = False
+    inside[:, [0, -1]] = False
+    dist = cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, 3)
+    return np.clip(dist / max(FRAME_FADE * r.width, 1.0), 0.0, 1.0).astype(np.float32)

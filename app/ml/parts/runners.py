@@ -34,7 +34,7 @@ from latentbrush.ml.parts.closeeyes import close_eyes, content_aware, openings, 
 from latentbrush.ml.parts.colours import blotches, keep_colours, tone_shift
 from latentbrush.ml.parts.edit import edit_area, label_map, optimize_parts
 from latentbrush.ml.parts.labels import layer_to_target
-from latentbrush.ml.parts.photoedit import full_label_map, moves_pixels, shape_field
+from latentbrush.ml.parts.photoedit import frame_fade, full_label_map, moves_pixels, shape_field
 from latentbrush.ml.parts.resegment import STEPS as RESEGMENT_STEPS
 from latentbrush.ml.parts.resegment import carried, resegment
 from latentbrush.ml.parts.shapewarp import reshape_report, resized, warped
@@ -188,7 +188,8 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     blend = job.request.blend
     area = edit_area(target, current, int(round(REACH * R)))
     extra = photo.labels_from_frame((area & (target < 0)).astype(np.uint8), state) > 0
-    weight = clip_weight((crop > 0) | extra, r.width)
+    fade = frame_fade(state, R)           # (no straight edge where the generator's frame ends)
+    weight = clip_weight((crop > 0) | extra, r.width) * fade
     keep_tone = job.request.keep_tone if job.request.keep_tone is not None else state.tuning is not None
     touched = (target >= 0) & (target != current)
     if not touched.any():       # not a failure: said in the status bar and the panel, no error dialog
@@ -198,7 +199,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     names = pm.seg.names
     moves = moves_pixels(state, [names[int(i)] for i in np.unique(np.concatenate([target[touched], current[touched]]))],
                          [names[int(i)] for i in np.unique(target[touched])])
-    motion = clip_weight(crop > 0, r.width) if moves else None     # where the photo's pixels may move
+    motion = clip_weight(crop > 0, r.width) * fade if moves else None     # where the photo's pixels may move
     # a feature painted into a new shape: the photo's pixels warped onto it (shapewarp.py); else the
     # generator's change of shape moves them
     skin = (crop == names.index("skin") + 1) if "skin" in names else np.zeros(crop.shape, bool)
