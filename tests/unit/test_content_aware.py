@@ -97,11 +97,11 @@ def test_the_candidate_that_predicts_the_known_ring_gets_the_weight(crop_side):
     img, hole = grainy(crop_side, seed=3), disc(crop_side, crop_side // 4)      # at 200 px not thin (hole_depth 14.5)
     holed = img.copy()
     holed[hole] = 255
-    right = ContentAwareFiller(Fixed(img), texture=False, coherence=False)
+    right = ContentAwareFiller(Fixed(img), texture=False, coherence=False, biharmonic=False)
     out = right.fill(holed, hole)
     assert right.last_weights[0] > 0.85, right.last_weights          # the truth vs the frequency-selective fill
     assert hole_psnr(out, img, hole) > hole_psnr(FsrFiller().fill(holed, hole), img, hole) + 3
-    wrong = ContentAwareFiller(Fixed(255 - img), texture=False, coherence=False)   # a negative: wrong everywhere
+    wrong = ContentAwareFiller(Fixed(255 - img), texture=False, coherence=False, biharmonic=False)   # a negative: wrong everywhere
     wrong.fill(holed, hole)
     assert wrong.last_weights[1] > 0.85, wrong.last_weights
 
@@ -118,7 +118,7 @@ def test_each_part_of_the_hole_takes_the_candidate_that_predicts_the_ring_near_i
     picture[:, side // 2:] = 255 - img[:, side // 2:]
     holed = img.copy()
     holed[hole] = 255
-    filler = ContentAwareFiller(Fixed(picture), texture=False, coherence=False)
+    filler = ContentAwareFiller(Fixed(picture), texture=False, coherence=False, biharmonic=False)
     out = filler.fill(holed, hole)
     other = (ClassicalFiller() if filler.last_weights[3] > 0 else FsrFiller()).fill(holed, hole)
     left, right = hole.copy(), hole.copy()
@@ -190,19 +190,19 @@ def test_the_generator_prior_joins_only_small_square_crops_it_predicts_best():
     holed[hole] = 255
     blurred = cv2.GaussianBlur(img, (0, 0), 3)
     good = Fixed(img)
-    f = ContentAwareFiller(Fixed(blurred), texture=False, prior=good, coherence=False)
+    f = ContentAwareFiller(Fixed(blurred), texture=False, prior=good, coherence=False, biharmonic=False)
     out = f.fill(holed, hole)
     assert good.calls == 1 and len(f.last_weights) == 3 and f.last_weights[2] > 0.8, f.last_weights
     assert hole_psnr(out, img, hole) > 30
     bad = Fixed(255 - img)                      # a face generator on a wall: predicts the ring worst
-    f = ContentAwareFiller(Fixed(blurred), texture=False, prior=bad, coherence=False)
+    f = ContentAwareFiller(Fixed(blurred), texture=False, prior=bad, coherence=False, biharmonic=False)
     f.fill(holed, hole)
     assert bad.calls == 1 and f.last_weights[2] == 0, f.last_weights
     big, big_hole = grainy(96, seed=7), disc(96, 16)       # larger than the generator's frame: not tried
     unused = Fixed(big)
-    ContentAwareFiller(Fixed(big), texture=False, prior=unused, coherence=False).fill(big, big_hole)
+    ContentAwareFiller(Fixed(big), texture=False, prior=unused, coherence=False, biharmonic=False).fill(big, big_hole)
     wide = np.ascontiguousarray(img[:, :40])   # not square: not tried
-    ContentAwareFiller(Fixed(wide), texture=False, prior=unused, coherence=False).fill(wide, hole[:, :40])
+    ContentAwareFiller(Fixed(wide), texture=False, prior=unused, coherence=False, biharmonic=False).fill(wide, hole[:, :40])
     assert unused.calls == 0
 
 
@@ -308,7 +308,8 @@ def test_thin_holes_in_a_scaled_crop_get_telea_at_full_size_not_the_scaled_frequ
     holed = img.copy()
     thin = strokes_256(1, 5)[0] > 0
     holed[thin] = 255
-    filler = ContentAwareFiller(Fixed(255 - img), texture=False, coherence=False)   # a bad learned candidate
+    filler = ContentAwareFiller(Fixed(255 - img), texture=False, coherence=False,
+                                biharmonic=False)   # a bad learned candidate
     out = filler.fill(holed, thin)
     assert filler.last_weights[1] == 0 and filler.last_weights[3] > 0.85, filler.last_weights
     telea = ClassicalFiller().fill(holed, thin)

@@ -27,7 +27,15 @@ the known pixels near it, then the photo's own texture.
   (at a small probe size), and each candidate's weight at a hole pixel falls with its squared error
   on the nearby ring (below). The structure is the weighted mean of the candidates' fills of the
   real hole (a self-validated ensemble; on a face the learned fill dominates, on a wall the
-  classical ones).
+  classical ones). Since stop 49 a fourth: the biharmonic fill (app/ml/inpaint/biharmonic.py; the
+  smoothest surface through the ring, which carries its slopes across a brush stroke). Paired, with
+  grain and Poisson seams, gain over the better of Telea / Navier–Stokes: the bench's held-out 64²
+  photo crops rectangles / strokes / blobs +1.39 / +0.68 / +1.15 → +1.42 / +0.95 / +1.07 dB (strokes
+  +0.27 ± 0.07), 32 crops of the real portraits' frames (another mask stream than `inpaint_wide`'s)
+  +0.12 / +0.13 / +0.16 → +0.77 / +0.64 / +0.66 dB; the 64² generator faces −0.06 / −0.06 / +0.01
+  (noise). On 256² crops, weighed with coherence transport by a full-size ring (structure alone), it
+  lost 1.24 / 0.21 dB on the held-out blobs / strokes and 0.30 on the portraits' blobs, gained 0.30 on
+  their strokes: crops over 64 px do without it.
 - The generator prior where the crop can be a face in the generator's frame (square, at most 64 px,
   i.e. probed as it is): fast (encoder + 30 projection steps, no tuning), run once on the real hole.
   Its render is fitted to the known pixels, so its error on the ring is no fair prediction score, but
@@ -63,28 +71,11 @@ the known pixels near it, then the photo's own texture.
   +0.01 to +0.36 dB, thin blobs −0.07 to 0 dB (one bench crop −1.5 dB); Navier–Stokes as the whole
   structure there −0.02 to −0.15 dB.
   Small holes, which the frequency-selective fill handles at (nearly) full size, keep it.
-- Synthesis (only with `synthesis` on since stop 40; stop 37; stop 38: at 128 px where 64 is too
-  coarse): where the hole, scaled to the first
-  of `SYNTH_SIDES` (64, 128 px; smaller crops as they are) at which it is thick enough, lies a median
-  of more than a patch radius from the known pixels (object-sized holes at 64 px; wide brush strokes on
-  larger crops at 128 px; not the thin strokes of a 64² crop, where most of every patch is known and
-  the structure drawn at the crop's size already continues them), the hole is redrawn from the
-  photo's own 7 × 7 patches on that structure, coarse to fine, at that size
-  (app/ml/inpaint/exemplar.py, the best-quality method's synthesis, compiled kernels; `SYNTH_EM`
-  rounds at the coarsest scale: 10–60 ms), and the structure's broad light laid under it. It draws
-  the edges and mid-scale texture (a saucer's rim, mottling) that a weighted mean of two fills smooths
-  away; the grain below is then copied on top. Measured: README (issue #19). Chosen by paired
-  comparisons (`latentbrush bench inpaint_scales`; 256² crops, 32 held-out + 32 of the portraits' frames per mask
-  kind, two seeds; per-crop gain over the better classical fill, 128 px minus 64 px): held-out blobs
-  −0.18 ± 0.08 / +0.06 ± 0.07 dB, held-out strokes +0.55 ± 0.21 / +0.49 ± 0.17, portraits' blobs
-  +0.09 ± 0.09 / +0.33 ± 0.20, portraits' strokes −0.02 ± 0.15 / +0.04 ± 0.10: the strokes gain
-  where 64 px leaves them unsynthesised, the blobs are a wash and cost 30–60 ms more at 128, so blobs
-  stay at 64 px (first 64, then 128: +0.00 / +0.06, +0.55 / +0.49, +0.09 / +0.17, −0.02 / +0.04 over
-  64 alone). 6 coarsest rounds instead of 8: ±0.08 dB on 16 + 16 crops, 30 ms less on a 128² hole.
-  Stop 37's 8-crop runs: at the crop's full size +0.2 to +0.3 dB more on blobs, 60–200 ms more.
-  Structures made cheaper for such holes lost much more than the synthesis gains: the 48-px probes'
-  fills scaled up instead of the fills of the real hole −0.9 to −3.4 dB, the frequency-selective fill
-  at 48 instead of 64 px −0.32 dB on held-out blobs, the probe at 32 px −0.34 dB.
+- Synthesis (off since stop 40, `synthesis`; stops 37–39): an object-sized hole (median depth over a
+  patch radius at the first of `SYNTH_SIDES`, 64 / 128 px) redrawn from the photo's own 7 × 7 patches on
+  the structure (app/ml/inpaint/exemplar.py, `SYNTH_EM` coarsest rounds), the structure's broad light
+  laid under it. On coherence transport it lost on 4 of 6 sets of 256² crops (README, issue #19, has
+  the paired comparisons that chose its sides and rounds).
 - Faces in photos (stop 39): where most of the hole lies on a face's features (near an eye, the nose
   tip or the mouth of a face the detector finds in a window `FACE_WINDOW` × the area's side around
   it), the hole is not synthesised: patches from elsewhere put skin, brow or hair into an eye or a
@@ -117,6 +108,7 @@ import numpy as np
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
@@ -200,9 +192,12 @@ class ContentAwareFiller(Filler):
     def __init__(self, learned: Filler | None, *, max_side: int = 512, ring: int = 3,
                  texture: bool = True, fsr_budget: int | None = 1024, prior: Filler | None = None,
                  synthesis: bool = False, synth_sides: tuple[int, ...] = SYNTH_SIDES,
-                 faces: Callable[[np.ndarray], list[np.ndarray]] | None = None, coherence: bool = True) -> None:
+                 faces: Callable[[np.ndarray], list[np.ndarray]] | None = None, coherence: bool = True,
+                 biharmonic: bool = True) -> None:
         self.learned, self.texture, self.prior, self.synthesis = learned, texture, prior, synthesis
         self.coherence = CoherenceFiller() if coherence else None
+        # weighed in on crops up to the probe's size (the crop is its own probe; module docstring)
+        self.biharmonic = BiharmonicFiller() if biharmonic else None
         self.synth_sides, self.faces = synth_sides, faces
         # (the whole photo, the area's box, its hole) for the next fill's face check (prepare_area)
         self.area: tuple[np.ndarray, BBox, np.ndarray] | None = None
@@ -226,7 +221,7 @@ class ContentAwareFiller(Filler):
                                   texture=self.texture, fsr_budget=self.fsr_budget,
                                   prior=self.prior.on_cpu() if self.prior is not None else None,
                                   synthesis=self.synthesis, synth_sides=self.synth_sides, faces=self.faces,
-                                  coherence=self.coherence is not None)
+                                  coherence=self.coherence is not None, biharmonic=self.biharmonic is not None)
 
     def prepare_area(self, image, box, hole):
         self.area = (image, box, hole)      # for the face check (on_features), where its answer matters
@@ -267,7 +262,8 @@ class ContentAwareFiller(Filler):
         # candidates and where their shares go in the log (learned, frequency-selective, prior, Telea,
         # coherence transport)
         cands = [(c, i) for c, i in ((self.learned, 0), (second, 3 if thin else 1),
-                                     (None if face else coherence, 4)) if c is not None]
+                                     (None if face else coherence, 4),
+                                     (self.biharmonic if small is crop else None, 5)) if c is not None]
         # the OpenCV fills release the GIL: they run beside the net; the probes first, then the prior's
         # gate, and the others fill the real hole only where the prior is not the structure alone
         with ThreadPoolExecutor(2) as pool:
@@ -286,7 +282,7 @@ class ContentAwareFiller(Filler):
                      (second_job.result() if c is second else fill_crop(c, crop, hole, check),) * 2 for c, _ in cands]
         fills, guides = [p[0] for p in pairs], [p[1] for p in pairs]
         shares = local_shares(probes, small, band, hole.shape)
-        report = [0.0] * 5
+        report = [0.0] * 6
         for w, (_, i) in zip(shares, cands, strict=True):
             report[i] = float(w[hole].mean()) if hole.any() else 1.0 / len(cands)      # over the hole
         self._report(report, hole)

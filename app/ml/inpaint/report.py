@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 # the content-aware fill's log: each entry's weights in this order
-NAMES = ("learned", "frequency-selective", "generator prior", "Telea", "coherence transport")
+NAMES = ("learned", "frequency-selective", "generator prior", "Telea", "coherence transport", "biharmonic")
 
 
 def _shares(log: list[tuple]) -> np.ndarray:
@@ -46,7 +46,9 @@ SAID = {"learned": ("the completion network (trained on faces and photos) filled
         "generator prior": ("the face generator drew what the hole hides", "the face generator"),
         "Telea": ("a smooth classical fill (Telea) from the hole's border inwards", "Telea's smooth fill"),
         "coherence transport": ("the lines and colours around the hole carried into it",
-                                "the surrounding lines carried in")}
+                                "the surrounding lines carried in"),
+        "biharmonic": ("the shading around the hole continued smoothly across it (biharmonic)",
+                       "a smooth biharmonic surface")}
 
 
 def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
