@@ -181,6 +181,7 @@ class PartsEditRequest(LatentEditRequest):
     blotch_penalty: float = 2.0      # candidates ranked by the check less this × their colour-blotch share
     keep_colours: bool = True        # clamp the redrawn pixels' chroma to the face's colours nearby
     close_eyes: bool = True          # eyes painted over with skin are closed (closeeyes.py), not redrawn
+    grow_hair: bool = True           # hair painted over a photo's skin is stretched from its own (growhair.py)
 
 
 @dataclass(frozen=True)

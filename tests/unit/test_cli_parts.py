@@ -8,7 +8,8 @@ from PIL import Image
 
 from latentbrush.cli.main import run_cli
 from latentbrush.cli.parts import read_label_png, write_palette_png
-from latentbrush.ml.parts.runners import CLIP_FEATHER, CLIP_GROW, REACH
+from latentbrush.ml.parts.clip import CLIP_FEATHER, CLIP_GROW
+from latentbrush.ml.parts.runners import REACH
 
 
 @pytest.fixture

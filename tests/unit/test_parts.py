@@ -15,11 +15,10 @@ from latentbrush.core.vectors import EditVector, VectorError, VectorStore, parse
 from latentbrush.core.verdicts import parts_verdict
 from latentbrush.ml.latent.runners import render
 from latentbrush.ml.manifest import Manifest
+from latentbrush.ml.parts.clip import CLIP_FEATHER, CLIP_GROW
 from latentbrush.ml.parts.edit import changed_pixels, edit_area, follow_fraction, label_map, optimize_parts
 from latentbrush.ml.parts.labels import layer_to_target, scripted_edit, upscale_labels
 from latentbrush.ml.parts.runners import (
-    CLIP_FEATHER,
-    CLIP_GROW,
     REACH,
     full_label_map,
     moves_pixels,

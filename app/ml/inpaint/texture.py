@@ -86,8 +86,10 @@ def _matching_features(low: np.ndarray, detail: np.ndarray, hole: np.ndarray, ra
 
 def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, guide: np.ndarray | None = None,
                sigma: float = 1.0, radius: int = 3, iters: int = 4, seed: int = 0,
-               full_res_px: int = 4096, refine_rounds: int = 1, match_sigma: float = MATCH_SIGMA) -> np.ndarray:
-    """The smooth fill with the known region's detail band copied into the hole.
+               full_res_px: int = 4096, refine_rounds: int = 1, match_sigma: float = MATCH_SIGMA,
+               allowed: np.ndarray | None = None) -> np.ndarray:
+    """The smooth fill with the known region's detail band copied into the hole (`allowed` (h, w) bool:
+    from these pixels only, e.g. a photo's hair; default every known one).
 
     crop (h, w, 3) uint8 (its hole pixels are ignored), hole (h, w) bool, smooth (h, w, 3) uint8: a
     fill of the hole; `guide` (same shape, default `smooth`): the fill whose low-pass neighbourhoods
@@ -123,6 +125,8 @@ def add_detail(crop: np.ndarray, hole: np.ndarray, smooth: np.ndarray, *, guide:
     reach = max(radius, int(np.ceil(3 * blur)), KNOWN_REACH)
     sources = cv2.erode((~hole).astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8),
                         borderType=cv2.BORDER_REPLICATE) > 0
+    if allowed is not None:
+        sources &= allowed
     if not hole.any() or sources.sum() < 16:
         return np.where(hole[..., None], smooth, crop)
     ty, tx = np.nonzero(hole)

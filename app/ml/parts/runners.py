@@ -17,8 +17,7 @@ import torch
 from latentbrush.core.jobs import Job, Progress, Result, relay
 from latentbrush.core.latent_state import LatentState
 from latentbrush.core.verdicts import parts_verdict, reshape_verdict
-from latentbrush.ml.inpaint.blend import composite
-from latentbrush.ml.latent import applyback, photo
+from latentbrush.ml.latent import photo
 from latentbrush.ml.latent.flowedit import apply_moved
 from latentbrush.ml.latent.runners import (
     LatentModels,
@@ -30,9 +29,12 @@ from latentbrush.ml.latent.runners import (
     thumbnail,
 )
 from latentbrush.ml.nets.parts import PartSegmenter
+from latentbrush.ml.parts.clip import clip_weight, clipped_composite
 from latentbrush.ml.parts.closeeyes import close_eyes, content_aware, openings, painted_shut, shut_paint, shut_report
 from latentbrush.ml.parts.colours import blotches, keep_colours, tone_shift
-from latentbrush.ml.parts.edit import edit_area, label_map, optimize_parts
+from latentbrush.ml.parts.edit import PartsResult, edit_area, label_map, optimize_parts
+from latentbrush.ml.parts.growhair import grow_hair
+from latentbrush.ml.parts.growhair import plan as hair_plan
 from latentbrush.ml.parts.labels import layer_to_target
 from latentbrush.ml.parts.photoedit import frame_fade, full_label_map, moves_pixels, shape_field
 from latentbrush.ml.parts.resegment import STEPS as RESEGMENT_STEPS
@@ -41,9 +43,6 @@ from latentbrush.ml.parts.shapewarp import reshape_report, resized, warped
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_renders
 
-CLIP_GROW = 0.025      # the clipped area: painted labels grown by this fraction of the region side
-CLIP_FEATHER = 0.015   # … and feathered by this fraction
-BLENDS = ("feather", "poisson")
 REACH = 0.125          # the painted parts' pixels this near the paint (fraction of the frame) are redrawn too
 # on a photo (the generator tuned to it), where the label stays, the low band of the redrawn area
 # stays (app/ml/parts/edit.py: w_tone): the tuned generator's redraw darkens what it redraws (the mouth
@@ -94,39 +93,6 @@ def drop_slivers(labels: np.ndarray, cell: float) -> np.ndarray:
     painted = (labels > 0).astype(np.uint8)
     opened = cv2.morphologyEx(painted, cv2.MORPH_OPEN, np.ones((k + 1, k + 1), np.uint8))
     return np.where(opened > 0, labels, 0).astype(np.uint8)
-
-
-def clip_weight(painted: np.ndarray, side: int) -> np.ndarray:
-    """Painted pixels of the region crop (h, w) bool → weight (h, w): the clipped area."""
-    return applyback.region_weight(painted.astype(np.uint8) * 255, grow=CLIP_GROW * side,
-                                   feather=CLIP_FEATHER * side)
-
-
-def clipped_composite(state: LatentState, render_new: np.ndarray, weight: np.ndarray, blend: str,
-                      motion: np.ndarray | None = None) -> np.ndarray:
-    """The edit carried onto the photo crop only where `weight` > 0. `motion` (a photo's feature,
-    `moves_pixels`): the generator's change of shape moves the photo's own pixels (flowedit.py, as the
-    smile slider does); adding the change painted the 64-px generator's idea of a mouth over the
-    person's — a dark, grey-green smear over lips and cheeks (4 held-out portraits, "grow the mouth":
-    the re-segmenting check 51 → 40 %, it reads darkness as mouth; the tone in the clipped area
-    −5.1 → −0.7 levels; see README). `motion` is then the weight of where pixels may move: the paint
-    itself, grown and feathered, fading at the region's border — not the parts the edit redraws near
-    it (there the generator's change of the whole jaw widened the cheeks into the background and cut
-    the collar at the region's edge, a helper found). Else added (feather: the weight is the blend;
-    poisson: seamless cloning into the grown area)."""
-    if blend not in BLENDS:
-        raise ValueError(f"unknown blend {blend!r}; use {' or '.join(BLENDS)}")
-    if motion is not None:
-        return apply_moved(state.reference, state.base_render, render_new, warp=state.warp, limit=motion)
-    # the painted area is where the person asked for a change: the edit applies there in full
-    # (not only where it moved pixels a lot, as for scribbles), faded out over the grown margin
-    if blend == "feather":
-        return applyback.apply_back(state.reference, state.base_render, render_new, limit=weight, taper=0.0,
-                                    gated=False, warp=state.warp)
-    full = applyback.apply_back(state.reference, state.base_render, render_new, taper=0.0, gated=False,
-                                warp=state.warp)
-    alpha = (weight > 1.0 / 512).astype(np.uint8) * 255
-    return composite(full, np.asarray(state.reference), alpha, "poisson")
 
 
 def rank_by_look(cands: list[np.ndarray], look: Callable[[np.ndarray], float], check: Callable[[], None],
@@ -192,11 +158,20 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     weight = clip_weight((crop > 0) | extra, r.width) * fade
     keep_tone = job.request.keep_tone if job.request.keep_tone is not None else state.tuning is not None
     touched = (target >= 0) & (target != current)
-    if not touched.any():       # not a failure: said in the status bar and the panel, no error dialog
+    names = pm.seg.names
+    # hair painted over a photo's skin: the photo's own hair beside it stretched over it (growhair.py), where
+    # the paint shows skin with hair beside it (read off the photo: the 64-px map's hair may lie anywhere)
+    hair = None
+    if state.fit_psnr is not None and job.request.grow_hair and "hair" in names:
+        hair_paint = crop == names.index("hair") + 1
+        bg = (full_label_map(current, state, image.shape[:2])[r.y0:r.y1, r.x0:r.x1] == names.index("background") + 1
+              if "background" in names else None)
+        seen_hair = hair_plan(state.reference, hair_paint, bg) if hair_paint.any() else None
+        hair = None if seen_hair is None else (hair_paint, seen_hair[0])
+    if not touched.any() and hair is None:    # not a failure: said in the status bar and the panel, no dialog
         return Result(layer="", message="Nothing to change: the painted labels are what the part map already says "
                       "there. Paint a part where it is not, e.g. mouth past the lips' corners to widen them.",
                       info={"nothing": True})
-    names = pm.seg.names
     moves = moves_pixels(state, [names[int(i)] for i in np.unique(np.concatenate([target[touched], current[touched]]))],
                          [names[int(i)] for i in np.unique(target[touched])])
     motion = clip_weight(crop > 0, r.width) * fade if moves else None     # where the photo's pixels may move
@@ -215,35 +190,43 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         keep_out = 1.0 - clip_weight(eyes_paint, r.width)       # the generator's redraw of the rest stays out
         weight_rest = weight * keep_out
         motion = None if motion is None else motion * keep_out
+    if hair is not None:        # (nor is hair grown from the photo's own)
+        crop = np.where(hair[0], 0, crop).astype(np.uint8)
+        keep_out = 1.0 - clip_weight(hair[0], r.width)
+        weight_rest = weight_rest * keep_out
+        motion = None if motion is None else motion * keep_out
     # the latent follows the rest of the paint only: skin over an eye is a shape the generator cannot draw
     # (its 64-px faces all have open eyes), and chasing it pulled the whole face: after a helper's eyes were
     # closed, the next edit's part map had lost half of the mouth and the mouth could not be widened
-    rest = layer_to_target(crop, R, pm.seg.n_parts, warp=state.warp) if shut else target
+    rest = layer_to_target(crop, R, pm.seg.n_parts, warp=state.warp) if shut or hair is not None else target
     follow = rest if (rest >= 0).any() else np.where(target >= 0, current, -1)     # (eyes alone: stay put)
     field = shape_field(current, crop, state, names, weight, corners=None if lm is None else lm[3:]) \
         if moves and crop.any() else None
-    only_eyes = bool(shut) and (not crop.any() or (field is not None and not field.parts))
-    field = None if only_eyes else field          # (the rest fits the photo: nothing but the eyes to change)
-    shaped = warped(state.reference, field) if field is not None else state.reference.copy() if only_eyes else None
+    own = bool(shut) or hair is not None          # the photo's own pixels closing eyes or growing hair
+    only_own = own and (not crop.any() or (field is not None and not field.parts))
+    field = None if only_own else field          # (the rest fits the photo: nothing but the eyes / hair to change)
+    shaped = warped(state.reference, field) if field is not None else state.reference.copy() if only_own else None
 
     def composited(rend: np.ndarray) -> np.ndarray:
         return shaped if shaped is not None else clipped_composite(state, rend, weight_rest, blend, motion)
 
-    gen = optimize_parts(pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev),
-                         torch.from_numpy(follow).to(dev), area=torch.from_numpy(area).to(dev),
-                         w_tone=PHOTO_TONE if keep_tone else 0.0,
-                         candidates=1 if shaped is not None or shut else int(job.request.candidates),
-                         iters=int(job.request.iters), time_budget=job.request.time_budget,
-                         seed=int(job.request.seed), check=job.check)
-
     def progress(st) -> Progress:
         rend = to_renders(st.image)[0]
-        what = ("the latent kept in step; the eyes are closed next" if only_eyes else
-                "the photo's own features moved onto the paint; the latent kept in step" if shaped is not None
+        what = ("the photo's own features moved onto the paint; the latent kept in step" if shaped is not None
                 else f"following the labels ({st.agreement:.0%} of the changed pixels in the edit's own part map)")
         return Progress(st.step, st.total, what, loss=st.loss, preview=composited(rend), preview_bbox=r)
 
-    res = yield from relay(gen, progress)
+    if only_own:        # the photo's own pixels carry the whole edit: the latent stays where it is (a test: 0.37 ×
+        # its norm moved when it followed the labels as they were, for nothing the generator draws)
+        res = PartsResult(z=np.asarray(state.z_base, np.float32)[None], agreement=np.ones(1), loss=np.zeros(1),
+                          renders=np.asarray(state.base_render, np.float32)[None], labels=current[None],
+                          before=current, steps=0, seconds=0.0, history=[])
+    else:
+        res = yield from relay(optimize_parts(
+            pm.lm.G, pm.seg, torch.from_numpy(np.array(state.z_base)).to(dev), torch.from_numpy(follow).to(dev),
+            area=torch.from_numpy(area).to(dev), w_tone=PHOTO_TONE if keep_tone else 0.0,
+            candidates=1 if shaped is not None or own else int(job.request.candidates), iters=int(job.request.iters),
+            time_budget=job.request.time_budget, seed=int(job.request.seed), check=job.check), progress)
     if not np.isfinite(res.renders).all():
         raise FloatingPointError("the generator produced invalid values (NaN/Inf); the image was not changed")
     # (warped to the paint, every candidate's pixels would be the same: one latent is optimised, to keep
@@ -254,6 +237,10 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         # the whole eye, not just where the brush went (a helper's stroke short of the iris left it showing)
         cands[0], closed = yield from close_eyes(cands[0], lm[:2], shut, np.ones(weight.shape), content_aware(models))
         weight = np.maximum(weight, closed)          # (the edited area, as reported)
+    if hair is not None:
+        yield Progress(res.steps, res.steps, "drawing the hair from the photo's own")
+        cands[0], grown = grow_hair(cands[0], *hair)
+        weight = np.maximum(weight, grown)
     plain = latent_models(models, pm.lm.generator_id)          # the generator not fitted to this photo
     changed = (target >= 0) & (target != res.before)
     involved = sorted({int(v) for v in np.concatenate([target[changed], res.before[changed]])})
@@ -276,7 +263,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                                         job.check, res.steps)
     keep = min(int(job.request.keep), len(res.z))
     order = order[:keep]
-    recolour = job.request.keep_colours and not moves and not shut      # (a photo's own pixels, moved or filled)
+    recolour = job.request.keep_colours and not moves and not own      # (a photo's own pixels, moved or filled)
     cands = [keep_colours(cands[i], state.reference, weight, state.warp, allowed, R) if recolour
              else cands[i] for i in order]
     z, rend, agree = res.z[order], res.renders[order], res.agreement[order]
@@ -287,18 +274,24 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     # where the edit redrew but the labels stay: a darker face there is a smear, not the part
     steady = photo.labels_from_frame((area & ~changed).astype(np.uint8), state) > 0
     tone = tone_shift(cands[0], state.reference, weight * steady)
-    verdict = (reshape_verdict(field.factors) if field is not None else None if shut
+    verdict = (reshape_verdict(field.factors) if field is not None else None if own
                else parts_verdict(seen, stained, tone))
     # the part map shown: the photo's own parts (moved with its pixels), the eyes painted shut as painted
-    shown_map = full_label_map(current, state, image.shape[:2]) if field is not None or only_eyes else \
+    shown_map = full_label_map(current, state, image.shape[:2]) if field is not None or only_own else \
         shown_label_map(res.before, res.labels[order[0]], weight, state, image.shape[:2])
     if field is not None:
         shown_map[r.y0:r.y1, r.x0:r.x1] = warped(shown_map[r.y0:r.y1, r.x0:r.x1], field, labels=True)
     if shut:
         shown_map[r.y0:r.y1, r.x0:r.x1][eyes_paint] = names.index("skin") + 1
+    if hair is not None:
+        shown_map[r.y0:r.y1, r.x0:r.x1][hair[0]] = names.index("hair") + 1
     reshaped = None if field is None else reshape_report(field, names, seen)
     if shut:
         reshaped = shut_report(shut, lm[:2]) + (f" {reshaped}" if reshaped else "")
+    if hair is not None:
+        reshaped = ("Hair drawn over the painted skin from the photo's own hair beside it (stretched from the "
+                    "hairline; the generator's 64-px faces cannot draw this person's hair)."
+                    + (f" {reshaped}" if reshaped else ""))
     elif moves and field is None:        # a photo's feature that has no shape to move onto the paint
         reshaped = ("The painted shape has no part of the photo to stretch onto it (an eye painted over, a part "
                     "painted where there is none, or paint within the lips the face finder sees): the photo's "
@@ -311,13 +304,13 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                                   not field.parts else f" {reshaped}" if reshaped else ""))
     figures = (f"{seen:.0%} of the changed pixels show the painted part when the result is segmented again, "
                f"colour blotches {stained:.0%} of the redrawn area, {tone:+.0f} grey levels where the parts stay "
-               f"({agree[0]:.0%} in the edit's own part map; ") if field is None and not shut else "("
+               f"({agree[0]:.0%} in the edit's own part map; ") if field is None and not own else "("
     return Result(layer="base", bbox=r, pixels=cands[0],
-                  message=(f"{verdict} " if verdict else "") + (f"{reshaped} " if reshaped else "")
-                  + (f"parts edit: {figures}{res.steps} steps × {len(res.z)} "
-                     f"candidate{'s' if len(res.z) > 1 else ''}, {res.seconds:.1f} s)"
-                           + (" — stopped early on a numerical problem (NaN); kept the last good result"
-                              if res.nonfinite else "")),
+                  message=((f"{verdict} " if verdict else "") + (f"{reshaped} " if reshaped else "")
+                           + (f"parts edit: {figures}{res.steps} steps × {len(res.z)} "
+                              f"candidate{'s' if len(res.z) > 1 else ''}, {res.seconds:.1f} s)"
+                              + (" — stopped early on a numerical problem (NaN); kept the last good result"
+                                 if res.nonfinite else "") if res.steps else "")).rstrip(),
                   info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
                         "renders": tuple(rend),
                         "agreement": tuple(float(a) for a in agree),
@@ -325,10 +318,10 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                         "reshaped": reshaped, "reshape": field,
                         "masked_loss": tuple(float(1 - a) for a in agree),
                         # a warp: the next parts edit starts from what it shows (model.start_state)
-                        "made_by": "parts_warp" if field is not None or shut else "parts_edit",
-                        "unchanged": field is not None and not field.parts and not shut,     # the paint fits the photo
+                        "made_by": "parts_warp" if field is not None or own else "parts_edit",
+                        "unchanged": field is not None and not field.parts and not own,     # the paint fits the photo
                         "parts_map": shown_map,
-                        "vector": None if only_eyes else {     # (a fill is no latent change to reuse)
+                        "vector": None if only_own else {     # (a fill is no latent change to reuse)
                             "delta": (z[0] - np.asarray(state.z_base)).astype(np.float32),
                             "generator": pm.lm.generator_id, "parts": [pm.seg.names[i] for i in involved]}})
 

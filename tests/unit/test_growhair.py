@@ -1,0 +1,104 @@
+"""Hair painted over a photo's skin, stretched from the photo's own hair (app/ml/parts/growhair.py)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from latentbrush.ml.parts.growhair import HAIR_FRINGE, grow_hair, plan
+
+
+def head(seed: int = 0, side: int = 240) -> tuple[np.ndarray, np.ndarray]:
+    """A face-centred crop: dark, strand-textured hair above a curved hairline, light skin below; and the
+    hair's true extent (bool)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:side, 0:side]
+    hairline = 70 + 0.004 * (xx - side / 2) ** 2              # lower at the temples
+    hair = yy < hairline
+    img = np.empty((side, side, 3), np.float32)
+    img[:] = (205, 160, 135)                                  # skin
+    strands = cv2.GaussianBlur(rng.normal(0, 1, (side, side)).astype(np.float32), (0, 0), 1.0)
+    strands = cv2.GaussianBlur(strands, (1, 9), 0) * 60       # streaks along y
+    img[hair] = np.array([60, 45, 35], np.float32) + strands[hair][:, None]
+    return np.clip(img + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8), hair
+
+
+def test_hair_painted_below_the_hairline_is_stretched_from_the_hair_beside_it():
+    img, hair = head()
+    yy = np.mgrid[0:240, 0:240][0]
+    band = (yy >= 66) & (yy < 66 + 22) & ~hair
+    band[:, :60] = band[:, 180:] = False
+    band |= np.roll(band, -4, axis=0) & hair                  # the brush started just inside the hair
+    seen = plan(img, band)
+    assert seen is not None
+    sources, skin = seen
+    assert (skin == (band & ~hair)).mean() > 0.99             # the painted skin is what asks for hair …
+    assert (sources & ~hair).sum() < 0.02 * sources.sum()     # … and the hair read beside it is the hair
+    out, weight = grow_hair(img, band, sources)
+    grown = band & ~hair
+    hair_mean, skin_mean = img[hair].mean(0), img[~hair & ~band].mean(0)
+    got = out[grown].astype(float).mean(0)
+    assert np.linalg.norm(got - hair_mean) < 0.25 * np.linalg.norm(skin_mean - hair_mean), (got, hair_mean)
+    assert out[grown].std(0).mean() > 0.5 * img[hair].std(0).mean()          # strands, not a flat band
+    # no skin inwards of the paint changes (the edge feathered over 1–3 px; the temples' hair beside the
+    # band's ends is stretched with it), nor anything beyond the hair the stretch reaches
+    inner = (yy > 66 + 22 + 4) & (cv2.distanceTransform((~hair).astype(np.uint8), cv2.DIST_L2, 5) > HAIR_FRINGE + 3)
+    assert not np.abs(out[inner].astype(int) - img[inner]).any()
+    assert weight[band].min() == 1.0 and not weight[inner].any()
+    far = cv2.dilate(band.astype(np.uint8), np.ones((160, 160), np.uint8)) == 0
+    assert not np.abs(out[far].astype(int) - img[far]).any()
+
+
+@pytest.mark.parametrize("where", ["mid-skin", "no hair"])
+def test_no_hair_is_grown_where_the_paint_has_no_hair_beside_it(where):
+    img, hair = head(seed=1)
+    if where == "no hair":
+        img[hair] = img[~hair][0]                              # a bald head: skin everywhere
+    band = np.zeros((240, 240), bool)
+    band[150:170, 80:160] = True                               # the middle of the face: skin on both sides
+    assert plan(img, band) is None
+
+
+@pytest.mark.needs_weights
+def test_the_editors_job_grows_a_photos_hair_from_its_own_and_keeps_the_latent(real_models):
+    """The parts edit on a photo (a state fitted to it): hair painted below the hairline is grown from the
+    photo's hair, one pixel edit the next parts edit starts from, no vector to save (the generator drew
+    nothing), only the paint and the hair beside it changed; the generator's latent stays on the face."""
+    import torch
+
+    from latentbrush.core.bbox import BBox
+    from latentbrush.core.jobs import Job, drain
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.ml.latent.runners import render
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.parts.edit import label_map
+    from latentbrush.ml.parts.runners import full_label_map, parts_models, run_parts_edit
+    from latentbrush.ml.registry import ModelManager
+
+    mm = ModelManager(Manifest.load(real_models), device="cpu")
+    pm = parts_models(mm)
+    names = list(pm.seg.names)
+    z = np.random.default_rng(4_242_424).standard_normal((16, pm.lm.G.nz)).astype(np.float32)[6]
+    base = render(pm.lm.G, z, torch.device("cpu"))
+    face = cv2.resize(np.rint(base).astype(np.uint8), (256, 256), interpolation=cv2.INTER_CUBIC)
+    state = LatentState(region=BBox(0, 0, 256, 256), generator=pm.lm.generator_id, z_base=z, base_render=base,
+                        reference=face, z=z, fit_psnr=30.0)             # (a photo: fitted, not drawn by G)
+    now = full_label_map(label_map(pm.seg, pm.lm.G, z, torch.device("cpu")), state, (256, 256)).astype(int) - 1
+    hair = (now == names.index("hair")).astype(np.uint8)
+    below = (cv2.dilate(hair, np.ones((25, 1), np.uint8)) > 0) & (now == names.index("skin"))
+    below[128:] = False
+    below[:, :80] = below[:, 176:] = False
+    assert below.sum() > 300
+    layer = np.where(below, names.index("hair") + 1, 0).astype(np.uint8)
+    res, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state}, inputs={"image": face, "parts": layer}),
+                                  mm))
+    assert "Hair drawn over the painted skin" in res.message and res.info["made_by"] == "parts_warp"
+    assert res.info["vector"] is None and len(res.info["candidates"]) == 1
+    diff = np.abs(res.pixels.astype(int) - face).sum(2)
+    assert diff[below].mean() > 30                                          # the paint shows hair now …
+    skin = cv2.distanceTransform((now != names.index("hair")).astype(np.uint8), cv2.DIST_L2, 5) > 12
+    assert not diff[skin & (cv2.dilate(below.astype(np.uint8), np.ones((9, 9), np.uint8)) == 0)].any()  # … nothing else
+    shown = res.info["parts_map"]
+    assert (shown[below] == names.index("hair") + 1).all()
+    assert np.linalg.norm(res.info["latent_state"].z - z) < 0.05 * np.linalg.norm(z)    # the latent stays put
