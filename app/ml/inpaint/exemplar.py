@@ -124,13 +124,11 @@ def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int 
                em_coarse: int = EM_COARSE, em_fine: int = EM_FINE, seed: int = 0,
                guide_weight: float = GUIDE_WEIGHT, guide_fine: float = GUIDE_FINE, guide_side: int = GUIDE_SIDE,
                pm_iters: int = PM_ITERS, near: float = NEAR, field_start: bool = False,
-               allowed: np.ndarray | None = None,
                check: Check | None = None) -> Generator[tuple[float, str], None, np.ndarray]:
     """Yields (fraction done, what it does); returns the crop (h, w, 3) uint8 with the hole synthesised.
     `start`: a fill of the hole (h, w, 3) uint8 the coarsest level starts from. `near`: the pull towards
     sources near each target (crop px); `field_start`: each finer level starts from the carried match
-    field's copies at its own scale (else from the coarser estimate scaled up). `allowed` (h, w) bool:
-    the only pixels patches may be copied from (e.g. a photo's hair; default: every known one)."""
+    field's copies at its own scale (else from the coarser estimate scaled up)."""
     # numba: imported (and compiled, or loaded from its cache) on first use
     from latentbrush.ml.inpaint import kernels
 
@@ -160,8 +158,6 @@ def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int 
             up = cv2.resize(est, img.shape[1::-1], interpolation=cv2.INTER_CUBIC)
             est = np.where(m[..., None], up, img)
         targets, sources = _level(img, m, r)
-        if allowed is not None:
-            sources &= cv2.resize(allowed.astype(np.float32), img.shape[1::-1], interpolation=cv2.INTER_AREA) > 0.5
         if sources.sum() < 16:          # nothing to copy from at this scale: the estimate stays
             done += work[k]
             field = None
