@@ -130,6 +130,7 @@ from latentbrush.bench.inpaint_wide import inpaint_wide  # noqa: E402
 from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
 from latentbrush.bench.parts_bench import parts, parts_ranking  # noqa: E402
 from latentbrush.bench.parts_eyes_bench import parts_eyes  # noqa: E402
+from latentbrush.bench.parts_hair_bench import parts_hair  # noqa: E402
 from latentbrush.bench.parts_photo_bench import parts_photo  # noqa: E402
 from latentbrush.bench.pencil_bench import pencil  # noqa: E402
 from latentbrush.bench.realphoto_bench import realphoto  # noqa: E402
@@ -165,6 +166,7 @@ BENCHMARKS = {
     "parts": parts,
     "parts_photo": parts_photo,
     "parts_eyes": parts_eyes,
+    "parts_hair": parts_hair,
     "parts_ranking": parts_ranking,
     "realphoto": realphoto,
     "cancel": cancel,

@@ -129,3 +129,22 @@ def test_eye_figures_read_an_open_eye_far_from_the_skin_and_a_closed_one_near_it
     skin[10, 10] = 0                                    # a change far from the eyes is counted
     assert eye_figures(face, np.where(face == face, skin, 0), eyes)["outside_max"] > 0
     assert close_up(face, eyes, side=240).shape == (144, 240, 3)
+
+
+def test_the_hair_bench_finds_the_hairline_and_reads_hair_grown_over_the_band():
+    import numpy as np
+
+    from latentbrush.bench.parts_hair_bench import hair_figures, hairline_band
+
+    face = np.full((240, 240, 3), (205, 160, 135), np.uint8)
+    face[:60] = (50, 40, 30)                                  # hair down to row 60
+    eyes = np.array([[90.0, 140.0], [150.0, 140.0]])           # eye distance 60
+    band, above = hairline_band(face, eyes, np.zeros((240, 240), bool))
+    rows = np.nonzero(band.any(1))[0]
+    assert rows.min() == 57 and rows.max() == 60 + 12 - 1        # 3 px into the hair, 0.2 × 60 px onto the skin
+    assert above.any() and (np.nonzero(above.any(1))[0] < 57).all()
+    grown = face.copy()
+    grown[band] = (50, 40, 30)
+    painted_over, as_is = hair_figures(face, grown, band, above), hair_figures(face, face, band, above)
+    assert painted_over["to_hair"] < 1 and painted_over["to_skin"] > 40 and painted_over["beyond_max"] == 0
+    assert as_is["to_hair"] > 40 and as_is["to_skin"] < 15

@@ -50,13 +50,16 @@ def test_hair_painted_below_the_hairline_is_stretched_from_the_hair_beside_it():
     assert not np.abs(out[far].astype(int) - img[far]).any()
 
 
-@pytest.mark.parametrize("where", ["mid-skin", "no hair"])
+@pytest.mark.parametrize("where", ["mid-skin", "no hair", "below a gap"])
 def test_no_hair_is_grown_where_the_paint_has_no_hair_beside_it(where):
     img, hair = head(seed=1)
     if where == "no hair":
         img[hair] = img[~hair][0]                              # a bald head: skin everywhere
     band = np.zeros((240, 240), bool)
     band[150:170, 80:160] = True                               # the middle of the face: skin on both sides
+    if where == "below a gap":                                 # 16 px of skin between the hairline and the paint
+        band[:] = False
+        band[86:106, 90:150] = True
     assert plan(img, band) is None
 
 

@@ -30,7 +30,7 @@ from latentbrush.ml.inpaint.texture import add_detail
 RING = (2, 10)         # the rings read for the hair's and the skin's colours: this many px beside the paint
 SOURCE_REACH = 0.25    # the hair read within this × the crop's side of the paint
 MIN_SOURCES = 0.5      # growing needs at least this × the painted skin's pixels of hair beside it (≥ 100 px)
-MIN_GAP = 8.0          # the hair's and the skin's median colours at least this far apart (ΔE), else no hair is seen
+MIN_GAP = 15.0         # the hair's and the skin's median colours at least this far apart (ΔE), else no hair is seen
 HAIR_DEPTH = 3.0       # the hair this many × the band's width beyond the paint is stretched over both …
 FRINGE = 0.4           # … the paint's inner edge taking the hair this × the band's width past the hairline
 HAIR_FRINGE = 6        # … with the pixels this near the hair (its fringe, the skin between strands)
@@ -97,7 +97,10 @@ def plan(crop: np.ndarray, painted: np.ndarray, background: np.ndarray | None = 
 
 def grow_hair(crop: np.ndarray, painted: np.ndarray, hair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the crop with the hair beside `painted` (bool) stretched over it, the weight of the change (h, w)
-    float32 in 0–1). `hair`: the hair near the paint (`plan`)."""
+    float32 in 0–1). `hair`: the hair near the paint (`plan`). A painted pixel whose ray meets skin
+    before hair (the paint left a gap below the hairline there) takes stretched skin: a smooth pale band
+    (tried: leaving such pixels as they were, judged by the hair's share where the rays land; on a portrait
+    whose grey hair reads as hair only where it is dark, a lone dark patch was grown in the band's middle)."""
     h, w = painted.shape
     painted = painted.astype(bool)
     # t: each pixel's signed distance from the paint's outer edge (< 0 on the paint)
