@@ -19,6 +19,8 @@ from latentbrush.ml.parts.closeeyes import (
     lid_reach,
     lids_line,
     openings,
+    painted_edge,
+    painted_lowered,
     painted_shut,
     reach_area,
     shut_paint,
@@ -72,6 +74,33 @@ def test_an_eye_is_shut_when_its_opening_is_mostly_painted_skin_not_for_a_dab():
     dab[98:103, 66:74] = True
     assert painted_shut(dab, EYES) == ()
     assert painted_shut(openings(shape, EYES), None) == ()           # no detector: nothing is closed
+
+
+def test_skin_over_an_eyes_upper_part_lowers_its_lid_to_the_paints_edge_instead_of_shutting_it():
+    """Paint over the top of an opening asks for a half-closed eye (a helper's paint over an eye's top
+    half closed nothing, or closed it whole); paint down past the middle still shuts it."""
+    shape = (200, 200)
+    ys = np.arange(200)[:, None]
+    grown = cv2.dilate(openings(shape, EYES).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    top = grown & (ys <= 99)                  # down to the eyes' centre line (the openings' centre is 100.6)
+    assert painted_shut(top, EYES) == ()
+    low = painted_lowered(top, EYES, ())
+    assert set(low) == {0, 1} and all(-0.05 < v < 0.0 for v in low.values())
+    assert painted_edge(grown & (ys <= 97), EYES, 0) < low[0]                      # less paint: a higher lid
+    assert painted_shut(grown & (ys <= 106), EYES) == (0, 1)                        # down past the middle: shut
+    assert painted_lowered(grown & (ys >= 100), EYES, ()) == {}                    # the lower part: no lid comes down
+    assert painted_lowered(top, EYES, (0,)) == {1: low[1]}                          # (a shut eye is not lowered too)
+    face = _face()
+    out, changed = _run(close_eyes(face, EYES, (), np.ones(shape, np.float32), _telea, lowered=low))
+    assert np.array_equal(out[~changed], face[~changed]) and not (changed & ~reach_area(shape, EYES)).any()
+    # above the new edge the white and iris are gone; well below it the eye is as it was
+    white = face.astype(int).sum(2) > 700
+    assert (out[white & (ys < 97)].astype(int).sum(1) < 650).all()
+    assert np.array_equal(out[ys[:, 0] >= 104], face[ys[:, 0] >= 104])
+    assert (white & (ys >= 104)).any()
+    # the lashes' line darkens the edge in the middle of each eye
+    assert out[99:103, 68:73].astype(int).sum(2).min() < 0.6 * sum(SKIN)
+    assert "Lowered the upper lid of both eyes" in shut_report((), EYES, low) and "Closed" not in shut_report((), EYES, low)
 
 
 def test_the_shut_paint_is_the_stroke_over_the_eye_near_it_not_paint_elsewhere():
@@ -228,6 +257,23 @@ def test_a_face_with_its_eyes_painted_over_gets_them_closed_in_the_editors_job(r
     dabbed, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "iters": 5},
                                          inputs={"image": face, "parts": dab}), mm))
     assert "Closed" not in dabbed.message and "covers too little of it to close it" in dabbed.message
+    # skin over the upper part of both openings: the lids lowered, the lower part of the eyes kept
+    ys = np.arange(256)[:, None]
+    half = (cv2.dilate(openings(face.shape[:2], eyes[:2]).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0) \
+        & (ys <= eyes[:2, 1].mean())
+    lowered, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state}, inputs={
+        "image": face, "parts": np.where(half, names.index("skin") + 1, 0).astype(np.uint8)}), mm))
+    assert "Lowered the upper lid of both eyes" in lowered.message and "Closed" not in lowered.message
+    below = openings(face.shape[:2], eyes[:2]) & (ys > eyes[:2, 1].mean() + 0.06 * d)
+    assert below.any() and np.array_equal(lowered.pixels[below], face[below])
+    assert lowered.info["vector"] is None and lowered.info["made_by"] == "parts_warp"
+    # on a photo (a state fitted to it) the closing says so too (a stray message about nothing to stretch had
+    # replaced it: the paint on a photo's features counts as motion)
+    from dataclasses import replace
+
+    on_photo, _ = drain(run_parts_edit(Job("parts_edit", params={"state": replace(state, fit_psnr=30.0)},
+                                           inputs={"image": face, "parts": layer}), mm))
+    assert "Closed both eyes" in on_photo.message and "no part of the photo" not in on_photo.message
     off, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "iters": 5, "candidates": 2,
                                                             "close_eyes": False},
                                       inputs={"image": face, "parts": layer}), mm))

@@ -35,7 +35,8 @@ def test_hair_painted_below_the_hairline_is_stretched_from_the_hair_beside_it():
     sources, skin = seen
     assert (skin == (band & ~hair)).mean() > 0.99             # the painted skin is what asks for hair …
     assert (sources & ~hair).sum() < 0.02 * sources.sum()     # … and the hair read beside it is the hair
-    out, weight = grow_hair(img, band, sources)
+    out, weight, took = grow_hair(img, band, sources)
+    assert took > 0.9
     grown = band & ~hair
     hair_mean, skin_mean = img[hair].mean(0), img[~hair & ~band].mean(0)
     got = out[grown].astype(float).mean(0)
@@ -105,3 +106,12 @@ def test_the_editors_job_grows_a_photos_hair_from_its_own_and_keeps_the_latent(r
     shown = res.info["parts_map"]
     assert (shown[below] == names.index("hair") + 1).all()
     assert np.linalg.norm(res.info["latent_state"].z - z) < 0.05 * np.linalg.norm(z)    # the latent stays put
+    # … and the state starts the next edit from the grown hair (a helper's next edit, closing the eyes, came
+    # back with the old hairline: the unmoved latent did not count as an edit, so nothing was committed)
+    after = res.info["latent_state"]
+    assert np.array_equal(after.reference, res.pixels) and after.matches(res.pixels)
+    eyes = (now == names.index("eyes")).astype(np.uint8)
+    shut = np.where(cv2.dilate(eyes, np.ones((5, 5), np.uint8)) > 0, names.index("skin") + 1, 0).astype(np.uint8)
+    second, _ = drain(run_parts_edit(Job("parts_edit", params={"state": after},
+                                         inputs={"image": res.pixels, "parts": shut}), mm))
+    assert np.array_equal(second.pixels[below], res.pixels[below])            # the hair is still there

@@ -50,6 +50,10 @@ LASH_SHADE = (0.35, 0.7)  # … as a factor on the fill's colour, within these
 TINT_RING = 0.12        # the fill's chroma is moved to the skin's in a ring this wide (× the distance) …
 TINT_FADE = 0.04        # … fading in over this from the hole's edge
 LASH_SPAN = 0.95        # of the opening's width: where the line ends (fading over the last quarter)
+LOWER_MIN = 0.15        # an eye whose opening is painted over with skin at least this much, above its centre, has
+LOWER_SHUT = 0.5        # its upper lid lowered to the paint's lower edge; shut where that edge reaches this × the
+#                         opening's half-height below the centre (and COVERED)
+LID_BOW = 0.015         # a lowered lid's edge bows down this much (× the distance) at its middle
 
 
 def _frame(shape: tuple[int, int], eyes: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -150,21 +154,53 @@ def _near(shape: tuple[int, int], eyes: np.ndarray, which: tuple[int, ...], reac
     return out
 
 
+def painted_edge(painted_skin: np.ndarray, eyes: np.ndarray, i: int) -> float | None:
+    """Where the skin painted over eye i's opening ends (× the eye distance below the opening's centre:
+    the median over the opening's middle columns of the lowest painted row), if the paint covers at least
+    LOWER_MIN of the opening and sits above its centre (a lid coming down); else None."""
+    u, v, d = _frame(painted_skin.shape, eyes, eyes[i])
+    hole = _ellipse(u, v, d, (OPENING[1], OPENING[1]))
+    cover = painted_skin & hole
+    if not hole.any() or cover.sum() < LOWER_MIN * hole.sum() or v[cover].mean() >= 0:
+        return None
+    core = cover & (np.abs(u) <= 0.6 * OPENING[0] * d)
+    if not core.any():
+        return None
+    cols = np.rint(u[core]).astype(np.int64)
+    rows = v[core]
+    return float(np.median([rows[cols == c].max() for c in np.unique(cols)]) / d)
+
+
 def painted_shut(painted_skin: np.ndarray, eyes: np.ndarray | None, map_eyes: np.ndarray | None = None
                  ) -> tuple[int, ...]:
     """The eyes (indices into the detector's `eyes`; none without them) painted shut: their opening at
-    least COVERED painted over with skin (`painted_skin` (h, w) bool), or the part map's eyes near them
-    (`map_eyes` (h, w) bool, within MAP_REACH × the eye distance) painted away (MIN_GONE of them skin)."""
+    least COVERED painted over with skin (`painted_skin` (h, w) bool) down past LOWER_SHUT of its lower
+    half (painted over its upper part only, its lid is lowered instead: `painted_lowered`), or the part
+    map's eyes near them (`map_eyes` (h, w) bool, within MAP_REACH × the eye distance) painted away
+    (MIN_GONE of them skin)."""
     if eyes is None:
         return ()
     shut = []
     for i in range(2):
         hole = openings(painted_skin.shape, eyes, (i,))
         mine = None if map_eyes is None else map_eyes & _near(painted_skin.shape, eyes, (i,), MAP_REACH)
-        if (hole.any() and painted_skin[hole].mean() >= COVERED) or \
-                (mine is not None and mine.sum() >= 9 and painted_skin[mine].mean() >= MIN_GONE):
+        edge = painted_edge(painted_skin, eyes, i)
+        if (hole.any() and painted_skin[hole].mean() >= COVERED and (edge is None or edge >= LOWER_SHUT * OPENING[1])) \
+                or (mine is not None and mine.sum() >= 9 and painted_skin[mine].mean() >= MIN_GONE):
             shut.append(i)
     return tuple(shut)
+
+
+def painted_lowered(painted_skin: np.ndarray, eyes: np.ndarray | None, shut: tuple[int, ...]) -> dict[int, float]:
+    """The eyes not `shut` whose upper lid is painted lower: {index: the paint's edge (`painted_edge`)}."""
+    if eyes is None:
+        return {}
+    out = {}
+    for i in range(2):
+        edge = None if i in shut else painted_edge(painted_skin, eyes, i)
+        if edge is not None:
+            out[i] = edge
+    return out
 
 
 def shut_paint(painted_skin: np.ndarray, eyes: np.ndarray, which: tuple[int, ...],
@@ -177,14 +213,23 @@ def shut_paint(painted_skin: np.ndarray, eyes: np.ndarray, which: tuple[int, ...
     return np.isin(comp, ids[ids > 0]) & _near(painted_skin.shape, eyes, which, SHUT_REACH)
 
 
-def shut_report(which: tuple[int, ...], eyes: np.ndarray) -> str:
-    """What a closing did, in words."""
+def _which_words(which, eyes) -> str:
     left = int(np.argmin([e[0] for e in eyes]))                 # the eye on the image's left
-    what = "both eyes" if len(which) == 2 else \
+    return "both eyes" if len(which) == 2 else \
         ("the eye on the left of the photo" if which[0] == left else "the eye on the right of the photo")
-    return (f"Closed {what}: the opening filled with the skin around it and the lids' line drawn across it, in the "
-            "photo's own colours. (The generator's check cannot see closed eyes: its 64-px faces all have them "
-            "open.)")
+
+
+def shut_report(which: tuple[int, ...], eyes: np.ndarray, lowered: dict[int, float] | None = None) -> str:
+    """What a closing did, in words."""
+    parts = []
+    if which:
+        parts.append(f"Closed {_which_words(which, eyes)}: the opening filled with the skin around it and the lids' "
+                     "line drawn across it, in the photo's own colours.")
+    if lowered:
+        parts.append(f"Lowered the upper lid of {_which_words(tuple(lowered), eyes)} to where the skin was painted: "
+                     "the lid drawn from the skin around the eye, the lashes' line along its new edge.")
+    return " ".join(parts) + (" (The generator's check cannot see closed eyes: its 64-px faces all have them open.)"
+                              if which else "")
 
 
 def content_aware(models) -> Callable[[np.ndarray, np.ndarray], Generator[Progress, None, np.ndarray]]:
@@ -200,21 +245,34 @@ def content_aware(models) -> Callable[[np.ndarray, np.ndarray], Generator[Progre
     return fill
 
 
+def lid_edge(u: np.ndarray, d: float, level: float) -> np.ndarray:
+    """A lowered lid's edge (px below the opening's centre) across the eye: `level` × d, bowing down by
+    LID_BOW × d at the middle."""
+    t = np.clip(u / (OPENING[0] * d), -1.0, 1.0)
+    return (level + LID_BOW * (1.0 - t * t)) * d
+
+
 def lids_line(filled: np.ndarray, original: np.ndarray, eyes: np.ndarray, which: tuple[int, ...],
-              hole: np.ndarray) -> np.ndarray:
+              hole: np.ndarray, levels: dict[int, float] | None = None) -> np.ndarray:
     """`filled` (h, w, 3) uint8 with the closed lids' line drawn across each eye `which`, inside `hole`:
     the fill's own colour there darkened to the lightness of that eye's darkest pixels in `original` (its
-    lashes; their own colour drew a blue-grey or black "pen stroke", helpers found)."""
+    lashes; their own colour drew a blue-grey or black "pen stroke", helpers found). `levels`: eyes whose
+    upper lid is lowered to there (`lid_edge`): the line is drawn along that edge, over the eye below it
+    too (the lashes' shadow)."""
     out = filled.astype(np.float64)
+    levels = levels or {}
     for i in which:
         u, v, d = _frame(hole.shape, eyes, eyes[i])
         inside = hole & (np.abs(u) <= OPENING[0] * d) & (np.abs(v) <= TOP[1] * d)
+        if i in levels:
+            inside = (np.abs(u) <= OPENING[0] * d) & (np.abs(v - lid_edge(u, d, levels[i])) <= 3 * LASH_WIDTH * d + 2) \
+                & (hole | openings(hole.shape, eyes, (i,)))
         if not inside.any():
             continue
         dark = np.percentile(original[inside].astype(np.float64).mean(1), LASH_DARK)
         shade = np.clip(dark / max(float(out[inside].mean()), 1.0), *LASH_SHADE)
         t = np.clip(u / (LASH_SPAN * OPENING[0] * d), -1.0, 1.0)
-        line = (LASH_DROP[0] + LASH_DROP[1] * (1.0 - t * t)) * d
+        line = lid_edge(u, d, levels[i]) if i in levels else (LASH_DROP[0] + LASH_DROP[1] * (1.0 - t * t)) * d
         # a soft line (a helper found a sharp, even one "drawn on" next to a soft photo): a Gaussian across,
         # thinner towards the corners, where it also fades out
         sigma = max(LASH_MIN, LASH_WIDTH * d) * (0.6 + 0.4 * (1.0 - t * t))
@@ -243,19 +301,32 @@ def skin_tint(filled: np.ndarray, original: np.ndarray, hole: np.ndarray, d: flo
 
 
 def close_eyes(image: np.ndarray, eyes: np.ndarray, which: tuple[int, ...], limit: np.ndarray,
-               fill: Callable[[np.ndarray, np.ndarray], Generator[Progress, None, np.ndarray]]
-               ) -> Generator[Progress, None, tuple[np.ndarray, np.ndarray]]:
-    """The eyes `which` of `image` (h, w, 3) uint8 closed, within `limit` (h, w) > 0 (the edit may change
+               fill: Callable[[np.ndarray, np.ndarray], Generator[Progress, None, np.ndarray]],
+               lowered: dict[int, float] | None = None) -> Generator[Progress, None, tuple[np.ndarray, np.ndarray]]:
+    """The eyes `which` of `image` (h, w, 3) uint8 closed, and the upper lids of the eyes `lowered`
+    ({index: level}) lowered to `lid_edge` at that level, within `limit` (h, w) > 0 (the edit may change
     nothing beyond it). `fill(image, mask)` fills a (h, w) uint8 mask (the inpainting). Returns (the
-    image, the changed area (h, w) bool)."""
-    hole = np.zeros(image.shape[:2], bool)
-    for i in which:
+    image, the changed area (h, w) bool). A lowered lid is the upper part of the eye closed: the whole
+    opening is filled (so the lid is skin, not the iris below carried up), and only what lies above the
+    edge is kept, with the lashes' line along it."""
+    lowered = lowered or {}
+    hole, lid = np.zeros(image.shape[:2], bool), np.zeros(image.shape[:2], bool)
+    for i in (*which, *lowered):
         one = openings(image.shape[:2], eyes, (i,), {i: lid_reach(image, eyes, i)})
-        hole |= one | eye_rest(image, eyes, i, one)
+        whole = one | eye_rest(image, eyes, i, one)
+        hole |= whole
+        if i in lowered:
+            u, v, d = _frame(image.shape[:2], eyes, eyes[i])
+            lid |= whole & (v < lid_edge(u, d, lowered[i]))
+        else:
+            lid |= whole
     hole &= limit > 0
+    lid &= limit > 0
     if not hole.any():
-        return image.copy(), hole
+        return image.copy(), lid
     filled = yield from fill(image, hole.astype(np.uint8) * 255)
     filled = skin_tint(filled, image, hole, float(np.linalg.norm(np.subtract(eyes[1], eyes[0]))))
-    out = lids_line(filled, image, eyes, which, hole)
-    return np.where(hole[..., None], out, image), hole
+    out = np.where(lid[..., None], filled, image)
+    out = lids_line(out, image, eyes, (*which, *lowered), lid, lowered)
+    changed = np.any(out != image, axis=2) & (limit > 0)
+    return np.where(changed[..., None], out, image), changed

@@ -95,12 +95,14 @@ def plan(crop: np.ndarray, painted: np.ndarray, background: np.ndarray | None = 
     return seen
 
 
-def grow_hair(crop: np.ndarray, painted: np.ndarray, hair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def grow_hair(crop: np.ndarray, painted: np.ndarray, hair: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, float]:
     """(the crop with the hair beside `painted` (bool) stretched over it, the weight of the change (h, w)
-    float32 in 0–1). `hair`: the hair near the paint (`plan`). A painted pixel whose ray meets skin
-    before hair (the paint left a gap below the hairline there) takes stretched skin: a smooth pale band
-    (tried: leaving such pixels as they were, judged by the hair's share where the rays land; on a portrait
-    whose grey hair reads as hair only where it is dark, a lone dark patch was grown in the band's middle)."""
+    float32 in 0–1, the share of the paint that reads as hair now). `hair`: the hair near the paint
+    (`plan`). A painted pixel whose ray meets skin before hair (the paint left a gap below the hairline
+    there) takes stretched skin: a smooth pale band, which the share says (tried: leaving such pixels as
+    they were, judged by the hair's share where the rays land; on a portrait whose grey hair reads as hair
+    only where it is dark, a lone dark patch was grown in the band's middle)."""
     h, w = painted.shape
     painted = painted.astype(bool)
     # t: each pixel's signed distance from the paint's outer edge (< 0 on the paint)
@@ -133,4 +135,9 @@ def grow_hair(crop: np.ndarray, painted: np.ndarray, hair: np.ndarray) -> tuple[
     drawn = add_detail(crop, zone, drawn, sigma=DETAIL_SIGMA, allowed=hair & ~zone, full_res_px=10 ** 9)
     alpha = np.maximum(np.clip(cv2.GaussianBlur(painted.astype(np.float32), (0, 0), FEATHER) * 2.0, 0.0, 1.0), zone)
     out = np.clip(np.rint(alpha[..., None] * drawn + (1 - alpha[..., None]) * crop), 0, 255).astype(np.uint8)
-    return out, alpha.astype(np.float32)
+    # how much of the paint now reads as the hair (nearer its median colour than the painted skin's): where
+    # the rays met skin first, it took stretched skin, and the report says so
+    lab0, lab = (cv2.cvtColor(im, cv2.COLOR_RGB2LAB).astype(np.float32) for im in (crop, out))
+    to_hair = np.linalg.norm(lab[painted] - np.median(lab0[hair], axis=0), axis=1)
+    to_skin = np.linalg.norm(lab[painted] - np.median(lab0[painted], axis=0), axis=1)
+    return out, alpha.astype(np.float32), float((to_hair < to_skin).mean())

@@ -30,7 +30,15 @@ from latentbrush.ml.latent.runners import (
 )
 from latentbrush.ml.nets.parts import PartSegmenter
 from latentbrush.ml.parts.clip import clip_weight, clipped_composite
-from latentbrush.ml.parts.closeeyes import close_eyes, content_aware, openings, painted_shut, shut_paint, shut_report
+from latentbrush.ml.parts.closeeyes import (
+    close_eyes,
+    content_aware,
+    openings,
+    painted_lowered,
+    painted_shut,
+    shut_paint,
+    shut_report,
+)
 from latentbrush.ml.parts.colours import blotches, keep_colours, tone_shift
 from latentbrush.ml.parts.edit import PartsResult, edit_area, label_map, optimize_parts
 from latentbrush.ml.parts.growhair import grow_hair
@@ -48,6 +56,7 @@ REACH = 0.125          # the painted parts' pixels this near the paint (fraction
 # stays (app/ml/parts/edit.py: w_tone): the tuned generator's redraw darkens what it redraws (the mouth
 # edit on 7 portraits: −11 to −41 levels in the clipped area; with the term −3 to −14)
 PHOTO_TONE = 4.0
+HAIR_TOOK = 0.5       # hair grown on a photo: below this share of the paint reading as hair, the report says so
 RANK_STEPS = 40        # projection steps of the check that orders the candidates (the reported one: 60)
 # a candidate's rank: the check's share less blotch_penalty (2) × its share of colour blotches (colours.py);
 # on 6 held-out faces × 4 edits it halved the blotches at the same check figures (README, issue #7)
@@ -169,9 +178,11 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         seen_hair = hair_plan(state.reference, hair_paint, bg) if hair_paint.any() else None
         hair = None if seen_hair is None else (hair_paint, seen_hair[0])
     if not touched.any() and hair is None:    # not a failure: said in the status bar and the panel, no dialog
+        hairs = state.fit_psnr is not None and "hair" in names and (crop == names.index("hair") + 1).any()
         return Result(layer="", message="Nothing to change: the painted labels are what the part map already says "
-                      "there. Paint a part where it is not, e.g. mouth past the lips' corners to widen them.",
-                      info={"nothing": True})
+                      "there. Paint a part where it is not, e.g. mouth past the lips' corners to widen them."
+                      + (" Hair is drawn from the photo's own only where the paint starts at the hairline."
+                         if hairs else ""), info={"nothing": True})
     moves = moves_pixels(state, [names[int(i)] for i in np.unique(np.concatenate([target[touched], current[touched]]))],
                          [names[int(i)] for i in np.unique(target[touched])])
     motion = clip_weight(crop > 0, r.width) * fade if moves else None     # where the photo's pixels may move
@@ -183,9 +194,11 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     map_eyes = (full_label_map(current, state, image.shape[:2])[r.y0:r.y1, r.x0:r.x1] == names.index("eyes") + 1) \
         if "eyes" in names and lm is not None else None
     shut = painted_shut(skin, lm[:2], map_eyes) if lm is not None and job.request.close_eyes else ()
+    # skin painted over an eye's upper part only: its upper lid lowered to the paint's edge (closeeyes.py)
+    low = painted_lowered(skin, lm[:2], shut) if lm is not None and job.request.close_eyes else {}
     weight_rest = weight
-    if shut:        # the paint over an eye painted shut is not a shape to warp (nor a part for the generator)
-        eyes_paint = shut_paint(skin, lm[:2], shut, map_eyes)
+    if shut or low:     # the paint over an eye painted shut is not a shape to warp (nor a part for the generator)
+        eyes_paint = shut_paint(skin, lm[:2], (*shut, *low), map_eyes)
         crop = np.where(eyes_paint, 0, crop).astype(np.uint8)
         keep_out = 1.0 - clip_weight(eyes_paint, r.width)       # the generator's redraw of the rest stays out
         weight_rest = weight * keep_out
@@ -198,11 +211,11 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     # the latent follows the rest of the paint only: skin over an eye is a shape the generator cannot draw
     # (its 64-px faces all have open eyes), and chasing it pulled the whole face: after a helper's eyes were
     # closed, the next edit's part map had lost half of the mouth and the mouth could not be widened
-    rest = layer_to_target(crop, R, pm.seg.n_parts, warp=state.warp) if shut or hair is not None else target
+    rest = layer_to_target(crop, R, pm.seg.n_parts, warp=state.warp) if shut or low or hair is not None else target
     follow = rest if (rest >= 0).any() else np.where(target >= 0, current, -1)     # (eyes alone: stay put)
     field = shape_field(current, crop, state, names, weight, corners=None if lm is None else lm[3:]) \
         if moves and crop.any() else None
-    own = bool(shut) or hair is not None          # the photo's own pixels closing eyes or growing hair
+    own = bool(shut or low) or hair is not None   # the photo's own pixels closing eyes or growing hair
     only_own = own and (not crop.any() or (field is not None and not field.parts))
     field = None if only_own else field          # (the rest fits the photo: nothing but the eyes / hair to change)
     shaped = warped(state.reference, field) if field is not None else state.reference.copy() if only_own else None
@@ -232,14 +245,15 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     # (warped to the paint, every candidate's pixels would be the same: one latent is optimised, to keep
     # the latent in step for later edits)
     cands = [composited(res.renders[i]) for i in range(len(res.z))]
-    if shut:
-        yield Progress(res.steps, res.steps, "closing the eyes")
+    if shut or low:
+        yield Progress(res.steps, res.steps, "closing the eyes" if shut else "lowering the lid")
         # the whole eye, not just where the brush went (a helper's stroke short of the iris left it showing)
-        cands[0], closed = yield from close_eyes(cands[0], lm[:2], shut, np.ones(weight.shape), content_aware(models))
+        cands[0], closed = yield from close_eyes(cands[0], lm[:2], shut, np.ones(weight.shape), content_aware(models),
+                                                 low)
         weight = np.maximum(weight, closed)          # (the edited area, as reported)
     if hair is not None:
         yield Progress(res.steps, res.steps, "drawing the hair from the photo's own")
-        cands[0], grown = grow_hair(cands[0], *hair)
+        cands[0], grown, took = grow_hair(cands[0], *hair)
         weight = np.maximum(weight, grown)
     plain = latent_models(models, pm.lm.generator_id)          # the generator not fitted to this photo
     changed = (target >= 0) & (target != res.before)
@@ -268,6 +282,8 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
              else cands[i] for i in order]
     z, rend, agree = res.z[order], res.renders[order], res.agreement[order]
     new_state = state.showing(z[0], cands[0], rend[0], candidates=tuple(z))
+    if only_own:        # the latent did not move, so the state would not count as edited and a later edit would
+        new_state = new_state.committed(cands[0])      # start from the old photo (a helper's grown hair was lost)
     thumbs = [thumbnail(c, R) for c in cands]
     yield Progress(res.steps, res.steps, "checking the result as it looks")
     seen, stained = looks(cands[0], RESEGMENT_STEPS), stains(cands[0])
@@ -281,24 +297,26 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         shown_label_map(res.before, res.labels[order[0]], weight, state, image.shape[:2])
     if field is not None:
         shown_map[r.y0:r.y1, r.x0:r.x1] = warped(shown_map[r.y0:r.y1, r.x0:r.x1], field, labels=True)
-    if shut:
+    if shut or low:
         shown_map[r.y0:r.y1, r.x0:r.x1][eyes_paint] = names.index("skin") + 1
     if hair is not None:
         shown_map[r.y0:r.y1, r.x0:r.x1][hair[0]] = names.index("hair") + 1
     reshaped = None if field is None else reshape_report(field, names, seen)
-    if shut:
-        reshaped = shut_report(shut, lm[:2]) + (f" {reshaped}" if reshaped else "")
-    if hair is not None:
-        reshaped = ("Hair drawn over the painted skin from the photo's own hair beside it (stretched from the "
-                    "hairline; the generator's 64-px faces cannot draw this person's hair)."
-                    + (f" {reshaped}" if reshaped else ""))
-    elif moves and field is None:        # a photo's feature that has no shape to move onto the paint
+    if shut or low:
+        reshaped = shut_report(shut, lm[:2], low) + (f" {reshaped}" if reshaped else "")
+    elif moves and field is None and hair is None:      # a photo's feature that has no shape to move onto the paint
         reshaped = ("The painted shape has no part of the photo to stretch onto it (an eye painted over, a part "
                     "painted where there is none, or paint within the lips the face finder sees): the photo's "
                     "pixels were moved as the generator redraws "
                     f"the face, which changes little. The generator's check reads {seen:.0%} of the changed "
                     "pixels as the painted part.")
-    if lm is not None and not shut and job.request.close_eyes and (skin & openings(skin.shape, lm[:2])).any():
+    if hair is not None:
+        reshaped = ("Hair drawn over the painted skin from the photo's own hair beside it (stretched from the "
+                    "hairline; the generator's 64-px faces cannot draw this person's hair)." if took >= HAIR_TOOK else
+                    f"Only {took:.0%} of the paint took the photo's hair: where skin lies between the paint and the "
+                    "hair, the skin was stretched instead. Paint from the hairline down.") \
+            + (f" {reshaped}" if reshaped else "")
+    if lm is not None and not (shut or low) and job.request.close_eyes and (skin & openings(skin.shape, lm[:2])).any():
         reshaped = ("The skin painted on the eye covers too little of it to close it: paint skin over most of its "
                     "opening." + (" Nothing else to change: the photo is unchanged." if field is not None and
                                   not field.parts else f" {reshaped}" if reshaped else ""))
