@@ -46,7 +46,8 @@ def test_hair_painted_below_the_hairline_is_stretched_from_the_hair_beside_it():
     # band's ends is stretched with it), nor anything beyond the hair the stretch reaches
     inner = (yy > 66 + 22 + 4) & (cv2.distanceTransform((~hair).astype(np.uint8), cv2.DIST_L2, 5) > HAIR_FRINGE + 3)
     assert not np.abs(out[inner].astype(int) - img[inner]).any()
-    assert weight[band].min() == 1.0 and not weight[inner].any()
+    # (the band's inner edge shows the stretched hairline's strands, the skin between them)
+    assert (weight[band] > 0).all() and weight[band].mean() > 0.85 and not weight[inner].any()
     far = cv2.dilate(band.astype(np.uint8), np.ones((160, 160), np.uint8)) == 0
     assert not np.abs(out[far].astype(int) - img[far]).any()
 

@@ -35,6 +35,7 @@ HAIR_DEPTH = 3.0       # the hair this many × the band's width beyond the paint
 FRINGE = 0.4           # … the paint's inner edge taking the hair this × the band's width past the hairline
 HAIR_FRINGE = 6        # … with the pixels this near the hair (its fringe, the skin between strands)
 SHIFT_SMOOTH = 1.0     # the band's width smoothed by a Gaussian of this × its largest width (no shear)
+EDGE_FRINGE = 0.4      # the inner edge's fringe: this × the band's width, where the hair shows by its strands
 DETAIL_SIGMA = 2.0     # the grain above this blur copied from the hair onto the stretch
 FEATHER = 1.2          # the drawn hair's edge: a Gaussian of this many px
 
@@ -134,6 +135,14 @@ def grow_hair(crop: np.ndarray, painted: np.ndarray, hair: np.ndarray
                       cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     drawn = add_detail(crop, zone, drawn, sigma=DETAIL_SIGMA, allowed=hair & ~zone, full_res_px=10 ** 9)
     alpha = np.maximum(np.clip(cv2.GaussianBlur(painted.astype(np.float32), (0, 0), FEATHER) * 2.0, 0.0, 1.0), zone)
+    # the new hairline: near the paint's inner edge the stretched hair shows only where it reads as hair (its
+    # strands), the skin between them stays, so the edge follows the strands, not the brush
+    lab0, lab_d = (cv2.cvtColor(im, cv2.COLOR_RGB2LAB).astype(np.float32) for im in (crop, drawn))
+    d_hair = np.linalg.norm(lab_d - np.median(lab0[hair], axis=0), axis=-1)
+    d_skin = np.linalg.norm(lab_d - np.median(lab0[painted], axis=0), axis=-1)
+    strands = np.clip(0.5 + (d_skin - d_hair) / max(float(np.median((d_skin + d_hair)[painted])), 1.0), 0.0, 1.0)
+    inner = np.clip((width + t) / np.maximum(EDGE_FRINGE * width, 1.0), 0.0, 1.0)     # 0 at the inner edge
+    alpha = np.where(painted, alpha * np.maximum(inner, strands), alpha).astype(np.float32)
     out = np.clip(np.rint(alpha[..., None] * drawn + (1 - alpha[..., None]) * crop), 0, 255).astype(np.uint8)
     # how much of the paint now reads as the hair (nearer its median colour than the painted skin's): where
     # the rays met skin first, it took stretched skin, and the report says so
