@@ -10,8 +10,10 @@ opening of the input (no generator involved, a colour reading of what a person s
   outside the largest change beyond the most a closing may change (`reach_area`: the tallest openings
           and where the eye's white and corners are looked for; 0 for the closing by construction) and the
           mean change beyond it (the generator's redraw of lids and brows);
-and the generator's re-segmenting check (its view: its 64-px faces all have open eyes). Writes
-parts_eyes.json and parts_eyes.png (per row: before | redrawn (until stop 48) | closed, eye close-ups).
+and the generator's re-segmenting check (its view: its 64-px faces all have open eyes). Since stop 49 also
+the portraits' lids lowered (skin over the openings' upper part, down to the eyes' line: `lid_figures`).
+Writes parts_eyes.json and parts_eyes.png (per row: before | redrawn (until stop 48) | closed, eye
+close-ups; the portraits' rows end with the lowered lids).
 """
 
 from __future__ import annotations
@@ -50,6 +52,32 @@ def eye_figures(before: np.ndarray, after: np.ndarray, eyes: np.ndarray) -> dict
             "outside_max": float(diff[~both].max(initial=0)), "outside_mean": float(diff[~both].mean())}
 
 
+def lid_figures(before: np.ndarray, after: np.ndarray, eyes: np.ndarray) -> dict:
+    """A lowered lid's figures per eye, on the detector's opening of `before`: the ΔE of its part above the
+    eyes' line from the skin around it (`eye_figures`' gap, "upper gap") and the largest change in its part
+    more than 0.06 × the eye distance below that line ("below max": the eye kept under the lid)."""
+    from latentbrush.ml.parts.closeeyes import openings
+
+    lab0, lab = (cv2.cvtColor(im, cv2.COLOR_RGB2LAB).astype(np.float64) for im in (before, after))
+    a, b = np.asarray(eyes[:2], np.float64)
+    d = float(np.linalg.norm(b - a))
+    down = np.array([-(b - a)[1], (b - a)[0]]) / d * (1 if b[0] >= a[0] else -1)
+    ys, xs = np.mgrid[0:before.shape[0], 0:before.shape[1]].astype(np.float64)
+    k = max(3, int(round(RING * d)) | 1)
+    upper, below = [], []
+    diff = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(2)
+    for i in range(2):
+        one = openings(before.shape[:2], eyes[:2], (i,))
+        v = (xs - eyes[i][0]) * down[0] + (ys - eyes[i][1]) * down[1]
+        ring = (cv2.dilate(one.astype(np.uint8), np.ones((k, k), np.uint8)) > 0) & ~one
+        top, low = one & (v < 0), one & (v > 0.06 * d)
+        if top.any() and ring.any():
+            upper.append(float(np.linalg.norm(np.median(lab[top], axis=0) - np.median(lab0[ring], axis=0))))
+        if low.any():
+            below.append(float(diff[low].max()))
+    return {"upper_gap": float(np.mean(upper)), "below_max": float(np.max(below))}
+
+
 def close_up(img: np.ndarray, eyes: np.ndarray, side: int = 240) -> np.ndarray:
     """Both eyes and brows: 2.2 × the eye distance wide, centred between the eyes."""
     d = float(np.linalg.norm(eyes[1] - eyes[0]))
@@ -64,10 +92,12 @@ def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement
     from latentbrush.bench.portraits import loaded
     from latentbrush.core.jobs import Job, drain
     from latentbrush.ml.latent.photo import crop_landmarks
+    from latentbrush.ml.parts.closeeyes import openings
     from latentbrush.ml.parts.runners import run_parts_edit, run_parts_map
 
     mm, pm = bench_models()
     recs: dict[str, dict[str, list]] = {}
+    lowered: dict[str, dict[str, list]] = {}
     grid = []
 
     def add(where: str, variant: str, fig: dict, seen: float, dt: float) -> None:
@@ -90,8 +120,8 @@ def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement
                 add("generator faces", "unedited", eye_figures(photo, photo, eyes[:2]), float("nan"), 0.0)
             add("generator faces", variant, eye_figures(photo, after, eyes[:2]), seen, dt)
             tiles += [close_up(photo, eyes[:2])] * (not tiles) + [close_up(after, eyes[:2])]
-        if i < 6 and len(tiles) == 3:
-            grid.append(np.concatenate(tiles, 1))
+        if i < 6 and len(tiles) == 3:           # (blank where the portraits' rows show the lowered lids)
+            grid.append(np.concatenate(tiles + [np.full_like(tiles[0], 255)], 1))
     portraits = [(p, img) for p, img in loaded(Path(__file__).resolve().parents[2]) if not p.name.startswith("group")]
     for _p, img in portraits[:2] if quick else portraits:
         res, _ = drain(run_parts_map(Job("parts_map", params={}, inputs={"image": img}), mm))
@@ -113,10 +143,30 @@ def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement
             after, seen = edit.pixels, edit.info["seen"]
             add("real portraits", variant, eye_figures(crop, after, eyes[:2]), seen, time.perf_counter() - t)
             tiles.append(close_up(after, eyes[:2]))
+        # skin over the openings' upper part (down to the eyes' line): the lids lowered (stop 49)
+        lids = lid_figures(crop, crop, eyes)
+        for key, v in lids.items():
+            lowered.setdefault("unedited", {}).setdefault(key, []).append(v)
+        top = np.zeros(img.shape[:2], bool)
+        grown = cv2.dilate(openings(crop.shape[:2], eyes[:2]).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+        top[r.y0:r.y1, r.x0:r.x1] = grown & (np.arange(crop.shape[0])[:, None] <= eyes[:2, 1].mean())
+        t = time.perf_counter()
+        edit, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state},
+                                           inputs={"image": img, "parts": np.where(top, names.index("skin") + 1, 0)
+                                                   .astype(np.uint8)}), mm))
+        for key, v in (lid_figures(crop, edit.pixels, eyes) | {"seconds": time.perf_counter() - t,
+                                                                "lowered": float("Lowered" in edit.message)}).items():
+            lowered.setdefault("upper half painted", {}).setdefault(key, []).append(v)
+        tiles.append(close_up(edit.pixels, eyes[:2]))
         grid.append(np.concatenate(tiles, 1))
     table = {k: {key: float(np.nanmean(v)) for key, v in r.items()} | {"n": len(r["gap"])} for k, r in recs.items()}
+    table["lowered lids (real portraits)"] = {k: {key: float(np.nanmean(v)) for key, v in r.items()}
+                                              for k, r in lowered.items()}
     rows: list[Measurement] = []
-    for k, v in table.items():
+    for k, v in table["lowered lids (real portraits)"].items():
+        rows += [(f"lowered lids, {k}: the opening's upper part from the skin around it (ΔE)", v["upper_gap"], "ΔE"),
+                 (f"lowered lids, {k}: largest change in its part below the eyes' line", v["below_max"], "/255")]
+    for k, v in ((k, v) for k, v in table.items() if k in recs):
         rows += [(f"{k}: the opening's colour from the skin around it (ΔE, median colours)", v["gap"], "ΔE"),
                  (f"{k}: the opening lighter than the skin around it (the eye's white)", 100 * v["white"], "%"),
                  (f"{k}: largest change beyond the openings", v["outside_max"], "/255"),

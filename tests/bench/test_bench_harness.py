@@ -148,3 +148,23 @@ def test_the_hair_bench_finds_the_hairline_and_reads_hair_grown_over_the_band():
     painted_over, as_is = hair_figures(face, grown, band, above), hair_figures(face, face, band, above)
     assert painted_over["to_hair"] < 1 and painted_over["to_skin"] > 40 and painted_over["beyond_max"] == 0
     assert as_is["to_hair"] > 40 and as_is["to_skin"] < 15
+
+
+def test_lid_figures_read_a_lowered_lid_over_the_upper_part_and_the_eye_kept_below():
+    import cv2
+    import numpy as np
+
+    from latentbrush.bench.parts_eyes_bench import lid_figures
+
+    eyes = np.array([[70.0, 100.0], [130.0, 100.0]])
+    skin = np.full((200, 200, 3), (200, 150, 120), np.uint8)
+    face = skin.copy()
+    for x, y in eyes.astype(int):
+        cv2.ellipse(face, (x, y), (14, 6), 0, 0, 360, (250, 250, 245), -1)
+        cv2.circle(face, (x, y), 5, (40, 25, 20), -1)
+    lowered = face.copy()
+    lowered[:100] = skin[:100]                                  # the upper half: skin
+    open_, low = lid_figures(face, face, eyes), lid_figures(face, lowered, eyes)
+    assert open_["upper_gap"] > 10 and open_["below_max"] == 0
+    assert low["upper_gap"] < 1 and low["below_max"] == 0
+    assert lid_figures(face, skin, eyes)["below_max"] > 50      # shut: the part below the line changed
