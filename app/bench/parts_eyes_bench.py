@@ -78,6 +78,28 @@ def lid_figures(before: np.ndarray, after: np.ndarray, eyes: np.ndarray) -> dict
     return {"upper_gap": float(np.mean(upper)), "below_max": float(np.max(below))}
 
 
+def mapped_portraits(mm, n: int | None = None):
+    """The real portraits (not the group photo; the first `n`) as *Find parts* leaves them: (path, image,
+    the projected state, the full part map, the part names, the region's crop, the detector's landmarks
+    in the crop), those it projects and finds a face in."""
+    from latentbrush.bench.portraits import loaded
+    from latentbrush.core.jobs import Job, drain
+    from latentbrush.ml.latent.photo import crop_landmarks
+    from latentbrush.ml.parts.runners import run_parts_map
+
+    portraits = [(p, img) for p, img in loaded(Path(__file__).resolve().parents[2]) if not p.name.startswith("group")]
+    for p, img in portraits[:n]:
+        res, _ = drain(run_parts_map(Job("parts_map", params={}, inputs={"image": img}), mm))
+        state = res.info.get("projected")
+        if state is None:
+            continue
+        r = state.region
+        crop = img[r.y0:r.y1, r.x0:r.x1]
+        eyes = crop_landmarks(crop, mm)
+        if eyes is not None:
+            yield p, img, state, res.info["parts_map"], res.info["names"], crop, eyes
+
+
 def close_up(img: np.ndarray, eyes: np.ndarray, side: int = 240) -> np.ndarray:
     """Both eyes and brows: 2.2 × the eye distance wide, centred between the eyes."""
     d = float(np.linalg.norm(eyes[1] - eyes[0]))
@@ -89,11 +111,10 @@ def close_up(img: np.ndarray, eyes: np.ndarray, side: int = 240) -> np.ndarray:
 
 def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     from latentbrush.bench.parts_bench import HELD_OUT_SEED, bench_models, edit_one
-    from latentbrush.bench.portraits import loaded
     from latentbrush.core.jobs import Job, drain
     from latentbrush.ml.latent.photo import crop_landmarks
     from latentbrush.ml.parts.closeeyes import openings
-    from latentbrush.ml.parts.runners import run_parts_edit, run_parts_map
+    from latentbrush.ml.parts.runners import run_parts_edit
 
     mm, pm = bench_models()
     recs: dict[str, dict[str, list]] = {}
@@ -122,17 +143,8 @@ def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement
             tiles += [close_up(photo, eyes[:2])] * (not tiles) + [close_up(after, eyes[:2])]
         if i < 6 and len(tiles) == 3:           # (blank where the portraits' rows show the lowered lids)
             grid.append(np.concatenate(tiles + [np.full_like(tiles[0], 255)], 1))
-    portraits = [(p, img) for p, img in loaded(Path(__file__).resolve().parents[2]) if not p.name.startswith("group")]
-    for _p, img in portraits[:2] if quick else portraits:
-        res, _ = drain(run_parts_map(Job("parts_map", params={}, inputs={"image": img}), mm))
-        state, full, names = res.info.get("projected"), res.info["parts_map"], res.info["names"]
-        if state is None:
-            continue
+    for _p, img, state, full, names, crop, eyes in mapped_portraits(mm, 2 if quick else None):
         r = state.region
-        crop = img[r.y0:r.y1, r.x0:r.x1]
-        eyes = crop_landmarks(crop, mm)
-        if eyes is None:
-            continue
         layer = np.where(full == names.index("eyes") + 1, names.index("skin") + 1, 0).astype(np.uint8)
         tiles = [close_up(crop, eyes[:2])]
         add("real portraits", "unedited", eye_figures(crop, crop, eyes[:2]), float("nan"), 0.0)

@@ -69,25 +69,15 @@ def hair_figures(before: np.ndarray, after: np.ndarray, band: np.ndarray, above:
 
 def parts_hair(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     from latentbrush.bench.parts_bench import bench_models
-    from latentbrush.bench.portraits import loaded
+    from latentbrush.bench.parts_eyes_bench import mapped_portraits
     from latentbrush.core.jobs import Job, drain
-    from latentbrush.ml.latent.photo import crop_landmarks
-    from latentbrush.ml.parts.runners import run_parts_edit, run_parts_map
+    from latentbrush.ml.parts.runners import run_parts_edit
 
     mm, _ = bench_models()
     recs: dict[str, dict[str, list]] = {}
     grid = []
-    portraits = [(p, img) for p, img in loaded(Path(__file__).resolve().parents[2]) if not p.name.startswith("group")]
-    for p, img in portraits[:3] if quick else portraits:
-        res, _ = drain(run_parts_map(Job("parts_map", params={}, inputs={"image": img}), mm))
-        state, full, names = res.info.get("projected"), res.info["parts_map"], res.info["names"]
-        if state is None:
-            continue
+    for p, img, state, full, names, crop, eyes in mapped_portraits(mm, 3 if quick else None):
         r = state.region
-        crop = img[r.y0:r.y1, r.x0:r.x1]
-        eyes = crop_landmarks(crop, mm)
-        if eyes is None:
-            continue
         band, above = hairline_band(crop, eyes, full[r.y0:r.y1, r.x0:r.x1] == names.index("background") + 1)
         if band.sum() < 200 or above.sum() < 50:
             print(f"parts_hair: {p.name}: no hairline found (a hat, a bald head); left out")
