@@ -13,19 +13,20 @@ import numpy as np
 from latentbrush.bench.common import Measurement, model_manager
 
 WIDEN = 1.3            # `widen_lips`: the band painted spans this many times the lips' corners' distance
+WIDEN_MORE = 1.6       # `widen_lips_more`: a person asking for much more (helpers saw the jaw bulge past 1.3×)
 BAND = 0.12            # … and ± this many times it across
 
 
-def lips_band(crop: np.ndarray, corners: np.ndarray, mouth: int) -> np.ndarray:
+def lips_band(crop: np.ndarray, corners: np.ndarray, mouth: int, widen: float = WIDEN) -> np.ndarray:
     """The painted labels (crop map, −1 unpainted) of a person widening the lips: mouth painted along
-    the line through the detector's mouth corners, WIDEN × their distance long and ± BAND × it thick,
+    the line through the detector's mouth corners, `widen` × their distance long and ± BAND × it thick,
     where the part map does not already say mouth."""
     h, w = crop.shape
     a, b = np.asarray(corners, np.float64)
     d = float(np.linalg.norm(b - a))
     u, mid = (b - a) / max(d, 1e-6), (a + b) / 2
     xs, ys = np.meshgrid(np.arange(w) - mid[0], np.arange(h) - mid[1])
-    band = (np.abs(xs * u[0] + ys * u[1]) <= WIDEN * d / 2) & (np.abs(xs * u[1] - ys * u[0]) <= BAND * d)
+    band = (np.abs(xs * u[0] + ys * u[1]) <= widen * d / 2) & (np.abs(xs * u[1] - ys * u[0]) <= BAND * d)
     return np.where(band & (crop != mouth), mouth, -1)
 
 
@@ -61,7 +62,7 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
     from latentbrush.core.jobs import Job, drain
     from latentbrush.ml.faces.detect import DETECTOR_ID, detect_faces
     from latentbrush.ml.latent import photo
-    from latentbrush.ml.parts import runners, shapewarp
+    from latentbrush.ml.parts import photoedit, runners, shapewarp
     from latentbrush.ml.parts.labels import scripted_edit
     from latentbrush.ml.parts.shapewarp import landing
 
@@ -89,10 +90,12 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                                (" (ellipses of inertia, the map's mouth as found: stop 46)", "inertia"),
                                (" (the generator's motion, stop 45)", "motion"),
                                (" (added, until stop 45)", "added")),
-                "widen_lips": (("", None), (" (the map's mouth as found)", "map"),
+                "widen_lips": (("", None), (" (the face's outline free to move: until stop 50)", "free"),
+                               (" (the map's mouth as found)", "map"),
                                (" (ellipses of inertia, the map's mouth as found: stop 46)", "inertia")),
+                "widen_lips_more": (("", None), (" (the face's outline free to move: until stop 50)", "free")),
                 "grow_hair": (("", None),)}
-    shipped = runners.moves_pixels, runners.shape_field, photo.crop_landmarks, shapewarp.piece_map
+    shipped = runners.moves_pixels, runners.shape_field, photo.crop_landmarks, shapewarp.piece_map, photoedit.face_fade
 
     def inertia(now, wanted, similar=False, axis=None, on_line=None):
         return shipped[3](now, wanted, similar) if similar else shapewarp.inertia_map(now, wanted)
@@ -119,11 +122,20 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
         mouth_map = full[r.y0:r.y1, r.x0:r.x1] == names.index("mouth") + 1
         table.setdefault(p.name, {})["map_mouth_over_corners"] = float("nan") if lm is None else \
             width(mouth_map) / max(float(np.linalg.norm(lm[4] - lm[3])), 1e-6)
-        for kind in ("grow_mouth", "widen_lips", "grow_hair") if lm is not None else ("grow_mouth", "grow_hair"):
+        # the face's silhouette on the map as found (its parts and the neck, holes filled, against the background,
+        # the hair and the clothes; not the crop's edge)
+        raw = np.isin(full[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1,
+                      [names.index(n) for n in (*photoedit.FACE, photoedit.FACE_NECK) if n in names]).astype(np.uint8)
+        raw = cv2.drawContours(np.zeros_like(raw), cv2.findContours(raw, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0],
+                               -1, 1, thickness=cv2.FILLED)
+        silhouette = (raw > 0) & (cv2.erode(raw, np.ones((3, 3), np.uint8)) == 0)
+        for kind in ("grow_mouth", "widen_lips", "widen_lips_more", "grow_hair") if lm is not None \
+                else ("grow_mouth", "grow_hair"):
             crop = full[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1       # −1: outside the face frame
             crop = np.where(crop < 0, names.index("background"), crop)
-            if kind == "widen_lips":         # as a person paints by the lips: a band 1.3× the corners' distance
-                target = lips_band(crop, lm[3:] - [r.x0, r.y0], names.index("mouth"))
+            if kind.startswith("widen_lips"):   # as a person paints by the lips: a band 1.3× the corners' distance
+                target = lips_band(crop, lm[3:] - [r.x0, r.y0], names.index("mouth"),
+                                   WIDEN_MORE if kind == "widen_lips_more" else WIDEN)
             else:
                 target = scripted_edit(crop, kind, names, amount=max(2, round(2 * r.width / 64)))
             layer = np.zeros(img.shape[:2], np.uint8)
@@ -139,13 +151,16 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                     runners.moves_pixels = lambda *a: False
                 elif moves == "motion":
                     runners.shape_field = lambda *a, **k: None
+                elif moves == "free":
+                    photoedit.face_fade = lambda labels, names, image=None: np.ones(labels.shape)
                 elif moves in ("map", "inertia"):
                     photo.crop_landmarks = lambda *a: None
                     shapewarp.piece_map = inertia if moves == "inertia" else shipped[3]
                 try:
                     edit, _ = drain(runners.run_parts_edit(job, mm))
                 finally:
-                    runners.moves_pixels, runners.shape_field, photo.crop_landmarks, shapewarp.piece_map = shipped
+                    (runners.moves_pixels, runners.shape_field, photo.crop_landmarks, shapewarp.piece_map,
+                     photoedit.face_fade) = shipped
                 w = edit.info["clip"]
                 change = (edit.pixels.astype(np.float32) - img[r.y0:r.y1, r.x0:r.x1]).mean(axis=2)
                 after = img.copy()
@@ -168,6 +183,10 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                     ends = None if field is None or lm is None else landing(field, lm[3:] - [r.x0, r.y0])
                     rec["corners_moved"] = float("nan") if ends is None else 100 * (
                         float(np.linalg.norm(ends[1] - ends[0]) / np.linalg.norm(lm[4] - lm[3])) - 1)
+                    # how far the face's silhouette on the map (jaw, cheeks) moved, over the corners' distance
+                    rec["outline_moved"] = float("nan") if field is None or lm is None or not silhouette.any() else \
+                        100 * float(np.hypot(*np.moveaxis(field.disp, -1, 0))[silhouette].max()
+                                    / np.linalg.norm(lm[4] - lm[3]))
                     rows.append((f"{label}: mouth width change (face detector's corners)",
                                  rec["mouth_width_change"], "%"))
                 table.setdefault(p.name, {})[kind + suffix] = rec
@@ -202,6 +221,10 @@ def parts_photo(quick: bool = False, out: Path | None = None) -> list[Measuremen
                 moved = [x for x in recs if np.isfinite(x["corners_moved"])]
                 rows += [(f"mean over {len(moved)} photos, {kind}{suffix}: the photo's lip corners moved apart by "
                           "(the warp)", float(np.mean([x["corners_moved"] for x in moved])), "%"),
+                         *[(f"{how} over {len(moved)} photos, {kind}{suffix}: the face's silhouette on the part "
+                            "map moved by (the warp, % of the lips' corners' distance)",
+                            float(agg([x["outline_moved"] for x in moved])), "%")
+                           for how, agg in (("mean", np.nanmean), ("max", np.nanmax))],
                          (f"mean over {len(moved)} photos, {kind}{suffix}: |lip corners moved apart − the width the "
                           "paint asks for by the corners|", float(np.mean([abs(x["corners_moved"] - x[
                               "mouth_width_asked_by_corners"]) for x in moved])), "points")] if moved else []

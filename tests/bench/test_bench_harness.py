@@ -97,6 +97,8 @@ def test_lips_band_paints_the_mouth_along_the_corners_where_the_map_lacks_it():
     ys, xs = np.nonzero(band == 3)
     assert xs.min() == 50 - WIDEN * 20 and xs.max() == 50 + WIDEN * 20 and abs(ys.mean() - 50) < 0.5
     assert (band[45:55, 40:60] == -1).all() and set(np.unique(band)) == {-1, 3}
+    more = np.nonzero(lips_band(crop, np.array([[30.0, 50.0], [70.0, 50.0]]), 3, widen=1.6) == 3)[1]
+    assert more.min() == 50 - 1.6 * 20 and more.max() == 50 + 1.6 * 20
 
 
 def test_mouth_crop_centres_the_lips_below_the_nose():

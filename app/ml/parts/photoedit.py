@@ -49,6 +49,15 @@ def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
     (`reach_corners`). None where none can be reshaped."""
     r = state.region
     now = full_label_map(current, state, (r.y1, r.x1))[r.y0:r.y1, r.x0:r.x1].astype(np.int64) - 1
+    return crop_shape_field(now, painted, names, limit, only, corners, state.reference)
+
+
+def crop_shape_field(now: np.ndarray, painted: np.ndarray, names: list[str], limit: np.ndarray,
+                     only: Collection[str] | None = None, corners: np.ndarray | None = None,
+                     image: np.ndarray | None = None) -> Reshape | None:
+    """`shape_field` on the region crop's part map at the crop's size (`now`: indices, −1 outside the
+    generator's frame) and the photo crop (`image`). The motion stays inside the face's outline
+    (`face_fade`)."""
     wanted = np.where(painted > 0, painted.astype(np.int64) - 1, now)
     if corners is not None and "mouth" in names:
         m = names.index("mouth")
@@ -61,7 +70,49 @@ def shape_field(current: np.ndarray, painted: np.ndarray, state: LatentState,
     lost = (now[..., None] == feats) & (wanted[..., None] != feats) & ~np.isin(wanted, feats)[..., None]
     gained = (wanted[..., None] == feats) & (now[..., None] != feats)
     return shape_warp(now, wanted, [f for i, f in enumerate(feats) if gained[..., i].any() or lost[..., i].any()],
-                      limit, [names.index(f) for f in ("eyes", "nose", "brows") if f in names], lips=corners)
+                      limit * face_fade(now, names, image),
+                      [names.index(f) for f in ("eyes", "nose", "brows") if f in names], lips=corners)
+
+
+FACE = ("skin", "eyes", "nose", "mouth", "brows")   # the parts inside a face's outline …
+FACE_NECK = "neck"   # … and the neck where it has the skin's colour (the 64-px map calls a photo's chin neck as
+                     # often as not; its neck also spreads over collars and the backdrop below the jaw)
+SKIN_DE = 25.0       # a neck pixel has the skin's colour within this distance of the map's median skin (8-bit Lab)
+FACE_MARGIN = 0.05   # motion dies out over this share of the face's size (√area) inside its outline
+FACE_CLOSE = 0.08    # gaps in the map's face narrower than this share of its size are closed
+
+
+def face_fade(labels: np.ndarray, names: list[str], image: np.ndarray | None = None) -> np.ndarray:
+    """(h, w) float 0..1 over a part map (indices): 1 inside the face, falling to 0 at its outline (the
+    face's parts and, where `image` (the photo crop) shows the skin's colour there, the neck; gaps closed,
+    holes filled; the crop's edge is no outline; 1 everywhere where the map has no face). A warp's motion
+    is limited by it: a mouth widened to 1.3× its lips' corners moved the map's face outline (the jaw and
+    cheeks, into the background) by a tenth of the corners' distance, and at 1.6× by a third (`bench
+    parts_photo`); now the cheeks take the motion up and the outline stays. (The skin too cut back to the
+    pixels of the skin's colour: half a face in shadow, or a highlit cheek, fell outside it.)"""
+    import cv2
+
+    face = np.isin(labels, [names.index(n) for n in FACE if n in names])
+    skin = labels == names.index("skin") if "skin" in names else face
+    if image is not None and FACE_NECK in names and skin.sum() >= 16:
+        lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
+        neck = (labels == names.index(FACE_NECK)) & (np.linalg.norm(lab - np.median(lab[skin], axis=0), axis=-1)
+                                                      <= SKIN_DE)
+        face |= cv2.morphologyEx(neck.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+    face = face.astype(np.uint8)
+    if not face.any():
+        return np.ones(labels.shape, np.float64)
+    # the 64-px map's specks and inlets of background inside the face closed (on a portrait in three-quarter
+    # view they sat beside the lips, which then hardly moved)
+    k = 2 * int(round(FACE_CLOSE * np.sqrt(face.sum()))) + 1
+    face = cv2.morphologyEx(np.pad(face, k, mode="edge"), cv2.MORPH_CLOSE,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))[k:-k, k:-k]
+    contours, _ = cv2.findContours(face, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    face = cv2.drawContours(np.zeros_like(face), contours, -1, 1, thickness=cv2.FILLED)
+    # (padded with itself: the crop's edge is no outline)
+    inside = cv2.distanceTransform(np.pad(face, 1, mode="edge"), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    t = np.clip((inside - 1.0) / max(FACE_MARGIN * np.sqrt(face.sum()), 1.0), 0.0, 1.0)   # (its edge pixels: 0)
+    return t * t * (3 - 2 * t)
 
 
 FRAME_FADE = 0.04    # an edit's weight fades to 0 over this fraction of the region's side inside the frame's edge

@@ -128,11 +128,16 @@ def _distances(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return tall.astype(np.float64), wide.astype(np.float64)
 
 
-def _min_jacobian(dx: np.ndarray, dy: np.ndarray) -> float:
-    """The smallest area ratio of x ↦ x + D(x) (< 0: the map folds)."""
+def _jacobian(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """The area ratio of x ↦ x + D(x) at each pixel (< 0: the map folds there)."""
     dxx, dxy = np.gradient(dx, axis=1), np.gradient(dx, axis=0)
     dyx, dyy = np.gradient(dy, axis=1), np.gradient(dy, axis=0)
-    return float(((1 + dxx) * (1 + dyy) - dxy * dyx).min())
+    return (1 + dxx) * (1 + dyy) - dxy * dyx
+
+
+def _min_jacobian(dx: np.ndarray, dy: np.ndarray) -> float:
+    """The smallest area ratio of x ↦ x + D(x) (< 0: the map folds)."""
+    return float(_jacobian(dx, dy).min())
 
 
 class Reshape(NamedTuple):
@@ -148,8 +153,10 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
                lips: np.ndarray | None = None) -> Reshape | None:
     """before, after: (h, w) integer part maps of the region crop (the current map; the map as
     painted), parts: the part indices to move; limit (h, w) 0..1: how far the edit may move pixels at
-    all (the edited area, feathered; default everywhere). Where the falloff cannot be widened without
-    leaving the limit, the piece's motion is scaled down until the map does not fold. `similar`: parts
+    all (the edited area, feathered, and the face's outline: `photoedit.face_fade`; default everywhere).
+    Where the falloff cannot be widened without leaving the limit, the piece's motion is scaled down
+    where the map would fold (near the squeeze only: a mouth corner near a narrow cheek moves less, the
+    other corner as painted). `similar`: parts
     whose pieces are scaled as a whole, keeping their proportions (an eye painted in a box became a
     long almond). `lips`: the face detector's mouth corners ((2, 2) x, y), whose line is the face's
     left-right axis (`piece_map`) and the lips' middle: the other pieces' motion along it fades out
@@ -225,10 +232,13 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
             if axis is not None:          # the motion along the lips, kept to the lips' band (not the nose)
                 along = (1.0 - keep) * (dx * axis[0] + dy * axis[1])
                 dx, dy = dx - along * axis[0], dy - along * axis[1]
-            for _ in range(12):                     # still folding (a tight limit): move less
-                if _min_jacobian(disp[..., 0] + dx, disp[..., 1] + dy) >= MIN_JACOBIAN:
+            for _ in range(16):    # still folding (a tight limit: the face's outline near): move less there
+                squeezed = _jacobian(disp[..., 0] + dx, disp[..., 1] + dy) < MIN_JACOBIAN
+                if not squeezed.any():
                     break
-                dx, dy = 0.8 * dx, 0.8 * dy
+                near = cv2.GaussianBlur(cv2.dilate(squeezed.astype(np.float32), None, iterations=2), (0, 0), fade / 3)
+                less = 1.0 - 0.2 * np.clip(near / max(float(near.max()), 1e-6), 0.0, 1.0)
+                dx, dy = less * dx, less * dy
             disp[..., 0] += dx
             disp[..., 1] += dy
             weight = np.maximum(weight, wt)
