@@ -14,7 +14,8 @@ motion over a margin around the piece (a liquify's falloff: at least the piece's
 motion at its edge, widened until the map squeezes nothing to under half its area; sideways motion
 dies out twice as fast above and below the piece as beside it; along the lips, it is kept to the
 lips' band, away from the nose). At most 1.6× along any axis, and
-nothing moves within 8 % of the region's edge or beyond the caller's limit. Nothing is drawn that
+nothing moves within 8 % of the region's edge or beyond the caller's limit (the editor's keeps
+the motion inside the face's outline: `photoedit.face_fade`). Nothing is drawn that
 the photo does not have, and beyond the margin the photo keeps its bytes.
 
 A piece painted away (under a quarter of it left) or painted where the part is not (a mouth on the
