@@ -77,7 +77,7 @@ the known pixels near it, then the photo's own texture.
   laid under it. On coherence transport it lost on 4 of 6 sets of 256² crops (README, issue #19, has
   the paired comparisons that chose its sides and rounds).
 - Faces in photos (stop 39): where most of the hole lies on a face's features (near an eye, the nose
-  tip or the mouth of a face the detector finds in a window `FACE_WINDOW` × the area's side around
+  tip or the mouth of a face the detector finds in a window `faces.FACE_WINDOW` × the area's side around
   it), the hole is not synthesised: patches from elsewhere put skin, brow or hair into an eye or a
   mouth. The real portraits' faces with an eye or the mouth masked (7 photos, `latentbrush bench
   inpaint_wide`, same masks, an experiment before the bench run): eye +0.42 → +0.86 dB, mouth +0.44 →
@@ -89,6 +89,8 @@ the known pixels near it, then the photo's own texture.
   (3–40 ms per area) runs where the hole would be synthesised and, since stop 40, on every area
   larger than 64 px (there it chooses the learned mix over coherence transport); without the
   landmark detector's weights (the Haar fallback has no landmarks) there is no check.
+- An eye masked on a face the detector finds, frontal enough: the person's other eye, mirrored and
+  matched to the light around the hole (faces.py, stop 50), before any of the above.
 - Texture: the weighted mean is smooth; the detail band of the known region is copied in by
   PatchMatch (app/ml/inpaint/texture.py), at the crop's own resolution (up to `max_side`); the
   patches are matched on the candidate with the best ring error where the crop is filled at its own
@@ -100,7 +102,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -111,12 +112,10 @@ from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
+from latentbrush.ml.inpaint.faces import holding_face, mirrored_eye
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail
-
-if TYPE_CHECKING:
-    from latentbrush.ml.registry import ModelManager
 
 PRIOR_GATE = 0.35     # the prior's fit / the best other ring error below which the crop is a face
 CLOSE_FIT = 150.0     # … or, where the prior reproduces the ring this closely (MSE, ≈ 12 levels RMS),
@@ -126,14 +125,6 @@ THIN_DEPTH = 12.0    # a hole whose pixels lie a median ≤ this many px from it
 SYNTH_SIDES = (64, 128)   # the texture synthesis works at the first of these sides (at most: smaller crops
 #                      as they are) where the hole's median pixel is more than SYNTH_DEPTH (a patch radius) px deep
 SYNTH_EM = 6         # … with this many EM rounds at its coarsest scale (2 fewer per finer one, ≥ 3)
-FACE_WINDOW = 4.0    # an area's face check looks for faces in a window this many times the area's side,
-FACE_SIDE = 384      # … scaled down to at most this side (a face that holds the area is large in it)
-FEATURE_SHARE = 0.5  # a face's features hold the hole where at least this share of its pixels lies within
-EYE_ZONE, NOSE_ZONE, MOUTH_ZONE = 0.45, 0.3, 0.35   # … these × the eye distance of an eye, the nose tip,
-#                      the line between the mouth's corners
-FACE_LINE = 0.045    # … unless the hole is a line across the face: its median depth under this × the eye distance
-#                      (a scratch; an eye or mouth masked lies 0.07 × deep: coherence transport continues the line)
-LINE_SHAPE = 0.08    # … and under this × the square root of its area (a 9-px line 330 px long: 0.04; a disc 0.17)
 
 
 def ring_probe(crop: np.ndarray, hole: np.ndarray, *, side: int = 48, ring: int = 3
@@ -199,8 +190,8 @@ class ContentAwareFiller(Filler):
         # weighed in on crops up to the probe's size (the crop is its own probe; module docstring)
         self.biharmonic = BiharmonicFiller() if biharmonic else None
         self.synth_sides, self.faces = synth_sides, faces
-        # (the whole photo, the area's box, its hole) for the next fill's face check (prepare_area)
-        self.area: tuple[np.ndarray, BBox, np.ndarray] | None = None
+        # (the whole photo, the area's box, its hole, every hole in the photo) for the next fill's face check
+        self.area: tuple[np.ndarray, BBox, np.ndarray, np.ndarray | None] | None = None
         self.synthesised = False          # whether the last fill's hole was synthesised from patches
         self.fsr = FsrFiller(max_side=None, hole_budget=fsr_budget)
         self.telea = ClassicalFiller(methods.TELEA)
@@ -223,8 +214,8 @@ class ContentAwareFiller(Filler):
                                   synthesis=self.synthesis, synth_sides=self.synth_sides, faces=self.faces,
                                   coherence=self.coherence is not None, biharmonic=self.biharmonic is not None)
 
-    def prepare_area(self, image, box, hole):
-        self.area = (image, box, hole)      # for the face check (on_features), where its answer matters
+    def prepare_area(self, image, box, hole, mask=None):
+        self.area = (image, box, hole, mask)     # for the face check (on_features), where its answer matters
 
     def _report(self, weights: list[float], hole: np.ndarray) -> None:
         self.last_weights = weights
@@ -299,7 +290,13 @@ class ContentAwareFiller(Filler):
         # a face's features in a crop larger than the probe: the learned fill is weighed in (it was
         # trained on faces; coherence transport alone lost 0.3–0.5 dB on the real portraits' eyes and
         # mouths) and nothing is synthesised from the photo's other patches
-        on_face = self.on_features(area, hole, synthesis=self.synthesis)
+        face = self.face_on(area, hole, synthesis=self.synthesis)
+        mirrored = self.mirror_fill(area, face, crop, hole)
+        if mirrored is not None:         # an eye filled from the person's other eye (faces.py)
+            self._report([0.0] * 6 + [1.0], hole)
+            self.log[-1] = (*self.log[-1][:2], "face")
+            return mirrored
+        on_face = face is not None
         smooth, best = self.structure(crop, hole, check, face=on_face)
         if check is not None:
             check()
@@ -317,14 +314,38 @@ class ContentAwareFiller(Filler):
             self.log[-1] = (*self.log[-1][:2], True)
         return add_detail(crop, hole, smooth, guide=best)
 
-    def on_features(self, area: tuple[np.ndarray, BBox, np.ndarray] | None, hole: np.ndarray, *,
-                    synthesis: bool) -> bool:
-        """Whether a face's features hold the hole of `area` (prepare_area's), checked only where the
-        answer matters: the structure of a crop larger than the probe, or (`synthesis`) whether to
-        synthesise it."""
-        return (area is not None and self.faces is not None
-                and ((self.coherence is not None and max(hole.shape) > 64) or synthesis)
-                and features_hold(self.faces, *area))
+    def on_features(self, area: tuple | None, hole: np.ndarray, *, synthesis: bool) -> bool:
+        """Whether a face's features hold the hole of `area` (prepare_area's; `face_on`)."""
+        return self.face_on(area, hole, synthesis=synthesis) is not None
+
+    def face_on(self, area: tuple | None, hole: np.ndarray, *, synthesis: bool) -> np.ndarray | None:
+        """The landmarks of the face whose features hold the hole of `area` (prepare_area's), checked only
+        where the answer matters: the structure of a crop larger than the probe, or (`synthesis`) whether
+        to synthesise it; else None."""
+        if area is None or self.faces is None or not ((self.coherence is not None and max(hole.shape) > 64)
+                                                     or synthesis):
+            return None
+        return holding_face(self.faces, *area[:3])
+
+    @staticmethod
+    def mirror_fill(area: tuple | None, face: np.ndarray | None, crop: np.ndarray, hole: np.ndarray
+                    ) -> np.ndarray | None:
+        """The crop (as the fill gets it: the area's box, perhaps padded or scaled) with an eye the hole
+        covers filled from the face's other eye (`faces.mirrored_eye`; `face`: its landmarks), or None."""
+        if area is None or face is None or area[3] is None:
+            return None
+        image, box, _, mask = area
+        m = mirrored_eye(image, mask.astype(bool), box, face)
+        if m is None:
+            return None
+        h, w = m.shape[:2]
+        if crop.shape[:2] != (h, w):
+            padded = crop.shape[0] >= h and crop.shape[1] >= w and not hole[h:].any() and not hole[:, w:].any()
+            if padded:
+                m = np.concatenate([np.concatenate([m, crop[:h, w:]], 1), crop[h:]], 0)
+            else:
+                m = cv2.resize(m, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_AREA)
+        return np.where(hole[..., None], m, crop)
 
     @staticmethod
     def synthesis_side(hole: np.ndarray, sides: tuple[int, ...] = SYNTH_SIDES) -> int | None:
@@ -335,61 +356,3 @@ class ContentAwareFiller(Filler):
         docstring)."""
         depth = hole_depth(hole) if hole.any() else 0.0
         return next((s for s in sides if depth * min(1.0, s / max(hole.shape)) > SYNTH_DEPTH), None)
-
-
-def features_hold(find: Callable[[np.ndarray], list[np.ndarray]], image: np.ndarray, box: BBox,
-                  hole: np.ndarray) -> bool:
-    """Whether a face's features hold an area's hole: `find` (an image → each face's five landmarks,
-    eyes, nose, mouth corners, (5, 2) x/y) is run on a window `FACE_WINDOW` × the area's side
-    around the area (`box` in `image`; `hole` in the area's coordinates), scaled to at most
-    `FACE_SIDE`, and at least `FEATURE_SHARE` of the hole's pixels lie in one face's feature zones:
-    within `EYE_ZONE` × the eye distance of an eye, `NOSE_ZONE` × of the nose tip, `MOUTH_ZONE` × of
-    the line between the mouth's corners — and the hole is not a thin line across the face (its median
-    depth under `FACE_LINE` × the eye distance and `LINE_SHAPE` × the root of its area: a scratch over
-    glasses, an eye and a nose, which the learned mix fills as a flat stripe and coherence transport
-    continues)."""
-    if not hole.any():
-        return False
-    depth = hole_depth(hole)
-    line = depth < LINE_SHAPE * float(np.sqrt(hole.sum()))
-    H, W = image.shape[:2]
-    side = FACE_WINDOW * max(box.width, box.height)
-    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
-    x0, y0 = int(max(cx - side / 2, 0)), int(max(cy - side / 2, 0))
-    x1, y1 = int(min(cx + side / 2, W)), int(min(cy + side / 2, H))
-    window = np.ascontiguousarray(image[y0:y1, x0:x1])
-    s = min(1.0, FACE_SIDE / max(window.shape[:2]))
-    if s < 1:
-        window = cv2.resize(window, (max(round(window.shape[1] * s), 1), max(round(window.shape[0] * s), 1)),
-                            interpolation=cv2.INTER_AREA)
-    ys, xs = np.nonzero(hole)
-    pts = np.stack([xs + box.x0, ys + box.y0], 1).astype(np.float64)
-    for marks in find(window):
-        lm = np.asarray(marks, np.float64) / s + [x0, y0]           # into the image's coordinates
-        iod = float(np.linalg.norm(lm[1] - lm[0]))
-        if iod < 1 or (line and depth < FACE_LINE * iod):
-            continue
-        near = np.zeros(len(pts), bool)
-        for c, r in ((lm[0], EYE_ZONE), (lm[1], EYE_ZONE), (lm[2], NOSE_ZONE)):
-            near |= np.linalg.norm(pts - c, axis=1) < r * iod
-        a, b = lm[3], lm[4]
-        t = np.clip((pts - a) @ (b - a) / max(float((b - a) @ (b - a)), 1e-9), 0, 1)
-        near |= np.linalg.norm(pts - (a + t[:, None] * (b - a)), axis=1) < MOUTH_ZONE * iod
-        if near.mean() >= FEATURE_SHARE:
-            return True
-    return False
-
-
-def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]] | None:
-    """Each face's five landmarks (eyes, nose, mouth corners) in an image, by the editor's landmark
-    detector, for the default fill's face check; None without the detector's weights (the Haar
-    fallback finds no landmarks)."""
-    from latentbrush.ml.faces.detect import DETECTOR_ID
-    spec = next((s for s in models.manifest if s.id == DETECTOR_ID), None)
-    if spec is None or not models.available(spec):
-        return None
-
-    def landmarks(img: np.ndarray) -> list[np.ndarray]:
-        from latentbrush.ml.latent.photo import find_faces
-        return [f.landmarks for f in find_faces(img, models) if f.landmarks is not None]
-    return landmarks

@@ -20,8 +20,9 @@ from latentbrush.core.jobs import Job, Progress, Result, relay
 from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
 from latentbrush.ml.inpaint import masks, methods
 from latentbrush.ml.inpaint.blend import BLENDS, composite
-from latentbrush.ml.inpaint.content_aware import ContentAwareFiller, face_finder
+from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 from latentbrush.ml.inpaint.exemplar import ExemplarFiller
+from latentbrush.ml.inpaint.faces import face_finder
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
 from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
 from latentbrush.ml.inpaint.report import plain_summary, structure_split
@@ -215,7 +216,7 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
         yield Progress(100 * (i - 1), 100 * n, f"filling area {i}/{n}")
         if check is not None:       # cancelled while the message was shown
             check()
-        f.prepare_area(image, box, crop_hole)
+        f.prepare_area(image, box, crop_hole, holes)
         if hasattr(f, "fill_steps"):      # seconds of work (prior, exemplar): its steps are shown as they go
             filled = yield from relay(f.fill_steps(out[sl], crop_hole, check), lambda st, i=i, n=n: Progress(
                 100 * (i - 1) + int(100 * st[0]), 100 * n, f"filling area {i}/{n}: {st[1]}"))

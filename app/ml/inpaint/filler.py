@@ -31,9 +31,10 @@ class Filler:
     def regions(self, image: np.ndarray, hole: np.ndarray) -> list[BBox]:
         return plan_crops(hole)
 
-    def prepare_area(self, image: np.ndarray, box: BBox, hole: np.ndarray) -> None:
-        """Called before each area's fill with the whole photo, the area's box in it and the area's
-        hole: a fill that looks beyond its crop (the default fill's face check) reads them here."""
+    def prepare_area(self, image: np.ndarray, box: BBox, hole: np.ndarray, mask: np.ndarray | None = None) -> None:
+        """Called before each area's fill with the whole photo, the area's box in it, the area's hole and
+        every hole in the photo (`mask`): a fill that looks beyond its crop (the default fill's face check,
+        its mirrored eye) reads them here."""
 
 
 class ClassicalFiller(Filler):

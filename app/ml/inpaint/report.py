@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 # the content-aware fill's log: each entry's weights in this order
-NAMES = ("learned", "frequency-selective", "generator prior", "Telea", "coherence transport", "biharmonic")
+NAMES = ("learned", "frequency-selective", "generator prior", "Telea", "coherence transport", "biharmonic",
+         "the other eye")
 
 
 def _shares(log: list[tuple]) -> np.ndarray:
@@ -48,7 +49,9 @@ SAID = {"learned": ("the completion network (trained on faces and photos) filled
         "coherence transport": ("the lines and colours around the hole carried into it",
                                 "the surrounding lines carried in"),
         "biharmonic": ("the shading around the hole continued smoothly across it (biharmonic)",
-                       "a smooth biharmonic surface")}
+                       "a smooth biharmonic surface"),
+        "the other eye": ("the person's other eye, mirrored and matched to the light around the hole, filled it",
+                          "the other eye, mirrored")}
 
 
 def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
