@@ -19,20 +19,26 @@ DARKENED = -12.0         # … or where the labels stay, the redrawn area this m
 STRETCHED = 1.25         # a photo's feature warped to its painted shape by more than this factor along an axis
 #                          (or shrunk below its inverse): at 1.24× one-sided and 1.39× on Obama a helper saw
 #                          smeared wrinkles and a bulging jaw, with no warning at the 1.45 of stop 46
+HELD_BACK = 0.6          # … or where one side got under this share of its painted motion (the face's outline
+#                          held it back: the cheek there is squeezed)
 
 
-def reshape_verdict(factors: tuple[float, float]) -> str | None:
+def reshape_verdict(factors: tuple[float, float], held: float = 1.0) -> str | None:
     """A warning sentence for a part edit on a photo carried out as a warp of the photo's own pixels
     onto the painted shape (app/ml/parts/shapewarp.py), or None: no colour is drawn there, so what can
-    go wrong is the stretch itself — lips or an eye pulled far past their size look smeared and rubbery.
-    `factors`: the smallest and the largest resize along an axis (Reshape.factors)."""
+    go wrong is the stretch itself — lips or an eye pulled far past their size look smeared and rubbery,
+    or squeezed against the face's outline. `factors`: the smallest and the largest resize along an axis
+    (Reshape.factors); `held`: the least share of its painted motion a piece's end got (Reshape.held: a
+    helper's big request on Obama moved one corner 22 px, the other 5, and came with no warning)."""
     lo, hi = factors
-    if math.isnan(lo) or math.isnan(hi) or (hi <= STRETCHED and lo >= 1.0 / STRETCHED):
+    squeezed = not math.isnan(held) and held < HELD_BACK
+    if not squeezed and (math.isnan(lo) or math.isnan(hi) or (hi <= STRETCHED and lo >= 1.0 / STRETCHED)):
         return None
     how = f"grows the photo's feature by up to {hi:.2f}×" if hi > STRETCHED else \
-        f"shrinks the photo's feature to {lo:.2f}×"
-    return (f"Look closely: the paint {how}, and the skin around it is stretched with it, "
-            "which can look smeared or rubbery. If it looks wrong, undo it or paint a smaller change.")
+        f"shrinks the photo's feature to {lo:.2f}×" if lo < 1.0 / STRETCHED else "reshapes the photo's feature"
+    return (f"Look closely: the paint {how}, and the skin around it is "
+            + ("squeezed against the face's outline, " if squeezed else "stretched with it, ")
+            + "which can look smeared or rubbery. If it looks wrong, undo it or paint a smaller change.")
 
 
 def parts_verdict(seen: float, blotches: float, tone: float = math.nan) -> str | None:

@@ -3,8 +3,9 @@
 import cv2
 import numpy as np
 
+from latentbrush.core.verdicts import reshape_verdict
 from latentbrush.ml.parts.photoedit import crop_shape_field, face_fade
-from latentbrush.ml.parts.shapewarp import _jacobian, landing, shape_warp, warped
+from latentbrush.ml.parts.shapewarp import MAX_SCALE, _jacobian, landing, resized, shape_warp, warped
 
 NAMES = ["background", "hair", "skin", "eyes", "nose", "mouth", "neck"]
 SKIN, MOUTH = NAMES.index("skin"), NAMES.index("mouth")
@@ -78,6 +79,22 @@ def test_a_corner_near_a_narrow_cheek_moves_less_and_the_other_as_painted():
     assert right[0] < 223 - 3 and right[0] > 210                       # the cheek side: less, but moved out
     assert _jacobian(field.disp[..., 0], field.disp[..., 1]).min() >= 0.45
     assert np.hypot(field.disp[..., 0], field.disp[..., 1])[outline(labels)].max() < 0.5
+    # … and the report and the warning say so (a helper's lopsided mouth came with neither)
+    assert field.held < 0.6 and abs(field.held - (right[0] - 210) / 13) < 0.1
+    assert "held one side back" in resized(field)
+    assert "squeezed against the face's outline" in reshape_verdict(field.factors, field.held)
+    # with room on both sides, each end gets its painted motion: nothing said
+    centred = crop_shape_field(face_map(), lips_painted(face_map(), (150, 200), 38), NAMES, np.ones((H, W)),
+                               corners=np.array([[120.0, 200.0], [180.0, 200.0]]))
+    assert centred.held > 0.9 and "held" not in resized(centred)
+    assert "squeezed" not in reshape_verdict(centred.factors, centred.held)      # (1.27×: stretched, said so)
+
+
+def test_the_cap_is_named_only_where_the_photo_shows_it():
+    field = crop_shape_field(face_map(), lips_painted(face_map(), (150, 200), 38), NAMES, np.ones((H, W)),
+                             corners=np.array([[120.0, 200.0], [180.0, 200.0]]))
+    assert "the most a warp resizes" not in resized(field._replace(stretch=MAX_SCALE, factors=(1.0, 1.23)))
+    assert "the most a warp resizes" in resized(field._replace(stretch=MAX_SCALE, factors=(1.0, 1.59)))
 
 
 def test_the_neck_counts_as_face_where_the_photo_shows_skin_there_and_inlets_are_closed():

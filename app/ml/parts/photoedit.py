@@ -80,6 +80,7 @@ FACE_NECK = "neck"   # … and the neck where it has the skin's colour (the 64-p
 SKIN_DE = 25.0       # a neck pixel has the skin's colour within this distance of the map's median skin (8-bit Lab)
 FACE_MARGIN = 0.05   # motion dies out over this share of the face's size (√area) inside its outline
 FACE_CLOSE = 0.08    # gaps in the map's face narrower than this share of its size are closed
+FACE_ROUND = 0.02    # its outline rounded by a blur of this share of its size
 
 
 def face_fade(labels: np.ndarray, names: list[str], image: np.ndarray | None = None) -> np.ndarray:
@@ -109,6 +110,10 @@ def face_fade(labels: np.ndarray, names: list[str], image: np.ndarray | None = N
                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))[k:-k, k:-k]
     contours, _ = cv2.findContours(face, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     face = cv2.drawContours(np.zeros_like(face), contours, -1, 1, thickness=cv2.FILLED)
+    # its outline rounded: the 64-px map's steps, scaled up, left a serrated edge where the cheek was squeezed
+    s = max(1.0, FACE_ROUND * np.sqrt(face.sum()))
+    face = (cv2.GaussianBlur(np.pad(face.astype(np.float32), k, mode="edge"), (0, 0), s)[k:-k, k:-k] > 0.5
+            ).astype(np.uint8)
     # (padded with itself: the crop's edge is no outline)
     inside = cv2.distanceTransform(np.pad(face, 1, mode="edge"), cv2.DIST_L2, 5)[1:-1, 1:-1]
     t = np.clip((inside - 1.0) / max(FACE_MARGIN * np.sqrt(face.sum()), 1.0), 0.0, 1.0)   # (its edge pixels: 0)

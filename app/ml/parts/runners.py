@@ -290,7 +290,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     # where the edit redrew but the labels stay: a darker face there is a smear, not the part
     steady = photo.labels_from_frame((area & ~changed).astype(np.uint8), state) > 0
     tone = tone_shift(cands[0], state.reference, weight * steady)
-    verdict = (reshape_verdict(field.factors) if field is not None else None if own
+    verdict = (reshape_verdict(field.factors, field.held) if field is not None else None if own
                else parts_verdict(seen, stained, tone))
     # the part map shown: the photo's own parts (moved with its pixels), the eyes painted shut as painted
     shown_map = full_label_map(current, state, image.shape[:2]) if field is not None or only_own else \

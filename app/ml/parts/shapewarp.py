@@ -52,6 +52,8 @@ LIPS_BAND = (0.15, 0.38)  # × the lips' corners' distance from their line: all 
                           # lips, stop 47; an open mouth's outer lip edges stretch a little less)
 LIPS_LINE = 0.1          # … and within this, the mouth's extent along the lips is read (`piece_map`; the corners
                          # sit on the line, the lips about ± 0.15 × their distance about it)
+HELD_LOW = 0.6         # … and under this share of it, the report says one side was held back
+HELD_PX = 3.0          # an end the paint moves by at least this many px counts for `Reshape.held`
 ACROSS = 2             # motion along one axis fades this many times faster across it (`_distances`)
 
 
@@ -147,6 +149,8 @@ class Reshape(NamedTuple):
     stretch: float         # the largest factor any piece was grown or shrunk by along an axis (≥ 1)
     parts: tuple[int, ...]  # the parts reshaped (none: the paint already fits the photo's own parts)
     factors: tuple[float, float] = (1.0, 1.0)   # the smallest and largest resize along an axis (< 1: shrunk)
+    held: float = 1.0      # the least share of its painted motion any piece's end got (< 1: the face's outline or
+                           # the edit's limit held it back)
 
 
 def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
@@ -183,7 +187,7 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
         off = np.abs((xs - (a[0] + b[0]) / 2) * axis[1] - (ys - (a[1] + b[1]) / 2) * axis[0]) / d
         band = _smoothstep((LIPS_BAND[1] - off) / (LIPS_BAND[1] - LIPS_BAND[0]))
         on_line = off <= LIPS_LINE
-    stretch, done, spans, settled, refused = 0.0, [], [], False, False
+    stretch, done, spans, aims, settled, refused = 0.0, [], [], [], False, False
     parts = list(parts)
     for p in parts:
         a, b = before == p, after == p
@@ -215,6 +219,8 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
                 continue
             spans.append(_spans(pa, axis if axis is not None and p not in similar else np.array([1.0, 0.0]),
                                 None if p in similar else on_line))
+            # where the paint takes each end (the piece's map, inverted): what the landing is held against
+            aims.append([mu_b + np.linalg.solve(m, (q - mu_a).T).T for q in spans[-1]])
             stretch = max(stretch, float(s.max()), 1.0 / float(s.min()))
             dist_x, dist_y = _distances(pa | pb)
             # the motion at the piece's edge must die out over the falloff: at most ~0.6 px per px
@@ -252,7 +258,12 @@ def shape_warp(before: np.ndarray, after: np.ndarray, parts: Iterable[int],
     # back: a helper saw 0.85× where the paint's 0.70× was reported)
     seen = [float(np.linalg.norm(e[1] - e[0]) / max(np.linalg.norm(q[1] - q[0]), 1e-6))
             for q in (pair for sp in spans for pair in sp) for e in [landing(field, q)]]
-    return field._replace(factors=(min(seen), max(seen)))
+    # … and each end's motion along its span (across the lips, the nose-ward motion is kept off on purpose)
+    got = [float((e - q) @ w / ((a - q) @ w))
+           for sp, ai in zip(spans, aims, strict=True) for q2, a2 in zip(sp, ai, strict=True)
+           for w in [(q2[1] - q2[0]) / max(float(np.linalg.norm(q2[1] - q2[0])), 1e-6)]
+           for q, a, e in zip(q2, a2, landing(field, q2), strict=True) if abs(float((a - q) @ w)) >= HELD_PX]
+    return field._replace(factors=(min(seen), max(seen)), held=min(1.0, min(got)) if got else 1.0)
 
 
 def _spans(mask: np.ndarray, u: np.ndarray, on_line: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -346,12 +357,19 @@ def warped(photo: np.ndarray, field: Reshape, labels: bool = False) -> np.ndarra
 def resized(field: Reshape) -> str:
     """How a warp resized the pieces, in words ("grown by up to 1.25×", "shrunk to 0.80×", …)."""
     lo, hi = field.factors
-    most = ", the most a warp resizes" if field.stretch >= MAX_SCALE - 0.01 else ""
+    # (the cap named only where the photo shows it: capped, then held back by the face's outline, a helper
+    # read "grown by up to 1.23×, the most a warp resizes" as a cap of 1.23)
+    most = ", the most a warp resizes" if max(hi, 1 / max(lo, 1e-6)) >= MAX_SCALE - 0.05 else ""
     if lo >= 0.98:                # (within 2 %: the landing of a span is read to a fraction of a pixel)
-        return f"grown by up to {hi:.2f}×{most}"
-    if hi <= 1.02:
-        return f"shrunk to {lo:.2f}×{most}"
-    return f"resized between {lo:.2f}× and {hi:.2f}× along its axes{most}"
+        text = f"grown by up to {hi:.2f}×{most}"
+    elif hi <= 1.02:
+        text = f"shrunk to {lo:.2f}×{most}"
+    else:
+        text = f"resized between {lo:.2f}× and {hi:.2f}× along its axes{most}"
+    if field.held < HELD_LOW:
+        text += (f"; the face's outline held one side back to {field.held:.0%} of the painted change, so the "
+                 "cheek there is squeezed and the feature may sit off-centre")
+    return text
 
 
 def reshape_report(field: Reshape, names: list[str], seen: float) -> str:
