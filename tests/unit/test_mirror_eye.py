@@ -98,3 +98,15 @@ def test_the_default_fill_mirrors_the_eye_in_the_editors_path_and_says_so():
     assert filler.log[-1][0][6] == 1.0 and "other eye, mirrored" in plain_summary(filler.log)
     assert hole_psnr(out, big, mask) > hole_psnr(smooth, big, mask) + 6
     assert np.array_equal(out[mask == 0], holed[mask == 0])
+
+
+def test_the_best_quality_fill_mirrors_the_eye_too():
+    from latentbrush.ml.inpaint.exemplar import ExemplarFiller
+
+    img = cv2.resize(face(), (600, 600), interpolation=cv2.INTER_CUBIC)
+    mask = cv2.resize(eye_mask(), (600, 600), interpolation=cv2.INTER_NEAREST)
+    holed = img.copy()
+    holed[mask > 0] = 255
+    best = ExemplarFiller(ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600]))
+    (out, _), _ = drain(inpaint_image(holed, mask, best))
+    assert best.log[-1][0][6] == 1.0 and hole_psnr(out, img, mask) >= 30
