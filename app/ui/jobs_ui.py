@@ -51,7 +51,8 @@ class JobsUI:
     def _on_result(self, job, result) -> None:
         self.w.canvas.set_preview(None)
         if self.w.model.apply(job, result, confirm_discard=self.w.confirm_discard) and result.message:
-            self.w.statusBar().showMessage(result.message, 5000)
+            # long enough to read (a helper missed a part edit's two-sentence report in 5 s)
+            self.w.statusBar().showMessage(result.message, min(20_000, max(5000, 60 * len(result.message))))
 
     def _on_failed(self, job, message: str) -> None:
         self.w.canvas.set_preview(None)
