@@ -110,3 +110,14 @@ def test_the_best_quality_fill_mirrors_the_eye_too():
     best = ExemplarFiller(ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600]))
     (out, _), _ = drain(inpaint_image(holed, mask, best))
     assert best.log[-1][0][6] == 1.0 and hole_psnr(out, img, mask) >= 30
+
+
+def test_an_eye_that_cannot_be_mirrored_is_said_to_be_filled_with_skin():
+    img = cv2.resize(face(), (600, 600), interpolation=cv2.INTER_CUBIC)
+    mask = cv2.resize(np.maximum(eye_mask(), eye_mask(RIGHT)), (600, 600), interpolation=cv2.INTER_NEAREST)
+    holed = img.copy()
+    holed[mask > 0] = 255
+    filler = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
+    drain(inpaint_image(holed, mask, filler))
+    assert all(len(e[0]) < 7 or e[0][6] == 0.0 for e in filler.log)              # nothing mirrored
+    assert "no other eye could be copied" in plain_summary(filler.log)

@@ -112,7 +112,7 @@ from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
-from latentbrush.ml.inpaint.faces import holding_face, mirrored_eye
+from latentbrush.ml.inpaint.faces import eye_under, holding_face, mirrored_eye
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail
@@ -192,6 +192,7 @@ class ContentAwareFiller(Filler):
         self.synth_sides, self.faces = synth_sides, faces
         # (the whole photo, the area's box, its hole, every hole in the photo) for the next fill's face check
         self.area: tuple[np.ndarray, BBox, np.ndarray, np.ndarray | None] | None = None
+        self.area_face: tuple | None = None     # (the area, the face found on it) by fill_whole, for fill
         self.synthesised = False          # whether the last fill's hole was synthesised from patches
         self.fsr = FsrFiller(max_side=None, hole_budget=fsr_budget)
         self.telea = ClassicalFiller(methods.TELEA)
@@ -290,13 +291,11 @@ class ContentAwareFiller(Filler):
         # a face's features in a crop larger than the probe: the learned fill is weighed in (it was
         # trained on faces; coherence transport alone lost 0.3–0.5 dB on the real portraits' eyes and
         # mouths) and nothing is synthesised from the photo's other patches
-        face = self.face_on(area, hole, synthesis=self.synthesis)
-        mirrored = self.mirror_fill(area, face, crop, hole)
-        if mirrored is not None:         # an eye filled from the person's other eye (faces.py)
-            self._report([0.0] * 6 + [1.0], hole)
-            self.log[-1] = (*self.log[-1][:2], "face")
-            return mirrored
+        seen, self.area_face = self.area_face, None
+        face = seen[1] if seen is not None and seen[0] is area else self.face_on(area, hole, synthesis=self.synthesis)
         on_face = face is not None
+        # an eye the mirror (fill_whole) could not fill (both masked, the face turned): said so (report.py)
+        eye_lost = on_face and seen is not None and seen[0] is area and eye_under(area[2], area[1], face) is not None
         smooth, best = self.structure(crop, hole, check, face=on_face)
         if check is not None:
             check()
@@ -304,9 +303,9 @@ class ContentAwareFiller(Filler):
             return smooth
         prior_alone = self.last_weights == [0.0, 0.0, 1.0]
         side = self.synthesis_side(hole, self.synth_sides) if self.synthesis and not prior_alone else None
-        if side is not None and on_face:
+        if on_face and (side is not None or eye_lost):
             side = None
-            self.log[-1] = (*self.log[-1][:2], "face")
+            self.log[-1] = (*self.log[-1][:2], "eye" if eye_lost else "face")
         self.synthesised = side is not None
         if side is not None:        # the hole redrawn from the photo's own patches, small, on that structure
             smooth = best = drain(synthesise_fill(crop, hole, smooth, max_side=side, check=check,
@@ -327,24 +326,22 @@ class ContentAwareFiller(Filler):
             return None
         return holding_face(self.faces, *area[:3])
 
-    @staticmethod
-    def mirror_fill(area: tuple | None, face: np.ndarray | None, crop: np.ndarray, hole: np.ndarray
-                    ) -> np.ndarray | None:
-        """The crop (as the fill gets it: the area's box, perhaps padded or scaled) with an eye the hole
-        covers filled from the face's other eye (`faces.mirrored_eye`; `face`: its landmarks), or None."""
-        if area is None or face is None or area[3] is None:
+    def fill_whole(self, crop: np.ndarray, hole: np.ndarray, area: tuple | None = None) -> np.ndarray | None:
+        """The area's crop (its box, at the photo's own size: `fill_crop` would scale a large one down and
+        up again, and a helper saw the mirrored eye at half its sharpness) with an eye the hole covers filled
+        from the face's other eye (`faces.mirrored_eye`), or None (then `fill` as usual; the face found is
+        kept for it). `area`: prepare_area's (default this filler's own)."""
+        area = self.area if area is None else area
+        if area is None or area[3] is None or crop.shape[:2] != area[2].shape:
             return None
-        image, box, _, mask = area
-        m = mirrored_eye(image, mask.astype(bool), box, face)
+        face = self.face_on(area, hole.astype(bool), synthesis=False)
+        self.area_face = (area, face)
+        m = None if face is None else mirrored_eye(area[0], area[3].astype(bool), area[1], face)
         if m is None:
             return None
-        h, w = m.shape[:2]
-        if crop.shape[:2] != (h, w):
-            padded = crop.shape[0] >= h and crop.shape[1] >= w and not hole[h:].any() and not hole[:, w:].any()
-            if padded:
-                m = np.concatenate([np.concatenate([m, crop[:h, w:]], 1), crop[h:]], 0)
-            else:
-                m = cv2.resize(m, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_AREA)
+        self.area = self.area_face = None
+        self._report([0.0] * 6 + [1.0], hole)
+        self.log[-1] = (*self.log[-1][:2], "face")
         return np.where(hole[..., None], m, crop)
 
     @staticmethod

@@ -232,6 +232,14 @@ class ExemplarFiller(Filler):
     def prepare_area(self, image, box, hole, mask=None):
         self.area = (image, box, hole, mask)
 
+    def fill_whole(self, crop, hole):
+        """An eye filled from the person's other eye, as the default fill does it (`ContentAwareFiller.fill_whole`),
+        or None."""
+        out = self.structure.fill_whole(crop, hole, self.area) if hasattr(self.structure, "fill_whole") else None
+        if out is not None:
+            self.area = None
+        return out
+
     def on_cpu(self) -> ExemplarFiller:
         f = ExemplarFiller(self.structure.on_cpu(), max_side=self.max_side, guide_weight=self.guide_weight,
                            grain=self.grain)
@@ -249,13 +257,7 @@ class ExemplarFiller(Filler):
             return crop.copy()
         yield 0.0, "finding the structure"
         if hasattr(self.structure, "structure"):
-            landmarks = self.structure.face_on(area, hole, synthesis=False) if hasattr(self.structure, "face_on") \
-                else None
-            mirrored = self.structure.mirror_fill(area, landmarks, crop, hole) if landmarks is not None else None
-            if mirrored is not None:       # an eye filled from the person's other eye: the default's fill
-                self.structure.log.append(([0.0] * 6 + [1.0], int(hole.sum()), "face"))
-                return mirrored
-            face = landmarks is not None
+            face = hasattr(self.structure, "on_features") and self.structure.on_features(area, hole, synthesis=False)
             start, best = self.structure.structure(crop, hole, check, **({"face": True} if face else {}))
             if getattr(self.structure, "last_weights", None) == PRIOR_ALONE:
                 # a face the generator draws: its fill is that face's, which patches copied from

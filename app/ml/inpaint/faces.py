@@ -107,8 +107,10 @@ def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]
     return landmarks
 
 
-YAW_MAX = 0.14       # `turned` above which a face is too far turned to mirror (7 portraits, chosen there: 0.02–0.12
-#                      mirrored well, 0.17 and 0.34 did not; a masked eye moved the reading by up to 0.04)
+YAW_MAX = 0.10       # `turned` above which a face is too far turned to mirror (7 portraits, chosen there: 0.02–0.09
+#                      mirrored well; 0.17 and 0.34 lost 0.4–4.5 dB; Biden at 0.12–0.15 gained by the numbers but a
+#                      helper saw a wide-open eye for his hooded one, 40 % too wide, its lid cut flat)
+K_MAX = 1.25         # the reflection's scale along the mouth's line kept within [1 / this, this]
 NEAR_EYE = 0.6       # the hole's centre within this × the eye distance of an eye: the eye is what is masked
 MIN_SOURCE = 0.98    # at least this share of the hole's reflection lands on known pixels inside the photo
 RING = 0.15          # the light is matched on a ring this × the eye distance wide around the hole …
@@ -142,21 +144,30 @@ def turned(lm: np.ndarray) -> float:
     return abs(float((np.asarray(lm[2], np.float64) - (a + b) / 2) @ (b - a))) / d ** 2
 
 
+def eye_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> int | None:
+    """Which of the face's eyes (0, 1; `lm` in the image) the area's hole (in `box`) lies on: its centre
+    within `NEAR_EYE` × the eye distance of the eye; None where it lies on neither."""
+    lm = np.asarray(lm, np.float64)
+    iod = float(np.linalg.norm(lm[1] - lm[0]))
+    if not hole.any() or iod < 4:
+        return None
+    ys, xs = np.nonzero(hole)
+    centre = np.array([xs.mean() + box.x0, ys.mean() + box.y0])
+    which = int(np.linalg.norm(centre - lm[1]) < np.linalg.norm(centre - lm[0]))
+    return which if np.linalg.norm(centre - lm[which]) <= NEAR_EYE * iod else None
+
+
 def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> np.ndarray | None:
     """The area `box` of `image` (H, W, 3 uint8) with its part of `mask` (H, W bool: every hole in the
     photo) filled from the face's other eye (`lm`: its five landmarks in the image), the light matched
     (module docstring); None where the hole is not on an eye, the face is turned, or the reflection
     lands on unknown pixels."""
     hole = mask[box.y0:box.y1, box.x0:box.x1]
-    if not hole.any():
+    which = eye_under(hole, box, lm)
+    if which is None or turned(lm) > YAW_MAX:
         return None
     lm = np.asarray(lm, np.float64)
     iod = float(np.linalg.norm(lm[1] - lm[0]))
-    ys, xs = np.nonzero(hole)
-    centre = np.array([xs.mean() + box.x0, ys.mean() + box.y0])
-    which = int(np.linalg.norm(centre - lm[1]) < np.linalg.norm(centre - lm[0]))
-    if iod < 4 or np.linalg.norm(centre - lm[which]) > NEAR_EYE * iod or turned(lm) > YAW_MAX:
-        return None
     here, there, nose = lm[which], lm[1 - which], lm[2]
     # the reflection's direction and scale from what a masked eye does not move: the mouth corners' line
     # (parallel to the eyes'; the detector guesses the hidden eye, and its line leans with the guess), and,
@@ -164,7 +175,7 @@ def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray)
     near, far = sorted(lm[3:5], key=lambda c: -float((c - there) @ (here - there)))   # this eye's side first
     u = (near - far) / max(float(np.linalg.norm(near - far)), 1e-6)
     n = np.array([-u[1], u[0]])
-    k = float(np.clip(abs((far - nose) @ u) / max(abs((near - nose) @ u), 1e-6), 0.5, 2.0))
+    k = float(np.clip(abs((far - nose) @ u) / max(abs((near - nose) @ u), 1e-6), 1 / K_MAX, K_MAX))
     gx, gy = np.meshgrid(np.arange(box.x0, box.x1, dtype=np.float64), np.arange(box.y0, box.y1, dtype=np.float64))
     a, b = (gx - here[0]) * u[0] + (gy - here[1]) * u[1], (gx - here[0]) * n[0] + (gy - here[1]) * n[1]
     sx = (there[0] - k * a * u[0] + b * n[0]).astype(np.float32)
@@ -182,7 +193,7 @@ def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray)
     if (~unknown[hole]).mean() < MIN_SOURCE:
         return None
     ring &= ~unknown
-    mirror = cv2.remap(image, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT).astype(np.float64)
+    mirror = cv2.remap(image, sx, sy, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT).astype(np.float64)
     # the light's ratio on the ring (light multiplies), a plane fitted to it per channel (a ramp of light
     # across the face is carried exactly; the biharmonic surface through the ring carried its grain in as
     # colour blotches)

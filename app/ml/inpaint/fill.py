@@ -217,7 +217,11 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
         if check is not None:       # cancelled while the message was shown
             check()
         f.prepare_area(image, box, crop_hole, holes)
-        if hasattr(f, "fill_steps"):      # seconds of work (prior, exemplar): its steps are shown as they go
+        # (a fill at the photo's own size where it has one: an eye from the other eye)
+        whole = f.fill_whole(out[sl], crop_hole) if hasattr(f, "fill_whole") else None
+        if whole is not None:
+            filled = whole
+        elif hasattr(f, "fill_steps"):      # seconds of work (prior, exemplar): its steps are shown as they go
             filled = yield from relay(f.fill_steps(out[sl], crop_hole, check), lambda st, i=i, n=n: Progress(
                 100 * (i - 1) + int(100 * st[0]), 100 * n, f"filling area {i}/{n}: {st[1]}"))
             filled = np.where(crop_hole[..., None], filled, out[sl])
