@@ -123,6 +123,7 @@ def test_an_edit_whose_check_reads_low_is_called_out_first_in_the_panel(make_win
     monkeypatch.setattr(verdicts, "SHOWN_LOW", 1.01 if reads_low else -1.0)
     monkeypatch.setattr(verdicts, "BLOTCHES_HIGH", 2.0)
     monkeypatch.setattr(verdicts, "STRETCHED", 1.0 if reads_low else 100.0)   # a photo's feature: reshaped
+    monkeypatch.setattr(verdicts, "HELD_BACK", 1.01 if reads_low else -1.0)   # … one side held back by the outline
     w, p, doc = face_with_parts(make_window, tiny_models, qtbot)
     p.part_buttons[3].click()
     w.brush_panel.size.setValue(30)
