@@ -334,7 +334,7 @@ class ContentAwareFiller(Filler):
         area = self.area if area is None else area
         if area is None or area[3] is None or crop.shape[:2] != area[2].shape:
             return None
-        face = self.face_on(area, hole.astype(bool), synthesis=False)
+        face = self.face_on(area, hole.astype(bool), synthesis=self.synthesis)     # (as fill would: it reuses it)
         self.area_face = (area, face)
         m = None if face is None else mirrored_eye(area[0], area[3].astype(bool), area[1], face)
         if m is None:
