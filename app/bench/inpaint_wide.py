@@ -22,8 +22,9 @@ def inpaint_wide(quick: bool = False, out: Path | None = None) -> list[Measureme
     (as the photos64 set) with rectangles, strokes and blobs; 256² crops at full resolution with
     blobs and strokes. Reported: the gain inside the holes over the better of Telea / Navier–Stokes
     per image (Poisson seams) and the texture kept (median), for the default and (`best_quality`) the
-    best-quality fill on the same crops and masks. Then faces in those photos with an eye or
-    the mouth masked: the default fill against the tuned generator prior (writes inpaint_faces.jpg).
+    best-quality fill on the same crops and masks. Then faces in those photos with each eye in turn or
+    the mouth masked: the default fill against the tuned generator prior, and on the eyes against the
+    mirror of stop 50 (writes inpaint_faces.jpg and the mirrored eyes' close-ups, inpaint_eyes.jpg).
     Skipped without network (nothing fetched)."""
     import json
 
@@ -76,7 +77,7 @@ def inpaint_wide(quick: bool = False, out: Path | None = None) -> list[Measureme
                  (f"real photos, {key}: texture kept (median)", 100 * float(np.median(kept)), "%"),
                  (f"real photos, {key}: best quality, gain", float(np.mean(best_gains)), "dB"),
                  (f"real photos, {key}: best quality, texture kept", 100 * float(np.median(best_kept)), "%")]
-    face_rows, grid = _face_features(mm, [(p, img) for p, img in portraits if p.name != "astronaut"], table)
+    face_rows, grid, close = _face_features(mm, [(p, img) for p, img in portraits if p.name != "astronaut"], table)
     rows += face_rows
     if out is not None:
         (out / "inpaint_wide.json").write_text(json.dumps(table, indent=2))
@@ -84,57 +85,94 @@ def inpaint_wide(quick: bool = False, out: Path | None = None) -> list[Measureme
             import cv2
             cv2.imwrite(str(out / "inpaint_faces.jpg"), cv2.cvtColor(np.concatenate(grid, 0), cv2.COLOR_RGB2BGR),
                         [cv2.IMWRITE_JPEG_QUALITY, 88])
+        if close:
+            import cv2
+            cv2.imwrite(str(out / "inpaint_eyes.jpg"), cv2.cvtColor(np.concatenate(close, 0), cv2.COLOR_RGB2BGR),
+                        [cv2.IMWRITE_JPEG_QUALITY, 90])
     return rows
 
 
-def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[np.ndarray]]:
-    """An eye, then the mouth, of each portrait's largest face masked (ellipses scaled by the eye
-    distance): the default fill, the tuned generator prior and the classical fills, the way the
-    editor runs them (run_inpaint on the whole photo). Returns the rows and grid rows (holed | truth |
-    content-aware | generator prior | Telea | Navier–Stokes, around the face)."""
+def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[np.ndarray], list[np.ndarray]]:
+    """Each eye in turn, then the mouth, of each portrait's largest face masked (ellipses scaled by the
+    eye distance): the default fill, the tuned generator prior and the classical fills, the way the
+    editor runs them (run_inpaint on the whole photo); on the eyes also the default with the mirror as
+    it was in stop 50 (`faces.BEND` and `faces.SEAM` off). Returns the rows, the grid rows (holed | truth
+    | content-aware | generator prior | Telea | Navier–Stokes, around the face; the first eye and the
+    mouth) and, for each eye the default mirrored, a close-up row (holed | truth | stop 50's mirror |
+    the default now)."""
     import cv2
 
     from latentbrush.core.jobs import Job
+    from latentbrush.ml.inpaint import faces as face_fill
     from latentbrush.ml.inpaint import methods
     from latentbrush.ml.inpaint.fill import run_inpaint
     from latentbrush.ml.latent.photo import find_faces
 
     names = (methods.CONTENT_AWARE, methods.PRIOR, methods.TELEA, methods.NAVIER_STOKES)
+    was = "content-aware, stop 50's mirror"
+
+    def filled(holed, mask, mid):
+        t = time.perf_counter()
+        job = Job("inpaint", params={"model": mid}, inputs={"image": holed, "mask": mask})
+        r, _ = drain(run_inpaint(job, mm))
+        o = holed.copy()
+        o[r.bbox.y0:r.bbox.y1, r.bbox.x0:r.bbox.x1] = r.pixels
+        return o, time.perf_counter() - t
+
     gains: dict = {}
-    grid = []
+    grid, close = [], []
     for p, img in portraits:
-        faces = find_faces(img, mm)
-        if not faces:
+        found = find_faces(img, mm)
+        if not found:
             continue
-        lm = faces[0].landmarks
+        lm = found[0].landmarks
         iod = float(np.linalg.norm(lm[1] - lm[0]))
-        for part, c, axes in (("eye", lm[0], (0.32, 0.2)), ("mouth", (lm[3] + lm[4]) / 2, (0.55, 0.3))):
+        for part, c, axes in (("eye", lm[0], (0.32, 0.2)), ("other eye", lm[1], (0.32, 0.2)),
+                              ("mouth", (lm[3] + lm[4]) / 2, (0.55, 0.3))):
             mask = np.zeros(img.shape[:2], np.uint8)
             cv2.ellipse(mask, (int(c[0]), int(c[1])), (int(axes[0] * iod), int(axes[1] * iod)), 0, 0, 360, 255, -1)
             holed = img.copy()
             holed[mask > 0] = 255
             psnr, secs, outs = {}, {}, []
             for mid in names:
-                t = time.perf_counter()
-                job = Job("inpaint", params={"model": mid}, inputs={"image": holed, "mask": mask})
-                r, _ = drain(run_inpaint(job, mm))
-                secs[mid] = time.perf_counter() - t
-                o = holed.copy()
-                o[r.bbox.y0:r.bbox.y1, r.bbox.x0:r.bbox.x1] = r.pixels
+                o, secs[mid] = filled(holed, mask, mid)
                 psnr[mid] = hole_psnr(o, img, mask)
                 outs.append(o)
             best = max(psnr[methods.TELEA], psnr[methods.NAVIER_STOKES])
+            row = {"gain_db": {m: psnr[m] - best for m in names}, "seconds": secs}
+            if part != "mouth":
+                face_fill.BEND = face_fill.SEAM = False
+                try:
+                    old, _ = filled(holed, mask, methods.CONTENT_AWARE)
+                finally:
+                    face_fill.BEND = face_fill.SEAM = True
+                row["gain_db"][was] = hole_psnr(old, img, mask) - best
+                gains.setdefault((was, part), []).append(row["gain_db"][was])
+                if not np.array_equal(old, outs[0]):          # mirrored (the variants differ only there)
+                    r = int(0.55 * iod)
+                    sl = (slice(max(int(c[1]) - int(0.7 * r), 0), int(c[1]) + int(0.7 * r)),
+                          slice(max(int(c[0]) - r, 0), int(c[0]) + r))
+                    close.append(np.concatenate([cv2.resize(np.ascontiguousarray(t_[sl]), (240, 168),
+                                                            interpolation=cv2.INTER_CUBIC)
+                                                 for t_ in (holed, img, old, outs[0])], 1))
             for mid in names[:2]:
                 gains.setdefault((mid, part), []).append(psnr[mid] - best)
-            table.setdefault("faces", {})[f"{p.name} {part}"] = {"gain_db": {m: psnr[m] - best for m in names},
-                                                                  "seconds": secs}
-            b = faces[0].box
-            pad = int(0.2 * b.width)
-            sl = (slice(max(b.y0 - pad, 0), b.y1 + pad), slice(max(b.x0 - pad, 0), b.x1 + pad))
-            grid.append(np.concatenate([cv2.resize(np.ascontiguousarray(t_[sl]), (160, 160),
-                                                   interpolation=cv2.INTER_AREA) for t_ in [holed, img, *outs]], 1))
+            table.setdefault("faces", {})[f"{p.name} {part}"] = row
+            if part != "other eye":
+                b = found[0].box
+                pad = int(0.2 * b.width)
+                sl = (slice(max(b.y0 - pad, 0), b.y1 + pad), slice(max(b.x0 - pad, 0), b.x1 + pad))
+                grid.append(np.concatenate([cv2.resize(np.ascontiguousarray(t_[sl]), (160, 160),
+                                                       interpolation=cv2.INTER_AREA) for t_ in [holed, img, *outs]], 1))
     rows: list[Measurement] = []
     for (mid, part), g in gains.items():
         rows.append((f"faces in real photos ({len(g)}), {part} masked: {mid} gain over the better of Telea/NS",
                      float(np.mean(g)), "dB"))
-    return rows, grid
+    eyes = [g for (mid, part), g in gains.items() if mid == methods.CONTENT_AWARE and part != "mouth"]
+    olds = [g for (mid, part), g in gains.items() if mid == was]
+    if eyes and olds:
+        rows.append((f"faces in real photos, each eye in turn ({sum(map(len, eyes))}): content-aware gain",
+                     float(np.mean(np.concatenate(eyes))), "dB"))
+        rows.append((f"faces in real photos, each eye in turn: {was}, gain", float(np.mean(np.concatenate(olds))),
+                     "dB"))
+    return rows, grid, close

@@ -329,8 +329,9 @@ class ContentAwareFiller(Filler):
     def fill_whole(self, crop: np.ndarray, hole: np.ndarray, area: tuple | None = None) -> np.ndarray | None:
         """The area's crop (its box, at the photo's own size: `fill_crop` would scale a large one down and
         up again, and a helper saw the mirrored eye at half its sharpness) with an eye the hole covers filled
-        from the face's other eye (`faces.mirrored_eye`), or None (then `fill` as usual; the face found is
-        kept for it). `area`: prepare_area's (default this filler's own)."""
+        from the face's other eye (`faces.mirrored_eye`; beyond the hole the reflection too, for the blend's
+        seam correction), or None (then `fill` as usual; the face found is kept for it). `area`:
+        prepare_area's (default this filler's own)."""
         area = self.area if area is None else area
         if area is None or area[3] is None or crop.shape[:2] != area[2].shape:
             return None
@@ -342,7 +343,7 @@ class ContentAwareFiller(Filler):
         self.area = self.area_face = None
         self._report([0.0] * 6 + [1.0], hole)
         self.log[-1] = (*self.log[-1][:2], "face")
-        return np.where(hole[..., None], m, crop)
+        return m
 
     @staticmethod
     def synthesis_side(hole: np.ndarray, sides: tuple[int, ...] = SYNTH_SIDES) -> int | None:

@@ -11,7 +11,11 @@ blurred, blocky blob at the photo's size): none has this person's eye. The other
   around the hole;
 - the light corrected by a plane fitted, per channel, to the ratio of the photo and the reflection on
   that ring (light multiplies; one side of a face is lit differently; a surface through the ring
-  itself carried the skin's grain in as colour blotches).
+  itself carried the skin's grain in as colour blotches);
+- bent by the optical flow read on that ring, spread inwards (`bent_to_edge`): a crease the other side draws
+  a pixel or two higher meets the photo's own instead of doubling it at the hole's edge; and handed to
+  the blend with the reflection beyond the hole as well, so the seam correction evens out what still
+  differs along the edge (the photo's own pixels there hid the step from it, and a ring showed).
 There is no mirror, and the fill is the default's, where the face is turned (the nose tip off the
 mouth's middle by more than `YAW_MAX` × its width: a reflection then puts the near eye's shape and gaze
 into the far one), the hole is not on an eye, or the reflection lands on pixels that are not known
@@ -135,6 +139,45 @@ def _register(image: np.ndarray, crop: np.ndarray, ring: np.ndarray, sx: np.ndar
     return min(((best[0] + dx, best[1] + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)), key=cost)
 
 
+BEND = True          # the reflection bent to meet the lines crossing the hole's edge (`bent_to_edge`) …
+SEAM = True          # … and returned beyond the hole too, so the blend's seam correction sees the mismatch there
+#                      (both off: the mirror of stop 50, a variant of `bench inpaint_wide`)
+BEND_REACH = 0.3     # the ring's misfit carried into the hole over about this × the eye distance …
+BEND_MAX = 0.06      # … by at most this × the eye distance,
+BEND_NOISE = 0.75    # … and not under this many px (the flow's noise where both sides match; `bent_to_edge`)
+
+
+def bent_to_edge(lit: np.ndarray, crop: np.ndarray, hole: np.ndarray, ring: np.ndarray, iod: float) -> np.ndarray:
+    """The reflection `lit` (the crop's size, light matched) bent to meet the lines that cross the hole's
+    edge: the optical flow (DIS) from the photo, with the reflection in its hole, to the reflection is read
+    on the known `ring` where the photo has structure (weighted by its squared gradient), spread by
+    normalised convolution (σ = `BEND_REACH` / 2 × the eye distance), faded where the ring showed little
+    structure nearby, and capped at `BEND_MAX` × the eye distance. The shift alone fits the ring as a
+    whole; a lid's crease or a wrinkle that the other side draws a pixel or two higher met the photo's
+    own at the hole's edge as a doubled line (a helper, the third Obama)."""
+    def grey(a):
+        return cv2.cvtColor(np.clip(np.rint(a), 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    a, b = grey(np.where(hole[..., None], lit, crop)), grey(lit)
+    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(a, b, None)
+    gx = cv2.Sobel(a.astype(np.float32), cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(a.astype(np.float32), cv2.CV_32F, 0, 1)
+    w = cv2.GaussianBlur(gx * gx + gy * gy, (0, 0), 2) * ring
+    s = max(1.0, BEND_REACH * iod / 2)
+    den = cv2.GaussianBlur(w, (0, 0), s) + 1e-6
+    f = np.stack([cv2.GaussianBlur(w * flow[..., i], (0, 0), s) / den for i in range(2)], -1)
+    f *= np.clip(den / max(float(np.percentile(den[ring], 50)), 1e-6), 0, 1)[..., None]
+    # the flow's noise where the two sides match (grain, flat skin: 0.4 px median on a ring that fits exactly)
+    # gated out (none under `BEND_NOISE`, all of it from twice that), so a reflection that fits is not
+    # resampled at all; the rest capped
+    norm = np.linalg.norm(f, axis=-1, keepdims=True)
+    f *= np.clip(norm / BEND_NOISE - 1, 0, 1) * np.minimum(1, BEND_MAX * iod / np.maximum(norm, 1e-6))
+    if not f.any():
+        return lit
+    yy, xx = np.mgrid[0:hole.shape[0], 0:hole.shape[1]].astype(np.float32)
+    return cv2.remap(lit.astype(np.float32), xx + f[..., 0].astype(np.float32), yy + f[..., 1].astype(np.float32),
+                     cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT).astype(np.float64)
+
+
 def turned(lm: np.ndarray) -> float:
     """How far a face is turned: the nose tip's distance from the mouth corners' perpendicular bisector,
     over the corners' distance (0 for a frontal face). Read off the landmarks a masked eye does not move
@@ -160,8 +203,10 @@ def eye_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> int | None:
 def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> np.ndarray | None:
     """The area `box` of `image` (H, W, 3 uint8) with its part of `mask` (H, W bool: every hole in the
     photo) filled from the face's other eye (`lm`: its five landmarks in the image), the light matched
-    (module docstring); None where the hole is not on an eye, the face is turned, or the reflection
-    lands on unknown pixels."""
+    and the reflection bent to the lines at the hole's edge (module docstring); beyond the hole the area
+    holds the reflection too wherever it reads known pixels (for the blend's seam correction: only the
+    hole is the fill; `SEAM`); None where the hole is not on an eye, the face is turned, or the
+    reflection lands on unknown pixels."""
     hole = mask[box.y0:box.y1, box.x0:box.x1]
     which = eye_under(hole, box, lm)
     if which is None or turned(lm) > YAW_MAX:
@@ -193,6 +238,7 @@ def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray)
     if (~unknown[hole]).mean() < MIN_SOURCE:
         return None
     ring &= ~unknown
+    edge = ring.copy()      # (the lines the reflection misses are what bends it)
     mirror = cv2.remap(image, sx, sy, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT).astype(np.float64)
     # the light's ratio on the ring (light multiplies), a plane fitted to it per channel (a ramp of light
     # across the face is carried exactly; the biharmonic surface through the ring carried its grain in as
@@ -206,5 +252,10 @@ def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray)
     coef = np.linalg.lstsq(basis, ratio[ys, xs], rcond=None)[0]               # (3, channels)
     gy, gx = np.mgrid[0:hole.shape[0], 0:hole.shape[1]]
     gain = np.stack([np.ones(hole.shape), (gx - xs.mean()) / iod, (gy - ys.mean()) / iod], -1) @ coef
-    out = np.where(hole[..., None], np.expm1(np.log1p(mirror) + gain), crop)
+    lit = np.expm1(np.log1p(mirror) + gain)
+    if BEND:
+        lit = bent_to_edge(lit, crop, hole, edge, iod)
+    # (beyond the hole too, where the reflection reads known pixels: the blend's seam correction then sees
+    # the mismatch along the hole's edge and spreads it inwards; the photo's own there left a ring)
+    out = np.where((hole | (~unknown if SEAM else hole))[..., None], lit, crop)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
