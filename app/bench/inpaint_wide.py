@@ -93,13 +93,13 @@ def inpaint_wide(quick: bool = False, out: Path | None = None) -> list[Measureme
 
 
 def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[np.ndarray], list[np.ndarray]]:
-    """Each eye in turn, then the mouth, of each portrait's largest face masked (ellipses scaled by the
-    eye distance): the default fill, the tuned generator prior and the classical fills, the way the
-    editor runs them (run_inpaint on the whole photo); on the eyes also the default with the mirror as
-    it was in stop 50 (`faces.BEND` and `faces.SEAM` off). Returns the rows, the grid rows (holed | truth
-    | content-aware | generator prior | Telea | Navier–Stokes, around the face; the first eye and the
-    mouth) and, for each eye the default mirrored, a close-up row (holed | truth | stop 50's mirror |
-    the default now)."""
+    """Each eye in turn, the mouth, then half the mouth (a corner and its side), of each portrait's largest
+    face masked (ellipses scaled by the eye distance): the default fill, the tuned generator prior and the
+    classical fills, the way the editor runs them (run_inpaint on the whole photo); on the eyes and the
+    half mouth also the default with the mirror as it was in stop 50 (`faces.BEND`, `faces.SEAM` and
+    `faces.SIDE` off). Returns the rows, the grid rows (holed | truth | content-aware | generator prior |
+    Telea | Navier–Stokes, around the face; the first eye, the mouth, half the mouth) and, for each hole
+    the default mirrored, a close-up row (holed | truth | stop 50's fill | the default now)."""
     import cv2
 
     from latentbrush.core.jobs import Job
@@ -127,8 +127,10 @@ def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[
             continue
         lm = found[0].landmarks
         iod = float(np.linalg.norm(lm[1] - lm[0]))
+        u = (lm[1] - lm[0]) / iod
         for part, c, axes in (("eye", lm[0], (0.32, 0.2)), ("other eye", lm[1], (0.32, 0.2)),
-                              ("mouth", (lm[3] + lm[4]) / 2, (0.55, 0.3))):
+                              ("mouth", (lm[3] + lm[4]) / 2, (0.55, 0.3)),
+                              ("half the mouth", lm[3] + 0.15 * iod * u, (0.25, 0.2))):
             mask = np.zeros(img.shape[:2], np.uint8)
             cv2.ellipse(mask, (int(c[0]), int(c[1])), (int(axes[0] * iod), int(axes[1] * iod)), 0, 0, 360, 255, -1)
             holed = img.copy()
@@ -141,11 +143,11 @@ def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[
             best = max(psnr[methods.TELEA], psnr[methods.NAVIER_STOKES])
             row = {"gain_db": {m: psnr[m] - best for m in names}, "seconds": secs}
             if part != "mouth":
-                face_fill.BEND = face_fill.SEAM = False
+                face_fill.BEND = face_fill.SEAM = face_fill.SIDE = False
                 try:
                     old, _ = filled(holed, mask, methods.CONTENT_AWARE)
                 finally:
-                    face_fill.BEND = face_fill.SEAM = True
+                    face_fill.BEND = face_fill.SEAM = face_fill.SIDE = True
                 row["gain_db"][was] = hole_psnr(old, img, mask) - best
                 gains.setdefault((was, part), []).append(row["gain_db"][was])
                 if not np.array_equal(old, outs[0]):          # mirrored (the variants differ only there)
@@ -158,7 +160,7 @@ def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[
             for mid in names[:2]:
                 gains.setdefault((mid, part), []).append(psnr[mid] - best)
             table.setdefault("faces", {})[f"{p.name} {part}"] = row
-            if part != "other eye":
+            if part in ("eye", "mouth", "half the mouth"):
                 b = found[0].box
                 pad = int(0.2 * b.width)
                 sl = (slice(max(b.y0 - pad, 0), b.y1 + pad), slice(max(b.x0 - pad, 0), b.x1 + pad))
@@ -168,8 +170,8 @@ def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[
     for (mid, part), g in gains.items():
         rows.append((f"faces in real photos ({len(g)}), {part} masked: {mid} gain over the better of Telea/NS",
                      float(np.mean(g)), "dB"))
-    eyes = [g for (mid, part), g in gains.items() if mid == methods.CONTENT_AWARE and part != "mouth"]
-    olds = [g for (mid, part), g in gains.items() if mid == was]
+    eyes = [g for (mid, part), g in gains.items() if mid == methods.CONTENT_AWARE and "eye" in part]
+    olds = [g for (mid, part), g in gains.items() if mid == was and "eye" in part]
     if eyes and olds:
         rows.append((f"faces in real photos, each eye in turn ({sum(map(len, eyes))}): content-aware gain",
                      float(np.mean(np.concatenate(eyes))), "dB"))

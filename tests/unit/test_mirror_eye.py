@@ -7,7 +7,7 @@ from latentbrush.bench.inpaint_bench import hole_psnr
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
-from latentbrush.ml.inpaint.faces import bent_to_edge, mirrored_eye, turned
+from latentbrush.ml.inpaint.faces import bent_to_edge, mirrored, mirrored_eye, mirrored_side, turned
 from latentbrush.ml.inpaint.fill import inpaint_image
 from latentbrush.ml.inpaint.report import plain_summary
 
@@ -172,3 +172,68 @@ def test_an_eye_that_cannot_be_mirrored_is_said_to_be_filled_with_skin():
     drain(inpaint_image(holed, mask, filler))
     assert all(len(e[0]) < 7 or e[0][6] == 0.0 for e in filler.log)              # nothing mirrored
     assert "no other eye could be copied" in plain_summary(filler.log)
+
+
+def mouthed(light=30, other=None):
+    """The face with a mouth whose halves are mirror images (a dimple by each corner); `other`: a dark patch
+    drawn by the right corner (the right half then is not the left's mirror)."""
+    img = face(0).astype(np.float64)
+    cv2.ellipse(img, (150, 205), (28, 8), 0, 0, 360, (150, 70, 70), -1)
+    cv2.line(img, (122, 205), (178, 205), (60, 25, 25), 2)
+    cv2.circle(img, (116, 198), 3, (140, 100, 90), -1)
+    img[170:240, 151:201] = img[170:240, 149:99:-1]       # the right half the left's mirror, about x = 150
+    if other is not None:
+        cv2.rectangle(img, (162, 180), (200, 232), other, -1)
+    ramp = np.linspace(light, -light, W)[None, :, None]
+    return np.clip(img * (1 + ramp / 200), 0, 255).astype(np.uint8)
+
+
+def half_mouth(centre=(128, 205)):
+    mask = np.zeros((H, W), np.uint8)
+    cv2.ellipse(mask, centre, (16, 12), 0, 0, 360, 255, -1)
+    return mask
+
+
+def test_half_a_mouth_is_the_other_half_mirrored_across_the_faces_middle():
+    img = mouthed()
+    mask = half_mouth()
+    holed = img.copy()
+    holed[mask > 0] = 255
+    box = BBox(90, 160, 210, 250)
+    out = mirrored_side(holed, mask > 0, box, marks())
+    assert out is not None
+    full = holed.copy()
+    full[box.y0:box.y1, box.x0:box.x1] = np.where((mask > 0)[box.y0:box.y1, box.x0:box.x1, None], out,
+                                                  holed[box.y0:box.y1, box.x0:box.x1])
+    telea = cv2.inpaint(holed, mask, 3, cv2.INPAINT_TELEA)
+    assert hole_psnr(full, img, mask) >= 30 and hole_psnr(full, img, mask) > hole_psnr(telea, img, mask) + 8
+    assert mirrored(holed, mask > 0, box, marks())[1] == "side"
+
+
+def test_no_side_mirror_across_the_middle_off_the_face_turned_or_where_the_other_side_differs():
+    box = BBox(90, 160, 210, 250)
+    img = mouthed()
+    middle = half_mouth((150, 205))                       # its reflection lands on itself
+    assert mirrored_side(img, middle > 0, box, marks()) is None
+    beside = half_mouth((70, 205))                        # 1 eye distance off the middle: hair, ears, backdrop
+    assert mirrored_side(img, beside > 0, BBox(20, 160, 140, 250), marks()) is None
+    assert mirrored_side(img, half_mouth() > 0, box, marks(nose=(175, 165))) is None
+    odd = mouthed(other=(40, 40, 40))                     # the other side is not this one's mirror: no copy
+    assert mirrored_side(odd, half_mouth() > 0, box, marks()) is None
+    assert mirrored_side(img, half_mouth() > 0, box, marks()) is not None
+
+
+def test_the_default_fill_mirrors_half_a_mouth_in_the_editors_path_and_says_so(monkeypatch):
+    from latentbrush.ml.inpaint import faces
+
+    monkeypatch.setattr(faces, "FACE_WINDOW", 10.0)      # the stand-in detector is shown the whole photo
+    big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
+    mask = cv2.resize(half_mouth(), (600, 600), interpolation=cv2.INTER_NEAREST)
+    holed = big.copy()
+    holed[mask > 0] = 255
+    filler = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
+    (out, _), _ = drain(inpaint_image(holed, mask, filler))
+    (smooth, _), _ = drain(inpaint_image(holed, mask, ContentAwareFiller(None)))
+    assert filler.log[-1][0][7] == 1.0 and "other side of the person's face" in plain_summary(filler.log)
+    assert hole_psnr(out, big, mask) > hole_psnr(smooth, big, mask) + 6
+    assert np.array_equal(out[mask == 0], holed[mask == 0])

@@ -90,7 +90,9 @@ the known pixels near it, then the photo's own texture.
   larger than 64 px (there it chooses the learned mix over coherence transport); without the
   landmark detector's weights (the Haar fallback has no landmarks) there is no check.
 - An eye masked on a face the detector finds, frontal enough: the person's other eye, mirrored and
-  matched to the light around the hole (faces.py, stop 50), before any of the above.
+  matched to the light around the hole (faces.py, stop 50), before any of the above; since stop 51 also a
+  hole on one side of the face's features off the eyes (half the mouth, a nostril's side): the face's
+  other side, mirrored across its middle.
 - Texture: the weighted mean is smooth; the detail band of the known region is copied in by
   PatchMatch (app/ml/inpaint/texture.py), at the crop's own resolution (up to `max_side`); the
   patches are matched on the candidate with the best ring error where the crop is filled at its own
@@ -112,7 +114,7 @@ from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
-from latentbrush.ml.inpaint.faces import eye_under, holding_face, mirrored_eye
+from latentbrush.ml.inpaint.faces import eye_under, holding_face, mirrored
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail
@@ -328,22 +330,22 @@ class ContentAwareFiller(Filler):
 
     def fill_whole(self, crop: np.ndarray, hole: np.ndarray, area: tuple | None = None) -> np.ndarray | None:
         """The area's crop (its box, at the photo's own size: `fill_crop` would scale a large one down and
-        up again, and a helper saw the mirrored eye at half its sharpness) with an eye the hole covers filled
-        from the face's other eye (`faces.mirrored_eye`; beyond the hole the reflection too, for the blend's
-        seam correction), or None (then `fill` as usual; the face found is kept for it). `area`:
-        prepare_area's (default this filler's own)."""
+        up again, and a helper saw the mirrored eye at half its sharpness) with the hole filled from the
+        face's other side (`faces.mirrored`: an eye from the other eye, half the mouth from the other half;
+        beyond the hole the reflection too, for the blend's seam correction), or None (then `fill` as usual;
+        the face found is kept for it). `area`: prepare_area's (default this filler's own)."""
         area = self.area if area is None else area
         if area is None or area[3] is None or crop.shape[:2] != area[2].shape:
             return None
         face = self.face_on(area, hole.astype(bool), synthesis=self.synthesis)     # (as fill would: it reuses it)
         self.area_face = (area, face)
-        m = None if face is None else mirrored_eye(area[0], area[3].astype(bool), area[1], face)
+        m = None if face is None else mirrored(area[0], area[3].astype(bool), area[1], face)
         if m is None:
             return None
         self.area = self.area_face = None
-        self._report([0.0] * 6 + [1.0], hole)
+        self._report([0.0] * 6 + ([1.0] if m[1] == "eye" else [0.0, 1.0]), hole)
         self.log[-1] = (*self.log[-1][:2], "face")
-        return m
+        return m[0]
 
     @staticmethod
     def synthesis_side(hole: np.ndarray, sides: tuple[int, ...] = SYNTH_SIDES) -> int | None:

@@ -233,8 +233,8 @@ class ExemplarFiller(Filler):
         self.area = (image, box, hole, mask)
 
     def fill_whole(self, crop, hole):
-        """An eye filled from the person's other eye, as the default fill does it (`ContentAwareFiller.fill_whole`),
-        or None."""
+        """A hole on one side of a face filled from its other side (an eye from the other eye, half the mouth
+        from the other half), as the default fill does it (`ContentAwareFiller.fill_whole`), or None."""
         out = self.structure.fill_whole(crop, hole, self.area) if hasattr(self.structure, "fill_whole") else None
         if out is not None:
             self.area = None

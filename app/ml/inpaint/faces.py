@@ -1,5 +1,6 @@
 """Faces in a photo's fill: whether a face's features hold a hole (the default fill then keeps other
-patches out of it, content_aware.py), and an eye filled from the person's other eye, mirrored.
+patches out of it, content_aware.py), and an eye filled from the person's other eye, mirrored (or half
+the mouth from its other half).
 
 An eye masked on a real portrait got a smooth patch of skin and brow from every fill (the content-aware
 fill +0.8 dB over the better classical fill on 7 portraits, the tuned 64-px generator +1.2 dB as a
@@ -16,10 +17,16 @@ blurred, blocky blob at the photo's size): none has this person's eye. The other
   a pixel or two higher meets the photo's own instead of doubling it at the hole's edge; and handed to
   the blend with the reflection beyond the hole as well, so the seam correction evens out what still
   differs along the edge (the photo's own pixels there hid the step from it, and a ring showed).
+A hole off the eyes on one side of the face's features (half the mouth, a nostril's side; `mirrored_side`,
+stop 51) is reflected across the line through the eyes' midpoint square to them, then shifted, lit and bent
+the same way: the default filled half a mouth with a smear of lip and skin. The shift's fit reads only the
+ring's pixels whose reflection is known (by a mouth the ring's inner side reflects into the hole itself,
+and its white pulled the fit a pixel off), and a reflection that predicts the ring worse than the ring's own
+blur does (`FIT_MAX`) is not used: the face is turned more than the landmarks found on the holed photo say.
 There is no mirror, and the fill is the default's, where the face is turned (the nose tip off the
 mouth's middle by more than `YAW_MAX` × its width: a reflection then puts the near eye's shape and gaze
-into the far one), the hole is not on an eye, or the reflection lands on pixels that are not known
-(both eyes masked, a hole across the face's middle).
+into the far one), the hole is on neither an eye nor one side of the features, or the reflection lands on
+pixels that are not known (both eyes masked, a hole across the face's middle).
 """
 
 from __future__ import annotations
@@ -118,23 +125,31 @@ K_MAX = 1.25         # the reflection's scale along the mouth's line kept within
 NEAR_EYE = 0.6       # the hole's centre within this × the eye distance of an eye: the eye is what is masked
 MIN_SOURCE = 0.98    # at least this share of the hole's reflection lands on known pixels inside the photo
 RING = 0.15          # the light is matched on a ring this × the eye distance wide around the hole …
+FIT_MAX = 2.0        # … and no reflection is used whose mean misfit there, its light matched, is over this × the
+#                      ring's misfit to its own blur (σ = half the ring): 0.88–1.24 for the mirrors on the 7 portraits,
+#                      1.87 for the painting's turned face in the group photo (kept: an eye with a faint edge), 2.39
+#                      for half of the third Obama's mouth (his face turned more than the holed photo's landmarks say)
 SEARCH = 0.15        # … and the reflection shifted by up to this × the eye distance to fit it: the detector
 #                      places a masked eye by guess (10 px off on a 106-px eye distance)
 
 
-def _register(image: np.ndarray, crop: np.ndarray, ring: np.ndarray, sx: np.ndarray, sy: np.ndarray,
-              reach: int) -> tuple[int, int]:
+def _register(image: np.ndarray, mask: np.ndarray, crop: np.ndarray, ring: np.ndarray, sx: np.ndarray,
+              sy: np.ndarray, reach: int) -> tuple[int, int]:
     """The shift (dx, dy), within ± `reach` px, of the reflection (`sx`, `sy`: where each pixel of the
     crop reads the photo) that best fits the crop's known `ring`: the least variance of the difference
-    (the light may differ by a constant); coarse (every other px), then ± 1 px."""
+    (the light may differ by a constant) over the ring's pixels that read known ones (`mask`: the photo's
+    holes; by a mouth the ring's reflection reaches into the hole itself); coarse (every other px), then
+    ± 1 px."""
     ys, xs = np.nonzero(ring)
     px, py = sx[ys, xs].reshape(1, -1), sy[ys, xs].reshape(1, -1)
     want = crop[ys, xs]
+    holes = mask.astype(np.uint8)
 
     def cost(d: tuple[int, int]) -> float:
-        got = cv2.remap(image, px + np.float32(d[0]), py + np.float32(d[1]), cv2.INTER_LINEAR,
-                        borderMode=cv2.BORDER_REFLECT)[0].astype(np.float64)
-        return float((want - got).var(axis=0).sum())
+        at = (px + np.float32(d[0]), py + np.float32(d[1]))
+        got = cv2.remap(image, *at, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)[0].astype(np.float64)
+        known = cv2.remap(holes, *at, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=1)[0] == 0
+        return float((want - got)[known].var(axis=0).sum()) if known.sum() >= 8 else np.inf
     best = min(((dx, dy) for dx in range(-reach, reach + 1, 2) for dy in range(-reach, reach + 1, 2)), key=cost)
     return min(((best[0] + dx, best[1] + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)), key=cost)
 
@@ -178,11 +193,12 @@ def bent_to_edge(lit: np.ndarray, crop: np.ndarray, hole: np.ndarray, ring: np.n
                      cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT).astype(np.float64)
 
 
-def turned(lm: np.ndarray) -> float:
+def turned(lm: np.ndarray, *, by_eyes: bool = False) -> float:
     """How far a face is turned: the nose tip's distance from the mouth corners' perpendicular bisector,
     over the corners' distance (0 for a frontal face). Read off the landmarks a masked eye does not move
-    (the detector places a hidden eye by guess)."""
-    a, b = np.asarray(lm[3], np.float64), np.asarray(lm[4], np.float64)
+    (the detector places a hidden eye by guess); `by_eyes`: off the eyes' instead (a hole over a mouth
+    corner; on the 7 portraits it reads 0.00–0.17 where the corners read 0.02–0.34, not in step)."""
+    a, b = (np.asarray(lm[i], np.float64) for i in ((0, 1) if by_eyes else (3, 4)))
     d = max(float(np.linalg.norm(b - a)), 1e-6)
     return abs(float((np.asarray(lm[2], np.float64) - (a + b) / 2) @ (b - a))) / d ** 2
 
@@ -225,13 +241,68 @@ def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray)
     a, b = (gx - here[0]) * u[0] + (gy - here[1]) * u[1], (gx - here[0]) * n[0] + (gy - here[1]) * n[1]
     sx = (there[0] - k * a * u[0] + b * n[0]).astype(np.float32)
     sy = (there[1] - k * a * u[1] + b * n[1]).astype(np.float32)
+    return _reflected(image, mask, box, sx, sy, iod)
+
+
+SIDE = True          # a hole off the eyes mirrored too (off: stop 50's fill, a variant of `bench inpaint_wide`) …
+SIDE_WIDTH = 0.9     # … across the face's middle, where it lies within this × the eye
+SIDE_TOP, SIDE_BOTTOM = -0.5, 1.7   # distance of the middle, and between these × below the eyes (brow to chin)
+
+
+def mirrored_side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> np.ndarray | None:
+    """As `mirrored_eye`, for a hole off the eyes on one side of a frontal face (half the mouth, a nostril's
+    side, a cheek's fold, the chin's side): reflected across the line through the eyes' midpoint square to
+    them (both eyes are in view), then shifted, lit and bent as an eye is. None where the hole is on an
+    eye, outside the face's middle (`SIDE_WIDTH`, `SIDE_TOP`, `SIDE_BOTTOM`: hair, ears and backdrop are
+    not symmetric), across the middle (its reflection lands on itself), or the face is turned (by the
+    mouth corners or by the eyes, whichever reads more: a hole over a corner leaves its place a guess)."""
+    hole = mask[box.y0:box.y1, box.x0:box.x1]
+    lm = np.asarray(lm, np.float64)
+    iod = float(np.linalg.norm(lm[1] - lm[0]))
+    if not hole.any() or iod < 4 or eye_under(hole, box, lm) is not None:
+        return None
+    u = (lm[1] - lm[0]) / iod
+    n, mid = np.array([-u[1], u[0]]), (lm[0] + lm[1]) / 2
+    ys, xs = np.nonzero(hole)
+    pts = np.stack([xs + box.x0, ys + box.y0], 1) - mid
+    a, b = pts @ u, pts @ n
+    if np.abs(a).max() > SIDE_WIDTH * iod or b.min() < SIDE_TOP * iod or b.max() > SIDE_BOTTOM * iod:
+        return None
+    if max(turned(lm), turned(lm, by_eyes=True)) > YAW_MAX:     # (a hidden mouth corner is placed by guess)
+        return None
+    gx, gy = np.meshgrid(np.arange(box.x0, box.x1, dtype=np.float64) - mid[0],
+                         np.arange(box.y0, box.y1, dtype=np.float64) - mid[1])
+    a, b = gx * u[0] + gy * u[1], gx * n[0] + gy * n[1]
+    sx = (mid[0] - a * u[0] + b * n[0]).astype(np.float32)
+    sy = (mid[1] - a * u[1] + b * n[1]).astype(np.float32)
+    return _reflected(image, mask, box, sx, sy, iod)
+
+
+def mirrored(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> tuple[np.ndarray, str] | None:
+    """The area filled from the face's other side (`mirrored_eye` for a hole on an eye, else
+    `mirrored_side`) and which: "eye" or "side"; None where neither mirrors it."""
+    hole = mask[box.y0:box.y1, box.x0:box.x1]
+    if eye_under(hole, box, lm) is not None:
+        out = mirrored_eye(image, mask, box, lm)
+        return None if out is None else (out, "eye")
+    out = mirrored_side(image, mask, box, lm) if SIDE else None
+    return None if out is None else (out, "side")
+
+
+def _reflected(image: np.ndarray, mask: np.ndarray, box: BBox, sx: np.ndarray, sy: np.ndarray,
+               iod: float) -> np.ndarray | None:
+    """The area `box` with its hole filled by the photo read at (`sx`, `sy`) (the reflection, float32 in the
+    image's coordinates), shifted to fit the ring of known pixels, its light matched, bent to the lines at the
+    hole's edge, and beyond the hole where it reads known pixels (`SEAM`); None where the ring is too thin
+    or the reflection lands on unknown pixels."""
+    hole = mask[box.y0:box.y1, box.x0:box.x1]
     crop = image[box.y0:box.y1, box.x0:box.x1].astype(np.float64)
     r = max(2, int(round(RING * iod)))
     ring = (cv2.dilate(hole.astype(np.uint8), np.ones((2 * r + 1,) * 2, np.uint8)) > 0) & ~hole
     ring &= ~mask[box.y0:box.y1, box.x0:box.x1]
     if ring.sum() < 8:
         return None
-    dx, dy = _register(image, crop, ring, sx, sy, max(1, int(round(SEARCH * iod))))
+    dx, dy = _register(image, mask, crop, ring, sx, sy, max(1, int(round(SEARCH * iod))))
     sx, sy = sx + np.float32(dx), sy + np.float32(dy)
     unknown = cv2.remap(mask.astype(np.uint8), sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                         borderValue=1) > 0
@@ -253,9 +324,20 @@ def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray)
     gy, gx = np.mgrid[0:hole.shape[0], 0:hole.shape[1]]
     gain = np.stack([np.ones(hole.shape), (gx - xs.mean()) / iod, (gy - ys.mean()) / iod], -1) @ coef
     lit = np.expm1(np.log1p(mirror) + gain)
+    # a reflection that predicts the known ring worse than the ring's own blur does is another place, not
+    # this one's other side (a face turned more than the landmarks on the holed photo say)
+    known = (~mask[box.y0:box.y1, box.x0:box.x1]).astype(np.float64)
+    sg = max(1.0, RING * iod / 2)
+    blur = cv2.GaussianBlur(crop * known[..., None], (0, 0), sg) / np.maximum(
+        cv2.GaussianBlur(known, (0, 0), sg), 1e-6)[..., None]
+    if np.abs(crop - lit)[edge].mean() > FIT_MAX * np.abs(crop - blur)[edge].mean():
+        return None
+    # (beyond the hole, where the reflection reads the hole itself, the photo: by a mouth the reflection of
+    # the ring's inner side reaches into it, and the flow read there was the hole's white)
+    lit = np.where((unknown & ~hole)[..., None], crop, lit)
     if BEND:
         lit = bent_to_edge(lit, crop, hole, edge, iod)
     # (beyond the hole too, where the reflection reads known pixels: the blend's seam correction then sees
     # the mismatch along the hole's edge and spreads it inwards; the photo's own there left a ring)
-    out = np.where((hole | (~unknown if SEAM else hole))[..., None], lit, crop)
+    out = np.where((hole | ~unknown)[..., None], lit, crop) if SEAM else np.where(hole[..., None], lit, crop)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)

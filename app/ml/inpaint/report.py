@@ -8,7 +8,7 @@ import numpy as np
 
 # the content-aware fill's log: each entry's weights in this order
 NAMES = ("learned", "frequency-selective", "generator prior", "Telea", "coherence transport", "biharmonic",
-         "the other eye")
+         "the other eye", "the face's other side")
 
 
 def _shares(log: list[tuple]) -> np.ndarray:
@@ -51,7 +51,9 @@ SAID = {"learned": ("the completion network (trained on faces and photos) filled
         "biharmonic": ("the shading around the hole continued smoothly across it (biharmonic)",
                        "a smooth biharmonic surface"),
         "the other eye": ("the person's other eye, mirrored and matched to the light around the hole, filled it",
-                          "the other eye, mirrored")}
+                          "the other eye, mirrored"),
+        "the face's other side": ("the other side of the person's face, mirrored and matched to the light around "
+                                  "the hole, filled it", "the face's other side, mirrored")}
 
 
 def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
