@@ -237,3 +237,42 @@ def test_the_default_fill_mirrors_half_a_mouth_in_the_editors_path_and_says_so(m
     assert filler.log[-1][0][7] == 1.0 and "other side of the person's face" in plain_summary(filler.log)
     assert hole_psnr(out, big, mask) > hole_psnr(smooth, big, mask) + 6
     assert np.array_equal(out[mask == 0], holed[mask == 0])
+
+
+def test_a_mouth_tilted_against_the_eyes_is_mirrored_across_a_tilted_line_without_a_step():
+    """The face's middle is not square to the eyes' line everywhere (a smile raised on one side, a head turned
+    a little in the picture): the mirror's line is fitted, and it keeps the middle where it is."""
+    img = mouthed()
+    turn = cv2.getRotationMatrix2D((150, 205), 4, 1.0)
+    mouth = cv2.warpAffine(img, turn, (W, H), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    img = np.where((np.abs(np.arange(W) - 150)[None, :, None] < 60) & (np.abs(np.arange(H) - 205)[:, None, None] < 38),
+                   mouth, img)
+    mask = half_mouth((132, 206))
+    holed = img.copy()
+    holed[mask > 0] = 255
+    box = BBox(90, 160, 210, 250)
+    out = mirrored_side(holed, mask > 0, box, marks())
+    assert out is not None
+    full = holed.copy()
+    full[box.y0:box.y1, box.x0:box.x1] = np.where((mask > 0)[box.y0:box.y1, box.x0:box.x1, None], out,
+                                                  holed[box.y0:box.y1, box.x0:box.x1])
+    assert hole_psnr(full, img, mask) >= 30
+
+
+def test_a_hole_reaching_across_the_middle_is_mirrored_where_it_can_be_and_bridged_along_the_middle():
+    img = mouthed()
+    mask = np.zeros((H, W), np.uint8)
+    cv2.rectangle(mask, (112, 192), (152, 218), 255, -1)            # 2 px past the middle (x = 150)
+    holed = img.copy()
+    holed[mask > 0] = 255
+    box = BBox(80, 160, 220, 250)
+    out = mirrored_side(holed, mask > 0, box, marks())
+    assert out is not None
+    full = holed.copy()
+    full[box.y0:box.y1, box.x0:box.x1] = np.where((mask > 0)[box.y0:box.y1, box.x0:box.x1, None], out,
+                                                  holed[box.y0:box.y1, box.x0:box.x1])
+    telea = cv2.inpaint(holed, mask, 3, cv2.INPAINT_TELEA)
+    assert hole_psnr(full, img, mask) > hole_psnr(telea, img, mask) + 6
+    wide = np.zeros((H, W), np.uint8)
+    cv2.rectangle(wide, (112, 192), (170, 218), 255, -1)            # 20 px past it: too much to bridge
+    assert mirrored_side(img, wide > 0, box, marks()) is None

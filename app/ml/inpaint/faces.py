@@ -133,23 +133,32 @@ SEARCH = 0.15        # … and the reflection shifted by up to this × the eye d
 #                      places a masked eye by guess (10 px off on a 106-px eye distance)
 
 
-def _register(image: np.ndarray, mask: np.ndarray, crop: np.ndarray, ring: np.ndarray, sx: np.ndarray,
-              sy: np.ndarray, reach: int) -> tuple[int, int]:
-    """The shift (dx, dy), within ± `reach` px, of the reflection (`sx`, `sy`: where each pixel of the
-    crop reads the photo) that best fits the crop's known `ring`: the least variance of the difference
-    (the light may differ by a constant) over the ring's pixels that read known ones (`mask`: the photo's
-    holes; by a mouth the ring's reflection reaches into the hole itself); coarse (every other px), then
-    ± 1 px."""
-    ys, xs = np.nonzero(ring)
-    px, py = sx[ys, xs].reshape(1, -1), sy[ys, xs].reshape(1, -1)
-    want = crop[ys, xs]
+def _ring_cost(image: np.ndarray, mask: np.ndarray, want: np.ndarray) -> Callable[[np.ndarray, np.ndarray], float]:
+    """How badly the photo read at (x, y) (float32, the image's coordinates) fits `want` (the ring's known
+    pixels, (N, 3)): the variance of the difference (the light may differ by a constant), over the pixels
+    that read known ones (`mask`: the photo's holes; by a mouth the ring's reflection reaches into the hole
+    itself, and its white pulled the fit a pixel off)."""
     holes = mask.astype(np.uint8)
 
-    def cost(d: tuple[int, int]) -> float:
-        at = (px + np.float32(d[0]), py + np.float32(d[1]))
+    def cost(x: np.ndarray, y: np.ndarray) -> float:
+        at = (x.reshape(1, -1), y.reshape(1, -1))
         got = cv2.remap(image, *at, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)[0].astype(np.float64)
         known = cv2.remap(holes, *at, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=1)[0] == 0
         return float((want - got)[known].var(axis=0).sum()) if known.sum() >= 8 else np.inf
+    return cost
+
+
+def _register(image: np.ndarray, mask: np.ndarray, crop: np.ndarray, ring: np.ndarray, sx: np.ndarray,
+              sy: np.ndarray, reach: int) -> tuple[int, int]:
+    """The shift (dx, dy), within ± `reach` px, of the reflection (`sx`, `sy`: where each pixel of the
+    crop reads the photo) that best fits the crop's known `ring` (`_ring_cost`); coarse (every other px),
+    then ± 1 px."""
+    ys, xs = np.nonzero(ring)
+    px, py = sx[ys, xs], sy[ys, xs]
+    fit = _ring_cost(image, mask, crop[ys, xs])
+
+    def cost(d: tuple[int, int]) -> float:
+        return fit(px + np.float32(d[0]), py + np.float32(d[1]))
     best = min(((dx, dy) for dx in range(-reach, reach + 1, 2) for dy in range(-reach, reach + 1, 2)), key=cost)
     return min(((best[0] + dx, best[1] + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)), key=cost)
 
@@ -246,7 +255,11 @@ def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray)
 
 SIDE = True          # a hole off the eyes mirrored too (off: stop 50's fill, a variant of `bench inpaint_wide`) …
 SIDE_WIDTH = 0.9     # … across the face's middle, where it lies within this × the eye
-SIDE_TOP, SIDE_BOTTOM = -0.5, 1.7   # distance of the middle, and between these × below the eyes (brow to chin)
+SIDE_TOP, SIDE_BOTTOM = -0.5, 1.7   # distance of the middle, and between these × below the eyes (brow to chin);
+TILT = 6             # the mirror's line turned by up to this many degrees from square to the eyes, and moved by up to
+#                      `SEARCH` / 2 × the eye distance, to fit the ring
+SIDE_SOURCE = 0.8    # a hole reaching across the middle: its part whose reflection is known (at least this share)
+#                      mirrored, the rest (a strip along the middle) filled by Telea from both sides
 
 
 def mirrored_side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> np.ndarray | None:
@@ -270,12 +283,29 @@ def mirrored_side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray
         return None
     if max(turned(lm), turned(lm, by_eyes=True)) > YAW_MAX:     # (a hidden mouth corner is placed by guess)
         return None
-    gx, gy = np.meshgrid(np.arange(box.x0, box.x1, dtype=np.float64) - mid[0],
-                         np.arange(box.y0, box.y1, dtype=np.float64) - mid[1])
-    a, b = gx * u[0] + gy * u[1], gx * n[0] + gy * n[1]
-    sx = (mid[0] - a * u[0] + b * n[0]).astype(np.float32)
-    sy = (mid[1] - a * u[1] + b * n[1]).astype(np.float32)
-    return _reflected(image, mask, box, sx, sy, iod)
+    # the line fitted to the ring (moved along the eyes' line, turned a little): a reflection keeps the points
+    # on its line where they are, so the half meets the photo across the middle without a step (a shift put
+    # a smile's raised half 4–5 px up against the other half, a helper saw the seam through a tooth)
+    crop = image[box.y0:box.y1, box.x0:box.x1].astype(np.float64)
+    r = max(2, int(round(RING * iod)))
+    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((2 * r + 1,) * 2, np.uint8)) > 0) & ~hole
+    ring &= ~mask[box.y0:box.y1, box.x0:box.x1]
+    if ring.sum() < 8:
+        return None
+    ry, rx = np.nonzero(ring)
+    reach = max(1, int(round(SEARCH * iod / 2)))
+    lines = [(o, t) for o in range(-reach, reach + 1) for t in np.radians(np.arange(-TILT, TILT + 1, 1.0))]
+
+    def across(o: float, t: float, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        v = np.array([u[0] * np.cos(t) - u[1] * np.sin(t), u[0] * np.sin(t) + u[1] * np.cos(t)])
+        c = mid + o * u
+        a = (xs - c[0]) * v[0] + (ys - c[1]) * v[1]
+        return (xs - 2 * a * v[0]).astype(np.float32), (ys - 2 * a * v[1]).astype(np.float32)
+    cost = _ring_cost(image, mask, crop[ry, rx])
+    o, t = min(lines, key=lambda ln: cost(*across(*ln, rx + float(box.x0), ry + float(box.y0))))
+    gx, gy = np.meshgrid(np.arange(box.x0, box.x1, dtype=np.float64), np.arange(box.y0, box.y1, dtype=np.float64))
+    sx, sy = across(o, t, gx, gy)
+    return _reflected(image, mask, box, sx, sy, iod, shift=False, rest=SIDE_SOURCE)
 
 
 def mirrored(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> tuple[np.ndarray, str] | None:
@@ -290,11 +320,12 @@ def mirrored(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> 
 
 
 def _reflected(image: np.ndarray, mask: np.ndarray, box: BBox, sx: np.ndarray, sy: np.ndarray,
-               iod: float) -> np.ndarray | None:
+               iod: float, *, shift: bool = True, rest: float | None = None) -> np.ndarray | None:
     """The area `box` with its hole filled by the photo read at (`sx`, `sy`) (the reflection, float32 in the
-    image's coordinates), shifted to fit the ring of known pixels, its light matched, bent to the lines at the
-    hole's edge, and beyond the hole where it reads known pixels (`SEAM`); None where the ring is too thin
-    or the reflection lands on unknown pixels."""
+    image's coordinates), shifted to fit the ring of known pixels (`shift`), its light matched, bent to the
+    lines at the hole's edge, and beyond the hole where it reads known pixels (`SEAM`); None where the ring is
+    too thin or the reflection lands on unknown pixels: on more than 1 − `MIN_SOURCE` of the hole, or with
+    `rest` more than 1 − `rest` of it, the rest then filled by Telea from around it and the reflection."""
     hole = mask[box.y0:box.y1, box.x0:box.x1]
     crop = image[box.y0:box.y1, box.x0:box.x1].astype(np.float64)
     r = max(2, int(round(RING * iod)))
@@ -302,11 +333,12 @@ def _reflected(image: np.ndarray, mask: np.ndarray, box: BBox, sx: np.ndarray, s
     ring &= ~mask[box.y0:box.y1, box.x0:box.x1]
     if ring.sum() < 8:
         return None
-    dx, dy = _register(image, mask, crop, ring, sx, sy, max(1, int(round(SEARCH * iod))))
-    sx, sy = sx + np.float32(dx), sy + np.float32(dy)
+    if shift:
+        dx, dy = _register(image, mask, crop, ring, sx, sy, max(1, int(round(SEARCH * iod))))
+        sx, sy = sx + np.float32(dx), sy + np.float32(dy)
     unknown = cv2.remap(mask.astype(np.uint8), sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                         borderValue=1) > 0
-    if (~unknown[hole]).mean() < MIN_SOURCE:
+    if (~unknown[hole]).mean() < (MIN_SOURCE if rest is None else rest):
         return None
     ring &= ~unknown
     edge = ring.copy()      # (the lines the reflection misses are what bends it)
@@ -340,4 +372,8 @@ def _reflected(image: np.ndarray, mask: np.ndarray, box: BBox, sx: np.ndarray, s
     # (beyond the hole too, where the reflection reads known pixels: the blend's seam correction then sees
     # the mismatch along the hole's edge and spreads it inwards; the photo's own there left a ring)
     out = np.where((hole | ~unknown)[..., None], lit, crop) if SEAM else np.where(hole[..., None], lit, crop)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    out = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    left = (hole & unknown).astype(np.uint8)
+    if left.any():
+        out = cv2.inpaint(out, left, max(3, int(round(0.05 * iod))), cv2.INPAINT_TELEA)
+    return out
