@@ -276,3 +276,21 @@ def test_a_hole_reaching_across_the_middle_is_mirrored_where_it_can_be_and_bridg
     wide = np.zeros((H, W), np.uint8)
     cv2.rectangle(wide, (112, 192), (170, 218), 255, -1)            # 20 px past it: too much to bridge
     assert mirrored_side(img, wide > 0, box, marks()) is None
+
+
+def test_half_a_mouth_that_cannot_be_mirrored_is_said_to_be_filled_from_around_it(monkeypatch):
+    from latentbrush.ml.inpaint import faces
+
+    monkeypatch.setattr(faces, "FACE_WINDOW", 10.0)
+    big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
+    mask = cv2.resize(half_mouth(), (600, 600), interpolation=cv2.INTER_NEAREST)
+    holed = big.copy()
+    holed[mask > 0] = 255
+    filler = ContentAwareFiller(None, faces=lambda w: [marks(nose=(175, 165)) * 2 * w.shape[1] / 600])   # turned
+    drain(inpaint_image(holed, mask, filler))
+    assert all(len(e[0]) < 8 or e[0][7] == 0.0 for e in filler.log)
+    assert "the face's other side could not be copied" in plain_summary(filler.log)
+    whole = cv2.resize(half_mouth((150, 205)), (600, 600), interpolation=cv2.INTER_NEAREST)   # on the middle: no word
+    plain = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
+    drain(inpaint_image(np.where(whole[..., None] > 0, 255, big).astype(np.uint8), whole, plain))
+    assert "could not be copied" not in plain_summary(plain.log)

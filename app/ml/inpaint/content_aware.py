@@ -114,7 +114,7 @@ from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
-from latentbrush.ml.inpaint.faces import eye_under, holding_face, mirrored
+from latentbrush.ml.inpaint.faces import eye_under, holding_face, mirrored, side_under
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail
@@ -296,8 +296,12 @@ class ContentAwareFiller(Filler):
         seen, self.area_face = self.area_face, None
         face = seen[1] if seen is not None and seen[0] is area else self.face_on(area, hole, synthesis=self.synthesis)
         on_face = face is not None
-        # an eye the mirror (fill_whole) could not fill (both masked, the face turned): said so (report.py)
-        eye_lost = on_face and seen is not None and seen[0] is area and eye_under(area[2], area[1], face) is not None
+        # an eye or a side of the features the mirror (fill_whole) could not fill (both eyes masked, the face
+        # turned, the hole across the middle): said so (report.py)
+        lost = None
+        if on_face and seen is not None and seen[0] is area:
+            lost = ("eye" if eye_under(area[2], area[1], face) is not None else
+                    "half" if side_under(area[2], area[1], face) else None)
         smooth, best = self.structure(crop, hole, check, face=on_face)
         if check is not None:
             check()
@@ -305,9 +309,9 @@ class ContentAwareFiller(Filler):
             return smooth
         prior_alone = self.last_weights == [0.0, 0.0, 1.0]
         side = self.synthesis_side(hole, self.synth_sides) if self.synthesis and not prior_alone else None
-        if on_face and (side is not None or eye_lost):
+        if on_face and (side is not None or lost):
             side = None
-            self.log[-1] = (*self.log[-1][:2], "eye" if eye_lost else "face")
+            self.log[-1] = (*self.log[-1][:2], lost or "face")
         self.synthesised = side is not None
         if side is not None:        # the hole redrawn from the photo's own patches, small, on that structure
             smooth = best = drain(synthesise_fill(crop, hole, smooth, max_side=side, check=check,

@@ -255,11 +255,29 @@ def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray)
 
 SIDE = True          # a hole off the eyes mirrored too (off: stop 50's fill, a variant of `bench inpaint_wide`) …
 SIDE_WIDTH = 0.9     # … across the face's middle, where it lies within this × the eye
-SIDE_TOP, SIDE_BOTTOM = -0.5, 1.7   # distance of the middle, and between these × below the eyes (brow to chin);
+SIDE_TOP, SIDE_BOTTOM = -0.5, 1.7   # distance of the middle, and between these × below the eyes (brow to chin),
+SIDE_OFF = 0.1       # its centre at least this × the eye distance off the middle (on the middle: not a side's);
 TILT = 6             # the mirror's line turned by up to this many degrees from square to the eyes, and moved by up to
 #                      `SEARCH` / 2 × the eye distance, to fit the ring
 SIDE_SOURCE = 0.8    # a hole reaching across the middle: its part whose reflection is known (at least this share)
 #                      mirrored, the rest (a strip along the middle) filled by Telea from both sides
+
+
+def side_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:
+    """Whether the area's hole (in `box`; `lm` the face's landmarks in the image) lies on one side of the
+    face's middle, off the eyes: within `SIDE_WIDTH` × the eye distance of the middle (the line through the
+    eyes' midpoint square to them), between `SIDE_TOP` and `SIDE_BOTTOM` × below the eyes, its centre
+    `SIDE_OFF` × or more off the middle."""
+    lm = np.asarray(lm, np.float64)
+    iod = float(np.linalg.norm(lm[1] - lm[0]))
+    if not hole.any() or iod < 4 or eye_under(hole, box, lm) is not None:
+        return False
+    u = (lm[1] - lm[0]) / iod
+    ys, xs = np.nonzero(hole)
+    pts = np.stack([xs + box.x0, ys + box.y0], 1) - (lm[0] + lm[1]) / 2
+    a, b = pts @ u, pts @ np.array([-u[1], u[0]])
+    return bool(np.abs(a).max() <= SIDE_WIDTH * iod and b.min() >= SIDE_TOP * iod and b.max() <= SIDE_BOTTOM * iod
+                and abs(a.mean()) >= SIDE_OFF * iod)
 
 
 def mirrored_side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> np.ndarray | None:
@@ -271,18 +289,11 @@ def mirrored_side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray
     mouth corners or by the eyes, whichever reads more: a hole over a corner leaves its place a guess)."""
     hole = mask[box.y0:box.y1, box.x0:box.x1]
     lm = np.asarray(lm, np.float64)
+    if not side_under(hole, box, lm) or max(turned(lm), turned(lm, by_eyes=True)) > YAW_MAX:
+        return None                                 # (turned: a hidden mouth corner is placed by guess)
     iod = float(np.linalg.norm(lm[1] - lm[0]))
-    if not hole.any() or iod < 4 or eye_under(hole, box, lm) is not None:
-        return None
     u = (lm[1] - lm[0]) / iod
-    n, mid = np.array([-u[1], u[0]]), (lm[0] + lm[1]) / 2
-    ys, xs = np.nonzero(hole)
-    pts = np.stack([xs + box.x0, ys + box.y0], 1) - mid
-    a, b = pts @ u, pts @ n
-    if np.abs(a).max() > SIDE_WIDTH * iod or b.min() < SIDE_TOP * iod or b.max() > SIDE_BOTTOM * iod:
-        return None
-    if max(turned(lm), turned(lm, by_eyes=True)) > YAW_MAX:     # (a hidden mouth corner is placed by guess)
-        return None
+    mid = (lm[0] + lm[1]) / 2
     # the line fitted to the ring (moved along the eyes' line, turned a little): a reflection keeps the points
     # on its line where they are, so the half meets the photo across the middle without a step (a shift put
     # a smile's raised half 4–5 px up against the other half, a helper saw the seam through a tooth)
