@@ -294,3 +294,19 @@ def test_half_a_mouth_that_cannot_be_mirrored_is_said_to_be_filled_from_around_i
     plain = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
     drain(inpaint_image(np.where(whole[..., None] > 0, 255, big).astype(np.uint8), whole, plain))
     assert "could not be copied" not in plain_summary(plain.log)
+
+
+def test_a_whole_mouth_masked_is_said_to_be_filled_with_skin(monkeypatch):
+    from latentbrush.ml.inpaint import faces
+
+    monkeypatch.setattr(faces, "FACE_WINDOW", 10.0)
+    big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
+    mask = np.zeros((600, 600), np.uint8)
+    cv2.ellipse(mask, (300, 410), (80, 30), 0, 0, 360, 255, -1)
+    filler = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
+    drain(inpaint_image(np.where(mask[..., None] > 0, 255, big).astype(np.uint8), mask, filler))
+    assert "the mouth is all masked" in plain_summary(filler.log)
+    half = cv2.resize(half_mouth(), (600, 600), interpolation=cv2.INTER_NEAREST)
+    mirrored_half = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
+    drain(inpaint_image(np.where(half[..., None] > 0, 255, big).astype(np.uint8), half, mirrored_half))
+    assert "mouth is all masked" not in plain_summary(mirrored_half.log)

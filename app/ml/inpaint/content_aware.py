@@ -114,7 +114,7 @@ from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
-from latentbrush.ml.inpaint.faces import eye_under, holding_face, mirrored, side_under
+from latentbrush.ml.inpaint.faces import eye_under, holding_face, mirrored, mouth_under, side_under
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail
@@ -297,11 +297,12 @@ class ContentAwareFiller(Filler):
         face = seen[1] if seen is not None and seen[0] is area else self.face_on(area, hole, synthesis=self.synthesis)
         on_face = face is not None
         # an eye or a side of the features the mirror (fill_whole) could not fill (both eyes masked, the face
-        # turned, the hole across the middle): said so (report.py)
+        # turned, the hole across the middle), or a whole mouth (nothing to copy): said so (report.py)
         lost = None
         if on_face and seen is not None and seen[0] is area:
             lost = ("eye" if eye_under(area[2], area[1], face) is not None else
-                    "half" if side_under(area[2], area[1], face) else None)
+                    "half" if side_under(area[2], area[1], face) else
+                    "mouth" if mouth_under(area[2], area[1], face) else None)
         smooth, best = self.structure(crop, hole, check, face=on_face)
         if check is not None:
             check()

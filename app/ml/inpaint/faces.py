@@ -118,17 +118,14 @@ def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]
     return landmarks
 
 
-YAW_MAX = 0.10       # `turned` above which a face is too far turned to mirror (7 portraits, chosen there: 0.02–0.09
-#                      mirrored well; 0.17 and 0.34 lost 0.4–4.5 dB; Biden at 0.12–0.15 gained by the numbers but a
-#                      helper saw a wide-open eye for his hooded one, 40 % too wide, its lid cut flat)
+YAW_MAX = 0.10       # `turned` above which a face is too far turned to mirror (chosen on 7 portraits: 0.02–0.09 fine;
+#                      0.17, 0.34 lost 0.4–4.5 dB; Biden's 0.12–0.15 gained, but a helper saw his hooded eye opened)
 K_MAX = 1.25         # the reflection's scale along the mouth's line kept within [1 / this, this]
 NEAR_EYE = 0.6       # the hole's centre within this × the eye distance of an eye: the eye is what is masked
 MIN_SOURCE = 0.98    # at least this share of the hole's reflection lands on known pixels inside the photo
 RING = 0.15          # the light is matched on a ring this × the eye distance wide around the hole …
-FIT_MAX = 2.0        # … and no reflection is used whose mean misfit there, its light matched, is over this × the
-#                      ring's misfit to its own blur (σ = half the ring): 0.88–1.24 for the mirrors on the 7 portraits,
-#                      1.87 for the painting's turned face in the group photo (kept: an eye with a faint edge), 2.39
-#                      for half of the third Obama's mouth (his face turned more than the holed photo's landmarks say)
+FIT_MAX = 2.0        # … and none used whose mean misfit there, lit, is over this × the ring's to its own blur (σ = half
+#                      the ring): 0.88–1.87 for the mirrors kept on 7 portraits, 2.39 for a half mouth on a turned face
 SEARCH = 0.15        # … and the reflection shifted by up to this × the eye distance to fit it: the detector
 #                      places a masked eye by guess (10 px off on a 106-px eye distance)
 
@@ -261,6 +258,17 @@ TILT = 6             # the mirror's line turned by up to this many degrees from 
 #                      `SEARCH` / 2 × the eye distance, to fit the ring
 SIDE_SOURCE = 0.8    # a hole reaching across the middle: its part whose reflection is known (at least this share)
 #                      mirrored, the rest (a strip along the middle) filled by Telea from both sides
+MOUTH_HIDDEN = 0.8   # this share of the mouth corners' line masked hides the mouth (`mouth_under`)
+
+
+def mouth_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:
+    """Whether the area's hole (in `box`; `lm` in the image) hides the mouth: `MOUTH_HIDDEN` or more of the
+    line between its corners lies in the hole (nothing of it is left to copy from)."""
+    a, b = np.asarray(lm[3], np.float64), np.asarray(lm[4], np.float64)
+    t = np.linspace(0, 1, 21)[:, None]
+    xs, ys = (np.rint(a + t * (b - a) - [box.x0, box.y0]).astype(int).T)
+    inside = (xs >= 0) & (ys >= 0) & (xs < hole.shape[1]) & (ys < hole.shape[0])
+    return bool(inside.any() and hole[ys[inside], xs[inside]].sum() >= MOUTH_HIDDEN * len(t))
 
 
 def side_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:

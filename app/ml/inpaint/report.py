@@ -35,7 +35,7 @@ def structure_split(log: list[tuple], learned: str | None) -> str:
     if synth:
         where = "" if synth == len(log) else f" in {synth} of {len(log)} areas"
         text += f"; texture synthesised from the photo's own patches{where}"
-    if any(len(entry) > 2 and entry[2] in ("face", "eye", "half") for entry in log):
+    if any(len(entry) > 2 and entry[2] in ("face", "eye", "half", "mouth") for entry in log):
         text += "; inside the face nothing copied from the photo's other patches"
     return text
 
@@ -77,7 +77,7 @@ def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
     if synth:
         parts.append("then redrawn from the photo's own patches" + ("" if synth == len(log) else
                                                                     f" in {synth} of the {len(log)} areas"))
-    if any(len(e) > 2 and e[2] in ("face", "eye", "half") for e in log):
+    if any(len(e) > 2 and e[2] in ("face", "eye", "half", "mouth") for e in log):
         parts.append("no patches from elsewhere in the photo copied into the face")
     if any(len(e) > 2 and e[2] == "eye" for e in log):
         parts.append("but no other eye could be copied (both eyes masked, or the face turned too far to mirror): "
@@ -86,6 +86,10 @@ def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
         parts.append("but the face's other side could not be copied (the face turned too far, the hole reaching "
                      "too far across the face's middle, or the other side not this one's mirror): the hole is "
                      "filled from around it, not drawn; a mask that stops short of the middle may let it")
+    if any(len(e) > 2 and e[2] == "mouth" for e in log):
+        parts.append("but the mouth is all masked, so there is nothing of it to copy: it is filled with skin, not "
+                     "drawn (the generator prior draws a mouth, slower and softer; or mask only half of it, which "
+                     "is copied from the other half)")
     if grain:
         parts.append("its fine grain laid on top" if synth else "the photo's own fine grain copied in")
     return ", ".join(parts)
