@@ -53,7 +53,9 @@ SAID = {"learned": ("the completion network (trained on faces and photos) filled
         "the other eye": ("the person's other eye, mirrored and matched to the light around the hole, filled it",
                           "the other eye, mirrored"),
         "the face's other side": ("the other side of the person's face, mirrored and matched to the light around "
-                                  "the hole, filled it", "the face's other side, mirrored")}
+                                  "the hole, filled it (where the mask crosses the face's middle, the strip along "
+                                  "the middle is only bridged smoothly: stop the mask at the middle for a sharp "
+                                  "result)", "the face's other side, mirrored")}
 
 
 def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
