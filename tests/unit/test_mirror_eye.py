@@ -41,6 +41,14 @@ def marks(nose=NOSE, left=LEFT):
     return np.array([left, RIGHT, nose, *MOUTH], np.float64)
 
 
+def pasted(holed, out, mask, box):
+    """The photo with `out` (an area `box`) pasted where `mask` is painted."""
+    full = holed.copy()
+    sl = (slice(box.y0, box.y1), slice(box.x0, box.x1))
+    full[sl] = np.where((mask > 0)[sl][..., None], out, holed[sl])
+    return full
+
+
 def eye_mask(centre=LEFT):
     mask = np.zeros((H, W), np.uint8)
     cv2.ellipse(mask, centre, (26, 16), 0, 0, 360, 255, -1)
@@ -202,9 +210,7 @@ def test_half_a_mouth_is_the_other_half_mirrored_across_the_faces_middle():
     box = BBox(90, 160, 210, 250)
     out = mirrored_side(holed, mask > 0, box, marks())
     assert out is not None
-    full = holed.copy()
-    full[box.y0:box.y1, box.x0:box.x1] = np.where((mask > 0)[box.y0:box.y1, box.x0:box.x1, None], out,
-                                                  holed[box.y0:box.y1, box.x0:box.x1])
+    full = pasted(holed, out, mask, box)
     telea = cv2.inpaint(holed, mask, 3, cv2.INPAINT_TELEA)
     assert hole_psnr(full, img, mask) >= 30 and hole_psnr(full, img, mask) > hole_psnr(telea, img, mask) + 8
     assert mirrored(holed, mask > 0, box, marks())[1] == "side"
@@ -253,9 +259,7 @@ def test_a_mouth_tilted_against_the_eyes_is_mirrored_across_a_tilted_line_withou
     box = BBox(90, 160, 210, 250)
     out = mirrored_side(holed, mask > 0, box, marks())
     assert out is not None
-    full = holed.copy()
-    full[box.y0:box.y1, box.x0:box.x1] = np.where((mask > 0)[box.y0:box.y1, box.x0:box.x1, None], out,
-                                                  holed[box.y0:box.y1, box.x0:box.x1])
+    full = pasted(holed, out, mask, box)
     assert hole_psnr(full, img, mask) >= 30
 
 
@@ -268,9 +272,7 @@ def test_a_hole_reaching_across_the_middle_is_mirrored_where_it_can_be_and_bridg
     box = BBox(80, 160, 220, 250)
     out = mirrored_side(holed, mask > 0, box, marks())
     assert out is not None
-    full = holed.copy()
-    full[box.y0:box.y1, box.x0:box.x1] = np.where((mask > 0)[box.y0:box.y1, box.x0:box.x1, None], out,
-                                                  holed[box.y0:box.y1, box.x0:box.x1])
+    full = pasted(holed, out, mask, box)
     telea = cv2.inpaint(holed, mask, 3, cv2.INPAINT_TELEA)
     assert hole_psnr(full, img, mask) > hole_psnr(telea, img, mask) + 6
     wide = np.zeros((H, W), np.uint8)

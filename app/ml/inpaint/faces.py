@@ -305,10 +305,7 @@ def mirrored_side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray
     # the line fitted to the ring (moved along the eyes' line, turned a little): a reflection keeps the points
     # on its line where they are, so the half meets the photo across the middle without a step (a shift put
     # a smile's raised half 4–5 px up against the other half, a helper saw the seam through a tooth)
-    crop = image[box.y0:box.y1, box.x0:box.x1].astype(np.float64)
-    r = max(2, int(round(RING * iod)))
-    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((2 * r + 1,) * 2, np.uint8)) > 0) & ~hole
-    ring &= ~mask[box.y0:box.y1, box.x0:box.x1]
+    crop, ring = _area(image, mask, box, iod)
     if ring.sum() < 8:
         return None
     ry, rx = np.nonzero(ring)
@@ -338,6 +335,14 @@ def mirrored(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> 
     return None if out is None else (out, "side")
 
 
+def _area(image: np.ndarray, mask: np.ndarray, box: BBox, iod: float) -> tuple[np.ndarray, np.ndarray]:
+    """The area's crop (float64) and the ring of known pixels `RING` × the eye distance wide around its hole."""
+    hole = mask[box.y0:box.y1, box.x0:box.x1]
+    r = max(2, int(round(RING * iod)))
+    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((2 * r + 1,) * 2, np.uint8)) > 0) & ~hole
+    return image[box.y0:box.y1, box.x0:box.x1].astype(np.float64), ring
+
+
 def _reflected(image: np.ndarray, mask: np.ndarray, box: BBox, sx: np.ndarray, sy: np.ndarray,
                iod: float, *, shift: bool = True, rest: float | None = None) -> np.ndarray | None:
     """The area `box` with its hole filled by the photo read at (`sx`, `sy`) (the reflection, float32 in the
@@ -346,10 +351,7 @@ def _reflected(image: np.ndarray, mask: np.ndarray, box: BBox, sx: np.ndarray, s
     too thin or the reflection lands on unknown pixels: on more than 1 − `MIN_SOURCE` of the hole, or with
     `rest` more than 1 − `rest` of it, the rest then filled by Telea from around it and the reflection."""
     hole = mask[box.y0:box.y1, box.x0:box.x1]
-    crop = image[box.y0:box.y1, box.x0:box.x1].astype(np.float64)
-    r = max(2, int(round(RING * iod)))
-    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((2 * r + 1,) * 2, np.uint8)) > 0) & ~hole
-    ring &= ~mask[box.y0:box.y1, box.x0:box.x1]
+    crop, ring = _area(image, mask, box, iod)
     if ring.sum() < 8:
         return None
     if shift:
