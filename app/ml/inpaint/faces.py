@@ -18,8 +18,8 @@ blurred, blocky blob at the photo's size): none has this person's eye. The other
   the blend with the reflection beyond the hole as well, so the seam correction evens out what still
   differs along the edge (the photo's own pixels there hid the step from it, and a ring showed).
 A hole off the eyes on one side of the face's features (half the mouth, a nostril's side; `mirrored_side`,
-stop 51) is reflected across the line through the eyes' midpoint square to them, then shifted, lit and bent
-the same way: the default filled half a mouth with a smear of lip and skin. The shift's fit reads only the
+stop 51) is reflected across a line fitted to the ring (through the eyes' midpoint square to them, moved and
+turned a little), then lit and bent the same way (the default smeared half a mouth). The shift's fit reads the
 ring's pixels whose reflection is known (by a mouth the ring's inner side reflects into the hole itself,
 and its white pulled the fit a pixel off), and a reflection that predicts the ring worse than the ring's own
 blur does (`FIT_MAX`) is not used: the face is turned more than the landmarks found on the holed photo say.
@@ -291,7 +291,7 @@ def side_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:
 def mirrored_side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> np.ndarray | None:
     """As `mirrored_eye`, for a hole off the eyes on one side of a frontal face (half the mouth, a nostril's
     side, a cheek's fold, the chin's side): reflected across the line through the eyes' midpoint square to
-    them (both eyes are in view), then shifted, lit and bent as an eye is. None where the hole is on an
+    them, moved and turned to fit the ring (`TILT`), then lit and bent as an eye is. None where the hole is on an
     eye, outside the face's middle (`SIDE_WIDTH`, `SIDE_TOP`, `SIDE_BOTTOM`: hair, ears and backdrop are
     not symmetric), across the middle (its reflection lands on itself), or the face is turned (by the
     mouth corners or by the eyes, whichever reads more: a hole over a corner leaves its place a guess)."""
