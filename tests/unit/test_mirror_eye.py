@@ -49,17 +49,26 @@ def pasted(holed, out, mask, box):
     return full
 
 
-def eye_mask(centre=LEFT):
+def oval(centre, axes):
+    """A mask (H, W uint8, 255 painted) of an ellipse."""
     mask = np.zeros((H, W), np.uint8)
-    cv2.ellipse(mask, centre, (26, 16), 0, 0, 360, 255, -1)
+    cv2.ellipse(mask, centre, axes, 0, 0, 360, 255, -1)
     return mask
+
+
+def eye_mask(centre=LEFT):
+    return oval(centre, (26, 16))
+
+
+def holed_by(img, mask):
+    """The photo with the mask's pixels made white (the editor's unknown)."""
+    return np.where(mask[..., None] > 0, 255, img).astype(np.uint8)
 
 
 def test_a_masked_eye_is_the_other_eye_mirrored_with_the_light_of_its_own_side():
     img = face()
     mask = eye_mask()
-    holed = img.copy()
-    holed[mask > 0] = 255
+    holed = holed_by(img, mask)
     box = BBox(40, 50, 180, 190)
     out = mirrored_eye(holed, mask > 0, box, marks())
     assert out is not None and out.shape == (140, 140, 3)
@@ -109,8 +118,7 @@ def test_the_blend_evens_out_the_step_along_the_holes_edge(monkeypatch):
     img = np.clip(img * (1 + 0.25 * cv2.GaussianBlur(glow, (0, 0), 6))[..., None], 0, 255).astype(np.uint8)
     big = cv2.resize(img, (600, 600), interpolation=cv2.INTER_CUBIC)
     mask = cv2.resize(eye_mask(), (600, 600), interpolation=cv2.INTER_NEAREST)
-    holed = big.copy()
-    holed[mask > 0] = 255
+    holed = holed_by(big, mask)
     inner = (mask > 0) & (cv2.erode(mask, np.ones((3, 3), np.uint8)) == 0)
     outer = (mask == 0) & (cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0)
 
@@ -143,8 +151,7 @@ def test_the_default_fill_mirrors_the_eye_in_the_editors_path_and_says_so():
     img = face()
     big = cv2.resize(img, (600, 600), interpolation=cv2.INTER_CUBIC)        # an area over 64 px: the face check runs
     mask = cv2.resize(eye_mask(), (600, 600), interpolation=cv2.INTER_NEAREST)
-    holed = big.copy()
-    holed[mask > 0] = 255
+    holed = holed_by(big, mask)
 
     def finder(window):               # a stand-in detector: the face's landmarks in the window it is given
         scale = window.shape[1] / 600
@@ -164,8 +171,7 @@ def test_the_best_quality_fill_mirrors_the_eye_too():
 
     img = cv2.resize(face(), (600, 600), interpolation=cv2.INTER_CUBIC)
     mask = cv2.resize(eye_mask(), (600, 600), interpolation=cv2.INTER_NEAREST)
-    holed = img.copy()
-    holed[mask > 0] = 255
+    holed = holed_by(img, mask)
     best = ExemplarFiller(ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600]))
     (out, _), _ = drain(inpaint_image(holed, mask, best))
     assert best.log[-1][0][6] == 1.0 and hole_psnr(out, img, mask) >= 30
@@ -174,8 +180,7 @@ def test_the_best_quality_fill_mirrors_the_eye_too():
 def test_an_eye_that_cannot_be_mirrored_is_said_to_be_filled_with_skin():
     img = cv2.resize(face(), (600, 600), interpolation=cv2.INTER_CUBIC)
     mask = cv2.resize(np.maximum(eye_mask(), eye_mask(RIGHT)), (600, 600), interpolation=cv2.INTER_NEAREST)
-    holed = img.copy()
-    holed[mask > 0] = 255
+    holed = holed_by(img, mask)
     filler = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
     drain(inpaint_image(holed, mask, filler))
     assert all(len(e[0]) < 7 or e[0][6] == 0.0 for e in filler.log)              # nothing mirrored
@@ -197,16 +202,13 @@ def mouthed(light=30, other=None):
 
 
 def half_mouth(centre=(128, 205)):
-    mask = np.zeros((H, W), np.uint8)
-    cv2.ellipse(mask, centre, (16, 12), 0, 0, 360, 255, -1)
-    return mask
+    return oval(centre, (16, 12))
 
 
 def test_half_a_mouth_is_the_other_half_mirrored_across_the_faces_middle():
     img = mouthed()
     mask = half_mouth()
-    holed = img.copy()
-    holed[mask > 0] = 255
+    holed = holed_by(img, mask)
     box = BBox(90, 160, 210, 250)
     out = mirrored_side(holed, mask > 0, box, marks())
     assert out is not None
@@ -235,8 +237,7 @@ def test_the_default_fill_mirrors_half_a_mouth_in_the_editors_path_and_says_so(m
     monkeypatch.setattr(faces, "FACE_WINDOW", 10.0)      # the stand-in detector is shown the whole photo
     big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
     mask = cv2.resize(half_mouth(), (600, 600), interpolation=cv2.INTER_NEAREST)
-    holed = big.copy()
-    holed[mask > 0] = 255
+    holed = holed_by(big, mask)
     filler = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
     (out, _), _ = drain(inpaint_image(holed, mask, filler))
     (smooth, _), _ = drain(inpaint_image(holed, mask, ContentAwareFiller(None)))
@@ -254,8 +255,7 @@ def test_a_mouth_tilted_against_the_eyes_is_mirrored_across_a_tilted_line_withou
     img = np.where((np.abs(np.arange(W) - 150)[None, :, None] < 60) & (np.abs(np.arange(H) - 205)[:, None, None] < 38),
                    mouth, img)
     mask = half_mouth((132, 206))
-    holed = img.copy()
-    holed[mask > 0] = 255
+    holed = holed_by(img, mask)
     box = BBox(90, 160, 210, 250)
     out = mirrored_side(holed, mask > 0, box, marks())
     assert out is not None
@@ -267,8 +267,7 @@ def test_a_hole_reaching_across_the_middle_is_mirrored_where_it_can_be_and_bridg
     img = mouthed()
     mask = np.zeros((H, W), np.uint8)
     cv2.rectangle(mask, (112, 192), (152, 218), 255, -1)            # 2 px past the middle (x = 150)
-    holed = img.copy()
-    holed[mask > 0] = 255
+    holed = holed_by(img, mask)
     box = BBox(80, 160, 220, 250)
     out = mirrored_side(holed, mask > 0, box, marks())
     assert out is not None
@@ -286,8 +285,7 @@ def test_half_a_mouth_that_cannot_be_mirrored_is_said_to_be_filled_from_around_i
     monkeypatch.setattr(faces, "FACE_WINDOW", 10.0)
     big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
     mask = cv2.resize(half_mouth(), (600, 600), interpolation=cv2.INTER_NEAREST)
-    holed = big.copy()
-    holed[mask > 0] = 255
+    holed = holed_by(big, mask)
     filler = ContentAwareFiller(None, faces=lambda w: [marks(nose=(175, 165)) * 2 * w.shape[1] / 600])   # turned
     drain(inpaint_image(holed, mask, filler))
     assert all(len(e[0]) < 8 or e[0][7] == 0.0 for e in filler.log)
