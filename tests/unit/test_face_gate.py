@@ -15,7 +15,7 @@ from latentbrush.bench.inpaint_bench import hole_psnr
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Cancelled, drain
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
-from latentbrush.ml.inpaint.faces import features_hold
+from latentbrush.ml.inpaint.face_gate import features_hold
 from latentbrush.ml.inpaint.fill import inpaint_image, structure_split
 
 REPO = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ def test_on_a_face_s_feature_the_hole_is_not_synthesised_and_the_note_says_so_el
 
 
 def test_without_the_landmark_detector_there_is_no_face_check(tiny_models):
-    from latentbrush.ml.inpaint.faces import face_finder
+    from latentbrush.ml.inpaint.face_gate import face_finder
     from latentbrush.ml.inpaint.fill import make_filler
     from latentbrush.ml.manifest import Manifest
     from latentbrush.ml.registry import ModelManager

@@ -232,9 +232,9 @@ def test_no_side_mirror_across_the_middle_off_the_face_turned_or_where_the_other
 
 
 def test_the_default_fill_mirrors_half_a_mouth_in_the_editors_path_and_says_so(monkeypatch):
-    from latentbrush.ml.inpaint import faces
+    from latentbrush.ml.inpaint import face_gate, faces
 
-    monkeypatch.setattr(faces, "FACE_WINDOW", 10.0)      # the stand-in detector is shown the whole photo
+    monkeypatch.setattr(face_gate, "FACE_WINDOW", 10.0)      # the stand-in detector is shown the whole photo
     big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
     mask = cv2.resize(half_mouth(), (600, 600), interpolation=cv2.INTER_NEAREST)
     holed = holed_by(big, mask)
@@ -280,9 +280,9 @@ def test_a_hole_reaching_across_the_middle_is_mirrored_where_it_can_be_and_bridg
 
 
 def test_half_a_mouth_that_cannot_be_mirrored_is_said_to_be_filled_from_around_it(monkeypatch):
-    from latentbrush.ml.inpaint import faces
+    from latentbrush.ml.inpaint import face_gate, faces
 
-    monkeypatch.setattr(faces, "FACE_WINDOW", 10.0)
+    monkeypatch.setattr(face_gate, "FACE_WINDOW", 10.0)
     big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
     mask = cv2.resize(half_mouth(), (600, 600), interpolation=cv2.INTER_NEAREST)
     holed = holed_by(big, mask)
@@ -297,9 +297,9 @@ def test_half_a_mouth_that_cannot_be_mirrored_is_said_to_be_filled_from_around_i
 
 
 def test_a_whole_mouth_masked_is_said_to_be_filled_with_skin(monkeypatch):
-    from latentbrush.ml.inpaint import faces
+    from latentbrush.ml.inpaint import face_gate, faces
 
-    monkeypatch.setattr(faces, "FACE_WINDOW", 10.0)
+    monkeypatch.setattr(face_gate, "FACE_WINDOW", 10.0)
     big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
     mask = np.zeros((600, 600), np.uint8)
     cv2.ellipse(mask, (300, 410), (80, 30), 0, 0, 360, 255, -1)

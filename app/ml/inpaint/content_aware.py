@@ -77,7 +77,7 @@ the known pixels near it, then the photo's own texture.
   laid under it. On coherence transport it lost on 4 of 6 sets of 256² crops (README, issue #19, has
   the paired comparisons that chose its sides and rounds).
 - Faces in photos (stop 39): where most of the hole lies on a face's features (near an eye, the nose
-  tip or the mouth of a face the detector finds in a window `faces.FACE_WINDOW` × the area's side around
+  tip or the mouth of a face the detector finds in a window `face_gate.FACE_WINDOW` × the area's side around
   it), the hole is not synthesised: patches from elsewhere put skin, brow or hair into an eye or a
   mouth. The real portraits' faces with an eye or the mouth masked (7 photos, `latentbrush bench
   inpaint_wide`, same masks, an experiment before the bench run): eye +0.42 → +0.86 dB, mouth +0.44 →
@@ -114,7 +114,8 @@ from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
-from latentbrush.ml.inpaint.faces import eye_under, holding_face, mirrored, mouth_under, side_under
+from latentbrush.ml.inpaint.face_gate import holding_face
+from latentbrush.ml.inpaint.faces import eye_under, mirrored, mouth_under, side_under
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail

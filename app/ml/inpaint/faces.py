@@ -1,6 +1,5 @@
-"""Faces in a photo's fill: whether a face's features hold a hole (the default fill then keeps other
-patches out of it, content_aware.py), and an eye filled from the person's other eye, mirrored (or half
-the mouth from its other half).
+"""Faces in a photo's fill: an eye filled from the person's other eye, mirrored (or half the mouth from its
+other half). Whether a face's features hold a hole at all is face_gate.py's check.
 
 An eye masked on a real portrait got a smooth patch of skin and brow from every fill (the content-aware
 fill +0.8 dB over the better classical fill on 7 portraits, the tuned 64-px generator +1.2 dB as a
@@ -32,90 +31,11 @@ pixels that are not known (both eyes masked, a hole across the face's middle).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from latentbrush.core.bbox import BBox
-from latentbrush.ml.inpaint.masks import hole_depth
-
-if TYPE_CHECKING:
-    from latentbrush.ml.registry import ModelManager
-
-FACE_WINDOW = 4.0    # an area's face check looks for faces in a window this many times the area's side,
-FACE_SIDE = 384      # … scaled down to at most this side (a face that holds the area is large in it)
-FEATURE_SHARE = 0.5  # a face's features hold the hole where at least this share of its pixels lies within
-EYE_ZONE, NOSE_ZONE, MOUTH_ZONE = 0.45, 0.3, 0.35   # … these × the eye distance of an eye, the nose tip,
-#                      the line between the mouth's corners
-FACE_LINE = 0.045    # … unless the hole is a line across the face: its median depth under this × the eye distance
-#                      (a scratch; an eye or mouth masked lies 0.07 × deep: coherence transport continues the line)
-LINE_SHAPE = 0.08    # … and under this × the square root of its area (a 9-px line 330 px long: 0.04; a disc 0.17)
-
-
-def features_hold(find: Callable[[np.ndarray], list[np.ndarray]], image: np.ndarray, box: BBox,
-                  hole: np.ndarray) -> bool:
-    """Whether a face's features hold an area's hole (`holding_face`)."""
-    return holding_face(find, image, box, hole) is not None
-
-
-def holding_face(find: Callable[[np.ndarray], list[np.ndarray]], image: np.ndarray, box: BBox,
-                 hole: np.ndarray) -> np.ndarray | None:
-    """The five landmarks ((5, 2) x, y in the image) of the face whose features hold an area's hole, or
-    None: `find` (an image → each face's five landmarks,
-    eyes, nose, mouth corners, (5, 2) x/y) is run on a window `FACE_WINDOW` × the area's side
-    around the area (`box` in `image`; `hole` in the area's coordinates), scaled to at most
-    `FACE_SIDE`, and at least `FEATURE_SHARE` of the hole's pixels lie in one face's feature zones:
-    within `EYE_ZONE` × the eye distance of an eye, `NOSE_ZONE` × of the nose tip, `MOUTH_ZONE` × of
-    the line between the mouth's corners — and the hole is not a thin line across the face (its median
-    depth under `FACE_LINE` × the eye distance and `LINE_SHAPE` × the root of its area: a scratch over
-    glasses, an eye and a nose, which the learned mix fills as a flat stripe and coherence transport
-    continues)."""
-    if not hole.any():
-        return None
-    depth = hole_depth(hole)
-    line = depth < LINE_SHAPE * float(np.sqrt(hole.sum()))
-    H, W = image.shape[:2]
-    side = FACE_WINDOW * max(box.width, box.height)
-    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
-    x0, y0 = int(max(cx - side / 2, 0)), int(max(cy - side / 2, 0))
-    x1, y1 = int(min(cx + side / 2, W)), int(min(cy + side / 2, H))
-    window = np.ascontiguousarray(image[y0:y1, x0:x1])
-    s = min(1.0, FACE_SIDE / max(window.shape[:2]))
-    if s < 1:
-        window = cv2.resize(window, (max(round(window.shape[1] * s), 1), max(round(window.shape[0] * s), 1)),
-                            interpolation=cv2.INTER_AREA)
-    ys, xs = np.nonzero(hole)
-    pts = np.stack([xs + box.x0, ys + box.y0], 1).astype(np.float64)
-    for marks in find(window):
-        lm = np.asarray(marks, np.float64) / s + [x0, y0]           # into the image's coordinates
-        iod = float(np.linalg.norm(lm[1] - lm[0]))
-        if iod < 1 or (line and depth < FACE_LINE * iod):
-            continue
-        near = np.zeros(len(pts), bool)
-        for c, r in ((lm[0], EYE_ZONE), (lm[1], EYE_ZONE), (lm[2], NOSE_ZONE)):
-            near |= np.linalg.norm(pts - c, axis=1) < r * iod
-        a, b = lm[3], lm[4]
-        t = np.clip((pts - a) @ (b - a) / max(float((b - a) @ (b - a)), 1e-9), 0, 1)
-        near |= np.linalg.norm(pts - (a + t[:, None] * (b - a)), axis=1) < MOUTH_ZONE * iod
-        if near.mean() >= FEATURE_SHARE:
-            return lm
-    return None
-
-
-def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]] | None:
-    """Each face's five landmarks (eyes, nose, mouth corners) in an image, by the editor's landmark
-    detector, for the default fill's face check; None without the detector's weights (the Haar
-    fallback finds no landmarks)."""
-    from latentbrush.ml.faces.detect import DETECTOR_ID
-    spec = next((s for s in models.manifest if s.id == DETECTOR_ID), None)
-    if spec is None or not models.available(spec):
-        return None
-
-    def landmarks(img: np.ndarray) -> list[np.ndarray]:
-        from latentbrush.ml.latent.photo import find_faces
-        return [f.landmarks for f in find_faces(img, models) if f.landmarks is not None]
-    return landmarks
 
 
 YAW_MAX = 0.10       # `turned` above which a face is too far turned to mirror (chosen on 7 portraits: 0.02–0.09 fine;

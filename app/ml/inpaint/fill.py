@@ -22,7 +22,7 @@ from latentbrush.ml.inpaint import masks, methods
 from latentbrush.ml.inpaint.blend import BLENDS, composite
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 from latentbrush.ml.inpaint.exemplar import ExemplarFiller
-from latentbrush.ml.inpaint.faces import face_finder
+from latentbrush.ml.inpaint.face_gate import face_finder
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
 from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
 from latentbrush.ml.inpaint.report import plain_summary, structure_split
