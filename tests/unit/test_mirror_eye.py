@@ -184,7 +184,8 @@ def test_an_eye_that_cannot_be_mirrored_is_said_to_be_filled_with_skin():
     filler = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
     drain(inpaint_image(holed, mask, filler))
     assert all(len(e[0]) < 7 or e[0][6] == 0.0 for e in filler.log)              # nothing mirrored
-    assert "no other eye could be copied" in plain_summary(filler.log)
+    said = plain_summary(filler.log)
+    assert "no other eye could be copied (both eyes are masked)" in said and "turned" not in said   # its one reason
 
 
 def mouthed(light=30, other=None):
@@ -232,7 +233,7 @@ def test_no_side_mirror_across_the_middle_off_the_face_turned_or_where_the_other
 
 
 def test_the_default_fill_mirrors_half_a_mouth_in_the_editors_path_and_says_so(monkeypatch):
-    from latentbrush.ml.inpaint import face_gate, faces
+    from latentbrush.ml.inpaint import face_gate
 
     monkeypatch.setattr(face_gate, "FACE_WINDOW", 10.0)      # the stand-in detector is shown the whole photo
     big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
@@ -280,7 +281,7 @@ def test_a_hole_reaching_across_the_middle_is_mirrored_where_it_can_be_and_bridg
 
 
 def test_half_a_mouth_that_cannot_be_mirrored_is_said_to_be_filled_from_around_it(monkeypatch):
-    from latentbrush.ml.inpaint import face_gate, faces
+    from latentbrush.ml.inpaint import face_gate
 
     monkeypatch.setattr(face_gate, "FACE_WINDOW", 10.0)
     big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
@@ -289,7 +290,9 @@ def test_half_a_mouth_that_cannot_be_mirrored_is_said_to_be_filled_from_around_i
     filler = ContentAwareFiller(None, faces=lambda w: [marks(nose=(175, 165)) * 2 * w.shape[1] / 600])   # turned
     drain(inpaint_image(holed, mask, filler))
     assert all(len(e[0]) < 8 or e[0][7] == 0.0 for e in filler.log)
-    assert "the face's other side could not be copied" in plain_summary(filler.log)
+    said = plain_summary(filler.log)
+    assert "the face's other side could not be copied (the face is turned too far" in said
+    assert "across the face's middle" not in said and "does not match" not in said    # the one reason, not three
     whole = cv2.resize(half_mouth((150, 205)), (600, 600), interpolation=cv2.INTER_NEAREST)   # on the middle: no word
     plain = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
     drain(inpaint_image(np.where(whole[..., None] > 0, 255, big).astype(np.uint8), whole, plain))
@@ -297,7 +300,7 @@ def test_half_a_mouth_that_cannot_be_mirrored_is_said_to_be_filled_from_around_i
 
 
 def test_a_whole_mouth_masked_is_said_to_be_filled_with_skin(monkeypatch):
-    from latentbrush.ml.inpaint import face_gate, faces
+    from latentbrush.ml.inpaint import face_gate
 
     monkeypatch.setattr(face_gate, "FACE_WINDOW", 10.0)
     big = cv2.resize(mouthed(), (600, 600), interpolation=cv2.INTER_CUBIC)
@@ -310,3 +313,49 @@ def test_a_whole_mouth_masked_is_said_to_be_filled_with_skin(monkeypatch):
     mirrored_half = ContentAwareFiller(None, faces=lambda w: [marks() * 2 * w.shape[1] / 600])
     drain(inpaint_image(np.where(half[..., None] > 0, 255, big).astype(np.uint8), half, mirrored_half))
     assert "mouth is all masked" not in plain_summary(mirrored_half.log)
+
+
+def editor_fill(img, mask, lm=None):
+    """The default fill of a 600-px copy of `img` holed by `mask` (the stand-in detector finds `lm`, default
+    `marks()`), as the editor runs it: (the fill, the holed photo, the mask, what the panel says)."""
+    big = cv2.resize(img, (600, 600), interpolation=cv2.INTER_CUBIC)
+    mask = cv2.resize(mask, (600, 600), interpolation=cv2.INTER_NEAREST)
+    holed = holed_by(big, mask)
+    lm = marks() if lm is None else lm
+    filler = ContentAwareFiller(None, faces=lambda w: [lm * 2 * w.shape[1] / 600])
+    (out, _), _ = drain(inpaint_image(holed, mask, filler))
+    return out, big, mask, plain_summary(filler.log)
+
+
+def test_a_mask_across_the_middle_is_said_to_be_bridged_or_too_wide_each_with_its_reason(monkeypatch):
+    from latentbrush.ml.inpaint import face_gate
+
+    monkeypatch.setattr(face_gate, "FACE_WINDOW", 10.0)
+    past = np.zeros((H, W), np.uint8)
+    cv2.rectangle(past, (112, 192), (152, 218), 255, -1)            # 2 px past the middle: mirrored, bridged
+    _, _, _, said = editor_fill(mouthed(), past)
+    assert "other side of the person's face" in said and "only bridged" in said and "could not" not in said
+    _, _, _, said = editor_fill(mouthed(), half_mouth())               # short of the middle: nothing bridged
+    assert "other side of the person's face" in said and "bridged" not in said
+    wide = np.zeros((H, W), np.uint8)
+    cv2.rectangle(wide, (112, 192), (170, 218), 255, -1)            # 20 px past it
+    _, _, _, said = editor_fill(mouthed(), wide)
+    assert "could not be copied (the hole reaches too far across the face's middle" in said
+    assert "turned" not in said
+
+
+def test_a_reflection_reading_the_edge_of_the_hole_brings_none_of_its_white_in():
+    """Where the reflection reads a pixel partly in the hole, that pixel is the strip to bridge: a reflection
+    read off a 0/1 mask remapped as 8-bit counted a pixel a third in the hole as known, and the hole's white
+    showed as a pale arc along the mask's edge (a mask 7 px past a mouth's middle on a portrait)."""
+    img = mouthed()
+    mask = np.zeros((H, W), np.uint8)
+    cv2.ellipse(mask, (128, 205), (24, 18), 0, 0, 360, 255, -1)     # 2 px past the middle, an oval's curved edge
+    holed = holed_by(img, mask)
+    box = BBox(80, 160, 220, 250)
+    out = mirrored_side(holed, mask > 0, box, marks())
+    assert out is not None
+    sl = (slice(box.y0, box.y1), slice(box.x0, box.x1))
+    hole = mask[sl] > 0
+    lightest = img[sl].astype(int).sum(-1).max()
+    assert out[hole].astype(int).sum(-1).max() <= lightest + 30     # (86 over it with the 8-bit remap)

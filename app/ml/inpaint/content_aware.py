@@ -115,7 +115,7 @@ from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
 from latentbrush.ml.inpaint.face_gate import holding_face
-from latentbrush.ml.inpaint.faces import eye_under, mirrored, mouth_under, side_under
+from latentbrush.ml.inpaint.faces import mirror_of, mouth_under
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail
@@ -195,7 +195,7 @@ class ContentAwareFiller(Filler):
         self.synth_sides, self.faces = synth_sides, faces
         # (the whole photo, the area's box, its hole, every hole in the photo) for the next fill's face check
         self.area: tuple[np.ndarray, BBox, np.ndarray, np.ndarray | None] | None = None
-        self.area_face: tuple | None = None     # (the area, the face found on it) by fill_whole, for fill
+        self.area_face: tuple | None = None     # (the area, its face, mirror_of's answer) by fill_whole, for fill
         self.synthesised = False          # whether the last fill's hole was synthesised from patches
         self.fsr = FsrFiller(max_side=None, hole_budget=fsr_budget)
         self.telea = ClassicalFiller(methods.TELEA)
@@ -301,8 +301,7 @@ class ContentAwareFiller(Filler):
         # turned, the hole across the middle), or a whole mouth (nothing to copy): said so (report.py)
         lost = None
         if on_face and seen is not None and seen[0] is area:
-            lost = ("eye" if eye_under(area[2], area[1], face) is not None else
-                    "half" if side_under(area[2], area[1], face) else
+            lost = (("eye:" if seen[2][1] == "eye" else "half:") + str(seen[2][0]) if seen[2] is not None else
                     "mouth" if mouth_under(area[2], area[1], face) else None)
         smooth, best = self.structure(crop, hole, check, face=on_face)
         if check is not None:
@@ -344,13 +343,13 @@ class ContentAwareFiller(Filler):
         if area is None or area[3] is None or crop.shape[:2] != area[2].shape:
             return None
         face = self.face_on(area, hole.astype(bool), synthesis=self.synthesis)     # (as fill would: it reuses it)
-        self.area_face = (area, face)
-        m = None if face is None else mirrored(area[0], area[3].astype(bool), area[1], face)
-        if m is None:
+        m = None if face is None else mirror_of(area[0], area[3].astype(bool), area[1], face)
+        self.area_face = (area, face, m)        # (m: what fill says when it was not mirrored)
+        if m is None or not isinstance(m[0], np.ndarray):
             return None
         self.area = self.area_face = None
         self._report([0.0] * 6 + ([1.0] if m[1] == "eye" else [0.0, 1.0]), hole)
-        self.log[-1] = (*self.log[-1][:2], "face")
+        self.log[-1] = (*self.log[-1][:2], "bridged" if m[1].endswith("bridged") else "face")
         return m[0]
 
     @staticmethod

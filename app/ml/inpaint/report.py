@@ -11,6 +11,23 @@ NAMES = ("learned", "frequency-selective", "generator prior", "Telea", "coherenc
          "the other eye", "the face's other side")
 
 
+FACE_MARKS = ("face", "bridged", "eye", "half", "mouth")   # an entry's third item: a face's features held the hole
+# why the face's other side was not copied, in words (faces.TURNED, COVERED, UNLIKE), for an eye / a side
+WHY = {"turned": ("the face is turned too far to mirror", "the face is turned too far to mirror"),
+       "covered": ("both eyes are masked", "the hole reaches too far across the face's middle; a mask that stops "
+                                           "at the middle lets it"),
+       "unlike": ("the other eye does not match this one's surroundings (lit or shaped differently)",
+                  "the other side does not match this one's surroundings (the face turned more than it looks, "
+                  "or lit differently)")}
+
+
+def _mark(entry: tuple) -> tuple[str, str]:
+    """An entry's face marker and the reason after its colon ("half:turned" → ("half", "turned"))."""
+    mark = entry[2] if len(entry) > 2 and isinstance(entry[2], str) else ""
+    kind, _, why = mark.partition(":")
+    return kind, why
+
+
 def _shares(log: list[tuple]) -> np.ndarray:
     """Each structure's share over every area filled, weighed by the areas' hole pixels."""
     total = np.zeros(len(NAMES))
@@ -35,7 +52,7 @@ def structure_split(log: list[tuple], learned: str | None) -> str:
     if synth:
         where = "" if synth == len(log) else f" in {synth} of {len(log)} areas"
         text += f"; texture synthesised from the photo's own patches{where}"
-    if any(len(entry) > 2 and entry[2] in ("face", "eye", "half", "mouth") for entry in log):
+    if any(_mark(entry)[0] in FACE_MARKS for entry in log):
         text += "; inside the face nothing copied from the photo's other patches"
     return text
 
@@ -53,9 +70,7 @@ SAID = {"learned": ("the completion network (trained on faces and photos) filled
         "the other eye": ("the person's other eye, mirrored and matched to the light around the hole, filled it",
                           "the other eye, mirrored"),
         "the face's other side": ("the other side of the person's face, mirrored and matched to the light around "
-                                  "the hole, filled it (where the mask crosses the face's middle, the strip along "
-                                  "the middle is only bridged smoothly: stop the mask at the middle for a sharp "
-                                  "result)", "the face's other side, mirrored")}
+                                  "the hole, filled it", "the face's other side, mirrored")}
 
 
 def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
@@ -79,16 +94,19 @@ def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
     if synth:
         parts.append("then redrawn from the photo's own patches" + ("" if synth == len(log) else
                                                                     f" in {synth} of the {len(log)} areas"))
-    if any(len(e) > 2 and e[2] in ("face", "eye", "half", "mouth") for e in log):
+    marks = [_mark(e) for e in log]
+    if any(kind in FACE_MARKS for kind, _ in marks):
         parts.append("no patches from elsewhere in the photo copied into the face")
-    if any(len(e) > 2 and e[2] == "eye" for e in log):
-        parts.append("but no other eye could be copied (both eyes masked, or the face turned too far to mirror): "
-                     "the eye is filled with skin, not drawn")
-    if any(len(e) > 2 and e[2] == "half" for e in log):
-        parts.append("but the face's other side could not be copied (the face turned too far, the hole reaching "
-                     "too far across the face's middle, or the other side not this one's mirror): the hole is "
-                     "filled from around it, not drawn; a mask that stops short of the middle may let it")
-    if any(len(e) > 2 and e[2] == "mouth" for e in log):
+    if any(kind == "bridged" for kind, _ in marks):
+        parts.append("but the mask crosses the face's middle, and the strip along the middle is only bridged "
+                     "smoothly (stop the mask at the middle for a sharp result)")
+    for kind, what in (("eye", "no other eye could be copied"), ("half", "the face's other side could not be copied")):
+        whys = sorted({why for k, why in marks if k == kind})
+        if whys:
+            said = "; ".join(WHY[w][kind == "half"] for w in whys if w in WHY) or "it could not be mirrored"
+            parts.append(f"but {what} ({said}): " + ("the eye is filled with skin, not drawn" if kind == "eye" else
+                                                     "the hole is filled from around it, not drawn"))
+    if any(kind == "mouth" for kind, _ in marks):
         parts.append("but the mouth is all masked, so there is nothing of it to copy: it is filled with skin, not "
                      "drawn (the generator prior draws a mouth, slower and softer; or mask only half of it, which "
                      "is copied from the other half)")
