@@ -22,9 +22,10 @@ def inpaint_wide(quick: bool = False, out: Path | None = None) -> list[Measureme
     (as the photos64 set) with rectangles, strokes and blobs; 256² crops at full resolution with
     blobs and strokes. Reported: the gain inside the holes over the better of Telea / Navier–Stokes
     per image (Poisson seams) and the texture kept (median), for the default and (`best_quality`) the
-    best-quality fill on the same crops and masks. Then faces in those photos with each eye in turn or
-    the mouth masked: the default fill against the tuned generator prior, and on the eyes against the
-    mirror of stop 50 (writes inpaint_faces.jpg and the mirrored eyes' close-ups, inpaint_eyes.jpg).
+    best-quality fill on the same crops and masks. Then faces in those photos with each eye in turn, the
+    mouth or half of it masked: the default fill against the tuned generator prior, and on the eyes and half
+    mouths against the mirror of stop 51 (writes inpaint_faces.jpg and the mirrored holes' close-ups,
+    inpaint_eyes.jpg).
     Skipped without network (nothing fetched)."""
     import json
 
@@ -93,13 +94,14 @@ def inpaint_wide(quick: bool = False, out: Path | None = None) -> list[Measureme
 
 
 def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[np.ndarray], list[np.ndarray]]:
-    """Each eye in turn, the mouth, then half the mouth (a corner and its side), of each portrait's largest
+    """Each eye in turn, the mouth, then half the mouth (a corner and its side; then reaching a little past the
+    middle), of each portrait's largest
     face masked (ellipses scaled by the eye distance): the default fill, the tuned generator prior and the
     classical fills, the way the editor runs them (run_inpaint on the whole photo); on the eyes and the
-    half mouth also the default with the mirror as it was in stop 50 (`faces.BEND`, `faces.SEAM` and
-    `faces.SIDE` off). Returns the rows, the grid rows (holed | truth | content-aware | generator prior |
-    Telea | Navier–Stokes, around the face; the first eye, the mouth, half the mouth) and, for each hole
-    the default mirrored, a close-up row (holed | truth | stop 50's fill | the default now)."""
+    half mouth also the default with the mirror as it was in stop 51 (`faces.STOP51`). Returns the rows, the
+    grid rows (holed | truth | content-aware | generator prior | Telea | Navier–Stokes, around the face; the
+    first eye, the mouth, half the mouth, past the middle) and, for each hole the default mirrored, a close-up
+    row (holed | truth | stop 51's fill | the default now)."""
     import cv2
 
     from latentbrush.core.jobs import Job
@@ -109,7 +111,7 @@ def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[
     from latentbrush.ml.latent.photo import find_faces
 
     names = (methods.CONTENT_AWARE, methods.PRIOR, methods.TELEA, methods.NAVIER_STOKES)
-    was = "content-aware, stop 50's mirror"
+    was = "content-aware, stop 51's mirror"
 
     def filled(holed, mask, mid):
         t = time.perf_counter()
@@ -128,9 +130,13 @@ def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[
         lm = found[0].landmarks
         iod = float(np.linalg.norm(lm[1] - lm[0]))
         u = (lm[1] - lm[0]) / iod
+        # (half the mouth past the middle: its far end 0.05 × the eye distance beyond the corners' midpoint, as
+        # a helper's mask went 7 px past it)
+        past = lm[3] + (float(((lm[4] - lm[3]) / 2) @ u) + (0.05 - 0.25) * iod) * u
         for part, c, axes in (("eye", lm[0], (0.32, 0.2)), ("other eye", lm[1], (0.32, 0.2)),
                               ("mouth", (lm[3] + lm[4]) / 2, (0.55, 0.3)),
-                              ("half the mouth", lm[3] + 0.15 * iod * u, (0.25, 0.2))):
+                              ("half the mouth", lm[3] + 0.15 * iod * u, (0.25, 0.2)),
+                              ("half the mouth, past the middle", past, (0.25, 0.2))):
             mask = np.zeros(img.shape[:2], np.uint8)
             cv2.ellipse(mask, (int(c[0]), int(c[1])), (int(axes[0] * iod), int(axes[1] * iod)), 0, 0, 360, 255, -1)
             holed = img.copy()
@@ -143,11 +149,11 @@ def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[
             best = max(psnr[methods.TELEA], psnr[methods.NAVIER_STOKES])
             row = {"gain_db": {m: psnr[m] - best for m in names}, "seconds": secs}
             if part != "mouth":
-                face_fill.BEND = face_fill.SEAM = face_fill.SIDE = False
+                face_fill.STOP51 = True
                 try:
                     old, _ = filled(holed, mask, methods.CONTENT_AWARE)
                 finally:
-                    face_fill.BEND = face_fill.SEAM = face_fill.SIDE = True
+                    face_fill.STOP51 = False
                 row["gain_db"][was] = hole_psnr(old, img, mask) - best
                 gains.setdefault((was, part), []).append(row["gain_db"][was])
                 if not np.array_equal(old, outs[0]):          # mirrored (the variants differ only there)
@@ -160,7 +166,7 @@ def _face_features(mm, portraits, table: dict) -> tuple[list[Measurement], list[
             for mid in names[:2]:
                 gains.setdefault((mid, part), []).append(psnr[mid] - best)
             table.setdefault("faces", {})[f"{p.name} {part}"] = row
-            if part in ("eye", "mouth", "half the mouth"):
+            if part in ("eye", "mouth", "half the mouth", "half the mouth, past the middle"):
                 b = found[0].box
                 pad = int(0.2 * b.width)
                 sl = (slice(max(b.y0 - pad, 0), b.y1 + pad), slice(max(b.x0 - pad, 0), b.x1 + pad))
