@@ -359,3 +359,37 @@ def test_a_reflection_reading_the_edge_of_the_hole_brings_none_of_its_white_in()
     hole = mask[sl] > 0
     lightest = img[sl].astype(int).sum(-1).max()
     assert out[hole].astype(int).sum(-1).max() <= lightest + 30     # (86 over it with the 8-bit remap)
+
+
+def test_half_a_mouth_on_a_face_turned_a_little_is_the_far_half_scaled_across_the_middle():
+    """A face turned a little shows its far side narrower: the right half of the symmetric mouth is drawn 0.8 ×
+    as wide, and the nose tip is off the mouth's middle (turned 0.12). The left half masked is filled from the
+    right half reflected and stretched back (`SCALES`); a reflection at the same width misses the corner by 6 px.
+    (The fit cannot tell a line 2 px off with a stronger stretch from the right one on this face: 23 dB, where the
+    true line and stretch give 36.)"""
+    from latentbrush.ml.inpaint import faces
+
+    img = mouthed()
+    xx, yy = np.meshgrid(np.arange(W, dtype=np.float32), np.arange(H, dtype=np.float32))
+    narrow = cv2.remap(img, np.where(xx > 150, 150 + (xx - 150) / 0.8, xx).astype(np.float32), yy, cv2.INTER_CUBIC,
+                       borderMode=cv2.BORDER_REFLECT)
+    lm = np.array([LEFT, (150 + 40 * 0.8, 120), (153, 165), MOUTH[0], (150 + 28 * 0.8, 205)], np.float64)
+    assert faces.YAW_MAX < max(turned(lm), turned(lm, by_eyes=True)) <= faces.SIDE_YAW_MAX
+    mask = half_mouth()
+    holed = holed_by(narrow, mask)
+    box = BBox(80, 160, 220, 250)
+    out = mirrored_side(holed, mask > 0, box, lm)
+    assert out is not None
+    scaled = hole_psnr(pasted(holed, out, mask, box), narrow, mask)
+    telea = hole_psnr(cv2.inpaint(holed, mask, 3, cv2.INPAINT_TELEA), narrow, mask)
+    assert scaled >= 22 and scaled > telea + 6
+    faces_scales = faces.SCALES
+    try:
+        faces.SCALES = (1.0,)
+        same = mirrored_side(holed, mask > 0, box, lm)
+    finally:
+        faces.SCALES = faces_scales
+    assert same is None or hole_psnr(pasted(holed, same, mask, box), narrow, mask) < scaled - 5
+    lm[2] = (170, 165)                                              # turned further: not mirrored, and said why
+    assert mirrored_side(holed, mask > 0, box, lm) is None
+    assert faces.mirror_of(holed, mask > 0, box, lm) == (faces.TURNED, "side")

@@ -114,8 +114,8 @@ from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
-from latentbrush.ml.inpaint.face_gate import holding_face
-from latentbrush.ml.inpaint.faces import mirror_of, mouth_under
+from latentbrush.ml.inpaint.face_gate import holding_face, mouth_under
+from latentbrush.ml.inpaint.faces import mirror_of
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail

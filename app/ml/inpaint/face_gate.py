@@ -1,5 +1,6 @@
-"""Whether a face's features hold a hole in a photo: the face check of the default fill (content_aware.py
-keeps other patches out of such a hole, and faces.py fills an eye or half a mouth from the face's other side).
+"""Whether a face's features hold a hole in a photo, and which: the face check of the default fill
+(content_aware.py keeps other patches out of such a hole), and whether the hole lies on an eye, on one side of
+the features or over the whole mouth (faces.py fills the first two from the face's other side).
 """
 
 from __future__ import annotations
@@ -89,3 +90,50 @@ def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]
         from latentbrush.ml.latent.photo import find_faces
         return [f.landmarks for f in find_faces(img, models) if f.landmarks is not None]
     return landmarks
+
+
+NEAR_EYE = 0.6       # the hole's centre within this × the eye distance of an eye: the eye is what is masked
+SIDE_WIDTH = 0.9     # a hole on one side of the features (`side_under`): within this × the eye
+SIDE_TOP, SIDE_BOTTOM = -0.5, 1.7   # distance of the middle, and between these × below the eyes (brow to chin),
+SIDE_OFF = 0.1       # its centre at least this × the eye distance off the middle (on the middle: not a side's);
+MOUTH_HIDDEN = 0.8   # this share of the mouth corners' line masked hides the mouth (`mouth_under`)
+
+
+def eye_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> int | None:
+    """Which of the face's eyes (0, 1; `lm` in the image) the area's hole (in `box`) lies on: its centre
+    within `NEAR_EYE` × the eye distance of the eye; None where it lies on neither."""
+    lm = np.asarray(lm, np.float64)
+    iod = float(np.linalg.norm(lm[1] - lm[0]))
+    if not hole.any() or iod < 4:
+        return None
+    ys, xs = np.nonzero(hole)
+    centre = np.array([xs.mean() + box.x0, ys.mean() + box.y0])
+    which = int(np.linalg.norm(centre - lm[1]) < np.linalg.norm(centre - lm[0]))
+    return which if np.linalg.norm(centre - lm[which]) <= NEAR_EYE * iod else None
+
+
+def mouth_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:
+    """Whether the area's hole (in `box`; `lm` in the image) hides the mouth: `MOUTH_HIDDEN` or more of the
+    line between its corners lies in the hole (nothing of it is left to copy from)."""
+    a, b = np.asarray(lm[3], np.float64), np.asarray(lm[4], np.float64)
+    t = np.linspace(0, 1, 21)[:, None]
+    xs, ys = (np.rint(a + t * (b - a) - [box.x0, box.y0]).astype(int).T)
+    inside = (xs >= 0) & (ys >= 0) & (xs < hole.shape[1]) & (ys < hole.shape[0])
+    return bool(inside.any() and hole[ys[inside], xs[inside]].sum() >= MOUTH_HIDDEN * len(t))
+
+
+def side_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:
+    """Whether the area's hole (in `box`; `lm` the face's landmarks in the image) lies on one side of the
+    face's middle, off the eyes: within `SIDE_WIDTH` × the eye distance of the middle (the line through the
+    eyes' midpoint square to them), between `SIDE_TOP` and `SIDE_BOTTOM` × below the eyes, its centre
+    `SIDE_OFF` × or more off the middle."""
+    lm = np.asarray(lm, np.float64)
+    iod = float(np.linalg.norm(lm[1] - lm[0]))
+    if not hole.any() or iod < 4 or eye_under(hole, box, lm) is not None:
+        return False
+    u = (lm[1] - lm[0]) / iod
+    ys, xs = np.nonzero(hole)
+    pts = np.stack([xs + box.x0, ys + box.y0], 1) - (lm[0] + lm[1]) / 2
+    a, b = pts @ u, pts @ np.array([-u[1], u[0]])
+    return bool(np.abs(a).max() <= SIDE_WIDTH * iod and b.min() >= SIDE_TOP * iod and b.max() <= SIDE_BOTTOM * iod
+                and abs(a.mean()) >= SIDE_OFF * iod)

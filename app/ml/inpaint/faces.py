@@ -22,10 +22,12 @@ turned a little), then lit and bent the same way (the default smeared half a mou
 ring's pixels whose reflection is known (by a mouth the ring's inner side reflects into the hole itself,
 and its white pulled the fit a pixel off), and a reflection that predicts the ring worse than the ring's own
 blur does (`FIT_MAX`) is not used: the face is turned more than the landmarks found on the holed photo say.
-There is no mirror, and the fill is the default's, where the face is turned (the nose tip off the
-mouth's middle by more than `YAW_MAX` × its width: a reflection then puts the near eye's shape and gaze
-into the far one), the hole is on neither an eye nor one side of the features, or the reflection lands on
-pixels that are not known (both eyes masked, a hole across the face's middle).
+On a face turned a little more (stop 52, up to `SIDE_YAW_MAX`) the side's reflection is also scaled across the
+line (the far side is narrower; `SCALES`). There is no mirror, and the fill is the default's, where the face is
+turned (an eye: the nose tip off the mouth's middle by more than `YAW_MAX` × its width: a reflection then puts
+the near eye's shape and gaze into the far one; a side: more than `SIDE_YAW_MAX`), the hole is on neither an
+eye nor one side of the features, or the reflection lands on pixels that are not known (both eyes masked, a
+hole across the face's middle).
 """
 
 from __future__ import annotations
@@ -34,13 +36,13 @@ import cv2
 import numpy as np
 
 from latentbrush.core.bbox import BBox
+from latentbrush.ml.inpaint.face_gate import eye_under, side_under
 
 TURNED, COVERED, UNLIKE = "turned", "covered", "unlike"     # why a hole on a face's feature is not mirrored:
 #                      the face turned, the reflection on masked pixels, the reflection unlike the hole's surroundings
 YAW_MAX = 0.10       # `turned` above which a face is too far turned to mirror (chosen on 7 portraits: 0.02–0.09 fine;
 #                      0.17, 0.34 lost 0.4–4.5 dB; Biden's 0.12–0.15 gained, but a helper saw his hooded eye opened)
 K_MAX = 1.25         # the reflection's scale along the mouth's line kept within [1 / this, this]
-NEAR_EYE = 0.6       # the hole's centre within this × the eye distance of an eye: the eye is what is masked
 MIN_SOURCE = 0.98    # at least this share of the hole's reflection lands on known pixels inside the photo
 RING = 0.15          # the light is matched on a ring this × the eye distance wide around the hole …
 FIT_MAX = 2.0        # … and none used whose mean misfit there, lit, is over this × the ring's to its own blur (σ = half
@@ -60,14 +62,18 @@ def _best_fit(image: np.ndarray, mask: np.ndarray, want: np.ndarray, at: list[tu
     mirror alone: 20.64 → 20.84 dB inside the holes; a line fitted to the detail of the whole lower face's middle
     instead 20.21, the two costs summed 20.06: the face is not that symmetric; an experiment script.)"""
     holes = _mask_read(mask)
-    got, known = [], []
-    for x, y in at:
-        xy = (x.reshape(1, -1), y.reshape(1, -1))
-        got.append(cv2.remap(image, *xy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)[0].astype(np.float64))
-        known.append(cv2.remap(holes, *xy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=1)[0] <= 0)
+    known = [cv2.remap(holes, x.reshape(1, -1), y.reshape(1, -1), cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                       borderValue=1)[0] <= 0 for x, y in at]
     common = np.logical_and.reduce(known)
     use = [common] * len(at) if common.sum() >= max(8, len(want) // 4) and not STOP51 else known
-    costs = [float((want - g)[k].var(axis=0).sum()) if k.sum() >= 8 else np.inf for g, k in zip(got, use, strict=True)]
+    costs = []
+    for (x, y), k in zip(at, use, strict=True):
+        if k.sum() < 8:
+            costs.append(np.inf)
+            continue
+        got = cv2.remap(image, x[k].reshape(1, -1), y[k].reshape(1, -1), cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_REFLECT)[0].astype(np.float64)
+        costs.append(float((want[k] - got).var(axis=0).sum()))
     return int(np.argmin(costs))
 
 
@@ -87,7 +93,7 @@ def _register(image: np.ndarray, mask: np.ndarray, crop: np.ndarray, ring: np.nd
 
 
 STOP51 = False       # True: stop 51's mirror (8-bit mask reads, each candidate fitted on its own pixels, the strip
-#                      bridged by Telea after the bend), a variant of `bench inpaint_wide`
+#                      bridged by Telea after the bend, no side of a turned face), a variant of `bench inpaint_wide`
 BEND = True          # the reflection bent to meet the lines crossing the hole's edge (`bent_to_edge`) …
 SEAM = True          # … and returned beyond the hole too, so the blend's seam correction sees the mismatch there
 #                      (both off: the mirror of stop 50, a variant of `bench inpaint_wide`)
@@ -137,19 +143,6 @@ def turned(lm: np.ndarray, *, by_eyes: bool = False) -> float:
     return abs(float((np.asarray(lm[2], np.float64) - (a + b) / 2) @ (b - a))) / d ** 2
 
 
-def eye_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> int | None:
-    """Which of the face's eyes (0, 1; `lm` in the image) the area's hole (in `box`) lies on: its centre
-    within `NEAR_EYE` × the eye distance of the eye; None where it lies on neither."""
-    lm = np.asarray(lm, np.float64)
-    iod = float(np.linalg.norm(lm[1] - lm[0]))
-    if not hole.any() or iod < 4:
-        return None
-    ys, xs = np.nonzero(hole)
-    centre = np.array([xs.mean() + box.x0, ys.mean() + box.y0])
-    which = int(np.linalg.norm(centre - lm[1]) < np.linalg.norm(centre - lm[0]))
-    return which if np.linalg.norm(centre - lm[which]) <= NEAR_EYE * iod else None
-
-
 def mirrored_eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> np.ndarray | None:
     """`_eye`'s fill, or None."""
     out = _eye(image, mask, box, lm)
@@ -188,41 +181,13 @@ def _eye(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> tupl
 
 
 SIDE = True          # a hole off the eyes mirrored too (off: stop 50's fill, a variant of `bench inpaint_wide`) …
-SIDE_WIDTH = 0.9     # … across the face's middle, where it lies within this × the eye
-SIDE_TOP, SIDE_BOTTOM = -0.5, 1.7   # distance of the middle, and between these × below the eyes (brow to chin),
-SIDE_OFF = 0.1       # its centre at least this × the eye distance off the middle (on the middle: not a side's);
 TILT = 6             # the mirror's line turned by up to this many degrees from square to the eyes, and moved by up to
 #                      `SEARCH` / 2 × the eye distance, to fit the ring
 SIDE_SOURCE = 0.8    # a hole reaching across the middle: its part whose reflection is known (at least this share)
 #                      mirrored, the rest (a strip along the middle) bridged from both sides (`bridged`)
-MOUTH_HIDDEN = 0.8   # this share of the mouth corners' line masked hides the mouth (`mouth_under`)
-
-
-def mouth_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:
-    """Whether the area's hole (in `box`; `lm` in the image) hides the mouth: `MOUTH_HIDDEN` or more of the
-    line between its corners lies in the hole (nothing of it is left to copy from)."""
-    a, b = np.asarray(lm[3], np.float64), np.asarray(lm[4], np.float64)
-    t = np.linspace(0, 1, 21)[:, None]
-    xs, ys = (np.rint(a + t * (b - a) - [box.x0, box.y0]).astype(int).T)
-    inside = (xs >= 0) & (ys >= 0) & (xs < hole.shape[1]) & (ys < hole.shape[0])
-    return bool(inside.any() and hole[ys[inside], xs[inside]].sum() >= MOUTH_HIDDEN * len(t))
-
-
-def side_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:
-    """Whether the area's hole (in `box`; `lm` the face's landmarks in the image) lies on one side of the
-    face's middle, off the eyes: within `SIDE_WIDTH` × the eye distance of the middle (the line through the
-    eyes' midpoint square to them), between `SIDE_TOP` and `SIDE_BOTTOM` × below the eyes, its centre
-    `SIDE_OFF` × or more off the middle."""
-    lm = np.asarray(lm, np.float64)
-    iod = float(np.linalg.norm(lm[1] - lm[0]))
-    if not hole.any() or iod < 4 or eye_under(hole, box, lm) is not None:
-        return False
-    u = (lm[1] - lm[0]) / iod
-    ys, xs = np.nonzero(hole)
-    pts = np.stack([xs + box.x0, ys + box.y0], 1) - (lm[0] + lm[1]) / 2
-    a, b = pts @ u, pts @ np.array([-u[1], u[0]])
-    return bool(np.abs(a).max() <= SIDE_WIDTH * iod and b.min() >= SIDE_TOP * iod and b.max() <= SIDE_BOTTOM * iod
-                and abs(a.mean()) >= SIDE_OFF * iod)
+SIDE_YAW_MAX = 0.3   # a hole on one side of a face turned by up to this (`turned`; over `YAW_MAX`) is mirrored too …
+SCALES = (0.7, 0.8, 0.9, 1.0, 1.12, 1.25, 1.4)   # … its reflection scaled by one of these across the line (the far
+#                      side is narrower), fitted with the line, over twice the reach (every other px, then ± 1)
 
 
 def mirrored_side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> np.ndarray | None:
@@ -232,19 +197,24 @@ def mirrored_side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray
 
 
 def _side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> tuple[np.ndarray, float] | str | None:
-    """As `_eye`, for a hole off the eyes on one side of a frontal face (half the mouth, a nostril's
-    side, a cheek's fold, the chin's side): reflected across the line through the eyes' midpoint square to
-    them, moved and turned to fit the ring (`TILT`), then lit and bent as an eye is. None where the hole is on an
-    eye or outside the face's middle (`SIDE_WIDTH`, `SIDE_TOP`, `SIDE_BOTTOM`: hair, ears and backdrop are
-    not symmetric); `COVERED` where it reaches across the middle (its reflection lands on itself), `TURNED`
-    where the face is turned (by the mouth corners or by the eyes, whichever reads more: a hole over a corner
-    leaves its place a guess), `UNLIKE`."""
+    """As `_eye`, for a hole off the eyes on one side of a face (half the mouth, a nostril's side, a cheek's
+    fold, the chin's side): reflected across the line through the eyes' midpoint square to them, moved and
+    turned to fit the ring (`TILT`) — on a face turned over `YAW_MAX` also scaled across the line (`SCALES`: the
+    far side is narrower) — then lit and bent as an eye is. None where the hole is on an eye or outside the
+    face's middle (`face_gate.side_under`: hair, ears and backdrop are not symmetric); `COVERED`
+    where it reaches across the middle (its reflection lands on itself), `TURNED` where the face is turned over
+    `SIDE_YAW_MAX` (by the mouth corners or by the eyes, whichever reads more: a hole over a corner leaves its
+    place a guess), `UNLIKE`. (Stop 52, turned sides: on 13 half-mouth holes of 4 turned portraits, through the
+    editor's path, 20.15 → 23.35 dB inside the holes, 12 gained 1.2–6.4 dB, the painting's face lost 3.0; the
+    exhaustive search 23.30 at twice the time; an experiment script.)"""
     hole = mask[box.y0:box.y1, box.x0:box.x1]
     lm = np.asarray(lm, np.float64)
     if not side_under(hole, box, lm):
         return None
-    if max(turned(lm), turned(lm, by_eyes=True)) > YAW_MAX:
+    yaw = max(turned(lm), turned(lm, by_eyes=True))
+    if yaw > (YAW_MAX if STOP51 else SIDE_YAW_MAX):
         return TURNED                               # (by the eyes too: a hidden mouth corner is placed by guess)
+    scales = SCALES if yaw > YAW_MAX else (1.0,)
     iod = float(np.linalg.norm(lm[1] - lm[0]))
     u = (lm[1] - lm[0]) / iod
     mid = (lm[0] + lm[1]) / 2
@@ -256,17 +226,24 @@ def _side(image: np.ndarray, mask: np.ndarray, box: BBox, lm: np.ndarray) -> tup
         return COVERED
     ry, rx = np.nonzero(ring)
     reach = max(1, int(round(SEARCH * iod / 2)))
-    lines = [(o, t) for o in range(-reach, reach + 1) for t in np.radians(np.arange(-TILT, TILT + 1, 1.0))]
+    step = 2 if yaw > YAW_MAX else 1
+    reach *= step
+    lines = [(o, t, k) for o in range(-reach, reach + 1, step) for t in np.radians(np.arange(-TILT, TILT + 1, 1.0))
+             for k in scales]
 
-    def across(o: float, t: float, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def across(o: float, t: float, k: float, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         v = np.array([u[0] * np.cos(t) - u[1] * np.sin(t), u[0] * np.sin(t) + u[1] * np.cos(t)])
         c = mid + o * u
         a = (xs - c[0]) * v[0] + (ys - c[1]) * v[1]
-        return (xs - 2 * a * v[0]).astype(np.float32), (ys - 2 * a * v[1]).astype(np.float32)
-    o, t = lines[_best_fit(image, mask, crop[ry, rx], [across(*ln, rx + float(box.x0), ry + float(box.y0))
-                                                       for ln in lines])]
+        return (xs - (1 + k) * a * v[0]).astype(np.float32), (ys - (1 + k) * a * v[1]).astype(np.float32)
+    def best(cands: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+        return cands[_best_fit(image, mask, crop[ry, rx], [across(*ln, rx + float(box.x0), ry + float(box.y0))
+                                                           for ln in cands])]
+    o, t, k = best(lines)
+    if step > 1:        # (a turned face: twice the reach, searched every other px, then ± 1 px around the best)
+        o, t, k = best([(o + do, t, k) for do in (-1, 0, 1)])
     gx, gy = np.meshgrid(np.arange(box.x0, box.x1, dtype=np.float64), np.arange(box.y0, box.y1, dtype=np.float64))
-    sx, sy = across(o, t, gx, gy)
+    sx, sy = across(o, t, k, gx, gy)
     return _reflected(image, mask, box, sx, sy, iod, shift=False, rest=SIDE_SOURCE)
 
 

@@ -14,8 +14,8 @@ NAMES = ("learned", "frequency-selective", "generator prior", "Telea", "coherenc
 FACE_MARKS = ("face", "bridged", "eye", "half", "mouth")   # an entry's third item: a face's features held the hole
 # why the face's other side was not copied, in words (faces.TURNED, COVERED, UNLIKE), for an eye / a side
 WHY = {"turned": ("the face is turned too far to mirror", "the face is turned too far to mirror"),
-       "covered": ("the other eye is masked too, or outside the photo", "the hole reaches too far across the face's middle; a mask that stops "
-                                           "at the middle lets it"),
+       "covered": ("the other eye is masked too, or outside the photo",
+                   "the hole reaches too far across the face's middle; a mask that stops at the middle lets it"),
        "unlike": ("the other eye does not match this one's surroundings (lit or shaped differently)",
                   "the other side does not match this one's surroundings (the face turned more than it looks, "
                   "or lit differently)")}
