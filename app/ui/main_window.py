@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -163,6 +164,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(edits_dock, attrs)
         self.tabifyDockWidget(edits_dock, interp)
         scribble.raise_()
+        # six tabs in a narrow dock were cut to "I…", "P…", "Sc…" (a helper could not find Inpaint): whole names,
+        # scrolled with arrows where they do not fit
+        for bar in self.findChildren(QTabBar):
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
 
     def _build_latent_menu(self) -> None:
         m = self.menuBar().addMenu("&Latent")

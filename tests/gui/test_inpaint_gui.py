@@ -167,3 +167,23 @@ def test_in_a_small_window_the_fill_report_is_scrolled_into_view(make_window, ti
     # the report (several lines) shown whole, not only its first line above the dock's fold
     qtbot.waitUntil(lambda: status.height() > 20 and status.visibleRegion().boundingRect().height() == status.height(),
                     timeout=3000)
+
+
+def test_the_edit_docks_tabs_show_their_whole_names_in_a_small_window(make_window, tiny_models):
+    """Six tabbed docks in a narrow dock area were cut to "I…", "P…", "Sc…" (a helper could not find Inpaint):
+    each tab shows its whole name, and the bar scrolls where they do not all fit."""
+    from PySide6.QtWidgets import QTabBar
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QDockWidget
+
+    w = make_window(tiny_models)
+    w.resize(900, 600)
+    w.show()
+    dock = next(d for d in w.findChildren(QDockWidget) if d.windowTitle() == "Inpaint")
+    w.resizeDocks([dock], [260], Qt.Orientation.Horizontal)       # (narrower than the six names)
+    QApplication.processEvents()
+    bar = next(b for b in w.findChildren(QTabBar) if "Inpaint" in [b.tabText(i) for i in range(b.count())])
+    for i in range(bar.count()):       # (the hint: the tab's size with its whole name; an elided one is narrower)
+        assert bar.tabRect(i).width() >= bar.tabSizeHint(i).width(), bar.tabText(i)
+    assert bar.usesScrollButtons()

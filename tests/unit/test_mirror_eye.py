@@ -393,3 +393,18 @@ def test_half_a_mouth_on_a_face_turned_a_little_is_the_far_half_scaled_across_th
     lm[2] = (170, 165)                                              # turned further: not mirrored, and said why
     assert mirrored_side(holed, mask > 0, box, lm) is None
     assert faces.mirror_of(holed, mask > 0, box, lm) == (faces.TURNED, "side")
+
+
+def test_the_panel_says_one_reason_once_for_both_holes_and_counts_the_eyes():
+    from latentbrush.ml.inpaint.report import structure_split
+
+    eye, side = [0.0] * 6 + [1.0], [0.0] * 7 + [1.0]
+    turned_both = [([0.2, 0.0, 0.0, 0.8], 400, "eye:turned"), ([0.2, 0.0, 0.0, 0.8], 300, "half:turned")]
+    said = plain_summary(turned_both)
+    assert said.count("turned too far") == 1 and "neither the other eye nor the face's other side" in said
+    said = plain_summary([([0.2, 0.0, 0.0, 0.8], 400, "eye:covered")])
+    assert "the eyes are filled with skin" in said and "the eye is filled" not in said
+    said = plain_summary([([0.2, 0.0, 0.0, 0.8], 400, "eye:turned"), ([0.2, 0.0, 0.0, 0.8], 300, "half:covered")])
+    assert "(the face is turned too far to mirror): the eye is filled" in said and "across the face's middle" in said
+    assert "bridged" in structure_split([(side, 500, "bridged")], None)
+    assert "bridged" not in structure_split([(side, 500, "face"), (eye, 300, "face")], None)

@@ -103,3 +103,23 @@ def test_an_object_sized_hole_in_texture_points_to_the_best_quality_fill(tiny_mo
         assert res.info["textured"] == told
         assert ("try best quality" in res.message) == told
         assert ("may redraw their texture" in res.info.get("hint", "")) == told
+
+
+def test_a_hole_a_faces_features_hold_gets_no_advice_to_redraw_its_texture(tiny_models, monkeypatch):
+    """The best-quality fill copies no patches into a face either, so a textured hole on an eye is not pointed to
+    it (a helper read the advice after a cleanly mirrored eye); where the eye could not be mirrored the status
+    bar says to look the result over."""
+    from latentbrush.ml.inpaint import face_gate, fill
+
+    models = ModelManager(Manifest.load(tiny_models), device="cpu")
+    gravel = stones()
+    disc = disc_mask(200, 40)
+    eyes = np.array([(100, 100), (160, 100), (130, 130), (108, 160), (152, 160)], np.float64)   # an eye on the disc
+    monkeypatch.setattr(face_gate, "FACE_WINDOW", 10.0)
+    monkeypatch.setattr(fill, "face_finder", lambda mm: (lambda w: [eyes * w.shape[1] / 200]))
+    res, _ = drain(run_inpaint(Job("inpaint", params={}, inputs={"image": gravel, "mask": disc}), models))
+    assert "copied into the face" in res.info["summary"]
+    assert not res.info["textured"] and "try best quality" not in res.message
+    assert "may redraw their texture" not in res.info.get("hint", "")
+    if "could not be copied" in res.info["summary"]:
+        assert "look it over" in res.message

@@ -25,7 +25,7 @@ from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.face_gate import face_finder
 from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
 from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
-from latentbrush.ml.inpaint.report import plain_summary, structure_split
+from latentbrush.ml.inpaint.report import face_held, not_mirrored, plain_summary, structure_split
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
 
@@ -370,7 +370,10 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     info["deep_px"] = DEEP_PX
     # an object-sized hole in grass, gravel, fabric: the fast fill leaves it smooth with fine grain, the
     # best-quality one redraws the texture (stop 43: on average no closer to the truth, so not the default)
-    textured = (mid == methods.CONTENT_AWARE and masks.hole_depth(mask > 0) >= masks.TEXTURE_DEPTH
+    # (not where a face's features held the hole: no fill copies other patches into a face, and a helper read
+    # the advice after a cleanly mirrored eye)
+    deep_hole = masks.hole_depth(mask > 0) >= masks.TEXTURE_DEPTH
+    textured = (mid == methods.CONTENT_AWARE and not face_held(log) and deep_hole
                 and masks.ring_texture(image, mask) >= masks.TEXTURE_BAND)
     info["textured"] = textured
     hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
@@ -386,6 +389,7 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     # the status bar's line stays short (a helper found the long one cut off): the panel says the rest
     short = others + (["paint the mask a little wider (an object's border left outside?)"] if rim >= RIM_WARN
                       else []) + (["a large hole: look it over"] if deep >= DEEP_WARN else []) + (
+        ["the face's other side could not be copied: look it over"] if not_mirrored(log) else []) + (
         ["textured: try best quality"] if textured else [])
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
                   message=notes[0] if info.get("fallback") else

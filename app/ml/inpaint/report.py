@@ -28,6 +28,16 @@ def _mark(entry: tuple) -> tuple[str, str]:
     return kind, why
 
 
+def face_held(log: list[tuple]) -> bool:
+    """Whether a face's features held any of the holes the content-aware fill filled (its log)."""
+    return any(_mark(entry)[0] in FACE_MARKS for entry in log)
+
+
+def not_mirrored(log: list[tuple]) -> bool:
+    """Whether a hole on an eye or one side of a face's features could not be mirrored (its log)."""
+    return any(_mark(entry)[0] in ("eye", "half") for entry in log)
+
+
 def _shares(log: list[tuple]) -> np.ndarray:
     """Each structure's share over every area filled, weighed by the areas' hole pixels."""
     total = np.zeros(len(NAMES))
@@ -52,8 +62,10 @@ def structure_split(log: list[tuple], learned: str | None) -> str:
     if synth:
         where = "" if synth == len(log) else f" in {synth} of {len(log)} areas"
         text += f"; texture synthesised from the photo's own patches{where}"
-    if any(_mark(entry)[0] in FACE_MARKS for entry in log):
+    if face_held(log):
         text += "; inside the face nothing copied from the photo's other patches"
+    if any(_mark(entry)[0] == "bridged" for entry in log):
+        text += "; the strip along the face's middle bridged (Navier–Stokes)"
     return text
 
 
@@ -100,12 +112,19 @@ def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
     if any(kind == "bridged" for kind, _ in marks):
         parts.append("but the mask crosses the face's middle, and the strip along the middle is only bridged "
                      "smoothly (stop the mask at the middle for a sharp result)")
-    for kind, what in (("eye", "no other eye could be copied"), ("half", "the face's other side could not be copied")):
-        whys = sorted({why for k, why in marks if k == kind})
-        if whys:
-            said = "; ".join(WHY[w][kind == "half"] for w in whys if w in WHY) or "it could not be mirrored"
-            parts.append(f"but {what} ({said}): " + ("the eye is filled with skin, not drawn" if kind == "eye" else
-                                                     "the hole is filled from around it, not drawn"))
+    said = {kind: "; ".join(WHY[w][kind == "half"] for w in sorted({why for k, why in marks if k == kind} & set(WHY)))
+            or "it could not be mirrored" for kind in ("eye", "half") if any(k == kind for k, _ in marks)}
+    if len(said) == 2 and said["eye"] == said["half"]:        # (one reason for both: said once)
+        parts.append(f"but neither the other eye nor the face's other side could be copied ({said['eye']}): the "
+                     "holes are filled from around them, not drawn")
+    else:
+        if "eye" in said:
+            both = any(k == "eye" and why == "covered" for k, why in marks)
+            parts.append(f"but no other eye could be copied ({said['eye']}): "
+                         + ("the eyes are" if both else "the eye is") + " filled with skin, not drawn")
+        if "half" in said:
+            parts.append(f"but the face's other side could not be copied ({said['half']}): the hole is filled from "
+                         "around it, not drawn")
     if any(kind == "mouth" for kind, _ in marks):
         parts.append("but the mouth is all masked, so there is nothing of it to copy: it is filled with skin, not "
                      "drawn (the generator prior draws a mouth, slower and softer; or mask only half of it, which "
