@@ -172,10 +172,8 @@ def test_in_a_small_window_the_fill_report_is_scrolled_into_view(make_window, ti
 def test_the_edit_docks_tabs_show_their_whole_names_in_a_small_window(make_window, tiny_models):
     """Six tabbed docks in a narrow dock area were cut to "I…", "P…", "Sc…" (a helper could not find Inpaint):
     each tab shows its whole name, and the bar scrolls where they do not all fit."""
-    from PySide6.QtWidgets import QTabBar
-
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication, QDockWidget
+    from PySide6.QtWidgets import QApplication, QDockWidget, QTabBar
 
     w = make_window(tiny_models)
     w.resize(900, 600)
