@@ -55,6 +55,12 @@ def test_a_face_holds_the_hole_only_where_most_of_the_hole_lies_on_its_features_
     assert features_hold(white_face, img, BBox(760, 1100, 960, 1300), block)
     assert not features_hold(white_face, img, BBox(800, 1100, 1000, 1300), np.zeros((200, 200), bool))
     assert not features_hold(lambda w: [], img, BBox(800, 1100, 1000, 1300), eye)
+    # a mask over a mouth corner (x 940, y 1600) and far below it: under half of it near the features, but the
+    # corner itself is masked (a helper's rectangle over half a mouth and the chin)
+    down = np.zeros((600, 200), bool)
+    down[:, 60:140] = True
+    assert features_hold(white_face, img, BBox(880, 1570, 1080, 2170), down)
+    assert not features_hold(white_face, img, BBox(880, 1650, 1080, 2250), down)     # the same, below the corner
 
 
 def test_on_a_face_s_feature_the_hole_is_not_synthesised_and_the_note_says_so_elsewhere_it_is():

@@ -405,3 +405,17 @@ def test_the_panel_says_one_reason_once_for_both_holes_and_counts_the_eyes():
     assert "(the face is turned too far to mirror): the eye is filled" in said and "across the face's middle" in said
     assert "bridged" in structure_split([(side, 500, "bridged")], None)
     assert "bridged" not in structure_split([(side, 500, "face"), (eye, 300, "face")], None)
+
+
+def test_a_rectangle_over_half_the_mouth_and_the_chin_below_it_is_mirrored(monkeypatch):
+    """A helper's mask: a rectangle over half an open mouth down to the chin (1.8 × the eye distance below the
+    eyes; the side's region stopped at 1.7, above the chin, and the panel then said nothing about a face)."""
+    from latentbrush.ml.inpaint import face_gate
+
+    monkeypatch.setattr(face_gate, "FACE_WINDOW", 10.0)
+    rect = np.zeros((H, W), np.uint8)
+    cv2.rectangle(rect, (104, 190), (147, 262), 255, -1)
+    out, big, mask, said = editor_fill(mouthed(), rect)
+    assert "other side of the person's face" in said and "copied into the face" in said
+    smooth, *_ = editor_fill(mouthed(), rect, lm=np.full((5, 2), -1000.0))      # no face found: the default
+    assert hole_psnr(out, big, mask) > hole_psnr(smooth, big, mask) + 6

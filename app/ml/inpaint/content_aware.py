@@ -310,7 +310,7 @@ class ContentAwareFiller(Filler):
             return smooth
         prior_alone = self.last_weights == [0.0, 0.0, 1.0]
         side = self.synthesis_side(hole, self.synth_sides) if self.synthesis and not prior_alone else None
-        if on_face and (side is not None or lost):
+        if on_face:     # (said even where nothing would be synthesised: no advice to redraw a face's texture)
             side = None
             self.log[-1] = (*self.log[-1][:2], lost or "face")
         self.synthesised = side is not None

@@ -39,7 +39,8 @@ def holding_face(find: Callable[[np.ndarray], list[np.ndarray]], image: np.ndarr
     None: `find` (an image → each face's five landmarks,
     eyes, nose, mouth corners, (5, 2) x/y) is run on a window `FACE_WINDOW` × the area's side
     around the area (`box` in `image`; `hole` in the area's coordinates), scaled to at most
-    `FACE_SIDE`, and at least `FEATURE_SHARE` of the hole's pixels lie in one face's feature zones:
+    `FACE_SIDE`, and at least `FEATURE_SHARE` of the hole's pixels lie in one face's feature zones (or the hole
+    covers one of its landmarks, `covers_feature`):
     within `EYE_ZONE` × the eye distance of an eye, `NOSE_ZONE` × of the nose tip, `MOUTH_ZONE` × of
     the line between the mouth's corners — and the hole is not a thin line across the face (its median
     depth under `FACE_LINE` × the eye distance and `LINE_SHAPE` × the root of its area: a scratch over
@@ -72,9 +73,19 @@ def holding_face(find: Callable[[np.ndarray], list[np.ndarray]], image: np.ndarr
         a, b = lm[3], lm[4]
         t = np.clip((pts - a) @ (b - a) / max(float((b - a) @ (b - a)), 1e-9), 0, 1)
         near |= np.linalg.norm(pts - (a + t[:, None] * (b - a)), axis=1) < MOUTH_ZONE * iod
-        if near.mean() >= FEATURE_SHARE:
+        if near.mean() >= FEATURE_SHARE or covers_feature(hole, box, lm):
             return lm
     return None
+
+
+def covers_feature(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:
+    """Whether the area's hole (in `box`) covers one of the face's landmarks (`lm`, in the image): an eye, the
+    nose tip or a mouth corner is masked, however far the mask reaches beyond it (a helper's rectangle over half
+    an open mouth and the chin below it had under half its pixels near the features, and got a smear and no
+    word about the face, stop 52)."""
+    xy = np.rint(np.asarray(lm, np.float64) - [box.x0, box.y0]).astype(int)
+    inside = (xy[:, 0] >= 0) & (xy[:, 1] >= 0) & (xy[:, 0] < hole.shape[1]) & (xy[:, 1] < hole.shape[0])
+    return bool(hole[xy[inside, 1], xy[inside, 0]].any())
 
 
 def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]] | None:
@@ -94,7 +105,9 @@ def face_finder(models: ModelManager) -> Callable[[np.ndarray], list[np.ndarray]
 
 NEAR_EYE = 0.6       # the hole's centre within this × the eye distance of an eye: the eye is what is masked
 SIDE_WIDTH = 0.9     # a hole on one side of the features (`side_under`): within this × the eye
-SIDE_TOP, SIDE_BOTTOM = -0.5, 1.7   # distance of the middle, and between these × below the eyes (brow to chin),
+SIDE_TOP, SIDE_BOTTOM = -0.5, 1.9   # distance of the middle, and between these × below the eyes (brow to chin:
+#                      1.7 until stop 52 stopped above the chin, and a helper's mask over a mouth and the chin below
+#                      it was not mirrored),
 SIDE_OFF = 0.1       # its centre at least this × the eye distance off the middle (on the middle: not a side's);
 MOUTH_HIDDEN = 0.8   # this share of the mouth corners' line masked hides the mouth (`mouth_under`)
 

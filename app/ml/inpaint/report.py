@@ -16,9 +16,9 @@ FACE_MARKS = ("face", "bridged", "eye", "half", "mouth")   # an entry's third it
 WHY = {"turned": ("the face is turned too far to mirror", "the face is turned too far to mirror"),
        "covered": ("the other eye is masked too, or outside the photo",
                    "the hole reaches too far across the face's middle; a mask that stops at the middle lets it"),
-       "unlike": ("the other eye does not match this one's surroundings (lit or shaped differently)",
-                  "the other side does not match this one's surroundings (the face turned more than it looks, "
-                  "or lit differently)")}
+       "unlike": ("the other eye does not match this one's surroundings: lit or shaped differently",
+                  "the other side does not match this one's surroundings: the face turned more than it looks, "
+                  "or lit differently")}
 
 
 def _mark(entry: tuple) -> tuple[str, str]:
