@@ -24,7 +24,7 @@ class InpaintUI:
     def __init__(self, window: Window) -> None:
         self.w = window
         self.panel = p = InpaintPanel()
-        self._shown: tuple[int, str] | None = None    # undo index and status-bar text of the last fill
+        self._shown: tuple[int, str, bool] | None = None    # undo index, status-bar text of the last fill, a fill?
         p.fill_requested.connect(self.fill)
         p.paint_requested.connect(lambda: window.set_tool("mask"))
         p.clear_requested.connect(lambda: window.clear_layer("mask"))
@@ -40,12 +40,16 @@ class InpaintUI:
         self.panel.block(methods.PRIOR)            # a new photo: not known to lack a face
 
     def _on_index(self, index: int) -> None:
-        """The fill's report goes once the fill is undone (or anything else happens)."""
+        """The fill's report goes once the fill is undone (or anything else happens); undoing the fill says
+        that its mask is back (a helper painted the other half's strokes onto it and filled both)."""
         if self._shown is not None and index != self._shown[0] and shiboken6.isValid(self.w):
-            self._say("")
+            doc = self.w.document
+            back = self._shown[2] and index == self._shown[0] - 1 and doc is not None and doc.has_content("mask")
+            self._say("The fill is undone and its mask is back: strokes you paint now add to it "
+                      "(Clear mask starts over)." if back else "")
             if self.w.statusBar().currentMessage() == self._shown[1]:
                 self.w.statusBar().clearMessage()
-            self._shown = None
+            self._shown = (index, "", False) if back else None     # (the next change takes that word away)
 
     def _say(self, text: str, details: str = "") -> None:
         """The panel's report, its tooltip the technical details (what the fill weighed, the seams)."""
@@ -111,7 +115,7 @@ class InpaintUI:
                 blank = doc.read("mask", box) * 0
                 clear = EditStep("Clear mask", [PixelPatch.capture(doc, "mask", box, blank)])
                 self.w.model.history.amend(clear, onto=self.w.model.last_step)
-        self._shown = (self.w.undo_stack.index(), result.message)
+        self._shown = (self.w.undo_stack.index(), result.message, True)
 
 
 def _report(info: dict, manifest) -> str:

@@ -185,3 +185,16 @@ def test_the_edit_docks_tabs_show_their_whole_names_in_a_small_window(make_windo
     for i in range(bar.count()):       # (the hint: the tab's size with its whole name; an elided one is narrower)
         assert bar.tabRect(i).width() >= bar.tabSizeHint(i).width(), bar.tabText(i)
     assert bar.usesScrollButtons()
+
+
+def test_undoing_a_fill_says_its_mask_is_back(make_window, tiny_models, photo, qtbot):
+    w = make_window(tiny_models)
+    doc, before, mask = magenta_patch_masked(w, photo)
+    pick(w, "telea")
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.inpaint.panel.fill_button.click()
+    assert "mask is back" not in w.inpaint.panel.status.text()
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("mask"), mask) and "its mask is back" in w.inpaint.panel.status.text()
+    w.undo_stack.undo()                                                   # the mask stroke too: nothing said
+    assert w.inpaint.panel.status.text() == ""
