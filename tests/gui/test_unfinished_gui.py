@@ -139,8 +139,9 @@ def test_fill_report_goes_away_with_undo(make_window, tiny_models, photo, qtbot)
         panel.fill_button.click()
     assert panel.status.text().startswith("Filled with Telea")
     assert w.statusBar().currentMessage().startswith("Filled with Telea")
-    w.undo_stack.undo()
-    assert panel.status.text() == "" and w.statusBar().currentMessage() == ""
+    w.undo_stack.undo()            # the report goes; the panel says the fill's mask is back (stop 52)
+    assert not panel.status.text().startswith("Filled") and "mask is back" in panel.status.text()
+    assert w.statusBar().currentMessage() == ""
 
 
 def test_export_dialog_opens_in_the_last_export_folder(make_window, tiny_models, photo, tmp_path, monkeypatch):
