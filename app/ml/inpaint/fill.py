@@ -372,8 +372,8 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     # best-quality one redraws the texture (stop 43: on average no closer to the truth, so not the default)
     # (not where a face's features held the hole: no fill copies other patches into a face, and a helper read
     # the advice after a cleanly mirrored eye)
-    deep_hole = masks.hole_depth(mask > 0) >= masks.TEXTURE_DEPTH
-    textured = (mid == methods.CONTENT_AWARE and not face_held(log) and deep_hole
+    textured = (mid == methods.CONTENT_AWARE and not face_held(log)
+                and masks.hole_depth(mask > 0) >= masks.TEXTURE_DEPTH
                 and masks.ring_texture(image, mask) >= masks.TEXTURE_BAND)
     info["textured"] = textured
     hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
