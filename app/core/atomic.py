@@ -1,6 +1,8 @@
 """Atomic file writes: a temp file beside the target, fsync, rename — and nothing left behind.
 
-Temp files are named `.<target name>.lb<pid>.<random>.part`. A process killed mid-write (SIGKILL,
+Temp files are named `.<target name, its first 40 characters>.lb<pid>.<random>.part` (a full name of 230+
+characters made the temp name longer than a folder allows: a helper's legal 244-character name could not be
+written). A process killed mid-write (SIGKILL,
 power loss) leaves one behind; the next write into that folder removes the ones whose process is
 gone. On SIGTERM / Ctrl-C the exception the signal raises unwinds through the writer, which removes
 its temp file before it propagates.
@@ -27,6 +29,12 @@ class ExportError(Exception):
 
 
 Writer = Callable[[BinaryIO], object]
+
+
+def said(name: str, most: int = 60) -> str:
+    """A file name as a message shows it: a long one cut in the middle (a 244-character name made an error
+    box wider than the screen)."""
+    return name if len(name) <= most else name[:most * 2 // 3] + "…" + name[-(most // 3):]
 
 
 def _pid_alive(pid: int) -> bool:
@@ -88,11 +96,11 @@ def _write_temp(path: Path, write: Writer) -> str:
         raise ExportError(f"folder {directory} does not exist")
     _sweep_once(directory)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.lb{os.getpid()}.", suffix=".part", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.lb{os.getpid()}.", suffix=".part", dir=directory)
     except PermissionError as e:
-        raise ExportError(f"cannot write {path.name}: permission denied in the folder {directory}") from e
+        raise ExportError(f"cannot write {said(path.name)}: permission denied in the folder {directory}") from e
     except OSError as e:
-        raise ExportError(f"cannot write {path.name} in {directory}: {e.strerror or e}") from e
+        raise ExportError(f"cannot write {said(path.name)} in {directory}: {e.strerror or e}") from e
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -141,7 +149,9 @@ def atomic_write_many(items: Sequence[tuple[Path, Writer]]) -> list[Path]:
         if isinstance(e, (OSError, ValueError)):
             reason = "the disk is full" if getattr(e, "errno", None) == 28 else (
                 e.strerror if isinstance(e, OSError) and e.strerror else str(e))
-            raise ExportError(f"could not write {current.name}: {reason}") from e
+            if getattr(e, "errno", None) == 36:      # ENAMETOOLONG
+                reason = "the name is longer than this folder allows (255 bytes): choose a shorter one"
+            raise ExportError(f"could not write {said(current.name)}: {reason}") from e
         raise
     return [p for _, p in tmps]
 

@@ -9,8 +9,8 @@ which can be answered by opening downscaled. Every mode becomes 8-bit RGB:
   animated files                   → first frame (notice)
 The ICC profile is kept and written back on export.
 
-Export: PNG / JPEG / WebP, written to a temp file beside the target then renamed over it, so a
-failure leaves the target as it was and no temp file behind.
+Export (app/core/imagewrite.py, re-exported here): PNG / JPEG / WebP, written to a temp file beside the
+target then renamed over it, so a failure leaves the target as it was and no temp file behind.
 """
 
 from __future__ import annotations
@@ -28,10 +28,19 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from latentbrush.core.atomic import ExportError, atomic_write, atomic_write_many  # noqa: F401  (re-exported)
+from latentbrush.core.imagewrite import (  # noqa: F401  (re-exported: the exporter is its own module)
+    EXPORT_FORMATS,
+    OverwriteOriginalError,
+    export_format,
+    export_gif,
+    export_image,
+    image_writer,
+)
 
-ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "BMP"}
+ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "BMP", "MPO"}   # MPO: a JPEG holding more pictures (phones)
+SHOWN_FORMATS = "BMP, JPEG, PNG, TIFF, WEBP"
+DEPTHS = {"I;16": "16-bit", "I;16B": "16-bit", "I;16L": "16-bit", "I": "32-bit", "F": "floating-point"}
 OPEN_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
-EXPORT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 MAX_PIXELS = 80_000_000          # ~ 10k x 8k
 MAX_FILE_BYTES = 1 << 30
 MAX_DECODE_BYTES = 640 << 20     # what opening downscaled may decode in full (formats without draft)
@@ -44,16 +53,18 @@ class ImageLoadError(Exception):
 
 class ImageTooLarge(ImageLoadError):
     """Over the pixel limit. can_downscale: whether load_image(downscale_to=…) can open it within
-    MAX_DECODE_BYTES (JPEG is reduced while decoding; other formats are decoded whole first)."""
+    MAX_DECODE_BYTES (JPEG is reduced while decoding; other formats are decoded whole first). `too_many`: the
+    first sentence alone (the editor asks its own question after it)."""
 
     def __init__(self, path: Path, size: tuple[int, int], limit: int, can_downscale: bool = True) -> None:
         self.size = size
         self.limit = limit
         self.can_downscale = can_downscale
+        self.too_many = (f"{path.name} is {size[0]}×{size[1]} = {size[0] * size[1] / 1e6:.0f} megapixels, "
+                         f"more than the {limit / 1e6:.0f} MP limit.")
         super().__init__(
-            f"{path.name} is {size[0]}×{size[1]} = {size[0] * size[1] / 1e6:.0f} megapixels, "
-            f"more than the {limit / 1e6:.0f} MP limit. "
-            + ("It can be opened downscaled." if can_downscale else
+            self.too_many + " "
+            + ("Scale it down first (the editor offers to open it downscaled)." if can_downscale else
                "It is too large to open even downscaled: save it as JPEG or crop it first.")
         )
 
@@ -65,10 +76,6 @@ class SizeMismatch(ImageLoadError):
         self.size, self.expected = tuple(size), tuple(expected)
         super().__init__(f"the {what} {path.name} is {size[0]}×{size[1]} but the image is "
                          f"{expected[0]}×{expected[1]}: the {what} must be the same size as the image")
-
-
-class OverwriteOriginalError(ExportError):
-    """Exporting would replace the opened original; needs the person's confirmation."""
 
 
 @dataclass
@@ -85,10 +92,11 @@ def _to_rgb(img: Image.Image, notices: list[str]) -> Image.Image:
     if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         arr = np.asarray(img, dtype=np.float64)
         lo, hi = float(arr.min()), float(arr.max())
-        full = 65535.0 if mode.startswith("I;16") or hi > 255 else 255.0
+        # a floating-point image within 0–1 (scientific and HDR tools write these) is 0–1, not 0–255
+        full = 65535.0 if mode.startswith("I;16") or hi > 255 else 1.0 if mode == "F" and lo >= 0 and hi <= 1 else 255.0
         scale = 255.0 / full if hi <= full else 255.0 / max(hi - lo, 1e-9)
         arr8 = np.clip((arr - (lo if hi > full else 0)) * scale + 0.5, 0, 255).astype(np.uint8)
-        notices.append(f"{mode} image reduced to 8 bits per channel")
+        notices.append(f"{DEPTHS.get(mode, mode)} image reduced to 8 bits per channel")
         return Image.fromarray(arr8, "L").convert("RGB")
     if mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
@@ -102,6 +110,12 @@ def _to_rgb(img: Image.Image, notices: list[str]) -> Image.Image:
     if mode == "RGB":
         return img
     return img.convert("RGB")
+
+
+def _sixteen_bit(img: Image.Image) -> bool:
+    """A 16-bit-per-channel colour PNG or TIFF, which Pillow decodes to 8 bits without a word."""
+    return any(";16" in str(t[3] if isinstance(t[3], str) else (t[3] or ("",))[0]) for t in (img.tile or ())
+               ) and img.mode in ("RGB", "RGBA")
 
 
 def _read_file(path: Path, what: str, check: Callable[[Image.Image], None] | None = None) -> bytes:
@@ -155,8 +169,7 @@ def _open_header(data: bytes | BinaryIO, path: Path, what: str) -> Image.Image:
         Image.MAX_IMAGE_PIXELS = old_limit
     fmt = img.format or "?"
     if fmt not in ALLOWED_FORMATS:
-        raise ImageLoadError(f"{label}: {fmt} files are not supported "
-                             f"(supported: {', '.join(sorted(ALLOWED_FORMATS))})")
+        raise ImageLoadError(f"{label}: {fmt} files are not supported (supported: {SHOWN_FORMATS})")
     w, h = img.size
     if w < 1 or h < 1:
         raise ImageLoadError(f"{label} has no pixels ({w}×{h})")
@@ -171,7 +184,7 @@ def _decode_bytes(img: Image.Image) -> int:
 
 def _can_downscale(img: Image.Image) -> bool:
     """JPEG decodes at down to 1/8 a side (draft); other formats are decoded whole first."""
-    return _decode_bytes(img) // (64 if img.format == "JPEG" else 1) <= MAX_DECODE_BYTES
+    return _decode_bytes(img) // (64 if img.format in ("JPEG", "MPO") else 1) <= MAX_DECODE_BYTES
 
 
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
@@ -199,23 +212,26 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = _open_header(data, path, "")
-            fmt = img.format or "?"
+            fmt = "JPEG" if img.format == "MPO" else img.format or "?"      # (its first picture is the photo)
             w, h = img.size
             if w * h > max_pixels:
                 if downscale_to is None:
                     raise ImageTooLarge(path, (w, h), max_pixels, can_downscale=_can_downscale(img))
-                factor = int(np.ceil(np.sqrt(w * h / downscale_to)))
-                if fmt == "JPEG":
-                    img.draft("RGB", (w // factor, h // factor))
+                s = np.sqrt(downscale_to / (w * h))
+                if fmt == "JPEG":           # reduced while decoding, by halves, to no less than the target
+                    img.draft("RGB", (int(np.ceil(w * s)), int(np.ceil(h * s))))
                 if _decode_bytes(img) > MAX_DECODE_BYTES:
                     raise ImageLoadError(
                         f"{path.name} is {w}×{h}: too large to open even downscaled ({fmt} is decoded "
                         f"whole first, {_decode_bytes(img) / 1e9:.1f} GB; the limit is "
                         f"{MAX_DECODE_BYTES / 1e9:.1f} GB). Save it as JPEG or crop it first.")
                 notices.append(f"opened downscaled from {w}×{h}")
-            if getattr(img, "n_frames", 1) > 1:
+            if getattr(img, "n_frames", 1) > 1 and img.format != "MPO":
                 notices.append(f"{img.n_frames} frames: showing the first one")
+            if getattr(img, "n_frames", 1) > 1:
                 img.seek(0)
+            if _sixteen_bit(img):
+                notices.append("16-bit image reduced to 8 bits per channel")
             icc = img.info.get("icc_profile") or None
             ImageFile.LOAD_TRUNCATED_IMAGES = False
             img.load()  # force the full decode here, inside the error handling
@@ -235,11 +251,37 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
     except UnidentifiedImageError as e:
         raise ImageLoadError(f"{path.name} is not an image file Latentbrush can read") from e
     except _DECODE_ERRORS as e:
-        raise ImageLoadError(f"{path.name} is damaged or truncated ({type(e).__name__}: {e})") from e
+        raise ImageLoadError(f"{path.name} {damaged(e)}") from e
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise ImageLoadError(f"{path.name}: unexpected decoded shape {pixels.shape}")
     return LoadedImage(pixels=np.ascontiguousarray(pixels), format=fmt, icc_profile=icc,
                        notices=notices, exif=exif)
+
+
+def damaged(e: BaseException) -> str:
+    """What to say of a file whose decoding raised `e`, for a person (the decoder's words last)."""
+    if "truncated" in str(e) or isinstance(e, EOFError):
+        return "is incomplete (the file ends early: a download or copy that did not finish?) and cannot be opened"
+    return f"is damaged and cannot be opened (the decoder said: {e or type(e).__name__})"
+
+
+def replace_losses(notices: list[str]) -> list[str]:
+    """What writing the edit over the file it was opened from would lose, from the notices of its opening
+    (kept in projects too): its full size, transparency, bit depth, other frames or metadata."""
+    lost = []
+    for n in notices:
+        if n.startswith("opened downscaled from "):
+            lost.append(f"its full size ({n.removeprefix('opened downscaled from ')} on disk)")
+        elif n.startswith("transparency flattened"):
+            lost.append("its transparency (the transparent parts are white in the edit)")
+        elif n.endswith("reduced to 8 bits per channel"):
+            lost.append(f"its {n.removesuffix(' image reduced to 8 bits per channel')} precision (the edit has 8 bits"
+                        " per channel)")
+        elif "frames: showing the first one" in n:
+            lost.append("its other frames (the edit is the first one alone)")
+        elif n.startswith("its metadata"):
+            lost.append("its metadata (EXIF)")
+    return lost
 
 
 # EXIF kept in exports: what describes the photo (camera, date, author, resolution, the Exif and GPS
@@ -309,87 +351,7 @@ def load_companion(path: str | os.PathLike, size: tuple[int, int], *, what: str 
     except UnidentifiedImageError as e:
         raise ImageLoadError(f"the {what} {path.name} is not an image file Latentbrush can read") from e
     except _DECODE_ERRORS as e:
-        raise ImageLoadError(f"the {what} {path.name} is damaged or truncated ({type(e).__name__}: {e})") from e
+        raise ImageLoadError(f"the {what} {path.name} {damaged(e)}") from e
     if img.size != tuple(size):
         raise SizeMismatch(what, path, img.size, size)
     return img
-
-
-def export_format(path: str | os.PathLike) -> str:
-    ext = Path(path).suffix.lower()
-    try:
-        return EXPORT_FORMATS[ext]
-    except KeyError:
-        raise ExportError(
-            f"cannot export to '{ext or '(no extension)'}'; use one of "
-            f"{', '.join(sorted(set(EXPORT_FORMATS)))}") from None
-
-
-def export_image(
-    pixels: np.ndarray, path: str | os.PathLike, *, quality: int = 92,
-    icc_profile: bytes | None = None, protected: str | os.PathLike | None = None,
-    overwrite_protected: bool = False, exif: bytes | None = None,
-) -> Path:
-    """Write pixels ((H, W, 3) or (H, W, 4) uint8) atomically.
-
-    protected: the opened original; writing onto it raises OverwriteOriginalError unless
-    overwrite_protected is True. JPEG has no alpha: RGBA is flattened onto white first.
-    """
-    path = Path(path)
-    writer = image_writer(pixels, path, quality=quality, icc_profile=icc_profile, exif=exif)   # checks the array
-    if protected is not None and not overwrite_protected and path.exists():
-        try:
-            same = path.resolve() == Path(protected).resolve() or path.samefile(protected)
-        except OSError:
-            same = False
-        if same:
-            raise OverwriteOriginalError(f"{path.name} is the opened original; confirm to replace it")
-    return atomic_write(path, writer)
-
-
-def image_writer(pixels: np.ndarray, path: str | os.PathLike, *, quality: int = 92,
-                 icc_profile: bytes | None = None, exif: bytes | None = None):
-    """The function that encodes `pixels` for `path`'s format into an open file (for
-    atomic_write / atomic_write_many, when an image is written together with other files).
-    `exif`: the opened photo's metadata (camera, date…), kept in JPEG, PNG and WebP exports."""
-    fmt = export_format(path)
-    if not (1 <= quality <= 100):
-        raise ExportError(f"quality must be 1..100, got {quality}")
-    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
-        raise ExportError(f"cannot export an array of shape {pixels.shape} {pixels.dtype}")
-    img = Image.fromarray(np.ascontiguousarray(pixels), "RGBA" if pixels.shape[2] == 4 else "RGB")
-    if fmt == "JPEG" and img.mode == "RGBA":
-        white = Image.new("RGBA", img.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(white, img).convert("RGB")
-    opts: dict = {}
-    if icc_profile:
-        opts["icc_profile"] = icc_profile
-    if exif and fmt in ("JPEG", "PNG", "WEBP"):
-        opts["exif"] = exif
-    if fmt == "JPEG":
-        opts.update(quality=quality, optimize=True, subsampling=0 if quality >= 90 else 2)
-    elif fmt == "WEBP":
-        opts.update(quality=quality, lossless=quality == 100, method=4)
-    elif fmt == "PNG":
-        opts.update(compress_level=6)
-    return lambda fh: img.save(fh, format=fmt, **opts)
-
-
-def export_gif(frames, path: str | os.PathLike, *, fps: float = 12.0, bounce: bool = False) -> Path:
-    """Frames ((H, W, 3) uint8, equal sizes) → looping animated GIF, written atomically.
-    `bounce` appends the frames backwards (A → B → A)."""
-    path = Path(path)
-    if path.suffix.lower() != ".gif":
-        raise ExportError(f"an animation is saved as .gif, not {path.suffix or 'no extension'}")
-    frames = [np.asarray(f) for f in frames]
-    if len(frames) < 2:
-        raise ExportError("an animation needs at least 2 frames")
-    shape = frames[0].shape
-    if any(f.shape != shape or f.dtype != np.uint8 or f.ndim != 3 or f.shape[2] != 3 for f in frames):
-        raise ExportError("animation frames must all be (H, W, 3) uint8 of the same size")
-    if bounce:
-        frames = frames + frames[-2:0:-1]
-    imgs = [Image.fromarray(np.ascontiguousarray(f), "RGB") for f in frames]
-    duration = max(20, int(round(1000 / fps)))
-    return atomic_write(path, lambda fh: imgs[0].save(fh, format="GIF", save_all=True, append_images=imgs[1:],
-                                                      duration=duration, loop=0, optimize=False))

@@ -327,12 +327,17 @@ def read_project(path: str | Path) -> Session:
         try:
             return _read(_Archive(zf))
         except ProjectError as e:
-            raise ProjectError(f"{path.name}: {e}") from e
+            plain = str(e).startswith(("project version", "not a Latentbrush project"))
+            # what is wrong inside, for a bug report, after what it means (a helper found "bad history
+            # position -5" alone unclear)
+            raise ProjectError(f"{path.name}: {e}" if plain else
+                               f"{path.name} is damaged and cannot be opened (what is wrong: {e})") from e
         except (MemoryError, RecursionError) as e:      # limits above should make these unreachable
             raise ProjectError(f"{path.name}: too large or too deeply nested ({type(e).__name__})") from e
         except (TypeError, AttributeError, IndexError, KeyError, ValueError, DocumentError) as e:
             log.exception("unexpected reader failure on %s", path)
-            raise ProjectError(f"{path.name}: malformed project ({type(e).__name__}: {e})") from e
+            raise ProjectError(f"{path.name} is damaged and cannot be opened (what is wrong: {type(e).__name__}: {e})"
+                               ) from e
 
 
 def _read(ar: _Archive) -> Session:

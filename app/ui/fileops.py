@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
 from latentbrush import APP_NAME
+from latentbrush.core.atomic import said
 from latentbrush.core.document import Document, DocumentInfo
 from latentbrush.core.imageio import (
     OPEN_EXTENSIONS,
@@ -20,6 +21,7 @@ from latentbrush.core.imageio import (
     export_format,
     export_image,
     load_image,
+    replace_losses,
 )
 from latentbrush.core.projectfile import EXTENSION as PROJECT_EXT
 from latentbrush.ui.context import Window
@@ -28,6 +30,7 @@ MAX_RECENT = 10
 OPEN_FILTER = ("Images and projects (" + " ".join(f"*{e}" for e in OPEN_EXTENSIONS) + f" *{PROJECT_EXT});;"
                f"Latentbrush projects (*{PROJECT_EXT});;All files (*)")
 PROJECT_FILTER = f"Latentbrush project (*{PROJECT_EXT})"
+IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in OPEN_EXTENSIONS) + ");;All files (*)"
 EXPORT_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)"
 
 
@@ -118,7 +121,8 @@ class FileOps:
             if not e.can_downscale:        # refused outright: do not offer what would be refused
                 self.w.show_error("Cannot open image", str(e))
                 return False
-            if not self.w.confirm("Very large image", f"{e}\n\nOpen it downscaled?"):
+            if not self.w.confirm("Very large image", f"{e.too_many}\n\nOpen it downscaled (to at most "
+                                                      f"{e.limit / 1e6:.0f} megapixels)?"):
                 return False
             try:
                 loaded = load_image(path, downscale_to=e.limit)
@@ -126,6 +130,8 @@ class FileOps:
                 self.w.show_error("Cannot open image", str(e2))
                 return False
         except ImageLoadError as e:
+            if not path.exists():       # gone since: it leaves the recent list
+                self.settings.setValue("recent_files", [p for p in self.recent() if Path(p) != path.resolve()])
             self.w.show_error("Cannot open image", str(e))
             return False
         info = DocumentInfo(path=path, icc_profile=loaded.icc_profile, notices=loaded.notices,
@@ -154,7 +160,8 @@ class FileOps:
         menu.clear()
         items = self.recent()
         for p in items:
-            act = menu.addAction(Path(p).name)
+            name = Path(p).name
+            act = menu.addAction(said(name))
             act.setToolTip(p)
             act.triggered.connect(lambda _=False, p=p: self.open_path(p))
         if not items:
@@ -173,7 +180,16 @@ class FileOps:
         stem = doc.info.path.stem if doc.info.path else "untitled"
         suggested = doc.info.project or start / (stem + PROJECT_EXT)
         path, _ = QFileDialog.getSaveFileName(self.w, "Save project", str(suggested), PROJECT_FILTER)
-        return bool(path) and self.w.session.save_project(path)
+        if not path:
+            return False
+        # the dialog asks before replacing the name as typed; the extension is added after it (a helper's
+        # "p1" replaced p1.lbproj, another session, without a word)
+        final = Path(path) if Path(path).suffix.lower() == PROJECT_EXT else Path(path + PROJECT_EXT)
+        if final != Path(path) and final.exists() and final != doc.info.project and not self.w.confirm(
+                "Replace the project?",
+                f"{final.name} already exists in {final.parent}. Replace it with this session?"):
+            return False
+        return self.w.session.save_project(final)
 
     # -- new -------------------------------------------------------------------------------
     def new_blank_dialog(self) -> None:
@@ -234,10 +250,18 @@ class FileOps:
             return False
 
     def _confirm_replace(self, path: str | Path, fmt: str) -> bool:
+        """Asks before the opened photo is written over, saying what it would lose beyond the edit (its
+        full size where it was opened downscaled, its transparency, its 16 bits: a helper's replaced
+        originals lost them without a word)."""
+        doc = self.w.document
         lossy = (f" A {fmt} is encoded again: its pixels change slightly everywhere, not only where you "
                  "edited (export as PNG to keep them exact).") if fmt in ("JPEG", "WEBP") else ""
+        lost = replace_losses(doc.info.notices) if doc is not None else []
+        words = (" The file would lose " + "; ".join(lost) + ". Export to a new name to keep the original as it is."
+                if lost else "")
+        what = "the edit" if self.w.model.history.is_modified else "the image as shown"
         return self.w.confirm("Replace the original?",
-                              f"{Path(path).name} is the photo you opened. Replace it with the edit?{lossy}")
+                              f"{Path(path).name} is the photo you opened. Replace it with {what}?{words}{lossy}")
 
     def export_to(self, path: str | Path, *, quality: int = 92, replace_original: bool = False) -> bool:
         doc = self.w.document

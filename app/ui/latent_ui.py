@@ -11,10 +11,11 @@ from PySide6.QtWidgets import QFileDialog
 
 from latentbrush.core.bbox import BBox, nonzero_bbox
 from latentbrush.core.history import EditStep
-from latentbrush.core.imageio import ExportError, ImageLoadError, export_gif, load_image
+from latentbrush.core.imageio import ExportError, ImageLoadError, ImageTooLarge, export_gif, load_image
 from latentbrush.core.patches import PixelPatch
 from latentbrush.core.requests import FindFacesRequest, InterpolateRequest, ProjectRequest, ScribbleRequest
 from latentbrush.ui.context import Window
+from latentbrush.ui.fileops import IMAGE_FILTER
 from latentbrush.ui.panels.interpolate import InterpolationPanel
 from latentbrush.ui.panels.scribble import ScribblePanel
 
@@ -273,11 +274,17 @@ class LatentUI:
         if isinstance(b, str):
             path = self.other_photo
             if path is None and self.w.interactive:
-                path, _ = QFileDialog.getOpenFileName(self.w, "Photo to morph into")
+                path, _ = QFileDialog.getOpenFileName(self.w, "Photo to morph into", self._folder("last_dir"),
+                                                      IMAGE_FILTER)
             if not path:
                 return
             try:
-                img = load_image(path).pixels
+                try:
+                    img = load_image(path).pixels
+                except ImageTooLarge as e:      # only its face is used (at the generator's size): opened smaller
+                    if not e.can_downscale:
+                        raise
+                    img = load_image(path, downscale_to=e.limit).pixels
             except ImageLoadError as e:
                 self.w.show_error("Cannot open the photo", str(e))
                 return
@@ -310,7 +317,14 @@ class LatentUI:
             return
         path = self.gif_path
         if path is None and self.w.interactive:
-            path, _ = QFileDialog.getSaveFileName(self.w, "Export animation", "morph.gif", "GIF (*.gif)")
+            # where exports go (not the program's working folder, a helper found)
+            start = Path(self._folder("last_export_dir")) / "morph.gif"
+            path, _ = QFileDialog.getSaveFileName(self.w, "Export animation", str(start), "GIF (*.gif)")
+            if path and not Path(path).suffix:         # a name typed without its extension
+                path += ".gif"
+                if Path(path).exists() and not self.w.confirm("Replace the file?",
+                                                              f"{Path(path).name} already exists. Replace it?"):
+                    return
         if not path:
             return
         try:
@@ -319,6 +333,14 @@ class LatentUI:
             self.w.show_error("Export failed", str(e))
             return
         self.w.statusBar().showMessage(f"Saved {Path(path).name}", 5000)
+
+
+    def _folder(self, key: str) -> str:
+        """The folder of the settings' `key` (last export, last opened), else the photo's, else home."""
+        doc = self.w.document
+        photo = doc.info.path if doc is not None else None
+        folders = [self.w.files.settings.value(key), photo.parent if photo else None]
+        return str(next((Path(str(f)) for f in folders if f and Path(str(f)).is_dir()), Path.home()))
 
 
 def _frame_corners(state) -> list[tuple[float, float]] | None:

@@ -90,7 +90,9 @@ def resolve_region(image: np.ndarray, region, models: ModelManager | None = None
         return found.region, found.warp
     box = BBox(*(int(v) for v in region)).clip(w, h)
     if box.width < 8 or box.height < 8:
-        raise ValueError(f"the edit region {tuple(region)} is too small or outside the image (at least 8×8 pixels)")
+        raise ValueError(f"the area to edit is too small: it needs at least 8×8 pixels of the image (the image is "
+                         f"{w}×{h}, the area {box.width}×{box.height} of it)" if w >= 8 and h >= 8 else
+                         f"the image is too small for this edit ({w}×{h}: it needs at least 8×8 pixels)")
     return squarify(box, w, h), None
 
 

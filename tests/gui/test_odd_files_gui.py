@@ -1,0 +1,84 @@
+"""What a helper's odd files did through the window (stop 53): a project saved under a name typed without its
+extension replaced another session without a question; replacing an opened original said nothing of its
+transparency or full size; a recent file that is gone stayed in the list."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest_gui import open_array
+from PIL import Image
+
+
+def test_saving_a_project_typed_without_its_extension_asks_before_replacing_another(make_window, tiny_models,
+                                                                                     photo, tmp_path, monkeypatch):
+    from latentbrush.ui import fileops
+
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    other = tmp_path / "p1.lbproj"
+    assert w.session.save_project(other)
+    kept = other.read_bytes()
+    open_array(w, 255 - photo)
+    w.document.info.project = None                  # another session, never saved
+    monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "p1"), ""))
+    asked: list[str] = []
+    answer = [False]
+    monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or answer[0])
+    assert not w.files.save_project_dialog()
+    assert len(asked) == 1 and "p1.lbproj already exists" in asked[0] and other.read_bytes() == kept
+    answer[0] = True
+    assert w.files.save_project_dialog() and other.read_bytes() != kept
+    assert not (tmp_path / "p1").exists()
+    # the project's own file (saved before as this session) is written again without a question
+    asked.clear()
+    assert w.files.save_project_dialog() and asked == []
+
+
+def test_replacing_an_opened_original_says_it_loses_its_transparency(make_window, tiny_models, photo, tmp_path,
+                                                                     monkeypatch):
+    from latentbrush.ui import fileops
+
+    w = make_window(tiny_models)
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:20, :20, 3] = 0
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "logo.png")
+    data = (tmp_path / "logo.png").read_bytes()
+    assert w.files.open_path(tmp_path / "logo.png")
+    asked: list[str] = []
+    monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "logo.png"), ""))
+    monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or False)
+    w.files.export_dialog()
+    assert len(asked) == 1 and "its transparency" in asked[0] and "Export to a new name" in asked[0]
+    assert "the image as shown" in asked[0]                       # nothing was edited: not "the edit"
+    assert (tmp_path / "logo.png").read_bytes() == data
+    # a photo that lost nothing on opening: no such words
+    Image.fromarray(photo).save(tmp_path / "plain.png")
+    assert w.files.open_path(tmp_path / "plain.png")
+    asked.clear()
+    monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "plain.png"), ""))
+    w.files.export_dialog()
+    assert len(asked) == 1 and "would lose" not in asked[0]
+
+
+def test_a_recent_file_that_is_gone_leaves_the_list(make_window, tiny_models, photo, tmp_path, monkeypatch):
+    w = make_window(tiny_models)
+    monkeypatch.setattr(w, "show_error", lambda *a: None)
+    for name in ("a.png", "b" * 120 + ".png"):
+        Image.fromarray(photo).save(tmp_path / name)
+        assert w.files.open_path(tmp_path / name)
+    w.files.fill_recent_menu(w.recent_menu)
+    names = [a.text() for a in w.recent_menu.actions()]
+    assert names[1] == "a.png" and len(names[0]) <= 61 and "…" in names[0]      # a long name is cut
+    (tmp_path / "a.png").unlink()
+    assert not w.files.open_path(tmp_path / "a.png")
+    assert [p for p in w.files.recent() if p.endswith("a.png")] == []
+
+
+def test_the_animation_is_offered_in_the_export_folder_not_the_programs(make_window, tiny_models, photo, tmp_path):
+    w = make_window(tiny_models)
+    Image.fromarray(photo).save(tmp_path / "me.png")
+    assert w.files.open_path(tmp_path / "me.png")
+    assert w.latent._folder("last_export_dir") == str(tmp_path)          # never exported: the photo's folder
+    (tmp_path / "out").mkdir()
+    w.files.settings.setValue("last_export_dir", str(tmp_path / "out"))
+    assert w.latent._folder("last_export_dir") == str(tmp_path / "out")

@@ -1,0 +1,117 @@
+"""Files a helper brought (stop 53) that opened wrongly or were written wrongly: a phone's multi-picture
+JPEG, a floating-point TIFF in 0–1, a 16-bit colour PNG, a downscaled JPEG, a 244-character name; and what
+writing over the opened original would lose."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from latentbrush.core.atomic import ExportError, said
+from latentbrush.core.imageio import export_image, load_image, replace_losses
+from latentbrush.core.project_read import read_project
+from latentbrush.core.projectfile import ProjectError
+
+
+def ramp(h=48, w=64) -> np.ndarray:
+    x = np.linspace(0, 255, w)[None, :, None]
+    y = np.linspace(0, 255, h)[:, None, None]
+    return np.concatenate([np.broadcast_to(x, (h, w, 1)), np.broadcast_to(y, (h, w, 1)),
+                           np.full((h, w, 1), 90.0)], 2).astype(np.uint8)
+
+
+def test_a_phones_multi_picture_jpeg_opens_as_its_first_picture(tmp_path):
+    first, second = ramp(), 255 - ramp()
+    path = tmp_path / "phone.jpg"
+    Image.fromarray(first).save(path, "MPO", save_all=True, append_images=[Image.fromarray(second)], quality=95)
+    assert Image.open(path).format == "MPO"          # (what Pillow makes of it: a JPEG holding two pictures)
+    got = load_image(path)
+    assert got.format == "JPEG" and got.notices == []
+    assert np.abs(got.pixels.astype(int) - first).mean() < 3 < np.abs(got.pixels.astype(int) - second).mean()
+
+
+def test_a_floating_point_tiff_in_0_to_1_is_not_black(tmp_path):
+    a = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (16, 1))
+    path = tmp_path / "float.tif"
+    Image.fromarray(a, "F").save(path)
+    got = load_image(path)
+    assert got.pixels[:, 0].max() <= 1 and got.pixels[:, -1].min() >= 254      # the ramp, 0 → 255
+    assert 120 < got.pixels.mean() < 135
+    assert got.notices == ["floating-point image reduced to 8 bits per channel"]
+
+
+def test_a_16_bit_colour_png_says_it_was_reduced(tmp_path):
+    import cv2
+
+    a = (np.random.default_rng(0).integers(0, 65536, (16, 16, 3))).astype(np.uint16)
+    path = tmp_path / "deep.png"
+    cv2.imwrite(str(path), a)
+    got = load_image(path)
+    assert "16-bit image reduced to 8 bits per channel" in got.notices
+    eight = load_image(_save(tmp_path / "plain.png", ramp()))
+    assert eight.notices == []
+
+
+def _save(path, a):
+    Image.fromarray(a).save(path)
+    return path
+
+
+def test_a_jpeg_opened_downscaled_comes_as_close_to_the_limit_as_a_png(tmp_path):
+    big = np.ascontiguousarray(np.tile(ramp(), (4, 4, 1)))         # 192 × 256
+    Image.fromarray(big).save(tmp_path / "big.jpg", quality=95)
+    Image.fromarray(big).save(tmp_path / "big.png")
+    limit = 192 * 256 * 3 // 4          # 0.75 of its pixels: the JPEG's draft would halve it (0.25)
+    j = load_image(tmp_path / "big.jpg", max_pixels=limit, downscale_to=limit)
+    p = load_image(tmp_path / "big.png", max_pixels=limit, downscale_to=limit)
+    assert j.pixels.shape == p.pixels.shape and 0.95 * limit < j.pixels.shape[0] * j.pixels.shape[1] <= limit
+    assert j.notices == ["opened downscaled from 256×192"]
+
+
+def test_replacing_the_original_says_what_it_would_lose():
+    lost = replace_losses(["opened downscaled from 12000×9000", "transparency flattened onto white",
+                           "16-bit image reduced to 8 bits per channel", "3 frames: showing the first one"])
+    assert lost[0] == "its full size (12000×9000 on disk)"
+    assert "transparency" in lost[1] and "16-bit precision" in lost[2] and "other frames" in lost[3]
+    assert replace_losses([]) == []
+
+
+def test_a_name_of_244_characters_is_written(tmp_path):
+    """The temp file beside it took the whole name and 25 characters more: over the folder's 255."""
+    path = tmp_path / ("z" * 240 + ".png")
+    export_image(ramp(), path)
+    assert np.array_equal(np.asarray(Image.open(path)), ramp())
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]           # no temp file left
+
+
+def test_a_name_too_long_for_the_folder_is_said_so_shortly(tmp_path):
+    path = tmp_path / ("z" * 300 + ".png")
+    with pytest.raises(ExportError) as e:
+        export_image(ramp(), path)
+    assert "shorter" in str(e.value) and len(str(e.value)) < 200 and list(tmp_path.iterdir()) == []
+    assert said("a" * 100 + ".png") == "a" * 40 + "…" + ("a" * 100 + ".png")[-20:] and said("me.png") == "me.png"
+
+
+def test_a_damaged_project_says_so_before_the_detail(tmp_path):
+    import json
+    import zipfile
+
+    from latentbrush.core.projectfile import FORMAT
+
+    path = tmp_path / "bad.lbproj"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("project.json", b'{"version": 1, "width": ')
+    before = path.read_bytes()
+    with pytest.raises(ProjectError) as e:
+        read_project(path)
+    assert str(e.value).startswith("bad.lbproj is damaged and cannot be opened (what is wrong:")
+    assert path.read_bytes() == before
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("project.json", json.dumps({"format": FORMAT, "version": 99}))
+    (tmp_path / "new.lbproj").write_bytes(buf.getvalue())
+    with pytest.raises(ProjectError, match=r"^new\.lbproj: project version '99' is not supported"):
+        read_project(tmp_path / "new.lbproj")
