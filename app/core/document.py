@@ -37,6 +37,7 @@ class DocumentInfo:
     icc_profile: bytes | None = None
     notices: list[str] = field(default_factory=list)
     exif: bytes | None = None               # the photo's metadata, kept in exports
+    alpha: np.ndarray | None = None         # (H, W) uint8: the photo's transparency, kept in PNG / WebP exports
     source_format: str | None = None
     project: Path | None = None             # the project file it was last saved as or opened from
 

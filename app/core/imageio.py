@@ -3,7 +3,7 @@
 Load policy: formats on an allow-list; the whole file is decoded inside the error handling; EXIF
 orientation applied once; a pixel-count guard (decompression bombs) that raises ImageTooLarge,
 which can be answered by opening downscaled. Every mode becomes 8-bit RGB:
-  RGBA / LA / P with transparency → flattened on white (notice)
+  RGBA / LA / P with transparency → shown on white, the alpha kept beside it (for PNG / WebP exports)
   I;16 / I / F (16-bit, float)    → scaled to 8 bits from their full range (notice)
   CMYK / YCbCr / L / 1 / P         → RGB
   animated files                   → first frame (notice)
@@ -39,6 +39,7 @@ from latentbrush.core.imagewrite import (  # noqa: F401  (re-exported: the expor
 
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "BMP", "MPO"}   # MPO: a JPEG holding more pictures (phones)
 SHOWN_FORMATS = "BMP, JPEG, PNG, TIFF, WEBP"
+TRANSPARENCY = "transparency shown on white (kept in PNG and WebP exports; a JPEG has none)"
 DEPTHS = {"I;16": "16-bit", "I;16B": "16-bit", "I;16L": "16-bit", "I": "32-bit", "F": "floating-point"}
 OPEN_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
 MAX_PIXELS = 80_000_000          # ~ 10k x 8k
@@ -85,9 +86,11 @@ class LoadedImage:
     icc_profile: bytes | None = None
     notices: list[str] = field(default_factory=list)
     exif: bytes | None = None           # the camera's metadata, its orientation dropped (the pixels are upright)
+    alpha: np.ndarray | None = None     # (H, W) uint8 where the file has transparency (the pixels are on white)
 
 
-def _to_rgb(img: Image.Image, notices: list[str]) -> Image.Image:
+def _to_rgb(img: Image.Image, notices: list[str]) -> tuple[Image.Image, np.ndarray | None]:
+    """(the image as 8-bit RGB, its alpha where it has transparency)."""
     mode = img.mode
     if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         arr = np.asarray(img, dtype=np.float64)
@@ -97,19 +100,21 @@ def _to_rgb(img: Image.Image, notices: list[str]) -> Image.Image:
         scale = 255.0 / full if hi <= full else 255.0 / max(hi - lo, 1e-9)
         arr8 = np.clip((arr - (lo if hi > full else 0)) * scale + 0.5, 0, 255).astype(np.uint8)
         notices.append(f"{DEPTHS.get(mode, mode)} image reduced to 8 bits per channel")
-        return Image.fromarray(arr8, "L").convert("RGB")
+        return Image.fromarray(arr8, "L").convert("RGB"), None
     if mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
         mode = "RGBA"
     if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         rgba = img.convert("RGBA")
+        alpha = None
         if rgba.getextrema()[3][0] < 255:
-            notices.append("transparency flattened onto white")
+            notices.append(TRANSPARENCY)
+            alpha = np.array(rgba.getchannel("A"))
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
+        return Image.alpha_composite(white, rgba).convert("RGB"), alpha
     if mode == "RGB":
-        return img
-    return img.convert("RGB")
+        return img, None
+    return img.convert("RGB"), None
 
 
 def _sixteen_bit(img: Image.Image) -> bool:
@@ -244,7 +249,7 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
                 # them: never the decoded image, the intermediate and the result at once
                 img = img.resize((img.width, nh), Image.Resampling.LANCZOS)
                 img = img.resize((nw, nh), Image.Resampling.LANCZOS)
-            rgb = _to_rgb(img, notices)
+            rgb, alpha = _to_rgb(img, notices)
             pixels = np.array(rgb, dtype=np.uint8)
     except ImageLoadError:
         raise
@@ -255,7 +260,7 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise ImageLoadError(f"{path.name}: unexpected decoded shape {pixels.shape}")
     return LoadedImage(pixels=np.ascontiguousarray(pixels), format=fmt, icc_profile=icc,
-                       notices=notices, exif=exif)
+                       notices=notices, exif=exif, alpha=alpha)
 
 
 def damaged(e: BaseException) -> str:
@@ -265,14 +270,15 @@ def damaged(e: BaseException) -> str:
     return f"is damaged and cannot be opened (the decoder said: {e or type(e).__name__})"
 
 
-def replace_losses(notices: list[str]) -> list[str]:
+def replace_losses(notices: list[str], *, keeps_alpha: bool = False) -> list[str]:
     """What writing the edit over the file it was opened from would lose, from the notices of its opening
-    (kept in projects too): its full size, transparency, bit depth, other frames or metadata."""
+    (kept in projects too): its full size, transparency (unless `keeps_alpha`: the export carries it), bit
+    depth, other frames or metadata."""
     lost = []
     for n in notices:
         if n.startswith("opened downscaled from "):
             lost.append(f"its full size ({n.removeprefix('opened downscaled from ')} on disk)")
-        elif n.startswith("transparency flattened"):
+        elif n.startswith("transparency") and not keeps_alpha:
             lost.append("its transparency (the transparent parts are white in the edit)")
         elif n.endswith("reduced to 8 bits per channel"):
             lost.append(f"its {n.removesuffix(' image reduced to 8 bits per channel')} precision (the edit has 8 bits"

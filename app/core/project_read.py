@@ -42,13 +42,14 @@ MAX_STEPS = 1000                   # the editor keeps 200 undo steps
 MAX_NZ = 4096                      # latent length
 MAX_RENDER = 1024                  # generator render side
 MAX_TEXT = 10_000                  # characters of a step name, notice or path
+MAX_META_BYTES = 16 << 20         # the photo's colour profile or camera metadata (meta/icc, meta/exif)
 MAX_TUNINGS = 64                   # generators tuned to a photo, kept in one history
 MAX_TUNED_PARAMS = 512             # parameters of one tuned generator
 MAX_TUNED_VALUES = 64 << 20        # values of one tuned parameter
 TUNING_BYTES = 64 << 20            # read allowance per tuned generator (the 64-px DCGAN's: 7 MB)
 _NPY_HEADER = 64 << 10
 _CHUNK = 1 << 20
-_NAME = re.compile(r"^(project\.json|layers/[a-z]+\.png|arrays/[0-9]{1,9}\.npy)$")
+_NAME = re.compile(r"^(project\.json|layers/[a-z]+\.png|arrays/[0-9]{1,9}\.npy|meta/(icc|exif))$")
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError,
                ValueError, struct.error)
 
@@ -365,7 +366,11 @@ def _read(ar: _Archive) -> Session:
     original = r.png("layers/original.png", "RGB")
     steps = [r.step(s) for s in steps_meta]
     latent = r.state(meta.get("latent"))
-    doc = Document(original, DocumentInfo(path=Path(src) if src else None, notices=notices))
+    # (optional: written since stop 53, where the photo has them)
+    alpha = r.png("layers/alpha.png", "L") if "layers/alpha.png" in ar.infos else None
+    icc, exif = (ar.read(n, MAX_META_BYTES) or None if n in ar.infos else None for n in ("meta/icc", "meta/exif"))
+    doc = Document(original, DocumentInfo(path=Path(src) if src else None, notices=notices, alpha=alpha,
+                                          icc_profile=icc, exif=exif))
     for name, a in layers.items():
         doc.write(name, doc.bounds, a)
     doc.latent = latent

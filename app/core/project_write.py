@@ -74,6 +74,13 @@ def write_project(session: Session, path: str | Path) -> Path:
             for name, mode in PNG_LAYERS.items():
                 w.png(f"layers/{name}.png", doc.layer(name), mode)
             w.png("layers/original.png", doc.original, "RGB")
+            # what the photo's exports keep (its transparency, colour profile and camera metadata): a project
+            # reopened exported without them until stop 53
+            if doc.info.alpha is not None:
+                w.png("layers/alpha.png", doc.info.alpha, "L")
+            for name, data in (("meta/icc", doc.info.icc_profile), ("meta/exif", doc.info.exif)):
+                if data:
+                    zf.writestr(name, bytes(data))
             steps = []
             for st in session.steps:
                 rec = {"text": st.text, "patches": [w.patch(p) for p in st.patches]}

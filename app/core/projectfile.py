@@ -10,6 +10,9 @@ Format (version 1): a ZIP archive holding
     layers/base.png     RGB, the image as shown        layers/original.png   RGB, as opened
     layers/scribble.png RGBA                           layers/mask.png, layers/parts.png  8-bit grey
     arrays/N.npy        every other array (NumPy .npy, read with allow_pickle=False)
+    layers/alpha.png    8-bit grey, the photo's transparency; meta/icc, meta/exif: its colour profile and
+                        camera metadata as the exports write them (each optional: where the photo has it;
+                        written since stop 53, ignored by earlier readers)
 PATCH = {"layer", "bbox": [x0, y0, x1, y1], "before": "arrays/N.npy", "after": "arrays/N.npy"}
 STATE = {"region": [x0, y0, x1, y1], "generator", "z_base", "base_render", "reference", "z",
          "render" (or null), "candidates": [...], "shown", "fit_psnr",

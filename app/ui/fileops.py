@@ -23,6 +23,7 @@ from latentbrush.core.imageio import (
     load_image,
     replace_losses,
 )
+from latentbrush.core.imagewrite import with_alpha
 from latentbrush.core.projectfile import EXTENSION as PROJECT_EXT
 from latentbrush.ui.context import Window
 
@@ -135,7 +136,7 @@ class FileOps:
             self.w.show_error("Cannot open image", str(e))
             return False
         info = DocumentInfo(path=path, icc_profile=loaded.icc_profile, notices=loaded.notices,
-                            source_format=loaded.format, exif=loaded.exif)
+                            source_format=loaded.format, exif=loaded.exif, alpha=loaded.alpha)
         self.w.set_document(Document(loaded.pixels, info))
         self.settings.setValue("last_dir", str(path.parent))
         self.add_recent(path)
@@ -256,7 +257,7 @@ class FileOps:
         doc = self.w.document
         lossy = (f" A {fmt} is encoded again: its pixels change slightly everywhere, not only where you "
                  "edited (export as PNG to keep them exact).") if fmt in ("JPEG", "WEBP") else ""
-        lost = replace_losses(doc.info.notices) if doc is not None else []
+        lost = replace_losses(doc.info.notices, keeps_alpha=fmt != "JPEG") if doc is not None else []
         words = (" The file would lose " + "; ".join(lost) + ". Export to a new name to keep the original as it is."
                 if lost else "")
         what = "the edit" if self.w.model.history.is_modified else "the image as shown"
@@ -268,6 +269,11 @@ class FileOps:
         if doc is None:
             return False
         pixels = doc.composite(with_scribbles=self.w.export_scribbles)
+        alpha = doc.info.alpha
+        flat = alpha is not None and Path(path).suffix.lower() in (".jpg", ".jpeg")
+        if alpha is not None and not flat and alpha.shape == pixels.shape[:2]:
+            # the photo's transparency (its colours are already on white: what a JPEG gets as they are)
+            pixels = with_alpha(pixels, alpha)
         kwargs = dict(quality=quality, icc_profile=doc.info.icc_profile, protected=doc.info.path, exif=doc.info.exif)
         try:
             try:
@@ -283,7 +289,8 @@ class FileOps:
         # exported is not saved: the quit prompt still offers to save the project
         self.exported = (Path(out), weakref.ref(doc), self.w.undo_stack.index())
         self.settings.setValue("last_export_dir", str(Path(out).parent))
-        self.w.statusBar().showMessage(f"Exported {out}", 6000)
+        flat_said = " (a JPEG has no transparency: the transparent parts are white; PNG or WebP keep them)"
+        self.w.statusBar().showMessage(f"Exported {out}" + (flat_said if flat else ""), 8000)
         return True
 
 

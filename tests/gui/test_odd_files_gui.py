@@ -1,6 +1,7 @@
 """What a helper's odd files did through the window (stop 53): a project saved under a name typed without its
 extension replaced another session without a question; replacing an opened original said nothing of its
-transparency or full size; a recent file that is gone stayed in the list."""
+transparency, bit depth or full size; the transparency was lost in every export; a recent file that is gone
+stayed in the list."""
 
 from __future__ import annotations
 
@@ -34,23 +35,22 @@ def test_saving_a_project_typed_without_its_extension_asks_before_replacing_anot
     assert w.files.save_project_dialog() and asked == []
 
 
-def test_replacing_an_opened_original_says_it_loses_its_transparency(make_window, tiny_models, photo, tmp_path,
-                                                                     monkeypatch):
+def test_replacing_an_opened_original_says_what_it_loses(make_window, tiny_models, photo, tmp_path, monkeypatch):
+    import cv2
+
     from latentbrush.ui import fileops
 
     w = make_window(tiny_models)
-    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
-    rgba[:20, :20, 3] = 0
-    Image.fromarray(rgba, "RGBA").save(tmp_path / "logo.png")
-    data = (tmp_path / "logo.png").read_bytes()
-    assert w.files.open_path(tmp_path / "logo.png")
+    cv2.imwrite(str(tmp_path / "deep.png"), photo[..., ::-1].astype(np.uint16) * 257)       # 16 bits a channel
+    data = (tmp_path / "deep.png").read_bytes()
+    assert w.files.open_path(tmp_path / "deep.png")
     asked: list[str] = []
-    monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "logo.png"), ""))
+    monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "deep.png"), ""))
     monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or False)
     w.files.export_dialog()
-    assert len(asked) == 1 and "its transparency" in asked[0] and "Export to a new name" in asked[0]
+    assert len(asked) == 1 and "its 16-bit precision" in asked[0] and "Export to a new name" in asked[0]
     assert "the image as shown" in asked[0]                       # nothing was edited: not "the edit"
-    assert (tmp_path / "logo.png").read_bytes() == data
+    assert (tmp_path / "deep.png").read_bytes() == data
     # a photo that lost nothing on opening: no such words
     Image.fromarray(photo).save(tmp_path / "plain.png")
     assert w.files.open_path(tmp_path / "plain.png")
@@ -58,6 +58,39 @@ def test_replacing_an_opened_original_says_it_loses_its_transparency(make_window
     monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "plain.png"), ""))
     w.files.export_dialog()
     assert len(asked) == 1 and "would lose" not in asked[0]
+
+
+def test_a_transparent_photo_keeps_its_transparency_in_png_exports_and_projects(make_window, tiny_models, photo,
+                                                                                tmp_path, monkeypatch):
+    """Until stop 53 the transparency was flattened onto white for good: a PNG export had none."""
+    from latentbrush.ui import fileops
+
+    w = make_window(tiny_models)
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:20, :40, 3] = 0
+    rgba[20:40, :40, 3] = 128                        # a half-transparent band
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "logo.png")
+    assert w.files.open_path(tmp_path / "logo.png")
+    assert (w.document.layer("base")[:20, :40] == 255).all()       # shown on white
+    asked: list[str] = []
+    monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or False)
+    monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "logo.png"), ""))
+    w.files.export_dialog()
+    assert len(asked) == 1 and "transparency" not in asked[0]      # a PNG keeps it: nothing to warn of
+    assert w.files.export_to(tmp_path / "out.png")
+    out = np.asarray(Image.open(tmp_path / "out.png"))
+    assert out.shape[2] == 4 and np.array_equal(out[..., 3], rgba[..., 3])
+    seen = out[..., 3] > 0
+    assert np.abs(out[..., :3].astype(int) - rgba[..., :3])[seen].max() <= 2     # the band's colours too
+    assert w.files.export_to(tmp_path / "out.jpg"), w.last_error
+    assert "no transparency" in w.statusBar().currentMessage()
+    assert np.asarray(Image.open(tmp_path / "out.jpg"))[:16, :32].mean() > 245    # on white, as shown
+    # a project keeps it
+    assert w.session.save_project(tmp_path / "logo.lbproj")
+    w.set_document(None)
+    assert w.files.open_path(tmp_path / "logo.lbproj")
+    assert w.files.export_to(tmp_path / "again.png")
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "again.png"))[..., 3], rgba[..., 3])
 
 
 def test_a_recent_file_that_is_gone_leaves_the_list(make_window, tiny_models, photo, tmp_path, monkeypatch):

@@ -115,3 +115,34 @@ def test_a_damaged_project_says_so_before_the_detail(tmp_path):
     (tmp_path / "new.lbproj").write_bytes(buf.getvalue())
     with pytest.raises(ProjectError, match=r"^new\.lbproj: project version '99' is not supported"):
         read_project(tmp_path / "new.lbproj")
+
+
+@pytest.mark.parametrize("quality", [92, 100])
+def test_a_detailed_photo_exports_as_jpeg_at_any_quality(tmp_path, quality):
+    """Pillow's optimised JPEG buffer holds 1 byte a pixel (2 at ≥ 95): a grainy photo at 4:4:4 needed more,
+    and the export failed with "broken data stream"."""
+    noisy = np.random.default_rng(1).integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    export_image(noisy, tmp_path / "grain.jpg", quality=quality)
+    back = np.asarray(Image.open(tmp_path / "grain.jpg"))
+    assert back.shape == noisy.shape and np.abs(back.astype(int) - noisy).mean() < (30 if quality < 100 else 5)
+    assert [p.name for p in tmp_path.iterdir()] == ["grain.jpg"]
+
+
+def test_a_project_keeps_the_photos_transparency_profile_and_metadata(tmp_path):
+    """A project reopened used to export without the photo's colour profile, camera metadata or transparency."""
+    from latentbrush.core.document import Document, DocumentInfo
+    from latentbrush.core.project_write import write_project
+    from latentbrush.core.projectfile import Session
+
+    exif = Image.Exif()
+    exif[271] = "Camera maker"
+    alpha = np.full((48, 64), 255, np.uint8)
+    alpha[:10] = 0
+    info = DocumentInfo(icc_profile=b"profile bytes", exif=exif.tobytes(), alpha=alpha)
+    write_project(Session(Document(ramp(), info)), tmp_path / "p.lbproj")
+    back = read_project(tmp_path / "p.lbproj").doc.info
+    assert back.icc_profile == b"profile bytes" and back.exif == exif.tobytes()
+    assert np.array_equal(back.alpha, alpha)
+    write_project(Session(Document(ramp())), tmp_path / "q.lbproj")          # a photo without them: none
+    plain = read_project(tmp_path / "q.lbproj").doc.info
+    assert plain.icc_profile is None and plain.exif is None and plain.alpha is None
