@@ -40,6 +40,7 @@ from latentbrush.core.imageio import (
     image_writer,
     load_companion,
 )
+from latentbrush.core.imagewrite import with_alpha
 from latentbrush.ml.manifest import Manifest
 from latentbrush.paths import models_dir
 
@@ -317,8 +318,12 @@ def run_batch(args, plan: list[Planned], work) -> int:
 
 
 def write_image(img: np.ndarray, item: Planned, source: LoadedImage | None = None) -> str:
-    """Write the result for `item`, keeping the source photo's colour profile and EXIF (as the editor's export)."""
+    """Write the result for `item`, keeping the source photo's colour profile, EXIF and (PNG / WebP) transparency, as
+    the editor's export does."""
     icc, exif = (source.icc_profile, source.exif) if source is not None else (None, None)
+    alpha = source.alpha if source is not None else None
+    if alpha is not None and alpha.shape == img.shape[:2] and item.target.suffix.lower() not in (".jpg", ".jpeg"):
+        img = with_alpha(img, alpha)
     atomic_write_many([(item.target, image_writer(img, item.target, icc_profile=icc, exif=exif))])
     return f"{item.src.name} → {item.target.name}"
 

@@ -146,3 +146,19 @@ def test_a_project_keeps_the_photos_transparency_profile_and_metadata(tmp_path):
     write_project(Session(Document(ramp())), tmp_path / "q.lbproj")          # a photo without them: none
     plain = read_project(tmp_path / "q.lbproj").doc.info
     assert plain.icc_profile is None and plain.exif is None and plain.alpha is None
+
+
+def test_the_command_line_keeps_a_transparent_photos_alpha(tiny_models, tmp_path):
+    from latentbrush.cli.main import run_cli
+
+    rgba = np.dstack([ramp(), np.full((48, 64), 255, np.uint8)])
+    rgba[:, :10, 3] = 0
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "logo.png")
+    m = np.zeros((48, 64), np.uint8)
+    m[20:30, 30:40] = 255
+    Image.fromarray(m).save(tmp_path / "m.png")
+    assert run_cli(["--models", str(tiny_models), "inpaint", str(tmp_path / "logo.png"), "--mask",
+                    str(tmp_path / "m.png"), "-o", str(tmp_path / "out.png"), "--model", "telea"]) == 0
+    out = np.asarray(Image.open(tmp_path / "out.png"))
+    assert out.shape == (48, 64, 4) and np.array_equal(out[..., 3], rgba[..., 3])
+    assert np.array_equal(out[:, 12:28, :3], rgba[:, 12:28, :3])        # unmasked, opaque: unchanged
