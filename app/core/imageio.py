@@ -223,7 +223,9 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
                 if downscale_to is None:
                     raise ImageTooLarge(path, (w, h), max_pixels, can_downscale=_can_downscale(img))
                 s = np.sqrt(downscale_to / (w * h))
-                if fmt == "JPEG":           # reduced while decoding, by halves, to no less than the target
+                if fmt == "JPEG":           # reduced while decoding, by halves, to no less than the target …
+                    fit = np.sqrt(MAX_DECODE_BYTES / (4 * w * h))      # … unless that decode is over the budget
+                    s = s if s <= fit else 0.5 ** np.ceil(np.log2(1 / fit))
                     img.draft("RGB", (int(np.ceil(w * s)), int(np.ceil(h * s))))
                 if _decode_bytes(img) > MAX_DECODE_BYTES:
                     raise ImageLoadError(

@@ -162,3 +162,15 @@ def test_the_command_line_keeps_a_transparent_photos_alpha(tiny_models, tmp_path
     out = np.asarray(Image.open(tmp_path / "out.png"))
     assert out.shape == (48, 64, 4) and np.array_equal(out[..., 3], rgba[..., 3])
     assert np.array_equal(out[:, 12:28, :3], rgba[:, 12:28, :3])        # unmasked, opaque: unchanged
+
+
+def test_a_jpeg_too_large_to_decode_whole_is_still_opened_downscaled(tmp_path, monkeypatch):
+    """Decoded at the target's size where that fits the decode budget, else reduced by halves until it does."""
+    from latentbrush.core import imageio
+
+    big = np.ascontiguousarray(np.tile(ramp(), (8, 8, 1)))          # 384 × 512
+    Image.fromarray(big).save(tmp_path / "big.jpg", quality=95)
+    monkeypatch.setattr(imageio, "MAX_DECODE_BYTES", 384 * 512 * 4 // 5)     # a fifth of its whole decode
+    limit = 384 * 512 // 2            # the target, 0.7 a side, would decode whole (over the budget)
+    got = load_image(tmp_path / "big.jpg", max_pixels=limit, downscale_to=limit)
+    assert got.pixels.shape == (96, 128, 3)        # a quarter a side: the mildest halving within the budget
