@@ -61,6 +61,10 @@ class LatentState:
     warp: np.ndarray | None = None   # (2, 3) region-crop pixels → generator frame [0, 1]²; None: the crop stretched
     tuning: Tuning | None = None     # the generator tuned to this photo (None: the generator as shipped)
     made_by: str = ""                # the kind of edit that made z (a job kind, e.g. "scribble"; "" not known)
+    # where the attribute sliders stood when they moved z from z_base ((name, value), …; () for any other edit):
+    # the panel shows them after an undo, a commit (all at 0) or a project reopened (stop 53: after a commit the
+    # sliders still read the committed smile, and the next slider moved put the smile on a second time)
+    sliders: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("z_base", "base_render", "reference", "z"):
@@ -75,6 +79,7 @@ class LatentState:
             object.__setattr__(self, "warp", frozen_array(w))
         if not self.shown:
             object.__setattr__(self, "shown", digest(self.reference))
+        object.__setattr__(self, "sliders", tuple((str(k), float(v)) for k, v in self.sliders))
 
     @property
     def warp_matrix(self) -> np.ndarray:
@@ -104,8 +109,8 @@ class LatentState:
     def committed(self, region_pixels: np.ndarray) -> LatentState:
         """The current result becomes the new starting point: later edits stack on it."""
         return replace(self, z_base=self.z, base_render=self.current_render, reference=region_pixels,
-                       render=None, shown=digest(region_pixels), candidates=(), made_by="")
+                       render=None, shown=digest(region_pixels), candidates=(), made_by="", sliders=())
 
     def reverted(self) -> LatentState:
         """Back to the committed latent (the region shows the reference again)."""
-        return replace(self, z=self.z_base, render=None, shown=digest(self.reference), candidates=())
+        return replace(self, z=self.z_base, render=None, shown=digest(self.reference), candidates=(), sliders=())

@@ -240,6 +240,10 @@ class _Reader:
                 raise ProjectError(f"latent fit_psnr {str(psnr)[:40]!r} is not a number")
             shown = _text(d.get("shown", ""), "latent shown")
             made_by = _text(d.get("made_by", ""), "latent made_by")
+            sliders = _list(d.get("sliders", []), "latent sliders", 256)      # (written since stop 53)
+            if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and len(p[0]) <= 200
+                       and _is_num(p[1]) and math.isfinite(p[1]) for p in sliders):
+                raise ProjectError(f"latent sliders {str(sliders)[:60]} are not (name, number) pairs")
             warp = d.get("warp")
             if warp is not None:
                 if not (isinstance(warp, list) and len(warp) == 2 and all(
@@ -259,7 +263,7 @@ class _Reader:
         return LatentState(region=region, generator=generator, z_base=z_base, base_render=base_render,
                            reference=ref, z=z, render=render, shown=shown,
                            fit_psnr=None if psnr is None else float(psnr), candidates=cands,
-                           warp=warp, tuning=tuning, made_by=made_by[:40])
+                           warp=warp, tuning=tuning, made_by=made_by[:40], sliders=tuple(map(tuple, sliders)))
 
     def read_tunings(self, d: Any) -> None:
         """The tuned generators (weight deltas) the states refer to, each checked against its key."""

@@ -46,7 +46,8 @@ class _Writer:
                 # a perfect fit is +inf dB (written as Infinity); NaN means "not measured"
                 "fit_psnr": None if s.fit_psnr is None or math.isnan(s.fit_psnr) else float(s.fit_psnr),
                 "warp": None if s.warp is None else np.asarray(s.warp, float).tolist(),
-                "tuning": self.tuning(s.tuning), "made_by": s.made_by}
+                "tuning": self.tuning(s.tuning), "made_by": s.made_by,
+                "sliders": [[k, v] for k, v in s.sliders]}
 
     def tuning(self, t: Tuning | None) -> str | None:
         if t is None:

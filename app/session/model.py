@@ -185,6 +185,8 @@ class SessionModel:
         kind = str(result.info.get("made_by", job.kind))   # a parts edit carried out as a warp: "parts_warp"
         if isinstance(state, LatentState) and state.edited and state.made_by != kind:
             state = replace(state, made_by=kind)           # which kind of edit made it (start_state)
+        if isinstance(state, LatentState) and state.sliders and kind != "attribute":
+            state = replace(state, sliders=())             # (slider positions belong to slider edits)
         doc = self.document
         self.last_step = None
         if result.new_image is not None:
@@ -218,7 +220,9 @@ class SessionModel:
         canvas no longer shows is handed on as it is (the job projects afresh)."""
         doc = self.document
         st = doc.latent if doc is not None else None
-        if st is None or not st.edited or st.made_by == kind:
+        # (a slider edit whose positions are not known — a project saved before they were kept — is committed
+        # as another kind's: the sliders start at 0 from what is shown)
+        if st is None or not st.edited or (st.made_by == kind and not (kind == "attribute" and not st.sliders)):
             return st
         pixels = doc.read("base", st.region)
         return st.committed(pixels.copy()) if st.matches(pixels) else st

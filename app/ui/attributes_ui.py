@@ -18,10 +18,10 @@ class AttributesUI:
         self.w = window
         self.panel = AttributesPanel()
         self.custom = CustomSliders(store_path or data_dir() / "sliders.json")
-        self.origin: np.ndarray | None = None      # the latent the sliders move from
-        self._expect: np.ndarray | None = None     # z our last applied result will show
-        # where the sliders stood for each latent our results made: undo/redo shows them again
-        self._positions: dict[bytes, tuple[np.ndarray, dict[str, float]]] = {}
+        # the z our last applied result will show: while it is shown the sliders stay where the person left
+        # them (they may have moved on since); any other latent shows the positions it was made with
+        # (LatentState.sliders: all 0 after a commit or another kind of edit)
+        self._expect: np.ndarray | None = None
         self.marks: dict[bool, list[np.ndarray]] = {True: [], False: []}
         self._generator: str | None = None
         p = self.panel
@@ -63,29 +63,23 @@ class AttributesUI:
             self._generator = gen
             self.panel.set_directions(self._directions(gen))
         self.panel.set_enabled_for(st is not None)
-        if st is None or self._expect is None or not np.array_equal(st.z, self._expect):
-            known = self._positions.get(np.asarray(st.z).tobytes()) if st is not None else None
-            if known is not None:
-                # undo/redo onto a latent the sliders made (or started from): show where they stood
-                self.origin, values = np.array(known[0]), known[1]
-                self._expect = np.array(st.z)
-                for name in self.panel.sliders:
-                    self.panel.set_value(name, values.get(name, 0.0))
-                return
-            # the latent changed by something else (projection, scribble, an older latent): start over
-            self.origin = None
-            self._expect = None
-            self.panel.reset()
+        if st is not None and self._expect is not None and np.array_equal(st.z, self._expect) \
+                and st.made_by == "attribute":
+            return          # our own result (the sliders may have moved on while it was made)
+        self._expect = None
+        values = dict(st.sliders) if st is not None and st.made_by == "attribute" else {}
+        for name in self.panel.sliders:
+            self.panel.set_value(name, values.get(name, 0.0))
 
     def submit(self, *, preview: bool) -> None:
         st = self.w.model.start_state("attribute")      # after another kind of edit: from what is shown
         if st is None:
             return
-        if self.origin is None:
-            self.origin = np.array(st.z)
         values = self.panel.values()
         custom = {n: d for n, d in self.custom.for_generator(st.generator).items() if n in values}
-        req = AttributeRequest(state=st, values=values, origin=self.origin, custom=custom, preview=preview,
+        # the sliders move from the committed latent: a commit (or another kind of edit, committed first by
+        # start_state) makes the result the new start, and the sliders read 0 there
+        req = AttributeRequest(state=st, values=values, origin=np.array(st.z_base), custom=custom, preview=preview,
                                region_only=self.panel.region_only.isChecked())
         self.w.dispatcher.submit(req, layers=("mask",), watch=("latent", "base"),
                                  label="Attribute preview" if preview else "Attribute sliders")
@@ -99,14 +93,6 @@ class AttributesUI:
     def _before_result(self, job, result) -> None:
         if job.kind == "attribute" and "latent_state" in result.info:
             self._expect = np.array(result.info["latent_state"].z)   # keep the sliders where they are
-            if job.request.origin is None:
-                return
-            origin, values = np.array(job.request.origin), dict(job.request.values)
-            self._positions.setdefault(origin.tobytes(), (origin, {}))
-            self._positions[self._expect.tobytes()] = (origin, values)
-            if len(self._positions) > 400:                            # a long session: forget the oldest
-                for key in list(self._positions)[:100]:
-                    del self._positions[key]
 
     # -- custom sliders ----------------------------------------------------------------------
     def mark(self, has: bool) -> None:

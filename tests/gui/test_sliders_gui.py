@@ -77,3 +77,66 @@ def test_a_slider_moved_by_keyboard_applies_once_the_keys_rest(make_window, tiny
     assert not np.array_equal(doc.layer("base"), before)
     assert w.undo_stack.count() == steps + 1                   # three key presses, one edit
     assert w.attributes.panel.values()["smile"] > 0
+
+
+def release(w, qtbot, name, value):
+    s = w.attributes.panel.sliders[name].slider
+    lo, hi = s.minimum(), s.maximum()
+    s.setSliderDown(True)
+    s.setValue(round(lo + (hi - lo) * (value + 3) / 6))
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
+        s.setSliderDown(False)
+
+
+def test_after_a_commit_the_sliders_start_again_from_the_committed_face(make_window, tiny_models, qtbot,
+                                                                       monkeypatch, tmp_path):
+    """A helper committed a smile (Ctrl+K), moved Lighting, and the smile was put on a second time: the
+    sliders still read +2.5 and moved from the face before the smile, while the committed photo already
+    smiled. After a commit they read 0 and move from the committed face; undoing the commit shows the smile's
+    position again; a project reopened shows where they stood."""
+    w = make_window(tiny_models)
+    new_face(w, qtbot)
+    panel = w.attributes.panel
+    release(w, qtbot, "smile", 2.0)
+    smiled = w.document.latent
+    assert panel.values() == {"smile": 2.0} and smiled.sliders == (("smile", 2.0),)
+    w.latent.commit()
+    assert panel.values() == {}                                    # the committed face is the new 0
+    sent = []
+    real = w.dispatcher.submit
+    monkeypatch.setattr(w.dispatcher, "submit", lambda req, **k: sent.append(req) or real(req, **k))
+    release(w, qtbot, "lighting", 1.0)
+    assert sent[-1].values == {"lighting": 1.0}                    # not the smile again …
+    assert np.array_equal(sent[-1].origin, smiled.z)               # … from the committed face
+    assert w.document.latent.sliders == (("lighting", 1.0),)
+    w.undo_stack.undo()                                            # the lighting
+    assert panel.values() == {}
+    w.undo_stack.undo()                                            # the commit: the smile's position again
+    assert panel.values() == {"smile": 2.0}
+    w.undo_stack.redo()
+    w.undo_stack.redo()
+    assert panel.values() == {"lighting": 1.0}
+    assert w.session.save_project(tmp_path / "face.lbproj")
+    w.set_document(None)
+    assert w.files.open_path(tmp_path / "face.lbproj")
+    assert panel.values() == {"lighting": 1.0}                     # reopened: where they stood
+
+
+def test_a_slider_edit_whose_positions_are_not_known_is_kept_as_shown(make_window, tiny_models, qtbot,
+                                                                      monkeypatch):
+    """A project saved before the positions were kept reopens with the sliders at 0 over an edited face: the
+    next slider then starts from what is shown (committed first), not from the face before that edit."""
+    from dataclasses import replace
+
+    w = make_window(tiny_models)
+    new_face(w, qtbot)
+    release(w, qtbot, "smile", 2.0)
+    doc = w.document
+    doc.latent = replace(doc.latent, sliders=())                  # as such a project reads
+    shown = doc.latent.z.copy()
+    sent = []
+    real = w.dispatcher.submit
+    monkeypatch.setattr(w.dispatcher, "submit", lambda req, **k: sent.append(req) or real(req, **k))
+    w.attributes.panel.set_value("smile", 0.0)
+    release(w, qtbot, "lighting", 1.0)
+    assert np.array_equal(sent[-1].origin, shown) and sent[-1].values == {"lighting": 1.0}

@@ -347,6 +347,8 @@ def test_an_edit_of_another_kind_starts_from_what_the_canvas_shows():
     """Edits of one kind are measured from the committed latent (strokes re-fit, sliders move from
     their start); an edit of another kind starts from the shown result, committed (a parts edit after
     the smile slider had dropped the smile)."""
+    from dataclasses import replace
+
     from latentbrush.core.latent_state import LatentState
 
     model = SessionModel(Queue())
@@ -360,11 +362,15 @@ def test_an_edit_of_another_kind_starts_from_what_the_canvas_shows():
     doc.set_latent(st)
     assert model.start_state("parts_edit") is st                 # nothing edited: nothing to commit
     slid = photo(32, 32, seed=1)
-    shown = st.showing(np.ones(4, np.float32), slid, base + 10)
+    shown = replace(st.showing(np.ones(4, np.float32), slid, base + 10), sliders=(("smile", 1.0),))
     job = model.submit(request_for("attribute", {"state": st, "values": {"smile": 1.0}}), layers=("base",))
     assert model.apply(job, Result(bbox=BBox(0, 0, 32, 32), pixels=slid, info={"latent_state": shown}))
     assert doc.latent.made_by == "attribute" and np.array_equal(doc.latent.z, shown.z)   # which kind made it
     assert model.start_state("attribute") is doc.latent                          # the same kind: as it is
+    # … unless the sliders' positions are not known (a project from before they were kept): committed
+    doc.latent = replace(doc.latent, sliders=())
+    assert np.array_equal(model.start_state("attribute").z_base, shown.z)
+    doc.latent = replace(doc.latent, sliders=(("smile", 1.0),))
     started = model.start_state("parts_edit")                                    # another kind: committed
     assert np.array_equal(started.z_base, shown.z) and np.array_equal(started.reference, slid)
     assert np.array_equal(started.base_render, base + 10) and not started.edited and started.matches(slid)
@@ -377,6 +383,8 @@ def test_a_parts_edit_after_a_warp_of_the_photos_features_starts_from_what_the_c
     """A parts edit carried out as a warp of the photo's own pixels ("parts_warp") is not the generator's
     to re-fit: the next parts edit, after an undo too, starts from the shown result (a helper's next
     edit after an undo started from the unedited photo and dropped the widened mouth)."""
+    from dataclasses import replace
+
     from latentbrush.core.latent_state import LatentState
 
     model = SessionModel(Queue())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Generator, Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -131,5 +132,5 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     rend = render(lm.G, z, lm.device) if rend is None else rend
     moved = [f"{k.replace('_', ' ')} {v:+.1f}" for k, v in values.items() if v != 0]
     message = "Sliders: " + ", ".join(moved) if moved else "Sliders back at 0"
-    return Result(layer="base", bbox=r, pixels=pixels, message=message,
-                  info={"latent_state": state.showing(z, pixels, rend)})
+    shown = replace(state.showing(z, pixels, rend), sliders=tuple((k, v) for k, v in values.items() if v != 0))
+    return Result(layer="base", bbox=r, pixels=pixels, message=message, info={"latent_state": shown})
