@@ -3,7 +3,7 @@ one undo step), the edit history, layer snapshots. No Qt is imported here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -347,8 +347,6 @@ def test_an_edit_of_another_kind_starts_from_what_the_canvas_shows():
     """Edits of one kind are measured from the committed latent (strokes re-fit, sliders move from
     their start); an edit of another kind starts from the shown result, committed (a parts edit after
     the smile slider had dropped the smile)."""
-    from dataclasses import replace
-
     from latentbrush.core.latent_state import LatentState
 
     model = SessionModel(Queue())
@@ -383,8 +381,6 @@ def test_a_parts_edit_after_a_warp_of_the_photos_features_starts_from_what_the_c
     """A parts edit carried out as a warp of the photo's own pixels ("parts_warp") is not the generator's
     to re-fit: the next parts edit, after an undo too, starts from the shown result (a helper's next
     edit after an undo started from the unedited photo and dropped the widened mouth)."""
-    from dataclasses import replace
-
     from latentbrush.core.latent_state import LatentState
 
     model = SessionModel(Queue())
