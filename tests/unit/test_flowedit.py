@@ -166,7 +166,10 @@ def test_sliders_on_a_photo_move_pixels_and_shading_sliders_add(tiny_models):
         return run(run_attribute(Job("attribute", params={"state": state, "values": values},
                                      inputs={"image": photo}), models))[0].pixels
 
-    moved = apply_moved(photo, base, render(lm.G, z + 2 * dirs["smile"], lm.device))
+    from latentbrush.ml.latent.flowedit import lower_face
+
+    smile = render(lm.G, z + 2 * dirs["smile"], lm.device)
+    moved = apply_moved(photo, base, smile, locus=lower_face(smile.shape[0]))     # (a smile: the lower face)
     assert np.array_equal(pixels(st, {"smile": 2.0}), moved)
     shade = render(lm.G, z + 2 * dirs["lighting"], lm.device)
     assert np.array_equal(pixels(st, {"lighting": 2.0, "smile": 0.0}), apply_latent(st, shade))
@@ -176,3 +179,24 @@ def test_sliders_on_a_photo_move_pixels_and_shading_sliders_add(tiny_models):
                           apply_latent(generated, render(lm.G, z + 2 * dirs["smile"], lm.device)))
     both = pixels(st, {"smile": 2.0, "lighting": 2.0})
     assert not np.array_equal(both, moved)                       # the shading change is added on top
+
+
+def test_a_smiles_motion_is_kept_to_the_lower_face():
+    """The generator's smile also lifted its fringe: carried onto a photo as motion it moved a helper's
+    astronaut's hairline and resampled her forehead. With the lower-face locus the upper half keeps its bytes
+    and the lower feature still moves."""
+    from latentbrush.ml.latent.flowedit import lower_face
+
+    n = 256
+    photo = np.clip(_blob(n, 128, 200, 16) + _blob(n, 128, 60, 16) - 200, 0, 255).astype(np.uint8)
+    proj = np.clip(_blob(64, 32, 50, 4) + _blob(64, 32, 15, 4) - 200, 0, 255)      # a "mouth" and a "fringe"
+    edit = np.clip(_blob(64, 32, 47, 4) + _blob(64, 32, 12, 4) - 200, 0, 255)      # both lifted 3 frame px
+    both = apply_moved(photo, proj, edit, taper=0)
+    kept = apply_moved(photo, proj, edit, taper=0, locus=lower_face(64))
+    assert not np.array_equal(both[:110], photo[:110])              # without it the fringe moves too
+    assert np.array_equal(kept[:110], photo[:110])                  # with it the upper face is untouched
+    (_, cy_both), = [c for c in _dark_centres(both) if c[1] > 128]
+    (_, cy_kept), = [c for c in _dark_centres(kept) if c[1] > 128]
+    assert 200 - cy_kept > 6 and abs(cy_kept - cy_both) < 1.5     # the mouth moves as before
+    lf = lower_face(64)
+    assert lf[:30].max() == 0 and lf[44:].min() == 1               # 0 above the eyes' line, 1 from the nose

@@ -36,6 +36,20 @@ MAX_MOTION = 3.0         # frame pixels: a slider at ±3 moves a mouth corner by
 GREY = np.array([0.299, 0.587, 0.114], np.float32)
 
 
+def lower_face(R: int) -> np.ndarray:
+    """(R, R) float32 in the generator's aligned frame: 1 from just above the nose tip down, 0 from a little
+    below the eyes up (a smoothstep between). The smile and mouth-open directions of the 64-px generator also
+    move its hairline, brows and eyes a little; carried onto a photo as motion that lifted a helper's
+    astronaut's fringe and resampled her forehead (its fine detail −37 %, stop 53), so their motion is kept
+    to the lower face."""
+    from latentbrush.ml.faces.canonical import CANONICAL_LANDMARKS as C
+
+    eyes, nose = float(C[:2, 1].mean()), float(C[2, 1])
+    y0, y1 = eyes + 0.3 * (nose - eyes), nose - 0.1 * (nose - eyes)
+    t = np.clip(((np.arange(R, dtype=np.float32) + 0.5) / R - y0) / (y1 - y0), 0, 1)
+    return np.repeat((t * t * (3 - 2 * t))[:, None], R, axis=1).astype(np.float32)
+
+
 def _gray(img: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(np.asarray(img, np.float32) @ GREY), 0, 255).astype(np.uint8)
 
@@ -83,12 +97,13 @@ def _crop_motion(flow: np.ndarray, warp: np.ndarray, shape: tuple[int, int]) -> 
 def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, warp: np.ndarray | None = None,
                 limit: np.ndarray | None = None, feather: float = 1.0, taper: float = 0.08,
                 sigma: float = RESIDUAL_SIGMA, shading: float = SHADING, window: int = FLOW_WINDOW,
-                added: np.ndarray | None = None) -> np.ndarray:
+                added: np.ndarray | None = None, locus: np.ndarray | None = None) -> np.ndarray:
     """photo (h, w, 3) uint8 region crop; projection, edit (R, R, 3) renders 0..255 of the latent
     before / after; warp (2, 3) crop → frame fractions (None: the crop stretched onto the frame);
     shading: weight of the motion's smooth residual; window: the flow's averaging window (frame
     pixels; larger = smoother motion); added (R, R, 3): a further change added as it
-    is (shading edits made at the same time).
+    is (shading edits made at the same time); locus (R, R) 0..1: where in the frame the motion may act
+    (`lower_face`: a smile moves the mouth and cheeks, not the hair or the brows).
     Returns (h, w, 3) uint8; exactly the photo's bytes wherever the weight is 0."""
     if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
         raise ValueError(f"photo must be (h, w, 3) uint8, got {photo.shape} {photo.dtype}")
@@ -98,6 +113,8 @@ def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, 
     R = projection.shape[0]
     warp = align.box_warp(w, h) if warp is None else np.asarray(warp, np.float64)
     flow, residual = split_edit(projection, edit, sigma=sigma, window=window)
+    if locus is not None:
+        flow = flow * np.asarray(locus, np.float32)[..., None]
     residual = residual * np.float32(shading)
     if added is not None:
         if added.shape != projection.shape:

@@ -23,7 +23,7 @@ import numpy as np
 from latentbrush.core.jobs import Job, Progress, Result, frozen_array
 from latentbrush.core.latent_state import LatentState
 from latentbrush.ml.latent.applyback import region_weight
-from latentbrush.ml.latent.flowedit import apply_moved
+from latentbrush.ml.latent.flowedit import apply_moved, lower_face
 from latentbrush.ml.latent.runners import apply_latent, for_state, latent_models, render
 from latentbrush.ml.registry import ModelManager
 
@@ -34,6 +34,7 @@ SLIDER_RANGE = 3.0
 # The others (lighting, hair, background, warmth, explore and custom directions) change shading and
 # colour, which the tuned generator's additive delta carries cleanly.
 MOTION_SLIDERS = {"smile": 11, "mouth_open": 11, "head_turn": 15}
+LOWER_FACE = {"smile", "mouth_open"}        # their motion is kept to the lower face (flowedit.lower_face)
 
 
 def directions_for(models: ModelManager, generator_id: str) -> dict[str, np.ndarray]:
@@ -121,10 +122,10 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     else:           # a photo: the generator's change of shape moves the photo's own pixels (flowedit.py)
         z_rest = moved_latent(origin, {k: v for k, v in values.items() if k not in moving}, dirs)
         rest = None if np.array_equal(z_rest, state.z_base) else render(lm.G, z_rest, lm.device) - state.base_render
-        pixels = apply_moved(state.reference, ORIGINS.get(lm0.G, origin, lm.device),
-                             render(lm0.G, moved_latent(origin, moving, dirs), lm.device),
-                             warp=state.warp, limit=limit, added=rest,
-                             window=max(MOTION_SLIDERS[k] for k in moving))
+        edit = render(lm0.G, moved_latent(origin, moving, dirs), lm.device)
+        pixels = apply_moved(state.reference, ORIGINS.get(lm0.G, origin, lm.device), edit,
+                             warp=state.warp, limit=limit, added=rest, window=max(MOTION_SLIDERS[k] for k in moving),
+                             locus=lower_face(edit.shape[0]) if set(moving) <= LOWER_FACE else None)
     if job.request.preview:
         yield Progress(1, 1, "", preview=pixels, preview_bbox=r)
         return Result(layer="", info={"preview": pixels, "bbox": r})
