@@ -92,7 +92,10 @@ class FileOps:
         if self.exported is not None and self.exported[1]() is w.document and self.exported[2] == w.undo_stack.index():
             detail = (f"The image was exported to {self.exported[0].name}, but the edit history and the "
                       f"latent state are kept only in a project file. " + detail)
-        answer = ask_unsaved(w, f"The edits to {name} are not saved as a project.", detail)
+        project = w.document.info.project     # a session opened from (or saved as) a project names it (helper 55)
+        text = (f"{project.name} has edits that are not saved." if project is not None else
+                f"The edits to {name} are not saved as a project.")
+        answer = ask_unsaved(w, text, detail)
         if answer == "save":
             return self.save_project_dialog()       # cancelling the file dialog cancels too
         return answer == "discard"

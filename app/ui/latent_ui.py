@@ -162,7 +162,8 @@ class LatentUI:
         region = tuple(self.w.selection) if (state is None and self.w.selection is not None) else "auto"
         if quiet and state is None and region == "auto" and self._auto_failed == self._photo_key(doc):
             self.w.statusBar().showMessage("Strokes kept. No face was found in this photo, so they are not run "
-                                           "after each stroke: select the face (S), then press Run", 10_000)
+                                           "after each stroke: select the face (S), then press Follow strokes "
+                                           "(Ctrl+Return)", 10_000)
             return
         # an automatic run (after a stroke) reports failures in the status bar, not in a dialog
         req = ScribbleRequest(state=state, region=region, **self.panel.params())

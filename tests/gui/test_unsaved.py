@@ -310,3 +310,13 @@ def test_autosave_hears_the_rest_of_a_stroke_and_a_new_document(make_window, tin
     assert read_project(w.session.path).doc.layer("mask")[12, 22] == 255
     w.set_document(Document(photo.copy()))
     assert w.session.dirty
+
+
+def test_the_question_names_the_project_a_session_was_saved_as(edited, monkeypatch, tmp_path):
+    """A helper reopened obama.lbproj, edited, and was asked about "the edits to obama.jpg"."""
+    asked = answer(monkeypatch, "cancel")
+    assert edited.session.save_project(tmp_path / "work.lbproj")
+    edited.set_tool("brush")
+    drag(edited.canvas, [(40, 60), (90, 70)])
+    assert not edited.close()
+    assert asked[-1][0] == "work.lbproj has edits that are not saved."
