@@ -14,6 +14,7 @@ from PIL import Image
 from latentbrush.core.atomic import ExportError, atomic_write
 
 EXPORT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+BIG_PNG = 4_000_000    # pixels: a larger PNG is compressed faster (level 3, not 6)
 
 
 class OverwriteOriginalError(ExportError):
@@ -76,7 +77,8 @@ def image_writer(pixels: np.ndarray, path: str | os.PathLike, *, quality: int = 
     elif fmt == "WEBP":
         opts.update(quality=quality, lossless=quality == 100, method=4)
     elif fmt == "PNG":
-        opts.update(compress_level=6)
+        # (level 6 took 8 s for a grainy 24-MP photo on this machine, level 3 2.6 s for 8 % more bytes)
+        opts.update(compress_level=6 if img.width * img.height <= BIG_PNG else 3)
     if fmt != "JPEG":
         return lambda fh: img.save(fh, format=fmt, **opts)
 

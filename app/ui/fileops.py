@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import weakref
+from contextlib import contextmanager
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtCore import QEventLoop, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
 from latentbrush import APP_NAME
 from latentbrush.core.atomic import said
@@ -33,6 +34,21 @@ OPEN_FILTER = ("Images and projects (" + " ".join(f"*{e}" for e in OPEN_EXTENSIO
 PROJECT_FILTER = f"Latentbrush project (*{PROJECT_EXT})"
 IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in OPEN_EXTENSIONS) + ");;All files (*)"
 EXPORT_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)"
+
+
+@contextmanager
+def busy(window: QWidget, text: str):
+    """A wait cursor and `text` in the status bar, painted before the work that follows blocks the window (a
+    24-MP PNG or project is written for seconds: a helper saw the window freeze with no word)."""
+    window.statusBar().showMessage(text)
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
+        if window.statusBar().currentMessage() == text:
+            window.statusBar().clearMessage()
 
 
 def window_title(doc: Document | None) -> str:
@@ -120,7 +136,8 @@ class FileOps:
         if not self.w.confirm_discard():
             return False
         try:
-            loaded = load_image(path)
+            with busy(self.w, f"Opening {said(path.name)}…"):
+                loaded = load_image(path)
         except ImageTooLarge as e:
             if not e.can_downscale:        # refused outright: do not offer what would be refused
                 self.w.show_error("Cannot open image", str(e))
@@ -280,11 +297,13 @@ class FileOps:
         kwargs = dict(quality=quality, icc_profile=doc.info.icc_profile, protected=doc.info.path, exif=doc.info.exif)
         try:
             try:
-                out = export_image(pixels, path, overwrite_protected=replace_original, **kwargs)
+                with busy(self.w, f"Exporting {said(Path(path).name)}…"):
+                    out = export_image(pixels, path, overwrite_protected=replace_original, **kwargs)
             except OverwriteOriginalError:
                 if not self._confirm_replace(path, export_format(path)):
                     return False
-                out = export_image(pixels, path, overwrite_protected=True, **kwargs)
+                with busy(self.w, f"Exporting {said(Path(path).name)}…"):
+                    out = export_image(pixels, path, overwrite_protected=True, **kwargs)
         except ExportError as e:
             kept = "The file on disk was not changed." if Path(path).exists() else "Nothing was written."
             self.w.show_error("Export failed", f"{e}\n\n{kept}")

@@ -204,6 +204,7 @@ class ContentAwareFiller(Filler):
         self.grow_side = learned.max_side if learned is not None else 128
         self.device = learned.device if learned is not None else self.device
         self.title = methods.TITLES[methods.CONTENT_AWARE]
+        self.fine_grain = texture       # a crop filled smaller gets the photo's finest grain back (fill_crop)
         self.last_weights: list[float] = []           # what the last fill did
         # every fill's shares (learned, frequency-selective, prior, Telea, coherence transport; each its
         # mean weight over the hole), hole size and, where it was synthesised, True, where a face's

@@ -222,6 +222,7 @@ class ExemplarFiller(Filler):
     def __init__(self, structure: Filler, *, max_side: int = 640, guide_weight: float = GUIDE_WEIGHT,
                  grain: bool = True) -> None:
         self.structure, self.max_side, self.guide_weight, self.grain = structure, max_side, guide_weight, grain
+        self.fine_grain = grain         # a crop synthesised smaller gets the photo's finest grain back (fill_crop)
         self.large_side = GUIDE_SIDE        # crops larger than this get the settings of stop 42 (GUIDE_LARGE …)
         self.grow_side = getattr(structure, "grow_side", 128)
         self.device = structure.device

@@ -119,6 +119,10 @@ def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check |
         hs = hs | (cv2.resize(hole.astype(np.uint8), (ww, wh), interpolation=cv2.INTER_NEAREST) > 0)
         out = filler.fill(small, hs, check)
         out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC)
+        if getattr(filler, "fine_grain", False):     # (the fills that copy the photo's texture: its finest grain)
+            from latentbrush.ml.inpaint.texture import fine_grain
+
+            out = fine_grain(crop, hole, np.where(hole[..., None], out, crop), w / ww)
     else:
         out = filler.fill(crop, hole, check)
     return np.where(hole[..., None], out, crop)
