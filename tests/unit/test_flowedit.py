@@ -199,4 +199,5 @@ def test_a_smiles_motion_is_kept_to_the_lower_face():
     (_, cy_kept), = [c for c in _dark_centres(kept) if c[1] > 128]
     assert 200 - cy_kept > 6 and abs(cy_kept - cy_both) < 1.5     # the mouth moves as before
     lf = lower_face(64)
-    assert lf[:30].max() == 0 and lf[44:].min() == 1               # 0 above the eyes' line, 1 from the nose
+    assert lf[:30].max() == 0 and lf[44:58, 28:36].min() == 1           # 0 above the eyes' line, 1 from the nose
+    assert lf[:, :8].max() == 0 and lf[:, -8:].max() == 0            # … and none beside the face (a collar)

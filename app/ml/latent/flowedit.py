@@ -38,7 +38,7 @@ GREY = np.array([0.299, 0.587, 0.114], np.float32)
 
 def lower_face(R: int) -> np.ndarray:
     """(R, R) float32 in the generator's aligned frame: 1 from just above the nose tip down, 0 from a little
-    below the eyes up (a smoothstep between). The smile and mouth-open directions of the 64-px generator also
+    below the eyes up (a smoothstep between), within an ellipse over the cheeks, mouth and chin. The smile and mouth-open directions of the 64-px generator also
     move its hairline, brows and eyes a little; carried onto a photo as motion that lifted a helper's
     astronaut's fringe and resampled her forehead (its fine detail −37 %, stop 53), so their motion is kept
     to the lower face."""
@@ -46,8 +46,16 @@ def lower_face(R: int) -> np.ndarray:
 
     eyes, nose = float(C[:2, 1].mean()), float(C[2, 1])
     y0, y1 = eyes + 0.3 * (nose - eyes), nose - 0.1 * (nose - eyes)
-    t = np.clip(((np.arange(R, dtype=np.float32) + 0.5) / R - y0) / (y1 - y0), 0, 1)
-    return np.repeat((t * t * (3 - 2 * t))[:, None], R, axis=1).astype(np.float32)
+    c = (np.arange(R, dtype=np.float32) + 0.5) / R
+    t = np.clip((c - y0) / (y1 - y0), 0, 1)
+    rows = np.repeat((t * t * (3 - 2 * t))[:, None], R, axis=1)
+    # … and within the cheeks and chin: an ellipse around the mouth, 0.95 × the eye distance across, reaching
+    # the chin (the smile bent a helper's astronaut's collar beside her jaw, stop 53)
+    iod = float(C[1, 0] - C[0, 0])
+    cx, cy = float(C[3:, 0].mean()), float(C[3:, 1].mean()) - 0.1
+    r = np.sqrt(((c[None, :] - cx) / (0.95 * iod)) ** 2 + ((c[:, None] - cy) / 0.3) ** 2)
+    u = np.clip((1.1 - r) / 0.3, 0, 1)
+    return (rows * u * u * (3 - 2 * u)).astype(np.float32)
 
 
 def _gray(img: np.ndarray) -> np.ndarray:
