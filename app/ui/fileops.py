@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import shiboken6
-from PySide6.QtCore import QEventLoop, QSettings, Qt
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
 from latentbrush import APP_NAME
@@ -34,6 +37,7 @@ OPEN_FILTER = ("Images and projects (" + " ".join(f"*{e}" for e in OPEN_EXTENSIO
 PROJECT_FILTER = f"Latentbrush project (*{PROJECT_EXT})"
 IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in OPEN_EXTENSIONS) + ");;All files (*)"
 EXPORT_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)"
+T = TypeVar("T")
 
 
 @contextmanager
@@ -49,6 +53,36 @@ def busy(window: QWidget, text: str):
         QApplication.restoreOverrideCursor()
         if window.statusBar().currentMessage() == text:
             window.statusBar().clearMessage()
+
+
+def in_background(window: QWidget, text: str, work: Callable[[], T]) -> T:
+    """`work()` (no Qt in it: reading or writing a file) on a thread of its own, under `busy`: the window keeps
+    painting while it runs, and the person's input waits until it ends (so nothing changes under it). Returns
+    what it returns, or raises what it raised. (A 24-MP PNG or project took seconds on the window's thread,
+    which froze: no repaint, the closed dialog's hole left on screen, a helper found.)"""
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["out"] = work()
+        except BaseException as e:          # handed to the caller on the window's thread  # noqa: BLE001
+            box["err"] = e
+
+    thread = threading.Thread(target=run, name="latentbrush-file", daemon=True)
+    with busy(window, text):
+        thread.start()
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.setInterval(25)
+        timer.timeout.connect(lambda: None if thread.is_alive() else loop.quit())
+        timer.start()
+        if thread.is_alive():
+            loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        timer.stop()
+        thread.join()
+    if "err" in box:
+        raise box["err"]
+    return box["out"]
 
 
 def window_title(doc: Document | None) -> str:
@@ -136,8 +170,7 @@ class FileOps:
         if not self.w.confirm_discard():
             return False
         try:
-            with busy(self.w, f"Opening {said(path.name)}…"):
-                loaded = load_image(path)
+            loaded = in_background(self.w, f"Opening {said(path.name)}…", lambda: load_image(path))
         except ImageTooLarge as e:
             if not e.can_downscale:        # refused outright: do not offer what would be refused
                 self.w.show_error("Cannot open image", str(e))
@@ -146,7 +179,9 @@ class FileOps:
                                                       f"{e.limit / 1e6:.0f} megapixels)?"):
                 return False
             try:
-                loaded = load_image(path, downscale_to=e.limit)
+                limit = e.limit
+                loaded = in_background(self.w, f"Opening {said(path.name)} downscaled…",
+                                       lambda: load_image(path, downscale_to=limit))
             except ImageLoadError as e2:
                 self.w.show_error("Cannot open image", str(e2))
                 return False
@@ -297,13 +332,13 @@ class FileOps:
         kwargs = dict(quality=quality, icc_profile=doc.info.icc_profile, protected=doc.info.path, exif=doc.info.exif)
         try:
             try:
-                with busy(self.w, f"Exporting {said(Path(path).name)}…"):
-                    out = export_image(pixels, path, overwrite_protected=replace_original, **kwargs)
+                out = in_background(self.w, f"Exporting {said(Path(path).name)}…", lambda: export_image(
+                    pixels, path, overwrite_protected=replace_original, **kwargs))
             except OverwriteOriginalError:
                 if not self._confirm_replace(path, export_format(path)):
                     return False
-                with busy(self.w, f"Exporting {said(Path(path).name)}…"):
-                    out = export_image(pixels, path, overwrite_protected=True, **kwargs)
+                out = in_background(self.w, f"Exporting {said(Path(path).name)}…", lambda: export_image(
+                    pixels, path, overwrite_protected=True, **kwargs))
         except ExportError as e:
             kept = "The file on disk was not changed." if Path(path).exists() else "Nothing was written."
             self.w.show_error("Export failed", f"{e}\n\n{kept}")

@@ -28,7 +28,7 @@ from latentbrush.core.project_write import write_project
 from latentbrush.core.projectfile import EXTENSION, ProjectError, Session
 from latentbrush.paths import data_dir
 from latentbrush.ui.context import Window
-from latentbrush.ui.fileops import busy, window_title
+from latentbrush.ui.fileops import in_background, window_title
 
 DEFAULT_INTERVAL_S = 60.0
 DAMAGED_SUFFIX = ".damaged"
@@ -225,8 +225,8 @@ class SessionFiles:
         if path.suffix.lower() != EXTENSION:
             path = path.with_name(path.name + EXTENSION)
         try:
-            with busy(self.w, f"Saving {path.name}…"):
-                write_project(capture(self.w), path)
+            session = capture(self.w)        # (on the window's thread: what it shows now)
+            in_background(self.w, f"Saving {path.name}…", lambda: write_project(session, path))
         except (OSError, ValueError, ExportError) as e:
             self.w.show_error("Cannot save the project", str(e))
             return False
@@ -241,8 +241,7 @@ class SessionFiles:
         if not self.w.confirm_discard():
             return False
         try:
-            with busy(self.w, f"Opening {Path(path).name}…"):
-                session = read_project(path)
+            session = in_background(self.w, f"Opening {Path(path).name}…", lambda: read_project(path))
         except ProjectError as e:
             self.w.show_error("Cannot open the project", str(e))
             return False

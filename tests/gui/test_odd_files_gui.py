@@ -115,3 +115,33 @@ def test_the_animation_is_offered_in_the_export_folder_not_the_programs(make_win
     (tmp_path / "out").mkdir()
     w.files.settings.setValue("last_export_dir", str(tmp_path / "out"))
     assert w.latent._folder("last_export_dir") == str(tmp_path / "out")
+
+
+def test_the_window_keeps_painting_while_a_file_is_written(make_window, tiny_models, photo, tmp_path, monkeypatch):
+    """A 24-MP PNG or project took seconds on the window's thread, which froze (helper 56): the writing now runs
+    on a thread of its own while the window's events (timers, repaints) go on; an error still comes back."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from latentbrush.ui import fileops
+
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    real = fileops.export_image
+
+    def slow(*a, **k):
+        time.sleep(0.6)
+        return real(*a, **k)
+
+    monkeypatch.setattr(fileops, "export_image", slow)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(w.statusBar().currentMessage()))
+    timer.start(50)
+    assert w.files.export_to(tmp_path / "slow.png")
+    timer.stop()
+    assert (tmp_path / "slow.png").is_file()
+    assert len(ticks) >= 5 and "Exporting slow.png…" in ticks          # events went on, the word was shown
+    assert not w.files.export_to(tmp_path / "missing" / "x.png")       # an error is still said …
+    assert "does not exist" in w.last_error[1]                          # … on the window's thread

@@ -38,8 +38,9 @@ GREY = np.array([0.299, 0.587, 0.114], np.float32)
 
 def lower_face(R: int) -> np.ndarray:
     """(R, R) float32 in the generator's aligned frame: 1 from just above the nose tip down, 0 from a little
-    below the eyes up (a smoothstep between), within an ellipse over the cheeks, mouth and chin. The smile and mouth-open directions of the 64-px generator also
-    move its hairline, brows and eyes a little; carried onto a photo as motion that lifted a helper's
+    below the eyes up (a smoothstep between), within an ellipse over the cheeks, mouth and chin. The smile and
+    mouth-open directions of the 64-px generator also move its hairline, brows and eyes a little; carried onto a
+    photo as motion that lifted a helper's
     astronaut's fringe and resampled her forehead (its fine detail −37 %, stop 53), so their motion is kept
     to the lower face."""
     from latentbrush.ml.faces.canonical import CANONICAL_LANDMARKS as C
