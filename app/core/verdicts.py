@@ -57,3 +57,17 @@ def parts_verdict(seen: float, blotches: float, tone: float = math.nan) -> str |
     if not problems:
         return None
     return "Look closely: " + "; ".join(problems) + ". If it looks wrong, undo it or paint a smaller change."
+
+
+def status_line(message: str, limit: int = 160, more: str = "") -> str:
+    """A result's message for the status bar: whole where it fits `limit` characters, else its first
+    sentence (cut at a word and marked where even that is longer) and `more` (where the rest can be read).
+    A helper saw a part edit's report cut off mid-word at the window's edge ("… The ph")."""
+    if len(message) <= limit:
+        return message
+    end = next((i + 1 for i in range(len(message) - 1) if message[i] in ".!?" and message[i + 1] == " "),
+               len(message))
+    first = message[:end]
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return first + (f" {more}" if more else "")

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
+from latentbrush.core.verdicts import status_line
 from latentbrush.ui.context import Window
+
+# jobs whose whole report is also shown in a panel: the status bar gets its first sentence
+PANEL_OF = {"parts_edit": "Parts"}
 
 
 class JobsUI:
@@ -52,7 +56,9 @@ class JobsUI:
         self.w.canvas.set_preview(None)
         if self.w.model.apply(job, result, confirm_discard=self.w.confirm_discard) and result.message:
             # long enough to read (a helper missed a part edit's two-sentence report in 5 s)
-            self.w.statusBar().showMessage(result.message, min(20_000, max(5000, 60 * len(result.message))))
+            panel = PANEL_OF.get(job.kind)      # (elsewhere the status bar is the only place it is said)
+            line = status_line(result.message, more=f"(the {panel} panel says more)") if panel else result.message
+            self.w.statusBar().showMessage(line, min(20_000, max(5000, 60 * len(line))))
 
     def _on_failed(self, job, message: str) -> None:
         self.w.canvas.set_preview(None)

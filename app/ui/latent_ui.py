@@ -103,6 +103,10 @@ class LatentUI:
             # undone back onto the scribble result (a slider or a part edit had been applied on it)
             self._cands, self._hidden = self._hidden, None
             self.panel.set_candidates(self._cands["thumbs"], self._cands["masked_loss"])
+        if self._cands is not None and state is not None:
+            # the thumbnail shown as current is the candidate on the canvas (after a pick, undo or redo)
+            self.panel.show_current(next((i for i, z in enumerate(self._cands["z"]) if np.array_equal(state.z, z)),
+                                         None))
         self.w.canvas.set_region(state.region if state is not None else None, _frame_corners(state))
         # strokes are drawn faint while the edit they asked for is shown (also after undo/redo)
         self.w.canvas.set_faded("scribble", state is not None and state.edited)

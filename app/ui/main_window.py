@@ -216,6 +216,8 @@ class MainWindow(QMainWindow):
         inc = self._act(f, "Include scribbles in export", lambda on: setattr(self, "export_scribbles", on))
         inc.setCheckable(True)
         f.addSeparator()
+        self.close_action = self._act(f, "&Close", self.close_document, QKeySequence.StandardKey.Close,
+                                      "Close the photo or project (asks first about unsaved edits)")
         self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         e = mb.addMenu("&Edit")
@@ -304,11 +306,17 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.canvas if doc is not None else self.welcome)
         self.export_action.setEnabled(doc is not None)
         self.save_project_action.setEnabled(doc is not None)
+        self.close_action.setEnabled(doc is not None)
         self.inpaint.set_document(doc)
         self.edits.set_document(doc)
         self.setWindowTitle(window_title(doc))
         if doc is not None:
             self.canvas.setFocus()
+
+    def close_document(self) -> None:
+        """Back to the start page (a helper found no way to close a photo but quitting)."""
+        if self.document is not None and self.confirm_discard():
+            self.set_document(None)
 
     def new_blank(self, width: int = 768, height: int = 512, confirmed: bool = False) -> None:
         import numpy as np

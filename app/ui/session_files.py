@@ -1,8 +1,9 @@
 """The session on disk: project files (save / open the whole session, undo history included)
 and autosave with crash recovery.
 
-Autosave writes DATA_DIR/autosave/session-<pid>.lbproj every `interval` seconds when something
-changed and right after each applied model edit; the file is removed when the window closes
+Autosave writes DATA_DIR/autosave/session-<pid>.lbproj `QUIET_S` seconds after the last change (a
+stroke, an undo), at least every `interval` seconds while changes go on, and right after each applied
+model edit; the file is removed when the window closes
 normally. A file whose process no longer runs is what a crash left behind: the next start offers
 to recover it (or recovers it without asking with `latentbrush --recover`). A damaged autosave is
 renamed to *.damaged (and the person told) so no later start trips over it; a failed autosave (full
@@ -31,6 +32,7 @@ from latentbrush.ui.context import Window
 from latentbrush.ui.fileops import in_background, window_title
 
 DEFAULT_INTERVAL_S = 60.0
+QUIET_S = 3.0       # after the last change: a helper's mask stroke was lost 8 s after it was painted
 DAMAGED_SUFFIX = ".damaged"
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,10 @@ class SessionFiles:
         self.timer.setInterval(max(100, int(self.interval_s * 1000)))
         self.timer.timeout.connect(self._tick)
         self.timer.start()
+        self.quiet = QTimer(window)             # restarted by each change: saves once the person pauses
+        self.quiet.setSingleShot(True)
+        self.quiet.setInterval(max(100, int(min(QUIET_S, self.interval_s) * 1000)))
+        self.quiet.timeout.connect(self._tick)
         window.undo_stack.indexChanged.connect(self._changed)
         window.model.events.applied.connect(lambda job, res: self._tick())   # saves only if the edit changed something
 
@@ -105,6 +111,7 @@ class SessionFiles:
 
     def _changed(self, *_a) -> None:
         self._dirty = True
+        self.quiet.start()
 
     def _tick(self) -> None:
         if self._dirty:
@@ -161,6 +168,7 @@ class SessionFiles:
     def close(self) -> None:
         """Normal exit: nothing to recover."""
         self.timer.stop()
+        self.quiet.stop()
         self.discard()
 
     # -- recovery ----------------------------------------------------------------------------
@@ -183,7 +191,9 @@ class SessionFiles:
         newest = found[0]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(_mtime(newest) or time.time()))
         if ask and not self.w.confirm("Recover session?", f"Latentbrush did not close normally. Recover the "
-                                      f"session autosaved at {when}?"):
+                                      f"session autosaved at {when}?\n\nIt holds everything up to a few "
+                                      "seconds before Latentbrush stopped; what was done after that is "
+                                      "not in it."):
             for p in found:
                 _remove(p)
             return False

@@ -65,11 +65,18 @@ def test_candidates_commit_and_revert(make_window, tiny_models, qtbot):
     paint(w, qtbot, [(100, 100), (150, 110)], (40, 200, 40))
     first = doc.layer("base").copy()
     assert not np.array_equal(first, original)
+    strip = w.latent.panel.strip
+    assert strip.currentRow() == 0
     w.latent.pick_candidate(1)
     assert np.array_equal(doc.latent.z, doc.latent.candidates[1])
     assert not np.array_equal(doc.layer("base"), first)
+    assert strip.currentRow() == 1
     w.undo_stack.undo()                                   # pick undone
     assert np.array_equal(doc.layer("base"), first)
+    assert strip.currentRow() == 0                        # the thumbnail marked is the one shown (helper 58)
+    w.undo_stack.redo()
+    assert strip.currentRow() == 1
+    w.undo_stack.undo()
     w.latent.commit()
     assert not doc.layer("scribble")[..., 3].any()        # strokes cleared
     assert not doc.latent.edited and np.array_equal(doc.latent.reference, first[doc.latent.region.slices])

@@ -75,6 +75,24 @@ def test_autosave_after_model_edits_and_removed_on_close(make_window, tiny_model
     assert not w.session.path.exists()
 
 
+
+def test_a_stroke_is_autosaved_once_the_person_pauses(make_window, tiny_models, photo, qtbot):
+    """A helper painted a mask stroke, waited 8 s and killed the editor: the stroke was not in the autosave
+    (it came only every minute). Now a pause of a few seconds after a change is enough."""
+    from latentbrush.core.project_read import read_project
+    from latentbrush.ui import session_files
+
+    w = make_window(tiny_models)
+    assert w.session.interval_s >= 30                 # the regular autosave would not come in this test's time
+    open_array(w, photo)
+    w.session.wait()
+    saves = w.session.saves
+    paint(w, "mask", [(150, 100), (200, 120)])
+    qtbot.waitUntil(lambda: w.session.saves > saves, timeout=int(session_files.QUIET_S * 1000) + 3000)
+    w.session.wait()
+    assert read_project(w.session.path).doc.layer("mask").any()
+
+
 CRASH = r"""
 import hashlib, os, sys, time
 import numpy as np

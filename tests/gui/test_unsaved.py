@@ -320,3 +320,21 @@ def test_the_question_names_the_project_a_session_was_saved_as(edited, monkeypat
     drag(edited.canvas, [(40, 60), (90, 70)])
     assert not edited.close()
     assert asked[-1][0] == "work.lbproj has edits that are not saved."
+
+
+def test_file_close_asks_then_goes_back_to_the_start_page(edited, monkeypatch):
+    """File → Close (a helper found no way to close a photo but quitting): Cancel keeps the photo and its
+    edits; Discard closes it, with nothing left to undo and the autosave gone."""
+    asked = answer(monkeypatch, "cancel")
+    doc = edited.document
+    assert edited.close_action.isEnabled()
+    edited.close_action.trigger()
+    assert edited.document is doc and len(asked) == 1 and not edited.undo_stack.isClean()
+    answer(monkeypatch, "discard")
+    edited.close_action.trigger()
+    assert edited.document is None and edited.stack.currentWidget() is edited.welcome
+    assert edited.undo_stack.count() == 0 and not edited.close_action.isEnabled()
+    edited.session.autosave()
+    edited.session.wait()
+    assert not edited.session.path.exists()
+    assert edited.close()                             # nothing unsaved: quits without a question

@@ -81,12 +81,12 @@ def test_a_corner_near_a_narrow_cheek_moves_less_and_the_other_as_painted():
     assert np.hypot(field.disp[..., 0], field.disp[..., 1])[outline(labels)].max() < 0.5
     # … and the report and the warning say so (a helper's lopsided mouth came with neither)
     assert field.held < 0.6 and abs(field.held - (right[0] - 210) / 13) < 0.1
-    assert "held one side back" in resized(field)
+    assert "face's outline let" in resized(field) and "squeezed" in resized(field)
     assert "squeezed against the face's outline" in reshape_verdict(field.factors, field.held)
     # with room on both sides, each end gets its painted motion: nothing said
     centred = crop_shape_field(face_map(), lips_painted(face_map(), (150, 200), 38), NAMES, np.ones((H, W)),
                                corners=np.array([[120.0, 200.0], [180.0, 200.0]]))
-    assert centred.held > 0.9 and "held" not in resized(centred)
+    assert centred.held > 0.9 and "outline let" not in resized(centred)
     assert "squeezed" not in reshape_verdict(centred.factors, centred.held)      # (1.27×: stretched, said so)
 
 

@@ -25,3 +25,19 @@ def test_a_photos_feature_warped_far_past_its_size_is_called_out():
     assert far is not None and far.startswith("Look closely") and "grows the photo's feature by up to 1.60×" in far
     assert "undo it" in far
     assert "shrinks the photo's feature to 0.62×" in reshape_verdict((0.62, 1.0))
+
+
+def test_a_long_report_gets_its_first_sentence_in_the_status_bar():
+    """A helper saw a part edit's report cut off mid-word at the window's edge ("… The ph")."""
+    from latentbrush.core.verdicts import status_line
+
+    short = "Filled with Content-aware."
+    assert status_line(short, more="(more)") == short                 # fits: as it is
+    long = ("Look closely: the paint reshapes the photo's feature, and the skin around it is squeezed. "
+            + "The photo's own mouth moved onto the painted shape. " * 5)
+    line = status_line(long, more="(the Parts panel says more)")
+    assert line == ("Look closely: the paint reshapes the photo's feature, and the skin around it is squeezed. "
+                    "(the Parts panel says more)")
+    run_on = "word " * 80                                               # no sentence end: cut at a word, marked
+    line = status_line(run_on, limit=60)
+    assert len(line) <= 62 and line.endswith(" …") and "wor …" not in line

@@ -367,8 +367,10 @@ def resized(field: Reshape) -> str:
     else:
         text = f"resized between {lo:.2f}× and {hi:.2f}× along its axes{most}"
     if field.held < HELD_LOW:
-        text += (f"; the face's outline held one side back to {field.held:.0%} of the painted change, so the "
-                 "cheek there is squeezed and the feature may sit off-centre")
+        # (a helper read "held one side back to 0 % of the painted change" as jargon)
+        let = "none" if field.held < 0.005 else f"only {field.held:.0%}"
+        text += (f"; on one side the face's outline let {let} of the painted change through, so the cheek "
+                 "there is squeezed and the feature may sit off-centre")
     return text
 
 
@@ -380,5 +382,6 @@ def reshape_report(field: Reshape, names: list[str], seen: float) -> str:
         return ("The paint fits the photo's own features as they are (a mouth is taken to reach the lips' "
                 "corners the face finder sees): nothing was reshaped, and the photo is unchanged.")
     return (f"The photo's own {' and '.join(names[i] for i in field.parts)} moved onto the painted shape "
-            f"({resized(field)}), no colour drawn in. The generator's check, made for its own 64-px faces and "
-            f"weak on photos, reads {seen:.0%} of the changed pixels as the painted part.")
+            f"({resized(field)}), no colour drawn in. (An automatic check, made for the generator's own 64-px "
+            f"faces, reads {seen:.0%} of the changed pixels as the painted part; it reads photos poorly: judge "
+            "by eye.)")

@@ -219,7 +219,8 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     if spec is None:
         raise LookupError("no translator model in the manifest")
     image = job.inputs["image"]
-    yield Progress(0, 1, f"loading {spec.title}")
+    # (said only when it loads: "loading" on every apply read as a reload, helper 58)
+    yield Progress(0, 1, f"{'translating with' if spec.id in models.loaded_ids() else 'loading'} {spec.title}")
     loaded = models.get(spec.id)
     net = loaded.net
     if input_channels(net) == 1:

@@ -197,6 +197,14 @@ class ScribblePanel(QWidget):
         if not state.candidates:
             self.strip.clear()
 
+    def show_current(self, row: int | None) -> None:
+        """Mark the candidate on the canvas (None: none of them, e.g. a slider moved it on)."""
+        if row is None:
+            self.strip.clearSelection()
+            self.strip.setCurrentRow(-1)
+        elif self.strip.currentRow() != row:
+            self.strip.setCurrentRow(row)
+
     def set_candidates(self, thumbs, losses) -> None:
         self.strip.clear()
         for i, (t, loss) in enumerate(zip(thumbs, losses, strict=False)):
