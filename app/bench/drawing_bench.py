@@ -80,6 +80,7 @@ def drawings(quick: bool = False, out: Path | None = None) -> list[Measurement]:
 
     from latentbrush.core.jobs import drain
     from latentbrush.ml.tensors import to_images
+    from latentbrush.ml.translate.cartoons import cartoon_drawing
     from latentbrush.ml.translate.drawings import line_drawing
     from latentbrush.ml.translate.sketch_face import sketch_to_face
     from latentbrush.ml.translate.sketch_pairs import EVAL_SEED
@@ -90,19 +91,30 @@ def drawings(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     with torch.no_grad():
         truth = to_images(G(torch.randn(n, G.nz, generator=torch.Generator().manual_seed(EVAL_SEED))).clamp(-1, 1))
     average = mean_face(G)
-    sets = {"generator faces": list(truth), "real portraits": real_faces(mm)[: 4 if quick else None]}
+    real = real_faces(mm)[: 4 if quick else None]
+    # the same faces drawn from memory (an oval, almond eyes, an L for the nose, a smile: cartoons.py), as a helper
+    # drew one in the editor; made from the generator's own part map of each face
+    seg = next((mm.get(s.id).net for s in mm.manifest.for_generator("parts", mm.default("generator").id)
+                if mm.available(s)), None)
+    with torch.no_grad():
+        labels = seg.labels(G, torch.randn(n, G.nz, generator=torch.Generator().manual_seed(EVAL_SEED)), 64).numpy() \
+            if seg is not None else None
+    sets = {"generator faces": (list(truth), [line_drawing(f) for f in truth]),
+            "real portraits": (real, [line_drawing(f) for f in real])}
+    if labels is not None:
+        sets["generator faces drawn from memory (cartoons)"] = (
+            list(truth), [cartoon_drawing(lab, seg.names) for lab in labels])
     specs = [s for s in mm.manifest.of_kind("translator") if int(s.params.get("input_nc", 3)) == 1
              and mm.available(s)]
     rows: list[Measurement] = []
     grid: list[np.ndarray] = []
     for spec in specs:
         loaded = mm.get(spec.id)
-        for set_name, faces in sets.items():
+        for set_name, (faces, drawn) in sets.items():
             if not faces:
                 continue
             res: dict[str, list] = {}
-            for i, face in enumerate(faces):
-                d = line_drawing(face)
+            for i, (face, d) in enumerate(zip(faces, drawn, strict=True)):
                 outs = {}
                 for refine in (False, True):
                     f, _ = drain(sketch_to_face(d, spec, loaded, mm, refine=refine, seed=i))
@@ -113,7 +125,7 @@ def drawings(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                     r["bright"].append(img.mean() / max(face.mean(), 1.0))
                     r["speckle"].append(hf_energy(img) / max(hf_energy(face), 1e-6))
                     r["lines"].append(line_agreement(d, img))
-                if set_name == "generator faces" and i < 8 or set_name == "real portraits" and i < 4:
+                if set_name == "generator faces" and i < 8 or set_name != "generator faces" and i < 4:
                     sk = cv2.resize(d, (64, 64), interpolation=cv2.INTER_AREA)
                     grid.append(np.concatenate([face, np.repeat(sk[..., None], 3, 2), outs[False], outs[True]], 1))
             base = float(np.mean(res["average face"]["psnr"]))
@@ -281,15 +293,17 @@ def sketch_area(quick: bool = False, out: Path | None = None) -> list[Measuremen
         strokes[cy:cy + side, cx:cx + side, 3] = np.where(oval, 255 - line_drawing(face, side), 0)
         pics = []
         for whole in (True, False):
-            orig_area, orig_boxes = sketch_face.drawn_area, sketch_face.sketch_boxes
+            orig_area, orig_boxes, orig_read = sketch_face.drawn_area, sketch_face.sketch_boxes, sketch_face.READ_MARGIN
             if whole:       # until stop 44: the face made for the whole selection, pasted over all of it
                 sketch_face.drawn_area = lambda ink: None
                 sketch_face.sketch_boxes = lambda strokes, bbox, w, h: (BBox(*bbox),) * 2
+                sketch_face.READ_MARGIN = None
             try:
                 res, _ = drain(run_translate(Job(TranslateRequest(model=spec.id, bbox=(x0, y0, x1, y1)), label="Sketch",
                                                  inputs={"image": img, "scribble": strokes}), mm))
             finally:
                 sketch_face.drawn_area, sketch_face.sketch_boxes = orig_area, orig_boxes
+                sketch_face.READ_MARGIN = orig_read
             pic = img[y0:y1, x0:x1].copy()
             pic[res.bbox.relative_to(BBox(x0, y0, x1, y1))] = res.pixels
             pics.append(pic)

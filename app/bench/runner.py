@@ -22,11 +22,14 @@ def run_benchmarks(names: list[str], out: Path, *, quick: bool = False) -> int:
 
     import torch
 
+    from latentbrush.paths import models_dir
+
     out.mkdir(parents=True, exist_ok=True)
     results = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                            "python": platform.python_version(), "torch": torch.__version__,
                            "cuda": torch.cuda.is_available()},
-               "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "quick": quick, "benchmarks": {}}
+               "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "quick": quick, "models": str(models_dir()),
+               "benchmarks": {}}
     rows = []
     for name in names:
         t = time.perf_counter()

@@ -17,7 +17,22 @@ def cmd_bench(args) -> int:
     if existing and not args.overwrite:
         raise UsageError(f"nothing was done: {out} holds the results of an earlier run; "
                          "add --overwrite to replace them, or give another --out")
-    return run_benchmarks(args.names, out, quick=args.quick)
+    models = getattr(args, "models", None)
+    if not models:
+        return run_benchmarks(args.names, out, quick=args.quick)
+    # the benchmarks load their models from the installation's folder unless told (`--models` was taken and
+    # ignored: a run meant for other weights measured the shipped ones)
+    import os
+
+    was = os.environ.get("LATENTBRUSH_MODELS")
+    os.environ["LATENTBRUSH_MODELS"] = str(Path(models).resolve())
+    try:
+        return run_benchmarks(args.names, out, quick=args.quick)
+    finally:
+        if was is None:
+            os.environ.pop("LATENTBRUSH_MODELS", None)
+        else:
+            os.environ["LATENTBRUSH_MODELS"] = was
 
 
 def add_command(sub) -> None:

@@ -5,6 +5,7 @@ numbers are refused up front, write failures and signals leave nothing half-writ
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -308,6 +309,11 @@ def test_13_slider_nan_and_bench_output_refused(tiny_models, photo, tmp_path, no
     (tmp_path / "b" / "results.json").write_text("{}")
     assert cli(tiny_models, "bench", "generator", "--out", tmp_path / "b") == 2
     assert "--overwrite" in capsys.readouterr().err and (tmp_path / "b" / "results.json").read_text() == "{}"
+    # the benchmarks run on the models asked for (`--models` was taken and ignored: the shipped ones were measured)
+    before = os.environ.get("LATENTBRUSH_MODELS")
+    assert cli(tiny_models, "bench", "generator", "--quick", "--out", tmp_path / "c") == 0
+    assert json.loads((tmp_path / "c" / "results.json").read_text())["models"] == str(Path(tiny_models).resolve())
+    assert os.environ.get("LATENTBRUSH_MODELS") == before
 
 
 def test_11_label_map_size_checked_before_the_parts_model_loads(tiny_models, photo, tmp_path, no_models,

@@ -60,6 +60,9 @@ def test_a_few_steps_export_a_translator_that_turns_sketches_into_faces(tiny_mod
     res, _ = drain(run_translate(job, models))
     x0, y0, x1, y1 = res.bbox
     assert 20 <= x0 <= 40 and 120 <= x1 <= 140 and 10 <= y0 <= 30 and 34 <= y1 <= 110    # the lines, in the selection
+    # on a blank canvas the face is the square the drawing is read in: the lines plus 2 % (READ_MARGIN), not the
+    # pasting box's 12 % (a helper's cartoon face came out 1.5× too large: read in the wider box)
+    assert 36 <= x0 and x1 <= 124
     assert res.pixels.shape == (y1 - y0, x1 - x0, 3)
     px = res.pixels.astype(int)
     assert np.abs(px[0] - 255).mean() > 5 and np.abs(px[:, 0] - 255).mean() > 5      # no fade into blank paper
@@ -71,3 +74,16 @@ def test_pix2pix_runs_under_torchrun_ddp(tiny_models, tmp_path):
     r = run_torchrun("latentbrush.ml.train.pix2pix", args(tiny_models, out, "group", steps=4))
     assert r.returncode == 0, r.stderr[-3000:]
     assert out.is_file()
+
+
+def test_people_sketches_train_on_cartoons_too_and_score_them(tiny_models, tmp_path):
+    """--sketch people: drawings, cartoons made from the face's part map, edges; the held-out cartoons are
+    scored beside the drawings in the log."""
+    import json
+
+    log = tmp_path / "log.jsonl"
+    best = pix2pix.main(args(tiny_models, tmp_path / "people.safetensors", "group", steps=4)
+                        + ["--sketch", "people", "--log-file", str(log)])
+    assert best["step"] == 4 and np.isfinite(best["l1"])
+    evals = [r for r in map(json.loads, log.read_text().splitlines()) if r.get("eval")]
+    assert evals and all(np.isfinite(r["cartoons_psnr"]) for r in evals)

@@ -89,6 +89,15 @@ def load_generator(models_dir: str | Path, model_id: str | None, device: torch.d
     return G.eval().requires_grad_(False), spec.id
 
 
+def load_parts(models_dir: str | Path, generator_id: str, device: torch.device) -> nn.Module:
+    """The part segmenter made for the generator `generator_id` (the manifest's, sha256-checked)."""
+    manifest = Manifest.load(models_dir)
+    specs = [s for s in manifest.for_generator("parts", generator_id)]
+    if not specs:
+        raise SystemExit(f"no part segmenter for {generator_id} in the manifest")
+    return ModelManager(manifest, device=device).get(specs[0].id).net.eval().requires_grad_(False)
+
+
 def cosine_lr(base: float, frac: float, floor: float = 0.02) -> float:
     frac = min(max(frac, 0.0), 1.0)
     return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac)))

@@ -29,13 +29,14 @@ from latentbrush.ml.train.common import (
     cosine_lr,
     export_evaluated,
     load_generator,
+    load_parts,
     resume,
     run_fraction,
     run_script,
     save_run,
     setup,
 )
-from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, STYLES, faces_and_sketches
+from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, NEEDS_PARTS, STYLES, faces_and_sketches
 
 
 @torch.no_grad()
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--eval-every", type=int, default=1000)
     p.add_argument("--eval-n", type=int, default=256)
     p.add_argument("--sketch", default="edges", choices=STYLES,
-                   help="training sketches: Canny edges, a person's line drawings, or either")
+                   help="training sketches: Canny edges, a person's line drawings, either (mixed), faces drawn "
+                        "from memory (cartoons), or drawings, cartoons and edges (people)")
     p.add_argument("--init", default=None, help="start from these weights (.safetensors; needs --init-sha256)")
     p.add_argument("--init-sha256", default=None)
     p.add_argument("--out", required=True)
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     d = setup(a.device, a.threads)
     G, gen_id = load_generator(a.models, a.generator, d.device)
+    seg = load_parts(a.models, gen_id, d.device) if a.sketch in NEEDS_PARTS else None
     net = UnetGenerator(1, 3, a.num_downs, a.ngf, a.norm, use_dropout=True, groups=a.groups).to(d.device)
     D = PatchDiscriminator(4, 32, 3, a.norm, groups=a.groups).to(d.device)
     opt_g = torch.optim.Adam(net.parameters(), lr=a.lr, betas=(0.5, 0.999))
@@ -91,6 +94,9 @@ def main(argv: list[str] | None = None) -> dict:
     eval_style = "edges" if a.sketch == "edges" else "drawings"
     held = (faces_and_sketches(G, a.eval_n, torch.Generator().manual_seed(EVAL_SEED), None, d.device, eval_style)
             if d.main else None)
+    # the same held-out faces drawn from memory (cartoons.py), scored beside the drawings
+    cartoons = (faces_and_sketches(G, a.eval_n, torch.Generator().manual_seed(EVAL_SEED), None, d.device, "cartoons",
+                                   seg) if d.main and seg is not None else None)
     meta = {"arch": "unet", "norm": a.norm, "groups": a.groups, "ngf": a.ngf, "num_downs": a.num_downs,
             "input_nc": 1, "output_nc": 3, "generator": gen_id, "batch": a.batch * d.world, "sketch": a.sketch,
             "eval_sketches": eval_style, "eval_scale": EVAL_SCALE}
@@ -100,7 +106,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     def save(final: bool = False) -> str:
         ev = evaluate(net, held, d.device)
-        log(step=step, eval=1, **({"final": 1} if final else {}), **ev)
+        more = {f"cartoons_{k}": v for k, v in evaluate(net, cartoons, d.device).items()} if cartoons else {}
+        log(step=step, eval=1, **({"final": 1} if final else {}), **ev, **more)
         best.clear()
         best.update(step=step, **ev)
         digest = export_evaluated(net, a.out, meta, step, ev)
@@ -114,7 +121,7 @@ def main(argv: list[str] | None = None) -> dict:
         for o in (opt_g, opt_d):
             for g_ in o.param_groups:
                 g_["lr"] = cosine_lr(a.lr, frac)
-        s, x = faces_and_sketches(G, a.batch, tgen, rng, d.device, a.sketch)
+        s, x = faces_and_sketches(G, a.batch, tgen, rng, d.device, a.sketch, seg)
         fake = Gw(s)
         real_l = Dw(torch.cat([s, x], 1))
         fake_l = Dw(torch.cat([s, fake.detach()], 1))

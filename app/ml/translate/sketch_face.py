@@ -61,9 +61,12 @@ AREA_GROW = 0.06       # lines drawn over a photo: the face goes where they are,
 #                        fraction of the box's shorter side (ramping in over as much again); the photo stays around it
 
 
-LINES_MARGIN = 0.12     # the square a face is made for: its lines' extent plus this fraction of its longer side on
+LINES_MARGIN = 0.12     # the square a face is pasted from: its lines' extent plus this fraction of its longer side on
 #                        every side (the drawn area's ramp, 2 × AREA_GROW, fits inside the box's own edge ramp; at
 #                        0.06 the box's ramp faded the drawn chin and hair)
+READ_MARGIN = 0.02      # … and the square the drawing is read in: the translator learned drawings whose lines span
+#                        0.95–1.0 of its frame (traced ones 0.99, cartoons 0.95); read with LINES_MARGIN they were
+#                        0.81 of it, and a helper's cartoon got a face 1.5× too large (the mouth on the drawn chin)
 
 
 def in_selection(strokes: np.ndarray, bbox: tuple[int, int, int, int] | None) -> np.ndarray:
@@ -76,6 +79,23 @@ def in_selection(strokes: np.ndarray, bbox: tuple[int, int, int, int] | None) ->
     return kept
 
 
+def lines_square(ink: np.ndarray, margin: float) -> BBox | None:
+    """The square around the lines (ink (h, w) > 0 on them) plus `margin` of their longer extent on every
+    side, shifted into the image (where no square fits: their box plus the margin, clipped); None without
+    lines."""
+    if not ink.any():
+        return None
+    h, w = ink.shape
+    ys, xs = np.nonzero(ink)
+    lines = BBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    m = int(round(margin * max(lines.width, lines.height)))
+    side = max(lines.width, lines.height) + 2 * m
+    if max(lines.width, lines.height) <= min(w, h):     # a square centred on the lines, shifted into the image
+        return square_region((lines.x0 + lines.x1) / 2, (lines.y0 + lines.y1) / 2, side, w, h)
+    # lines wider than the image is high (or the reverse): no square holds them
+    return BBox(lines.x0 - m, lines.y0 - m, lines.x1 + m, lines.y1 + m).clip(w, h)
+
+
 def sketch_boxes(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | None, w: int, h: int
                  ) -> tuple[BBox, BBox]:
     """(the square the face is made for, the region it is pasted into). With lines (inside the selection,
@@ -86,16 +106,8 @@ def sketch_boxes(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | N
     whole image made square."""
     sel = BBox(*bbox).clip(w, h) if bbox is not None else None
     if strokes is not None:
-        ink = in_selection(strokes, bbox)[..., 3]
-        if ink.any():
-            ys, xs = np.nonzero(ink)
-            lines = BBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-            m = int(round(LINES_MARGIN * max(lines.width, lines.height)))
-            side = max(lines.width, lines.height) + 2 * m
-            if max(lines.width, lines.height) <= min(w, h):     # a square centred on the lines, shifted into the image
-                square = square_region((lines.x0 + lines.x1) / 2, (lines.y0 + lines.y1) / 2, side, w, h)
-            else:       # lines wider than the image is high (or the reverse): no square holds them
-                square = BBox(lines.x0 - m, lines.y0 - m, lines.x1 + m, lines.y1 + m).clip(w, h)
+        square = lines_square(in_selection(strokes, bbox)[..., 3], LINES_MARGIN)
+        if square is not None:
             return square, square if sel is None else square.intersect(sel)
     if sel is not None:
         return sel, sel
@@ -160,6 +172,15 @@ def drawn_area(ink: np.ndarray) -> np.ndarray | None:
     return (0.5 - 0.5 * np.cos(np.pi * t)).astype(np.float32)
 
 
+def blank(original: np.ndarray) -> bool:
+    """Whether a box's pixels are a blank canvas: its edge band (TONE_BAND) one flat grey (FLAT_SPREAD)."""
+    h, w = original.shape[:2]
+    k = max(2, int(round(TONE_BAND * min(h, w))))
+    inner = np.zeros((h, w), bool)
+    inner[k:h - k, k:w - k] = True
+    return float((original.astype(np.float32) @ LUMA)[~inner].std()) < FLAT_SPREAD
+
+
 def in_photo(original: np.ndarray, face: np.ndarray, strength: float, area: np.ndarray | None = None) -> np.ndarray:
     """face (the box's size, uint8) into original (the photo's pixels in the box): the face's light
     matched to the photo's in the box's edge band (module docstring), its edges blended, feathered;
@@ -169,7 +190,7 @@ def in_photo(original: np.ndarray, face: np.ndarray, strength: float, area: np.n
     inner = np.zeros((h, w), bool)
     inner[k:h - k, k:w - k] = True
     band = (original.astype(np.float32) @ LUMA)[~inner]         # (the whole region where it has no inside)
-    if float(band.std()) < FLAT_SPREAD:         # a blank canvas: no light to match, the whole box is the face,
+    if blank(original):                         # a blank canvas: no light to match, the whole box is the face,
         return feathered(original, face, strength, ramp=False)     # edge to edge (ramped: a light bevel, a helper saw)
     if inner.any():
         face_l = face.astype(np.float32) @ LUMA
@@ -240,13 +261,20 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
         raise ValueError("No lines are drawn there: draw the face's lines with the color brush first (outline, "
                          "eyes, nose, mouth, hair). Without lines the image itself is read as the drawing, which "
                          "works for a scanned sketch (dark lines on light paper), not for a photo.")
-    drawing = drawing_in(image, strokes, box)
+    # the drawing is read in the square its lines fill as the translator's drawings fill its frame (READ_MARGIN);
+    # over a photo the face made there is pasted from the wider box (its edge ramps blend into the photo), on a
+    # blank canvas, where there is nothing to blend into, exactly there
+    read = lines_square(strokes[..., 3], READ_MARGIN) if lit and READ_MARGIN is not None else None
+    if read is not None and blank(image[box.slices]):
+        box = read
+        region = read if job.request.bbox is None else read.intersect(BBox(*job.request.bbox).clip(w, h))
+    drawing = drawing_in(image, strokes, read or box)
     refine = job.request.refine and can_refine(spec, models)
 
     def progress(st: tuple[int, int, torch.Tensor]) -> Progress:
         step, total, face = st
         what = "drawing from the sketch" if step == 1 else "following the lines"
-        return Progress(step, total + 1, what, preview=_paste(image, box, region, face, job, lit, strokes),
+        return Progress(step, total + 1, what, preview=_paste(image, box, region, face, job, lit, strokes, read=read),
                         preview_bbox=region)
 
     # drawing the same lines again (seed ≥ 1, the editor counts the presses) offers another face: the
@@ -254,18 +282,27 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     face = yield from relay(sketch_to_face(drawing, spec, loaded, models, refine=refine, seed=int(job.request.seed),
                                            guess_start=int(job.request.seed) == 0, check=job.check), progress)
     how = ", refined through the face generator" if refine else ""
-    return Result(layer="base", bbox=region, pixels=_paste(image, box, region, face, job, lit, strokes),
+    return Result(layer="base", bbox=region, pixels=_paste(image, box, region, face, job, lit, strokes, read=read),
                   message=f"Drew a face from the sketch with {spec.title}{how}",
                   # the editor's Strength slider fades the result from this
-                  info={"full_strength": _paste(image, box, region, face, job, lit, strokes, strength=1.0)})
+                  info={"full_strength": _paste(image, box, region, face, job, lit, strokes, strength=1.0,
+                                                read=read)})
 
 
 def _paste(image: np.ndarray, box: BBox, region: BBox, face: torch.Tensor, job: Job, lit: bool,
-           strokes: np.ndarray | None, strength: float | None = None) -> np.ndarray:
-    """The face made for `box`, at its size, pasted into `region` (within the box), at the job's
-    strength unless `strength` is given."""
-    big = F.interpolate(face.float(), size=(box.height, box.width), mode="bicubic", align_corners=False)
-    face_px = to_images(big.clamp(-1, 1))[0][region.relative_to(box)]
+           strokes: np.ndarray | None, strength: float | None = None, read: BBox | None = None) -> np.ndarray:
+    """The face made for `box` (or for the square `read` it was read in: then mirrored out to the box's
+    edges, where the ramps fade it into the photo), at its size, pasted into `region` (within the box), at the
+    job's strength unless `strength` is given."""
+    inner = box if read is None else read
+    big = F.interpolate(face.float(), size=(inner.height, inner.width), mode="bicubic", align_corners=False)
+    px = to_images(big.clamp(-1, 1))[0]
+    if inner != box:
+        pads = (max(0, read.y0 - box.y0), max(0, box.y1 - read.y1), max(0, read.x0 - box.x0), max(0, box.x1 - read.x1))
+        px = np.pad(px, ((pads[0], pads[1]), (pads[2], pads[3]), (0, 0)), mode="symmetric")
+        y, x = box.y0 - (read.y0 - pads[0]), box.x0 - (read.x0 - pads[2])
+        px = px[y:y + box.height, x:x + box.width]
+    face_px = px[region.relative_to(box)]
     strength = float(job.request.strength) if strength is None else strength
     if not lit:         # a scanned sketch: the face replaces the drawing, edge to edge
         return feathered(image[region.slices], face_px, strength, ramp=False)

@@ -1,9 +1,12 @@
 """Sketch → face pairs made from the generator's samples: the pix2pix training batches
 (app/ml/train/pix2pix.py) and the held-out sets that training and the `sketch` benchmark score on.
 
-Two styles of sketch: "edges" (Canny edge maps, soft grey lines — the first translator's training
-data) and "drawings" (a person's line drawing: smoothed mid-grey contours, 2–4 px lines at 256²,
-app/ml/translate/drawings.py, seen at the translator's 64²); "mixed" draws each from either.
+Styles of sketch: "edges" (Canny edge maps, soft grey lines — the first translator's training
+data), "drawings" (a person's line drawing: smoothed mid-grey contours, 2–4 px lines at 256²,
+app/ml/translate/drawings.py, seen at the translator's 64²) and "cartoons" (a face drawn from memory:
+an oval, almond eyes, an L for the nose, a smile; app/ml/translate/cartoons.py, made from the face's part
+map); "mixed" draws each from edges or drawings, "people" from drawings (45 %), cartoons (40 %) or
+edges (15 %).
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import numpy as np
 import torch
 
 from latentbrush.ml.tensors import batch_to_tensor, to_images
+from latentbrush.ml.translate.cartoons import cartoon_drawing
 from latentbrush.ml.translate.drawings import line_drawing
 from latentbrush.ml.translate.sketch import edge_sketch
 
 EVAL_SEED = 4_000_037      # the held-out faces (torch.Generator seed); training draws from other seeds
-STYLES = ("edges", "drawings", "mixed")
+STYLES = ("edges", "drawings", "mixed", "cartoons", "people")
+NEEDS_PARTS = ("cartoons", "people")     # the styles made from the face's part map
 DRAW_SIZE = 256            # drawings are made at this size (the canvas a person draws on), then shrunk
 
 
@@ -28,11 +33,21 @@ def drawing_at(drawing: np.ndarray, size: int) -> np.ndarray:
     return (255 - np.clip(ink * 1.6, 0, 255)).astype(np.uint8)
 
 
-def sketch_of(face: np.ndarray, style: str, rng: np.random.Generator | None) -> np.ndarray:
+def sketch_of(face: np.ndarray, style: str, rng: np.random.Generator | None,
+              parts: tuple[np.ndarray, tuple[str, ...]] | None = None) -> np.ndarray:
     """One face (R, R, 3) uint8 → its sketch (R, R) uint8 in the given style (rng None: the
-    canonical held-out version, no augmentation)."""
+    canonical held-out version, no augmentation). `parts`: the face's part map and the part names (for
+    cartoons)."""
     if style == "mixed":
         style = "drawings" if rng is None or rng.random() < 0.5 else "edges"
+    if style == "people":
+        r = 0.0 if rng is None else rng.random()
+        style = "drawings" if r < 0.45 else "cartoons" if r < 0.85 else "edges"
+    if style == "cartoons":
+        if parts is None:
+            raise ValueError("cartoons are drawn from the face's part map: pass `parts`")
+        width = 3 if rng is None else int(rng.integers(2, 6))
+        return drawing_at(cartoon_drawing(parts[0], parts[1], DRAW_SIZE, thickness=width, rng=rng), face.shape[0])
     if style == "drawings":
         width = 3 if rng is None else int(rng.integers(2, 5))
         return drawing_at(line_drawing(face, DRAW_SIZE, thickness=width, rng=rng), face.shape[0])
@@ -46,11 +61,18 @@ def sketch_of(face: np.ndarray, style: str, rng: np.random.Generator | None) -> 
 
 
 def faces_and_sketches(G, n: int, gen: torch.Generator, rng: np.random.Generator | None, device,
-                       style: str = "edges"):
-    """(sketches (n, 1, R, R) in [-1, 1], faces (n, 3, R, R) in [-1, 1]); rng None = no augmentation."""
+                       style: str = "edges", seg=None):
+    """(sketches (n, 1, R, R) in [-1, 1], faces (n, 3, R, R) in [-1, 1]); rng None = no augmentation.
+    `seg`: the generator's part segmenter (app/ml/nets/parts.py), for the styles in NEEDS_PARTS."""
     if style not in STYLES:
         raise ValueError(f"unknown sketch style {style!r} ({', '.join(STYLES)})")
+    if style in NEEDS_PARTS and seg is None:
+        raise ValueError(f"{style} are drawn from the face's part map: pass the part segmenter")
+    z = torch.randn(n, G.nz, generator=gen).to(device)
     with torch.no_grad():
-        x = G(torch.randn(n, G.nz, generator=gen).to(device)).clamp(-1, 1)
-    sk = [sketch_of(f, style, rng).astype(np.float32) for f in to_images(x)]
+        x = G(z).clamp(-1, 1)
+    labels = seg.labels(G, z, x.shape[-1]).cpu().numpy() if style in NEEDS_PARTS else [None] * n
+    names = tuple(seg.names) if seg is not None else ()
+    sk = [sketch_of(f, style, rng, (lab, names) if lab is not None else None).astype(np.float32)
+          for f, lab in zip(to_images(x), labels, strict=True)]
     return batch_to_tensor(np.stack(sk), device), x
