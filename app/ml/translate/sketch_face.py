@@ -64,9 +64,9 @@ AREA_GROW = 0.06       # lines drawn over a photo: the face goes where they are,
 LINES_MARGIN = 0.12     # the square a face is pasted from: its lines' extent plus this fraction of its longer side on
 #                        every side (the drawn area's ramp, 2 × AREA_GROW, fits inside the box's own edge ramp; at
 #                        0.06 the box's ramp faded the drawn chin and hair)
-READ_MARGIN = 0.02      # … and the square the drawing is read in: the translator learned drawings whose lines span
-#                        0.95–1.0 of its frame (traced ones 0.99, cartoons 0.95); read with LINES_MARGIN they were
-#                        0.81 of it, and a helper's cartoon got a face 1.5× too large (the mouth on the drawn chin)
+READ_MARGIN = 0.02      # … on a blank canvas, the square the face is made for: the translator learned drawings whose
+#                        lines span 0.95–1.0 of its frame (traced ones 0.99, cartoons 0.95); read with LINES_MARGIN
+#                        they were 0.81 of it, and a helper's cartoon got a face 1.5× too large (the mouth on the chin)
 
 
 def in_selection(strokes: np.ndarray, bbox: tuple[int, int, int, int] | None) -> np.ndarray:
@@ -261,20 +261,20 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
         raise ValueError("No lines are drawn there: draw the face's lines with the color brush first (outline, "
                          "eyes, nose, mouth, hair). Without lines the image itself is read as the drawing, which "
                          "works for a scanned sketch (dark lines on light paper), not for a photo.")
-    # the drawing is read in the square its lines fill as the translator's drawings fill its frame (READ_MARGIN);
-    # over a photo the face made there is pasted from the wider box (its edge ramps blend into the photo), on a
-    # blank canvas, where there is nothing to blend into, exactly there
+    # on a blank canvas, where there is nothing to blend into, the drawing is read in the square its lines fill
+    # as the translator's drawings fill its frame (READ_MARGIN) and the face is made and pasted exactly there.
+    # (Over a photo it stays the wider box: read tight there, the bench's small traced faces came out speckled.)
     read = lines_square(strokes[..., 3], READ_MARGIN) if lit and READ_MARGIN is not None else None
     if read is not None and blank(image[box.slices]):
         box = read
         region = read if job.request.bbox is None else read.intersect(BBox(*job.request.bbox).clip(w, h))
-    drawing = drawing_in(image, strokes, read or box)
+    drawing = drawing_in(image, strokes, box)
     refine = job.request.refine and can_refine(spec, models)
 
     def progress(st: tuple[int, int, torch.Tensor]) -> Progress:
         step, total, face = st
         what = "drawing from the sketch" if step == 1 else "following the lines"
-        return Progress(step, total + 1, what, preview=_paste(image, box, region, face, job, lit, strokes, read=read),
+        return Progress(step, total + 1, what, preview=_paste(image, box, region, face, job, lit, strokes),
                         preview_bbox=region)
 
     # drawing the same lines again (seed ≥ 1, the editor counts the presses) offers another face: the
@@ -282,27 +282,18 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     face = yield from relay(sketch_to_face(drawing, spec, loaded, models, refine=refine, seed=int(job.request.seed),
                                            guess_start=int(job.request.seed) == 0, check=job.check), progress)
     how = ", refined through the face generator" if refine else ""
-    return Result(layer="base", bbox=region, pixels=_paste(image, box, region, face, job, lit, strokes, read=read),
+    return Result(layer="base", bbox=region, pixels=_paste(image, box, region, face, job, lit, strokes),
                   message=f"Drew a face from the sketch with {spec.title}{how}",
                   # the editor's Strength slider fades the result from this
-                  info={"full_strength": _paste(image, box, region, face, job, lit, strokes, strength=1.0,
-                                                read=read)})
+                  info={"full_strength": _paste(image, box, region, face, job, lit, strokes, strength=1.0)})
 
 
 def _paste(image: np.ndarray, box: BBox, region: BBox, face: torch.Tensor, job: Job, lit: bool,
-           strokes: np.ndarray | None, strength: float | None = None, read: BBox | None = None) -> np.ndarray:
-    """The face made for `box` (or for the square `read` it was read in: then mirrored out to the box's
-    edges, where the ramps fade it into the photo), at its size, pasted into `region` (within the box), at the
-    job's strength unless `strength` is given."""
-    inner = box if read is None else read
-    big = F.interpolate(face.float(), size=(inner.height, inner.width), mode="bicubic", align_corners=False)
-    px = to_images(big.clamp(-1, 1))[0]
-    if inner != box:
-        pads = (max(0, read.y0 - box.y0), max(0, box.y1 - read.y1), max(0, read.x0 - box.x0), max(0, box.x1 - read.x1))
-        px = np.pad(px, ((pads[0], pads[1]), (pads[2], pads[3]), (0, 0)), mode="symmetric")
-        y, x = box.y0 - (read.y0 - pads[0]), box.x0 - (read.x0 - pads[2])
-        px = px[y:y + box.height, x:x + box.width]
-    face_px = px[region.relative_to(box)]
+           strokes: np.ndarray | None, strength: float | None = None) -> np.ndarray:
+    """The face made for `box`, at its size, pasted into `region` (within the box), at the job's
+    strength unless `strength` is given."""
+    big = F.interpolate(face.float(), size=(box.height, box.width), mode="bicubic", align_corners=False)
+    face_px = to_images(big.clamp(-1, 1))[0][region.relative_to(box)]
     strength = float(job.request.strength) if strength is None else strength
     if not lit:         # a scanned sketch: the face replaces the drawing, edge to edge
         return feathered(image[region.slices], face_px, strength, ramp=False)
