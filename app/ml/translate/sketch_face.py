@@ -263,7 +263,8 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
                          "works for a scanned sketch (dark lines on light paper), not for a photo.")
     # on a blank canvas, where there is nothing to blend into, the drawing is read in the square its lines fill
     # as the translator's drawings fill its frame (READ_MARGIN) and the face is made and pasted exactly there.
-    # (Over a photo it stays the wider box: read tight there, the bench's small traced faces came out speckled.)
+    # (Over a photo it stays the wider box, whose ramps blend the face into the photo: a face made for the tight
+    # square and mirrored out to the box showed a mirrored band at its edges.)
     read = lines_square(strokes[..., 3], READ_MARGIN) if lit and READ_MARGIN is not None else None
     if read is not None and blank(image[box.slices]):
         box = read
