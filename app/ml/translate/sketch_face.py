@@ -185,13 +185,13 @@ def in_photo(original: np.ndarray, face: np.ndarray, strength: float, area: np.n
     """face (the box's size, uint8) into original (the photo's pixels in the box): the face's light
     matched to the photo's in the box's edge band (module docstring), its edges blended, feathered;
     on a photo (not a blank canvas) only over `area` (`drawn_area`), the photo kept around it."""
+    if blank(original):                         # a blank canvas: no light to match, the whole box is the face,
+        return feathered(original, face, strength, ramp=False)     # edge to edge (ramped: a light bevel, a helper saw)
     h, w = original.shape[:2]
     k = max(2, int(round(TONE_BAND * min(h, w))))
     inner = np.zeros((h, w), bool)
     inner[k:h - k, k:w - k] = True
     band = (original.astype(np.float32) @ LUMA)[~inner]         # (the whole region where it has no inside)
-    if blank(original):                         # a blank canvas: no light to match, the whole box is the face,
-        return feathered(original, face, strength, ramp=False)     # edge to edge (ramped: a light bevel, a helper saw)
     if inner.any():
         face_l = face.astype(np.float32) @ LUMA
         gain = float(np.clip((band.mean() + 1.0) / (float(face_l[~inner].mean()) + 1.0), *GAIN_RANGE))
