@@ -87,3 +87,28 @@ def test_people_sketches_train_on_cartoons_too_and_score_them(tiny_models, tmp_p
     assert best["step"] == 4 and np.isfinite(best["l1"])
     evals = [r for r in map(json.loads, log.read_text().splitlines()) if r.get("eval")]
     assert evals and all(np.isfinite(r["cartoons_psnr"]) for r in evals)
+
+
+def test_the_people_mix_sets_the_share_of_each_kind_of_drawing(tiny_models, tmp_path):
+    from latentbrush.ml.translate.drawings import line_drawing
+    from latentbrush.ml.translate.sketch_pairs import DRAW_SIZE, sketch_of
+
+    face = np.full((64, 64, 3), 200, np.uint8)
+    face[:16] = 40
+    face[28:34, 18:26] = face[28:34, 38:46] = face[46:50, 22:42] = 30
+    parts = (np.zeros((64, 64), np.int64), ("background", "hair", "skin", "eyes", "nose", "mouth", "neck"))
+    # all drawings: every sketch is the face's line drawing (as the translator's frame reads it)
+    drawn = drawing_at(line_drawing(face, DRAW_SIZE, thickness=3), 64)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        s = sketch_of(face, "people", rng, parts, mix=(1.0, 0.0))
+        assert s.shape == (64, 64) and (s < 128).any()
+    assert np.array_equal(sketch_of(face, "people", None, parts, mix=(1.0, 0.0)), drawn)
+    # no drawings, no cartoons: edge sketches only
+    edges = [sketch_of(face, "people", None, parts, mix=(0.0, 0.0)), sketch_of(face, "edges", None)]
+    assert np.array_equal(*edges)
+    with pytest.raises(SystemExit):
+        pix2pix.main(["--people-mix", "0.9,0.3", "--out", str(tmp_path / "x.safetensors")])
+    with pytest.raises(SystemExit):
+        pix2pix.main(["--people-mix", "lots", "--out", str(tmp_path / "x.safetensors")])
+    assert not (tmp_path / "x.safetensors").exists()

@@ -36,7 +36,7 @@ from latentbrush.ml.train.common import (
     save_run,
     setup,
 )
-from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, NEEDS_PARTS, STYLES, faces_and_sketches
+from latentbrush.ml.translate.sketch_pairs import EVAL_SEED, NEEDS_PARTS, PEOPLE_MIX, STYLES, faces_and_sketches
 
 
 @torch.no_grad()
@@ -66,11 +66,20 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--sketch", default="edges", choices=STYLES,
                    help="training sketches: Canny edges, a person's line drawings, either (mixed), faces drawn "
                         "from memory (cartoons), or drawings, cartoons and edges (people)")
+    p.add_argument("--people-mix", default=f"{PEOPLE_MIX[0]},{PEOPLE_MIX[1]}",
+                   help="with --sketch people: the shares of drawings and cartoons, the rest edges "
+                        "(default %(default)s)")
     p.add_argument("--init", default=None, help="start from these weights (.safetensors; needs --init-sha256)")
     p.add_argument("--init-sha256", default=None)
     p.add_argument("--out", required=True)
     add_run_args(p)
     a = p.parse_args(argv)
+    try:
+        mix = tuple(float(v) for v in a.people_mix.split(","))
+    except ValueError:
+        mix = ()
+    if len(mix) != 2 or min(mix) < 0 or sum(mix) > 1:
+        p.error(f"--people-mix needs two shares that add up to at most 1, like 0.6,0.3 (got {a.people_mix!r})")
 
     d = setup(a.device, a.threads)
     G, gen_id = load_generator(a.models, a.generator, d.device)
@@ -121,7 +130,7 @@ def main(argv: list[str] | None = None) -> dict:
         for o in (opt_g, opt_d):
             for g_ in o.param_groups:
                 g_["lr"] = cosine_lr(a.lr, frac)
-        s, x = faces_and_sketches(G, a.batch, tgen, rng, d.device, a.sketch, seg)
+        s, x = faces_and_sketches(G, a.batch, tgen, rng, d.device, a.sketch, seg, mix)
         fake = Gw(s)
         real_l = Dw(torch.cat([s, x], 1))
         fake_l = Dw(torch.cat([s, fake.detach()], 1))

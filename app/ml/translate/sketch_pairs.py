@@ -36,15 +36,16 @@ def drawing_at(drawing: np.ndarray, size: int) -> np.ndarray:
 
 
 def sketch_of(face: np.ndarray, style: str, rng: np.random.Generator | None,
-              parts: tuple[np.ndarray, tuple[str, ...]] | None = None) -> np.ndarray:
+              parts: tuple[np.ndarray, tuple[str, ...]] | None = None,
+              mix: tuple[float, float] = PEOPLE_MIX) -> np.ndarray:
     """One face (R, R, 3) uint8 → its sketch (R, R) uint8 in the given style (rng None: the
     canonical held-out version, no augmentation). `parts`: the face's part map and the part names (for
-    cartoons)."""
+    cartoons); `mix`: the shares of drawings and cartoons in "people"."""
     if style == "mixed":
         style = "drawings" if rng is None or rng.random() < 0.5 else "edges"
     if style == "people":
         r = 0.0 if rng is None else rng.random()
-        style = "drawings" if r < PEOPLE_MIX[0] else "cartoons" if r < PEOPLE_MIX[0] + PEOPLE_MIX[1] else "edges"
+        style = "drawings" if r < mix[0] else "cartoons" if r < mix[0] + mix[1] else "edges"
     if style == "cartoons":
         if parts is None:
             raise ValueError("cartoons are drawn from the face's part map: pass `parts`")
@@ -63,7 +64,7 @@ def sketch_of(face: np.ndarray, style: str, rng: np.random.Generator | None,
 
 
 def faces_and_sketches(G, n: int, gen: torch.Generator, rng: np.random.Generator | None, device,
-                       style: str = "edges", seg=None):
+                       style: str = "edges", seg=None, mix: tuple[float, float] = PEOPLE_MIX):
     """(sketches (n, 1, R, R) in [-1, 1], faces (n, 3, R, R) in [-1, 1]); rng None = no augmentation.
     `seg`: the generator's part segmenter (app/ml/nets/parts.py), for the styles in NEEDS_PARTS."""
     if style not in STYLES:
@@ -75,6 +76,6 @@ def faces_and_sketches(G, n: int, gen: torch.Generator, rng: np.random.Generator
         x = G(z).clamp(-1, 1)
     labels = seg.labels(G, z, x.shape[-1]).cpu().numpy() if style in NEEDS_PARTS else [None] * n
     names = tuple(seg.names) if seg is not None else ()
-    sk = [sketch_of(f, style, rng, (lab, names) if lab is not None else None).astype(np.float32)
+    sk = [sketch_of(f, style, rng, (lab, names) if lab is not None else None, mix).astype(np.float32)
           for f, lab in zip(to_images(x), labels, strict=True)]
     return batch_to_tensor(np.stack(sk), device), x
