@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> dict:
                                    seg) if d.main and seg is not None else None)
     meta = {"arch": "unet", "norm": a.norm, "groups": a.groups, "ngf": a.ngf, "num_downs": a.num_downs,
             "input_nc": 1, "output_nc": 3, "generator": gen_id, "batch": a.batch * d.world, "sketch": a.sketch,
-            "eval_sketches": eval_style, "eval_scale": EVAL_SCALE}
+            "eval_sketches": eval_style, "eval_scale": EVAL_SCALE,
+            **({"people_mix": list(mix)} if a.sketch == "people" else {})}
     bce = torch.nn.BCEWithLogitsLoss()
     t_start = time.time() - spent
     best: dict = {}
