@@ -18,10 +18,10 @@ The band term keeps the generator from drawing what the lines allow but the draw
 eye outlines drawn as ellipses were met by faces in glasses (a helper's face drawn from memory), whose
 rims put contours on the ellipses; the translator draws no rims there (or faint ones), and the band
 term ranks such faces down. `latentbrush bench drawings`, 64 held-out faces, refined, gain over the
-average face, without → with it: traced drawings +3.34 → +3.36 dB (speckle 0.52 → 0.36), 9 real
-portraits +2.02 → +2.05, the 64 faces drawn from memory −2.27 → −2.28 dB with no glasses or rainbow
-fringes left among them; on the helper's drawing the rims fade but stay faint, as the translator
-draws them (README).
+average face, without → with it (stop 54's translator; for the one fine-tuned since, see README):
+traced drawings +3.34 → +3.36 dB (speckle 0.52 → 0.36), 9 real portraits +2.02 → +2.05, the 64
+faces drawn from memory −2.27 → −2.28 dB with no glasses or rainbow fringes left among them; on the
+helper's drawing the rims fade but stay faint, as that translator draws them.
 
 The guess is the translator's output (its colours are the best estimate a drawing allows); the
 candidates start from the encoder's latent of the guess and from random latents, run through the
