@@ -48,6 +48,8 @@ class JobsUI:
         if p.total > 0:
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.step)
+        else:           # a step of unknown length: a busy bar, not a bar stuck at 0 %
+            self.bar.setRange(0, 0)
         self.label.setText(f"{job.label}: {p.message}" if p.message else job.label)
         if p.preview is not None and job.kind != "fetch":
             self.w.canvas.set_preview(p.preview, p.preview_bbox)

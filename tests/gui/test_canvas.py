@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from conftest_gui import drag, open_array
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QCursor, QKeySequence
 from PySide6.QtTest import QTest
 
 
@@ -101,6 +101,15 @@ def test_zoom_pan_and_picker(make_window, tiny_models, photo):
     c.zoom_by(4.0, anchor)
     x, y = c.to_image(anchor)
     assert abs(x - 100) < 1e-6 and abs(y - 100) < 1e-6      # zoom keeps the point under the cursor
+    c.zoom_by(0.5, anchor)
+    spot = QPoint(c.width() // 3, c.height() // 3)
+    under = c.to_image(spot.toPointF())
+    QCursor.setPos(c.mapToGlobal(spot))
+    if c.mapFromGlobal(QCursor.pos()) == spot:          # (a platform may not move the pointer)
+        c.actual_size()
+        assert c.scale == 1.0
+        x, y = c.to_image(spot.toPointF())
+        assert abs(x - under[0]) < 1e-6 and abs(y - under[1]) < 1e-6    # 100 % about the pointer
     c.actual_size()
     assert c.scale == 1.0
     before = c.to_image(QPoint(50, 50).toPointF())

@@ -427,3 +427,13 @@ def test_the_panel_says_what_the_fill_did_in_words_true_to_its_log():
     for text in (ct, blend, two):
         assert "%" not in text and "coherence" not in text
     assert plain_summary([]) == ""
+
+
+def test_one_area_fill_without_steps_reports_a_step_of_unknown_length_not_zero_percent(image_and_mask):
+    img, mask = image_and_mask
+    one = mask.copy()
+    one[:, one.shape[1] // 2:] = 0          # the left hole only: one area
+    assert one.any()
+    (_, _), steps = drain(inpaint_image(holed(img, one), one, ClassicalFiller()))
+    assert steps[0].message == "filling area 1/1" and steps[0].total == 0      # the bar is busy, not at 0 %
+    assert steps[-1].step == steps[-1].total > 0                               # and full when done

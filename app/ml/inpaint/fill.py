@@ -213,7 +213,9 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
         if not crop_hole.any():
             continue
         n = len(jobs)
-        yield Progress(100 * (i - 1), 100 * n, f"filling area {i}/{n}")
+        # one area filled without steps of its own: how far it has got is unknown (a busy bar, not 0 %)
+        stepped = n > 1 or hasattr(f, "fill_steps")
+        yield Progress(100 * (i - 1) if stepped else 0, 100 * n if stepped else 0, f"filling area {i}/{n}")
         if check is not None:       # cancelled while the message was shown
             check()
         f.prepare_area(image, box, crop_hole, holes)
@@ -322,19 +324,19 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     image, mask = job.inputs["image"], job.inputs["mask"]
     mid = job.request.model or methods.default_method(models.manifest)
     blend = job.request.blend or methods.default_blend(mid, models.manifest)
-    yield Progress(0, 1, "loading fill model")
+    yield Progress(0, 0, "loading fill model")
     filler = make_filler(mid, models)
     if isinstance(filler, ContentAwareFiller | ExemplarFiller):     # their loops are compiled
         from latentbrush.ml.inpaint import coherence, kernels
         if not kernels.ready():
-            yield Progress(0, 1, "preparing the fill (the first time after installing: a few seconds)")
+            yield Progress(0, 0, "preparing the fill (the first time after installing: a few seconds)")
             kernels.warm_up()
             coherence.warm_up()
     job.check()
     notes: list[str] = []
     info: dict = {}
     if isinstance(filler, PriorFiller):
-        yield Progress(0, 1, "finding the faces")
+        yield Progress(0, 0, "finding the faces")
         why, note = prior_plan(filler, image, job.inputs["mask"] > 0)
         info["faces"] = len(filler.faces or ())
         notes += [note] if note else []

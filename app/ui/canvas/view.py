@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QColor, QCursor, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
 from latentbrush.core.bbox import BBox
@@ -182,7 +182,9 @@ class CanvasView(QWidget):
         self.update()
 
     def actual_size(self) -> None:
-        self.set_scale(1.0)
+        """100 %, about the pointer where it is over the canvas (the spot looked at stays put), else the centre."""
+        at = QPointF(self.mapFromGlobal(QCursor.pos()))
+        self.set_scale(1.0, at if self.rect().contains(at.toPoint()) else None)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         if self._fit_pending:
