@@ -79,6 +79,7 @@ def drawings(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import torch
 
     from latentbrush.core.jobs import drain
+    from latentbrush.ml.latent.sliders import directions_for
     from latentbrush.ml.tensors import to_images
     from latentbrush.ml.translate.cartoons import cartoon_drawing
     from latentbrush.ml.translate.drawings import line_drawing
@@ -96,14 +97,17 @@ def drawings(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     # drew one in the editor; made from the generator's own part map of each face
     seg = next((mm.get(s.id).net for s in mm.manifest.for_generator("parts", mm.default("generator").id)
                 if mm.available(s)), None)
+    z = torch.randn(n, G.nz, generator=torch.Generator().manual_seed(EVAL_SEED))
     with torch.no_grad():
-        labels = seg.labels(G, torch.randn(n, G.nz, generator=torch.Generator().manual_seed(EVAL_SEED)), 64).numpy() \
-            if seg is not None else None
+        labels = seg.labels(G, z, 64).numpy() if seg is not None else None
+    # each face's smile (σ along the smile direction): a person drawing a smiling face draws a smile
+    smile_dir = directions_for(mm, mm.default("generator").id).get("smile")
+    smiles = (z.numpy() @ smile_dir).tolist() if smile_dir is not None else [None] * n
     sets = {"generator faces": (list(truth), [line_drawing(f) for f in truth]),
             "real portraits": (real, [line_drawing(f) for f in real])}
     if labels is not None:
         sets["generator faces drawn from memory (cartoons)"] = (
-            list(truth), [cartoon_drawing(lab, seg.names) for lab in labels])
+            list(truth), [cartoon_drawing(lab, seg.names, smile=sm) for lab, sm in zip(labels, smiles, strict=True)])
     specs = [s for s in mm.manifest.of_kind("translator") if int(s.params.get("input_nc", 3)) == 1
              and mm.available(s)]
     rows: list[Measurement] = []

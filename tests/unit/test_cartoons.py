@@ -57,3 +57,33 @@ def test_cartoons_need_the_part_map():
         sketch_of(face, "cartoons", None)
     s = sketch_of(face, "cartoons", None, (face_map(), NAMES))
     assert s.shape == (64, 64) and (s < 128).any() and s.max() == 255
+
+
+def mouth_sag(d: np.ndarray) -> float:
+    """How far the mouth's lowest stroke lies lower at its middle than near its ends (fractions of the
+    frame; > 0: a smile)."""
+    s = d.shape[0]
+    lm = canonical_landmarks()
+    a, b = lm[3] * s, lm[4] * s
+    rows = slice(int(min(a[1], b[1]) - 0.04 * s), int(max(a[1], b[1]) + 0.12 * s))     # below the nose
+    ink = d[rows] < 128
+
+    def low(x: float) -> float:
+        ys = np.nonzero(ink[:, int(round(x))])[0]
+        return float(ys.max()) if len(ys) else np.nan
+
+    mid = (a[0] + b[0]) / 2
+    span = (b[0] - a[0]) * 0.4
+    return (low(mid) - (low(mid - span) + low(mid + span)) / 2) / s
+
+
+def test_a_smiling_face_is_drawn_with_a_smile_and_a_stern_one_without():
+    lab = face_map()
+    broad, plain, stern = (mouth_sag(cartoon_drawing(lab, NAMES, 256, smile=v)) for v in (2.5, 0.0, -1.5))
+    assert broad > plain + 0.01 > stern + 0.01          # the mouth bends with the smile: a U, a slight curve, flat
+    assert broad > 0.02 and abs(stern) < 0.01
+    # trained versions vary, but a broad smile is never drawn as a straight line
+    for seed in range(12):
+        d = cartoon_drawing(lab, NAMES, 256, smile=2.5, rng=np.random.default_rng(seed))
+        sag = mouth_sag(d)
+        assert np.isnan(sag) or sag > 0.02, (seed, sag)            # (nan: the mouth left out)

@@ -87,6 +87,11 @@ def test_people_sketches_train_on_cartoons_too_and_score_them(tiny_models, tmp_p
     assert best["step"] == 4 and np.isfinite(best["l1"])
     evals = [r for r in map(json.loads, log.read_text().splitlines()) if r.get("eval")]
     assert evals and all(np.isfinite(r["cartoons_psnr"]) for r in evals)
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "people.safetensors"), "pt") as f:
+        meta = json.loads(f.metadata()["latentbrush"])
+    assert meta["cartoon_smile"] == 1 and meta["people_mix"] == [0.8, 0.15]     # the cartoons drew each face's smile
 
 
 def test_the_people_mix_sets_the_share_of_each_kind_of_drawing(tiny_models, tmp_path):

@@ -98,6 +98,16 @@ def load_parts(models_dir: str | Path, generator_id: str, device: torch.device) 
     return ModelManager(manifest, device=device).get(specs[0].id).net.eval().requires_grad_(False)
 
 
+def load_direction(models_dir: str | Path, generator_id: str, name: str) -> torch.Tensor:
+    """The generator's named latent direction (nz,), unit length (the manifest's direction sets, sha256-checked)."""
+    from latentbrush.ml.latent.sliders import directions_for
+
+    found = directions_for(ModelManager(Manifest.load(models_dir), device="cpu"), generator_id)
+    if name not in found:
+        raise SystemExit(f"no {name!r} direction for {generator_id} in the manifest")
+    return torch.from_numpy(found[name])
+
+
 def cosine_lr(base: float, frac: float, floor: float = 0.02) -> float:
     frac = min(max(frac, 0.0), 1.0)
     return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac)))

@@ -28,6 +28,7 @@ from latentbrush.ml.train.common import (
     checkpoint_path,
     cosine_lr,
     export_evaluated,
+    load_direction,
     load_generator,
     load_parts,
     resume,
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> dict:
     d = setup(a.device, a.threads)
     G, gen_id = load_generator(a.models, a.generator, d.device)
     seg = load_parts(a.models, gen_id, d.device) if a.sketch in NEEDS_PARTS else None
+    # cartoons bend the mouth by how much the face smiles (cartoons.py)
+    smile = load_direction(a.models, gen_id, "smile") if seg is not None else None
     net = UnetGenerator(1, 3, a.num_downs, a.ngf, a.norm, use_dropout=True, groups=a.groups).to(d.device)
     D = PatchDiscriminator(4, 32, 3, a.norm, groups=a.groups).to(d.device)
     opt_g = torch.optim.Adam(net.parameters(), lr=a.lr, betas=(0.5, 0.999))
@@ -105,11 +108,12 @@ def main(argv: list[str] | None = None) -> dict:
             if d.main else None)
     # the same held-out faces drawn from memory (cartoons.py), scored beside the drawings
     cartoons = (faces_and_sketches(G, a.eval_n, torch.Generator().manual_seed(EVAL_SEED), None, d.device, "cartoons",
-                                   seg) if d.main and seg is not None else None)
+                                   seg, smile=smile) if d.main and seg is not None else None)
     meta = {"arch": "unet", "norm": a.norm, "groups": a.groups, "ngf": a.ngf, "num_downs": a.num_downs,
             "input_nc": 1, "output_nc": 3, "generator": gen_id, "batch": a.batch * d.world, "sketch": a.sketch,
             "eval_sketches": eval_style, "eval_scale": EVAL_SCALE,
-            **({"people_mix": list(mix)} if a.sketch == "people" else {})}
+            **({"people_mix": list(mix)} if a.sketch == "people" else {}),
+            **({"cartoon_smile": 1} if smile is not None else {})}
     bce = torch.nn.BCEWithLogitsLoss()
     t_start = time.time() - spent
     best: dict = {}
@@ -131,7 +135,7 @@ def main(argv: list[str] | None = None) -> dict:
         for o in (opt_g, opt_d):
             for g_ in o.param_groups:
                 g_["lr"] = cosine_lr(a.lr, frac)
-        s, x = faces_and_sketches(G, a.batch, tgen, rng, d.device, a.sketch, seg, mix)
+        s, x = faces_and_sketches(G, a.batch, tgen, rng, d.device, a.sketch, seg, mix, smile)
         fake = Gw(s)
         real_l = Dw(torch.cat([s, x], 1))
         fake_l = Dw(torch.cat([s, fake.detach()], 1))

@@ -12,7 +12,10 @@ generator's own faces, so the drawn features sit where that face has them:
 - eyes, nose and mouth at the generator's landmarks (app/ml/faces/canonical.json: its faces are aligned
   to about 1 px at 64²), moved to where the part map has that face's eyes and mouth, in one of the styles
   people use (an almond or a circle with or without a pupil, a dot; an L, a hook or nostrils; a smile, a
-  line or two lips), each stroke wobbled and sometimes left out.
+  line or two lips), each stroke wobbled and sometimes left out;
+- the mouth's bend from how much that face smiles (its latent along the smile direction, in σ), when the
+  caller knows it: a person who draws a smile means one. Until stop 56 the bend was random, so the
+  translator learned that a drawn smile says nothing, and the helper's smiling cartoon came out frowning.
 """
 
 from __future__ import annotations
@@ -97,11 +100,18 @@ def _near(labels: np.ndarray, part: int, at: np.ndarray, reach: float) -> np.nda
     return np.array([u[near].mean(), v[near].mean()]) if near.sum() >= 2 else None
 
 
+SMILE_BEND = (0.06, 0.05, -0.05, 0.2)    # the mouth's sag (× the eyes' distance): at a straight face, per σ of
+#                                          smile, and its limits (a frown's corners down to a broad smile's U)
+
+
 def cartoon_drawing(labels: np.ndarray, names: tuple[str, ...] | list[str], size: int = 256, *,
-                    thickness: int = 3, rng: np.random.Generator | None = None) -> np.ndarray:
+                    thickness: int = 3, rng: np.random.Generator | None = None,
+                    smile: float | None = None) -> np.ndarray:
     """A person's drawing of the face whose part map is `labels` ((R, R) part indices into `names`), at
     `size`², 255 paper and 0 lines. `rng` None: the canonical version (every stroke, the first style, no
-    wobble) — the held-out cartoons; else styles, sizes and strokes vary as people's do."""
+    wobble) — the held-out cartoons; else styles, sizes and strokes vary as people's do. `smile`: how
+    much the face smiles (σ along the smile direction); the mouth is bent and widened by it (None: a
+    random bend, as before stop 56)."""
     def pick(p: float) -> bool:
         return True if rng is None else bool(rng.random() < p)
 
@@ -173,17 +183,25 @@ def cartoon_drawing(labels: np.ndarray, names: tuple[str, ...] | list[str], size
                            0, -1, cv2.LINE_AA)
     if pick(0.95):                                        # mouth
         a, b = mouth[0] * s, mouth[1] * s
-        grow = u(0.85, 1.15)
+        if smile is None:
+            bend, grow = (u(-0.02, 0.16) if rng is not None else 0.07) * iod, u(0.85, 1.15)
+        else:
+            base, per, lo, hi = SMILE_BEND
+            bend = float(np.clip(base + per * smile + (0 if rng is None else rng.normal(0, 0.015)), lo, hi)) * iod
+            grow = u(0.9, 1.1) * (1 + 0.05 * float(np.clip(smile, -1, 2)))
         mid = (a + b) / 2
         a, b = mid + (a - mid) * grow, mid + (b - mid) * grow
         kind = choice(3)
+        if smile is not None and smile > 0.5 and kind == 1:     # a broad smile is not drawn as a straight line
+            kind = 0
         if kind == 0:        # a smile (or a straight face)
-            _polyline(img, _wobble(_arc(a, b, u(-0.02, 0.16) * iod), wob * 0.3, rng) if rng is not None
-                      else _arc(a, b, 0.07 * iod), w)
+            arc = _arc(a, b, bend)
+            _polyline(img, _wobble(arc, wob * 0.3, rng) if rng is not None else arc, w)
         elif kind == 1:      # a line
             _polyline(img, np.stack([a, b]), w)
-        else:                # two lips
+        else:                # two lips (the smile bends both)
             open_ = u(0.05, 0.14) * iod
-            _polyline(img, _arc(a, b, -open_), w)
-            _polyline(img, _arc(a, b, open_ * 1.3), w)
+            lift = 0.0 if smile is None else 0.6 * bend
+            _polyline(img, _arc(a, b, -open_ + lift), w)
+            _polyline(img, _arc(a, b, open_ * 1.3 + (0.0 if smile is None else bend)), w)
     return img

@@ -38,10 +38,11 @@ def drawing_at(drawing: np.ndarray, size: int) -> np.ndarray:
 
 def sketch_of(face: np.ndarray, style: str, rng: np.random.Generator | None,
               parts: tuple[np.ndarray, tuple[str, ...]] | None = None,
-              mix: tuple[float, float] = PEOPLE_MIX) -> np.ndarray:
+              mix: tuple[float, float] = PEOPLE_MIX, smile: float | None = None) -> np.ndarray:
     """One face (R, R, 3) uint8 → its sketch (R, R) uint8 in the given style (rng None: the
     canonical held-out version, no augmentation). `parts`: the face's part map and the part names (for
-    cartoons); `mix`: the shares of drawings and cartoons in "people"."""
+    cartoons); `mix`: the shares of drawings and cartoons in "people"; `smile`: how much the face smiles
+    (σ along the generator's smile direction; cartoons bend the mouth by it)."""
     if style == "mixed":
         style = "drawings" if rng is None or rng.random() < 0.5 else "edges"
     if style == "people":
@@ -51,7 +52,8 @@ def sketch_of(face: np.ndarray, style: str, rng: np.random.Generator | None,
         if parts is None:
             raise ValueError("cartoons are drawn from the face's part map: pass `parts`")
         width = 3 if rng is None else int(rng.integers(2, 6))
-        return drawing_at(cartoon_drawing(parts[0], parts[1], DRAW_SIZE, thickness=width, rng=rng), face.shape[0])
+        drawn = cartoon_drawing(parts[0], parts[1], DRAW_SIZE, thickness=width, rng=rng, smile=smile)
+        return drawing_at(drawn, face.shape[0])
     if style == "drawings":
         width = 3 if rng is None else int(rng.integers(2, 5))
         return drawing_at(line_drawing(face, DRAW_SIZE, thickness=width, rng=rng), face.shape[0])
@@ -65,9 +67,11 @@ def sketch_of(face: np.ndarray, style: str, rng: np.random.Generator | None,
 
 
 def faces_and_sketches(G, n: int, gen: torch.Generator, rng: np.random.Generator | None, device,
-                       style: str = "edges", seg=None, mix: tuple[float, float] = PEOPLE_MIX):
+                       style: str = "edges", seg=None, mix: tuple[float, float] = PEOPLE_MIX,
+                       smile: torch.Tensor | None = None):
     """(sketches (n, 1, R, R) in [-1, 1], faces (n, 3, R, R) in [-1, 1]); rng None = no augmentation.
-    `seg`: the generator's part segmenter (app/ml/nets/parts.py), for the styles in NEEDS_PARTS."""
+    `seg`: the generator's part segmenter (app/ml/nets/parts.py), for the styles in NEEDS_PARTS;
+    `smile`: the generator's smile direction (nz,), unit length: cartoons draw each face's smile."""
     if style not in STYLES:
         raise ValueError(f"unknown sketch style {style!r} ({', '.join(STYLES)})")
     if style in NEEDS_PARTS and seg is None:
@@ -77,6 +81,7 @@ def faces_and_sketches(G, n: int, gen: torch.Generator, rng: np.random.Generator
         x = G(z).clamp(-1, 1)
     labels = seg.labels(G, z, x.shape[-1]).cpu().numpy() if style in NEEDS_PARTS else [None] * n
     names = tuple(seg.names) if seg is not None else ()
-    sk = [sketch_of(f, style, rng, (lab, names) if lab is not None else None, mix).astype(np.float32)
-          for f, lab in zip(to_images(x), labels, strict=True)]
+    smiles = (z.reshape(n, -1) @ smile.to(z).reshape(-1)).tolist() if smile is not None else [None] * n
+    sk = [sketch_of(f, style, rng, (lab, names) if lab is not None else None, mix, sm).astype(np.float32)
+          for f, lab, sm in zip(to_images(x), labels, smiles, strict=True)]
     return batch_to_tensor(np.stack(sk), device), x
