@@ -82,6 +82,12 @@ def test_empty_mask_unknown_model_missing_mask_and_list(tiny_models, photos, tmp
     assert run_cli(["--models", str(tiny_models), "inpaint", str(photos / "a.png"), "--mask",
                     str(tmp_path / "black.png"), "-o", str(out)]) == 1
     assert "nothing to fill" in capsys.readouterr().err and not out.exists()
+    # a mask over the whole image: nothing around it to fill from (it filled the photo green, a helper found)
+    Image.fromarray(np.full((90, 120), 255, np.uint8)).save(tmp_path / "white.png")
+    for model in ([], ["--model", "telea"]):
+        assert run_cli(["--models", str(tiny_models), "inpaint", str(photos / "a.png"), "--mask",
+                        str(tmp_path / "white.png"), "-o", str(out), *model]) == 1
+        assert "covers the whole image" in capsys.readouterr().err and not out.exists()
     with pytest.raises(SystemExit, match="unknown fill model"):
         run_cli(["--models", str(tiny_models), "inpaint", str(photos / "a.png"), "--mask",
                  str(tmp_path / "black.png"), "-o", str(out), "--model", "nope"])

@@ -246,7 +246,7 @@ class ContentAwareFiller(Filler):
             soft, sharp = coherence.fill_pair(crop, hole)       # sharp: the texture's guide (coherence.py)
             self._report([0.0, 0.0, 0.0, 0.0, 1.0], hole)
             return soft, sharp
-        if self.learned is None and coherence is None:
+        if grown.all() or self.learned is None and coherence is None:     # (no ring to weigh the candidates on)
             self._report([0.0, 1.0, 0.0, 0.0, 0.0], hole)
             out = fill_crop(self.fsr, crop, hole, check)
             return out, out

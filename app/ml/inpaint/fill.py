@@ -23,7 +23,8 @@ from latentbrush.ml.inpaint.blend import BLENDS, composite
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.face_gate import face_finder
-from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop, merge_boxes, plan_crops
+from latentbrush.ml.inpaint.filler import (Check, ClassicalFiller, Filler, FsrFiller, fill_crop, grow_to, is_grey,
+                                          merge_boxes, outside_boxes, plan_crops, with_known)
 from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
 from latentbrush.ml.inpaint.report import face_held, not_mirrored, plain_summary, structure_split
 from latentbrush.ml.registry import ModelManager
@@ -172,16 +173,6 @@ class PriorFiller(Filler):
 
 
 # -- crop strategy ------------------------------------------------------------------------------
-def grow_to(box: BBox, side: int, width: int, height: int) -> BBox:
-    """The box grown (about its centre, kept inside the image) to at least side × side: the model
-    runs at that size anyway, so the extra context costs nothing."""
-    w, h = max(box.width, min(side, width)), max(box.height, min(side, height))
-    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
-    x0 = int(round(min(max(cx - w / 2, 0), width - w)))
-    y0 = int(round(min(max(cy - h / 2, 0), height - h)))
-    return BBox(x0, y0, x0 + w, y0 + h)
-
-
 def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend: str = "poisson",
                   check: Check | None = None) -> Generator[Progress, None, tuple[np.ndarray, BBox]]:
     """image (H, W, 3) uint8, mask (H, W) uint8 (0 keep … 255 fill). Returns (result, changed box)."""
@@ -195,6 +186,9 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
     hole = mask > 0
     if not hole.any():
         raise ValueError("the mask is empty: paint the area to fill first")
+    if hole.all():
+        raise ValueError("the mask covers the whole image: nothing is left around it to fill from "
+                         "(leave the photo around the area unmasked)")
     out = image.copy()
     regions = filler.regions(image, hole)
     grow = getattr(filler, "grow_side", filler.max_side)    # the context the fill can use at no cost
@@ -202,10 +196,11 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
         H, W = hole.shape
         regions = merge_boxes([grow_to(b, grow, W, H) for b in regions])
     # holes outside every region (the prior works on the face box only) get the classical fill
-    left = _outside(hole, regions)
+    left = outside_boxes(hole, regions)
     jobs = [(filler, box, hole) for box in regions] + [(ClassicalFiller(), box, left) for box in plan_crops(left)]
     changed: BBox | None = None
     for i, (f, box, holes) in enumerate(jobs, 1):
+        box = with_known(box, hole)      # a crop inside a vast hole: grown to what is known
         sl = (slice(box.y0, box.y1), slice(box.x0, box.x1))
         crop_hole = holes[sl]
         if check is not None:
@@ -241,19 +236,6 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
                        preview_bbox=box)
     assert changed is not None
     return out, changed
-
-
-def is_grey(crop: np.ndarray, hole: np.ndarray) -> bool:
-    """Whether the known pixels of an RGB crop are grey (R = G = B, within 2 levels)."""
-    known = crop[~hole.astype(bool)].astype(np.int16)
-    return len(known) > 0 and int(np.abs(known - known[:, :1]).max()) <= 2
-
-
-def _outside(hole: np.ndarray, regions: list[BBox]) -> np.ndarray:
-    inside = np.zeros_like(hole)
-    for b in regions:
-        inside[b.y0:b.y1, b.x0:b.x1] = True
-    return hole & ~inside
 
 
 # -- model lookup and the worker runner ---------------------------------------------------------

@@ -69,6 +69,8 @@ class FsrFiller(Filler):
         hole = hole.astype(bool)
         n = int(hole.sum())
         h, w = hole.shape
+        if n == hole.size:          # nothing known: nothing a smaller size would keep either
+            return 1.0
         s = 1.0 if not self.hole_budget or n <= self.hole_budget else (self.hole_budget / n) ** 0.5
         if s < 1:
             depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)[hole]
@@ -82,7 +84,8 @@ class FsrFiller(Filler):
             size = (max(8, round(w * s)), max(8, round(h * s)))
             small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
             hs = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
-            return cv2.resize(self._fill(small, hs), (w, h), interpolation=cv2.INTER_CUBIC)
+            if not hs.all():        # (a few known pixels, lost at the smaller size: filled at full size)
+                return cv2.resize(self._fill(small, hs), (w, h), interpolation=cv2.INTER_CUBIC)
         return self._fill(crop, hole)
 
     def _fill(self, crop, hole):
@@ -163,3 +166,38 @@ def merge_boxes(boxes: list[BBox]) -> list[BBox]:
             if merged:
                 break
     return sorted(boxes, key=lambda b: (b.y0, b.x0))
+
+
+def grow_to(box: BBox, side: int, width: int, height: int) -> BBox:
+    """The box grown (about its centre, kept inside the image) to at least side × side: the model
+    runs at that size anyway, so the extra context costs nothing."""
+    w, h = max(box.width, min(side, width)), max(box.height, min(side, height))
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    x0 = int(round(min(max(cx - w / 2, 0), width - w)))
+    y0 = int(round(min(max(cy - h / 2, 0), height - h)))
+    return BBox(x0, y0, x0 + w, y0 + h)
+
+
+def is_grey(crop: np.ndarray, hole: np.ndarray) -> bool:
+    """Whether the known pixels of an RGB crop are grey (R = G = B, within 2 levels)."""
+    known = crop[~hole.astype(bool)].astype(np.int16)
+    return len(known) > 0 and int(np.abs(known - known[:, :1]).max()) <= 2
+
+
+def outside_boxes(hole: np.ndarray, regions: list[BBox]) -> np.ndarray:
+    """The hole pixels that lie in none of the boxes."""
+    inside = np.zeros_like(hole)
+    for b in regions:
+        inside[b.y0:b.y1, b.x0:b.x1] = True
+    return hole & ~inside
+
+
+def with_known(box: BBox, hole: np.ndarray) -> BBox:
+    """The box, or where the hole covers all of it (a crop inside a vast hole: nothing to fill from), the
+    box grown about its centre until it holds known pixels (its side doubled each time)."""
+    H, W = hole.shape
+    grow = max(box.width, box.height, 8)
+    while hole[box.y0:box.y1, box.x0:box.x1].all() and (box.width < W or box.height < H):
+        grow *= 2
+        box = grow_to(box, grow, W, H)
+    return box
