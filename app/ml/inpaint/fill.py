@@ -23,8 +23,19 @@ from latentbrush.ml.inpaint.blend import BLENDS, composite
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.face_gate import face_finder
-from latentbrush.ml.inpaint.filler import (Check, ClassicalFiller, Filler, FsrFiller, fill_crop, grow_to, is_grey,
-                                          merge_boxes, outside_boxes, plan_crops, with_known)
+from latentbrush.ml.inpaint.filler import (
+    Check,
+    ClassicalFiller,
+    Filler,
+    FsrFiller,
+    fill_crop,
+    grow_to,
+    is_grey,
+    merge_boxes,
+    outside_boxes,
+    plan_crops,
+    with_known,
+)
 from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
 from latentbrush.ml.inpaint.report import face_held, not_mirrored, plain_summary, structure_split
 from latentbrush.ml.registry import ModelManager
