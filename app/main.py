@@ -12,11 +12,28 @@ CLI_COMMANDS = {"models", "bench", "generate", "translate", "project", "scribble
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if _command_of(argv) in CLI_COMMANDS:
+    word = _command_of(argv)
+    if word in CLI_COMMANDS:
         from latentbrush.cli.main import run_cli
 
         return run_cli(argv)
+    if _misspelt_command(word):
+        import difflib
+
+        near = difflib.get_close_matches(word, sorted(CLI_COMMANDS), n=1)
+        print(f"latentbrush: unknown command {word!r}" + (f" (did you mean {near[0]}?)" if near else "")
+              + f"; commands: {', '.join(sorted(CLI_COMMANDS))}; `latentbrush IMAGE` opens an image in the editor",
+              file=sys.stderr)
+        return 2
     return run_gui(argv)
+
+
+def _misspelt_command(word: str | None) -> bool:
+    """A first word that is neither a command nor an image to open: no such file and no file extension
+    (`latentbrush inpant photo.png` was read as an image named "inpant")."""
+    from pathlib import Path
+
+    return bool(word) and not word.startswith("-") and "." not in Path(word).name and not Path(word).exists()
 
 
 def _command_of(argv: list[str]) -> str | None:

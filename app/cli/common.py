@@ -150,7 +150,8 @@ def _writable_folder(folder: Path) -> str | None:
     if not p.is_dir():
         return f"{p} is a file, not a folder"
     if not os.access(p, os.W_OK | os.X_OK):
-        return f"cannot write in the folder {p}: permission denied"
+        read_only = hasattr(os, "statvfs") and bool(os.statvfs(p).f_flag & getattr(os, "ST_RDONLY", 1))
+        return f"cannot write in the folder {p}: " + ("read-only file system" if read_only else "permission denied")
     return None
 
 
@@ -325,7 +326,8 @@ def write_image(img: np.ndarray, item: Planned, source: LoadedImage | None = Non
     if alpha is not None and alpha.shape == img.shape[:2] and item.target.suffix.lower() not in (".jpg", ".jpeg"):
         img = with_alpha(img, alpha)
     atomic_write_many([(item.target, image_writer(img, item.target, icc_profile=icc, exif=exif))])
-    return f"{item.src.name} → {item.target.name}"
+    # what the loader changed (16 bits → 8, the first of several frames …), as the editor says it
+    return f"{item.src.name} → {item.target.name}" + "".join(f" ({n})" for n in (source.notices if source else ()))
 
 
 MASK_FLOOR = 8   # grey values below this count as black (JPEG noise in a hand-made mask)

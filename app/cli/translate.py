@@ -46,6 +46,8 @@ def cmd_translate(args) -> int:
         img = loaded.pixels
         doc = open_image(session, img)
         inputs = {} if mask_path is None else {"mask": load_mask(mask_path, (img.shape[1], img.shape[0]))}
+        if mask_path is not None and not inputs["mask"].any():
+            raise ValueError(f"the mask {mask_path.name} is all black: nothing to translate (white = translate)")
         req = TranslateRequest(model=spec.id, strength=args.strength, tile=args.tile, only_region=bool(inputs))
         run_request(session, req, layers=("base",), inputs=inputs, bar=bar, i=i, apply=True)
         return write_image(doc.layer("base"), item, loaded)

@@ -112,3 +112,14 @@ def test_the_command_line_says_when_the_best_quality_fill_may_suit_a_textured_ho
         assert run_cli(["--models", str(tiny_models), "inpaint", str(tmp_path / "gravel.png"), "--mask",
                         str(tmp_path / "m.png"), "-o", str(out), *(["--model", model] if model else [])]) == 0
         assert ("--model exemplar redraws their texture" in capsys.readouterr().err) == told     # the progress stream
+
+
+def test_the_command_line_says_what_the_loader_changed(tiny_models, tmp_path, capsys):
+    deep = (np.linspace(0, 65535, 90 * 120).reshape(90, 120)).astype(np.uint16)
+    Image.fromarray(deep).save(tmp_path / "deep.png")              # a 16-bit grey PNG
+    mask_png(tmp_path / "m.png", size=(120, 90), box=(30, 30, 50, 50))
+    out = tmp_path / "o.png"
+    assert run_cli(["--models", str(tiny_models), "inpaint", str(tmp_path / "deep.png"), "--mask",
+                    str(tmp_path / "m.png"), "-o", str(out), "--model", "telea"]) == 0
+    said = capsys.readouterr()
+    assert "reduced to 8 bits" in said.out + said.err and out.exists()      # as the editor says it

@@ -75,6 +75,11 @@ def test_bad_label_maps_fail_cleanly(tiny_models, face, tmp_path, capsys):
     rc = run_cli(["--models", str(tiny_models), "parts", str(face), "--edit", str(tmp_path / "blank.png"),
                   "-o", str(out), "--region", "whole"])
     assert rc == 1 and not out.exists() and "no labels" in capsys.readouterr().err
+    assert run_map(tiny_models, face, tmp_path / "same.png") == 0         # the map as written: no edit in it
+    capsys.readouterr()
+    rc = run_cli(["--models", str(tiny_models), "parts", str(face), "--edit", str(tmp_path / "same.png"),
+                  "-o", str(out), "--region", "whole"])
+    assert rc == 1 and not out.exists() and "same as the current part map" in capsys.readouterr().err
     (tmp_path / "junk.png").write_bytes(b"not a png")
     rc = run_cli(["--models", str(tiny_models), "parts", str(face), "--edit", str(tmp_path / "junk.png"),
                   "-o", str(out), "--region", "whole"])

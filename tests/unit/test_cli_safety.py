@@ -326,15 +326,23 @@ def test_11_label_map_size_checked_before_the_parts_model_loads(tiny_models, pho
 
 # -- 14: Poisson blending where it cannot run ----------------------------------------------------
 
-@pytest.mark.parametrize("side", [1, 2])
+@pytest.mark.parametrize("side", [1, 2, 3])
 @pytest.mark.parametrize("model", ["telea", "tiny-fill"])
-def test_14_inpaint_tiny_image_with_full_mask(tiny_models, tmp_path, side, model):
+def test_14_inpaint_tiny_image_with_full_mask(tiny_models, tmp_path, side, model, capsys):
     Image.fromarray(np.full((side, side, 3), 90, np.uint8)).save(tmp_path / "t.png")
     Image.fromarray(np.full((side, side), 255, np.uint8)).save(tmp_path / "m.png")
     out = tmp_path / "o.png"
+    # the whole image masked: nothing to fill from, said so, nothing written
     assert cli(tiny_models, "inpaint", tmp_path / "t.png", "--mask", tmp_path / "m.png", "-o", out,
-               "--model", model, "--blend", "poisson") == 0
-    assert Image.open(out).size == (side, side)
+               "--model", model, "--blend", "poisson") == 1
+    assert "covers the whole image" in capsys.readouterr().err and not out.exists()
+    # one pixel known: filled from it, the blending at the image's edge does not fail
+    m = np.full((side, side), 255, np.uint8)
+    m[0, 0] = 0
+    Image.fromarray(m).save(tmp_path / "m.png")
+    rc = cli(tiny_models, "inpaint", tmp_path / "t.png", "--mask", tmp_path / "m.png", "-o", out,
+             "--model", model, "--blend", "poisson")
+    assert (rc == 0 and Image.open(out).size == (side, side)) if side > 1 else (rc == 1 and not out.exists())
 
 
 # -- 15: write failures: one message, non-zero, nothing half-written ----------------------------
@@ -519,3 +527,31 @@ def test_11_large_padded_mask_refused_before_it_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self.name} read whole"))
     with pytest.raises(SizeMismatch):
         load_companion(p, (120, 90))
+
+
+def test_a_misspelt_command_is_named_not_opened_as_an_image(capsys, tmp_path, monkeypatch):
+    from latentbrush.main import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["inpant", "photo.png"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'inpant'" in err and "did you mean inpaint?" in err
+    assert main(["--models", str(tmp_path), "edit"]) == 2
+    assert "unknown command 'edit'" in capsys.readouterr().err
+
+
+def test_a_read_only_file_system_is_called_that_not_permission_denied(tmp_path, monkeypatch):
+    import os
+    from types import SimpleNamespace
+
+    from latentbrush.cli import common
+
+    monkeypatch.setattr(common.os, "access", lambda *a, **k: False)
+    monkeypatch.setattr(common.os, "statvfs", lambda p: SimpleNamespace(f_flag=os.ST_RDONLY), raising=False)
+    with pytest.raises(common.UsageError, match="read-only file system"):
+        common.plan_outputs([tmp_path / "a.png"], tmp_path / "out" / "b.png", many=False, inputs=[tmp_path / "a.png"],
+                            overwrite=False)
+    monkeypatch.setattr(common.os, "statvfs", lambda p: SimpleNamespace(f_flag=0), raising=False)
+    with pytest.raises(common.UsageError, match="permission denied"):
+        common.plan_outputs([tmp_path / "a.png"], tmp_path / "out" / "b.png", many=False, inputs=[tmp_path / "a.png"],
+                            overwrite=False)

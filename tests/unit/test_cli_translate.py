@@ -68,3 +68,11 @@ def test_translate_errors(tiny_models, photos, tmp_path, capsys):
     rc = run_cli(["--models", str(tiny_models), "translate", "tiny-trans", str(photos / "a.png"), "-o", str(out),
                   "--mask", str(tmp_path / "small.png")])
     assert rc == 1 and "same size" in capsys.readouterr().err and not out.exists()
+    w, h = Image.open(photos / "a.png").size
+    Image.fromarray(np.zeros((h, w), np.uint8)).save(tmp_path / "black.png")
+    rc = run_cli(["--models", str(tiny_models), "translate", "tiny-trans", str(photos / "a.png"), "-o", str(out),
+                  "--mask", str(tmp_path / "black.png")])
+    assert rc == 1 and "all black" in capsys.readouterr().err and not out.exists()
+    Image.fromarray(np.full((4, 4, 3), 120, np.uint8)).save(tmp_path / "tiny.png")
+    rc = run_cli(["--models", str(tiny_models), "translate", "tiny-trans", str(tmp_path / "tiny.png"), "-o", str(out)])
+    assert rc == 1 and "too small to translate" in capsys.readouterr().err and not out.exists()

@@ -72,3 +72,11 @@ def layer_to_target(layer: np.ndarray, size: int, n_parts: int, *, min_cover: fl
 def upscale_labels(labels: np.ndarray, w: int, h: int) -> np.ndarray:
     return cv2.resize(labels.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
 
+
+def drop_slivers(labels: np.ndarray, cell: float) -> np.ndarray:
+    """Remove painted bits thinner than about one generator pixel (`cell` image pixels): where a
+    whole map is compared with the current one, such slivers are boundary noise, not edits."""
+    k = max(1, int(round(cell)))
+    painted = (labels > 0).astype(np.uint8)
+    opened = cv2.morphologyEx(painted, cv2.MORPH_OPEN, np.ones((k + 1, k + 1), np.uint8))
+    return np.where(opened > 0, labels, 0).astype(np.uint8)

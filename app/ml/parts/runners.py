@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 
-import cv2
 import numpy as np
 import torch
 
@@ -43,7 +42,7 @@ from latentbrush.ml.parts.colours import blotches, keep_colours, tone_shift
 from latentbrush.ml.parts.edit import PartsResult, edit_area, label_map, optimize_parts
 from latentbrush.ml.parts.growhair import grow_hair
 from latentbrush.ml.parts.growhair import plan as hair_plan
-from latentbrush.ml.parts.labels import layer_to_target
+from latentbrush.ml.parts.labels import drop_slivers, layer_to_target
 from latentbrush.ml.parts.photoedit import frame_fade, full_label_map, moves_pixels, shape_field
 from latentbrush.ml.parts.resegment import STEPS as RESEGMENT_STEPS
 from latentbrush.ml.parts.resegment import carried, resegment
@@ -93,15 +92,6 @@ def shown_label_map(before: np.ndarray, after: np.ndarray, weight: np.ndarray, s
     inside = np.zeros(shape, bool)
     inside[r.y0:r.y1, r.x0:r.x1] = weight >= 0.5
     return np.where(inside, new, old)
-
-
-def drop_slivers(labels: np.ndarray, cell: float) -> np.ndarray:
-    """Remove painted bits thinner than about one generator pixel (`cell` image pixels): where a
-    whole map is compared with the current one, such slivers are boundary noise, not edits."""
-    k = max(1, int(round(cell)))
-    painted = (labels > 0).astype(np.uint8)
-    opened = cv2.morphologyEx(painted, cv2.MORPH_OPEN, np.ones((k + 1, k + 1), np.uint8))
-    return np.where(opened > 0, labels, 0).astype(np.uint8)
 
 
 def rank_by_look(cands: list[np.ndarray], look: Callable[[np.ndarray], float], check: Callable[[], None],
@@ -156,7 +146,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         crop = np.where(crop == now[r.y0:r.y1, r.x0:r.x1], 0, crop).astype(np.uint8)
         crop = drop_slivers(crop, r.width / R)
     if not crop.any():
-        raise ValueError("no part labels inside the edit region: paint over the face with the parts brush")
+        raise ValueError("the label map is the same as the current part map: nothing to change"
+                         if job.request.only_changed else
+                         "no part labels inside the edit region: paint over the face with the parts brush")
     target = layer_to_target(crop, R, pm.seg.n_parts, warp=state.warp)
     if not (target >= 0).any():
         raise ValueError("the painted labels are too thin to reach the generator's 64×64 grid; paint a wider stroke")

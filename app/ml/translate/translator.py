@@ -219,6 +219,9 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     if spec is None:
         raise LookupError("no translator model in the manifest")
     image = job.inputs["image"]
+    if min(image.shape[:2]) < 8:        # (the networks' innermost layers would have nothing left to normalise)
+        raise ValueError(f"the image is too small to translate ({image.shape[1]}×{image.shape[0]}: "
+                         "it needs at least 8×8 pixels)")
     # (said only when it loads: "loading" on every apply read as a reload, helper 58)
     yield Progress(0, 1, f"{'translating with' if spec.id in models.loaded_ids() else 'loading'} {spec.title}")
     loaded = models.get(spec.id)
