@@ -205,7 +205,10 @@ def add_commands(sub) -> None:
     s.add_argument("--candidates", type=int, default=4)
     s.add_argument("--iters", type=int, default=40)
     s.add_argument("--strength", type=float, default=1.0)
-    s.add_argument("--region-only", action="store_true", help="only change pixels near the strokes")
+    s.add_argument("--region-only", action="store_true", default=True,
+                   help="only change pixels near the strokes (the default, as in the editor)")
+    s.add_argument("--whole-face", dest="region_only", action="store_false",
+                   help="let the edit change the whole face, not only near the strokes")
     s.add_argument("--seed", type=int, default=0)
     add_face_options(s)
     add_overwrite(s)

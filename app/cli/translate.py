@@ -37,7 +37,7 @@ def cmd_translate(args) -> int:
     manifest = load_manifest(args)
     spec = manifest.get(args.model)
     if spec.kind != "translator":
-        raise SystemExit(f"latentbrush: {spec.id} is a {spec.kind}, not a translator; translators: "
+        raise SystemExit(f"latentbrush: {spec.id} is a model of kind “{spec.kind}”, not a translator; translators: "
                          + ", ".join(s.id for s in manifest.of_kind("translator")))
     session = cli_session(ModelManager(manifest))
 

@@ -320,6 +320,8 @@ def read_project(path: str | Path) -> Session:
     try:
         if not path.is_file():
             raise ProjectError(f"{path} does not exist" if not path.exists() else f"{path} is not a file")
+        if path.stat().st_size == 0:
+            raise ProjectError(f"{path.name} is empty (0 bytes): not a Latentbrush project")
         zf = zipfile.ZipFile(path)
     except ProjectError:
         raise

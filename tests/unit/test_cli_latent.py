@@ -52,16 +52,20 @@ def test_project_folder_batch(tiny_models, photos, tmp_path, capsys):
     assert "project [" in capsys.readouterr().err         # the progress bar
 
 
-def test_scribble_edits_near_the_strokes_only_with_region_only(tiny_models, photos, tmp_path):
+@pytest.mark.parametrize("flag", ["--region-only", None, "--whole-face"])
+def test_scribble_edits_near_the_strokes_only_unless_told_the_whole_face(tiny_models, photos, tmp_path, flag):
+    """Near the strokes by default, as the editor's "Only change the painted region" (a helper's green strokes
+    on the hair tinted the whole face through the command line)."""
     src = photos / "a.png"
     out = tmp_path / "edited.png"
     rc = run_cli(["--models", str(tiny_models), "scribble", str(src), "--strokes", str(strokes_png(tmp_path / "s.png")),
-                  "-o", str(out), "--region", "whole", "--iters", "5", "--candidates", "2", "--region-only"])
+                  "-o", str(out), "--region", "whole", "--iters", "5", "--candidates", "2", *([flag] if flag else [])])
     assert rc == 0
     edited, orig = np.asarray(Image.open(out)), np.asarray(Image.open(src))
     changed = np.any(edited != orig, axis=2)
     assert changed[50:60, 50:100].any()
-    assert not changed[:25].any() and not changed[:, 130:].any()     # far from the strokes: untouched
+    far = changed[:25].any() or changed[:, 130:].any()
+    assert far if flag == "--whole-face" else not far          # far from the strokes: untouched unless asked
 
 
 def test_scribble_bad_strokes_give_clear_errors_and_write_nothing(tiny_models, photos, tmp_path, capsys):

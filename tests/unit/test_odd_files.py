@@ -115,6 +115,9 @@ def test_a_damaged_project_says_so_before_the_detail(tmp_path):
     (tmp_path / "new.lbproj").write_bytes(buf.getvalue())
     with pytest.raises(ProjectError, match=r"^new\.lbproj: project version '99' is not supported"):
         read_project(tmp_path / "new.lbproj")
+    (tmp_path / "empty.lbproj").write_bytes(b"")
+    with pytest.raises(ProjectError, match=r"^empty\.lbproj is empty \(0 bytes\)"):
+        read_project(tmp_path / "empty.lbproj")
 
 
 @pytest.mark.parametrize("quality", [92, 100])

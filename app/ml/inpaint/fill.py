@@ -274,7 +274,7 @@ def make_filler(method_id: str | None, models: ModelManager) -> Filler:
         return PriorFiller(models.get(gen.id).net, encoder, models.device, models=models)
     spec = manifest.get(mid)
     if spec.kind != "inpainter":
-        raise ValueError(f"model {mid!r} is a {spec.kind}, not an inpainting model")
+        raise ValueError(f"model {mid!r} is a model of kind “{spec.kind}”, not an inpainting model")
     loaded = models.get(spec.id)
     # the manifest's `resolution` is the working size: crops larger than it are scaled down to it
     max_side = int(spec.resolution or (512 if spec.arch == "lama" else 128))

@@ -78,7 +78,7 @@ def parts_models(models: ModelManager, parts_id: str | None = None, generator_id
     if spec is None:
         raise LookupError("no part segmentation model for this generator in models/ (kind = \"parts\")")
     if spec.kind != "parts":
-        raise ValueError(f"model {spec.id!r} is a {spec.kind}, not a part segmentation")
+        raise ValueError(f"model {spec.id!r} is a model of kind “{spec.kind}”, not a part segmentation")
     lm = latent_models(models, spec.generator or generator_id)
     return PartsModels(lm, models.get(spec.id).net, spec.id)
 
