@@ -27,7 +27,8 @@ def cmd_generate(args) -> int:
     manifest = load_manifest(args)
     spec = manifest.get(args.model) if args.model else manifest.default("generator")
     if spec is None or spec.kind != "generator":
-        raise UsageError((f"{spec.id} is a model of kind “{spec.kind}”, not a generator" if spec else "no generator in the manifest")
+        raise UsageError((f"{spec.id} is a model of kind “{spec.kind}”, not a generator" if spec
+                          else "no generator in the manifest")
                          + "; generators: " + (", ".join(s.id for s in manifest.of_kind("generator")) or "none"))
     out = Path(args.output)
     targets = [out if args.n == 1 else out.with_name(f"{out.stem}-{i:03d}{out.suffix}") for i in range(args.n)]
