@@ -198,3 +198,18 @@ def test_undoing_a_fill_says_its_mask_is_back(make_window, tiny_models, photo, q
     assert np.array_equal(doc.layer("mask"), mask) and "its mask is back" in w.inpaint.panel.status.text()
     w.undo_stack.undo()                                                   # the mask stroke too: nothing said
     assert w.inpaint.panel.status.text() == ""
+
+
+def test_a_mask_over_the_whole_photo_is_refused_with_the_reason_and_changes_nothing(make_window, tiny_models, photo,
+                                                                                     qtbot):
+    """(It filled the photo green and said "Filled", a helper found.)"""
+    w = make_window(tiny_models)
+    doc = open_array(w, photo)
+    before = doc.layer("base").copy()
+    doc.write("mask", doc.bounds, np.full(before.shape[:2], 255, np.uint8))
+    steps = w.undo_stack.count()
+    with qtbot.waitSignal(w.dispatcher.failed, timeout=30_000):
+        w.inpaint.panel.fill_button.click()
+    assert "covers the whole image" in w.last_error[1]
+    assert np.array_equal(doc.layer("base"), before) and w.undo_stack.count() == steps
+    assert (doc.layer("mask") == 255).all()           # the mask is kept, to be painted smaller
