@@ -109,6 +109,8 @@ def cmd_scribble(args) -> int:
         doc.write("scribble", doc.bounds, strokes)
         done = 0
         for params in regions_for(img, region, face, models):
+            if args.reproducible:        # step counts, not time budgets: the same result on any machine
+                params = {**params, "project_budget": None, "tune_budget": None}
             req = ScribbleRequest(state=None, **params, candidates=args.candidates, iters=args.iters,
                                   strength=args.strength, tune=not args.no_tune, region_only=args.region_only,
                                   seed=args.seed)
@@ -210,6 +212,9 @@ def add_commands(sub) -> None:
     s.add_argument("--whole-face", dest="region_only", action="store_false",
                    help="let the edit change the whole face, not only near the strokes")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--reproducible", action="store_true",
+                   help="project and tune the photo for fixed numbers of steps instead of time budgets, so the "
+                        "same input gives the same result on any machine, however busy (slower)")
     add_face_options(s)
     add_overwrite(s)
     s.set_defaults(func=cmd_scribble)
