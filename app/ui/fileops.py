@@ -176,7 +176,7 @@ class FileOps:
                 self.w.show_error("Cannot open image", str(e))
                 return False
             if not self.w.confirm("Very large image", f"{e.too_many}\n\nOpen it downscaled (to at most "
-                                                      f"{e.limit / 1e6:.0f} megapixels)?"):
+                                                      f"{e.limit / 1e6:.0f} megapixels)?", default=True):
                 return False
             try:
                 limit = e.limit

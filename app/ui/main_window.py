@@ -356,10 +356,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Damaged: " + ", ".join(bad) if bad else "All model files verified", 6000)
 
     # -- dialogs (non-interactive in tests) -----------------------------------------------
-    def confirm(self, title: str, text: str) -> bool:
+    def confirm(self, title: str, text: str, default: bool = False) -> bool:
+        """Yes / No; Enter answers `default` (No unless told: a replace or a delete needs a deliberate Yes)."""
         if not self.interactive:
             return True
-        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+        return question_box(self, title, text, default).exec() == QMessageBox.StandardButton.Yes
 
     def confirm_discard(self) -> bool:
         """Unsaved edits: Save project… / Discard / Cancel (exporting does not save them)."""
@@ -392,3 +393,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.session.close()
         e.accept()
+
+
+def question_box(parent, title: str, text: str, default: bool) -> QMessageBox:
+    """A Yes / No question whose Enter key answers `default` (Qt's own choice is Yes)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setDefaultButton(QMessageBox.StandardButton.Yes if default else QMessageBox.StandardButton.No)
+    return box

@@ -193,7 +193,7 @@ class SessionFiles:
         if ask and not self.w.confirm("Recover session?", f"Latentbrush did not close normally. Recover the "
                                       f"session autosaved at {when}?\n\nIt holds everything up to a few "
                                       "seconds before Latentbrush stopped; what was done after that is "
-                                      "not in it."):
+                                      "not in it.", default=True):
             for p in found:
                 _remove(p)
             return False

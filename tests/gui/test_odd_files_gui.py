@@ -24,7 +24,7 @@ def test_saving_a_project_typed_without_its_extension_asks_before_replacing_anot
     monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "p1"), ""))
     asked: list[str] = []
     answer = [False]
-    monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or answer[0])
+    monkeypatch.setattr(w, "confirm", lambda title, text, default=False: asked.append(text) or answer[0])
     assert not w.files.save_project_dialog()
     assert len(asked) == 1 and "p1.lbproj already exists" in asked[0] and other.read_bytes() == kept
     answer[0] = True
@@ -46,7 +46,7 @@ def test_replacing_an_opened_original_says_what_it_loses(make_window, tiny_model
     assert w.files.open_path(tmp_path / "deep.png")
     asked: list[str] = []
     monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "deep.png"), ""))
-    monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or False)
+    monkeypatch.setattr(w, "confirm", lambda title, text, default=False: asked.append(text) or False)
     w.files.export_dialog()
     assert len(asked) == 1 and "its 16-bit precision" in asked[0] and "Export to a new name" in asked[0]
     assert "the image as shown" in asked[0]                       # nothing was edited: not "the edit"
@@ -73,7 +73,7 @@ def test_a_transparent_photo_keeps_its_transparency_in_png_exports_and_projects(
     assert w.files.open_path(tmp_path / "logo.png")
     assert (w.document.layer("base")[:20, :40] == 255).all()       # shown on white
     asked: list[str] = []
-    monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or False)
+    monkeypatch.setattr(w, "confirm", lambda title, text, default=False: asked.append(text) or False)
     monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "logo.png"), ""))
     w.files.export_dialog()
     assert len(asked) == 1 and "transparency" not in asked[0]      # a PNG keeps it: nothing to warn of

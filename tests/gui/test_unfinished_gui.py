@@ -178,10 +178,12 @@ def test_exporting_onto_the_opened_photo_asks_first_and_says_what_a_jpeg_loses(m
     data = (tmp_path / "me.jpg").read_bytes()
     assert w.files.open_path(tmp_path / "me.jpg")
     asked: list[str] = []
+    defaults: list[bool] = []
     monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "me.jpg"), ""))
     monkeypatch.setattr(fileops.QInputDialog, "getInt", lambda *a: asked.append("quality") or (90, True))
     answer = [False]
-    monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or answer[0])
+    monkeypatch.setattr(w, "confirm", lambda title, text, default=False: asked.append(text) or defaults.append(default)
+                        or answer[0])
     w.files.export_dialog()
     assert len(asked) == 1 and "photo you opened" in asked[0] and "encoded again" in asked[0]   # once, not twice
     assert (tmp_path / "me.jpg").read_bytes() == data
@@ -198,6 +200,18 @@ def test_exporting_onto_the_opened_photo_asks_first_and_says_what_a_jpeg_loses(m
     asked.clear()
     w.files.export_dialog()
     assert len(asked) == 1 and "already exists" in asked[0] and (tmp_path / "other.png").read_bytes() == other
+    assert defaults and not any(defaults)       # Enter answers No to every replace (a helper's Enter replaced the photo)
+
+
+def test_a_question_answers_no_on_enter_unless_yes_is_the_safe_answer(make_window, tiny_models):
+    from PySide6.QtWidgets import QMessageBox
+
+    from latentbrush.ui.main_window import question_box
+
+    w = make_window(tiny_models)
+    for default, button in ((False, QMessageBox.StandardButton.No), (True, QMessageBox.StandardButton.Yes)):
+        box = question_box(w, "Replace the file?", "x.png already exists. Replace it?", default)
+        assert box.defaultButton() is box.button(button)
 
 
 def test_saved_project_is_in_open_recent_and_in_the_title(make_window, tiny_models, photo, tmp_path):
