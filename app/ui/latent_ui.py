@@ -108,8 +108,15 @@ class LatentUI:
             self.panel.show_current(next((i for i, z in enumerate(self._cands["z"]) if np.array_equal(state.z, z)),
                                          None))
         self.w.canvas.set_region(state.region if state is not None else None, _frame_corners(state))
-        # strokes are drawn faint while the edit they asked for is shown (also after undo/redo)
-        self.w.canvas.set_faded("scribble", state is not None and state.edited)
+        # strokes are drawn faint while the edit they asked for is shown (also after undo/redo); strokes painted
+        # since, not run (the run was cancelled), stay as painted: faint, a helper read them as applied
+        self.w.canvas.set_faded("scribble", state is not None and state.edited and self._strokes_run())
+
+    def _strokes_run(self) -> bool:
+        """Whether the strokes on the canvas are those the shown candidates were made from."""
+        made_for = self._cands.get("strokes") if self._cands is not None else None
+        doc = self.w.document
+        return made_for is None or doc is None or np.array_equal(doc.layer("scribble"), made_for)
 
     @property
     def state(self):
@@ -195,6 +202,7 @@ class LatentUI:
             self.w.canvas.set_faded("scribble", True)
             self._cands = {"pixels": info["candidates"], "renders": info["renders"],
                            "z": info["latent_state"].candidates, "thumbs": info["thumbs"],
+                           "strokes": job.inputs.get("scribble"),        # the strokes they were made for
                            "masked_loss": info["masked_loss"]}
             self._hidden = None
             self.panel.set_candidates(info["thumbs"], info["masked_loss"])
@@ -216,6 +224,9 @@ class LatentUI:
         # (the pick keeps the state's made_by: another stroke re-fits from the same start)
         self._push_latent(state.showing(c["z"][i], c["pixels"][i], c["renders"][i]), c["pixels"][i],
                           f"Pick candidate {i + 1}")
+        if not self._strokes_run():
+            self.w.statusBar().showMessage(f"Candidate {i + 1} was made for the earlier strokes: the strokes painted "
+                                           "since have not been run (press Follow strokes, Ctrl+Return)", 10_000)
 
     def _push_latent(self, new_state, pixels: np.ndarray | None, text: str) -> None:
         doc = self.w.document

@@ -86,6 +86,34 @@ def test_candidates_commit_and_revert(make_window, tiny_models, qtbot):
     assert np.array_equal(doc.layer("base"), original)
 
 
+def test_strokes_not_run_stay_as_painted_and_a_pick_says_they_were_not_run(make_window, tiny_models, qtbot):
+    """A helper cancelled a second stroke's run, picked one of the first stroke's candidates, and the new,
+    never-run stroke turned faint over the mouth, as if applied."""
+    from PySide6.QtGui import QIcon
+
+    from latentbrush.ui.panels.scribble import THUMB
+
+    w = make_window(tiny_models)
+    doc = new_face(w, qtbot)
+    w.latent.panel.candidates.setValue(3)
+    w.latent.panel.iters.setValue(6)
+    paint(w, qtbot, [(100, 100), (150, 110)], (40, 200, 40))
+    assert "scribble" in w.canvas.faded                   # the strokes asked for what is shown: drawn faint
+    w.latent.panel.auto.setChecked(False)                 # the next stroke is not run (as when its run is cancelled)
+    w.set_color((200, 20, 20))
+    drag(w.canvas, [(90, 170), (160, 170)])
+    assert "scribble" not in w.canvas.faded
+    w.latent.pick_candidate(1)
+    assert np.array_equal(doc.latent.z, doc.latent.candidates[1])
+    assert "scribble" not in w.canvas.faded               # still as painted: not run
+    assert "earlier strokes" in w.statusBar().currentMessage()
+    # the picked thumbnail keeps its own colours (Qt's selected mode tinted it blue)
+    item = w.latent.panel.strip.item(1)
+    normal, selected = (item.icon().pixmap(THUMB, THUMB, mode).toImage() for mode in (QIcon.Mode.Normal,
+                                                                                       QIcon.Mode.Selected))
+    assert normal == selected
+
+
 def test_a_slider_after_strokes_stacks_and_undo_brings_the_candidates_back(make_window, tiny_models, qtbot):
     """A slider after a scribble edit starts from what it shows (the strokes' edit is kept); undoing the
     slider shows the scribble result with its candidate thumbnails again (a reviewer found them gone)."""

@@ -208,8 +208,18 @@ class ScribblePanel(QWidget):
     def set_candidates(self, thumbs, losses) -> None:
         self.strip.clear()
         for i, (t, loss) in enumerate(zip(thumbs, losses, strict=False)):
-            it = QListWidgetItem(QIcon(pixmap(t, THUMB)), f"#{i + 1}")
+            it = QListWidgetItem(true_icon(pixmap(t, THUMB)), f"#{i + 1}")
             it.setToolTip(f"candidate {i + 1}: stroke error {loss:.4f}")
             self.strip.addItem(it)
         if self.strip.count():
             self.strip.setCurrentRow(0)
+
+
+def true_icon(pm: QPixmap) -> QIcon:
+    """An icon shown with its own colours when selected too: Qt's selected mode tints it with the highlight
+    colour, and a helper read the picked candidate as washed out and blue (the selection shows as the
+    item's frame and label instead)."""
+    icon = QIcon(pm)
+    icon.addPixmap(pm, QIcon.Mode.Selected)
+    icon.addPixmap(pm, QIcon.Mode.Active)
+    return icon
