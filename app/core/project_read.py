@@ -103,7 +103,9 @@ class _Archive:
         except ProjectError:
             raise
         except _ZIP_ERRORS as e:
-            raise ProjectError(f"{name}: damaged member ({type(e).__name__}: {e})") from e
+            why = ("its contents do not match their checksum" if "CRC" in str(e) else
+                   "it cannot be unpacked" if isinstance(e, zlib.error) else "its archive entry is broken")
+            raise ProjectError(f"{name} is damaged ({why})") from e
         if len(data) > cap:
             raise ProjectError(f"{name} inflates past {cap:,} bytes, more than this project can need")
         if len(data) != info.file_size:
@@ -328,8 +330,12 @@ def read_project(path: str | Path) -> Session:
     except PermissionError:
         raise ProjectError(f"{path.name} cannot be read (permission denied)") from None
     except _ZIP_ERRORS as e:
-        raise ProjectError(f"{path.name} is not a Latentbrush project (it is not a project archive, or it "
-                           "is damaged)") from e
+        with open(path, "rb") as fh:        # a project cut short (a copy that stopped, a full disk)?
+            cut = fh.read(4) == b"PK\x03\x04"
+        if cut:
+            raise ProjectError(f"{path.name} is damaged: it begins as a project archive but its end is missing "
+                               "(cut short, or partly overwritten)") from e
+        raise ProjectError(f"{path.name} is not a Latentbrush project (not a project archive)") from e
     with zf:
         try:
             return _read(_Archive(zf))

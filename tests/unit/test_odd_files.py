@@ -177,3 +177,35 @@ def test_a_jpeg_too_large_to_decode_whole_is_still_opened_downscaled(tmp_path, m
     limit = 384 * 512 // 2            # the target, 0.7 a side, would decode whole (over the budget)
     got = load_image(tmp_path / "big.jpg", max_pixels=limit, downscale_to=limit)
     assert got.pixels.shape == (96, 128, 3)        # a quarter a side: the mildest halving within the budget
+
+
+def test_a_cut_short_or_corrupted_project_is_called_damaged_in_plain_words(tmp_path):
+    """A helper's truncated project was called "not a Latentbrush project", and zeroed bytes gave Python's
+    "BadZipFile: Bad CRC-32 for file 'layers/base.png'"."""
+    import zipfile
+
+    from latentbrush.core.project_write import write_project
+    from tests.project_corpus import make_session
+
+    good = write_project(make_session(), tmp_path / "good.lbproj")
+    data = good.read_bytes()
+    (tmp_path / "cut.lbproj").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ProjectError, match=r"^cut\.lbproj is damaged: it begins as a project archive but its end "
+                                           r"is missing"):
+        read_project(tmp_path / "cut.lbproj")
+    (tmp_path / "text.lbproj").write_bytes(b"hello, not an archive" * 10)
+    with pytest.raises(ProjectError, match=r"^text\.lbproj is not a Latentbrush project \(not a project archive\)"):
+        read_project(tmp_path / "text.lbproj")
+    with zipfile.ZipFile(good) as z:                 # flip bytes inside one stored member: its checksum fails
+        info = next(i for i in z.infolist() if i.filename.startswith("layers/"))
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    bad = bytearray(data)
+    for k in range(start + 8, start + 40):
+        bad[k] ^= 0x5A
+    (tmp_path / "crc.lbproj").write_bytes(bytes(bad))
+    with pytest.raises(ProjectError) as e:
+        read_project(tmp_path / "crc.lbproj")
+    msg = str(e.value)
+    assert msg.startswith("crc.lbproj is damaged and cannot be opened") and info.filename + " is damaged" in msg
+    assert "BadZipFile" not in msg and "error" not in msg.lower()
+    assert (tmp_path / "cut.lbproj").read_bytes() == data[: len(data) // 2]      # nothing written over
