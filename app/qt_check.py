@@ -147,4 +147,7 @@ def check_qt_platform(env: Mapping[str, str] | None = None, *,
         if missing:
             return message(missing, plugin)
         return f"latentbrush: Qt's xcb platform plugin cannot be loaded: {e}"
+    if not env.get("DISPLAY"):      # Qt would blame libxcb-cursor0 here too (a helper was sent looking for it)
+        return ("latentbrush: there is no display to show the editor on (DISPLAY is not set). Start it from a "
+                "desktop session (or over ssh -X), or use the command line: latentbrush --help")
     return None

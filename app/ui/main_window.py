@@ -37,6 +37,7 @@ from latentbrush.ui.canvas.tools import (
     Tool,
 )
 from latentbrush.ui.canvas.view import CanvasView
+from latentbrush.ui.dialogs import error_box, question_box
 from latentbrush.ui.fileops import FileOps, window_title
 from latentbrush.ui.fit import ScrollTabs, scrollable
 from latentbrush.ui.inpaint_ui import InpaintUI
@@ -370,9 +371,7 @@ class MainWindow(QMainWindow):
         self.last_error = (title, text)
         self.statusBar().showMessage(f"{title}: {text.splitlines()[0]}", 10000)
         if self.interactive:
-            box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
-            box.setModal(False)
-            box.show()
+            self._error_box = error_box(self, title, text, getattr(self, "_error_box", None))
 
     # -- drag and drop, close --------------------------------------------------------------
     def dragEnterEvent(self, e) -> None:  # noqa: N802
@@ -393,11 +392,3 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.session.close()
         e.accept()
-
-
-def question_box(parent, title: str, text: str, default: bool) -> QMessageBox:
-    """A Yes / No question whose Enter key answers `default` (Qt's own choice is Yes)."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
-    box.setDefaultButton(QMessageBox.StandardButton.Yes if default else QMessageBox.StandardButton.No)
-    return box

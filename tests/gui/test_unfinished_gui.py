@@ -206,7 +206,7 @@ def test_exporting_onto_the_opened_photo_asks_first_and_says_what_a_jpeg_loses(m
 def test_a_question_answers_no_on_enter_unless_yes_is_the_safe_answer(make_window, tiny_models):
     from PySide6.QtWidgets import QMessageBox
 
-    from latentbrush.ui.main_window import question_box
+    from latentbrush.ui.dialogs import question_box
 
     w = make_window(tiny_models)
     for default, button in ((False, QMessageBox.StandardButton.No), (True, QMessageBox.StandardButton.Yes)):
@@ -282,3 +282,18 @@ def test_a_blank_canvas_of_the_size_asked_from_the_file_menu(make_window, tiny_m
     assert fileops.blank_size("768 × 512") == (768, 512)
     with pytest.raises(ValueError, match="16 to"):
         fileops.blank_size("100000x10")
+
+
+def test_errors_show_one_box_the_latest(make_window, tiny_models):
+    """A helper opened several damaged projects; their error boxes piled up unseen behind later dialogs."""
+    w = make_window(tiny_models)
+    w.interactive = True
+    try:
+        w.show_error("Cannot open project", "a.lbproj is damaged")
+        first = w._error_box
+        w.show_error("Cannot open project", "b.lbproj is damaged")
+        assert not first.isVisible() and w._error_box.isVisible() and "b.lbproj" in w._error_box.text()
+        assert not w._error_box.isModal()            # a job's failure does not lock the window
+    finally:
+        w._error_box.close()
+        w.interactive = False

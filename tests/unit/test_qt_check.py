@@ -72,10 +72,17 @@ def test_check_reports_missing_libraries_when_the_plugin_cannot_load():
 
 def test_check_passes_when_the_plugin_loads_or_is_not_used():
     calls = []
-    assert check_qt_platform({}, plugin=PLUGIN, load=calls.append, ldd=lambda p: LDD) is None
+    assert check_qt_platform({"DISPLAY": ":0"}, plugin=PLUGIN, load=calls.append, ldd=lambda p: LDD) is None
     assert calls == [PLUGIN]
 
     def never(path):
         raise AssertionError("not loaded for offscreen")
 
     assert check_qt_platform({"QT_QPA_PLATFORM": "offscreen"}, plugin=PLUGIN, load=never) is None
+
+
+def test_no_display_is_named_as_such_not_as_a_missing_library():
+    """Qt's own message without a display blames libxcb-cursor0 (a helper went looking for it)."""
+    got = check_qt_platform({}, plugin=PLUGIN, load=lambda p: None, ldd=lambda p: "")
+    assert got is not None and "no display" in got and "DISPLAY is not set" in got and "xcb" not in got
+    assert check_qt_platform({"DISPLAY": ":1"}, plugin=PLUGIN, load=lambda p: None) is None
