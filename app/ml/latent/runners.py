@@ -25,7 +25,7 @@ from latentbrush.ml.latent.faces import squarify
 from latentbrush.ml.latent.projection import project
 from latentbrush.ml.latent.scribble import optimize_scribble
 from latentbrush.ml.registry import ModelManager
-from latentbrush.ml.tensors import resize, signed_from_bytes, to_images, to_renders
+from latentbrush.ml.tensors import resize, signed_from_bytes, to_renders
 
 
 @dataclass
@@ -103,7 +103,9 @@ def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *
                   tune_steps: int = tune.TUNE_STEPS,
                   tune_locality: float = TUNE_LOCALITY) -> Generator[Progress, None, LatentState]:
     """Project the region (warped into the generator's frame) and, when `tuned`, tune a copy of
-    the generator to it. Progress previews show the fit on the canvas."""
+    the generator to it. The progress carries no preview: the fit is diagnostic (after it the photo shows as it
+    was), and while it converged the canvas showed a stranger's face in a hard-edged tilted square (a helper
+    found it alarming)."""
     crop = np.ascontiguousarray(image[region.y0:region.y1, region.x0:region.x1])
     R = lm.G.resolution
     target = to_unit(photo.to_frame(crop, warp, R), lm.device)
@@ -121,19 +123,10 @@ def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *
             return step
         return min(total - 1, max(step, int(total * (time.perf_counter() - t0) / budget)))
 
-    def preview(img: torch.Tensor) -> np.ndarray:
-        """The generator's image where the frame covers the crop, the photo elsewhere."""
-        if warp is None:
-            return resize(to_images(img)[0], region.width, region.height)
-        up = photo.align.from_frame(to_renders(img)[0], warp, crop.shape[:2])
-        cover = photo.align.frame_coverage(warp, crop.shape[:2])[..., None]
-        return np.rint(np.clip(up * cover + crop * (1 - cover), 0, 255)).astype(np.uint8)
-
     def progress(st) -> Progress | None:
         if not torch.isfinite(st.image).all():
             return None
-        return Progress(at(st.step), total, f"projecting (loss {st.loss:.4f})", loss=st.loss,
-                        preview=preview(st.image), preview_bbox=region)
+        return Progress(at(st.step), total, f"projecting (loss {st.loss:.4f})", loss=st.loss)
 
     res = yield from relay(gen, progress)
     if not np.isfinite(res.render).all():
@@ -147,7 +140,7 @@ def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *
 
     def tprogress(st) -> Progress:
         return Progress(at(steps + st.step), total, f"fitting the generator to the photo ({st.psnr:.1f} dB)",
-                        loss=st.loss, preview=preview(st.image), preview_bbox=region)
+                        loss=st.loss)
 
     tres = yield from relay(tgen, tprogress)
     tuning = Tuning(tres.delta, psnr_before=tres.psnr_before, psnr=tres.psnr)
