@@ -140,3 +140,19 @@ def test_a_slider_edit_whose_positions_are_not_known_is_kept_as_shown(make_windo
     w.attributes.panel.set_value("smile", 0.0)
     release(w, qtbot, "lighting", 1.0)
     assert np.array_equal(sent[-1].origin, shown) and sent[-1].values == {"lighting": 1.0}
+
+
+def test_with_no_face_the_whole_slider_row_is_off_its_buttons_too(make_window, tiny_models, qtbot, photo):
+    """A helper found ↺ and Keep… enabled on a photo without a face; Keep… then did nothing, silently."""
+    from conftest_gui import open_array
+    from PySide6.QtWidgets import QPushButton
+
+    w = make_window(tiny_models)
+    new_face(w, qtbot)
+    panel = w.attributes.panel
+    buttons = [b for s in panel.sliders.values() for b in s.parentWidget().findChildren(QPushButton)]
+    assert any(b.text() == "Keep…" for b in buttons) and all(b.isEnabled() for b in buttons)
+    open_array(w, photo)                                   # a photo, no face found yet: no latent state
+    assert w.document.latent is None
+    assert not any(b.isEnabled() for b in buttons) and not any(s.isEnabled() for s in panel.sliders.values())
+    assert all(s.slider.minimumWidth() >= 100 for s in panel.sliders.values())      # a usable track

@@ -93,6 +93,7 @@ class AttributesPanel(QWidget):
             h.setContentsMargins(0, 0, 0, 0)
             s = LabeledSlider(pretty(name), -RANGE, RANGE, 0.0, steps=120, fmt="{:+.1f}")
             s.label.setMinimumWidth(86)
+            s.slider.setMinimumWidth(110)       # beside ↺ and Keep… an explore track was squeezed to 30 px
             s.setToolTip(f"{pretty(name)}: standard deviations along the direction (−3…3)")
             s.slider.sliderReleased.connect(self.released)
             s.valueChanged.connect(lambda _v, sl=s: self._moved(sl))
@@ -144,5 +145,5 @@ class AttributesPanel(QWidget):
 
     def set_enabled_for(self, has_state: bool) -> None:
         for s in self.sliders.values():
-            s.setEnabled(has_state)
+            s.parentWidget().setEnabled(has_state)      # the row: its ↺ and Keep… too (they did nothing, silently)
         self.info.setVisible(not has_state)
