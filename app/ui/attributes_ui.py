@@ -10,7 +10,7 @@ from latentbrush.core.sliders import CustomSliders, SliderError, direction_from_
 from latentbrush.paths import data_dir
 from latentbrush.session.catalog import read_directions
 from latentbrush.ui.context import Window
-from latentbrush.ui.panels.attributes import AttributesPanel
+from latentbrush.ui.panels.attributes import AttributesPanel, pretty
 
 
 class AttributesUI:
@@ -82,7 +82,7 @@ class AttributesUI:
         req = AttributeRequest(state=st, values=values, origin=np.array(st.z_base), custom=custom, preview=preview,
                                region_only=self.panel.region_only.isChecked())
         self.w.dispatcher.submit(req, layers=("mask",), watch=("latent", "base"),
-                                 label="Attribute preview" if preview else "Attribute sliders")
+                                 label="Attribute preview" if preview else slider_label(values))
 
     def _on_result(self, job, result) -> None:
         if job.kind != "attribute":
@@ -138,3 +138,11 @@ class AttributesUI:
                 self.panel.set_directions(self._directions(st.generator))
                 self.w.statusBar().showMessage(f"Kept “{new_name}” as a slider", 5000)
                 return
+
+
+def slider_label(values: dict[str, float]) -> str:
+    """The undo step's name: which sliders stand where ("Sliders: Smile +2.2, Head turn +0.5"), not
+    "Attribute sliders" for every step (a helper could not tell their undo steps apart)."""
+    if not values:
+        return "Sliders reset"
+    return "Sliders: " + ", ".join(f"{pretty(n)} {v:+.1f}".replace("-", "−") for n, v in values.items())

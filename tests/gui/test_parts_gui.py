@@ -166,7 +166,7 @@ def test_a_parts_edit_after_a_slider_keeps_the_slider_edit(make_window, tiny_mod
     assert np.array_equal(doc.layer("base"), lit)
     assert w.attributes.panel.values() == {"lighting": 3.0}
     w.undo_stack.undo()                                                      # the painted labels
-    assert w.undo_stack.undoText() == "Attribute sliders"
+    assert w.undo_stack.undoText() == "Sliders: Lighting +3.0"        # which slider, where
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), original)
 

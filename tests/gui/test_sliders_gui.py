@@ -156,3 +156,10 @@ def test_with_no_face_the_whole_slider_row_is_off_its_buttons_too(make_window, t
     assert w.document.latent is None
     assert not any(b.isEnabled() for b in buttons) and not any(s.isEnabled() for s in panel.sliders.values())
     assert all(s.slider.minimumWidth() >= 100 for s in panel.sliders.values())      # a usable track
+
+
+def test_the_undo_step_says_which_sliders_stand_where():
+    from latentbrush.ui.attributes_ui import slider_label
+
+    assert slider_label({"smile": 2.2, "head_turn": -0.5}) == "Sliders: Smile +2.2, Head turn −0.5"
+    assert slider_label({}) == "Sliders reset"
