@@ -256,6 +256,9 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS,
     except ImageLoadError:
         raise
     except UnidentifiedImageError as e:
+        if path.suffix.lower() == ".lbproj":    # a helper gave one to the command line
+            raise ImageLoadError(f"{path.name} is a Latentbrush project, not an image: open it in the editor and "
+                                 "export the image (File ▸ Export…, Ctrl+Shift+E) to edit it here") from e
         raise ImageLoadError(f"{path.name} is not an image file Latentbrush can read") from e
     except _DECODE_ERRORS as e:
         raise ImageLoadError(f"{path.name} {damaged(e)}") from e

@@ -209,3 +209,14 @@ def test_a_cut_short_or_corrupted_project_is_called_damaged_in_plain_words(tmp_p
     assert msg.startswith("crc.lbproj is damaged and cannot be opened") and info.filename + " is damaged" in msg
     assert "BadZipFile" not in msg and "error" not in msg.lower()
     assert (tmp_path / "cut.lbproj").read_bytes() == data[: len(data) // 2]      # nothing written over
+
+
+def test_a_project_given_as_an_image_says_what_to_do(tmp_path):
+    from latentbrush.core.imageio import ImageLoadError
+    from latentbrush.core.project_write import write_project
+    from tests.project_corpus import make_session
+
+    p = write_project(make_session(), tmp_path / "p1.lbproj")
+    with pytest.raises(ImageLoadError, match=r"^p1\.lbproj is a Latentbrush project, not an image: open it in the "
+                                             r"editor and export"):
+        load_image(p)
