@@ -9,11 +9,15 @@ import torch
 from safetensors.torch import save_file
 
 from latentbrush.ml.hashing import sha256_file
+from latentbrush.ml.manifest import Manifest
 from latentbrush.ml.nets.completion import CompletionNet
 from latentbrush.ml.nets.dcgan import DCGANGenerator
 from latentbrush.ml.nets.directions import LatentDirections
 from latentbrush.ml.nets.encoder import ConvEncoder
 from latentbrush.ml.nets.resnet_gen import ResnetGenerator
+from latentbrush.ml.nets.unet import UnetGenerator
+from latentbrush.ml.registry import ModelManager
+from latentbrush.ml.train.common import export_fp16
 
 
 def save_net(net: torch.nn.Module, path: Path) -> str:
@@ -171,3 +175,16 @@ def run_torchrun(module: str, args: list[str], nproc: int = 2, timeout: int = 30
            "-m", module, *args]
     return subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def sketch_models(tiny_models, generator: str | None = None) -> ModelManager:
+    """The tiny models plus a tiny sketch translator "sketch" (refined through `generator` if named)."""
+    torch.manual_seed(0)
+    path = tiny_models / "sketch.safetensors"
+    export_fp16(UnetGenerator(1, 3, 6, 4, "group", groups=4), path, {"arch": "unet"})
+    gen = f'generator = "{generator}"\n' if generator else ""
+    with open(tiny_models / "manifest.toml", "a") as f:
+        f.write(f'\n[[model]]\nid = "sketch"\nname = "Sketch"\nkind = "translator"\narch = "auto"\n'
+                f'{gen}file = "{path.name}"\nsha256 = "{sha256_file(path)}"\n'
+                'resolution = 64\nparams = { input_nc = 1 }\n')
+    return ModelManager(Manifest.load(tiny_models), device="cpu")

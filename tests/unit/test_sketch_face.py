@@ -12,15 +12,13 @@ import torch
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, drain
 from latentbrush.core.requests import TranslateRequest
-from latentbrush.ml.hashing import sha256_file
 from latentbrush.ml.latent.drawing import Lines, fit_drawing, line_terms
 from latentbrush.ml.manifest import Manifest
-from latentbrush.ml.nets.unet import UnetGenerator
 from latentbrush.ml.registry import ModelManager
-from latentbrush.ml.train.common import export_fp16
 from latentbrush.ml.translate.drawings import line_drawing
 from latentbrush.ml.translate.sketch_face import drawn_area, feathered, in_photo, sketch_boxes
 from latentbrush.ml.translate.translator import run_translate
+from tests.helpers import sketch_models
 
 
 def face_like(size=64):
@@ -204,19 +202,6 @@ def test_lines_drawn_over_a_photo_replace_only_where_they_are_drawn():
     assert drawn_area(np.zeros((120, 160), np.uint8)) is None
     paper = np.full((120, 160, 3), 255, np.uint8)                                    # a blank canvas: the whole box
     assert np.array_equal(in_photo(paper, face, 1.0, area), face)
-
-
-def sketch_models(tiny_models, generator: str | None = None) -> ModelManager:
-    """The tiny models plus a tiny sketch translator "sketch" (refined through `generator` if named)."""
-    torch.manual_seed(0)
-    path = tiny_models / "sketch.safetensors"
-    export_fp16(UnetGenerator(1, 3, 6, 4, "group", groups=4), path, {"arch": "unet"})
-    gen = f'generator = "{generator}"\n' if generator else ""
-    with open(tiny_models / "manifest.toml", "a") as f:
-        f.write(f'\n[[model]]\nid = "sketch"\nname = "Sketch"\nkind = "translator"\narch = "auto"\n'
-                f'{gen}file = "{path.name}"\nsha256 = "{sha256_file(path)}"\n'
-                'resolution = 64\nparams = { input_nc = 1 }\n')
-    return ModelManager(Manifest.load(tiny_models), device="cpu")
 
 
 def test_the_editor_refines_through_the_generator_named_by_the_translator(tiny_models):

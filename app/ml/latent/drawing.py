@@ -48,6 +48,17 @@ FAR = 6.0             # distances to the nearest line are capped here (generator
 GREY = (0.299, 0.587, 0.114)
 MID_WEIGHT = 150.0    # w_mid: at 3 it changed nothing; 30, 150 and 500 scored alike (24 faces per set, experiment)
 MID_SIGMAS = (1.0, 3.0)
+SMILE_WEIGHT = 0.05   # w_smile, per σ² away from the smile a drawn mouth asks for
+
+
+@dataclass(frozen=True)
+class SmileAsk:
+    """A smile a drawing asks for: σ along the generator's unit smile `direction` (nz,), and where the mouth
+    is (`mouth`: (1, 1, R, R) 0…1, the drawn mouth's box grown, softened), which the band term leaves free."""
+
+    direction: torch.Tensor
+    sigma: float
+    mouth: torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -130,23 +141,34 @@ def fit_drawing(G: nn.Module, lines: Lines, guess: torch.Tensor, starts: torch.T
                 lr: float = 0.05, w_on: float = 1.0, w_off: float = 1.0, w_look: float = 0.3,
                 w_prior: float = 0.1, look_sigma: float = 3.0, w_mid: float = MID_WEIGHT,
                 mid_sigmas: tuple[float, float] = MID_SIGMAS,
+                smile: SmileAsk | None = None, w_smile: float = SMILE_WEIGHT,
                 time_budget: float | None = None,
                 preview_every: int = 10, check: Callable[[], None] | None = None
                 ) -> Generator[DrawingStep, None, DrawingResult]:
     """Optimise the K latents `starts` (K, nz) so G's faces follow `lines` and look like `guess`
-    (1, 3, R, R) in [-1, 1] at low frequencies; yields previews, returns the candidates ranked."""
+    (1, 3, R, R) in [-1, 1] at low frequencies; yields previews, returns the candidates ranked.
+    `smile`: the smile a drawn mouth asks for (translate/mouth.py): the latents are started there and held
+    there by w_smile · (z·d − σ)², and the band term leaves the mouth to it."""
     t0 = time.perf_counter()
     look_target = blur(guess, look_sigma)
     band_target = blur(guess, mid_sigmas[0]) - blur(guess, mid_sigmas[1])
+
+    band_weight = 1.0
+    if smile is not None:
+        d = smile.direction.to(starts)
+        starts = starts + (smile.sigma - starts @ d)[:, None] * d
+        band_weight = 1.0 - smile.mouth.to(guess)
 
     def evaluate(z: torch.Tensor) -> Evaluation:
         img = G(z)
         on, off = line_terms(img, lines)
         look = (blur(img, look_sigma) - look_target).pow(2).flatten(1).mean(1)
         score = w_on * on + w_off * off + w_look * look
+        if smile is not None:
+            score = score + w_smile * (z @ d - smile.sigma).pow(2)
         if w_mid:
             band = blur(img, mid_sigmas[0]) - blur(img, mid_sigmas[1])
-            score = score + w_mid * (band - band_target).pow(2).flatten(1).mean(1)
+            score = score + w_mid * ((band - band_target).pow(2) * band_weight).flatten(1).mean(1)
         return Evaluation(score + w_prior * latent_prior(z), img, score.detach(),
                           terms={"lines": (w_on * on + w_off * off).detach()})
 

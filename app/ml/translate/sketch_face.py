@@ -10,7 +10,10 @@ the shuttle behind a blurred square).
 The sketch translator (pix2pix) gives a first guess from the drawing (averaged with its guess for the
 mirrored drawing: a face drawn mirrored is the same face mirrored; +0.4 dB on held-out drawings); when
 its generator is there, the guess is refined through the generator so the result is one of its faces
-with contours on the drawn lines (ml/latent/drawing.py: iGAN's sketch constraint). The result keeps
+with contours on the drawn lines (ml/latent/drawing.py: iGAN's sketch constraint); a mouth drawn bent up
+is read as a smile (translate/mouth.py) and asked for along the generator's smile direction, the translator's
+features left out around the mouth (`smile_asked`; the translator drew a closed, straight mouth for a drawn
+smile). The result keeps
 the generator face's detail (eyes, edges: crisp, no speckle) over the translator's low frequencies
 (where the light falls, how bright, what colour — which the translator reads from the drawing more
 faithfully than one generator face can match): measured on 64 held-out drawings, see README.
@@ -39,17 +42,24 @@ import torch.nn.functional as F
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result, relay
 from latentbrush.ml.inpaint.blend import feather
-from latentbrush.ml.latent.drawing import Lines, blur, fit_drawing
+from latentbrush.ml.latent.drawing import Lines, SmileAsk, blur, fit_drawing
 from latentbrush.ml.latent.faces import square_region, squarify
 from latentbrush.ml.latent.runners import latent_models
+from latentbrush.ml.latent.sliders import directions_for
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_images, to_tensor
+from latentbrush.ml.translate.cartoons import canonical_landmarks
 from latentbrush.ml.translate.drawings import even_lines
+from latentbrush.ml.translate.mouth import drawn_smile
 from latentbrush.ml.translate.sketch_pairs import DRAW_SIZE, drawing_at
 
 FEATHER = 0.08         # blend ramp at the box edges, as a fraction of its shorter side
 STARTS = 8             # latents refined together: the guess's encoding + random ones
 STEPS = 100
+SMILE_DIRECTION = "smile"   # the direction a drawn mouth's bend is asked along (None: not read) …
+MOUTH_GROW = 0.3            # … and around the drawn mouth and where the generator's faces have theirs (grown by
+#                             this fraction of its width) the translator's features do not hold the face (its mouth
+#                             is the one it guessed, often closed and straight)
 SPLIT_SIGMA = 2.0      # px at 64²: the result's bands below this come from the translator, above from the generator
 TONE_BAND = 0.04       # in_photo: the box's edge band (fraction of its shorter side) whose light the face takes on …
 GAIN_RANGE = (0.5, 3.0)    # … by one brightness gain within this range …
@@ -227,12 +237,34 @@ def sketch_to_face(drawing: np.ndarray, spec, loaded, models: ModelManager, *, r
         zs = [lm.E(guess_g).reshape(1, -1)] if lm.E is not None and guess_start else []
     rnd = torch.randn(STARTS - len(zs), G.nz, generator=torch.Generator().manual_seed(int(seed)))
     starts = torch.cat([*zs, rnd.to(lm.device)])
+    smile = smile_asked(drawing, spec.generator, models, G.resolution, lm.device)
     fit = yield from relay(fit_drawing(G, Lines.from_sketch(drawing, G.resolution, lm.device), guess_g, starts,
-                                       steps=STEPS, check=check),
+                                       steps=STEPS, smile=smile, check=check),
                            # previews as the result will look (the translator's light under the face's
                            # detail; the raw generator face looked darker and more orange, a helper found)
                            lambda st: (1 + st.step, total, detail_over(st.image, guess_g)))
     return detail_over(fit.images[:1], guess_g)
+
+
+def smile_asked(drawing: np.ndarray, generator_id: str, models: ModelManager, size: int, device
+                ) -> SmileAsk | None:
+    """The smile the drawing's mouth asks for, when a mouth can be read and bends up enough
+    (translate/mouth.py) and the generator has a smile direction; else None."""
+    mouth = drawn_smile(drawing) if SMILE_DIRECTION else None
+    if mouth is None or not mouth.asks:
+        return None
+    d = directions_for(models, generator_id).get(SMILE_DIRECTION)
+    if d is None:
+        return None
+    where = np.zeros((size, size), np.float32)
+    lm = canonical_landmarks()[3:5] * drawing.shape[0]       # where the generator's faces have their mouth
+    f = size / drawing.shape[0]
+    for x0, y0, x1, y1 in (mouth.box, (lm[0, 0], lm[:, 1].min(), lm[1, 0], lm[:, 1].max())):
+        grow = MOUTH_GROW * (x1 - x0)
+        where[max(0, int((y0 - grow) * f)):int(np.ceil((y1 + grow) * f)),
+              max(0, int((x0 - grow) * f)):int(np.ceil((x1 + grow) * f))] = 1.0
+    where = cv2.GaussianBlur(where, (0, 0), 1.0)
+    return SmileAsk(torch.from_numpy(d).to(device), mouth.smile, torch.from_numpy(where)[None, None].to(device))
 
 
 def translate_both_ways(net: torch.nn.Module, sketch: torch.Tensor) -> torch.Tensor:
