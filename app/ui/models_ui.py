@@ -57,6 +57,8 @@ class ModelEditsUI:
                                            "the newest edit)", 4000)
 
     def _on_result(self, job, result) -> None:
+        if job.kind == "generate":      # (applied: a new face declined over unsaved edits leaves the field alone)
+            self.w.generate_panel.seed.setValue(int(job.request.seed))
         full = result.info.get("full_strength")
         step = self.w.model.last_step
         if step is not None:            # a new undo step: the translation (if any) is no longer the newest
@@ -105,8 +107,7 @@ class ModelEditsUI:
         self.w.dispatcher.submit(GenerateRequest(seed=seed, bbox=tuple(box)), layers=("base",), label="Generate face")
 
     def randomize(self) -> None:
-        seed = random.randrange(2**31)
-        self.w.generate_panel.seed.setValue(seed)
+        seed = random.randrange(2**31)      # shown in the Seed field once the face is there (not if declined)
         if self._last_generate is not None and self.w.document is not None:
             self.w.dispatcher.submit(GenerateRequest(seed=seed, bbox=self._last_generate), layers=("base",),
                                      label="Generate face")

@@ -163,3 +163,22 @@ def test_the_undo_step_says_which_sliders_stand_where():
 
     assert slider_label({"smile": 2.2, "head_turn": -0.5}) == "Sliders: Smile +2.2, Head turn −0.5"
     assert slider_label({}) == "Sliders reset"
+
+
+def test_a_random_face_declined_over_unsaved_edits_leaves_the_seed_field(make_window, tiny_models, qtbot, monkeypatch,
+                                                                          photo):
+    """A helper pressed R on a photo, cancelled the discard question, and the Seed field kept the new seed."""
+    from conftest_gui import open_array
+
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    seed = w.generate_panel.seed
+    seed.setValue(5)
+    monkeypatch.setattr(w, "confirm_discard", lambda: False)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.randomize()
+    assert seed.value() == 5 and w.document.latent is None          # declined: the photo, the field as they were
+    monkeypatch.setattr(w, "confirm_discard", lambda: True)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.randomize()
+    assert seed.value() != 5 and w.document.latent is not None      # the new face, and its seed shown
