@@ -355,3 +355,30 @@ def test_lines_drawn_wide_are_read_at_the_width_the_translator_learned():
     strokes[..., 3] = 255 - cv2.resize(thick, (300, 300), interpolation=cv2.INTER_NEAREST)
     read = drawing_in(np.zeros((300, 300, 3), np.uint8), strokes, BBox(0, 0, 300, 300))
     assert (read < 128).sum() < 0.35 * (thick < 128).sum()
+
+
+def test_a_scanned_page_is_read_in_the_square_its_lines_fill_as_lines_drawn_on_a_blank_canvas(tiny_models):
+    """A helper's `latentbrush translate sketch2face-64 lines.png` read the whole page as the drawing (a small,
+    dark face edge to edge) where the editor, given the same lines as strokes on a blank canvas, made the face
+    for the square the lines fill."""
+    models = sketch_models(tiny_models)
+    h, w = 200, 260
+    lines = 255 - line_drawing(face_like(96), 96)                   # ink
+    page = np.full((h, w, 3), 255, np.uint8)
+    page[60:156, 90:186] = (255 - lines)[..., None]
+    strokes = np.zeros((h, w, 4), np.uint8)
+    strokes[60:156, 90:186, 3] = lines
+    blank_canvas = np.full((h, w, 3), 255, np.uint8)
+    scanned, _ = drain(run_translate(Job(TranslateRequest(model="sketch", refine=False), label="Sketch",
+                                         inputs={"image": page}), models))
+    drawn, _ = drain(run_translate(Job(TranslateRequest(model="sketch", refine=False), label="Sketch",
+                                       inputs={"image": blank_canvas, "scribble": strokes}), models))
+    assert abs(scanned.bbox.x0 - drawn.bbox.x0) <= 3 and abs(scanned.bbox.width - drawn.bbox.width) <= 4
+    assert scanned.bbox.width < 0.7 * h                               # not the whole page
+    edge = np.concatenate([scanned.pixels[0], scanned.pixels[-1], scanned.pixels[:, 0], scanned.pixels[:, -1]])
+    assert (edge >= 250).all()          # ramped into the paper, not into the drawing's lines (they showed through)
+    # a page the lines fill is still read whole, the face edge to edge
+    full = np.repeat(cv2.resize(line_drawing(face_like(80)), (w, h))[..., None], 3, 2)
+    res, _ = drain(run_translate(Job(TranslateRequest(model="sketch", refine=False), label="Sketch",
+                                     inputs={"image": full}), models))
+    assert min(res.bbox.width, res.bbox.height) >= 0.95 * h

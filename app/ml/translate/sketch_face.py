@@ -125,6 +125,19 @@ def sketch_boxes(strokes: np.ndarray | None, bbox: tuple[int, int, int, int] | N
     return whole, whole
 
 
+SCANNED_FILL = 0.85     # a scanned sketch is read in its lines' square when that square is under this share of the box
+
+
+def scanned_square(image: np.ndarray, box: BBox) -> BBox | None:
+    """For a drawing read from the image itself: the square around its dark lines within `box` (`READ_MARGIN`),
+    when it is clearly smaller than the box; else None (the box as it is)."""
+    grey = cv2.cvtColor(np.ascontiguousarray(image[box.slices]), cv2.COLOR_RGB2GRAY)
+    sq = lines_square((grey < 128).astype(np.uint8), READ_MARGIN)
+    if sq is None or max(sq.width, sq.height) >= SCANNED_FILL * min(box.width, box.height):
+        return None
+    return BBox(sq.x0 + box.x0, sq.y0 + box.y0, sq.x1 + box.x0, sq.y1 + box.y0)
+
+
 def drawing_in(image: np.ndarray, strokes: np.ndarray | None, box: BBox) -> np.ndarray:
     """The drawing inside box as (DRAW_SIZE, DRAW_SIZE) uint8, 255 paper, 0 line: the strokes (any colour)
     or, without strokes, the photo itself read as a scanned sketch."""
@@ -298,7 +311,9 @@ def run_sketch(job: Job, spec, loaded, models: ModelManager) -> Generator[Progre
     # (Over a photo it stays the wider box, whose ramps blend the face into the photo: a face made for the tight
     # square and mirrored out to the box showed a mirrored band at its edges.)
     read = lines_square(strokes[..., 3], READ_MARGIN) if lit and READ_MARGIN is not None else None
-    if read is not None and blank(image[box.slices]):
+    if not lit:         # a scanned sketch: the same square around its lines, where they fill clearly less than the
+        read = scanned_square(image, box)       # box (the command line's whole page gave a small, dark face)
+    if read is not None and (not lit or blank(image[box.slices])):
         box = read
         region = read if job.request.bbox is None else read.intersect(BBox(*job.request.bbox).clip(w, h))
     drawing = drawing_in(image, strokes, box)
@@ -328,6 +343,12 @@ def _paste(image: np.ndarray, box: BBox, region: BBox, face: torch.Tensor, job: 
     big = F.interpolate(face.float(), size=(box.height, box.width), mode="bicubic", align_corners=False)
     face_px = to_images(big.clamp(-1, 1))[0][region.relative_to(box)]
     strength = float(job.request.strength) if strength is None else strength
-    if not lit:         # a scanned sketch: the face replaces the drawing, edge to edge
-        return feathered(image[region.slices], face_px, strength, ramp=False)
+    if not lit:         # a scanned sketch: the face replaces the drawing, edge to edge (ramped into the paper
+        #                 where it was made for the lines' square within a larger page)
+        page = region.width < image.shape[1] or region.height < image.shape[0]
+        under = image[region.slices]
+        if page:        # the face ramps into the paper, not into the drawing's own lines
+            under = np.empty_like(under)
+            under[:] = np.median(image[region.slices].reshape(-1, 3), axis=0).astype(np.uint8)
+        return feathered(under, face_px, strength, ramp=page)
     return in_photo(image[region.slices], face_px, strength, drawn_area(strokes[region.slices][..., 3]))
