@@ -238,9 +238,11 @@ class MainWindow(QMainWindow):
         self._act(v, "Zoom &out", lambda: self.canvas.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
         self._act(v, "&Fit to window", self.canvas.fit, "Ctrl+0")
         self._act(v, "&Actual size (100 %)", self.canvas.actual_size, "Ctrl+1")
-        self.before_after = self._act(v, "&Before / after", self.canvas.set_show_original, "\\",
+        self.before_after = self._act(v, "&Before / after", lambda _=False: None, "\\",
                                       "Show the original photo while held on")
-        self.before_after.setCheckable(True)
+        self.before_after.setCheckable(True)      # (toggled, not triggered: the Inpaint panel's button checks it)
+        self.before_after.toggled.connect(self.canvas.set_show_original)
+        self.before_after.toggled.connect(self.inpaint.panel.compare.setChecked)     # (\: the button follows)
 
         t = mb.addMenu("&Tools")
         tb = self.addToolBar("Tools")
@@ -300,6 +302,7 @@ class MainWindow(QMainWindow):
     def _on_document(self, doc: Document | None) -> None:
         """The session opened another document (or none): every view follows, in this order."""
         self.selection = None
+        self.before_after.setChecked(False)     # another image shows as it is (the panel's button stayed pressed)
         self.canvas.set_document(doc)
         self.latent.set_document(doc)
         self.attributes.set_document(doc)

@@ -176,3 +176,19 @@ def test_bracket_keys_resize_the_brush(make_window, tiny_models):
     assert size.value() == 1                                  # never below a pixel
     keys["]"].trigger()
     assert size.value() > 1.5                                 # small sizes still grow
+
+
+def test_the_inpaint_panels_before_after_button_shows_the_original(make_window, tiny_models, photo):
+    """A helper's click on the panel's Before / after changed only the button's look (the View menu's \\ worked);
+    it also stayed pressed on the next image."""
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    button = w.inpaint.panel.compare
+    button.click()
+    assert w.canvas.show_original and w.before_after.isChecked()
+    button.click()
+    assert not w.canvas.show_original
+    w.before_after.trigger()                                # \ from the menu: the button follows
+    assert button.isChecked() and w.canvas.show_original
+    open_array(w, photo[::-1].copy())                       # another image: shown as it is
+    assert not button.isChecked() and not w.canvas.show_original
