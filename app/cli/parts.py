@@ -133,7 +133,8 @@ def cmd_parts(args) -> int:
         msg = write_image(doc.layer("base"), item, loaded)
         bar.show(1, msg)
         bar.close()
-        print(res.message)
+        # (the editor's advice to undo is, on the command line, to discard the output)
+        print(res.message.replace("undo it or paint a smaller change", "discard the output or paint a smaller change"))
         return 0
     except (ImageLoadError, ValueError, LookupError) as e:
         bar.close()

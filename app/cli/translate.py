@@ -35,6 +35,9 @@ def cmd_translate(args) -> int:
     plan = plan_command(args, inputs=files_of(mask_path))
     configure_threads(gui=False)
     manifest = load_manifest(args)
+    if args.model not in manifest.specs:        # (the manifest's own message lists every model, detectors too)
+        raise SystemExit(f"latentbrush: no translator {args.model!r}; translators: "
+                         + ", ".join(s.id for s in manifest.of_kind("translator")))
     spec = manifest.get(args.model)
     if spec.kind != "translator":
         raise SystemExit(f"latentbrush: {spec.id} is a model of kind “{spec.kind}”, not a translator; translators: "

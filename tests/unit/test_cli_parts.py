@@ -38,7 +38,7 @@ def test_part_map_is_a_palette_png_with_the_legend_colors(tiny_models, face, tmp
     assert "legend" in capsys.readouterr().out
 
 
-def test_edit_changes_only_where_the_labels_changed(tiny_models, face, tmp_path):
+def test_edit_changes_only_where_the_labels_changed(tiny_models, face, tmp_path, capsys):
     parts = tmp_path / "parts.png"
     assert run_map(tiny_models, face, parts) == 0
     im = Image.open(parts)
@@ -54,6 +54,9 @@ def test_edit_changes_only_where_the_labels_changed(tiny_models, face, tmp_path)
     rc = run_cli(["--models", str(tiny_models), "parts", str(face), "--edit", str(tmp_path / "edit.png"),
                   "-o", str(out), "--region", "whole", "--steps", "20", "--candidates", "2"])
     assert rc == 0 and face.read_bytes() == before
+    said = capsys.readouterr().out
+    # what the editor says, in the command line's terms (a helper read "undo it" and "parts edit: (60 steps …")
+    assert "Parts edit: " in said and "undo" not in said and ": (" not in said
     a = np.asarray(Image.open(face).convert("RGB")).astype(int)
     b = np.asarray(Image.open(out).convert("RGB")).astype(int)
     diff = np.abs(a - b).max(2)

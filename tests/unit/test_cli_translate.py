@@ -63,6 +63,9 @@ def test_translate_errors(tiny_models, photos, tmp_path, capsys):
         run_cli(["--models", str(tiny_models), "translate", "tiny-trans", str(photos), "-o", "x", "--strength", "2"])
     with pytest.raises(SystemExit, match="not a translator"):
         run_cli(["--models", str(tiny_models), "translate", "tiny-gen", str(photos), "-o", "x"])
+    with pytest.raises(SystemExit, match=r"no translator 'foo'; translators: [^;]*tiny-trans") as e:
+        run_cli(["--models", str(tiny_models), "translate", "foo", str(photos), "-o", "x"])
+    assert "tiny-gen" not in str(e.value)                  # only translators named (a helper was offered detectors)
     Image.fromarray(np.zeros((10, 10), np.uint8)).save(tmp_path / "small.png")
     out = tmp_path / "o.png"
     rc = run_cli(["--models", str(tiny_models), "translate", "tiny-trans", str(photos / "a.png"), "-o", str(out),

@@ -314,11 +314,11 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                                   not field.parts else f" {reshaped}" if reshaped else ""))
     figures = (f"{seen:.0%} of the changed pixels show the painted part when the result is segmented again, "
                f"colour blotches {stained:.0%} of the redrawn area, {tone:+.0f} grey levels where the parts stay "
-               f"({agree[0]:.0%} in the edit's own part map; ") if field is None and not own else "("
+               f"({agree[0]:.0%} in the edit's own part map; ") if field is None and not own else ""
     return Result(layer="base", bbox=r, pixels=cands[0],
                   message=((f"{verdict} " if verdict else "") + (f"{reshaped} " if reshaped else "")
-                           + (f"parts edit: {figures}{res.steps} steps × {len(res.z)} "
-                              f"candidate{'s' if len(res.z) > 1 else ''}, {res.seconds:.1f} s)"
+                           + (f"Parts edit: {figures}{res.steps} steps × {len(res.z)} "
+                              f"candidate{'s' if len(res.z) > 1 else ''}, {res.seconds:.1f} s{')' if figures else ''}"
                               + (" — stopped early on a numerical problem (NaN); kept the last good result"
                                  if res.nonfinite else "") if res.steps else "")).rstrip(),
                   info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
