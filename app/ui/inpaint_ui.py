@@ -20,6 +20,9 @@ NO_FACE_TIP = ("The generator prior fills faces: no face was found in this photo
                "Telea anyway. The completion network and the classical fills work on any image.")
 
 
+NOTHING_TO_FILL = "Nothing to fill"
+
+
 class InpaintUI:
     def __init__(self, window: Window) -> None:
         self.w = window
@@ -65,7 +68,7 @@ class InpaintUI:
         if doc is None:
             return
         if not doc.has_content("mask"):
-            self._say("Nothing to fill: paint the area with the mask brush (M) first.")
+            self._say(f"{NOTHING_TO_FILL}: paint the area with the mask brush (M) first.")
             self.w.statusBar().showMessage("Paint a mask first", 4000)
             return
         method = self.panel.method() or None
@@ -95,6 +98,8 @@ class InpaintUI:
             w.raise_()
 
     def _on_stroke(self, tool: str) -> None:
+        if tool == "mask" and self.panel.status.text().startswith(NOTHING_TO_FILL):
+            self._say("")                   # a mask now: "Nothing to fill" had stayed up while it was painted
         if tool in ("mask", "mask_eraser") and self.panel.on_release.isChecked():
             self.fill()
 

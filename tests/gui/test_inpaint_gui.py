@@ -90,6 +90,11 @@ def test_fill_without_a_mask_says_so_and_runs_nothing(make_window, tiny_models, 
     qtbot.wait(100)
     assert not w.dispatcher.busy and not jobs
     assert "mask brush" in w.inpaint.panel.status.text()
+    w.inpaint.panel.on_release.setChecked(False)
+    w.set_tool("mask")
+    drag(w.canvas, [(60, 60), (90, 70)])
+    assert w.document.has_content("mask")
+    assert "Nothing to fill" not in w.inpaint.panel.status.text()      # (it stayed up while a mask was painted)
 
 
 def test_model_list_has_learned_prior_and_classical(make_window, tiny_models):
