@@ -3,8 +3,18 @@ window never opens larger than the screen's free area."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QTabWidget, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QDockWidget,
+    QFrame,
+    QMainWindow,
+    QScrollArea,
+    QTabWidget,
+    QWidget,
+)
 
 MIN_WIDTH, MIN_HEIGHT = 800, 480
 
@@ -18,9 +28,42 @@ def scrollable(widget: QWidget) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     area.setWidget(widget)
+    guard_wheel(widget)
     # as wide as the panel wants (plus room for the scroll bar), as short as the dock gets
     area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
     return area
+
+
+class _WheelGuard(QObject):
+    """The wheel over a spin box, list or slider it has not been clicked into scrolls the panel instead: a
+    helper scrolling the Parts dock set its Steps to 68, and a slider passed under the pointer would edit."""
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, QWidget) and not obj.hasFocus():
+            parent = obj.parentWidget()
+            while parent is not None and not isinstance(parent, QScrollArea):
+                parent = parent.parentWidget()
+            if parent is not None:
+                QCoreApplication.sendEvent(parent.verticalScrollBar(), event)
+            return True
+        return False
+
+
+_GUARD = None
+WHEEL_TAKERS = (QAbstractSpinBox, QComboBox, QAbstractSlider)
+
+
+def guard_wheel(root: QWidget) -> None:
+    """Keep the wheel from changing the value controls under `root` (now there) until they are clicked into."""
+    global _GUARD
+    if _GUARD is None:
+        _GUARD = _WheelGuard()
+    for kind in WHEEL_TAKERS:
+        for w in root.findChildren(kind):
+            if not isinstance(w.parentWidget(), QScrollArea) and w.property("wheel_guarded") is not True:
+                w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+                w.installEventFilter(_GUARD)
+                w.setProperty("wheel_guarded", True)
 
 
 class ScrollTabs(QTabWidget):

@@ -192,3 +192,31 @@ def test_the_inpaint_panels_before_after_button_shows_the_original(make_window, 
     assert button.isChecked() and w.canvas.show_original
     open_array(w, photo[::-1].copy())                       # another image: shown as it is
     assert not button.isChecked() and not w.canvas.show_original
+
+
+def test_the_wheel_scrolls_a_panel_past_its_value_boxes_without_changing_them(make_window, tiny_models, qtbot):
+    """A helper scrolling the Parts dock set its Steps to 68 when the box passed under the pointer."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window(tiny_models)
+    new = w.parts.panel.steps
+    before = new.value()
+
+    def wheel(widget):
+        e = QWheelEvent(QPointF(5, 5), QPointF(widget.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, e)
+
+    wheel(new)
+    assert new.value() == before
+    new.setFocus()
+    w.activateWindow()
+    if new.hasFocus():                      # clicked into (where the platform gives focus): the wheel is its own
+        wheel(new)
+        assert new.value() != before
+    slider = w.translate_panel.strength.slider              # a slider too (an attribute slider would edit)
+    v = slider.value()
+    wheel(slider)
+    assert slider.value() == v

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentbrush.ui.fit import guard_wheel
 from latentbrush.ui.panels.common import LabeledSlider
 
 RANGE = 3.0
@@ -111,6 +112,7 @@ class AttributesPanel(QWidget):
             (self.explore_lay if kind == "explore" else self.attr_lay).addWidget(row)
             self.sliders[name] = s
         self.explore_box.setVisible(any(k == "explore" for _, k in names))
+        guard_wheel(self)           # new sliders: a wheel scrolling the panel must not move one it passes
 
     def _moved(self, s: LabeledSlider) -> None:
         """A drag previews; a move by keyboard or a click on the track (no drag) applies once the keys
