@@ -53,8 +53,10 @@ class ModelEditsUI:
         if self.w.undo_stack.history.rework_newest(step, [PixelPatch(p.layer, p.bbox, p.before, after)]):
             self.w.statusBar().showMessage(f"{step.text} at {s:.0%} strength", 3000)
         else:
-            self.w.statusBar().showMessage(f"Strength {s:.0%}: for the next translation (the last one is no longer "
-                                           "the newest edit)", 4000)
+            stack = self.w.undo_stack
+            at = next((i for i in range(stack.count()) if stack.command(i) is step), None)
+            why = "was undone" if at is not None and at >= stack.index() else "is no longer the newest edit"
+            self.w.statusBar().showMessage(f"Strength {s:.0%}: for the next translation (the last one {why})", 4000)
 
     def _on_result(self, job, result) -> None:
         if job.kind == "generate":      # (applied: a new face declined over unsaved edits leaves the field alone)

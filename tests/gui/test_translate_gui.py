@@ -54,6 +54,12 @@ def test_strength_fades_the_newest_translation_in_one_undo_step(make_window, tin
     qtbot.wait(300)
     assert np.array_equal(doc.layer("base"), shown)
     assert "for the next translation" in w.statusBar().currentMessage()      # and the slider says why
+    assert "no longer the newest edit" in w.statusBar().currentMessage()
+    w.undo_stack.undo()                                  # the mask stroke …
+    w.undo_stack.undo()                                  # … and the translation undone: said so, not "no longer newest"
+    w.translate_panel.strength.setValue(0.5)
+    qtbot.waitUntil(lambda: "was undone" in w.statusBar().currentMessage(), timeout=5_000)
+    assert np.array_equal(doc.layer("base"), before)
 
 
 def add_tiny_sketch(tiny_models) -> None:
