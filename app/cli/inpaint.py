@@ -71,7 +71,8 @@ def cmd_inpaint(args) -> int:
                           inputs={"mask": mask}, bar=bar, i=i, apply=True)
         # the editor's hints, in the command line's terms
         info = res.info
-        said = ([f"textured surroundings: --model {methods.EXEMPLAR} redraws their texture"]
+        said = ([info["notes"][0]] if info.get("fallback") and info.get("notes") else []) + (
+            [f"textured surroundings: --model {methods.EXEMPLAR} redraws their texture"]
                 if info.get("textured") else []) + (
             ["a large hole: look it over"] if info.get("deep", 0.0) >= DEEP_WARN else []) + (
             ["paint the mask a little wider"] if info.get("rim_left", 0.0) >= RIM_WARN else [])

@@ -123,3 +123,15 @@ def test_the_command_line_says_what_the_loader_changed(tiny_models, tmp_path, ca
                     str(tmp_path / "m.png"), "-o", str(out), "--model", "telea"]) == 0
     said = capsys.readouterr()
     assert "reduced to 8 bits" in said.out + said.err and out.exists()      # as the editor says it
+
+
+def test_the_command_line_says_when_the_prior_fell_back_to_telea(tiny_models, tmp_path, capsys):
+    """A helper's `inpaint --model generator-prior` on a photo without a face said only "(telea, none)"."""
+    flat = np.full((90, 120, 3), 150, np.uint8)
+    flat[:, 60:] = (60, 90, 140)
+    Image.fromarray(flat).save(tmp_path / "wall.png")
+    mask_png(tmp_path / "m.png")
+    rc = run_cli(["--models", str(tiny_models), "inpaint", str(tmp_path / "wall.png"), "--mask", str(tmp_path / "m.png"),
+                  "-o", str(tmp_path / "out.png"), "--model", "generator-prior"])
+    said = capsys.readouterr()
+    assert rc == 0 and "filled with Telea instead of the generator prior" in said.out + said.err
