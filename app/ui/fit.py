@@ -60,7 +60,7 @@ def guard_wheel(root: QWidget) -> None:
         _GUARD = _WheelGuard()
     for kind in WHEEL_TAKERS:
         for w in root.findChildren(kind):
-            if not isinstance(w.parentWidget(), QScrollArea) and w.property("wheel_guarded") is not True:
+            if w.property("wheel_guarded") is not True:
                 w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
                 w.installEventFilter(_GUARD)
                 w.setProperty("wheel_guarded", True)
