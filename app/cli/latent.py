@@ -132,6 +132,8 @@ def parse_sets(items: list[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     for it in items or []:
         name, sep, value = it.partition("=")
+        if name.strip() in out:
+            raise SystemExit(f"latentbrush: --set {name.strip()} is given more than once: give each slider once")
         try:
             out[name.strip()] = float(value)
         except ValueError:

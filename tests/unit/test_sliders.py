@@ -73,3 +73,6 @@ def test_attribute_cli_lists_and_applies(tiny_models, tmp_path, rng, capsys):
         run_cli(["--models", str(tiny_models), "attribute", str(src), "--set", "smile=9", "-o", str(dst)])
     with pytest.raises(SystemExit, match="NAME=VALUE"):
         run_cli(["--models", str(tiny_models), "attribute", str(src), "--set", "smile", "-o", str(dst)])
+    with pytest.raises(SystemExit, match="more than once"):     # it had kept the last one without a word
+        run_cli(["--models", str(tiny_models), "attribute", str(src), "--set", "smile=1", "--set", "smile=-2",
+                 "-o", str(dst)])
