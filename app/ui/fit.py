@@ -34,6 +34,20 @@ def scrollable(widget: QWidget) -> QScrollArea:
     return area
 
 
+def fit_width(widget: QWidget) -> None:
+    """The scroll area around `widget` made at least as wide as the widget's content now wants (rows added
+    after it was built: the Sliders panel's explore rows had gone past the dock's edge, their values
+    and buttons hidden behind a horizontal scroll bar, a helper at 1280 px)."""
+    area = widget.parentWidget()
+    while area is not None and not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    if area is not None:
+        for lay in [widget.layout(), *(w.layout() for w in widget.findChildren(QWidget))]:
+            if lay is not None:
+                lay.activate()
+        area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+
+
 class _WheelGuard(QObject):
     """The wheel over a spin box, list or slider it has not been clicked into scrolls the panel instead: a
     helper scrolling the Parts dock set its Steps to 68, and a slider passed under the pointer would edit."""

@@ -182,3 +182,30 @@ def test_a_random_face_declined_over_unsaved_edits_leaves_the_seed_field(make_wi
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
         w.randomize()
     assert seed.value() != 5 and w.document.latent is not None      # the new face, and its seed shown
+
+
+def test_every_slider_row_fits_the_dock_without_a_sideways_scroll(make_window, tiny_models, qtbot):
+    """A helper at 1280 px found the slider values and the explore rows' buttons past the dock's edge,
+    behind a horizontal scroll bar (the rows arrive after the dock was sized)."""
+    from PySide6.QtWidgets import QDockWidget, QScrollArea
+
+    w = make_window(tiny_models)
+    w.resize(1280, 820)
+    panel = w.attributes.panel
+    dock = panel.parentWidget()
+    while not isinstance(dock, QDockWidget):
+        dock = dock.parentWidget()
+    dock.raise_()                                           # its tab on show
+    panel.set_directions([("smile", "attribute"), ("lighting", "attribute"), ("explore_1", "explore"),
+                          ("explore_2", "explore")])
+    area = panel.parentWidget()
+    while not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    qtbot.waitUntil(lambda: all(s.isVisible() for s in panel.sliders.values())
+                    and area.horizontalScrollBar().maximum() == 0, timeout=3000)
+    for s in panel.sliders.values():
+        row = s.parentWidget()
+        right = row.mapTo(area.viewport(), row.rect().topRight()).x()
+        assert right <= area.viewport().width()
+    # however narrow its neighbours let the dock get, it stays as wide as the rows (it was 314 px against 408)
+    assert area.minimumWidth() >= panel.minimumSizeHint().width()

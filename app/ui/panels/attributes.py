@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentbrush.ui.fit import guard_wheel
+from latentbrush.ui.fit import fit_width, guard_wheel
 from latentbrush.ui.panels.common import LabeledSlider
 
 RANGE = 3.0
@@ -86,7 +86,9 @@ class AttributesPanel(QWidget):
     def set_directions(self, names: list[tuple[str, str]]) -> None:
         """(name, kind) with kind attribute | explore | custom."""
         for s in self.sliders.values():
-            s.parentWidget().deleteLater()
+            row = s.parentWidget()
+            row.setParent(None)             # out of the layout now, not when deleted (fit_width measures it)
+            row.deleteLater()
         self.sliders.clear()
         for name, kind in names:
             row = QWidget()
@@ -106,6 +108,7 @@ class AttributesPanel(QWidget):
             h.addWidget(reset)
             if kind == "explore":
                 keep = QPushButton("Keep…")
+                keep.setFixedWidth(keep.fontMetrics().horizontalAdvance("Keep…") + 18)
                 keep.setToolTip("Name this direction and keep it as a slider")
                 keep.clicked.connect(lambda _=False, n=name: self._keep(n))
                 h.addWidget(keep)
@@ -113,6 +116,7 @@ class AttributesPanel(QWidget):
             self.sliders[name] = s
         self.explore_box.setVisible(any(k == "explore" for _, k in names))
         guard_wheel(self)           # new sliders: a wheel scrolling the panel must not move one it passes
+        QTimer.singleShot(0, lambda: fit_width(self))      # once the new rows are laid out (and styled)
 
     def _moved(self, s: LabeledSlider) -> None:
         """A drag previews; a move by keyboard or a click on the track (no drag) applies once the keys
