@@ -130,6 +130,10 @@ class MainWindow(QMainWindow):
         self.selection = box
         self.canvas.set_selection(box)
 
+    def show_layer(self, name: str) -> None:
+        if self.layers_panel.reveal(name):
+            self.statusBar().showMessage(f"{LAYER_NAMES[name]} shown again: you are painting on them", 5000)
+
     # -- building ----------------------------------------------------------------------
     def _dock(self, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -185,8 +189,7 @@ class MainWindow(QMainWindow):
 
     def resize_brush(self, factor: float) -> None:
         """[ and ] (as in other editors; a helper reached for them): the brush size by a factor, at least 1 px."""
-        size = self.brush_panel.size
-        now = size.value()
+        size, now = self.brush_panel.size, self.brush_panel.size.value()
         size.setValue(max(now + 1, now * factor) if factor > 1 else min(now - 1, now * factor))
 
     def _act(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:

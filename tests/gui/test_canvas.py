@@ -220,3 +220,20 @@ def test_the_wheel_scrolls_a_panel_past_its_value_boxes_without_changing_them(ma
     v = slider.value()
     wheel(slider)
     assert slider.value() == v
+
+
+def test_painting_on_a_hidden_layer_shows_it_again(make_window, tiny_models, photo):
+    """A helper hid the colour scribbles, painted, saw nothing — and the invisible stroke still started a
+    scribble edit and took an undo step."""
+    w = make_window(tiny_models)
+    doc = open_array(w, photo)
+    w.layers_panel.checks["mask"].setChecked(False)
+    w.set_tool("mask")
+    drag(w.canvas, [(50, 50), (150, 150)])
+    assert doc.has_content("mask")
+    assert w.layers_panel.checks["mask"].isChecked() and w.canvas.visible["mask"] is True
+    assert "Inpainting mask shown again" in w.statusBar().currentMessage()
+    w.layers_panel.checks["scribble"].setChecked(False)
+    w.set_tool("mask")
+    drag(w.canvas, [(60, 60), (90, 90)])                    # another layer's stays hidden
+    assert w.canvas.visible["scribble"] is False

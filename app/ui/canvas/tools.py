@@ -24,6 +24,7 @@ class ToolContext(Protocol):
     def part_label(self) -> int: ...
     def set_color(self, rgb: tuple[int, int, int]) -> None: ...
     def set_selection(self, box: BBox | None) -> None: ...
+    def show_layer(self, name: str) -> None: ...
 
 
 class Tool:
@@ -66,6 +67,7 @@ class PaintTool(Tool):
         if doc is None:
             return
         mode: Mode = "erase" if (erase or self.mode == "erase") else "paint"
+        self.ctx.show_layer(self.layer)             # what is painted is seen
         self._stroke = Stroke(doc.layer(self.layer), self.layer, self.ctx.brush(), mode, self.value())
         self._token = stroke_token()
         what = {"scribble": "strokes", "mask": "mask", "parts": "part labels"}.get(self.layer, self.layer)

@@ -34,3 +34,12 @@ class LayersPanel(QWidget):
         grid.addWidget(QLabel("Overlay opacity"), len(NAMES), 0, 1, 2)
         grid.addWidget(self.mask_opacity, len(NAMES) + 1, 0, 1, 2)
         grid.setRowStretch(len(NAMES) + 2, 1)
+
+    def reveal(self, name: str) -> bool:
+        """Show the layer `name` if it is hidden (True then): a helper painted scribbles with their layer
+        hidden, saw nothing, and the invisible strokes still started an edit and took an undo step."""
+        cb = self.checks.get(name)
+        if cb is None or cb.isChecked():
+            return False
+        cb.setChecked(True)
+        return True
