@@ -67,6 +67,8 @@ def test_candidates_commit_and_revert(make_window, tiny_models, qtbot):
     assert not np.array_equal(first, original)
     strip = w.latent.panel.strip
     assert strip.currentRow() == 0
+    # the panel scrolled to the candidates (a helper's were below the dock's edge, unseen)
+    qtbot.waitUntil(lambda: strip.visibleRegion().boundingRect().height() >= strip.height() - 4, timeout=3000)
     w.latent.pick_candidate(1)
     assert np.array_equal(doc.latent.z, doc.latent.candidates[1])
     assert not np.array_equal(doc.layer("base"), first)

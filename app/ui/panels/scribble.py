@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -138,7 +139,11 @@ class ScribblePanel(QWidget):
         self.strip.setIconSize(QSize(THUMB, THUMB))
         self.strip.setFlow(QListWidget.Flow.LeftToRight)
         self.strip.setWrapping(False)
-        self.strip.setFixedHeight(THUMB + 30)
+        self.strip.setFixedHeight(THUMB + 36)
+        # the picked one framed, not only its label (a helper saw no mark on the panel's cut-off strip)
+        self.strip.setStyleSheet("QListWidget::item { border: 3px solid transparent; border-radius: 3px; }"
+                                 "QListWidget::item:selected { border: 3px solid palette(highlight); "
+                                 "background: transparent; color: palette(text); font-weight: bold; }")
         self.strip.setSpacing(2)
         self.strip.setMovement(QListWidget.Movement.Static)
         self.strip.setToolTip("Click a candidate to show it instead")
@@ -213,6 +218,11 @@ class ScribblePanel(QWidget):
             self.strip.addItem(it)
         if self.strip.count():
             self.strip.setCurrentRow(0)
+            area = self.parentWidget()              # the panel scrolled to them: they were below the dock's edge
+            while area is not None and not isinstance(area, QScrollArea):
+                area = area.parentWidget()
+            if area is not None:
+                area.ensureWidgetVisible(self.strip.parentWidget())
 
 
 def true_icon(pm: QPixmap) -> QIcon:
