@@ -12,6 +12,10 @@ feather composite). Measured:
   resegmented_unedited / _by_hand   the same check on the unedited face (the floor) and on the
                face with the changed pixels painted by hand in the parts' mean colours (how the
                check reads a plain paint-over);
+  read (_unedited, _by_hand)   the same three read by the pixel part reader (app/ml/nets/pixelparts.py):
+               a network that segments the image itself, no projection between, so what the generator
+               cannot draw (eyes painted shut) is read as it looks; trained on the generator's faces
+               with parts painted over and pasted (its own model's view: labelled as such);
   follow       the same in the part map of the edited latent — the optimiser's own view (it shares
                the edit's gradient path); before the edit this is 0 by construction;
   pixels       a check that does not use the generator's features: each changed pixel of the
@@ -64,7 +68,7 @@ def edit_one(mm, pm, z: np.ndarray, kind: str, donor: np.ndarray | None = None, 
     from latentbrush.ml.latent.runners import render
     from latentbrush.ml.parts.edit import label_map
     from latentbrush.ml.parts.labels import scripted_edit, upscale_labels
-    from latentbrush.ml.parts.resegment import carried, resegment
+    from latentbrush.ml.parts.resegment import carried, part_reader, read_parts, resegment
     from latentbrush.ml.parts.runners import clip_weight, run_parts_edit
 
     G, dev = pm.lm.G, pm.lm.device
@@ -97,6 +101,9 @@ def edit_one(mm, pm, z: np.ndarray, kind: str, donor: np.ndarray | None = None, 
     beyond = float(diff[clip == 0].max(initial=0))
     reproj.append(float((clip > 0).sum() / max((clip_weight(layer > 0, SHOW) > 0).sum(), 1)))
     reproj.append(res.info["blotches"])
+    reader = part_reader(mm, pm.lm.generator_id)
+    reproj += [carried(read_parts(reader, img, dev), target, before) if reader is not None else float("nan")
+               for img in (after, base, by_hand(base, before, target))]
     return photo, layer, after, follow, outside, beyond, dt, reproj
 
 
@@ -198,7 +205,8 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
             recs.append({"follow": follow, "outside": outside, "beyond_clip_max": beyond, "seconds": dt,
                          "pixels": reproj[0], "pixels_unedited": reproj[1], "resegmented": reproj[2],
                          "resegmented_unedited": reproj[3], "resegmented_by_hand": reproj[4],
-                         "clip_area_vs_paint": reproj[5], "blotches": reproj[6]})
+                         "clip_area_vs_paint": reproj[5], "blotches": reproj[6], "read": reproj[7],
+                         "read_unedited": reproj[8], "read_by_hand": reproj[9]})
             if i < 2:
                 pal = np.array([(0, 0, 0)] + [tuple(c) for c in pm.seg.colors], np.uint8)
                 shown = np.where(layer[..., None] > 0, pal[layer], photo // 2)
@@ -214,6 +222,9 @@ def parts(quick: bool = False, out: Path | None = None) -> list[Measurement]:
                  (f"{kind}: … the unedited image, re-segmented (floor)", 100 * agg["resegmented_unedited"], "%"),
                  (f"{kind}: … the change painted by hand in the parts' colours, re-segmented",
                   100 * agg["resegmented_by_hand"], "%"),
+                 (f"{kind}: … the result read by the pixel part reader (no projection)", 100 * agg["read"], "%"),
+                 (f"{kind}: … the unedited image, read (floor)", 100 * agg["read_unedited"], "%"),
+                 (f"{kind}: … the change painted by hand, read", 100 * agg["read_by_hand"], "%"),
                  (f"{kind}: … in the edit's own part map (the optimiser's view)", 100 * agg["follow"], "%"),
                  (f"{kind}: … judged by color (pixels)", 100 * agg["pixels"], "%"),
                  (f"{kind}: … by color, unedited image", 100 * agg["pixels_unedited"], "%"),

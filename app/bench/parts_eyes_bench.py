@@ -10,7 +10,8 @@ opening of the input (no generator involved, a colour reading of what a person s
   outside the largest change beyond the most a closing may change (`reach_area`: the tallest openings
           and where the eye's white and corners are looked for; 0 for the closing by construction) and the
           mean change beyond it (the generator's redraw of lids and brows);
-and the generator's re-segmenting check (its view: its 64-px faces all have open eyes). Since stop 49 also
+and the generator's re-segmenting check (its view: its 64-px faces all have open eyes) and, since stop 58, the
+pixel part reader's (app/ml/nets/pixelparts.py: the image segmented as it is, no projection). Since stop 49 also
 the portraits' lids lowered (skin over the openings' upper part, down to the eyes' line: `lid_figures`).
 Writes parts_eyes.json and parts_eyes.png (per row: before | redrawn (until stop 48) | closed, eye
 close-ups; the portraits' rows end with the lowered lids).
@@ -121,9 +122,9 @@ def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement
     lowered: dict[str, dict[str, list]] = {}
     grid = []
 
-    def add(where: str, variant: str, fig: dict, seen: float, dt: float) -> None:
+    def add(where: str, variant: str, fig: dict, seen: float, dt: float, read: float = float("nan")) -> None:
         r = recs.setdefault(f"{where}, {variant}", {})
-        for key, v in {**fig, "resegmented": seen, "seconds": dt}.items():
+        for key, v in {**fig, "resegmented": seen, "read": read, "seconds": dt}.items():
             r.setdefault(key, []).append(v)
 
     rng = np.random.default_rng(HELD_OUT_SEED)
@@ -133,13 +134,13 @@ def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement
             r = edit_one(mm, pm, z, "close_eyes", settings={"close_eyes": close})
             if r is None:
                 break
-            photo, after, dt, seen = r[0], r[2], r[6], r[7][2]
+            photo, after, dt, seen, read = r[0], r[2], r[6], r[7][2], r[7][7]
             eyes = crop_landmarks(photo, mm)
             if eyes is None:
                 break
             if not tiles:
                 add("generator faces", "unedited", eye_figures(photo, photo, eyes[:2]), float("nan"), 0.0)
-            add("generator faces", variant, eye_figures(photo, after, eyes[:2]), seen, dt)
+            add("generator faces", variant, eye_figures(photo, after, eyes[:2]), seen, dt, read)
             tiles += [close_up(photo, eyes[:2])] * (not tiles) + [close_up(after, eyes[:2])]
         if i < 6 and len(tiles) == 3:           # (blank where the portraits' rows show the lowered lids)
             grid.append(np.concatenate(tiles + [np.full_like(tiles[0], 255)], 1))
@@ -153,7 +154,8 @@ def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement
             edit, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "close_eyes": close},
                                                inputs={"image": img, "parts": layer}), mm))
             after, seen = edit.pixels, edit.info["seen"]
-            add("real portraits", variant, eye_figures(crop, after, eyes[:2]), seen, time.perf_counter() - t)
+            add("real portraits", variant, eye_figures(crop, after, eyes[:2]), seen, time.perf_counter() - t,
+                edit.info.get("read", float("nan")))
             tiles.append(close_up(after, eyes[:2]))
         # skin over the openings' upper part (down to the eyes' line): the lids lowered (stop 49)
         lids = lid_figures(crop, crop, eyes)
@@ -184,6 +186,8 @@ def parts_eyes(quick: bool = False, out: Path | None = None) -> list[Measurement
                  (f"{k}: largest change beyond the openings", v["outside_max"], "/255"),
                  (f"{k}: the generator's re-segmenting check (its 64-px faces all have open eyes)",
                   100 * v["resegmented"], "%"),
+                 (f"{k}: the pixel part reader's check (painted pixels read as skin; its own model's view)",
+                  100 * v["read"], "%"),
                  (f"{k}: time per edit", v["seconds"], "s")]
     if out is not None:
         from latentbrush.bench.chart import bar_chart

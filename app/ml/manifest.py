@@ -4,7 +4,7 @@
     id = "face-dcgan64"            # unique, [a-z0-9._-]
     name = "Faces 64×64"            # shown in the UI
     kind = "generator"             # generator | encoder | directions | inpainter | translator | parts |
-                                   # face-detector
+                                   # part-reader | face-detector
     arch = "dcgan"                 # key into latentbrush.ml.registry for this kind; translators may say "auto"
                                    # (read off the weights: app/ml/translate/detect.py); inpainters:
                                    # "completion" or "lama" (a TorchScript .ts, loaded only when pinned)
@@ -34,7 +34,7 @@ from typing import Any
 from latentbrush.ml.errors import ManifestError, UnknownModel
 from latentbrush.paths import fetched_root
 
-KINDS = ("generator", "encoder", "directions", "inpainter", "translator", "parts", "face-detector")
+KINDS = ("generator", "encoder", "directions", "inpainter", "translator", "parts", "part-reader", "face-detector")
 WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth", ".ts")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")

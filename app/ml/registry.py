@@ -21,6 +21,7 @@ from latentbrush.ml.nets.directions import LatentDirections
 from latentbrush.ml.nets.encoder import ConvEncoder, FCEncoder
 from latentbrush.ml.nets.mtcnn import MTCNN
 from latentbrush.ml.nets.parts import PartSegmenter
+from latentbrush.ml.nets.pixelparts import PixelPartNet
 from latentbrush.ml.nets.resnet_gen import ResnetGenerator
 from latentbrush.ml.nets.unet import UnetGenerator
 from latentbrush.ml.translate.detect import build_translator
@@ -44,6 +45,7 @@ register("encoder", "fc")(FCEncoder)
 register("directions", "linear")(LatentDirections)
 register("inpainter", "completion")(CompletionNet)
 register("parts", "kmeans")(PartSegmenter)
+register("part-reader", "unet")(PixelPartNet)
 register("face-detector", "mtcnn")(MTCNN)
 
 

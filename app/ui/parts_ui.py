@@ -185,12 +185,13 @@ class PartsUI:
                     clear = EditStep("Clear part labels", [PixelPatch.capture(doc, "parts", box,
                                                                                doc.read("parts", box) * 0)])
                     self.w.model.history.amend(clear, onto=self.w.model.last_step)
-            a, seen = info["agreement"][0], info.get("seen", float("nan"))
+            a, seen, read = info["agreement"][0], info.get("seen", float("nan")), info.get("read", float("nan"))
             stained, tone = info.get("blotches", float("nan")), info.get("tone", float("nan"))
             verdict = info.get("verdict")
             reshaped = info.get("reshaped")
             figures = reshaped or (f"{seen:.0%} of the changed pixels show the painted part when the result is "
-                                   f"segmented again ({a:.0%} in the edit's own part map); colour blotches: "
+                                   f"segmented again" + (f", {read:.0%} read from its pixels" if read == read else "")
+                                   + f" ({a:.0%} in the edit's own part map); colour blotches: "
                                    f"{stained:.0%} of the redrawn area; {tone:+.0f} grey levels where the parts stay.")
             self._reports[new_state.shown] = (f"{verdict}\n" if verdict else "") + figures \
                 + ("" if self.last_vector is None else " Save the change as a vector to reuse it on other faces.")

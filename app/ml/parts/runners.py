@@ -45,7 +45,7 @@ from latentbrush.ml.parts.growhair import plan as hair_plan
 from latentbrush.ml.parts.labels import drop_slivers, layer_to_target
 from latentbrush.ml.parts.photoedit import frame_fade, full_label_map, moves_pixels, shape_field
 from latentbrush.ml.parts.resegment import STEPS as RESEGMENT_STEPS
-from latentbrush.ml.parts.resegment import carried, resegment
+from latentbrush.ml.parts.resegment import carried, part_reader, read_parts, resegment
 from latentbrush.ml.parts.shapewarp import reshape_report, resized, warped
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import to_renders
@@ -279,6 +279,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     thumbs = [thumbnail(c, R) for c in cands]
     yield Progress(res.steps, res.steps, "checking the result as it looks")
     seen, stained = looks(cands[0], RESEGMENT_STEPS), stains(cands[0])
+    reader = part_reader(models, pm.lm.generator_id)        # (its pixels read as they are, no projection)
+    read = float("nan") if reader is None else carried(read_parts(reader, photo.to_frame(cands[0], state.warp, R),
+                                                                  dev), target, res.before)
     # where the edit redrew but the labels stay: a darker face there is a smear, not the part
     steady = photo.labels_from_frame((area & ~changed).astype(np.uint8), state) > 0
     tone = tone_shift(cands[0], state.reference, weight * steady)
@@ -312,8 +315,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         reshaped = ("The skin painted on the eye covers too little of it to close it: paint skin over most of its "
                     "opening." + (" Nothing else to change: the photo is unchanged." if field is not None and
                                   not field.parts else f" {reshaped}" if reshaped else ""))
-    figures = (f"{seen:.0%} of the changed pixels show the painted part when the result is segmented again, "
-               f"colour blotches {stained:.0%} of the redrawn area, {tone:+.0f} grey levels where the parts stay "
+    figures = (f"{seen:.0%} of the changed pixels show the painted part when the result is segmented again"
+               + (f" ({read:.0%} read from its pixels)" if read == read else "") + ", colour blotches"
+               f" {stained:.0%} of the redrawn area, {tone:+.0f} grey levels where the parts stay "
                f"({agree[0]:.0%} in the edit's own part map; ") if field is None and not own else ""
     return Result(layer="base", bbox=r, pixels=cands[0],
                   message=((f"{verdict} " if verdict else "") + (f"{reshaped} " if reshaped else "")
@@ -324,8 +328,8 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                   info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
                         "renders": tuple(rend),
                         "agreement": tuple(float(a) for a in agree),
-                        "seen": seen, "blotches": stained, "tone": tone, "verdict": verdict, "clip": weight,
-                        "reshaped": reshaped, "reshape": field,
+                        "seen": seen, "read": read, "blotches": stained, "tone": tone, "verdict": verdict,
+                        "clip": weight, "reshaped": reshaped, "reshape": field,
                         "masked_loss": tuple(float(1 - a) for a in agree),
                         # a warp: the next parts edit starts from what it shows (model.start_state)
                         "made_by": "parts_warp" if field is not None or own else "parts_edit",
