@@ -122,6 +122,7 @@ class ModelEditsUI:
         panel = self.w.translate_panel
         req = TranslateRequest(model=model_id or None, strength=strength)
         layers: tuple[str, ...] = ("base",)
+        inputs = None
         if model_id and panel.is_sketch():
             # the face is made for the square around the lines, within the selection where there is one
             req = replace(req, bbox=tuple(self.w.selection) if self.w.selection is not None else None,
@@ -134,5 +135,12 @@ class ModelEditsUI:
                 return
             req = replace(req, only_region=True)
             layers = ("base", "mask")
+        elif self.w.selection is not None and not self.w.selection.is_empty():
+            # the selection limits it as a mask does (a helper's box round a cup sketched the whole photo)
+            doc = self.w.document
+            region = np.zeros((doc.height, doc.width), np.uint8)
+            region[self.w.selection.slices] = 255
+            req = replace(req, only_region=True)
+            inputs = {"mask": region}
         sketch = bool(model_id) and panel.is_sketch()
-        self.w.dispatcher.submit(req, layers=layers, label="Sketch → face" if sketch else "Translate")
+        self.w.dispatcher.submit(req, layers=layers, inputs=inputs, label="Sketch → face" if sketch else "Translate")

@@ -28,6 +28,29 @@ def test_translate_only_inside_the_mask(make_window, tiny_models, photo, qtbot):
     assert np.array_equal(doc.layer("base"), before)
 
 
+def test_translate_only_inside_the_selection(make_window, tiny_models, photo, qtbot):
+    """A helper selected the cup and applied a translator: the whole photo changed. The selection limits
+    it as the mask does; the strength slider after it keeps to the selection too."""
+    from latentbrush.core.bbox import BBox
+
+    w = make_window(tiny_models)
+    doc = open_array(w, photo)
+    before = doc.layer("base").copy()
+    w.set_selection(BBox(60, 40, 200, 150))
+    inside = np.zeros(photo.shape[:2], bool)
+    inside[40:150, 60:200] = True
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.translate_panel.apply_button.click()
+    after = doc.layer("base").copy()
+    assert np.array_equal(after[~inside], before[~inside])
+    assert np.abs(after[inside].astype(int) - before[inside]).mean() > 5
+    w.translate_panel.strength.setValue(0.5)
+    qtbot.waitUntil(lambda: not np.array_equal(doc.layer("base"), after), timeout=5_000)
+    assert np.array_equal(doc.layer("base")[~inside], before[~inside])
+    w.undo_stack.undo()
+    assert np.array_equal(doc.layer("base"), before)
+
+
 def test_strength_fades_the_newest_translation_in_one_undo_step(make_window, tiny_models, photo, qtbot):
     """Moving Strength after a translation shows it at the new strength (a helper found the slider did
     nothing until the next run); still one undo step; once another edit follows, it is left alone."""
