@@ -165,3 +165,33 @@ def test_lines_drawn_for_a_sketch_do_not_start_a_scribble_edit(make_window, tiny
     qtbot.waitUntil(lambda: w.translate_panel.visibleRegion().isEmpty())
     drag(w.canvas, [(100, 140), (150, 150)])
     qtbot.waitUntil(lambda: bool(submitted), timeout=5000)
+
+
+def test_apply_stays_put_when_another_translator_is_picked(qtbot):
+    """A helper picked the pencil translator and clicked Apply: its description had pushed Apply 50 px down,
+    and the click landed on the Strength track."""
+    from types import SimpleNamespace
+
+    from latentbrush.ui.panels.models import TranslatePanel
+
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    holder = QWidget()                     # as in the dock: the panel on top, room below
+    panel = TranslatePanel()
+    lay = QVBoxLayout(holder)
+    lay.addWidget(panel)
+    lay.addStretch(1)
+    qtbot.addWidget(holder)
+    holder.resize(320, 700)
+    holder.show()
+    qtbot.waitExposed(holder)
+    panel.set_models([SimpleNamespace(id="plain", title="Plain", params={}),
+                      SimpleNamespace(id="faces", title="Made on faces", params={"scale": "face"}),
+                      SimpleNamespace(id="sketch", title="Sketch", params={"input_nc": 1})])
+    spot = []
+    for i in range(3):
+        panel.model.setCurrentIndex(i)
+        qtbot.wait(20)
+        spot.append(panel.apply_button.geometry().top())
+    assert not panel.hint.isHidden()                         # (the last two say something)
+    assert spot[0] == spot[1] == spot[2]

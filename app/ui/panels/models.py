@@ -105,20 +105,25 @@ class TranslatePanel(QGroupBox):
         self.model = QComboBox()
         self.model.currentIndexChanged.connect(self._on_model)
         lay.addWidget(self.model)
-        self.hint = QLabel("")
+        self.hint = QLabel("")          # below Apply: a model's hint moved Apply under a helper's pointer
         self.hint.setWordWrap(True)
-        lay.addWidget(self.hint)
         self.strength = LabeledSlider("Strength", 0, 1, 1.0, fmt="{:.0%}")
         self.strength.setToolTip("How much of the translation is applied; moving it fades the last translation "
                                  "while it is the newest edit (still one undo step)")
         lay.addWidget(self.strength)
         self.only_mask = QCheckBox("Only inside the mask")
         self.only_mask.setToolTip("Apply the translation only where the mask brush painted (soft edges blend)")
+        keep = self.only_mask.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)          # hidden for sketch models, Apply stays where it was
+        self.only_mask.setSizePolicy(keep)
         lay.addWidget(self.only_mask)
         self.apply_button = QPushButton("Apply to whole image")
+        self.apply_button.setToolTip("Apply the translation: to the selection where there is one (S), else to the "
+                                     "whole image")
         self.apply_button.clicked.connect(
             lambda: self.apply_requested.emit(self.model.currentData() or "", self.strength.value()))
         lay.addWidget(self.apply_button)
+        lay.addWidget(self.hint)
         self._sketch: set[str] = set()
         self._scaled: dict[str, str] = {}
 
