@@ -24,3 +24,9 @@ def error_box(parent: QWidget, title: str, text: str, previous: QMessageBox | No
     box.show()
     box.raise_()
     return box
+
+
+def close_error(box: QMessageBox | None) -> None:
+    """Close an error box error_box showed, if it is still open."""
+    if box is not None and box.isVisible():
+        box.close()

@@ -37,7 +37,7 @@ from latentbrush.ui.canvas.tools import (
     Tool,
 )
 from latentbrush.ui.canvas.view import CanvasView
-from latentbrush.ui.dialogs import error_box, question_box
+from latentbrush.ui.dialogs import close_error, error_box, question_box
 from latentbrush.ui.fileops import FileOps, window_title
 from latentbrush.ui.fit import ScrollTabs, scrollable
 from latentbrush.ui.inpaint_ui import InpaintUI
@@ -311,9 +311,9 @@ class MainWindow(QMainWindow):
         self.attributes.set_document(doc)
         self.parts.set_document(doc)
         self.stack.setCurrentWidget(self.canvas if doc is not None else self.welcome)
-        self.export_action.setEnabled(doc is not None)
-        self.save_project_action.setEnabled(doc is not None)
-        self.close_action.setEnabled(doc is not None)
+        for action in (self.export_action, self.save_project_action, self.close_action):
+            action.setEnabled(doc is not None)
+        close_error(getattr(self, "_error_box", None))      # one about the last image read as about this one
         self.inpaint.set_document(doc)
         self.edits.set_document(doc)
         self.setWindowTitle(window_title(doc))

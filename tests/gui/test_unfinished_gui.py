@@ -294,6 +294,8 @@ def test_errors_show_one_box_the_latest(make_window, tiny_models):
         w.show_error("Cannot open project", "b.lbproj is damaged")
         assert not first.isVisible() and w._error_box.isVisible() and "b.lbproj" in w._error_box.text()
         assert not w._error_box.isModal()            # a job's failure does not lock the window
+        open_array(w, np.zeros((40, 50, 3), np.uint8))  # another image: the box about the last one goes
+        assert not w._error_box.isVisible()
     finally:
         w._error_box.close()
         w.interactive = False
