@@ -3,6 +3,8 @@ and, optionally, clearing the mask), fill-on-release, model list from the manife
 
 from __future__ import annotations
 
+import weakref
+
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QDockWidget, QScrollArea
@@ -28,6 +30,7 @@ class InpaintUI:
         self.w = window
         self.panel = p = InpaintPanel()
         self._shown: tuple[int, str, bool] | None = None    # undo index, status-bar text of the last fill, a fill?
+        self._reports: list[tuple[weakref.ref, tuple[str, str]]] = []     # a fill's undo step, its report
         p.fill_requested.connect(self.fill)
         p.paint_requested.connect(lambda: window.set_tool("mask"))
         p.clear_requested.connect(lambda: window.clear_layer("mask"))
@@ -39,7 +42,7 @@ class InpaintUI:
 
     def set_document(self, doc) -> None:
         self._say("")
-        self._shown = None
+        self._shown, self._reports = None, []
         self.panel.block(methods.PRIOR)            # a new photo: not known to lack a face
 
     def _on_index(self, index: int) -> None:
@@ -53,6 +56,12 @@ class InpaintUI:
             if self.w.statusBar().currentMessage() == self._shown[1]:
                 self.w.statusBar().clearMessage()
             self._shown = (index, "", False) if back else None     # (the next change takes that word away)
+        history = self.w.undo_stack.history
+        step = history.steps[index - 1] if 0 < index <= len(history.steps) else None
+        said = next((r for ref, r in self._reports if ref() is step), None) if step is not None else None
+        if said is not None and self._shown is None:
+            self._say(*said)                      # a fill redone: its report again (a helper's had gone for good)
+            self._shown = (index, "", True)
 
     def _say(self, text: str, details: str = "") -> None:
         """The panel's report, its tooltip the technical details (what the fill weighed, the seams)."""
@@ -121,6 +130,11 @@ class InpaintUI:
                 clear = EditStep("Clear mask", [PixelPatch.capture(doc, "mask", box, blank)])
                 self.w.model.history.amend(clear, onto=self.w.model.last_step)
         self._shown = (self.w.undo_stack.index(), result.message, True)
+        history = self.w.undo_stack.history
+        if history.index > 0:
+            self._reports = [(ref, r) for ref, r in self._reports[-49:] if ref() is not None]
+            self._reports.append((weakref.ref(history.steps[history.index - 1]),
+                                  (self.panel.status.text(), self.panel.status.toolTip())))
 
 
 def _report(info: dict, manifest) -> str:

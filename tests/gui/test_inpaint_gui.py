@@ -198,9 +198,13 @@ def test_undoing_a_fill_says_its_mask_is_back(make_window, tiny_models, photo, q
     pick(w, "telea")
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
         w.inpaint.panel.fill_button.click()
-    assert "mask is back" not in w.inpaint.panel.status.text()
+    said = w.inpaint.panel.status.text()
+    assert "mask is back" not in said and said.startswith("Filled with Telea")
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("mask"), mask) and "its mask is back" in w.inpaint.panel.status.text()
+    w.undo_stack.redo()                                                   # the fill back: its report too (helper 63)
+    assert w.inpaint.panel.status.text() == said
+    w.undo_stack.undo()
     w.undo_stack.undo()                                                   # the mask stroke too: nothing said
     assert w.inpaint.panel.status.text() == ""
 
