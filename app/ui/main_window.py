@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Models")
         self._act(m, "Generate face into selection", lambda: self.generate_into(None), "G")
         self._act(m, "Randomize face", self.randomize, "R", "Sample again with a new seed")
-        self._act(m, "Apply translation: vintage", lambda: self.translate("", 1.0))
+        self.edits.translate_menu(m.addMenu("Apply &translation"))
         self._act(m, "&Fill mask", self.inpaint.fill, "Ctrl+F",
                   "Fill the area painted with the mask brush (model chosen in the Inpaint dock)")
         self._act(m, "Find face &parts", self.parts.detect, None, "Show the part map of the face")

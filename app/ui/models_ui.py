@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDockWidget
 
 from latentbrush.core.patches import PixelPatch, faded
 from latentbrush.core.requests import GenerateRequest, TranslateRequest
@@ -29,6 +30,34 @@ class ModelEditsUI:
         window.undo_stack.indexChanged.connect(self._on_index)
         window.canvas.stroke_finished.connect(self._on_stroke)
         window.translate_panel.strength.valueChanged.connect(lambda _v: self._fade_timer.start())
+
+    def translate_menu(self, menu) -> None:
+        """Models → Apply translation: one item per translator of the Model edits panel (the menu had the
+        vintage one alone; a helper found no keyboard way to the pencil sketch). A sketch model brings its
+        panel up instead (the lines must be drawn first)."""
+        def fill() -> None:
+            menu.clear()
+            panel = self.w.translate_panel
+            for i in range(panel.model.count()):
+                menu.addAction(panel.model.itemText(i), lambda i=i: self._translate_item(i))
+            if not menu.actions():
+                menu.addAction("(no translator models)").setEnabled(False)
+        menu.aboutToShow.connect(fill)
+        fill()
+
+    def _translate_item(self, i: int) -> None:
+        panel = self.w.translate_panel
+        panel.model.setCurrentIndex(i)
+        if panel.is_sketch():
+            dock = panel.parentWidget()
+            while dock is not None and not isinstance(dock, QDockWidget):
+                dock = dock.parentWidget()
+            if dock is not None:
+                dock.raise_()
+            self.w.statusBar().showMessage("Draw the face's lines with the color brush (B), then Draw from sketch",
+                                           6000)
+            return
+        self.translate(panel.model.currentData() or "", panel.strength.value())
 
     def _on_stroke(self, tool: str) -> None:
         if tool in ("brush", "eraser"):

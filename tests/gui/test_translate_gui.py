@@ -195,3 +195,21 @@ def test_apply_stays_put_when_another_translator_is_picked(qtbot):
         spot.append(panel.apply_button.geometry().top())
     assert not panel.hint.isHidden()                         # (the last two say something)
     assert spot[0] == spot[1] == spot[2]
+
+
+def test_every_translator_is_in_the_models_menu(make_window, tiny_models, photo, qtbot):
+    """The Models menu had "Apply translation: vintage" alone; the pencil sketch could not be reached from the
+    keyboard (helper 63). Its submenu lists the panel's translators and applies the one picked."""
+    from PySide6.QtWidgets import QMenu
+
+    w = make_window(tiny_models)
+    doc = open_array(w, photo)
+    before = doc.layer("base").copy()
+    menu = next(m for m in w.findChildren(QMenu) if m.title() == "Apply &translation")
+    menu.aboutToShow.emit()
+    names = [a.text() for a in menu.actions()]
+    panel = w.translate_panel
+    assert names == [panel.model.itemText(i) for i in range(panel.model.count())] and names
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        menu.actions()[0].trigger()
+    assert np.abs(doc.layer("base").astype(int) - before).mean() > 5
