@@ -172,9 +172,9 @@ def test_apply_stays_put_when_another_translator_is_picked(qtbot):
     and the click landed on the Strength track."""
     from types import SimpleNamespace
 
-    from latentbrush.ui.panels.models import TranslatePanel
-
     from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from latentbrush.ui.panels.models import TranslatePanel
 
     holder = QWidget()                     # as in the dock: the panel on top, room below
     panel = TranslatePanel()
