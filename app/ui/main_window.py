@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.canvas)
         self.setCentralWidget(self.stack)
 
-        self.brush_panel = BrushPanel()
+        self.brush_panel = BrushPanel(self)         # (its Shift+[ / Shift+] keys held by the window)
         self.layers_panel = LayersPanel()
         self.models_panel = ModelsPanel()
         self.generate_panel = GeneratePanel()

@@ -178,6 +178,31 @@ def test_bracket_keys_resize_the_brush(make_window, tiny_models):
     assert size.value() > 1.5                                 # small sizes still grow
 
 
+def test_shift_brackets_soften_and_harden_the_brush(qtbot):
+    """Shift+[ and Shift+] change the hardness by 10 % (there was no key for it; a helper asked). Keyboards
+    report the key as "{" or as Shift+"{": either changes it once."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from latentbrush.ui.panels.brush import BrushPanel
+
+    panel = BrushPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is panel, timeout=2000)
+    hard = panel.hardness
+    hard.setValue(0.8)
+    QTest.keyClick(panel, Qt.Key.Key_BraceLeft, Qt.KeyboardModifier.ShiftModifier)
+    assert abs(hard.value() - 0.7) < 0.02
+    QTest.keyClick(panel, Qt.Key.Key_BraceLeft)
+    assert abs(hard.value() - 0.6) < 0.02
+    for _ in range(5):
+        QTest.keyClick(panel, Qt.Key.Key_BraceRight, Qt.KeyboardModifier.ShiftModifier)
+    assert hard.value() == 1.0 and panel.spec().hardness == 1.0       # no further than hard
+
+
 def test_the_inpaint_panels_before_after_button_shows_the_original(make_window, tiny_models, photo):
     """A helper's click on the panel's Before / after changed only the button's look (the View menu's \\ worked);
     it also stayed pressed on the next image."""

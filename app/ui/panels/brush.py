@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QColorDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from latentbrush.core.brush import BrushSpec
 from latentbrush.ui.panels.common import LabeledSlider
 
+HARDNESS_STEP = 0.1      # Shift+[ / Shift+]
 SWATCHES = [(0, 0, 0), (255, 255, 255), (200, 40, 40), (240, 200, 60), (60, 160, 70),
             (50, 110, 220), (140, 80, 40), (230, 170, 140)]
 
@@ -43,6 +44,19 @@ class BrushPanel(QWidget):
         lay.addLayout(row)
         lay.addStretch(1)
         self.set_color(self._color)
+        # Shift+[ / Shift+] soften / harden the brush, as [ and ] size it (other editors' keys; a helper asked)
+        # (held by the window the panel is made for, so they work while another tab hides the panel)
+        host = parent if parent is not None else self
+        for keys, step in (("{", -HARDNESS_STEP), ("}", HARDNESS_STEP)):
+            # keyboards report Shift+[ as "{" or as "Shift+{": both, and if both match, one of them fires
+            for seq in (keys, f"Shift+{keys}"):
+                sc = QShortcut(QKeySequence(seq), host, context=Qt.ShortcutContext.WindowShortcut)
+                sc.activated.connect(lambda d=step: self.step_hardness(d))
+                sc.activatedAmbiguously.connect(lambda d=step: self.step_hardness(d))
+        self.hardness.setToolTip("Soft (0 %) to hard (100 %) edges; Shift+[ and Shift+] change it by 10 %")
+
+    def step_hardness(self, d: float) -> None:
+        self.hardness.setValue(min(1.0, max(0.0, round(self.hardness.value() + d, 2))))
 
     def spec(self) -> BrushSpec:
         return BrushSpec(size=self.size.value(), hardness=self.hardness.value(), opacity=self.opacity.value())
