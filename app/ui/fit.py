@@ -34,13 +34,19 @@ def scrollable(widget: QWidget) -> QScrollArea:
     return area
 
 
+def enclosing(widget: QWidget, kind: type) -> QWidget | None:
+    """The nearest widget of type `kind` that holds `widget` (its scroll area, its dock), or None."""
+    w = widget.parentWidget()
+    while w is not None and not isinstance(w, kind):
+        w = w.parentWidget()
+    return w
+
+
 def fit_width(widget: QWidget) -> None:
     """The scroll area around `widget` made at least as wide as the widget's content now wants (rows added
     after it was built: the Sliders panel's explore rows had gone past the dock's edge, their values
     and buttons hidden behind a horizontal scroll bar, a helper at 1280 px)."""
-    area = widget.parentWidget()
-    while area is not None and not isinstance(area, QScrollArea):
-        area = area.parentWidget()
+    area = enclosing(widget, QScrollArea)
     if area is not None:
         for lay in [widget.layout(), *(w.layout() for w in widget.findChildren(QWidget))]:
             if lay is not None:
@@ -54,9 +60,7 @@ class _WheelGuard(QObject):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
         if event.type() == QEvent.Type.Wheel and isinstance(obj, QWidget) and not obj.hasFocus():
-            parent = obj.parentWidget()
-            while parent is not None and not isinstance(parent, QScrollArea):
-                parent = parent.parentWidget()
+            parent = enclosing(obj, QScrollArea)
             if parent is not None:
                 QCoreApplication.sendEvent(parent.verticalScrollBar(), event)
             return True

@@ -15,6 +15,7 @@ from latentbrush.core.patches import PixelPatch
 from latentbrush.core.requests import InpaintRequest
 from latentbrush.session import catalog as methods
 from latentbrush.ui.context import Window
+from latentbrush.ui.fit import enclosing
 from latentbrush.ui.panels.inpaint import BLEND_ITEMS, InpaintPanel
 
 NO_FACE = "No face in this photo"        # the fill runner's info["fallback"] when the photo has none
@@ -90,9 +91,7 @@ class InpaintUI:
         """In a small window the dock scrolls and the report lay below its fold (a helper, 760×560)."""
         if not shiboken6.isValid(self.panel):
             return
-        w = self.panel.parentWidget()
-        while w is not None and not isinstance(w, QScrollArea):
-            w = w.parentWidget()
+        w = enclosing(self.panel, QScrollArea)
         if w is not None:
             QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)   # the label's new height first
             w.ensureWidgetVisible(self.panel.status, 0, 4)
@@ -100,9 +99,7 @@ class InpaintUI:
     def _show_panel(self) -> None:
         """Bring the Inpaint dock to the front (it shares a tab group with the other edits), so the
         fill's report is in view."""
-        w = self.panel.parentWidget()
-        while w is not None and not isinstance(w, QDockWidget):
-            w = w.parentWidget()
+        w = enclosing(self.panel, QDockWidget)
         if w is not None:
             w.raise_()
 

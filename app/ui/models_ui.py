@@ -14,6 +14,7 @@ from latentbrush.core.patches import PixelPatch, faded
 from latentbrush.core.requests import GenerateRequest, TranslateRequest
 from latentbrush.ui.canvas.view import FAINT
 from latentbrush.ui.context import Window
+from latentbrush.ui.fit import enclosing
 
 
 class ModelEditsUI:
@@ -49,9 +50,7 @@ class ModelEditsUI:
         panel = self.w.translate_panel
         panel.model.setCurrentIndex(i)
         if panel.is_sketch():
-            dock = panel.parentWidget()
-            while dock is not None and not isinstance(dock, QDockWidget):
-                dock = dock.parentWidget()
+            dock = enclosing(panel, QDockWidget)
             if dock is not None:
                 dock.raise_()
             self.w.statusBar().showMessage("Draw the face's lines with the color brush (B), then Draw from sketch",

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from latentbrush.ui.canvas.overlays import qimage_copy
+from latentbrush.ui.fit import enclosing
 from latentbrush.ui.panels.common import LabeledSlider
 
 THUMB = 56
@@ -218,9 +219,7 @@ class ScribblePanel(QWidget):
             self.strip.addItem(it)
         if self.strip.count():
             self.strip.setCurrentRow(0)
-            area = self.parentWidget()              # the panel scrolled to them: they were below the dock's edge
-            while area is not None and not isinstance(area, QScrollArea):
-                area = area.parentWidget()
+            area = enclosing(self, QScrollArea)     # the panel scrolled to them: they were below the dock's edge
             if area is not None:
                 area.ensureWidgetVisible(self.strip.parentWidget())
 
