@@ -99,11 +99,14 @@ def _one_face(img, face_i, found, models, det, config: dict) -> dict:
             job = Job("attribute", params={"state": st, "values": {name: v}}, inputs={"image": img})
             ares = _drive(run_attribute(job, models))
             out.setdefault("t_slider", []).append(time.perf_counter() - t)
-            edited = np.asarray(ares.pixels)
+            b = ares.bbox                   # the region, or the box a shading change was carried into (carry.py)
             full = img.copy()
-            full[r.y0:r.y1, r.x0:r.x1] = edited
-            out.setdefault("outside_changed", 0)
-            out["outside_changed"] += int((full != img).any(axis=2).sum() - (edited != crop).any(axis=2).sum())
+            full[b.y0:b.y1, b.x0:b.x1] = np.asarray(ares.pixels)
+            edited = full[r.y0:r.y1, r.x0:r.x1]
+            changed = (full != img).any(axis=2)
+            in_box = int(changed[b.y0:b.y1, b.x0:b.x1].sum())
+            out["outside_changed"] = out.get("outside_changed", 0) + int(changed.sum()) - in_box
+            out[f"carried_{name}{v:+.0f}"] = in_box - int(changed[r.y0:r.y1, r.x0:r.x1].sum())
             L1 = _marks(det, edited)
             key = f"{name}{v:+.0f}"
             if L0 is not None and L1 is not None:
@@ -191,8 +194,10 @@ def realphoto(quick: bool = False, out: Path | None = None) -> list[Measurement]
                     float(np.mean([(r["cast_smile+2"] + r["cast_smile-2"]) / 2 for r in rs])), "/255"),
                    (f"{tag}: faces lost after an edit",
                     float(sum(any(k.startswith("lost_") for k in r) for r in rs)), "faces"),
-                   (f"{tag}: pixels changed outside the region (by construction)",
+                   (f"{tag}: pixels changed outside the edit's box (by construction)",
                     float(sum(r["outside_changed"] for r in rs)), "px"),
+                   (f"{tag}: lighting ±2, pixels carried past the region (mean)",
+                    float(np.mean([(r["carried_lighting+2"] + r["carried_lighting-2"]) / 2 for r in rs])), "px"),
                    (f"{tag}: projection (+ tuning) time", float(np.median([r["t_project"] for r in rs])), "s"),
                    (f"{tag}: one slider render (median)",
                     float(np.median([t for r in rs for t in r["t_slider"]])) * 1000, "ms")]

@@ -183,7 +183,8 @@ def cmd_attribute(args) -> int:
             # projected from the document as it is (earlier faces' edits applied), then moved
             req = ProjectRequest(**params, time_budget=args.seconds, tune=not args.no_tune)
             st = run_request(session, req, layers=("base",), bar=bar, i=i).info["latent_state"]
-            run_request(session, AttributeRequest(state=st, values=values), bar=bar, i=i + 0.9, apply=True)
+            run_request(session, AttributeRequest(state=st, values=values), layers=("base",), bar=bar, i=i + 0.9,
+                        apply=True)
         return write_image(doc.layer("base"), item, loaded)
 
     return run_batch(args, plan, work)

@@ -65,12 +65,25 @@ class LatentState:
     # the panel shows them after an undo, a commit (all at 0) or a project reopened (stop 53: after a commit the
     # sliders still read the committed smile, and the next slider moved put the smile on a second time)
     sliders: tuple[tuple[str, float], ...] = ()
+    # a slider edit carried past the region (app/ml/latent/carry.py): the box it covers, that box's pixels before
+    # the edit (a slider moved again starts from them) and the digest of what the carry last put there
+    around: BBox | None = None
+    around_ref: np.ndarray | None = None
+    around_shown: str = ""
 
     def __post_init__(self) -> None:
         for name in ("z_base", "base_render", "reference", "z"):
             object.__setattr__(self, name, frozen_array(getattr(self, name)))
         if self.render is not None:
             object.__setattr__(self, "render", frozen_array(self.render))
+        if (self.around is None) != (self.around_ref is None):
+            raise ValueError("a carried edit needs both its box and the box's pixels")
+        if self.around_ref is not None:
+            a = self.around
+            if not (a.x0 <= self.region.x0 and a.y0 <= self.region.y0 and a.x1 >= self.region.x1
+                    and a.y1 >= self.region.y1) or self.around_ref.shape != (a.height, a.width, 3):
+                raise ValueError(f"a carried edit's box {tuple(a)} must hold the region and match its pixels")
+            object.__setattr__(self, "around_ref", frozen_array(self.around_ref))
         object.__setattr__(self, "candidates", tuple(frozen_array(c) for c in self.candidates))
         if self.warp is not None:
             w = np.asarray(self.warp, np.float64)
@@ -109,8 +122,21 @@ class LatentState:
     def committed(self, region_pixels: np.ndarray) -> LatentState:
         """The current result becomes the new starting point: later edits stack on it."""
         return replace(self, z_base=self.z, base_render=self.current_render, reference=region_pixels,
-                       render=None, shown=digest(region_pixels), candidates=(), made_by="", sliders=())
+                       render=None, shown=digest(region_pixels), candidates=(), made_by="", sliders=(),
+                       around=None, around_ref=None, around_shown="")
 
     def reverted(self) -> LatentState:
-        """Back to the committed latent (the region shows the reference again)."""
-        return replace(self, z=self.z_base, render=None, shown=digest(self.reference), candidates=(), sliders=())
+        """Back to the committed latent (the region shows the reference again, and a carried edit's box
+        its own pixels: `restored`)."""
+        back = replace(self, z=self.z_base, render=None, shown=digest(self.reference), candidates=(), sliders=())
+        return back if self.around is None else replace(back, around_shown=digest(self.restored()[1]))
+
+    def restored(self) -> tuple[BBox, np.ndarray]:
+        """What the canvas shows at the committed latent: (box, pixels) — the region's reference, and where a
+        slider edit was carried past the region, the carried box's own pixels around it."""
+        if self.around is None or self.around_ref is None:
+            return self.region, np.array(self.reference)
+        out = np.array(self.around_ref)
+        r, a = self.region, self.around
+        out[r.y0 - a.y0:r.y1 - a.y0, r.x0 - a.x0:r.x1 - a.x0] = self.reference
+        return a, out

@@ -4,8 +4,10 @@ more than a real index does, and the constants and the format tag are checked.""
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import struct
 
 import numpy as np
 
@@ -14,6 +16,7 @@ from latentbrush.core.projectfile import FORMAT, ProjectError
 MAX_JSON_DEPTH = 12                # the format nests 7 deep
 MAX_JSON_VALUES = 1_000_000        # a real index: ~10 values a patch, 200 steps × 33 patches ≈ 70 000
 MAX_JSON_CONTAINERS = 200_000
+NPY_HEADER = 64 << 10             # the most an array member's header may take
 
 
 def check_json_shape(data: bytes) -> None:
@@ -52,3 +55,31 @@ def parse_index(data: bytes) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ProjectError("not a Latentbrush project")
     return meta
+
+
+def npy(data: bytes, name: str) -> np.ndarray:
+    """A plain numeric `.npy` (no pickles), its declared size checked against the bytes present
+    before anything is allocated."""
+    buf = io.BytesIO(data)
+    fmt = np.lib.format
+    try:
+        major, _ = fmt.read_magic(buf)
+        read_header = {1: fmt.read_array_header_1_0, 2: fmt.read_array_header_2_0}.get(major)
+        if read_header is None:
+            raise ProjectError(f"{name}: .npy version {major} is not supported")
+        shape, fortran, dtype = read_header(buf, max_header_size=NPY_HEADER)
+    except ProjectError:
+        raise
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError, struct.error) as e:
+        raise ProjectError(f"{name}: not a plain array ({e})") from e
+    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in "fiub":
+        raise ProjectError(f"{name}: unexpected array type {dtype}")
+    if any(not isinstance(n, int) or n < 0 for n in shape):
+        raise ProjectError(f"{name}: bad array shape {shape}")
+    count = math.prod(shape)
+    offset = buf.tell()
+    if count * dtype.itemsize != len(data) - offset:
+        raise ProjectError(f"{name}: declares {shape} {dtype} ({count * dtype.itemsize:,} bytes) but holds "
+                           f"{len(data) - offset:,} bytes")
+    a = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+    return a.reshape(shape, order="F" if fortran else "C").copy()

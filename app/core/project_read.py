@@ -28,7 +28,8 @@ from latentbrush.core.document import LAYERS, PAINT_LAYERS, Document, DocumentEr
 from latentbrush.core.history import EditStep
 from latentbrush.core.latent_state import LatentState, Tuning
 from latentbrush.core.patches import PixelPatch
-from latentbrush.core.project_json import parse_index
+from latentbrush.core.project_json import NPY_HEADER as _NPY_HEADER
+from latentbrush.core.project_json import npy, parse_index
 from latentbrush.core.projectfile import PNG_LAYERS, VERSION, ProjectError, Session
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,6 @@ MAX_TUNINGS = 64                   # generators tuned to a photo, kept in one hi
 MAX_TUNED_PARAMS = 512             # parameters of one tuned generator
 MAX_TUNED_VALUES = 64 << 20        # values of one tuned parameter
 TUNING_BYTES = 64 << 20            # read allowance per tuned generator (the 64-px DCGAN's: 7 MB)
-_NPY_HEADER = 64 << 10
 _CHUNK = 1 << 20
 _NAME = re.compile(r"^(project\.json|layers/[a-z]+\.png|arrays/[0-9]{1,9}\.npy|meta/(icc|exif))$")
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError,
@@ -112,34 +112,6 @@ class _Archive:
             raise ProjectError(f"{name}: {len(data):,} bytes, its header says {info.file_size:,}")
         self.read_total += len(data)
         return data
-
-
-def npy(data: bytes, name: str) -> np.ndarray:
-    """A plain numeric `.npy` (no pickles), its declared size checked against the bytes present
-    before anything is allocated."""
-    buf = io.BytesIO(data)
-    fmt = np.lib.format
-    try:
-        major, _ = fmt.read_magic(buf)
-        read_header = {1: fmt.read_array_header_1_0, 2: fmt.read_array_header_2_0}.get(major)
-        if read_header is None:
-            raise ProjectError(f"{name}: .npy version {major} is not supported")
-        shape, fortran, dtype = read_header(buf, max_header_size=_NPY_HEADER)
-    except ProjectError:
-        raise
-    except (ValueError, OSError, EOFError, SyntaxError, TypeError, struct.error) as e:
-        raise ProjectError(f"{name}: not a plain array ({e})") from e
-    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in "fiub":
-        raise ProjectError(f"{name}: unexpected array type {dtype}")
-    if any(not isinstance(n, int) or n < 0 for n in shape):
-        raise ProjectError(f"{name}: bad array shape {shape}")
-    count = math.prod(shape)
-    offset = buf.tell()
-    if count * dtype.itemsize != len(data) - offset:
-        raise ProjectError(f"{name}: declares {shape} {dtype} ({count * dtype.itemsize:,} bytes) but holds "
-                           f"{len(data) - offset:,} bytes")
-    a = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
-    return a.reshape(shape, order="F" if fortran else "C").copy()
 
 
 def _text(v: Any, what: str, *, empty: bool = True) -> str:
@@ -265,7 +237,18 @@ class _Reader:
         return LatentState(region=region, generator=generator, z_base=z_base, base_render=base_render,
                            reference=ref, z=z, render=render, shown=shown,
                            fit_psnr=None if psnr is None else float(psnr), candidates=cands,
-                           warp=warp, tuning=tuning, made_by=made_by[:40], sliders=tuple(map(tuple, sliders)))
+                           warp=warp, tuning=tuning, made_by=made_by[:40], sliders=tuple(map(tuple, sliders)),
+                           **self.around(d, region))
+
+    def around(self, d: dict, region: BBox) -> dict:
+        """A slider edit carried past its region: the box, the box's pixels before it, its digest (since stop 59)."""
+        if d.get("around") is None:
+            return {}
+        box = self.bbox(d["around"])
+        ref = self.array(d.get("around_ref"), box.area * 3)
+        if ref.shape != (box.height, box.width, 3) or ref.dtype != np.uint8 or box.union(region) != box:
+            raise ProjectError(f"latent carried box {tuple(box)} does not hold its region or match its pixels")
+        return {"around": box, "around_ref": ref, "around_shown": _text(d.get("around_shown", ""), "latent shown")}
 
     def read_tunings(self, d: Any) -> None:
         """The tuned generators (weight deltas) the states refer to, each checked against its key."""

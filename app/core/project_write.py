@@ -47,7 +47,10 @@ class _Writer:
                 "fit_psnr": None if s.fit_psnr is None or math.isnan(s.fit_psnr) else float(s.fit_psnr),
                 "warp": None if s.warp is None else np.asarray(s.warp, float).tolist(),
                 "tuning": self.tuning(s.tuning), "made_by": s.made_by,
-                "sliders": [[k, v] for k, v in s.sliders]}
+                "sliders": [[k, v] for k, v in s.sliders],
+                "around": None if s.around is None else list(s.around),        # (written since stop 59)
+                "around_ref": None if s.around_ref is None else self.array(s.around_ref),
+                "around_shown": s.around_shown}
 
     def tuning(self, t: Tuning | None) -> str | None:
         if t is None:

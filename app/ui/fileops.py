@@ -93,21 +93,22 @@ def window_title(doc: Document | None) -> str:
     return f"{path.name if path else 'Untitled'}[*] — {APP_NAME}"
 
 
-def unsaved_dialog(parent: QWidget | None, text: str, detail: str) -> QMessageBox:
-    """Save project… / Discard / Cancel (Save is the default, Escape cancels)."""
+def unsaved_dialog(parent: QWidget | None, text: str, detail: str, *, known: bool = False) -> QMessageBox:
+    """Save project… / Discard / Cancel (Save is the default, Escape cancels); "Save project" with no dots where
+    the session has its project file (`known`: saved there, nothing asked)."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved edits", text,
                       QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                       | QMessageBox.StandardButton.Cancel, parent)
     box.setInformativeText(detail)
-    box.button(QMessageBox.StandardButton.Save).setText("Save project…")
+    box.button(QMessageBox.StandardButton.Save).setText("Save project" if known else "Save project…")
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     box.setEscapeButton(QMessageBox.StandardButton.Cancel)
     return box
 
 
-def ask_unsaved(parent: QWidget | None, text: str, detail: str) -> str:
+def ask_unsaved(parent: QWidget | None, text: str, detail: str, *, known: bool = False) -> str:
     """The answer: "save", "discard" or "cancel"."""
-    answer = unsaved_dialog(parent, text, detail).exec()
+    answer = unsaved_dialog(parent, text, detail, known=known).exec()
     return {QMessageBox.StandardButton.Save: "save",
             QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
 
@@ -145,9 +146,9 @@ class FileOps:
         project = w.document.info.project     # a session opened from (or saved as) a project names it (helper 55)
         text = (f"{project.name} has edits that are not saved." if project is not None else
                 f"The edits to {name} are not saved as a project.")
-        answer = ask_unsaved(w, text, detail)
+        answer = ask_unsaved(w, text, detail, known=project is not None)
         if answer == "save":
-            return self.save_project_dialog()       # cancelling the file dialog cancels too
+            return self.save_project()       # to its project file, or asks where (cancelling that cancels too)
         return answer == "discard"
 
     # -- open --------------------------------------------------------------------------
@@ -227,6 +228,14 @@ class FileOps:
             menu.addAction("Clear list", lambda: self.settings.setValue("recent_files", []))
 
     # -- projects ----------------------------------------------------------------------
+    def save_project(self) -> bool:
+        """Save (Ctrl+S): to the project this session was opened from or last saved as, without asking (a
+        helper's Ctrl+S opened the file dialog and asked to replace the project every time); the first time, where."""
+        doc = self.w.document
+        if doc is not None and doc.info.project is not None:
+            return self.w.session.save_project(doc.info.project)
+        return self.save_project_dialog()
+
     def save_project_dialog(self) -> bool:
         """True when the project was saved (False: no document, dialog cancelled, or it failed)."""
         doc = self.w.document

@@ -228,9 +228,9 @@ class LatentUI:
             self.w.statusBar().showMessage(f"Candidate {i + 1} was made for the earlier strokes: the strokes painted "
                                            "since have not been run (press Follow strokes, Ctrl+Return)", 10_000)
 
-    def _push_latent(self, new_state, pixels: np.ndarray | None, text: str) -> None:
+    def _push_latent(self, new_state, pixels: np.ndarray | None, text: str, box=None) -> None:
         doc = self.w.document
-        patch = None if pixels is None else PixelPatch.capture(doc, "base", new_state.region, pixels.copy())
+        patch = None if pixels is None else PixelPatch.capture(doc, "base", box or new_state.region, pixels.copy())
         self.w.undo_stack.push(EditStep(text, [] if patch is None else [patch], (doc.latent, new_state)))
 
     def commit(self) -> None:
@@ -257,7 +257,8 @@ class LatentUI:
             if doc.read("scribble", r)[..., 3].any():
                 blank = np.zeros_like(doc.read("scribble", r))
                 stack.push(EditStep("Clear strokes", [PixelPatch.capture(doc, "scribble", r, blank)]))
-            self._push_latent(state.reverted(), np.array(state.reference), "Revert latent edit")
+            box, pixels = state.restored()      # (a slider edit carried past the region: its box too)
+            self._push_latent(state.reverted(), pixels, "Revert latent edit", box)
         self.w.canvas.set_faded("scribble", False)
 
     # -- interpolation -------------------------------------------------------------------

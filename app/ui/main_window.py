@@ -6,15 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QMainWindow,
-    QMessageBox,
-    QStackedWidget,
-    QTabBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget, QTabBar, QVBoxLayout, QWidget
 
 from latentbrush import APP_NAME
 from latentbrush.core.bbox import BBox, nonzero_bbox
@@ -213,9 +205,11 @@ class MainWindow(QMainWindow):
         self._act(f, "New &blank canvas…", self.files.new_blank_dialog, QKeySequence.StandardKey.New,
                   "A white canvas to draw on (e.g. a face's lines for Sketch → face)")
         f.addSeparator()
-        self.save_project_action = self._act(f, "&Save project…", self.files.save_project_dialog,
-                                             QKeySequence.StandardKey.Save,
-                                             "Save the whole session (layers, latent, undo history) as .lbproj")
+        self.save_project_action = self._act(f, "&Save project", self.files.save_project, QKeySequence.StandardKey.Save,
+                                             "Save the whole session (layers, latent, undo history) to its project "
+                                             "file (.lbproj; the first time, asks where)")
+        self.save_as_action = self._act(f, "Save project &as…", self.files.save_project_dialog, "Ctrl+Shift+S",
+                                        "Save the whole session as another project file")
         self.export_action = self._act(f, "&Export…", self.files.export_dialog, "Ctrl+Shift+E")
         inc = self._act(f, "Include scribbles in export", lambda on: setattr(self, "export_scribbles", on))
         inc.setCheckable(True)
@@ -311,7 +305,7 @@ class MainWindow(QMainWindow):
         self.attributes.set_document(doc)
         self.parts.set_document(doc)
         self.stack.setCurrentWidget(self.canvas if doc is not None else self.welcome)
-        for action in (self.export_action, self.save_project_action, self.close_action):
+        for action in (self.export_action, self.save_project_action, self.save_as_action, self.close_action):
             action.setEnabled(doc is not None)
         close_error(getattr(self, "_error_box", None))      # one about the last image read as about this one
         self.inpaint.set_document(doc)

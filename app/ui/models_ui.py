@@ -16,13 +16,14 @@ from latentbrush.ui.canvas.view import FAINT
 from latentbrush.ui.context import Window
 from latentbrush.ui.fit import enclosing
 
+SKETCH_STEP = "Sketch → face"       # the undo step of a face drawn from lines (its lines are shown faint)
+
 
 class ModelEditsUI:
     def __init__(self, window: Window) -> None:
         self.w = window
         self._last_generate: tuple[int, int, int, int] | None = None
         self._sketches = 0          # each "Draw from sketch" starts the refinement from other random latents
-        self._drawn: list = []      # the undo steps of faces drawn from lines (while in the history)
         self._shown = False         # whether one of them is applied (its lines then faint)
         self._fade: tuple | None = None     # (undo step, its pixels at full strength): the newest translation
         self._fade_timer = QTimer(window, singleShot=True, interval=100)
@@ -63,7 +64,9 @@ class ModelEditsUI:
             self._sketches = 0      # new lines: the first face drawn from them starts from the translator's guess
 
     def set_document(self, doc) -> None:
-        self._sketches, self._drawn, self._shown, self._fade = 0, [], False, None
+        self._sketches, self._shown, self._fade = 0, False, None
+        if doc is not None:
+            QTimer.singleShot(0, lambda: self._on_index(self.w.undo_stack.index()))   # a project: its history's faces
 
     def _refade(self) -> None:
         """Strength moved after a translation: while it is the newest edit, show it at the new strength
@@ -100,8 +103,6 @@ class ModelEditsUI:
                 self._fade_timer.start()        # the slider moved while it ran: the result follows it
         if job.kind == "translate" and "scribble" in job.inputs:
             self.w.canvas.set_faded("scribble", True, FAINT)       # the face drawn from the lines is what to see
-            if self.w.model.last_step is not None:
-                self._drawn.append(self.w.model.last_step)
             self._shown = True
 
     def _on_index(self, index: int) -> None:
@@ -112,10 +113,9 @@ class ModelEditsUI:
         steps = [stack.command(i) for i in range(stack.count())]
         if self._fade is not None and not any(self._fade[0] is s for s in steps):
             self._fade = None           # its step left the history: the full-strength pixels go with it
-        if not self._drawn:
-            return
-        self._drawn = [d for d in self._drawn if any(d is s for s in steps)]
-        shown = any(d is s for d in self._drawn for s in steps[:index])
+        # (told by the step's name, which a project keeps: reopened, the lines were drawn at full strength over
+        # the face, a helper found)
+        shown = any(getattr(s, "text", "") == SKETCH_STEP for s in steps[:index])
         if shown != self._shown:
             self._shown = shown
             if shown:
@@ -171,4 +171,7 @@ class ModelEditsUI:
             req = replace(req, only_region=True)
             inputs = {"mask": region}
         sketch = bool(model_id) and panel.is_sketch()
-        self.w.dispatcher.submit(req, layers=layers, inputs=inputs, label="Sketch → face" if sketch else "Translate")
+        spec = self.w.manifest.specs.get(model_id) if model_id else None
+        # (the undo step says which translator: every one read "Undo Translate", a helper found)
+        label = SKETCH_STEP if sketch else f"Translate: {spec.name}" if spec is not None else "Translate"
+        self.w.dispatcher.submit(req, layers=layers, inputs=inputs, label=label)

@@ -71,7 +71,7 @@ def test_translation_applies_and_undoes(make_window, tiny_models, photo, qtbot):
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
         w.translate("tiny-trans", 1.0)
     assert not np.array_equal(doc.layer("base"), photo)
-    assert w.undo_stack.count() == 1 and w.undo_stack.undoText() == "Translate"
+    assert w.undo_stack.count() == 1 and w.undo_stack.undoText().startswith("Translate: ")
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), photo)
 

@@ -209,3 +209,25 @@ def test_every_slider_row_fits_the_dock_without_a_sideways_scroll(make_window, t
         assert right <= area.viewport().width()
     # however narrow its neighbours let the dock get, it stays as wide as the rows (it was 314 px against 408)
     assert area.minimumWidth() >= panel.minimumSizeHint().width()
+
+
+def test_what_a_slider_reads_is_the_value_its_edit_uses(make_window, tiny_models, qtbot):
+    """A helper read +1.5 on the Smile slider while the status and the undo step said +1.4 (the slider stood at
+    1.45, between tenths): every position reads as the value the edit is made with."""
+    from latentbrush.ui.attributes_ui import slider_label
+
+    w = make_window(tiny_models)
+    new_face(w, qtbot)
+    panel = w.attributes.panel
+    s = panel.sliders["smile"]
+    s.blockSignals(True)                              # (no edit started: only what it reads)
+    try:
+        for pos in range(s.slider.minimum(), s.slider.maximum() + 1):
+            s.slider.setValue(pos)
+            v = panel.values().get("smile", 0.0)
+            assert s.value_label.text() == f"{v:+.1f}"
+            if v:
+                assert slider_label(panel.values()).endswith(s.value_label.text().replace("-", "−"))
+                assert round(v, 1) == v
+    finally:
+        s.blockSignals(False)

@@ -65,7 +65,7 @@ def test_strength_fades_the_newest_translation_in_one_undo_step(make_window, tin
     w.translate_panel.strength.setValue(0.3)
     half = before + 0.3 * (full.astype(float) - before)
     qtbot.waitUntil(lambda: np.abs(doc.layer("base") - half).max() <= 1.0, timeout=5_000)
-    assert w.undo_stack.count() == steps and w.undo_stack.history.undo_text == "Translate"
+    assert w.undo_stack.count() == steps and w.undo_stack.history.undo_text.startswith("Translate: ")
     w.undo_stack.undo()
     assert np.array_equal(doc.layer("base"), before)
     w.undo_stack.redo()
@@ -136,6 +136,31 @@ def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, t
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000) as fresh:
         w.translate_panel.apply_button.click()
     assert fresh.args[0].request.seed == first.args[0].request.seed == 0
+
+
+def test_a_face_drawn_from_lines_keeps_its_lines_faint_in_a_reopened_project(make_window, tiny_models, photo, qtbot,
+                                                                             tmp_path):
+    """A helper saved a face drawn from lines and reopened the project: the lines were drawn at full strength
+    over the face (undo and redo left them so)."""
+    add_tiny_sketch(tiny_models)
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    combo = w.translate_panel.model
+    combo.setCurrentIndex(combo.findData("tiny-sketch"))
+    w.set_tool("brush")
+    drag(w.canvas, [(100, 100), (150, 120), (200, 100)])
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.translate_panel.apply_button.click()
+    assert "scribble" in w.canvas.faded
+    path = tmp_path / "drawn.lbproj"
+    assert w.session.save_project(path)
+    w2 = make_window(tiny_models)
+    assert w2.session.open_project(path)
+    qtbot.waitUntil(lambda: "scribble" in w2.canvas.faded, timeout=3_000)
+    w2.undo_stack.undo()
+    assert "scribble" not in w2.canvas.faded
+    w2.undo_stack.redo()
+    assert "scribble" in w2.canvas.faded
 
 
 def test_lines_drawn_for_a_sketch_do_not_start_a_scribble_edit(make_window, tiny_models, photo, qtbot):

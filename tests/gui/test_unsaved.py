@@ -41,7 +41,7 @@ def edited(make_window, tiny_models, photo, tmp_path):
 def answer(monkeypatch, reply: str) -> list:
     asked = []
 
-    def fake(parent, text, detail):
+    def fake(parent, text, detail, **kw):
         asked.append((text, detail))
         return reply
     monkeypatch.setattr(fileops, "ask_unsaved", fake, raising=False)   # (absent before the fix)
@@ -82,6 +82,32 @@ def test_saved_project_quits_without_asking(edited, monkeypatch, tmp_path):
     asked = answer(monkeypatch, "cancel")
     assert edited.session.save_project(tmp_path / "p.lbproj")
     assert edited.close() and asked == []
+
+
+def test_ctrl_s_saves_to_the_project_file_and_save_as_asks(edited, monkeypatch, tmp_path):
+    """A helper's Ctrl+S opened the file dialog and asked to replace the project every time."""
+    dialogs: list[str] = []
+
+    def pick(*a, **k):
+        dialogs.append("save as")
+        return str(tmp_path / "first.lbproj"), ""
+    monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName", pick)
+    monkeypatch.setattr(edited, "confirm", lambda *a, **k: dialogs.append("confirm") or True)
+    edited.save_project_action.trigger()               # never saved: asks where
+    first = tmp_path / "first.lbproj"
+    assert dialogs == ["save as"] and first.exists() and edited.undo_stack.isClean()
+    edited.set_tool("brush")
+    drag(edited.canvas, [(40, 60), (80, 70)])
+    assert not edited.undo_stack.isClean()
+    before = first.read_bytes()
+    edited.save_project_action.trigger()               # Ctrl+S: written to it again, nothing asked
+    assert dialogs == ["save as"] and first.read_bytes() != before and edited.undo_stack.isClean()
+    assert read_project(first).index == len(read_project(first).steps)
+    assert edited.save_project_action.shortcut().toString() == "Ctrl+S"
+    edited.save_as_action.trigger()                    # Save as… always asks
+    assert dialogs == ["save as", "save as"]
+    box = fileops.unsaved_dialog(None, "first.lbproj has edits that are not saved.", "", known=True)
+    assert "Save project" in {b.text().replace("&", "") for b in box.buttons()}
 
 
 def test_unsaved_dialog_offers_save_project_discard_cancel(qtbot):

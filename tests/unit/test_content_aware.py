@@ -79,6 +79,23 @@ def test_frequency_selective_fill_continues_a_pattern_diffusion_cannot():
     assert hole_psnr(fsr, img, hole) > best + 10            # measured 35.7 dB vs 16.8 (Navier–Stokes)
 
 
+@pytest.mark.parametrize("edge", ["right", "bottom", "corner"])
+def test_frequency_selective_fill_at_the_right_or_bottom_edge_is_no_green(edge):
+    """Its blocks stopped short of the right and bottom edges, whose pixels came back pure green (a helper's stroke
+    down a photo's right edge)."""
+    img = np.zeros((150, 203, 3), np.uint8)
+    img[:] = (170, 120, 80)                               # wood
+    img[::4] = (150, 100, 60)                             # with grain
+    hole = np.zeros(img.shape[:2], bool)
+    if edge in ("right", "corner"):
+        hole[40:110, 190:] = True
+    if edge in ("bottom", "corner"):
+        hole[140:, 60:203] = True
+    out = FsrFiller(max_side=None).fill(img, hole)
+    assert np.abs(out[hole].astype(int) - img[hole].astype(int)).max(axis=1).mean() < 25
+    assert np.abs(out[hole].mean(axis=0) - img[hole].mean(axis=0)).max() < 12
+
+
 class Fixed(Filler):
     """A candidate that fills with a fixed picture (the truth: a perfect candidate; its negative: a bad one)."""
 

@@ -57,6 +57,20 @@ def test_a_moved_feature_is_moved_not_doubled():
     assert 150 - cy > 6                           # and goes up (≈ 9 px: 4 frame px, capped at 3, × 4 photo px)
 
 
+def test_where_the_edit_fades_out_the_feature_moves_less_and_is_not_shown_twice():
+    """Where the weight is partial (the frame's tapered border, a painted limit) the motion is scaled down: the
+    moved and the unmoved photo cross-faded there showed an ear or a curtain's edge twice (helper 64)."""
+    n = 256
+    photo = np.clip(_blob(n, 128, 140, 4), 0, 255).astype(np.uint8)        # a small feature (an earlobe)
+    proj, edit = _blob(64, 32, 35, 3), _blob(64, 32, 32, 3)   # lifted by 3 frame px = 12 photo px
+    half = np.full((n, n), 0.5, np.float32)
+    out = apply_moved(photo, proj, edit, taper=0, limit=half)
+    assert len(_dark_centres(out, thresh=150)) == 1           # one feature (the cross-fade: two, each half dark) …
+    cents = _dark_centres(out, thresh=90)
+    assert len(cents) == 1, cents                 # … as dark as the photo's …
+    assert 3 < 140 - cents[0][1] < 9              # … moved about half the way (≈ 6 of 12 px)
+
+
 def test_nothing_outside_the_change_and_no_change_is_identity(rng):
     photo = rng.integers(0, 255, (120, 100, 3), dtype=np.uint8)
     proj = _blob(64, 32, 32, 5)

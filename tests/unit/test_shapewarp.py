@@ -173,6 +173,12 @@ def test_the_report_says_grown_shrunk_or_both():
     both = shape_warp(part_map((30, 10)), part_map((36, 8)), [1])
     assert resized(both) == "resized between 0.80× and 1.20× along its axes"
     assert "mouth moved onto the painted shape (grown by up to 1.30×)" in reshape_report(grow, ["skin", "mouth"], 0.4)
+    # a warp that followed little of the paint is not told as done (a helper's grown mouth: 1.02×, "moved onto")
+    slight = shape_warp(part_map((30, 10)), part_map((31, 10)), [1])
+    lo, hi = slight.factors
+    assert slight.parts and 1.0 < hi < 1.06
+    text = reshape_report(slight, ["skin", "mouth"], 0.2)
+    assert "changed very little" in text and "moved onto" not in text
 
 
 def test_lips_widened_in_a_map_mouth_that_reaches_the_nostrils_leave_the_nostrils_where_they_are():

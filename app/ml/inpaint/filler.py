@@ -49,6 +49,9 @@ class ClassicalFiller(Filler):
         return cv2.inpaint(np.ascontiguousarray(crop), hole.astype(np.uint8) * 255, radius, self.flag)
 
 
+FSR_PAD = 32         # px mirrored past the right and bottom edges for the frequency-selective fill (its blocks)
+
+
 class FsrFiller(Filler):
     """Frequency-selective reconstruction (Genser et al. 2018; OpenCV-contrib's xphoto, fast mode):
     each block around the hole is modelled as a sparse sum of Fourier basis functions fitted to its
@@ -92,10 +95,15 @@ class FsrFiller(Filler):
         if not methods.fsr_available():
             raise RuntimeError("this OpenCV has no xphoto module: install opencv-contrib-python-headless "
                                "(pip install -e .) for the frequency-selective fill")
-        out = np.zeros_like(crop)
-        known = (~hole.astype(bool)).astype(np.uint8) * 255
-        cv2.xphoto.inpaint(np.ascontiguousarray(crop), known, out, cv2.xphoto.INPAINT_FSR_FAST)
-        return out
+        # the reconstruction works in whole blocks: the pixels past the last block on the right and at the bottom
+        # were left at zero in its colour space, pure green (a helper's stroke down the right edge). So the crop
+        # and its hole are mirrored out by FSR_PAD there first, and cut back after.
+        h, w = hole.shape
+        big = cv2.copyMakeBorder(np.ascontiguousarray(crop), 0, FSR_PAD, 0, FSR_PAD, cv2.BORDER_REFLECT_101)
+        gap = cv2.copyMakeBorder(hole.astype(np.uint8), 0, FSR_PAD, 0, FSR_PAD, cv2.BORDER_REFLECT_101)
+        out = np.zeros_like(big)
+        cv2.xphoto.inpaint(big, (gap == 0).astype(np.uint8) * 255, out, cv2.xphoto.INPAINT_FSR_FAST)
+        return out[:h, :w]
 
 
 def working_size(w: int, h: int, max_side: int | None, multiple: int) -> tuple[int, int]:

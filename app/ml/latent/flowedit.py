@@ -15,7 +15,8 @@ residual of the shipped generator's edit shows the generator's own face as a fai
 seen on the held-out portraits of `bench realphoto`; the mouth lift comes from the motion alone).
 Any further change that should be added as it is (`added`, e.g. a lighting slider moved at the
 same time) goes on top. The result is blended in with the same feathered "where the edit changed
-things" weight as the additive path, so pixels outside it keep their exact bytes.
+things" weight as the additive path — the motion scaled by it, so a moving edge fades out in place instead of
+showing twice — and pixels outside it keep their exact bytes.
 """
 
 from __future__ import annotations
@@ -144,9 +145,13 @@ def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, 
     if is_grey(photo):
         residual = np.repeat((residual @ GREY)[..., None], 3, axis=2)
     qx, qy = _crop_motion(flow, sub, (y1 - y0, x1 - x0))
-    moved = cv2.remap(photo, qx + np.float32(x0), qy + np.float32(y0), cv2.INTER_CUBIC,
-                      borderMode=cv2.BORDER_REFLECT).astype(np.float32)
+    # the motion itself fades out with the weight (pixels move less towards the frame's edge): cross-fading the
+    # moved photo with the unmoved one there showed an ear or a curtain's edge twice (helper 64, head turn ±1.5)
+    wt = weight[y0:y1, x0:x1]
+    xs, ys = np.meshgrid(np.arange(x1 - x0, dtype=np.float32), np.arange(y1 - y0, dtype=np.float32))
+    moved = cv2.remap(photo, xs + wt * (qx - xs) + np.float32(x0), ys + wt * (qy - ys) + np.float32(y0),
+                      cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT).astype(np.float32)
     here = photo[y0:y1, x0:x1]
-    change = moved + align.from_frame(residual, sub, (y1 - y0, x1 - x0)) - here.astype(np.float32)
-    out[y0:y1, x0:x1] = add_weighted(here, change, weight[y0:y1, x0:x1])
+    change = moved - here.astype(np.float32) + wt[..., None] * align.from_frame(residual, sub, (y1 - y0, x1 - x0))
+    out[y0:y1, x0:x1] = add_weighted(here, change, (wt > 0).astype(np.float32))
     return out

@@ -20,9 +20,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result, frozen_array
-from latentbrush.core.latent_state import LatentState
-from latentbrush.ml.latent.applyback import region_weight
+from latentbrush.core.latent_state import LatentState, digest
+from latentbrush.ml.latent.applyback import border_taper, is_grey, region_weight, warped_weight
+from latentbrush.ml.latent.carry import around_box, carry
 from latentbrush.ml.latent.flowedit import apply_moved, lower_face
 from latentbrush.ml.latent.runners import apply_latent, for_state, latent_models, render
 from latentbrush.ml.registry import ModelManager
@@ -35,6 +37,9 @@ SLIDER_RANGE = 3.0
 # colour, which the tuned generator's additive delta carries cleanly.
 MOTION_SLIDERS = {"smile": 11, "mouth_open": 11, "head_turn": 15}
 LOWER_FACE = {"smile", "mouth_open"}        # their motion is kept to the lower face (flowedit.lower_face)
+# shading sliders whose change runs on past the face's frame (the rest of the hair, the ears and neck):
+# on a photo it is carried there (carry.py). Not "background": its direction changes the person too.
+CARRIED = {"hair_dark", "lighting", "warmth"}
 
 
 def directions_for(models: ModelManager, generator_id: str) -> dict[str, np.ndarray]:
@@ -98,7 +103,8 @@ ORIGINS = _OriginRender()
 def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """params: state (LatentState), values {name: slider value}, origin (z the sliders move from;
     default the committed latent), custom {name: direction},
-    region_only (limit to the mask layer), preview (show only, do not apply)."""
+    region_only (limit to the mask layer), preview (show only, do not apply). inputs: mask (for region_only),
+    image (the document: a photo's shading change is carried past the region, `carried_past`)."""
     state: LatentState = job.request.state
     lm0 = latent_models(models, state.generator)
     lm = for_state(lm0, state)
@@ -133,5 +139,42 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     rend = render(lm.G, z, lm.device) if rend is None else rend
     moved = [f"{k.replace('_', ' ')} {v:+.1f}" for k, v in values.items() if v != 0]
     message = "Sliders: " + ", ".join(moved) if moved else "Sliders back at 0"
-    shown = replace(state.showing(z, pixels, rend), sliders=tuple((k, v) for k, v in values.items() if v != 0))
-    return Result(layer="base", bbox=r, pixels=pixels, message=message, info={"latent_state": shown})
+    box, out, around = r, pixels, {}
+    if limit is None and state.fit_psnr is not None and job.inputs.get("image") is not None:
+        carried = carried_past(state, values, pixels, job.inputs["image"], rend.shape[0])
+        if carried is not None:
+            box, out, around = carried
+            pixels = out[r.y0 - box.y0:r.y1 - box.y0, r.x0 - box.x0:r.x1 - box.x0]
+    shown = replace(state.showing(z, pixels, rend), sliders=tuple((k, v) for k, v in values.items() if v != 0),
+                    **around)
+    return Result(layer="base", bbox=box, pixels=out, message=message, info={"latent_state": shown})
+
+
+def carried_past(state: LatentState, values: Mapping[str, float], pixels: np.ndarray, image: np.ndarray,
+                 R: int) -> tuple[BBox, np.ndarray, dict] | None:
+    """A photo's slider edit with its shading change carried past the region (carry.py): (the box, its pixels,
+    the state's `around` fields), or None for the region alone. The box starts from its pixels before the
+    first carried edit (kept in the state), so moving a slider again or back to 0 never carries twice; where
+    the box was painted on since, it is left as it is."""
+    r = state.region
+    box = state.around or around_box(r, image.shape[1], image.shape[0])
+    if box == r:
+        return None
+    now = np.asarray(image[box.y0:box.y1, box.x0:box.x1])
+    if state.around_ref is not None and digest(now) != state.around_shown:
+        return None
+    before = np.array(now if state.around_ref is None else state.around_ref)
+    inner = BBox(r.x0 - box.x0, r.y0 - box.y0, r.x1 - box.x0, r.y1 - box.y0)
+    before[inner.y0:inner.y1, inner.x0:inner.x1] = state.reference
+    out = None
+    if any(values.get(k, 0.0) != 0 for k in CARRIED):
+        h, w = r.height, r.width
+        taper = (warped_weight(None, state.warp, (h, w), R=R, limit=None, feather=0.0, taper=0.08)
+                 if state.warp is not None else border_taper(h, w, 0.08))
+        out = carry(before, inner, state.reference, pixels, taper, grey=is_grey(state.reference))
+    if out is None:
+        if state.around_ref is None:
+            return None                 # nothing carried, now or before: the region alone
+        out = before.copy()             # the box back to its own pixels around the region's edit
+        out[inner.y0:inner.y1, inner.x0:inner.x1] = pixels
+    return box, out, {"around": box, "around_ref": before, "around_shown": digest(out)}

@@ -374,6 +374,9 @@ def resized(field: Reshape) -> str:
     return text
 
 
+SLIGHT = 1.06       # a warp resizing nothing by more than this (either way) is told as a slight change
+
+
 def reshape_report(field: Reshape, names: list[str], seen: float) -> str:
     """What a warp onto the painted shape did, in words, with the generator's check beside it (it reads
     the person's own reshaped mouth poorly: 36 % on the bench's portraits, where the smear it replaced
@@ -381,7 +384,14 @@ def reshape_report(field: Reshape, names: list[str], seen: float) -> str:
     if not field.parts:
         return ("The paint fits the photo's own features as they are (a mouth is taken to reach the lips' "
                 "corners the face finder sees): nothing was reshaped, and the photo is unchanged.")
-    return (f"The photo's own {' and '.join(names[i] for i in field.parts)} moved onto the painted shape "
+    lo, hi = field.factors
+    parts = ' and '.join(names[i] for i in field.parts)
+    if max(hi, 1 / max(lo, 1e-6)) < SLIGHT:     # (a helper's band painted below the lips grew the mouth 1.02×,
+        return (f"The photo's own {parts} changed very little ({resized(field)}): the warp could follow only a "
+                "little of the paint, so there may be nothing to see. Paint the new shape joined to the part, "
+                f"or a larger change. No colour drawn in. (An automatic check reads {seen:.0%} of the changed "
+                "pixels as the painted part; it reads photos poorly: judge by eye.)")     # and was told it worked)
+    return (f"The photo's own {parts} moved onto the painted shape "
             f"({resized(field)}), no colour drawn in. (An automatic check, made for the generator's own 64-px "
             f"faces, reads {seen:.0%} of the changed pixels as the painted part; it reads photos poorly: judge "
             "by eye.)")

@@ -94,7 +94,8 @@ class AttributesPanel(QWidget):
             row = QWidget()
             h = QHBoxLayout(row)
             h.setContentsMargins(0, 0, 0, 0)
-            s = LabeledSlider(pretty(name), -RANGE, RANGE, 0.0, steps=120, fmt="{:+.1f}")
+            # 0.1 a step: what it reads is what moves (at 0.05 a helper read +1.5 and the edit said +1.4: 1.45)
+            s = LabeledSlider(pretty(name), -RANGE, RANGE, 0.0, steps=60, fmt="{:+.1f}")
             s.label.setMinimumWidth(86)
             s.slider.setMinimumWidth(110)       # beside ↺ and Keep… an explore track was squeezed to 30 px
             s.setToolTip(f"{pretty(name)}: standard deviations along the direction (−3…3)")

@@ -1,0 +1,174 @@
+"""A photo's hair-colour (and other shading) slider edit carried past the face region (app/ml/latent/carry.py,
+sliders.carried_past): the rest of the hair follows, nothing else changes, and moving the slider again or back
+never carries twice."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from latentbrush.core.bbox import BBox
+from latentbrush.core.document import Document, DocumentInfo
+from latentbrush.core.history import EditStep
+from latentbrush.core.latent_state import LatentState, digest
+from latentbrush.core.project_read import read_project
+from latentbrush.core.project_write import write_project
+from latentbrush.core.projectfile import ProjectError, Session
+from latentbrush.ml.latent.applyback import border_taper
+from latentbrush.ml.latent.carry import carry
+from latentbrush.ml.latent.sliders import carried_past
+
+REGION = BBox(70, 60, 170, 160)
+HAIR = (110, 80, 50)
+
+
+def scene(seed: int = 3):
+    """A light backdrop, a brown hairdo reaching far above and beside the region, a face in it, and a brown
+    disc of the same colour far off, not touching the hair. Returns (photo, hair mask, disc mask)."""
+    rng = np.random.default_rng(seed)
+    img = np.empty((240, 240, 3), np.float32)
+    img[:] = (200, 196, 190)
+    hair = np.zeros((240, 240), np.uint8)
+    cv2.ellipse(hair, (120, 95), (80, 72), 0, 0, 360, 1, -1)
+    face = np.zeros_like(hair)
+    cv2.ellipse(face, (120, 135), (42, 52), 0, 0, 360, 1, -1)
+    disc = np.zeros_like(hair)
+    cv2.circle(disc, (20, 222), 12, 1, -1)
+    for m, c, n in ((hair, HAIR, 10), (disc, HAIR, 10), (face, (222, 172, 142), 3)):
+        img[m > 0] = np.array(c, np.float32) + rng.normal(0, n, (int(m.sum()), 3))
+    hair[face > 0] = 0
+    return np.clip(img, 0, 255).astype(np.uint8), hair > 0, disc > 0
+
+
+def darkened(img: np.ndarray, hair: np.ndarray, taper: np.ndarray, factor: float = 0.55) -> np.ndarray:
+    """The region as the apply-back leaves it: the hair in it darkened, faded out over the frame's border."""
+    r = REGION
+    ref = img[r.y0:r.y1, r.x0:r.x1].astype(np.float32)
+    m = hair[r.y0:r.y1, r.x0:r.x1, None] * taper[..., None]
+    return np.rint(ref + m * (factor - 1) * ref).astype(np.uint8)
+
+
+def test_the_rest_of_the_hair_follows_and_nothing_else_changes():
+    img, hair, disc = scene()
+    r = REGION
+    taper = border_taper(r.height, r.width, 0.08)
+    edited = darkened(img, hair, taper)
+    out = carry(img, r, img[r.y0:r.y1, r.x0:r.x1], edited, taper)
+    assert out is not None and out.shape == img.shape
+    outside = np.ones(hair.shape, bool)
+    outside[r.y0 - 4:r.y1 + 4, r.x0 - 4:r.x1 + 4] = False
+    ring = cv2.dilate(hair.astype(np.uint8), np.ones((13, 13), np.uint8)) > cv2.erode(hair.astype(np.uint8),
+                                                                                       np.ones((13, 13), np.uint8))
+    far_hair = hair & outside & ~ring
+    ratio = out[far_hair].astype(np.float32).mean(0) / img[far_hair].astype(np.float32).mean(0)
+    assert np.all(ratio < 0.72), ratio                   # the region's 0.55, carried (it was 1.0: a line at the edge)
+    backdrop = ~hair & ~disc & outside & ~ring
+    assert np.abs(out[backdrop].astype(int) - img[backdrop]).mean() < 1.0
+    assert np.array_equal(out[disc], img[disc])          # the same colour, not joined to the hair: untouched
+    inner = out[r.y0:r.y1, r.x0:r.x1]
+    assert np.array_equal(inner[taper > 0.999], edited[taper > 0.999])    # the edit itself, byte for byte
+    # in the frame's tapered border the hair is as dark as inside (the apply-back had faded it there)
+    band = (taper < 0.5) & hair[r.y0:r.y1, r.x0:r.x1]
+    band_ratio = inner[band].astype(np.float32).mean() / img[r.y0:r.y1, r.x0:r.x1][band].astype(np.float32).mean()
+    assert band_ratio < 0.72
+
+
+def test_an_edit_that_does_not_reach_the_frame_edge_is_not_carried():
+    img, hair, _ = scene()
+    r = REGION
+    taper = border_taper(r.height, r.width, 0.08)
+    centre = np.zeros(hair.shape, bool)
+    centre[95:125, 105:135] = True                       # only the face's middle changes
+    assert carry(img, r, img[r.y0:r.y1, r.x0:r.x1], darkened(img, centre, taper), taper) is None
+
+
+def photo_state(img: np.ndarray) -> LatentState:
+    r = REGION
+    return LatentState(region=r, generator="g", z_base=np.zeros(8, np.float32),
+                       base_render=np.zeros((64, 64, 3), np.float32), reference=img[r.y0:r.y1, r.x0:r.x1].copy(),
+                       z=np.zeros(8, np.float32), fit_psnr=30.0, made_by="attribute")
+
+
+def paste(img: np.ndarray, box: BBox, pixels: np.ndarray) -> np.ndarray:
+    out = img.copy()
+    out[box.y0:box.y1, box.x0:box.x1] = pixels
+    return out
+
+
+def test_moving_the_slider_again_or_back_never_carries_twice():
+    img, hair, _ = scene()
+    r = REGION
+    st0 = photo_state(img)
+    taper = border_taper(r.height, r.width, 0.08)
+    first = carried_past(st0, {"hair_dark": 2.0}, darkened(img, hair, taper), img, 64)
+    assert first is not None
+    box, out, around = first
+    doc1 = paste(img, box, out)
+    st1 = replace(st0, **around)
+    assert np.array_equal(st1.around_ref, img[box.y0:box.y1, box.x0:box.x1])
+    # the same slider moved on: computed from the box's own pixels, not from the carried ones
+    again = carried_past(st1, {"hair_dark": 2.0}, darkened(img, hair, taper), doc1, 64)
+    assert again is not None and again[0] == box and np.array_equal(again[1], out)
+    # back to 0: every pixel of the box is the photo's again
+    back = carried_past(st1, {"hair_dark": 0.0}, img[r.y0:r.y1, r.x0:r.x1], doc1, 64)
+    assert back is not None and np.array_equal(paste(doc1, back[0], back[1]), img)
+    # the background slider is not carried; a box carried before is still restored around it
+    assert carried_past(st0, {"background": 2.0}, darkened(img, hair, taper), img, 64) is None
+    # reverting shows the photo's own box
+    rbox, rpix = st1.restored()
+    assert rbox == box and np.array_equal(paste(doc1, rbox, rpix), img)
+    assert st1.reverted().around_shown == digest(rpix)      # (a slider moved after it starts from the box again)
+    # painted on since the carry: the box is left as it is (the region alone is edited)
+    painted = doc1.copy()
+    painted[10:20, 10:20] = 255
+    assert carried_past(st1, {"hair_dark": 1.0}, darkened(img, hair, taper), painted, 64) is None
+
+
+def test_a_commit_bakes_the_carry_in_and_forgets_the_box():
+    img, hair, _ = scene()
+    taper = border_taper(REGION.height, REGION.width, 0.08)
+    box, out, around = carried_past(photo_state(img), {"warmth": 1.0}, darkened(img, hair, taper), img, 64)
+    st1 = replace(photo_state(img), **around)
+    r = REGION
+    c = st1.committed(out[r.y0 - box.y0:r.y1 - box.y0, r.x0 - box.x0:r.x1 - box.x0].copy())
+    assert c.around is None and c.around_ref is None and c.around_shown == ""
+
+
+def carried_session(tmp_path):
+    img, hair, _ = scene()
+    taper = border_taper(REGION.height, REGION.width, 0.08)
+    st0 = photo_state(img)
+    box, out, around = carried_past(st0, {"hair_dark": 3.0}, darkened(img, hair, taper), img, 64)
+    st1 = replace(st0, sliders=(("hair_dark", 3.0),), **around)
+    doc = Document(paste(img, box, out), DocumentInfo())
+    doc.latent = st1
+    return write_project(Session(doc, [EditStep("Sliders", [], (st0, st1))], 1), tmp_path / "c.lbproj"), st1
+
+
+def test_a_carried_edit_survives_save_and_open(tmp_path):
+    path, st1 = carried_session(tmp_path)
+    back = read_project(path).doc.latent
+    assert back.around == st1.around and back.around_shown == st1.around_shown
+    assert np.array_equal(back.around_ref, st1.around_ref)
+
+
+@pytest.mark.parametrize("box", [[0, 0, 50, 50], [0, 0, 241, 240], [0, 0, 240]])
+def test_a_damaged_carried_box_is_refused(tmp_path, box):
+    import json
+
+    path, _ = carried_session(tmp_path)
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    meta = json.loads(members["project.json"])
+    meta["latent"]["around"] = box
+    members["project.json"] = json.dumps(meta).encode()
+    bad = tmp_path / "bad.lbproj"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    with pytest.raises(ProjectError):
+        read_project(bad)
