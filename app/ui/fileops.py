@@ -40,6 +40,14 @@ EXPORT_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)"
 T = TypeVar("T")
 
 
+def with_filter_suffix(path: str, chosen: str) -> str:
+    """A name typed with no extension gets the chosen file type's (a helper's "sknoext" with PNG chosen was
+    refused: "cannot export to '(no extension)'")."""
+    if Path(path).suffix or "*." not in chosen:
+        return path
+    return path + "." + chosen.split("*.", 1)[1].split()[0].rstrip(")")
+
+
 @contextmanager
 def busy(window: QWidget, text: str):
     """A wait cursor and `text` in the status bar, painted before the work that follows blocks the window (a
@@ -139,10 +147,10 @@ class FileOps:
         if not w.interactive:
             return True
         name = w.document.info.path.name if w.document.info.path else "the image"
-        detail = "Save the session (layers, latent, undo history) as a project to keep them."
+        detail = "Save the session (layers, undo history, the face's edit settings) as a project to keep them."
         if self.exported is not None and self.exported[1]() is w.document and self.exported[2] == w.undo_stack.index():
-            detail = (f"The image was exported to {self.exported[0].name}, but the edit history and the "
-                      f"latent state are kept only in a project file. " + detail)
+            detail = (f"The image was exported to {self.exported[0].name}, but the undo history is kept only in "
+                      "a project file. " + detail)      # ("latent state" was jargon to a helper)
         project = w.document.info.project     # a session opened from (or saved as) a project names it (helper 55)
         text = (f"{project.name} has edits that are not saved." if project is not None else
                 f"The edits to {name} are not saved as a project.")
@@ -283,10 +291,11 @@ class FileOps:
                    self.settings.value("last_dir")]
         base = next((Path(str(f)) for f in folders if f and Path(str(f)).is_dir()), Path.home()) / name
         # (the dialog's own "replace?" is off: the opened photo gets its own question below, once)
-        path, _ = QFileDialog.getSaveFileName(self.w, "Export image", str(base), EXPORT_FILTER, "",
-                                              QFileDialog.Option.DontConfirmOverwrite)
+        path, chosen = QFileDialog.getSaveFileName(self.w, "Export image", str(base), EXPORT_FILTER, "",
+                                                   QFileDialog.Option.DontConfirmOverwrite)
         if not path:
             return
+        path = with_filter_suffix(path, chosen)
         quality = 92
         try:
             fmt = export_format(path)

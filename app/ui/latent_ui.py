@@ -171,6 +171,12 @@ class LatentUI:
                 self.w.statusBar().showMessage("Paint strokes with the color brush first", 5000)
             return
         region = tuple(self.w.selection) if (state is None and self.w.selection is not None) else "auto"
+        base = doc.layer("base")
+        if quiet and state is None and np.ptp(base[::4, ::4]) == 0:     # a blank canvas: lines for a sketch, not
+            self.w.statusBar().showMessage(                             # a face's scribbles (a helper was told to
+                "Strokes kept. The canvas is blank, so there is no face for them to change: to draw a face from "
+                "these lines, pick Sketch → face in the Model edits dock and press Draw from sketch", 10_000)
+            return                                                      # select the face and Follow strokes)
         if quiet and state is None and region == "auto" and self._auto_failed == self._photo_key(doc):
             self.w.statusBar().showMessage("Strokes kept. No face was found in this photo, so they are not run "
                                            "after each stroke: select the face (S), then press Follow strokes "

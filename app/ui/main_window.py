@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
                   "A white canvas to draw on (e.g. a face's lines for Sketch → face)")
         f.addSeparator()
         self.save_project_action = self._act(f, "&Save project", self.files.save_project, QKeySequence.StandardKey.Save,
-                                             "Save the whole session (layers, latent, undo history) to its project "
+                                             "Save the whole session (layers, undo history, face edits) to its project "
                                              "file (.lbproj; the first time, asks where)")
         self.save_as_action = self._act(f, "Save project &as…", self.files.save_project_dialog, "Ctrl+Shift+S",
                                         "Save the whole session as another project file")

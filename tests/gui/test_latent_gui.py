@@ -269,3 +269,16 @@ def test_reopened_photo_lists_its_faces_again(make_window, tiny_models, qtbot, m
         restore(w, session)
     assert seen["region"] == tuple(session.doc.latent.region)
     assert panel.face.count() == 3 and panel.face.currentIndex() == 1
+
+
+def test_lines_on_a_blank_canvas_point_to_sketch_to_face_and_start_no_edit(make_window, tiny_models, qtbot):
+    """A helper drew on a new blank canvas and was told to select the face and press Follow strokes."""
+    w = make_window(tiny_models)
+    w.new_blank(320, 240, confirmed=True)
+    w.latent.panel.auto.setChecked(True)
+    submitted = []
+    w.dispatcher.model.events.busy.connect(lambda b: submitted.append(b))
+    w.set_tool("brush")
+    drag(w.canvas, [(100, 100), (150, 120), (200, 100)])
+    assert "Sketch → face" in w.statusBar().currentMessage()
+    assert submitted == [] and w.document.latent is None

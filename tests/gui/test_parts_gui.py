@@ -74,8 +74,9 @@ def test_find_paint_apply_undo_and_vectors(make_window, tiny_models, qtbot, vec_
     assert np.array_equal(after[:40], before[:40])        # far above the painted labels: untouched
     assert w.undo_stack.count() == steps + 1 and w.undo_stack.undoText() == "Parts edit"
     # a projected photo's feature: its own pixels moved onto the paint, the generator's check beside it
-    assert "moved onto the painted shape" in p.result.text() and "of the changed pixels as the painted part" \
-        in p.result.text()
+    # (here 0.96×: told as a slight change, stop 59)
+    assert "The photo's own eyes changed very little" in p.result.text() \
+        and "of the changed pixels as the painted part" in p.result.text()
     # the photo's own pixels moved: the paint is used up with the edit (the next one starts from what is shown)
     assert not doc.layer("parts").any() and "parts" not in w.canvas.faded
     report = p.result.text()
@@ -242,7 +243,10 @@ def test_a_warp_uses_up_its_paint_in_the_same_undo_step(make_window, tiny_models
     assert paint.any()
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
         p.run_button.click()
-    assert doc.latent.made_by == "parts_warp" and not np.array_equal(doc.layer("base"), base0)
+    assert not np.array_equal(doc.layer("base"), base0)
+    st = doc.latent                       # a fitted photo: fitted again at the result and committed (stop 59)
+    assert (st.made_by == "parts_warp") if st.tuning is None else (
+        not st.edited and np.array_equal(st.reference, doc.read("base", st.region)))
     assert not doc.layer("parts").any()                        # the paint is used up …
     w.undo_stack.undo()                                        # … and one undo brings back the photo and the paint
     assert np.array_equal(doc.layer("base"), base0) and np.array_equal(doc.layer("parts"), paint)

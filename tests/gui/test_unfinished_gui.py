@@ -167,6 +167,25 @@ def test_export_dialog_opens_in_the_last_export_folder(make_window, tiny_models,
     assert asked[1] == str(exports / "me-edited.png")      # then: where the last export went
 
 
+def test_a_name_typed_without_an_extension_gets_the_chosen_types(make_window, tiny_models, photo, tmp_path,
+                                                                   monkeypatch):
+    """A helper typed "sknoext" with PNG chosen and was told "cannot export to '(no extension)'"."""
+    from latentbrush.ui import fileops
+
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    names = iter([("sknoext", "PNG (*.png)"), ("q", "JPEG (*.jpg *.jpeg)"), ("keep.webp", "PNG (*.png)")])
+    monkeypatch.setattr(fileops.QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (lambda n, f: (str(tmp_path / n), f))(*next(names)))
+    monkeypatch.setattr(fileops.QInputDialog, "getInt", lambda *a, **k: (90, True))
+    for _ in range(3):
+        w.files.export_dialog()
+    assert Image.open(tmp_path / "sknoext.png").format == "PNG"
+    assert Image.open(tmp_path / "q.jpg").format == "JPEG"
+    assert Image.open(tmp_path / "keep.webp").format == "WEBP"      # a typed extension wins
+    assert not (tmp_path / "sknoext").exists()
+
+
 def test_exporting_onto_the_opened_photo_asks_first_and_says_what_a_jpeg_loses(make_window, tiny_models, photo,
                                                                                 tmp_path, monkeypatch):
     """A helper was asked the JPEG quality before being warned that the photo they opened would be

@@ -222,3 +222,27 @@ def test_without_a_face_the_scene_is_drawn_at_four_times_the_models_resolution(r
     flat = np.full((1200, 900, 3), 128, np.uint8)
     assert scale.face_scale(flat, mm, 128, scene_side=256)[0] == pytest.approx(256 / 900)
     assert scale.face_scale(flat, mm, 128)[0] == pytest.approx(512 / 900)
+
+
+def test_a_pencil_sketch_in_a_selection_is_turned_into_a_face_there(real_models_dir_module):
+    """A helper's selection round a pencil-sketched head on a large photo gave a blank beige box: the whole photo
+    had been taken as one face. The selection's box is the face's frame now, and nothing outside it changes."""
+    mm, by_task = shipped(real_models_dir_module)
+    G = mm.get(mm.default("generator").id).net
+    with torch.no_grad():
+        face = to_images(G(torch.randn(1, G.nz, generator=torch.Generator().manual_seed(4242))).clamp(-1, 1))[0]
+    sketch = np.repeat(pencil.pencil_sketch(cv2.resize(face, (128, 128), interpolation=cv2.INTER_CUBIC))[..., None],
+                       3, 2)
+    page = np.full((420, 560, 3), 236, np.uint8)
+    page[200:328, 300:428] = sketch
+    mask = np.zeros(page.shape[:2], np.uint8)
+    mask[200:328, 300:428] = 255
+    req = TranslateRequest(model=by_task["pencil2face"].id, only_region=True)
+    result, _ = drain(run_translate(Job(req, inputs={"image": page, "mask": mask}), mm))
+    out = result.pixels
+    assert np.array_equal(out[mask == 0], page[mask == 0])
+    drawn = out[200:328, 300:428].astype(float)
+    alone, _ = drain(run_translate(Job(TranslateRequest(model=by_task["pencil2face"].id),
+                                       inputs={"image": sketch}), mm))
+    assert np.abs(drawn - alone.pixels).mean() < 2.0       # the same face as the sketch translated on its own
+    assert drawn.std(axis=(0, 1)).mean() > 20               # a face, not a flat box

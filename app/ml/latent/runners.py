@@ -135,22 +135,34 @@ def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *
                         reference=crop, z=res.z, fit_psnr=res.psnr, warp=warp)
     if not tuned:
         return state
-    tgen = tune.tune(lm.G, torch.from_numpy(np.array(res.z)).to(lm.device), target, steps=tune_steps,
-                     time_budget=tune_budget, w_local=tune_locality, preview_every=5, check=job.check)
+    fitted = yield from tuned_state(job, lm, crop, region, warp, res.z, steps=tune_steps, budget=tune_budget,
+                                    locality=tune_locality, at=lambda step: at(steps + step), total=total)
+    return state if fitted is None else fitted      # (None: the tuning failed numerically; the projection stays)
+
+
+def tuned_state(job: Job, lm: LatentModels, crop: np.ndarray, region: BBox, warp: np.ndarray | None,
+                z: np.ndarray, *, steps: int = tune.TUNE_STEPS, budget: float | None = TUNE_BUDGET_S,
+                locality: float = TUNE_LOCALITY, at=None, total: int | None = None,
+                what: str = "fitting the generator to the photo") -> Generator[Progress, None, LatentState | None]:
+    """A copy of the shipped generator `lm.G` tuned to the region's pixels `crop` with `z` as the pivot: the state
+    at z, committed, with that fit (None when the tuning failed numerically)."""
+    R = lm.G.resolution
+    frame = photo.to_frame(crop, warp, R)
+    tgen = tune.tune(lm.G, torch.from_numpy(np.array(z)).to(lm.device), to_unit(frame, lm.device), steps=steps,
+                     time_budget=budget, w_local=locality, preview_every=5, check=job.check)
 
     def tprogress(st) -> Progress:
-        return Progress(at(steps + st.step), total, f"fitting the generator to the photo ({st.psnr:.1f} dB)",
+        return Progress(st.step if at is None else at(st.step), total or steps, f"{what} ({st.psnr:.1f} dB)",
                         loss=st.loss)
 
     tres = yield from relay(tgen, tprogress)
     tuning = Tuning(tres.delta, psnr_before=tres.psnr_before, psnr=tres.psnr)
-    Gt = photo.TUNED.get(lm.G, tuning)
-    base = render(Gt, res.z, lm.device)
+    base = render(photo.TUNED.get(lm.G, tuning), z, lm.device)
     if not np.isfinite(base).all():
-        return state                 # the tuning failed numerically: keep the untuned projection
-    fit = float(-10 * np.log10(max(np.mean(((base - photo.to_frame(crop, warp, R)) / 255.0) ** 2), 1e-10)))
-    return LatentState(region=region, generator=lm.generator_id, z_base=res.z, base_render=base,
-                       reference=crop, z=res.z, fit_psnr=fit, warp=warp, tuning=tuning)
+        return None
+    fit = float(-10 * np.log10(max(np.mean(((base - frame) / 255.0) ** 2), 1e-10)))
+    return LatentState(region=region, generator=lm.generator_id, z_base=z, base_render=base,
+                       reference=crop, z=z, fit_psnr=fit, warp=warp, tuning=tuning)
 
 
 def run_project(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from latentbrush.core.bbox import BBox
+from latentbrush.core.bbox import BBox, nonzero_bbox
 from latentbrush.core.jobs import Job, Progress, Result
 from latentbrush.ml.guards import checked_layers, cpu_copy, oom_fallback
 from latentbrush.ml.registry import ModelManager
@@ -226,6 +226,12 @@ def input_channels(net: nn.Module) -> int:
     return 3
 
 
+def _pasted(image: np.ndarray, part: np.ndarray, box: BBox) -> np.ndarray:
+    out = np.array(image)
+    out[box.y0:box.y1, box.x0:box.x1] = part
+    return out
+
+
 def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, Result]:
     """params: model (id), strength (0..1), tile, only_region (bool), bbox (optional region for
     1-channel sketch models); inputs: image (H, W, 3), mask (H, W) when only_region, scribble
@@ -252,6 +258,16 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     multiple = getattr(net, "multiple", 4)
     notes: list[str] = []
     h, w = image.shape[:2]
+    whole, box = image, BBox(0, 0, w, h)
+    if spec.params.get("scale") == "crop" and region is not None:
+        # a drawing of a face in a selection (or the mask): its box is the face's frame (a helper's selection round
+        # a pencil-sketched head gave a blank beige box: the whole photo had been read as one face)
+        box = nonzero_bbox(region)
+        image = image[box.y0:box.y1, box.x0:box.x1]
+        h, w = image.shape[:2]
+        if min(h, w) < 8:
+            raise ValueError(f"the selection is too small to draw a face in ({w}×{h}: it needs at least 8×8 pixels)")
+        notes.append("the selection as the face")
     work = image
     if spec.params.get("scale") == "face":          # trained on aligned face crops of side R
         yield Progress(0, 1, "finding the face")
@@ -273,6 +289,9 @@ def run_translate(job: Job, models: ModelManager) -> Generator[Progress, None, R
     out = scale.back_to(out, h, w)
     if spec.params.get("grey_output"):
         out = scale.to_grey(out, float(spec.params.get("ink_gain", 1.0)))
+    if box != BBox(0, 0, *whole.shape[1::-1]):
+        image, out = whole, _pasted(whole, out, box)
+        h, w = image.shape[:2]
     full = blend_strength(image, out, 1.0, region)
     return Result(layer="base", bbox=BBox(0, 0, w, h), pixels=blend_strength(image, out, float(job.request.strength),
                                                                            region),

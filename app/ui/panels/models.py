@@ -154,7 +154,7 @@ class TranslatePanel(QGroupBox):
             text = ("Made on faces: the photo's face is found and the whole image is drawn at that face's "
                     "scale (no face found: at a short side of 256 px).")
         elif scaled == "crop":
-            text = "Made on face-sized drawings: the whole image is taken as one face."
+            text = "Made on face-sized drawings: the whole image, or the selection, is taken as one face."
         else:
             text = ""
         self.hint.setText(text)
