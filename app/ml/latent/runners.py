@@ -145,7 +145,10 @@ def tuned_state(job: Job, lm: LatentModels, crop: np.ndarray, region: BBox, warp
                 locality: float = TUNE_LOCALITY, at=None, total: int | None = None,
                 what: str = "fitting the generator to the photo") -> Generator[Progress, None, LatentState | None]:
     """A copy of the shipped generator `lm.G` tuned to the region's pixels `crop` with `z` as the pivot: the state
-    at z, committed, with that fit (None when the tuning failed numerically)."""
+    at z, committed, with that fit (None when the tuning failed numerically). Also after a part edit that moved the
+    photo's own pixels (parts/runners.py): its latent had followed the paint, and the generator fitted to the old
+    photo drew a stranger there (19 dB against the photo; helper 64's "Edit region" thumbnail), from which every
+    later slider or scribble was measured."""
     R = lm.G.resolution
     frame = photo.to_frame(crop, warp, R)
     tgen = tune.tune(lm.G, torch.from_numpy(np.array(z)).to(lm.device), to_unit(frame, lm.device), steps=steps,

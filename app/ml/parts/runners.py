@@ -18,8 +18,16 @@ from latentbrush.core.latent_state import LatentState
 from latentbrush.core.verdicts import parts_verdict, reshape_verdict
 from latentbrush.ml.latent import photo
 from latentbrush.ml.latent.flowedit import apply_moved
-from latentbrush.ml.latent.runners import (LatentModels, apply_latent, current_state, for_state, latent_models, render,
-                                           thumbnail, tuned_state)
+from latentbrush.ml.latent.runners import (
+    LatentModels,
+    apply_latent,
+    current_state,
+    for_state,
+    latent_models,
+    render,
+    thumbnail,
+    tuned_state,
+)
 from latentbrush.ml.nets.parts import PartSegmenter
 from latentbrush.ml.parts.clip import clip_weight, clipped_composite
 from latentbrush.ml.parts.closeeyes import (
@@ -269,8 +277,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     new_state = state.showing(z[0], cands[0], rend[0], candidates=tuple(z))
     if only_own:        # the latent did not move, so the state would not count as edited and a later edit would
         new_state = new_state.committed(cands[0])      # start from the old photo (a helper's grown hair was lost)
-    elif shaped is not None and state.tuning is not None:   # the photo's own pixels moved, the latent followed the
-        # paint: fitted again there (the old fit drew a stranger at z, 19 dB against the photo, helper 64's thumbnail)
+    elif shaped is not None and state.tuning is not None:   # own pixels moved, the latent followed: fitted again
         new_state = (yield from tuned_state(job, plain, cands[0], r, state.warp, z[0], budget=job.request.tune_budget,
                                             what="fitting the generator to the result")) or new_state
     thumbs = [thumbnail(c, R) for c in cands]
