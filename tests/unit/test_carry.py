@@ -172,3 +172,40 @@ def test_a_damaged_carried_box_is_refused(tmp_path, box):
             zf.writestr(n, data)
     with pytest.raises(ProjectError):
         read_project(bad)
+
+
+@pytest.mark.needs_weights
+def test_the_background_slider_on_a_photo_leaves_the_person_alone(real_models, monkeypatch):
+    """Helper 64: Background +2/+3 greyed the hair and paled the ears as much as it changed the backdrop. On a photo
+    its change is kept to the part map's background."""
+    import torch
+
+    import latentbrush.ml.latent.sliders as sliders
+    from latentbrush.core.jobs import Job, drain
+    from latentbrush.ml.latent.runners import latent_models, render
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
+
+    mm = ModelManager(Manifest.load(real_models), device="cpu")
+    lm = latent_models(mm)
+    z = np.random.default_rng(5_905).standard_normal(lm.G.nz).astype(np.float32)
+    base = render(lm.G, z, lm.device)
+    face = cv2.resize(np.rint(base).astype(np.uint8), (128, 128), interpolation=cv2.INTER_CUBIC)
+    st = LatentState(region=BBox(0, 0, 128, 128), generator=lm.generator_id, z_base=z, base_render=base,
+                     reference=face, z=z, fit_psnr=30.0)
+    seg = sliders._segmenter(mm, lm.generator_id)
+    labels = seg.labels(lm.G, torch.from_numpy(z)[None], 64)[0].numpy()
+    person = cv2.resize((labels != list(seg.names).index("background")).astype(np.uint8), (128, 128),
+                        interpolation=cv2.INTER_NEAREST)
+    inside = cv2.erode(person, np.ones((9, 9), np.uint8)) > 0
+    backdrop = cv2.erode(1 - person, np.ones((9, 9), np.uint8)) > 0
+    assert inside.sum() > 2000 and backdrop.sum() > 1000
+
+    def change(v: float) -> np.ndarray:
+        res, _ = drain(sliders.run_attribute(Job("attribute", params={"state": st, "values": {"background": v}}), mm))
+        return np.abs(res.pixels.astype(float) - face).mean(axis=2)
+    kept = change(3.0)
+    monkeypatch.setattr(sliders, "_segmenter", lambda *a: None)         # as before: the direction's whole change
+    whole = change(3.0)
+    assert whole[inside].mean() > 4 * max(kept[inside].mean(), 0.25)    # the person: hardly touched now …
+    assert kept[backdrop].mean() > 0.7 * whole[backdrop].mean() > 1.0   # … the backdrop changes as it did

@@ -18,7 +18,9 @@ import threading
 from collections.abc import Generator, Mapping
 from dataclasses import replace
 
+import cv2
 import numpy as np
+import torch
 
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result, frozen_array
@@ -38,8 +40,11 @@ SLIDER_RANGE = 3.0
 MOTION_SLIDERS = {"smile": 11, "mouth_open": 11, "head_turn": 15}
 LOWER_FACE = {"smile", "mouth_open"}        # their motion is kept to the lower face (flowedit.lower_face)
 # shading sliders whose change runs on past the face's frame (the rest of the hair, the ears and neck):
-# on a photo it is carried there (carry.py). Not "background": its direction changes the person too.
+# on a photo it is carried there (carry.py). Not "background": carried, it spread onto a white cap's crown.
 CARRIED = {"hair_dark", "lighting", "warmth"}
+# sliders about the backdrop: on a photo their change is kept to the part map's background (the generator's
+# background direction also greyed a person's hair and paled the ears, helper 64)
+BACKDROP = {"background"}
 
 
 def directions_for(models: ModelManager, generator_id: str) -> dict[str, np.ndarray]:
@@ -121,13 +126,14 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
         if m.any():
             limit = region_weight(m, grow=0.02 * r.width, feather=0.02 * r.width)
     moving = {k: v for k, v in values.items() if k in MOTION_SLIDERS and k not in custom and v != 0}
+    shaded = backdrop_kept(models, lm, state, origin, values, dirs)
     rend = None
     if state.fit_psnr is None or not moving:    # a generated face (the render is the picture), or shading only
-        rend = render(lm.G, z, lm.device)
+        rend = shaded(z)
         pixels = apply_latent(state, rend, limit=limit)
     else:           # a photo: the generator's change of shape moves the photo's own pixels (flowedit.py)
         z_rest = moved_latent(origin, {k: v for k, v in values.items() if k not in moving}, dirs)
-        rest = None if np.array_equal(z_rest, state.z_base) else render(lm.G, z_rest, lm.device) - state.base_render
+        rest = None if np.array_equal(z_rest, state.z_base) else shaded(z_rest) - state.base_render
         edit = render(lm0.G, moved_latent(origin, moving, dirs), lm.device)
         pixels = apply_moved(state.reference, ORIGINS.get(lm0.G, origin, lm.device), edit,
                              warp=state.warp, limit=limit, added=rest, window=max(MOTION_SLIDERS[k] for k in moving),
@@ -136,7 +142,7 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
         yield Progress(1, 1, "", preview=pixels, preview_bbox=r)
         return Result(layer="", info={"preview": pixels, "bbox": r})
     yield Progress(1, 1, "")
-    rend = render(lm.G, z, lm.device) if rend is None else rend
+    rend = shaded(z) if rend is None else rend
     moved = [f"{k.replace('_', ' ')} {v:+.1f}" for k, v in values.items() if v != 0]
     message = "Sliders: " + ", ".join(moved) if moved else "Sliders back at 0"
     box, out, around = r, pixels, {}
@@ -148,6 +154,33 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     shown = replace(state.showing(z, pixels, rend), sliders=tuple((k, v) for k, v in values.items() if v != 0),
                     **around)
     return Result(layer="base", bbox=box, pixels=out, message=message, info={"latent_state": shown})
+
+
+def backdrop_kept(models: ModelManager, lm, state: LatentState, origin: np.ndarray, values: Mapping[str, float],
+                  dirs: Mapping[str, np.ndarray]):
+    """zz → the (tuned) generator's render of zz, where on a photo the backdrop sliders' share of the change is
+    kept to the background of the face's part map (feathered by a generator pixel); elsewhere the render as it is."""
+    moved = {k: v for k, v in values.items() if k in BACKDROP and v != 0 and k in dirs}
+    seg = _segmenter(models, state.generator) if moved and state.fit_psnr is not None else None
+    if seg is None:
+        return lambda zz: render(lm.G, zz, lm.device)
+    zt = torch.from_numpy(np.array(origin, np.float32))[None].to(lm.device)
+    names = list(seg.names)
+    back = (seg.labels(lm.G, zt, lm.G.resolution)[0].cpu().numpy() == names.index("background")).astype(np.float32)
+    back = cv2.GaussianBlur(cv2.erode(back, np.ones((3, 3), np.uint8)), (0, 0), 1.0)[..., None]
+    shift = sum(float(v) * np.asarray(dirs[k], np.float32) for k, v in moved.items())
+
+    def shaded(zz: np.ndarray) -> np.ndarray:
+        full, rest = render(lm.G, zz, lm.device), render(lm.G, np.asarray(zz, np.float32) - shift, lm.device)
+        return rest + back * (full - rest)
+    return shaded
+
+
+def _segmenter(models: ModelManager, generator: str):
+    """The part segmentation made for this generator, if the models folder has one with a background part."""
+    specs = [s for s in models.manifest.for_generator("parts", generator) if models.available(s)]
+    seg = models.get(specs[0].id).net if specs else None
+    return seg if seg is not None and "background" in list(seg.names) else None
 
 
 def carried_past(state: LatentState, values: Mapping[str, float], pixels: np.ndarray, image: np.ndarray,
