@@ -129,7 +129,20 @@ class LatentState:
         """Back to the committed latent (the region shows the reference again, and a carried edit's box
         its own pixels: `restored`)."""
         back = replace(self, z=self.z_base, render=None, shown=digest(self.reference), candidates=(), sliders=())
-        return back if self.around is None else replace(back, around_shown=digest(self.restored()[1]))
+        return back if self.around is None else replace(back, around_shown=self.ring_digest(self.restored()[1]))
+
+    def ring_digest(self, box_pixels: np.ndarray, box: BBox | None = None) -> str:
+        """The digest of a carried edit's box pixels outside the region (`around_shown` holds the one it wrote): an
+        edit of the region alone (a slider limited to the mask) leaves it as it is, a fill past the region does not."""
+        ring = np.array(box_pixels)
+        r, a = self.region, box or self.around or self.region
+        ring[r.y0 - a.y0:r.y1 - a.y0, r.x0 - a.x0:r.x1 - a.x0] = 0
+        return digest(ring)
+
+    def matches_around(self, box_pixels: np.ndarray) -> bool:
+        """Whether the canvas still shows around the region what this state's carried edit put there (True when
+        nothing was carried)."""
+        return self.around is None or self.ring_digest(box_pixels) == self.around_shown
 
     def restored(self) -> tuple[BBox, np.ndarray]:
         """What the canvas shows at the committed latent: (box, pixels) — the region's reference, and where a

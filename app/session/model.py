@@ -222,7 +222,15 @@ class SessionModel:
         st = doc.latent if doc is not None else None
         # (a slider edit whose positions are not known — a project saved before they were kept — is committed
         # as another kind's: the sliders start at 0 from what is shown)
-        if st is None or not st.edited or (st.made_by == kind and not (kind == "attribute" and not st.sliders)):
+        if st is not None and st.edited and st.made_by == kind == "attribute" and st.sliders:
+            # the sliders move on from where they stood, unless the canvas was changed since by another tool (a fill
+            # in the region or past it where a slider's change was carried): then that is kept, committed first (the
+            # next slider move had rewritten the region from the photo, and a changed box kept its old carry)
+            pixels = doc.read("base", st.region)
+            if st.matches(pixels) and (st.around is None or st.matches_around(doc.read("base", st.around))):
+                return st
+            return st.committed(pixels.copy())
+        if st is None or not st.edited or (st.made_by == kind and kind != "attribute"):
             return st
         pixels = doc.read("base", st.region)
         return st.committed(pixels.copy()) if st.matches(pixels) else st

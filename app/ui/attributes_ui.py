@@ -81,7 +81,8 @@ class AttributesUI:
         # start_state) makes the result the new start, and the sliders read 0 there
         req = AttributeRequest(state=st, values=values, origin=np.array(st.z_base), custom=custom, preview=preview,
                                region_only=self.panel.region_only.isChecked())
-        self.w.dispatcher.submit(req, layers=("mask", "base"), watch=("latent",),
+        # (the document for the carry past the region: applied edits only, a drag's previews show the region)
+        self.w.dispatcher.submit(req, layers=("mask",) if preview else ("mask", "base"), watch=("latent", "base"),
                                  label="Attribute preview" if preview else slider_label(values))
 
     def _on_result(self, job, result) -> None:

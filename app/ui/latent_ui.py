@@ -110,7 +110,9 @@ class LatentUI:
         self.w.canvas.set_region(state.region if state is not None else None, _frame_corners(state))
         # strokes are drawn faint while the edit they asked for is shown (also after undo/redo); strokes painted
         # since, not run (the run was cancelled), stay as painted: faint, a helper read them as applied
-        self.w.canvas.set_faded("scribble", state is not None and state.edited and self._strokes_run())
+        # (only a scribble edit's own strokes: a refused stroke was drawn faint after a slider edit, helper 67)
+        self.w.canvas.set_faded("scribble", state is not None and state.edited and state.made_by == "scribble"
+                                and self._strokes_run())
 
     def _strokes_run(self) -> bool:
         """Whether the strokes on the canvas are those the shown candidates were made from."""
@@ -256,6 +258,12 @@ class LatentUI:
         """Back to the committed image; the strokes of the reverted edit go too (one undo step)."""
         doc, state = self.w.document, self.state
         if doc is None or state is None or not state.edited:
+            return
+        if state.around is not None and not state.matches_around(doc.read("base", state.around)):
+            # (restoring the carried box would wipe what was painted or filled past the face since, helper 67)
+            self.w.statusBar().showMessage("Not reverted: the picture around the face was changed since the slider "
+                                           "edit (a fill?), and Revert would undo that too. Use Undo (Ctrl+Z) step "
+                                           "by step instead.", 10_000)
             return
         stack = self.w.undo_stack
         with stack.group("Revert latent edit"):

@@ -173,5 +173,5 @@ class ModelEditsUI:
         sketch = bool(model_id) and panel.is_sketch()
         spec = self.w.manifest.specs.get(model_id) if model_id else None
         # (the undo step says which translator: every one read "Undo Translate", a helper found)
-        label = SKETCH_STEP if sketch else f"Translate: {spec.name}" if spec is not None else "Translate"
+        label = SKETCH_STEP if sketch else f"Translate: {spec.title}" if spec is not None else "Translate"
         self.w.dispatcher.submit(req, layers=layers, inputs=inputs, label=label)

@@ -41,10 +41,14 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
 
 
 def carry(around: np.ndarray, inner: BBox, reference: np.ndarray, edited: np.ndarray,
-          taper: np.ndarray, *, grey: bool = False) -> np.ndarray | None:
+          taper: np.ndarray, *, grey: bool = False, keep_out: list[BBox] = (),
+          seed_area: np.ndarray | None = None) -> np.ndarray | None:
     """around (H, W, 3) uint8: the photo's box round the region before the edit; inner: the region
     within it; reference / edited (h, w, 3) uint8: the region before / after the slider edit;
-    taper (h, w) in [0, 1]: the apply-back's weight of the frame (1 inside, 0 outside it).
+    taper (h, w) in [0, 1]: the apply-back's weight of the frame (1 inside, 0 outside it); keep_out: boxes
+    (in the box's pixels) nothing is carried into (other faces: two neighbours' hair edited one after the
+    other was darkened twice, a review found); seed_area (h, w) bool: where in the region the seeds may lie (the
+    hair's slider: the frame's upper half; its direction also darkened a man's neck, carried down to his collar).
     Returns the box's pixels with the edit and its carried change, or None when the change does
     not reach the frame's edge (nothing to carry)."""
     h, w = reference.shape[:2]
@@ -61,7 +65,7 @@ def carry(around: np.ndarray, inner: BBox, reference: np.ndarray, edited: np.nda
     if not ring.any():
         return None
     thr = max(8.0, 0.4 * float(np.percentile(mag[ring], 90)))
-    seeds = ring & (mag > thr)
+    seeds = ring & (mag > thr) & (True if seed_area is None else seed_area)
     still = (full > 0) & (mag < 0.3 * thr)
 
     sc = min(1.0, WORK / max(H, W))
@@ -110,6 +114,8 @@ def carry(around: np.ndarray, inner: BBox, reference: np.ndarray, edited: np.nda
     fade = _smoothstep((1.0 - np.maximum(dx, dy) / g) / 0.5)
     frame = np.zeros((H, W), np.float32)
     frame[inner.y0:inner.y1, inner.x0:inner.x1] = taper
+    for k in keep_out:
+        seg[max(k.y0, 0):max(k.y1, 0), max(k.x0, 0):max(k.x1, 0)] = 0.0
     weight = cv2.GaussianBlur(seg, (0, 0), max(1.0, 0.008 * S)) * fade * (1.0 - frame)
     weight[weight < 1.0 / 512] = 0.0
 

@@ -24,7 +24,8 @@ import torch
 
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result, frozen_array
-from latentbrush.core.latent_state import LatentState, digest
+from latentbrush.core.latent_state import LatentState
+from latentbrush.ml.latent import photo
 from latentbrush.ml.latent.applyback import border_taper, is_grey, region_weight, warped_weight
 from latentbrush.ml.latent.carry import around_box, carry
 from latentbrush.ml.latent.flowedit import apply_moved, lower_face
@@ -147,7 +148,7 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     message = "Sliders: " + ", ".join(moved) if moved else "Sliders back at 0"
     box, out, around = r, pixels, {}
     if limit is None and state.fit_psnr is not None and job.inputs.get("image") is not None:
-        carried = carried_past(state, values, pixels, job.inputs["image"], rend.shape[0])
+        carried = carried_past(state, values, pixels, job.inputs["image"], rend.shape[0], models)
         if carried is not None:
             box, out, around = carried
             pixels = out[r.y0 - box.y0:r.y1 - box.y0, r.x0 - box.x0:r.x1 - box.x0]
@@ -167,13 +168,29 @@ def backdrop_kept(models: ModelManager, lm, state: LatentState, origin: np.ndarr
     zt = torch.from_numpy(np.array(origin, np.float32))[None].to(lm.device)
     names = list(seg.names)
     back = (seg.labels(lm.G, zt, lm.G.resolution)[0].cpu().numpy() == names.index("background")).astype(np.float32)
-    back = cv2.GaussianBlur(cv2.erode(back, np.ones((3, 3), np.uint8)), (0, 0), 1.0)[..., None]
+    # (2 generator pixels clear of the person: at 1 the map's edge let +3 paint a white blotch on the astronaut's
+    # hair, helper 67)
+    back = cv2.GaussianBlur(cv2.erode(back, np.ones((5, 5), np.uint8)), (0, 0), 1.0)[..., None]
     shift = sum(float(v) * np.asarray(dirs[k], np.float32) for k, v in moved.items())
 
     def shaded(zz: np.ndarray) -> np.ndarray:
         full, rest = render(lm.G, zz, lm.device), render(lm.G, np.asarray(zz, np.float32) - shift, lm.device)
         return rest + back * (full - rest)
     return shaded
+
+
+def _other_faces(image: np.ndarray, region: BBox, box: BBox, models: ModelManager | None) -> list[BBox]:
+    """The regions of the photo's other faces (grown by a quarter, for their hair), in the box's pixels."""
+    if models is None:
+        return []
+    out = []
+    for f in photo.find_faces(np.asarray(image), models):
+        o = f.region
+        if o.intersect(region).area > 0.3 * min(o.area, region.area):
+            continue                    # (this face)
+        g = max(o.width, o.height) // 4
+        out.append(BBox(o.x0 - g - box.x0, o.y0 - g - box.y0, o.x1 + g - box.x0, o.y1 + g - box.y0))
+    return out
 
 
 def _segmenter(models: ModelManager, generator: str):
@@ -184,7 +201,7 @@ def _segmenter(models: ModelManager, generator: str):
 
 
 def carried_past(state: LatentState, values: Mapping[str, float], pixels: np.ndarray, image: np.ndarray,
-                 R: int) -> tuple[BBox, np.ndarray, dict] | None:
+                 R: int, models: ModelManager | None = None) -> tuple[BBox, np.ndarray, dict] | None:
     """A photo's slider edit with its shading change carried past the region (carry.py): (the box, its pixels,
     the state's `around` fields), or None for the region alone. The box starts from its pixels before the
     first carried edit (kept in the state), so moving a slider again or back to 0 never carries twice; where
@@ -194,20 +211,29 @@ def carried_past(state: LatentState, values: Mapping[str, float], pixels: np.nda
     if box == r:
         return None
     now = np.asarray(image[box.y0:box.y1, box.x0:box.x1])
-    if state.around_ref is not None and digest(now) != state.around_shown:
-        return None
-    before = np.array(now if state.around_ref is None else state.around_ref)
+    if state.around_ref is not None and not state.matches_around(now):
+        return None                     # (painted on since: the editor commits first, latent_ui / session)
     inner = BBox(r.x0 - box.x0, r.y0 - box.y0, r.x1 - box.x0, r.y1 - box.y0)
-    before[inner.y0:inner.y1, inner.x0:inner.x1] = state.reference
+    before = state.around_ref           # (the same pixels for every move: kept once, not copied per undo step)
+    if before is None:
+        before = np.array(now)
+        before[inner.y0:inner.y1, inner.x0:inner.x1] = state.reference
     out = None
     if any(values.get(k, 0.0) != 0 for k in CARRIED):
         h, w = r.height, r.width
         taper = (warped_weight(None, state.warp, (h, w), R=R, limit=None, feather=0.0, taper=0.08)
                  if state.warp is not None else border_taper(h, w, 0.08))
-        out = carry(before, inner, state.reference, pixels, taper, grey=is_grey(state.reference))
+        upper = None
+        if {k for k in CARRIED if values.get(k, 0.0) != 0} == {"hair_dark"}:     # hair: from the frame's upper half
+            W = state.warp_matrix
+            ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+            upper = W[1, 0] * xs + W[1, 1] * ys + W[1, 2] < 0.5
+        out = carry(before, inner, state.reference, pixels, taper, grey=is_grey(state.reference),
+                    keep_out=_other_faces(image, r, box, models), seed_area=upper)
     if out is None:
         if state.around_ref is None:
             return None                 # nothing carried, now or before: the region alone
         out = before.copy()             # the box back to its own pixels around the region's edit
         out[inner.y0:inner.y1, inner.x0:inner.x1] = pixels
-    return box, out, {"around": box, "around_ref": before, "around_shown": digest(out)}
+    return box, out, {"around": box, "around_ref": before,
+                      "around_shown": state.ring_digest(out, box)}
