@@ -265,3 +265,18 @@ def test_a_slider_moved_after_a_fill_past_the_region_keeps_the_fill_and_leaves_n
     doc.write("base", BBox(r.x0 + 40, r.y0 + 40, r.x0 + 50, r.y0 + 50), np.zeros((10, 10, 3), np.uint8))
     st = model.start_state("attribute")                           # a fill inside the region: kept too
     assert st is not st1 and np.array_equal(st.reference, doc.read("base", r))
+
+
+def test_what_the_part_map_calls_backdrop_but_has_the_persons_colours_is_left_out():
+    """The 64-px map took the astronaut's hair at her temple for backdrop, where Background +3 painted a white
+    blotch (helper 68): only colours like the backdrop's along the frame's border count."""
+    from latentbrush.ml.latent.sliders import _like_backdrop
+
+    frame = np.zeros((64, 64, 3), np.float32)
+    frame[:] = (205, 200, 210)                            # a light backdrop
+    frame[20:44, 16:48] = (120, 95, 60)                   # the person (hair)
+    back = np.ones((64, 64), np.float32)
+    back[24:44, 20:48] = 0                                # the map missed the hair's upper left corner
+    like = _like_backdrop(frame, back)
+    assert like[5, 5] == 1.0 and like[60, 60] == 1.0
+    assert like[20:24, 16:20].max() == 0.0                # mislabelled hair: no backdrop change there

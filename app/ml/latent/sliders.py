@@ -147,8 +147,12 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     moved = [f"{k.replace('_', ' ')} {v:+.1f}" for k, v in values.items() if v != 0]
     message = "Sliders: " + ", ".join(moved) if moved else "Sliders back at 0"
     box, out, around = r, pixels, {}
-    if limit is None and state.fit_psnr is not None and job.inputs.get("image") is not None:
-        carried = carried_past(state, values, pixels, job.inputs["image"], rend.shape[0], models)
+    photo_in = state.fit_psnr is not None and job.inputs.get("image") is not None
+    if photo_in and (limit is None or state.around is not None):
+        # (limited to the mask: nothing carried, and a carry made before is taken back around the region: left, it
+        # framed the masked edit with the old darkening, helper 68)
+        carried = carried_past(state, values if limit is None else {}, pixels, job.inputs["image"], rend.shape[0],
+                               models)
         if carried is not None:
             box, out, around = carried
             pixels = out[r.y0 - box.y0:r.y1 - box.y0, r.x0 - box.x0:r.x1 - box.x0]
@@ -170,7 +174,9 @@ def backdrop_kept(models: ModelManager, lm, state: LatentState, origin: np.ndarr
     back = (seg.labels(lm.G, zt, lm.G.resolution)[0].cpu().numpy() == names.index("background")).astype(np.float32)
     # (2 generator pixels clear of the person: at 1 the map's edge let +3 paint a white blotch on the astronaut's
     # hair, helper 67)
-    back = cv2.GaussianBlur(cv2.erode(back, np.ones((5, 5), np.uint8)), (0, 0), 1.0)[..., None]
+    back = cv2.erode(back, np.ones((5, 5), np.uint8)) * _like_backdrop(photo.to_frame(state.reference, state.warp,
+                                                                                      back.shape[0]), back)
+    back = cv2.GaussianBlur(back, (0, 0), 1.0)[..., None]
     shift = sum(float(v) * np.asarray(dirs[k], np.float32) for k, v in moved.items())
 
     def shaded(zz: np.ndarray) -> np.ndarray:
@@ -191,6 +197,25 @@ def _other_faces(image: np.ndarray, region: BBox, box: BBox, models: ModelManage
         g = max(o.width, o.height) // 4
         out.append(BBox(o.x0 - g - box.x0, o.y0 - g - box.y0, o.x1 + g - box.x0, o.y1 + g - box.y0))
     return out
+
+
+def _like_backdrop(frame: np.ndarray, back: np.ndarray) -> np.ndarray:
+    """(R, R) in [0, 1]: how like the backdrop each frame pixel's colour is — the colours of the map's background
+    along the frame's border, 4 clusters in CIELAB: in full within 8 ΔE, none past 16. The 64-px map took the
+    astronaut's hair at her temple for backdrop, where Background +3 painted a white blotch (helper 68)."""
+    R = back.shape[0]
+    lab = cv2.cvtColor(np.clip(frame, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+    border = np.ones((R, R), bool)
+    border[R // 8:R - R // 8, R // 8:R - R // 8] = False
+    samples = lab[((back > 0.5) & border).reshape(-1)]
+    if len(samples) < 30:
+        return np.ones((R, R), np.float32)
+    k = min(4, len(samples) // 8)
+    crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    cv2.setRNGSeed(0)
+    _, _, centres = cv2.kmeans(samples, k, None, crit, 3, cv2.KMEANS_PP_CENTERS)
+    d = np.sqrt(((lab[:, None, :] - centres[None]) ** 2).sum(-1)).min(1).reshape(R, R)
+    return np.clip((16.0 - d) / 8.0, 0.0, 1.0).astype(np.float32)
 
 
 def _segmenter(models: ModelManager, generator: str):
