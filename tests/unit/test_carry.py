@@ -4,7 +4,6 @@ never carries twice."""
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import replace
 
 import cv2
@@ -180,18 +179,11 @@ def test_a_carried_edit_survives_save_and_open(tmp_path):
 
 @pytest.mark.parametrize("box", [[0, 0, 50, 50], [0, 0, 241, 240], [0, 0, 240]])
 def test_a_damaged_carried_box_is_refused(tmp_path, box):
-    import json
+    from project_corpus import edit_meta
 
     path, _ = carried_session(tmp_path)
-    with zipfile.ZipFile(path) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    meta = json.loads(members["project.json"])
-    meta["latent"]["around"] = box
-    members["project.json"] = json.dumps(meta).encode()
     bad = tmp_path / "bad.lbproj"
-    with zipfile.ZipFile(bad, "w") as zf:
-        for n, data in members.items():
-            zf.writestr(n, data)
+    bad.write_bytes(edit_meta(path, lambda meta: meta["latent"].__setitem__("around", box)))
     with pytest.raises(ProjectError):
         read_project(bad)
 
