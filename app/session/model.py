@@ -242,4 +242,9 @@ def _same_latent(current: Any, new: Any) -> bool:
     if new is None:
         return True
     z0, z1 = getattr(current, "z", None), getattr(new, "z", None)
-    return z0 is not None and z1 is not None and np.array_equal(z0, z1)
+    if z0 is None or z1 is None or not np.array_equal(z0, z1):
+        return False
+    # (the same latent, but committed meanwhile, or the sliders read otherwise: after a fill, a slider moved back to
+    # 0 changed no pixel, and the state still said "hair dark +3", helper 68)
+    return np.array_equal(getattr(current, "z_base", z0), getattr(new, "z_base", z1)) \
+        and getattr(current, "sliders", ()) == getattr(new, "sliders", ())

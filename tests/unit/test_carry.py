@@ -272,3 +272,31 @@ def test_what_the_part_map_calls_backdrop_but_has_the_persons_colours_is_left_ou
     like = _like_backdrop(frame, back)
     assert like[5, 5] == 1.0 and like[60, 60] == 1.0
     assert like[20:24, 16:20].max() == 0.0                # mislabelled hair: no backdrop change there
+
+
+def test_a_slider_edit_that_changes_no_pixel_but_commits_is_still_one_undo_step():
+    """After a fill, a slider moved back to 0 changed no pixel, so no step was kept, and the state still said "hair
+    dark +2" while the panel read 0 (helper 68). The committed state is kept as a step with no pixels."""
+    from latentbrush.core.jobs import Result
+    from latentbrush.session.model import SessionModel
+
+    class Queue:
+        def submit(self, job):
+            pass
+
+    img, hair, _ = scene()
+    r = REGION
+    st1 = replace(photo_state(img), z=np.ones(8, np.float32), sliders=(("hair_dark", 2.0),))
+    model = SessionModel(Queue())
+    doc = Document(img.copy(), DocumentInfo())
+    model.open(doc)
+    doc.set_latent(st1)
+    committed = st1.committed(doc.read("base", r).copy())
+    job = model.submit("attribute")
+    same = Result(layer="base", bbox=r, pixels=doc.read("base", r).copy(), info={"latent_state": committed})
+    assert model.apply(job, same)
+    assert doc.latent.sliders == () and not doc.latent.edited and model.history.can_undo
+    model.history.undo()
+    assert doc.latent.sliders == (("hair_dark", 2.0),)
+    again = Result(layer="base", bbox=r, pixels=doc.read("base", r).copy(), info={"latent_state": st1})
+    assert not model.apply(model.submit("attribute"), again)        # a rerun of the same edit: no step
