@@ -22,6 +22,13 @@ from latentbrush.ml.latent.carry import carry
 from latentbrush.ml.latent.sliders import carried_past
 
 REGION = BBox(70, 60, 170, 160)
+
+
+class KeptJobs:
+    """An executor that keeps the jobs it is given (the tests hand their results to the session themselves)."""
+
+    def submit(self, job) -> None:
+        pass
 HAIR = (110, 80, 50)
 
 
@@ -231,10 +238,6 @@ def test_a_slider_moved_after_a_fill_past_the_region_keeps_the_fill_and_leaves_n
     The editor now commits what is shown first; the sliders start again from it."""
     from latentbrush.session.model import SessionModel
 
-    class Queue:
-        def submit(self, job):
-            pass
-
     img, hair, _ = scene()
     r = REGION
     taper = border_taper(r.height, r.width, 0.08)
@@ -243,7 +246,7 @@ def test_a_slider_moved_after_a_fill_past_the_region_keeps_the_fill_and_leaves_n
     st1 = replace(st0, z=np.ones(8, np.float32), sliders=(("hair_dark", 2.0),), **around)
     st1 = replace(st1, shown=st1.showing(st1.z, out[r.y0 - box.y0:r.y1 - box.y0, r.x0 - box.x0:r.x1 - box.x0],
                                          st1.base_render).shown)
-    model = SessionModel(Queue())
+    model = SessionModel(KeptJobs())
     doc = Document(paste(img, box, out), DocumentInfo())
     model.open(doc)
     doc.set_latent(st1)
@@ -280,14 +283,10 @@ def test_a_slider_edit_that_changes_no_pixel_but_commits_is_still_one_undo_step(
     from latentbrush.core.jobs import Result
     from latentbrush.session.model import SessionModel
 
-    class Queue:
-        def submit(self, job):
-            pass
-
     img, hair, _ = scene()
     r = REGION
     st1 = replace(photo_state(img), z=np.ones(8, np.float32), sliders=(("hair_dark", 2.0),))
-    model = SessionModel(Queue())
+    model = SessionModel(KeptJobs())
     doc = Document(img.copy(), DocumentInfo())
     model.open(doc)
     doc.set_latent(st1)
