@@ -44,7 +44,7 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float(10 * np.log10(255.0 ** 2 / max(mse, 1e-10)))
 
 
-def _marks(det, img: np.ndarray):
+def face_marks(det, img: np.ndarray):
     from latentbrush.ml.faces.detect import detect_faces
     faces = [f for f in detect_faces(det, img) if f.score >= 0.9]
     return faces[0].landmarks.astype(np.float64) if faces else None
@@ -92,7 +92,7 @@ def _one_face(img, face_i, found, models, det, config: dict) -> dict:
            "tuned": st.tuning is not None, "images": {"photo": crop, "projection": np.rint(recon).astype(np.uint8)}}
     if st.tuning is not None:
         out["psnr_before_tuning_frame"] = float(st.tuning.psnr_before)
-    L0 = _marks(det, crop)
+    L0 = face_marks(det, crop)
     for name in SLIDERS:
         for v in (2.0, -2.0):
             t = time.perf_counter()
@@ -107,7 +107,7 @@ def _one_face(img, face_i, found, models, det, config: dict) -> dict:
             in_box = int(changed[b.y0:b.y1, b.x0:b.x1].sum())
             out["outside_changed"] = out.get("outside_changed", 0) + int(changed.sum()) - in_box
             out[f"carried_{name}{v:+.0f}"] = in_box - int(changed[r.y0:r.y1, r.x0:r.x1].sum())
-            L1 = _marks(det, edited)
+            L1 = face_marks(det, edited)
             key = f"{name}{v:+.0f}"
             if L0 is not None and L1 is not None:
                 iod = float(np.linalg.norm(L0[1] - L0[0]))
@@ -128,7 +128,7 @@ def _mean(rs: list[dict], key: str) -> float:
     return float(np.mean(vals)) if vals else float("nan")
 
 
-def _grid(rows: list[list[np.ndarray]], path: Path, labels: list[str]) -> None:
+def labelled_grid(rows: list[list[np.ndarray]], path: Path, labels: list[str]) -> None:
     import cv2
     from PIL import Image, ImageDraw
     cell = 128
@@ -205,7 +205,7 @@ def realphoto(quick: bool = False, out: Path | None = None) -> list[Measurement]
                 for v in ("+2", "-2"):
                     ms.append((f"{tag}: {name} {v} landmark movement", _mean(rs, f"move_{name}{v}"), "IOD"))
     if out is not None:
-        _grid(grid_rows, out / "realphoto_grid.png",
+        labelled_grid(grid_rows, out / "realphoto_grid.png",
               ["photo (crop)", "projection", "tuned", "smile +2", "smile -2", "lighting +2"])
         slim = {c: [{k: v for k, v in r.items() if k != "images"} for r in recs] for c, recs in per.items()}
         (out / "realphoto.json").write_text(json.dumps(slim, indent=1))

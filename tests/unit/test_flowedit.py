@@ -215,3 +215,67 @@ def test_a_smiles_motion_is_kept_to_the_lower_face():
     lf = lower_face(64)
     assert lf[:30].max() == 0 and lf[44:58, 28:36].min() == 1           # 0 above the eyes' line, 1 from the nose
     assert lf[:, :8].max() == 0 and lf[:, -8:].max() == 0            # … and none beside the face (a collar)
+
+
+def test_a_change_of_shape_and_shade_at_once_shows_the_feature_once_with_the_shading():
+    """Explore directions move features and change the light together (`shading=1`, a longer `max_motion`): the
+    feature moves and is not painted twice, and the change of light comes through."""
+    n = 256
+    photo = np.clip(_blob(n, 128, 150, 16), 0, 255).astype(np.uint8)
+    proj = _blob(64, 36, 37.5, 4)                 # the generator's feature 4 frame px right of the photo's …
+    edit = _blob(64, 36, 32.5, 4)                 # … lifted by 5 frame px (past the smile's 3-px cap) …
+    edit[:, 32:] += 30                            # … and the right half lit
+    added = applyback.apply_back(photo, proj, edit, taper=0)
+    ghost = _dark_centres(added)
+    assert len(ghost) >= 2 or abs(ghost[0][0] - 128) > 4                  # (the additive path: a second one)
+    out = apply_moved(photo, proj, edit, taper=0, shading=1.0, max_motion=6.0)
+    (cx, cy), = _dark_centres(out)                                        # the feature once …
+    assert abs(cx - 128) < 3 and 150 - cy > 14                            # … where the photo has it, lifted
+    lit = out[20:100, 160:240].astype(int) - photo[20:100, 160:240]
+    assert 20 < lit.mean() < 40                                           # the light came through
+    capped = apply_moved(photo, proj, edit, taper=0, shading=1.0)         # (the smile's cap: 3 frame px)
+    assert 150 - _dark_centres(capped)[0][1] < 150 - cy - 3
+
+
+def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_shading(tiny_models):
+    """Routing: an explore or custom direction on a photo → the tuned generator's own edit as motion, with
+    what the motion does not explain added (the additive path showed a second jaw and a second pair of
+    glasses); on the generator's own face, the additive path."""
+    from latentbrush.core.bbox import BBox
+    from latentbrush.core.jobs import Job
+    from latentbrush.core.jobs import drain as run
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.ml.latent.runners import apply_latent, latent_models, render
+    from latentbrush.ml.latent.sliders import FREE_MOTION, FREE_WINDOW, directions_for, run_attribute
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
+
+    models = ModelManager(Manifest.load(tiny_models), "cpu")
+    lm = latent_models(models)
+    dirs = directions_for(models, lm.generator_id)
+    z = np.random.default_rng(1).standard_normal(16).astype(np.float32)
+    base = render(lm.G, z, lm.device)
+    photo = np.clip(cv2.resize(base, (96, 96)) + 7, 0, 255).astype(np.uint8)
+    st = LatentState(region=BBox(0, 0, 96, 96), generator=lm.generator_id, z_base=z, base_render=base,
+                     reference=photo, z=z, fit_psnr=24.0)
+    own = np.random.default_rng(2).standard_normal(16).astype(np.float32)
+    own /= np.linalg.norm(own)
+
+    def pixels(state, values, custom=None):
+        return run(run_attribute(Job("attribute", params={"state": state, "values": values, "custom": custom},
+                                     inputs={"image": photo}), models))[0].pixels
+
+    def moved(d):
+        return apply_moved(photo, base, render(lm.G, z + 2 * d, lm.device), shading=1.0, window=FREE_WINDOW,
+                           max_motion=FREE_MOTION)
+
+    assert np.array_equal(pixels(st, {"explore_1": 2.0}), moved(dirs["explore_1"]))
+    assert np.array_equal(pixels(st, {"mine": 2.0}, {"mine": own}), moved(own))
+    explore = render(lm.G, z + 2 * dirs["explore_1"], lm.device)
+    assert not np.array_equal(moved(dirs["explore_1"]), apply_latent(st, explore))
+    generated = LatentState(region=st.region, generator=st.generator, z_base=z, base_render=base,
+                            reference=photo, z=z, fit_psnr=None)
+    assert np.array_equal(pixels(generated, {"explore_1": 2.0}), apply_latent(generated, explore))
+    shade = render(lm.G, z + 2 * dirs["lighting"], lm.device)
+    both = pixels(st, {"explore_1": 2.0, "lighting": 2.0})       # a shading slider with it: added on top
+    assert np.array_equal(both, applyback.apply_back(moved(dirs["explore_1"]), base, shade, warp=st.warp))

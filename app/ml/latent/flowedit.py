@@ -82,9 +82,9 @@ def _moved(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
 
 
 def split_edit(projection: np.ndarray, edit: np.ndarray, *, sigma: float = RESIDUAL_SIGMA,
-               window: int = FLOW_WINDOW) -> tuple[np.ndarray, np.ndarray]:
+               window: int = FLOW_WINDOW, max_motion: float = MAX_MOTION) -> tuple[np.ndarray, np.ndarray]:
     """(flow (R, R, 2), smooth residual (R, R, 3) float32 0..255 scale)."""
-    flow = flow_field(projection, edit, window=window)
+    flow = flow_field(projection, edit, window=window, max_motion=max_motion)
     residual = np.asarray(edit, np.float32) - _moved(projection, flow)
     if sigma > 0:
         residual = cv2.GaussianBlur(residual, (0, 0), sigma)
@@ -107,13 +107,15 @@ def _crop_motion(flow: np.ndarray, warp: np.ndarray, shape: tuple[int, int]) -> 
 def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, warp: np.ndarray | None = None,
                 limit: np.ndarray | None = None, feather: float = 1.0, taper: float = 0.08,
                 sigma: float = RESIDUAL_SIGMA, shading: float = SHADING, window: int = FLOW_WINDOW,
-                added: np.ndarray | None = None, locus: np.ndarray | None = None) -> np.ndarray:
+                added: np.ndarray | None = None, locus: np.ndarray | None = None,
+                max_motion: float = MAX_MOTION) -> np.ndarray:
     """photo (h, w, 3) uint8 region crop; projection, edit (R, R, 3) renders 0..255 of the latent
     before / after; warp (2, 3) crop → frame fractions (None: the crop stretched onto the frame);
     shading: weight of the motion's smooth residual; window: the flow's averaging window (frame
     pixels; larger = smoother motion); added (R, R, 3): a further change added as it
     is (shading edits made at the same time); locus (R, R) 0..1: where in the frame the motion may act
-    (`lower_face`: a smile moves the mouth and cheeks, not the hair or the brows).
+    (`lower_face`: a smile moves the mouth and cheeks, not the hair or the brows); max_motion: the flow's
+    longest vector (frame px).
     Returns (h, w, 3) uint8; exactly the photo's bytes wherever the weight is 0."""
     if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
         raise ValueError(f"photo must be (h, w, 3) uint8, got {photo.shape} {photo.dtype}")
@@ -122,7 +124,7 @@ def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, 
     h, w = photo.shape[:2]
     R = projection.shape[0]
     warp = align.box_warp(w, h) if warp is None else np.asarray(warp, np.float64)
-    flow, residual = split_edit(projection, edit, sigma=sigma, window=window)
+    flow, residual = split_edit(projection, edit, sigma=sigma, window=window, max_motion=max_motion)
     if locus is not None:
         flow = flow * np.asarray(locus, np.float32)[..., None]
     residual = residual * np.float32(shading)

@@ -9,7 +9,8 @@ becomes a displacement field, and the photo's own pixels are moved along it. The
 to the photo is not used for them: its shape directions act weakly near the pivot and, on
 three-quarter faces, partly revert to the generator's own face, which the additive apply-back
 paints as a doubled mouth or eyes (`latentbrush bench realphoto`). Shading sliders use the tuned
-generator's additive change, added on top.
+generator's additive change, added on top. Explore and custom directions (`free_moves`) are carried as
+the tuned generator's own motion, with what the motion does not explain added on top.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result, frozen_array
 from latentbrush.core.latent_state import LatentState
 from latentbrush.ml.latent import photo
-from latentbrush.ml.latent.applyback import border_taper, is_grey, region_weight, warped_weight
+from latentbrush.ml.latent.applyback import apply_back, border_taper, is_grey, region_weight, warped_weight
 from latentbrush.ml.latent.carry import around_box, carry
 from latentbrush.ml.latent.flowedit import apply_moved, lower_face
 from latentbrush.ml.latent.runners import apply_latent, for_state, latent_models, render
@@ -36,8 +37,8 @@ SLIDER_RANGE = 3.0
 # sliders whose change is mostly of shape (features move): on a photo they are carried as motion,
 # with the flow's averaging window (frame pixels): a head turn moves the whole face coherently and
 # takes a smoother flow (fewer local tears on three-quarter faces); a smile moves the mouth corners.
-# The others (lighting, hair, background, warmth, explore and custom directions) change shading and
-# colour, which the tuned generator's additive delta carries cleanly.
+# The named others (lighting, hair, background, warmth) change shading and colour, which the tuned generator's
+# additive delta carries cleanly; explore and custom directions do both (`free_moves`).
 MOTION_SLIDERS = {"smile": 11, "mouth_open": 11, "head_turn": 15}
 LOWER_FACE = {"smile", "mouth_open"}        # their motion is kept to the lower face (flowedit.lower_face)
 # shading sliders whose change runs on past the face's frame (the rest of the hair, the ears and neck):
@@ -46,6 +47,8 @@ CARRIED = {"hair_dark", "lighting", "warmth"}
 # sliders about the backdrop: on a photo their change is kept to the part map's background (the generator's
 # background direction also greyed a person's hair and paled the ears, helper 64)
 BACKDROP = {"background"}
+FREE_WINDOW = 15        # explore and custom directions on a photo (`free_moves`): the flow's window (frame px) …
+FREE_MOTION = 6.0       # … and its longest vector: explore 1 at ±3 turns the head by more than a smile's 3 px
 
 
 def directions_for(models: ModelManager, generator_id: str) -> dict[str, np.ndarray]:
@@ -127,18 +130,27 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
         if m.any():
             limit = region_weight(m, grow=0.02 * r.width, feather=0.02 * r.width)
     moving = {k: v for k, v in values.items() if k in MOTION_SLIDERS and k not in custom and v != 0}
+    free = free_moves(models, state, values, custom)
     shaded = backdrop_kept(models, lm, state, origin, values, dirs)
     rend = None
-    if state.fit_psnr is None or not moving:    # a generated face (the render is the picture), or shading only
+    if state.fit_psnr is None or not (moving or free):   # a generated face (the render is the picture), or shading
         rend = shaded(z)
         pixels = apply_latent(state, rend, limit=limit)
     else:           # a photo: the generator's change of shape moves the photo's own pixels (flowedit.py)
-        z_rest = moved_latent(origin, {k: v for k, v in values.items() if k not in moving}, dirs)
-        rest = None if np.array_equal(z_rest, state.z_base) else shaded(z_rest) - state.base_render
-        edit = render(lm0.G, moved_latent(origin, moving, dirs), lm.device)
-        pixels = apply_moved(state.reference, ORIGINS.get(lm0.G, origin, lm.device), edit,
-                             warp=state.warp, limit=limit, added=rest, window=max(MOTION_SLIDERS[k] for k in moving),
-                             locus=lower_face(edit.shape[0]) if set(moving) <= LOWER_FACE else None)
+        start, pixels = state.base_render, np.asarray(state.reference)
+        if free:    # explore and your own directions: motion and shading at once, from the tuned generator
+            # (its plain render: `shaded` takes the backdrop sliders' share back out of the latent it is given)
+            pixels = apply_moved(pixels, start, render(lm.G, moved_latent(state.z_base, free, dirs), lm.device),
+                                 warp=state.warp, limit=limit, shading=1.0, window=FREE_WINDOW, max_motion=FREE_MOTION)
+        z_rest = moved_latent(origin, {k: v for k, v in values.items() if k not in moving and k not in free}, dirs)
+        rest = None if np.array_equal(z_rest, state.z_base) else shaded(z_rest) - start
+        if moving:
+            edit = render(lm0.G, moved_latent(origin, moving, dirs), lm.device)
+            pixels = apply_moved(pixels, ORIGINS.get(lm0.G, origin, lm.device), edit, warp=state.warp, limit=limit,
+                                 added=rest, window=max(MOTION_SLIDERS[k] for k in moving),
+                                 locus=lower_face(edit.shape[0]) if set(moving) <= LOWER_FACE else None)
+        elif rest is not None:      # (shading sliders moved together with explore ones: added on top)
+            pixels = apply_back(pixels, start, start + rest, limit=limit, warp=state.warp)
     if job.request.preview:
         yield Progress(1, 1, "", preview=pixels, preview_bbox=r)
         return Result(layer="", info={"preview": pixels, "bbox": r})
@@ -159,6 +171,22 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     shown = replace(state.showing(z, pixels, rend), sliders=tuple((k, v) for k, v in values.items() if v != 0),
                     **around)
     return Result(layer="base", bbox=box, pixels=out, message=message, info={"latent_state": shown})
+
+
+def free_moves(models: ModelManager, state: LatentState, values: Mapping[str, float],
+               custom: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """On a photo, the moved sliders whose change is of no one kind: the explore directions (principal
+    directions: a turn of the head, a longer face and a change of light at once) and the person's own. Added
+    as a change of pixels, each moved feature showed twice (explore 1 at ±1.5: a second jaw and a second pair
+    of glasses: a stop-59 sweep); they are carried as motion with the change motion does not explain added on top
+    (flowedit.py: the residual at full weight, smoothed. In a stop-60 comparison on three portraits, moving
+    only where the motion explained the change brought the doubled glasses back; keeping the residual sharp
+    where the flow was still changed nothing one could see: on a face the flow is seldom still). Empty for a
+    generated face (the render is the picture)."""
+    if state.fit_psnr is None:
+        return {}
+    kinds = direction_kinds(models, state.generator)
+    return {k: float(v) for k, v in values.items() if v != 0 and (k in custom or kinds.get(k) == "explore")}
 
 
 def backdrop_kept(models: ModelManager, lm, state: LatentState, origin: np.ndarray, values: Mapping[str, float],
