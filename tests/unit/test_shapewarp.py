@@ -408,10 +408,14 @@ def test_a_warp_on_a_fitted_photo_is_fitted_again_where_the_latent_went(real_mod
     now = full_label_map(label_map(pm.seg, G, z, dev), state, (256, 256)).astype(int) - 1
     wider = cv2.dilate((now == m).astype(np.uint8), np.ones((1, 25), np.uint8)) > 0
     layer = np.where(wider & (now == list(pm.seg.names).index("skin")), m + 1, 0).astype(np.uint8)
-    res, _ = drain(run_parts_edit(Job("parts_edit", params={"state": state, "iters": 10, "candidates": 2,
-                                                             "tune_budget": None},
-                                      inputs={"image": face, "parts": layer}), mm))
+    res, steps = drain(run_parts_edit(Job("parts_edit", params={"state": state, "iters": 10, "candidates": 2,
+                                                                 "tune_budget": None},
+                                          inputs={"image": face, "parts": layer}), mm))
     assert "mouth moved onto the painted shape" in res.message
+    # one progress bar: the fitting follows the edit's steps (it had started again at 0 of its own 120)
+    bar = [(p.step, p.total) for p in steps if p.total > 2]
+    assert any("fitting the generator to the result" in p.message for p in steps)
+    assert len({t for _, t in bar}) == 1 and all(a[0] <= b[0] for a, b in zip(bar, bar[1:], strict=False)), bar
     st = res.info["latent_state"]
     shown = photo.to_frame(np.asarray(res.pixels), None, 64)
 

@@ -28,6 +28,7 @@ from latentbrush.ml.latent.runners import (
     thumbnail,
     tuned_state,
 )
+from latentbrush.ml.latent.tune import TUNE_STEPS
 from latentbrush.ml.nets.parts import PartSegmenter
 from latentbrush.ml.parts.clip import clip_weight, clipped_composite
 from latentbrush.ml.parts.closeeyes import (
@@ -212,6 +213,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     only_own = own and (not crop.any() or (field is not None and not field.parts))
     field = None if only_own else field          # (the rest fits the photo: nothing but the eyes / hair to change)
     shaped = warped(state.reference, field) if field is not None else state.reference.copy() if only_own else None
+    extra = TUNE_STEPS if shaped is not None and state.tuning is not None and not only_own else 0     # (fitted again)
 
     def composited(rend: np.ndarray) -> np.ndarray:
         return shaped if shaped is not None else clipped_composite(state, rend, weight_rest, blend, motion)
@@ -220,7 +222,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         rend = to_renders(st.image)[0]
         what = ("the photo's own features moved onto the paint; the latent kept in step" if shaped is not None
                 else f"following the labels ({st.agreement:.0%} of the changed pixels in the edit's own part map)")
-        return Progress(st.step, st.total, what, loss=st.loss, preview=composited(rend), preview_bbox=r)
+        return Progress(st.step, st.total + extra, what, loss=st.loss, preview=composited(rend), preview_bbox=r)
 
     if only_own:        # the photo's own pixels carry the whole edit: the latent stays where it is (a test: 0.37 ×
         # its norm moved when it followed the labels as they were, for nothing the generator draws)
@@ -235,8 +237,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
             time_budget=job.request.time_budget, seed=int(job.request.seed), check=job.check), progress)
     if not np.isfinite(res.renders).all():
         raise FloatingPointError("the generator produced invalid values (NaN/Inf); the image was not changed")
-    # (warped to the paint, every candidate's pixels would be the same: one latent is optimised, to keep
-    # the latent in step for later edits)
+    # (warped to the paint every candidate's pixels would be the same: one latent, kept in step for later edits)
     cands = [composited(res.renders[i]) for i in range(len(res.z))]
     if shut or low:
         yield Progress(res.steps, res.steps, "closing the eyes" if shut else "lowering the lid")
@@ -277,11 +278,12 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     new_state = state.showing(z[0], cands[0], rend[0], candidates=tuple(z))
     if only_own:        # the latent did not move, so the state would not count as edited and a later edit would
         new_state = new_state.committed(cands[0])      # start from the old photo (a helper's grown hair was lost)
-    elif shaped is not None and state.tuning is not None:   # own pixels moved, the latent followed: fitted again
+    elif extra:         # own pixels moved, the latent followed: fitted again (one progress bar: after the steps)
         new_state = (yield from tuned_state(job, plain, cands[0], r, state.warp, z[0], budget=job.request.tune_budget,
-                                            what="fitting the generator to the result")) or new_state
+                                            what="fitting the generator to the result", at=lambda s: res.steps + s,
+                                            total=res.steps + extra)) or new_state
     thumbs = [thumbnail(c, R) for c in cands]
-    yield Progress(res.steps, res.steps, "checking the result as it looks")
+    yield Progress(res.steps + extra, res.steps + extra, "checking the result as it looks")
     seen, stained = looks(cands[0], RESEGMENT_STEPS), stains(cands[0])
     reader = part_reader(models, pm.lm.generator_id)        # (its pixels read as they are, no projection)
     read = float("nan") if reader is None else carried(read_parts(reader, photo.to_frame(cands[0], state.warp, R),
@@ -305,10 +307,9 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
         reshaped = shut_report(shut, lm[:2], low) + (f" {reshaped}" if reshaped else "")
     elif moves and field is None and hair is None:      # a photo's feature that has no shape to move onto the paint
         reshaped = ("The painted shape has no part of the photo to stretch onto it (an eye painted over, a part "
-                    "painted where there is none, or paint within the lips the face finder sees): the photo's "
-                    "pixels were moved as the generator redraws "
-                    f"the face, which changes little. The generator's check reads {seen:.0%} of the changed "
-                    "pixels as the painted part.")
+                    "painted where there is none, or paint within the lips the face finder sees): the photo's pixels "
+                    "were moved as the generator redraws the face, which changes little. The generator's check reads "
+                    f"{seen:.0%} of the changed pixels as the painted part.")
     if hair is not None:
         reshaped = ("Hair drawn over the painted skin from the photo's own hair beside it (stretched from the "
                     "hairline; the generator's 64-px faces cannot draw this person's hair)." if took >= HAIR_TOOK else
@@ -330,8 +331,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
                               + (" — stopped early on a numerical problem (NaN); kept the last good result"
                                  if res.nonfinite else "") if res.steps else "")).rstrip(),
                   info={"latent_state": new_state, "candidates": tuple(cands), "thumbs": tuple(thumbs),
-                        "renders": tuple(rend),
-                        "agreement": tuple(float(a) for a in agree),
+                        "renders": tuple(rend), "agreement": tuple(float(a) for a in agree),
                         "seen": seen, "read": read, "blotches": stained, "tone": tone, "verdict": verdict,
                         "clip": weight, "reshaped": reshaped, "reshape": field,
                         "masked_loss": tuple(float(1 - a) for a in agree),
