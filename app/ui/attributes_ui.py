@@ -4,6 +4,7 @@ newest request), one undo step on release, custom sliders from examples."""
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtWidgets import QInputDialog
 
 from latentbrush.core.requests import AttributeRequest
 from latentbrush.core.sliders import CustomSliders, SliderError, direction_from_examples
@@ -31,6 +32,7 @@ class AttributesUI:
         p.create_requested.connect(self.create)
         p.clear_marks_requested.connect(self.clear_marks)
         p.keep_requested.connect(self.keep)
+        p.remove_requested.connect(self.remove)
         window.model.events.applied.connect(self._on_result)
         window.model.events.before_apply.connect(self._before_result)
         self._unsub = None
@@ -108,9 +110,30 @@ class AttributesUI:
         self.marks = {True: [], False: []}
         self.panel.set_marks(0, 0)
 
+    def _rebuild(self) -> None:
+        """The rows again (a slider added or taken away), standing where the shown edit has them."""
+        st = self.state
+        if st is None:
+            return
+        self.panel.set_directions(self._directions(st.generator))
+        self.panel.set_enabled_for(True)
+        values = dict(st.sliders) if st.made_by == "attribute" else {}
+        for name in self.panel.sliders:
+            self.panel.set_value(name, values.get(name, 0.0))
+
+    def name_taken(self, name: str, generator: str) -> str | None:
+        """Why `name` cannot be a new slider's (a slider of that name is there already), or None."""
+        have = {n.casefold(): n for n, _ in self._directions(generator)}
+        other = have.get(name.strip().casefold())
+        return None if other is None else f"there is a slider called “{pretty(other)}” already: choose another name"
+
     def create(self, name: str) -> None:
         st = self.state
         if st is None:
+            return
+        taken = self.name_taken(name, st.generator)
+        if taken:
+            self.w.show_error("Cannot make the slider", taken)
             return
         try:
             d = direction_from_examples(self.marks[True], self.marks[False])
@@ -119,13 +142,24 @@ class AttributesUI:
             self.w.show_error("Cannot make the slider", str(e))
             return
         self.clear_marks()
-        self.panel.set_directions(self._directions(st.generator))
+        self._rebuild()
         self.w.statusBar().showMessage(f"New slider “{name.strip()}” saved", 5000)
 
     def keep(self, explore_name: str, new_name: str) -> None:
-        """Keep an explore direction under a name the person chose (a custom slider)."""
+        """Keep an explore direction under a name the person chose (a custom slider); no name typed: asked for."""
         st = self.state
         if st is None:
+            return
+        new_name = new_name.strip()
+        if not new_name and self.w.interactive:
+            text, ok = QInputDialog.getText(self.w, "Keep the slider", f"A name for {pretty(explore_name)} "
+                                            "(what it does to the face, e.g. “longer face”):")
+            if not ok:
+                return
+            new_name = text.strip()
+        taken = self.name_taken(new_name, st.generator) if new_name else "type a name for it first"
+        if taken:
+            self.w.show_error("Cannot keep the slider", taken)
             return
         for spec in self.w.manifest.for_generator("directions", st.generator):
             names = list(spec.params.get("names", []))
@@ -136,9 +170,25 @@ class AttributesUI:
                 except (OSError, ValueError, SliderError) as e:
                     self.w.show_error("Cannot keep the slider", str(e))
                     return
-                self.panel.set_directions(self._directions(st.generator))
+                self._rebuild()
                 self.w.statusBar().showMessage(f"Kept “{new_name}” as a slider", 5000)
                 return
+
+
+    def remove(self, name: str) -> None:
+        """Take a kept or made slider away (asked first: it cannot be made again from the same marks)."""
+        st = self.state
+        if not self.w.confirm("Remove the slider", f"Remove the slider “{name}”? Edits made with it stay."):
+            return
+        if st is not None and dict(st.sliders).get(name, 0.0) != 0.0:
+            self.w.latent.commit()          # (its share of the face is kept: the next slider edit starts from it)
+        try:
+            self.custom.remove(name)
+        except SliderError as e:
+            self.w.show_error("Cannot remove the slider", str(e))
+            return
+        self._rebuild()
+        self.w.statusBar().showMessage(f"Removed the slider “{name}”", 5000)
 
 
 def slider_label(values: dict[str, float]) -> str:

@@ -231,3 +231,32 @@ def test_what_a_slider_reads_is_the_value_its_edit_uses(make_window, tiny_models
                 assert round(v, 1) == v
     finally:
         s.blockSignals(False)
+
+
+def test_keep_needs_a_new_name_and_a_kept_slider_can_be_removed(make_window, tiny_models, qtbot):
+    """Keep… with the name box empty had kept "explore_1" a second time: two rows of one name, the first dead.
+    A name is needed, one already there is refused, and a kept slider can be taken away again."""
+    w = make_window(tiny_models)
+    new_face(w, qtbot, seed=1)
+    panel = w.attributes.panel
+    rows = set(panel.sliders)
+    w.attributes.keep("explore_1", "")                  # (non-interactive: no dialog to ask in)
+    assert set(panel.sliders) == rows and "name" in w.last_error[1]
+    for taken in ("explore_1", "Smile", " lighting "):
+        w.attributes.keep("explore_1", taken)
+        assert set(panel.sliders) == rows and "already" in w.last_error[1], taken
+    assert w.attributes.custom.for_generator("tiny-gen") == {}
+    w.attributes.keep("explore_1", "tilt")
+    assert set(panel.sliders) == rows | {"tilt"}
+    w.attributes.keep("explore_1", "Tilt")
+    assert "already" in w.last_error[1] and set(panel.sliders) == rows | {"tilt"}
+    # moved, then taken away: the edit made with it stays (committed), the row goes
+    panel.set_value("tilt", 2.0)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
+        panel.released.emit()
+    edited = w.document.layer("base").copy()
+    assert dict(w.document.latent.sliders) == {"tilt": 2.0}
+    w.attributes.remove("tilt")
+    assert set(panel.sliders) == rows and "tilt" not in w.attributes.custom.for_generator("tiny-gen")
+    assert np.array_equal(w.document.layer("base"), edited) and not w.document.latent.edited
+    assert all(s.isEnabled() for s in panel.sliders.values())

@@ -31,7 +31,8 @@ SETTLE_MS = 350      # a slider moved without a drag is applied this long after 
 class AttributesPanel(QWidget):
     dragged = Signal()                 # a slider moved (preview)
     released = Signal()                # a slider was let go / reset (apply as one undo step)
-    keep_requested = Signal(str, str)  # explore slider name, new name
+    keep_requested = Signal(str, str)  # explore slider name, the name typed in the box ("" : ask)
+    remove_requested = Signal(str)     # a kept / made slider's name
     mark_requested = Signal(bool)      # True: current image has the attribute
     create_requested = Signal(str)
     clear_marks_requested = Signal()
@@ -113,6 +114,12 @@ class AttributesPanel(QWidget):
                 keep.setToolTip("Name this direction and keep it as a slider")
                 keep.clicked.connect(lambda _=False, n=name: self._keep(n))
                 h.addWidget(keep)
+            elif kind == "custom":      # (a kept slider could not be taken away, a helper)
+                drop = QPushButton("✕")
+                drop.setFixedWidth(26)
+                drop.setToolTip(f"Remove the slider “{name}”")
+                drop.clicked.connect(lambda _=False, n=name: self.remove_requested.emit(n))
+                h.addWidget(drop)
             (self.explore_lay if kind == "explore" else self.attr_lay).addWidget(row)
             self.sliders[name] = s
         self.explore_box.setVisible(any(k == "explore" for _, k in names))
@@ -129,8 +136,8 @@ class AttributesPanel(QWidget):
             self._settle.start()
 
     def _keep(self, name: str) -> None:
-        new = self.new_name.text().strip() or name
-        self.keep_requested.emit(name, new)
+        # (an empty box had kept it as "explore_2": a second row of that name, the first one dead, a helper)
+        self.keep_requested.emit(name, self.new_name.text().strip())
 
     def values(self) -> dict[str, float]:
         return {n: round(s.value(), 3) for n, s in self.sliders.items() if abs(s.value()) > 1e-6}
