@@ -31,6 +31,7 @@ class Window(Protocol):
     interactive: bool                 # False in tests: dialogs answer "yes", errors are kept
     export_scribbles: bool
     latent: Any                       # the latent controller (faces list after a project is read)
+    edits: Any                        # the model edits (new face, translation, sketch → face)
     files: Any                        # file operations (recent files, confirm discard)
     session: Any                      # project files and autosave
     generate_panel: Any

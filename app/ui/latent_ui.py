@@ -111,8 +111,10 @@ class LatentUI:
         # strokes are drawn faint while the edit they asked for is shown (also after undo/redo); strokes painted
         # since, not run (the run was cancelled), stay as painted: faint, a helper read them as applied
         # (only a scribble edit's own strokes: a refused stroke was drawn faint after a slider edit, helper 67)
-        self.w.canvas.set_faded("scribble", state is not None and state.edited and state.made_by == "scribble"
-                                and self._strokes_run())
+        # (a face drawn from the lines keeps them faint: Find face on it had brought them back black, a helper)
+        if not self.w.edits.sketch_shown:
+            self.w.canvas.set_faded("scribble", state is not None and state.edited and state.made_by == "scribble"
+                                    and self._strokes_run())
 
     def _strokes_run(self) -> bool:
         """Whether the strokes on the canvas are those the shown candidates were made from."""

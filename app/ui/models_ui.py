@@ -105,6 +105,11 @@ class ModelEditsUI:
             self.w.canvas.set_faded("scribble", True, FAINT)       # the face drawn from the lines is what to see
             self._shown = True
 
+    @property
+    def sketch_shown(self) -> bool:
+        """Whether a face drawn from the lines is applied (its lines are then drawn faint)."""
+        return self._shown
+
     def _on_index(self, index: int) -> None:
         """While a face drawn from the lines is applied they stay faint; once every such face is undone
         they come back at full strength (faded, they were all but invisible on a light photo, a helper

@@ -238,3 +238,26 @@ def test_every_translator_is_in_the_models_menu(make_window, tiny_models, photo,
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
         menu.actions()[0].trigger()
     assert np.abs(doc.layer("base").astype(int) - before).mean() > 5
+
+
+def test_finding_the_face_on_a_face_drawn_from_lines_keeps_the_lines_faint(make_window, tiny_models, photo, qtbot):
+    """A helper drew a face, had it drawn from the lines, then pressed Find face: the lines came back black over
+    the face."""
+    add_tiny_sketch(tiny_models)
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    combo = w.translate_panel.model
+    combo.setCurrentIndex(combo.findData("tiny-sketch"))
+    w.set_tool("brush")
+    drag(w.canvas, [(100, 100), (150, 120), (200, 100)])
+    w.set_selection(BBox(80, 60, 240, 200))
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
+        w.translate_panel.apply_button.click()
+    assert "scribble" in w.canvas.faded
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
+        w.latent.project("selection")
+    assert w.document.latent is not None
+    assert "scribble" in w.canvas.faded                   # still faint over the face
+    w.undo_stack.undo()
+    w.undo_stack.undo()                                  # the face undone too: the lines back, to be mended
+    assert "scribble" not in w.canvas.faded
