@@ -33,6 +33,7 @@ class AttributesUI:
         p.clear_marks_requested.connect(self.clear_marks)
         p.keep_requested.connect(self.keep)
         p.remove_requested.connect(self.remove)
+        p.find_face_requested.connect(lambda: self.w.latent.project("auto"))
         window.model.events.applied.connect(self._on_result)
         window.model.events.before_apply.connect(self._before_result)
         self._unsub = None

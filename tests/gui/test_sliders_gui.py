@@ -260,3 +260,46 @@ def test_keep_needs_a_new_name_and_a_kept_slider_can_be_removed(make_window, tin
     assert set(panel.sliders) == rows and "tilt" not in w.attributes.custom.for_generator("tiny-gen")
     assert np.array_equal(w.document.layer("base"), edited) and not w.document.latent.edited
     assert all(s.isEnabled() for s in panel.sliders.values())
+
+
+def test_only_inside_the_mask_keeps_the_rest_and_says_so_when_there_is_no_mask(make_window, tiny_models, qtbot):
+    """A helper ticked "Only change inside the mask" with no mask painted: the whole face changed, silently."""
+    w = make_window(tiny_models)
+    doc = new_face(w, qtbot)
+    panel = w.attributes.panel
+    panel.region_only.setChecked(True)
+    before = doc.layer("base").copy()
+    panel.set_value("lighting", 3.0)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
+        panel.released.emit()
+    assert "no mask is painted" in w.statusBar().currentMessage()
+    assert not np.array_equal(doc.layer("base"), before)
+    w.undo_stack.undo()
+    mask = np.zeros(doc.layer("mask").shape, np.uint8)
+    mask[: mask.shape[0] // 2] = 255                     # the top half
+    doc.write("mask", doc.bounds, mask)
+    assert panel.values() == {}                          # (undone: back at 0)
+    panel.set_value("lighting", 3.0)
+    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=20_000):
+        panel.released.emit()
+    assert "Sliders: lighting +3.0" in w.statusBar().currentMessage()
+    assert "no mask" not in w.statusBar().currentMessage()
+    after = doc.layer("base")
+    h = after.shape[0]
+    assert not np.array_equal(after[: h // 2], before[: h // 2])
+    assert np.array_equal(after[h // 2 + h // 8:], before[h // 2 + h // 8:])      # past the mask's feather: as it was
+
+
+def test_with_no_face_the_sliders_panel_offers_find_face(make_window, tiny_models, qtbot, photo, monkeypatch):
+    from conftest_gui import open_array
+
+    w = make_window(tiny_models)
+    open_array(w, photo)
+    panel = w.attributes.panel
+    assert not panel.find_face.isHidden() and "Find face" in panel.info.text()
+    asked = []
+    monkeypatch.setattr(w.latent, "project", lambda how="auto", face=0: asked.append(how))
+    panel.find_face.click()
+    assert asked == ["auto"]
+    new_face(w, qtbot)
+    assert panel.find_face.isHidden()

@@ -158,6 +158,8 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     rend = shaded(z) if rend is None else rend
     moved = [f"{k.replace('_', ' ')} {v:+.1f}" for k, v in values.items() if v != 0]
     message = "Sliders: " + ", ".join(moved) if moved else "Sliders back at 0"
+    if job.request.region_only and limit is None and moved:     # (said nothing, and changed the whole face: a helper)
+        message += " — no mask is painted over the face, so the whole face changed (paint with the mask brush first)"
     box, out, around = r, pixels, {}
     photo_in = state.fit_psnr is not None and job.inputs.get("image") is not None
     if photo_in and (limit is None or state.around is not None):

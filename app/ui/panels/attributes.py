@@ -33,6 +33,7 @@ class AttributesPanel(QWidget):
     released = Signal()                # a slider was let go / reset (apply as one undo step)
     keep_requested = Signal(str, str)  # explore slider name, the name typed in the box ("" : ask)
     remove_requested = Signal(str)     # a kept / made slider's name
+    find_face_requested = Signal()     # the panel's own Find face (shown while there is no face to move)
     mark_requested = Signal(bool)      # True: current image has the attribute
     create_requested = Signal(str)
     clear_marks_requested = Signal()
@@ -45,9 +46,15 @@ class AttributesPanel(QWidget):
         self._settle.timeout.connect(self.released)
         self.sliders: dict[str, LabeledSlider] = {}
         lay = QVBoxLayout(self)
-        self.info = QLabel("Sliders edit the face in the edit region (generate a face or project one first).")
+        # (a helper read "project one first" as jargon, and Find face was on another tab)
+        self.info = QLabel("Sliders change a face the editor has found: press Find face (Ctrl+Shift+F), or "
+                           "select the face and use Latent → Project selection.")
         self.info.setWordWrap(True)
         lay.addWidget(self.info)
+        self.find_face = QPushButton("Find face")
+        self.find_face.setToolTip("Find the largest face and fit the generator to it (Ctrl+Shift+F)")
+        self.find_face.clicked.connect(self.find_face_requested)
+        lay.addWidget(self.find_face)
         self.attr_box = QGroupBox("Attributes")
         self.attr_lay = QVBoxLayout(self.attr_box)
         lay.addWidget(self.attr_box)
@@ -161,3 +168,4 @@ class AttributesPanel(QWidget):
         for s in self.sliders.values():
             s.parentWidget().setEnabled(has_state)      # the row: its ↺ and Keep… too (they did nothing, silently)
         self.info.setVisible(not has_state)
+        self.find_face.setVisible(not has_state)
