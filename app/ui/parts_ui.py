@@ -196,6 +196,9 @@ class PartsUI:
             self._reports[new_state.shown] = (f"{verdict}\n" if verdict else "") + figures \
                 + ("" if self.last_vector is None else " Save the change as a vector to reuse it on other faces.")
             self.panel.result.setText(self._reports[new_state.shown])
+            # the result is what to look at: the map steps aside (a helper saw only the blocky map over the face
+            # until they found the box); ticked again, the result's map is there
+            self.panel.show_map.setChecked(False)
             self._show_map()
 
     # -- vectors ---------------------------------------------------------------------------

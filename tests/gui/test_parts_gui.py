@@ -73,6 +73,10 @@ def test_find_paint_apply_undo_and_vectors(make_window, tiny_models, qtbot, vec_
     assert not np.array_equal(after, before)
     assert np.array_equal(after[:40], before[:40])        # far above the painted labels: untouched
     assert w.undo_stack.count() == steps + 1 and w.undo_stack.undoText() == "Parts edit"
+    # the result is what to see: the map steps aside (a helper saw only the map over the face), and comes back
+    assert not w.canvas.overlays.has_part_map and not p.show_map.isChecked()
+    p.show_map.setChecked(True)
+    assert w.canvas.overlays.has_part_map
     # a projected photo's feature: its own pixels moved onto the paint, the generator's check beside it
     # (here 0.96×: told as a slight change, stop 59)
     assert "The photo's own eyes changed very little" in p.result.text() \
