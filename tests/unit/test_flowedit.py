@@ -246,7 +246,7 @@ def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_
     from latentbrush.core.jobs import drain as run
     from latentbrush.core.latent_state import LatentState
     from latentbrush.ml.latent.runners import apply_latent, latent_models, render
-    from latentbrush.ml.latent.sliders import FREE_MOTION, FREE_WINDOW, directions_for, run_attribute
+    from latentbrush.ml.latent.sliders import FREE_MOTION, FREE_WINDOW, directions_for, person_weight, run_attribute
     from latentbrush.ml.manifest import Manifest
     from latentbrush.ml.registry import ModelManager
 
@@ -267,7 +267,7 @@ def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_
 
     def moved(d):
         return apply_moved(photo, base, render(lm.G, z + 2 * d, lm.device), shading=1.0, window=FREE_WINDOW,
-                           max_motion=FREE_MOTION)
+                           max_motion=FREE_MOTION, tame=True, limit=person_weight(models, lm, st))
 
     assert np.array_equal(pixels(st, {"explore_1": 2.0}), moved(dirs["explore_1"]))
     assert np.array_equal(pixels(st, {"mine": 2.0}, {"mine": own}), moved(own))
@@ -279,3 +279,22 @@ def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_
     shade = render(lm.G, z + 2 * dirs["lighting"], lm.device)
     both = pixels(st, {"explore_1": 2.0, "lighting": 2.0})       # a shading slider with it: added on top
     assert np.array_equal(both, applyback.apply_back(moved(dirs["explore_1"]), base, shade, warp=st.warp))
+
+
+def test_what_motion_does_not_explain_is_tamed_but_a_change_of_light_passes():
+    """Explore sliders on a photo: the residual is mostly the generator drawing another face (a pink forehead,
+    teal hair). Its colour and its local lightness are capped; a broad change of light keeps its strength."""
+    from latentbrush.ml.latent.flowedit import TAME_CHROMA, TAME_LOCAL, tamed
+
+    light = np.full((64, 64, 3), 40.0, np.float32)                  # the whole face 40 levels lighter
+    assert np.allclose(tamed(light), light, atol=0.5)
+    blotch = np.zeros((64, 64, 3), np.float32)
+    blotch[10:16, 20:30] = [90.0, -30.0, 80.0]                      # a small pink-purple patch
+    out = tamed(blotch)
+    off_grey = out - out.mean(axis=2, keepdims=True)
+    assert np.sqrt((off_grey ** 2).sum(axis=2)).max() <= TAME_CHROMA + 1e-3
+    # its lightness: the broad share (small for a small patch) and at most TAME_LOCAL more
+    assert np.abs(out.mean(axis=2)).max() < 0.75 * blotch.mean(axis=2).max()
+    broad = out.mean(axis=2)[12, 25] - TAME_LOCAL
+    assert 0 < broad < 0.3 * blotch.mean(axis=2).max()
+    assert out[12, 25].mean() > 10                                   # still lighter there, not thrown away

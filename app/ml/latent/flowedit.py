@@ -35,6 +35,9 @@ MOTION_TO_CHANGE = 32.0  # motion (frame px) → the 0..255 change scale of chan
 MAX_MOTION = 3.0         # frame pixels: a slider at ±3 moves a mouth corner by ≈ 2; longer vectors are the
                          # flow mistaking a change of shading for motion
 GREY = np.array([0.299, 0.587, 0.114], np.float32)
+TAME_CHROMA = 10.0       # `tamed`: the residual's colour (off grey) at most this long (0..255 per channel) …
+TAME_LOCAL = 20.0        # … its lightness at most this far from its broad change …
+TAME_BROAD = 6.0 / 64    # … which is the lightness blurred by this share of the frame (6 px of a 64-px frame)
 
 
 def lower_face(R: int) -> np.ndarray:
@@ -91,6 +94,22 @@ def split_edit(projection: np.ndarray, edit: np.ndarray, *, sigma: float = RESID
     return flow, residual
 
 
+def tamed(residual: np.ndarray) -> np.ndarray:
+    """(R, R, 3) residual → the same with its colour (the part off grey) at most `TAME_CHROMA` long and its
+    lightness at most `TAME_LOCAL` from its broad change (blurred by `TAME_BROAD` of the frame), which passes as it
+    is. What motion does not explain, on a photo the generator was fitted to, is mostly the generator drawing
+    another face there: a pink forehead, teal hair, the backdrop's grey over an ear (explore sliders at ±1.5–3,
+    stop 60's sweep). A change of light spreads broadly and keeps its strength."""
+    r = np.asarray(residual, np.float32)
+    lum = r.mean(axis=2, keepdims=True)
+    chroma = r - lum
+    length = np.sqrt((chroma ** 2).sum(axis=2, keepdims=True))
+    chroma *= np.minimum(1.0, TAME_CHROMA / np.maximum(length, 1e-6))
+    broad = cv2.GaussianBlur(lum[..., 0], (0, 0), TAME_BROAD * r.shape[0])[..., None]
+    local = np.clip(lum - broad, -TAME_LOCAL, TAME_LOCAL)
+    return (broad + local + chroma).astype(np.float32)
+
+
 def _crop_motion(flow: np.ndarray, warp: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Where each crop pixel takes its colour from: q + L⁻¹·F(warp(q))/R, L the warp's linear part
     (the flow carried from the frame onto the crop; 0 outside the frame square)."""
@@ -108,14 +127,14 @@ def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, 
                 limit: np.ndarray | None = None, feather: float = 1.0, taper: float = 0.08,
                 sigma: float = RESIDUAL_SIGMA, shading: float = SHADING, window: int = FLOW_WINDOW,
                 added: np.ndarray | None = None, locus: np.ndarray | None = None,
-                max_motion: float = MAX_MOTION) -> np.ndarray:
+                max_motion: float = MAX_MOTION, tame: bool = False) -> np.ndarray:
     """photo (h, w, 3) uint8 region crop; projection, edit (R, R, 3) renders 0..255 of the latent
     before / after; warp (2, 3) crop → frame fractions (None: the crop stretched onto the frame);
     shading: weight of the motion's smooth residual; window: the flow's averaging window (frame
     pixels; larger = smoother motion); added (R, R, 3): a further change added as it
     is (shading edits made at the same time); locus (R, R) 0..1: where in the frame the motion may act
     (`lower_face`: a smile moves the mouth and cheeks, not the hair or the brows); max_motion: the flow's
-    longest vector (frame px).
+    longest vector (frame px); tame: the residual `tamed` (before `added`).
     Returns (h, w, 3) uint8; exactly the photo's bytes wherever the weight is 0."""
     if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
         raise ValueError(f"photo must be (h, w, 3) uint8, got {photo.shape} {photo.dtype}")
@@ -128,6 +147,8 @@ def apply_moved(photo: np.ndarray, projection: np.ndarray, edit: np.ndarray, *, 
     if locus is not None:
         flow = flow * np.asarray(locus, np.float32)[..., None]
     residual = residual * np.float32(shading)
+    if tame:
+        residual = tamed(residual)
     if added is not None:
         if added.shape != projection.shape:
             raise ValueError(f"added change {added.shape} must match the renders {projection.shape}")

@@ -26,7 +26,7 @@ import torch
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import Job, Progress, Result, frozen_array
 from latentbrush.core.latent_state import LatentState
-from latentbrush.ml.latent import photo
+from latentbrush.ml.latent import align, photo
 from latentbrush.ml.latent.applyback import apply_back, border_taper, is_grey, region_weight, warped_weight
 from latentbrush.ml.latent.carry import around_box, carry
 from latentbrush.ml.latent.flowedit import apply_moved, lower_face
@@ -140,8 +140,11 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
         start, pixels = state.base_render, np.asarray(state.reference)
         if free:    # explore and your own directions: motion and shading at once, from the tuned generator
             # (its plain render: `shaded` takes the backdrop sliders' share back out of the latent it is given)
+            person = person_weight(models, lm, state)
+            where = person if limit is None else limit if person is None else limit * person
             pixels = apply_moved(pixels, start, render(lm.G, moved_latent(state.z_base, free, dirs), lm.device),
-                                 warp=state.warp, limit=limit, shading=1.0, window=FREE_WINDOW, max_motion=FREE_MOTION)
+                                 warp=state.warp, limit=where, shading=1.0, window=FREE_WINDOW, max_motion=FREE_MOTION,
+                                 tame=True)
         z_rest = moved_latent(origin, {k: v for k, v in values.items() if k not in moving and k not in free}, dirs)
         rest = None if np.array_equal(z_rest, state.z_base) else shaded(z_rest) - start
         if moving:
@@ -189,6 +192,23 @@ def free_moves(models: ModelManager, state: LatentState, values: Mapping[str, fl
         return {}
     kinds = direction_kinds(models, state.generator)
     return {k: float(v) for k, v in values.items() if v != 0 and (k in custom or kinds.get(k) == "explore")}
+
+
+def person_weight(models: ModelManager, lm, state: LatentState) -> np.ndarray | None:
+    """(h, w) in [0, 1] over the region: the person, as the part map at the state's latent has it (its background
+    eroded by a generator pixel, feathered by one), carried from the frame onto the region; None without a part
+    segmentation. Explore sliders moved the backdrop beside a turning head: streaks and a pale band (stop 60's
+    sweep)."""
+    seg = _segmenter(models, state.generator)
+    if seg is None:
+        return None
+    R = lm.G.resolution
+    zt = torch.from_numpy(np.array(state.z_base, np.float32))[None].to(lm.device)
+    back = (seg.labels(lm.G, zt, R)[0].cpu().numpy() == list(seg.names).index("background")).astype(np.float32)
+    person = 1.0 - cv2.GaussianBlur(cv2.erode(back, np.ones((3, 3), np.uint8)), (0, 0), 1.0)
+    h, w = state.region.height, state.region.width
+    warp = state.warp if state.warp is not None else align.box_warp(w, h)
+    return np.clip(align.from_frame(person, warp, (h, w)), 0.0, 1.0).astype(np.float32)
 
 
 def backdrop_kept(models: ModelManager, lm, state: LatentState, origin: np.ndarray, values: Mapping[str, float],
