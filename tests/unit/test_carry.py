@@ -232,6 +232,43 @@ def test_the_background_slider_on_a_photo_leaves_the_person_alone(real_models, m
     assert kept[backdrop].mean() > 0.7 * whole[backdrop].mean() > 1.0   # … the backdrop changes as it did
 
 
+@pytest.mark.needs_weights
+@pytest.mark.parametrize("name", ["warmth", "lighting", "explore_1"])
+def test_the_persons_shading_sliders_on_a_photo_leave_the_backdrop_alone(real_models, monkeypatch, name):
+    """Warmth +3 turned the curtains behind a head teal inside the region and left them blue outside it; Lighting
+    left a pale band in the backdrop ending in a straight edge (stop 60's sweep): kept to the part map's person."""
+    import torch
+
+    import latentbrush.ml.latent.sliders as sliders
+    from latentbrush.core.jobs import Job, drain
+    from latentbrush.ml.latent.runners import latent_models, render
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.ml.registry import ModelManager
+
+    mm = ModelManager(Manifest.load(real_models), device="cpu")
+    lm = latent_models(mm)
+    z = np.random.default_rng(5_905).standard_normal(lm.G.nz).astype(np.float32)
+    base = render(lm.G, z, lm.device)
+    face = cv2.resize(np.rint(base).astype(np.uint8), (128, 128), interpolation=cv2.INTER_CUBIC)
+    st = LatentState(region=BBox(0, 0, 128, 128), generator=lm.generator_id, z_base=z, base_render=base,
+                     reference=face, z=z, fit_psnr=30.0)
+    seg = sliders._segmenter(mm, lm.generator_id)
+    labels = seg.labels(lm.G, torch.from_numpy(z)[None], 64)[0].numpy()
+    person = cv2.resize((labels != list(seg.names).index("background")).astype(np.uint8), (128, 128),
+                        interpolation=cv2.INTER_NEAREST)
+    inside = cv2.erode(person, np.ones((9, 9), np.uint8)) > 0
+    backdrop = cv2.erode(1 - person, np.ones((9, 9), np.uint8)) > 0
+
+    def change() -> np.ndarray:
+        res, _ = drain(sliders.run_attribute(Job("attribute", params={"state": st, "values": {name: 3.0}}), mm))
+        return np.abs(res.pixels.astype(float) - face).mean(axis=2)
+    kept = change()
+    monkeypatch.setattr(sliders, "_segmenter", lambda *a: None)         # as before: the direction's whole change
+    whole = change()
+    assert whole[backdrop].mean() > 4 * max(kept[backdrop].mean(), 0.25)    # the backdrop: hardly touched now …
+    assert kept[inside].mean() > 0.9 * whole[inside].mean() > 2.0           # … the person as before
+
+
 def test_a_slider_moved_after_a_fill_past_the_region_keeps_the_fill_and_leaves_no_stale_carry():
     """Helper 67: a fill in the hair past the region, then Hair dark back to 0: the carried darkening stayed outside
     the region (a seam), and a fill inside the region had been rewritten from the photo by the next slider move.

@@ -155,7 +155,7 @@ def test_a_colour_change_made_with_the_motion_travels_with_the_feature():
     assert ys.mean() < 128 - 4                                    # it went up with the feature
 
 
-def test_sliders_on_a_photo_move_pixels_and_shading_sliders_add(tiny_models):
+def test_sliders_on_a_photo_move_pixels_and_shading_sliders_add(tiny_models, monkeypatch):
     """Routing: a shape slider on a photo → motion from the shipped generator; a shading slider
     alone, or any slider on the generator's own face → the additive path."""
     from latentbrush.core.bbox import BBox
@@ -168,6 +168,8 @@ def test_sliders_on_a_photo_move_pixels_and_shading_sliders_add(tiny_models):
     from latentbrush.ml.registry import ModelManager
 
     models = ModelManager(Manifest.load(tiny_models), "cpu")
+    import latentbrush.ml.latent.sliders as sliders
+    monkeypatch.setattr(sliders, "_segmenter", lambda *a: None)      # (the routing; the part map's share: test_carry)
     lm = latent_models(models)
     dirs = directions_for(models, lm.generator_id)
     z = np.random.default_rng(1).standard_normal(16).astype(np.float32)
@@ -237,7 +239,7 @@ def test_a_change_of_shape_and_shade_at_once_shows_the_feature_once_with_the_sha
     assert 150 - _dark_centres(capped)[0][1] < 150 - cy - 3
 
 
-def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_shading(tiny_models):
+def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_shading(tiny_models, monkeypatch):
     """Routing: an explore or custom direction on a photo → the tuned generator's own edit as motion, with
     what the motion does not explain added (the additive path showed a second jaw and a second pair of
     glasses); on the generator's own face, the additive path."""
@@ -251,6 +253,8 @@ def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_
     from latentbrush.ml.registry import ModelManager
 
     models = ModelManager(Manifest.load(tiny_models), "cpu")
+    import latentbrush.ml.latent.sliders as sliders
+    monkeypatch.setattr(sliders, "_segmenter", lambda *a: None)      # (the routing; the part map's share: test_carry)
     lm = latent_models(models)
     dirs = directions_for(models, lm.generator_id)
     z = np.random.default_rng(1).standard_normal(16).astype(np.float32)

@@ -194,44 +194,62 @@ def free_moves(models: ModelManager, state: LatentState, values: Mapping[str, fl
     return {k: float(v) for k, v in values.items() if v != 0 and (k in custom or kinds.get(k) == "explore")}
 
 
-def person_weight(models: ModelManager, lm, state: LatentState) -> np.ndarray | None:
-    """(h, w) in [0, 1] over the region: the person, as the part map at the state's latent has it (its background
-    eroded by a generator pixel, feathered by one), carried from the frame onto the region; None without a part
-    segmentation. Explore sliders moved the backdrop beside a turning head: streaks and a pale band (stop 60's
-    sweep)."""
+def _background(models: ModelManager, lm, state: LatentState, origin: np.ndarray) -> np.ndarray | None:
+    """(R, R) float32, 1 where the part map at `origin` (the generator's render there) is background; None without
+    a part segmentation with a background part."""
     seg = _segmenter(models, state.generator)
     if seg is None:
         return None
-    R = lm.G.resolution
-    zt = torch.from_numpy(np.array(state.z_base, np.float32))[None].to(lm.device)
-    back = (seg.labels(lm.G, zt, R)[0].cpu().numpy() == list(seg.names).index("background")).astype(np.float32)
-    person = 1.0 - cv2.GaussianBlur(cv2.erode(back, np.ones((3, 3), np.uint8)), (0, 0), 1.0)
+    zt = torch.from_numpy(np.array(origin, np.float32))[None].to(lm.device)
+    return (seg.labels(lm.G, zt, lm.G.resolution)[0].cpu().numpy()
+            == list(seg.names).index("background")).astype(np.float32)
+
+
+def _person(back: np.ndarray) -> np.ndarray:
+    """(R, R) in [0, 1]: the part map's person (its background eroded by a generator pixel, feathered by one)."""
+    return 1.0 - cv2.GaussianBlur(cv2.erode(back, np.ones((3, 3), np.uint8)), (0, 0), 1.0)
+
+
+def person_weight(models: ModelManager, lm, state: LatentState) -> np.ndarray | None:
+    """(h, w) in [0, 1] over the region: the person of the part map at the state's latent, carried from the frame
+    onto the region; None without a part segmentation. Explore sliders moved the backdrop beside a turning head:
+    streaks and a pale band (stop 60's sweep)."""
+    back = _background(models, lm, state, state.z_base)
+    if back is None:
+        return None
     h, w = state.region.height, state.region.width
     warp = state.warp if state.warp is not None else align.box_warp(w, h)
-    return np.clip(align.from_frame(person, warp, (h, w)), 0.0, 1.0).astype(np.float32)
+    return np.clip(align.from_frame(_person(back), warp, (h, w)), 0.0, 1.0).astype(np.float32)
 
 
 def backdrop_kept(models: ModelManager, lm, state: LatentState, origin: np.ndarray, values: Mapping[str, float],
                   dirs: Mapping[str, np.ndarray]):
     """zz → the (tuned) generator's render of zz, where on a photo the backdrop sliders' share of the change is
-    kept to the background of the face's part map (feathered by a generator pixel); elsewhere the render as it is."""
+    kept to the background of the face's part map (feathered by a generator pixel), and the person's shading
+    sliders' (`CARRIED`) share to the person; elsewhere the render as it is. Warmth +3 had turned the curtains
+    behind a head teal inside the region and left them blue outside it, Lighting a pale band in the backdrop that
+    ended in a straight edge (stop 60's sweep); past the region the carry (carry.py) takes the person's change
+    on, not the backdrop's."""
     moved = {k: v for k, v in values.items() if k in BACKDROP and v != 0 and k in dirs}
-    seg = _segmenter(models, state.generator) if moved and state.fit_psnr is not None else None
-    if seg is None:
+    personal = any(values.get(k, 0.0) != 0 and k in dirs for k in CARRIED)
+    back0 = _background(models, lm, state, origin) if (moved or personal) and state.fit_psnr is not None else None
+    if back0 is None:
         return lambda zz: render(lm.G, zz, lm.device)
-    zt = torch.from_numpy(np.array(origin, np.float32))[None].to(lm.device)
-    names = list(seg.names)
-    back = (seg.labels(lm.G, zt, lm.G.resolution)[0].cpu().numpy() == names.index("background")).astype(np.float32)
     # (2 generator pixels clear of the person: at 1 the map's edge let +3 paint a white blotch on the astronaut's
     # hair, helper 67)
-    back = cv2.erode(back, np.ones((5, 5), np.uint8)) * _like_backdrop(photo.to_frame(state.reference, state.warp,
-                                                                                      back.shape[0]), back)
+    back = cv2.erode(back0, np.ones((5, 5), np.uint8)) * _like_backdrop(photo.to_frame(state.reference, state.warp,
+                                                                                       back0.shape[0]), back0)
     back = cv2.GaussianBlur(back, (0, 0), 1.0)[..., None]
-    shift = sum(float(v) * np.asarray(dirs[k], np.float32) for k, v in moved.items())
+    shift = sum((float(v) * np.asarray(dirs[k], np.float32) for k, v in moved.items()), np.zeros_like(origin))
+    person = _person(back0)[..., None] if personal else None
+    start = render(lm.G, origin, lm.device) if personal else None
 
     def shaded(zz: np.ndarray) -> np.ndarray:
-        full, rest = render(lm.G, zz, lm.device), render(lm.G, np.asarray(zz, np.float32) - shift, lm.device)
-        return rest + back * (full - rest)
+        zz = np.asarray(zz, np.float32)
+        full = render(lm.G, zz, lm.device)
+        rest = render(lm.G, zz - shift, lm.device) if moved else full
+        out = rest if person is None else start + person * (rest - start)
+        return out + back * (full - rest) if moved else out
     return shaded
 
 
