@@ -122,7 +122,7 @@ def gui_lag(quick: bool = False) -> list[Measurement]:
 
 from latentbrush.bench.cancel_bench import cancel  # noqa: E402
 from latentbrush.bench.drawing_bench import drawings, drawings_photo, drawings_wide, sketch_area  # noqa: E402
-from latentbrush.bench.explore_bench import explore_photo  # noqa: E402
+from latentbrush.bench.explore_bench import explore_photo, sliders_person  # noqa: E402
 from latentbrush.bench.inpaint_bench import inpaint_examples, inpaint_gate, inpaint_quality, inpaint_speed  # noqa: E402
 from latentbrush.bench.inpaint_coherence import inpaint_coherence  # noqa: E402
 from latentbrush.bench.inpaint_scales import inpaint_scales  # noqa: E402
@@ -171,6 +171,7 @@ BENCHMARKS = {
     "parts_ranking": parts_ranking,
     "realphoto": realphoto,
     "explore_photo": explore_photo,
+    "sliders_person": sliders_person,
     "cancel": cancel,
     "snapshot": snapshot,
     "training": training,

@@ -82,3 +82,50 @@ def explore_photo(quick: bool = False, out: Path | None = None) -> list[Measurem
     if out is not None:
         labelled_grid(rows, out / "explore_photo.jpg", ["photo", "added (before)", "now"])
     return ms
+
+
+def sliders_person(quick: bool = False) -> list[Measurement]:
+    """The person's shading sliders (lighting, warmth) and the backdrop slider at +3 on generator faces used as
+    photos (a 64-px face scaled to 128 px, the fit taken as exact), with the part map's split (the editor) and
+    without it (the direction's whole change, before stop 60): the mean change of the backdrop and of the person,
+    each eroded by 4 px from the map's edge (0..255)."""
+    import cv2
+    import torch
+
+    import latentbrush.ml.latent.sliders as sliders
+    from latentbrush.core.bbox import BBox
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.core.jobs import Job
+    from latentbrush.ml.latent.runners import latent_models, render
+
+    mm = model_manager(REPO / "models")
+    lm = latent_models(mm)
+    seg = sliders.part_segmenter(mm, lm.generator_id)
+    if seg is None:
+        return []
+    sums: dict[tuple[str, str, str], list[float]] = {}
+    for seed in range(2 if quick else 8):
+        z = np.random.default_rng(60_000 + seed).standard_normal(lm.G.nz).astype(np.float32)
+        base = render(lm.G, z, lm.device)
+        face = cv2.resize(np.rint(base).astype(np.uint8), (128, 128), interpolation=cv2.INTER_CUBIC)
+        st = LatentState(region=BBox(0, 0, 128, 128), generator=lm.generator_id, z_base=z, base_render=base,
+                         reference=face, z=z, fit_psnr=30.0)
+        labels = seg.labels(lm.G, torch.from_numpy(z)[None], lm.G.resolution)[0].numpy()
+        person = cv2.resize((labels != list(seg.names).index("background")).astype(np.uint8), (128, 128),
+                            interpolation=cv2.INTER_NEAREST)
+        parts = {"person": cv2.erode(person, np.ones((9, 9), np.uint8)) > 0,
+                 "backdrop": cv2.erode(1 - person, np.ones((9, 9), np.uint8)) > 0}
+        for name in ("lighting", "warmth", "background"):
+            for how, finder in (("now", sliders.part_segmenter), ("whole change", lambda *a: None)):
+                sliders.part_segmenter, keep = finder, sliders.part_segmenter      # (no part map: the whole change)
+                try:
+                    res = drain(sliders.run_attribute(Job("attribute", params={"state": st, "values": {name: 3.0}}),
+                                                      mm))[0]
+                finally:
+                    sliders.part_segmenter = keep
+                d = np.abs(np.asarray(res.pixels, float) - face).mean(axis=2)
+                for where, m in parts.items():
+                    if m.sum() > 200:
+                        sums.setdefault((name, how, where), []).append(float(d[m].mean()))
+    return [(f"{name} +3, {how}: {where} changed by", float(np.mean(v)), "/255")
+            for (name, how, where), v in sums.items()]

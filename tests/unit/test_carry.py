@@ -214,7 +214,7 @@ def test_the_background_slider_on_a_photo_leaves_the_person_alone(real_models, m
     face = cv2.resize(np.rint(base).astype(np.uint8), (128, 128), interpolation=cv2.INTER_CUBIC)
     st = LatentState(region=BBox(0, 0, 128, 128), generator=lm.generator_id, z_base=z, base_render=base,
                      reference=face, z=z, fit_psnr=30.0)
-    seg = sliders._segmenter(mm, lm.generator_id)
+    seg = sliders.part_segmenter(mm, lm.generator_id)
     labels = seg.labels(lm.G, torch.from_numpy(z)[None], 64)[0].numpy()
     person = cv2.resize((labels != list(seg.names).index("background")).astype(np.uint8), (128, 128),
                         interpolation=cv2.INTER_NEAREST)
@@ -226,7 +226,7 @@ def test_the_background_slider_on_a_photo_leaves_the_person_alone(real_models, m
         res, _ = drain(sliders.run_attribute(Job("attribute", params={"state": st, "values": {"background": v}}), mm))
         return np.abs(res.pixels.astype(float) - face).mean(axis=2)
     kept = change(3.0)
-    monkeypatch.setattr(sliders, "_segmenter", lambda *a: None)         # as before: the direction's whole change
+    monkeypatch.setattr(sliders, "part_segmenter", lambda *a: None)         # as before: the direction's whole change
     whole = change(3.0)
     assert whole[inside].mean() > 4 * max(kept[inside].mean(), 0.25)    # the person: hardly touched now …
     assert kept[backdrop].mean() > 0.7 * whole[backdrop].mean() > 1.0   # … the backdrop changes as it did
@@ -252,7 +252,7 @@ def test_the_persons_shading_sliders_on_a_photo_leave_the_backdrop_alone(real_mo
     face = cv2.resize(np.rint(base).astype(np.uint8), (128, 128), interpolation=cv2.INTER_CUBIC)
     st = LatentState(region=BBox(0, 0, 128, 128), generator=lm.generator_id, z_base=z, base_render=base,
                      reference=face, z=z, fit_psnr=30.0)
-    seg = sliders._segmenter(mm, lm.generator_id)
+    seg = sliders.part_segmenter(mm, lm.generator_id)
     labels = seg.labels(lm.G, torch.from_numpy(z)[None], 64)[0].numpy()
     person = cv2.resize((labels != list(seg.names).index("background")).astype(np.uint8), (128, 128),
                         interpolation=cv2.INTER_NEAREST)
@@ -263,7 +263,7 @@ def test_the_persons_shading_sliders_on_a_photo_leave_the_backdrop_alone(real_mo
         res, _ = drain(sliders.run_attribute(Job("attribute", params={"state": st, "values": {name: 3.0}}), mm))
         return np.abs(res.pixels.astype(float) - face).mean(axis=2)
     kept = change()
-    monkeypatch.setattr(sliders, "_segmenter", lambda *a: None)         # as before: the direction's whole change
+    monkeypatch.setattr(sliders, "part_segmenter", lambda *a: None)         # as before: the direction's whole change
     whole = change()
     assert whole[backdrop].mean() > 4 * max(kept[backdrop].mean(), 0.25)    # the backdrop: hardly touched now …
     assert kept[inside].mean() > 0.9 * whole[inside].mean() > 2.0           # … the person as before

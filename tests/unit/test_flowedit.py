@@ -169,7 +169,7 @@ def test_sliders_on_a_photo_move_pixels_and_shading_sliders_add(tiny_models, mon
 
     models = ModelManager(Manifest.load(tiny_models), "cpu")
     import latentbrush.ml.latent.sliders as sliders
-    monkeypatch.setattr(sliders, "_segmenter", lambda *a: None)      # (the routing; the part map's share: test_carry)
+    monkeypatch.setattr(sliders, "part_segmenter", lambda *a: None)      # (the routing; the part map's share: test_carry)
     lm = latent_models(models)
     dirs = directions_for(models, lm.generator_id)
     z = np.random.default_rng(1).standard_normal(16).astype(np.float32)
@@ -254,7 +254,7 @@ def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_
 
     models = ModelManager(Manifest.load(tiny_models), "cpu")
     import latentbrush.ml.latent.sliders as sliders
-    monkeypatch.setattr(sliders, "_segmenter", lambda *a: None)      # (the routing; the part map's share: test_carry)
+    monkeypatch.setattr(sliders, "part_segmenter", lambda *a: None)      # (the routing; the part map's share: test_carry)
     lm = latent_models(models)
     dirs = directions_for(models, lm.generator_id)
     z = np.random.default_rng(1).standard_normal(16).astype(np.float32)

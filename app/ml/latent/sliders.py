@@ -197,7 +197,7 @@ def free_moves(models: ModelManager, state: LatentState, values: Mapping[str, fl
 def _background(models: ModelManager, lm, state: LatentState, origin: np.ndarray) -> np.ndarray | None:
     """(R, R) float32, 1 where the part map at `origin` (the generator's render there) is background; None without
     a part segmentation with a background part."""
-    seg = _segmenter(models, state.generator)
+    seg = part_segmenter(models, state.generator)
     if seg is None:
         return None
     zt = torch.from_numpy(np.array(origin, np.float32))[None].to(lm.device)
@@ -286,7 +286,7 @@ def _like_backdrop(frame: np.ndarray, back: np.ndarray) -> np.ndarray:
     return np.clip((16.0 - d) / 8.0, 0.0, 1.0).astype(np.float32)
 
 
-def _segmenter(models: ModelManager, generator: str):
+def part_segmenter(models: ModelManager, generator: str):
     """The part segmentation made for this generator, if the models folder has one with a background part."""
     specs = [s for s in models.manifest.for_generator("parts", generator) if models.available(s)]
     seg = models.get(specs[0].id).net if specs else None
