@@ -94,8 +94,8 @@ def sliders_person(quick: bool = False) -> list[Measurement]:
 
     import latentbrush.ml.latent.sliders as sliders
     from latentbrush.core.bbox import BBox
-    from latentbrush.core.latent_state import LatentState
     from latentbrush.core.jobs import Job
+    from latentbrush.core.latent_state import LatentState
     from latentbrush.ml.latent.runners import latent_models, render
 
     mm = model_manager(REPO / "models")
