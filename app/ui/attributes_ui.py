@@ -34,6 +34,13 @@ class AttributesUI:
         p.keep_requested.connect(self.keep)
         p.remove_requested.connect(self.remove)
         p.find_face_requested.connect(lambda: self.w.latent.project("auto"))
+        # the default generator's rows from the start: made on the first face found, they widened the dock and the
+        # canvas jumped (a helper)
+        spec = window.manifest.default("generator") if window.manifest is not None else None
+        if spec is not None:
+            self._generator = spec.id
+            p.set_directions(self._directions(spec.id))
+            p.set_enabled_for(False)
         window.model.events.applied.connect(self._on_result)
         window.model.events.before_apply.connect(self._before_result)
         self._unsub = None

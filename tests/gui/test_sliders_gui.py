@@ -297,6 +297,8 @@ def test_with_no_face_the_sliders_panel_offers_find_face(make_window, tiny_model
     open_array(w, photo)
     panel = w.attributes.panel
     assert not panel.find_face.isHidden() and "Find face" in panel.info.text()
+    # the rows are there from the start, off (made on the first face found, they widened the dock: the canvas jumped)
+    assert {"smile", "explore_1"} <= set(panel.sliders) and not any(s.isEnabled() for s in panel.sliders.values())
     asked = []
     monkeypatch.setattr(w.latent, "project", lambda how="auto", face=0: asked.append(how))
     panel.find_face.click()

@@ -126,7 +126,7 @@ def project_state(job: Job, lm: LatentModels, image: np.ndarray, region: BBox, *
     def progress(st) -> Progress | None:
         if not torch.isfinite(st.image).all():
             return None
-        return Progress(at(st.step), total, f"projecting (loss {st.loss:.4f})", loss=st.loss)
+        return Progress(at(st.step), total, "matching the face with the generator's faces", loss=st.loss)
 
     res = yield from relay(gen, progress)
     if not np.isfinite(res.render).all():

@@ -220,7 +220,7 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
 
     def progress(st) -> Progress:
         rend = to_renders(st.image)[0]
-        what = ("the photo's own features moved onto the paint; the latent kept in step" if shaped is not None
+        what = ("moving the photo's own features onto the paint" if shaped is not None
                 else f"following the labels ({st.agreement:.0%} of the changed pixels in the edit's own part map)")
         return Progress(st.step, st.total + extra, what, loss=st.loss, preview=composited(rend), preview_bbox=r)
 
