@@ -269,12 +269,13 @@ def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_
         return run(run_attribute(Job("attribute", params={"state": state, "values": values, "custom": custom},
                                      inputs={"image": photo}), models))[0].pixels
 
-    def moved(d):
+    def moved(d, tame=True):
         return apply_moved(photo, base, render(lm.G, z + 2 * d, lm.device), shading=1.0, window=FREE_WINDOW,
-                           max_motion=FREE_MOTION, tame=True, limit=person_weight(models, lm, st))
+                           max_motion=FREE_MOTION, tame=tame, limit=person_weight(models, lm, st))
 
     assert np.array_equal(pixels(st, {"explore_1": 2.0}), moved(dirs["explore_1"]))
-    assert np.array_equal(pixels(st, {"mine": 2.0}, {"mine": own}), moved(own))
+    # your own direction is not tamed: it may be a beard's or glasses' dark, which is what it is for
+    assert np.array_equal(pixels(st, {"mine": 2.0}, {"mine": own}), moved(own, tame=False))
     explore = render(lm.G, z + 2 * dirs["explore_1"], lm.device)
     assert not np.array_equal(moved(dirs["explore_1"]), apply_latent(st, explore))
     generated = LatentState(region=st.region, generator=st.generator, z_base=z, base_render=base,

@@ -144,7 +144,7 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
             where = person if limit is None else limit if person is None else limit * person
             pixels = apply_moved(pixels, start, render(lm.G, moved_latent(state.z_base, free, dirs), lm.device),
                                  warp=state.warp, limit=where, shading=1.0, window=FREE_WINDOW, max_motion=FREE_MOTION,
-                                 tame=True)
+                                 tame=not any(k in custom for k in free))     # (your own: a beard may be dark)
         z_rest = moved_latent(origin, {k: v for k, v in values.items() if k not in moving and k not in free}, dirs)
         rest = None if np.array_equal(z_rest, state.z_base) else shaded(z_rest) - start
         if moving:
