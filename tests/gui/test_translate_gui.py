@@ -138,10 +138,9 @@ def test_sketch_model_draws_into_the_selection_from_brush_strokes(make_window, t
     assert fresh.args[0].request.seed == first.args[0].request.seed == 0
 
 
-def test_a_face_drawn_from_lines_keeps_its_lines_faint_in_a_reopened_project(make_window, tiny_models, photo, qtbot,
-                                                                             tmp_path):
-    """A helper saved a face drawn from lines and reopened the project: the lines were drawn at full strength
-    over the face (undo and redo left them so)."""
+def face_from_lines(make_window, tiny_models, photo, qtbot, selection=None):
+    """A window with the photo, three lines drawn with the color brush and a face drawn from them by the tiny
+    sketch translator (in `selection`, if given); its lines faint."""
     add_tiny_sketch(tiny_models)
     w = make_window(tiny_models)
     open_array(w, photo)
@@ -149,9 +148,19 @@ def test_a_face_drawn_from_lines_keeps_its_lines_faint_in_a_reopened_project(mak
     combo.setCurrentIndex(combo.findData("tiny-sketch"))
     w.set_tool("brush")
     drag(w.canvas, [(100, 100), (150, 120), (200, 100)])
+    if selection is not None:
+        w.set_selection(selection)
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
         w.translate_panel.apply_button.click()
     assert "scribble" in w.canvas.faded
+    return w
+
+
+def test_a_face_drawn_from_lines_keeps_its_lines_faint_in_a_reopened_project(make_window, tiny_models, photo, qtbot,
+                                                                             tmp_path):
+    """A helper saved a face drawn from lines and reopened the project: the lines were drawn at full strength
+    over the face (undo and redo left them so)."""
+    w = face_from_lines(make_window, tiny_models, photo, qtbot)
     path = tmp_path / "drawn.lbproj"
     assert w.session.save_project(path)
     w2 = make_window(tiny_models)
@@ -243,17 +252,7 @@ def test_every_translator_is_in_the_models_menu(make_window, tiny_models, photo,
 def test_finding_the_face_on_a_face_drawn_from_lines_keeps_the_lines_faint(make_window, tiny_models, photo, qtbot):
     """A helper drew a face, had it drawn from the lines, then pressed Find face: the lines came back black over
     the face."""
-    add_tiny_sketch(tiny_models)
-    w = make_window(tiny_models)
-    open_array(w, photo)
-    combo = w.translate_panel.model
-    combo.setCurrentIndex(combo.findData("tiny-sketch"))
-    w.set_tool("brush")
-    drag(w.canvas, [(100, 100), (150, 120), (200, 100)])
-    w.set_selection(BBox(80, 60, 240, 200))
-    with qtbot.waitSignal(w.dispatcher.result_ready, timeout=30_000):
-        w.translate_panel.apply_button.click()
-    assert "scribble" in w.canvas.faded
+    w = face_from_lines(make_window, tiny_models, photo, qtbot, BBox(80, 60, 240, 200))
     with qtbot.waitSignal(w.dispatcher.result_ready, timeout=60_000):
         w.latent.project("selection")
     assert w.document.latent is not None

@@ -195,10 +195,10 @@ def test_a_damaged_carried_box_is_refused(tmp_path, box):
         read_project(bad)
 
 
-@pytest.mark.needs_weights
-def test_the_background_slider_on_a_photo_leaves_the_person_alone(real_models, monkeypatch):
-    """Helper 64: Background +2/+3 greyed the hair and paled the ears as much as it changed the backdrop. On a photo
-    its change is kept to the part map's background."""
+def _slider_change(real_models, monkeypatch, values: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A held-out generator face taken as a photo (128 px, the fit exact), moved by `values`: (the change per pixel
+    with the part map's split, without it (the direction's whole change), the person and the backdrop, each 4 px
+    clear of the map's edge)."""
     import torch
 
     import latentbrush.ml.latent.sliders as sliders
@@ -222,12 +222,19 @@ def test_the_background_slider_on_a_photo_leaves_the_person_alone(real_models, m
     backdrop = cv2.erode(1 - person, np.ones((9, 9), np.uint8)) > 0
     assert inside.sum() > 2000 and backdrop.sum() > 1000
 
-    def change(v: float) -> np.ndarray:
-        res, _ = drain(sliders.run_attribute(Job("attribute", params={"state": st, "values": {"background": v}}), mm))
+    def change() -> np.ndarray:
+        res, _ = drain(sliders.run_attribute(Job("attribute", params={"state": st, "values": values}), mm))
         return np.abs(res.pixels.astype(float) - face).mean(axis=2)
-    kept = change(3.0)
-    monkeypatch.setattr(sliders, "part_segmenter", lambda *a: None)         # as before: the direction's whole change
-    whole = change(3.0)
+    kept = change()
+    monkeypatch.setattr(sliders, "part_segmenter", lambda *a: None)     # as before: the direction's whole change
+    return kept, change(), inside, backdrop
+
+
+@pytest.mark.needs_weights
+def test_the_background_slider_on_a_photo_leaves_the_person_alone(real_models, monkeypatch):
+    """Helper 64: Background +2/+3 greyed the hair and paled the ears as much as it changed the backdrop. On a photo
+    its change is kept to the part map's background."""
+    kept, whole, inside, backdrop = _slider_change(real_models, monkeypatch, {"background": 3.0})
     assert whole[inside].mean() > 4 * max(kept[inside].mean(), 0.25)    # the person: hardly touched now …
     assert kept[backdrop].mean() > 0.7 * whole[backdrop].mean() > 1.0   # … the backdrop changes as it did
 
@@ -237,34 +244,7 @@ def test_the_background_slider_on_a_photo_leaves_the_person_alone(real_models, m
 def test_the_persons_shading_sliders_on_a_photo_leave_the_backdrop_alone(real_models, monkeypatch, name):
     """Warmth +3 turned the curtains behind a head teal inside the region and left them blue outside it; Lighting
     left a pale band in the backdrop ending in a straight edge (stop 60's sweep): kept to the part map's person."""
-    import torch
-
-    import latentbrush.ml.latent.sliders as sliders
-    from latentbrush.core.jobs import Job, drain
-    from latentbrush.ml.latent.runners import latent_models, render
-    from latentbrush.ml.manifest import Manifest
-    from latentbrush.ml.registry import ModelManager
-
-    mm = ModelManager(Manifest.load(real_models), device="cpu")
-    lm = latent_models(mm)
-    z = np.random.default_rng(5_905).standard_normal(lm.G.nz).astype(np.float32)
-    base = render(lm.G, z, lm.device)
-    face = cv2.resize(np.rint(base).astype(np.uint8), (128, 128), interpolation=cv2.INTER_CUBIC)
-    st = LatentState(region=BBox(0, 0, 128, 128), generator=lm.generator_id, z_base=z, base_render=base,
-                     reference=face, z=z, fit_psnr=30.0)
-    seg = sliders.part_segmenter(mm, lm.generator_id)
-    labels = seg.labels(lm.G, torch.from_numpy(z)[None], 64)[0].numpy()
-    person = cv2.resize((labels != list(seg.names).index("background")).astype(np.uint8), (128, 128),
-                        interpolation=cv2.INTER_NEAREST)
-    inside = cv2.erode(person, np.ones((9, 9), np.uint8)) > 0
-    backdrop = cv2.erode(1 - person, np.ones((9, 9), np.uint8)) > 0
-
-    def change() -> np.ndarray:
-        res, _ = drain(sliders.run_attribute(Job("attribute", params={"state": st, "values": {name: 3.0}}), mm))
-        return np.abs(res.pixels.astype(float) - face).mean(axis=2)
-    kept = change()
-    monkeypatch.setattr(sliders, "part_segmenter", lambda *a: None)         # as before: the direction's whole change
-    whole = change()
+    kept, whole, inside, backdrop = _slider_change(real_models, monkeypatch, {name: 3.0})
     assert whole[backdrop].mean() > 4 * max(kept[backdrop].mean(), 0.25)    # the backdrop: hardly touched now …
     assert kept[inside].mean() > 0.9 * whole[inside].mean() > 2.0           # … the person as before
 

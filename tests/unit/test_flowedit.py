@@ -155,32 +155,42 @@ def test_a_colour_change_made_with_the_motion_travels_with_the_feature():
     assert ys.mean() < 128 - 4                                    # it went up with the feature
 
 
-def test_sliders_on_a_photo_move_pixels_and_shading_sliders_add(tiny_models, monkeypatch):
-    """Routing: a shape slider on a photo → motion from the shipped generator; a shading slider
-    alone, or any slider on the generator's own face → the additive path."""
+def _tiny_photo(tiny_models, monkeypatch):
+    """The tiny generator's face taken as a 96-px photo (fit 24 dB), without the part map (the routing is tested
+    here; the part map's share in test_carry): (models, lm, directions, z, render, photo, state, pixels(state,
+    values, custom=None) → the attribute job's pixels)."""
+    import latentbrush.ml.latent.sliders as sliders
     from latentbrush.core.bbox import BBox
     from latentbrush.core.jobs import Job
     from latentbrush.core.jobs import drain as run
     from latentbrush.core.latent_state import LatentState
-    from latentbrush.ml.latent.runners import apply_latent, latent_models, render
-    from latentbrush.ml.latent.sliders import directions_for, run_attribute
+    from latentbrush.ml.latent.runners import latent_models, render
     from latentbrush.ml.manifest import Manifest
     from latentbrush.ml.registry import ModelManager
 
     models = ModelManager(Manifest.load(tiny_models), "cpu")
-    import latentbrush.ml.latent.sliders as sliders
-    monkeypatch.setattr(sliders, "part_segmenter", lambda *a: None)      # (the routing; the part map's share: test_carry)
+    monkeypatch.setattr(sliders, "part_segmenter", lambda *a: None)
     lm = latent_models(models)
-    dirs = directions_for(models, lm.generator_id)
+    dirs = sliders.directions_for(models, lm.generator_id)
     z = np.random.default_rng(1).standard_normal(16).astype(np.float32)
     base = render(lm.G, z, lm.device)
     photo = np.clip(cv2.resize(base, (96, 96)) + 7, 0, 255).astype(np.uint8)
     st = LatentState(region=BBox(0, 0, 96, 96), generator=lm.generator_id, z_base=z, base_render=base,
                      reference=photo, z=z, fit_psnr=24.0)
 
-    def pixels(state, values):
-        return run(run_attribute(Job("attribute", params={"state": state, "values": values},
-                                     inputs={"image": photo}), models))[0].pixels
+    def pixels(state, values, custom=None):
+        return run(sliders.run_attribute(Job("attribute", params={"state": state, "values": values, "custom": custom},
+                                             inputs={"image": photo}), models))[0].pixels
+    return models, lm, dirs, z, base, photo, st, pixels
+
+
+def test_sliders_on_a_photo_move_pixels_and_shading_sliders_add(tiny_models, monkeypatch):
+    """Routing: a shape slider on a photo → motion from the shipped generator; a shading slider
+    alone, or any slider on the generator's own face → the additive path."""
+    from latentbrush.core.latent_state import LatentState
+    from latentbrush.ml.latent.runners import apply_latent, render
+
+    models, lm, dirs, z, base, photo, st, pixels = _tiny_photo(tiny_models, monkeypatch)
 
     from latentbrush.ml.latent.flowedit import lower_face
 
@@ -243,31 +253,13 @@ def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_
     """Routing: an explore or custom direction on a photo → the tuned generator's own edit as motion, with
     what the motion does not explain added (the additive path showed a second jaw and a second pair of
     glasses); on the generator's own face, the additive path."""
-    from latentbrush.core.bbox import BBox
-    from latentbrush.core.jobs import Job
-    from latentbrush.core.jobs import drain as run
     from latentbrush.core.latent_state import LatentState
-    from latentbrush.ml.latent.runners import apply_latent, latent_models, render
-    from latentbrush.ml.latent.sliders import FREE_MOTION, FREE_WINDOW, directions_for, person_weight, run_attribute
-    from latentbrush.ml.manifest import Manifest
-    from latentbrush.ml.registry import ModelManager
+    from latentbrush.ml.latent.runners import apply_latent, render
+    from latentbrush.ml.latent.sliders import FREE_MOTION, FREE_WINDOW, person_weight
 
-    models = ModelManager(Manifest.load(tiny_models), "cpu")
-    import latentbrush.ml.latent.sliders as sliders
-    monkeypatch.setattr(sliders, "part_segmenter", lambda *a: None)      # (the routing; the part map's share: test_carry)
-    lm = latent_models(models)
-    dirs = directions_for(models, lm.generator_id)
-    z = np.random.default_rng(1).standard_normal(16).astype(np.float32)
-    base = render(lm.G, z, lm.device)
-    photo = np.clip(cv2.resize(base, (96, 96)) + 7, 0, 255).astype(np.uint8)
-    st = LatentState(region=BBox(0, 0, 96, 96), generator=lm.generator_id, z_base=z, base_render=base,
-                     reference=photo, z=z, fit_psnr=24.0)
+    models, lm, dirs, z, base, photo, st, pixels = _tiny_photo(tiny_models, monkeypatch)
     own = np.random.default_rng(2).standard_normal(16).astype(np.float32)
     own /= np.linalg.norm(own)
-
-    def pixels(state, values, custom=None):
-        return run(run_attribute(Job("attribute", params={"state": state, "values": values, "custom": custom},
-                                     inputs={"image": photo}), models))[0].pixels
 
     def moved(d, tame=True):
         return apply_moved(photo, base, render(lm.G, z + 2 * d, lm.device), shading=1.0, window=FREE_WINDOW,
