@@ -234,3 +234,13 @@ def test_translation_draws_no_frame_along_the_edges(real_models, model):
     centre = g[60:100, 90:150].mean()
     band = np.concatenate([g[:28].ravel(), g[-28:].ravel(), g[:, :28].ravel(), g[:, -28:].ravel()])
     assert np.abs(band - centre).mean() < 5.0
+
+
+def test_a_long_thin_strip_is_translated_not_refused_by_the_statistics_pass(rng):
+    """A 20000 × 10 strip: the statistics pass shrank it to 768 px long and 1 px high, and the network's padding
+    refused it with a traceback that also stopped the rest of a batch (a helper). It keeps its short side now."""
+    torch.manual_seed(0)
+    net = ResnetGenerator(ngf=8, n_blocks=1, norm="instance").eval()
+    img = rng.integers(0, 255, (10, 20000, 3), dtype=np.uint8)
+    out, steps = drain(translate_image(net, img, tile=1024, bf16=False))
+    assert out.shape == img.shape and steps[0].message == "image statistics"

@@ -142,6 +142,9 @@ def fast_bf16(device: torch.device | str) -> bool:
         return False
 
 
+STATS_MIN = 64       # the image statistics pass keeps its short side at least this long (or its own)
+
+
 def translate_image(net: torch.nn.Module, image: np.ndarray, *, device: torch.device | str = "cpu",
                     tile: int = 1024, overlap: int = 32, multiple: int = 4, stats_side: int = 768,
                     bf16: bool | None = None, margin: int = MARGIN,
@@ -176,7 +179,9 @@ def translate_image(net: torch.nn.Module, image: np.ndarray, *, device: torch.de
     use_global = bool(norms) and total > 1
     steps = total + (1 if use_global else 0)
     if use_global:
-        s = min(1.0, stats_side / max(H, W))
+        # (never thinner than STATS_MIN px: a 20000 × 10 strip shrunk to 768 px long was 1 px high, and the
+        # network's padding refused it: a traceback, a helper)
+        s = min(1.0, max(stats_side / max(H, W), STATS_MIN / min(H, W)))
         small = padded if s >= 1 else _pad_to(cv2.resize(padded, (max(1, round(W * s)), max(1, round(H * s))),
                                                          interpolation=cv2.INTER_AREA), multiple)
         with norms.recording():
