@@ -37,6 +37,7 @@ from latentbrush.core.imageio import (
     ImageLoadError,
     LoadedImage,
     atomic_write_many,
+    eight_bit,
     image_writer,
     load_companion,
 )
@@ -339,7 +340,7 @@ def load_mask(path: Path, size: tuple[int, int]) -> np.ndarray:
     uniform. Read through the image loader's allow-list and guards; the size is checked first."""
     if not path.exists():
         raise ImageLoadError(f"the mask {path} does not exist")
-    im = load_companion(path, size, what="mask")
+    im = eight_bit(load_companion(path, size, what="mask"))
     if "A" in im.getbands():
         rgba = np.asarray(im.convert("RGBA"))
         grey = np.asarray(im.convert("RGB").convert("L"))

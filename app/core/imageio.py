@@ -89,11 +89,26 @@ class LoadedImage:
     alpha: np.ndarray | None = None     # (H, W) uint8 where the file has transparency (the pixels are on white)
 
 
+WIDE_MODES = ("I;16", "I;16B", "I;16L", "I", "F")      # 16-bit, 32-bit and floating-point single-channel images
+
+
+def eight_bit(img: Image.Image) -> Image.Image:
+    """A 16-bit, 32-bit or floating-point image as 8-bit RGB, scaled the way an opened image is (a float mask in
+    0–1 read as all black, a helper); other images as they are."""
+    return _to_rgb(img, [])[0] if img.mode in WIDE_MODES else img
+
+
 def _to_rgb(img: Image.Image, notices: list[str]) -> tuple[Image.Image, np.ndarray | None]:
     """(the image as 8-bit RGB, its alpha where it has transparency)."""
     mode = img.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+    if mode in WIDE_MODES:
         arr = np.asarray(img, dtype=np.float64)
+        bad = ~np.isfinite(arr)
+        if bad.all():
+            raise ImageLoadError("the image holds no numbers (every pixel is NaN or infinite)")
+        if bad.any():       # (one NaN made min and max NaN: the whole image came out black, a helper)
+            arr = np.where(bad, 0.0, arr)
+            notices.append(f"{int(bad.sum())} pixels that held no number (NaN or infinity) set to black")
         lo, hi = float(arr.min()), float(arr.max())
         # a floating-point image within 0–1 (scientific and HDR tools write these) is 0–1, not 0–255
         full = 65535.0 if mode.startswith("I;16") or hi > 255 else 1.0 if mode == "F" and lo >= 0 and hi <= 1 else 255.0

@@ -43,6 +43,34 @@ def test_a_floating_point_tiff_in_0_to_1_is_not_black(tmp_path):
     assert got.notices == ["floating-point image reduced to 8 bits per channel"]
 
 
+def test_a_floating_point_tiff_with_a_nan_is_not_black_and_one_of_nans_is_refused(tmp_path):
+    """One NaN pixel made the range NaN: the whole image opened black, silently (a helper)."""
+    from latentbrush.core.imageio import ImageLoadError
+
+    a = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (16, 1))
+    a[3, 40] = np.nan
+    a[5, 10] = np.inf
+    path = tmp_path / "nan.tif"
+    Image.fromarray(a, "F").save(path)
+    got = load_image(path)
+    assert got.pixels[:, -1].min() >= 254 and 115 < got.pixels.mean() < 135
+    assert got.pixels[3, 40].max() == 0 and any("held no number" in n for n in got.notices)
+    Image.fromarray(np.full((8, 8), np.nan, np.float32), "F").save(tmp_path / "all.tif")
+    with pytest.raises(ImageLoadError, match="no numbers"):
+        load_image(tmp_path / "all.tif")
+
+
+def test_a_floating_point_mask_in_0_to_1_is_read_as_its_image_would_be(tmp_path):
+    """A float TIFF mask (0 = keep, 1 = fill) was called "all black" (a helper)."""
+    from latentbrush.cli.common import load_mask
+
+    m = np.zeros((16, 32), np.float32)
+    m[4:12, 8:24] = 1.0
+    Image.fromarray(m, "F").save(tmp_path / "mask.tif")
+    got = load_mask(tmp_path / "mask.tif", (32, 16))
+    assert (got[4:12, 8:24] == 255).all() and (got[:4] == 0).all()
+
+
 def test_a_16_bit_colour_png_says_it_was_reduced(tmp_path):
     import cv2
 

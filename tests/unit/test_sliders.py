@@ -76,3 +76,14 @@ def test_attribute_cli_lists_and_applies(tiny_models, tmp_path, rng, capsys):
     with pytest.raises(SystemExit, match="more than once"):     # it had kept the last one without a word
         run_cli(["--models", str(tiny_models), "attribute", str(src), "--set", "smile=1", "--set", "smile=-2",
                  "-o", str(dst)])
+
+
+def test_a_slider_made_for_another_generator_is_refused_in_words():
+    """A sliders file entry of 3 numbers for a 100-number generator failed with "operands could not be broadcast"
+    (a helper)."""
+    from latentbrush.ml.latent.sliders import moved_latent
+
+    z = np.zeros(16, np.float32)
+    with pytest.raises(ValueError, match="not made for this generator.*3 numbers.*16"):
+        moved_latent(z, {"Short": 1.0}, {"Short": np.ones(3, np.float32)})
+    assert np.allclose(moved_latent(z, {"ok": 2.0}, {"ok": np.ones(16, np.float32)}), 2.0)

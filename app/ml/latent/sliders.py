@@ -79,9 +79,13 @@ def moved_latent(z_base: np.ndarray, values: Mapping[str, float], directions: Ma
         if name not in directions:
             raise KeyError(f"unknown slider {name!r}; known: {', '.join(sorted(directions))}")
         v = float(v)
+        d = np.asarray(directions[name], np.float32)
+        if d.shape != z.shape:      # (a damaged or foreign sliders file: "operands could not be broadcast", a helper)
+            raise ValueError(f"the slider {name!r} was not made for this generator ({d.size} numbers where it "
+                             f"takes {z.size}): remove it (✕ beside it in the Sliders panel)")
         if not -SLIDER_RANGE - 1e-6 <= v <= SLIDER_RANGE + 1e-6:
             raise ValueError(f"slider {name} = {v} is outside −{SLIDER_RANGE:g}…{SLIDER_RANGE:g}")
-        z = z + v * np.asarray(directions[name], np.float32)
+        z = z + v * d
     return z
 
 
