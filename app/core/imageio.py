@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from latentbrush.core.atomic import ExportError, atomic_write, atomic_write_many  # noqa: F401  (re-exported)
 from latentbrush.core.imagewrite import (  # noqa: F401  (re-exported: the exporter is its own module)
@@ -46,6 +46,10 @@ MAX_PIXELS = 80_000_000          # ~ 10k x 8k
 MAX_FILE_BYTES = 1 << 30
 MAX_DECODE_BYTES = 640 << 20     # what opening downscaled may decode in full (formats without draft)
 PEEK_ABOVE_BYTES = 32 << 20      # larger files are refused from their header before they are read
+# a PNG's compressed text and colour profile: Pillow refuses past 1 MB each (decompression bombs) and the file was
+# called damaged; Photoshop's XMP or a wide-gamut profile passes that (a helper's 2.4 MB XMP). Still bounded:
+PngImagePlugin.MAX_TEXT_CHUNK = max(PngImagePlugin.MAX_TEXT_CHUNK, 32 << 20)
+PngImagePlugin.MAX_TEXT_MEMORY = max(PngImagePlugin.MAX_TEXT_MEMORY, 128 << 20)
 
 
 class ImageLoadError(Exception):

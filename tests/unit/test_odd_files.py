@@ -248,3 +248,20 @@ def test_a_project_given_as_an_image_says_what_to_do(tmp_path):
     with pytest.raises(ImageLoadError, match=r"^p1\.lbproj is a Latentbrush project, not an image: open it in the "
                                              r"editor and export"):
         load_image(p)
+
+
+def test_a_png_with_a_large_xmp_packet_opens(tmp_path):
+    """Photoshop's XMP can pass Pillow's 1-MB text limit: the file was called damaged (a helper's 2.4 MB)."""
+    import zlib
+
+    from PIL import PngImagePlugin
+
+    rng = np.random.default_rng(0)
+    xmp = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz <>/=\""), 2_400_000))
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", xmp, zip=True)
+    path = tmp_path / "xmp.png"
+    Image.fromarray(np.full((8, 8, 3), 77, np.uint8)).save(path, pnginfo=info)
+    assert len(zlib.compress(xmp.encode())) < path.stat().st_size + 100
+    got = load_image(path)
+    assert got.pixels.shape == (8, 8, 3) and (got.pixels == 77).all()
