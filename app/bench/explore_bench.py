@@ -115,7 +115,7 @@ def sliders_person(quick: bool = False) -> list[Measurement]:
                             interpolation=cv2.INTER_NEAREST)
         parts = {"person": cv2.erode(person, np.ones((9, 9), np.uint8)) > 0,
                  "backdrop": cv2.erode(1 - person, np.ones((9, 9), np.uint8)) > 0}
-        for name in ("lighting", "warmth", "background"):
+        for name in ("lighting", "warmth", "hair_dark", "background"):
             for how, finder in (("now", sliders.part_segmenter), ("whole change", lambda *a: None)):
                 sliders.part_segmenter, keep = finder, sliders.part_segmenter      # (no part map: the whole change)
                 try:

@@ -24,6 +24,7 @@ class AttributesUI:
         # (LatentState.sliders: all 0 after a commit or another kind of edit)
         self._expect: np.ndarray | None = None
         self.marks: dict[bool, list[np.ndarray]] = {True: [], False: []}
+        self._retired: dict[str, np.ndarray] = {}       # sliders removed this session: edits made with them stay
         self._generator: str | None = None
         p = self.panel
         p.dragged.connect(lambda: self.submit(preview=True))
@@ -33,7 +34,7 @@ class AttributesUI:
         p.clear_marks_requested.connect(self.clear_marks)
         p.keep_requested.connect(self.keep)
         p.remove_requested.connect(self.remove)
-        p.find_face_requested.connect(lambda: self.w.latent.project("auto"))
+        p.find_face_requested.connect(self._find_face)
         # the default generator's rows from the start: made on the first face found, they widened the dock and the
         # canvas jumped (a helper)
         spec = window.manifest.default("generator") if window.manifest is not None else None
@@ -56,6 +57,12 @@ class AttributesUI:
     @property
     def state(self):
         return self.w.document.latent if self.w.document is not None else None
+
+    def _find_face(self) -> None:
+        if self.w.document is None:
+            self.w.statusBar().showMessage("Open a photo first (File → Open), then Find face.", 8000)
+            return
+        self.w.latent.project("auto")
 
     def _directions(self, generator: str) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
@@ -85,8 +92,11 @@ class AttributesUI:
         st = self.w.model.start_state("attribute")      # after another kind of edit: from what is shown
         if st is None:
             return
-        values = self.panel.values()
-        custom = {n: d for n, d in self.custom.for_generator(st.generator).items() if n in values}
+        # a removed slider the shown edit still has (its row gone; undone back onto, a review): kept where it stood
+        kept = {n: v for n, v in dict(st.sliders).items() if n not in self.panel.sliders and n in self._retired}
+        values = {**self.panel.values(), **kept}
+        own = {**self._retired, **self.custom.for_generator(st.generator)}
+        custom = {n: d for n, d in own.items() if n in values}
         # the sliders move from the committed latent: a commit (or another kind of edit, committed first by
         # start_state) makes the result the new start, and the sliders read 0 there
         req = AttributeRequest(state=st, values=values, origin=np.array(st.z_base), custom=custom, preview=preview,
@@ -131,8 +141,10 @@ class AttributesUI:
 
     def name_taken(self, name: str, generator: str) -> str | None:
         """Why `name` cannot be a new slider's (a slider of that name is there already), or None."""
-        have = {n.casefold(): n for n, _ in self._directions(generator)}
-        other = have.get(name.strip().casefold())
+        def key(n: str) -> str:         # (as the rows show them: "explore 1" is "explore_1", a review)
+            return " ".join(n.replace("_", " ").split()).casefold()
+        have = {key(n): n for n, _ in self._directions(generator)}
+        other = have.get(key(name))
         return None if other is None else f"there is a slider called “{pretty(other)}” already: choose another name"
 
     def create(self, name: str) -> None:
@@ -188,13 +200,14 @@ class AttributesUI:
         st = self.state
         if not self.w.confirm("Remove the slider", f"Remove the slider “{name}”? Edits made with it stay."):
             return
-        if st is not None and dict(st.sliders).get(name, 0.0) != 0.0:
-            self.w.latent.commit()          # (its share of the face is kept: the next slider edit starts from it)
+        d = self.custom.items.get(name, {}).get("direction")
         try:
             self.custom.remove(name)
         except SliderError as e:
             self.w.show_error("Cannot remove the slider", str(e))
             return
+        if d is not None:       # edits made with it (shown, or in the history) keep its share (`submit`)
+            self._retired[name] = np.asarray(d, np.float32)
         self._rebuild()
         self.w.statusBar().showMessage(f"Removed the slider “{name}”", 5000)
 

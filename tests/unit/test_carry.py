@@ -240,7 +240,7 @@ def test_the_background_slider_on_a_photo_leaves_the_person_alone(real_models, m
 
 
 @pytest.mark.needs_weights
-@pytest.mark.parametrize("name", ["warmth", "lighting", "explore_1"])
+@pytest.mark.parametrize("name", ["warmth", "lighting", "hair_dark", "explore_1"])
 def test_the_persons_shading_sliders_on_a_photo_leave_the_backdrop_alone(real_models, monkeypatch, name):
     """Warmth +3 turned the curtains behind a head teal inside the region and left them blue outside it; Lighting
     left a pale band in the backdrop ending in a straight edge (stop 60's sweep): kept to the part map's person."""

@@ -268,6 +268,8 @@ def test_explore_and_own_directions_on_a_photo_are_carried_as_motion_with_their_
     assert np.array_equal(pixels(st, {"explore_1": 2.0}), moved(dirs["explore_1"]))
     # your own direction is not tamed: it may be a beard's or glasses' dark, which is what it is for
     assert np.array_equal(pixels(st, {"mine": 2.0}, {"mine": own}), moved(own, tame=False))
+    # … but an explore direction kept under a name is the explore direction: tamed as it is
+    assert np.array_equal(pixels(st, {"kept": 2.0}, {"kept": dirs["explore_1"]}), moved(dirs["explore_1"]))
     explore = render(lm.G, z + 2 * dirs["explore_1"], lm.device)
     assert not np.array_equal(moved(dirs["explore_1"]), apply_latent(st, explore))
     generated = LatentState(region=st.region, generator=st.generator, z_base=z, base_render=base,

@@ -135,7 +135,7 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
             limit = region_weight(m, grow=0.02 * r.width, feather=0.02 * r.width)
     moving = {k: v for k, v in values.items() if k in MOTION_SLIDERS and k not in custom and v != 0}
     free = free_moves(models, state, values, custom)
-    shaded = backdrop_kept(models, lm, state, origin, values, dirs)
+    shaded = backdrop_kept(models, lm, state, origin, {k: v for k, v in values.items() if k not in custom}, dirs)
     rend = None
     if state.fit_psnr is None or not (moving or free):   # a generated face (the render is the picture), or shading
         rend = shaded(z)
@@ -148,7 +148,7 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
             where = person if limit is None else limit if person is None else limit * person
             pixels = apply_moved(pixels, start, render(lm.G, moved_latent(state.z_base, free, dirs), lm.device),
                                  warp=state.warp, limit=where, shading=1.0, window=FREE_WINDOW, max_motion=FREE_MOTION,
-                                 tame=not any(k in custom for k in free))     # (your own: a beard may be dark)
+                                 tame=not any(k in custom and not explore_like(custom[k], models, state) for k in free))
         z_rest = moved_latent(origin, {k: v for k, v in values.items() if k not in moving and k not in free}, dirs)
         rest = None if np.array_equal(z_rest, state.z_base) else shaded(z_rest) - start
         if moving:
@@ -172,7 +172,8 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     if photo_in and (limit is None or state.around is not None):
         # (limited to the mask: nothing carried, and a carry made before is taken back around the region: left, it
         # framed the masked edit with the old darkening, helper 68)
-        carried = carried_past(state, values if limit is None else {}, pixels, job.inputs["image"], rend.shape[0],
+        named = {k: v for k, v in values.items() if k not in custom}     # (your own "lighting" is not the carried one)
+        carried = carried_past(state, named if limit is None else {}, pixels, job.inputs["image"], rend.shape[0],
                                models)
         if carried is not None:
             box, out, around = carried
@@ -180,6 +181,15 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
     shown = replace(state.showing(z, pixels, rend), sliders=tuple((k, v) for k, v in values.items() if v != 0),
                     **around)
     return Result(layer="base", bbox=box, pixels=out, message=message, info={"latent_state": shown})
+
+
+def explore_like(d: np.ndarray, models: ModelManager, state: LatentState) -> bool:
+    """Whether a custom direction is one of the explore directions (kept with Keep…: tamed as they are; one made
+    from marked examples is not, as a beard's dark is what it is for)."""
+    kinds = direction_kinds(models, state.generator)
+    d = np.asarray(d, np.float32) / max(float(np.linalg.norm(d)), 1e-12)
+    return any(abs(float(d @ e)) > 0.999 for k, e in directions_for(models, state.generator).items()
+               if kinds.get(k) == "explore" and e.shape == d.shape)
 
 
 def free_moves(models: ModelManager, state: LatentState, values: Mapping[str, float],
@@ -198,15 +208,37 @@ def free_moves(models: ModelManager, state: LatentState, values: Mapping[str, fl
     return {k: float(v) for k, v in values.items() if v != 0 and (k in custom or kinds.get(k) == "explore")}
 
 
+class _Backgrounds:
+    """The part map's background at the latent a slider drag starts from: the same for every step of the drag
+    (it was segmented again at each, twice with an explore and a shading slider moved together)."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._held: tuple = ()          # (G, seg): held, so that their ids cannot be reused
+        self._map: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def get(self, seg, G, z: np.ndarray, device) -> np.ndarray:
+        key = (id(seg), id(G), np.asarray(z, np.float32).tobytes())
+        with self._lock:
+            if key == self._key and self._map is not None:
+                return self._map
+        zt = torch.from_numpy(np.array(z, np.float32))[None].to(device)
+        out = frozen_array((seg.labels(G, zt, G.resolution)[0].cpu().numpy()
+                            == list(seg.names).index("background")).astype(np.float32))
+        with self._lock:
+            self._key, self._held, self._map = key, (seg, G), out
+        return out
+
+
+BACKGROUNDS = _Backgrounds()
+
+
 def _background(models: ModelManager, lm, state: LatentState, origin: np.ndarray) -> np.ndarray | None:
     """(R, R) float32, 1 where the part map at `origin` (the generator's render there) is background; None without
     a part segmentation with a background part."""
     seg = part_segmenter(models, state.generator)
-    if seg is None:
-        return None
-    zt = torch.from_numpy(np.array(origin, np.float32))[None].to(lm.device)
-    return (seg.labels(lm.G, zt, lm.G.resolution)[0].cpu().numpy()
-            == list(seg.names).index("background")).astype(np.float32)
+    return None if seg is None else BACKGROUNDS.get(seg, lm.G, origin, lm.device)
 
 
 def _person(back: np.ndarray) -> np.ndarray:
@@ -241,12 +273,15 @@ def backdrop_kept(models: ModelManager, lm, state: LatentState, origin: np.ndarr
         return lambda zz: render(lm.G, zz, lm.device)
     # (2 generator pixels clear of the person: at 1 the map's edge let +3 paint a white blotch on the astronaut's
     # hair, helper 67)
-    back = cv2.erode(back0, np.ones((5, 5), np.uint8)) * _like_backdrop(photo.to_frame(state.reference, state.warp,
-                                                                                       back0.shape[0]), back0)
-    back = cv2.GaussianBlur(back, (0, 0), 1.0)[..., None]
+    back = None
+    if moved:
+        back = cv2.erode(back0, np.ones((5, 5), np.uint8)) * _like_backdrop(
+            photo.to_frame(state.reference, state.warp, back0.shape[0]), back0)
+        back = cv2.GaussianBlur(back, (0, 0), 1.0)[..., None]
     shift = sum((float(v) * np.asarray(dirs[k], np.float32) for k, v in moved.items()), np.zeros_like(origin))
     person = _person(back0)[..., None] if personal else None
-    start = render(lm.G, origin, lm.device) if personal else None
+    start = None if not personal else state.base_render if np.array_equal(origin, state.z_base) else \
+        render(lm.G, origin, lm.device)
 
     def shaded(zz: np.ndarray) -> np.ndarray:
         zz = np.asarray(zz, np.float32)

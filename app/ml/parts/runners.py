@@ -240,13 +240,13 @@ def run_parts_edit(job: Job, models: ModelManager) -> Generator[Progress, None, 
     # (warped to the paint every candidate's pixels would be the same: one latent, kept in step for later edits)
     cands = [composited(res.renders[i]) for i in range(len(res.z))]
     if shut or low:
-        yield Progress(res.steps, res.steps, "closing the eyes" if shut else "lowering the lid")
+        yield Progress(res.steps, res.steps + extra, "closing the eyes" if shut else "lowering the lid")
         # the whole eye, not just where the brush went (a helper's stroke short of the iris left it showing)
         cands[0], closed = yield from close_eyes(cands[0], lm[:2], shut, np.ones(weight.shape), content_aware(models),
                                                  low)
         weight = np.maximum(weight, closed)          # (the edited area, as reported)
     if hair is not None:
-        yield Progress(res.steps, res.steps, "drawing the hair from the photo's own")
+        yield Progress(res.steps, res.steps + extra, "drawing the hair from the photo's own")
         cands[0], grown, took = grow_hair(cands[0], *hair)
         weight = np.maximum(weight, grown)
     plain = latent_models(models, pm.lm.generator_id)          # the generator not fitted to this photo
