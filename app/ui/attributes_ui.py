@@ -197,7 +197,6 @@ class AttributesUI:
 
     def remove(self, name: str) -> None:
         """Take a kept or made slider away (asked first: it cannot be made again from the same marks)."""
-        st = self.state
         if not self.w.confirm("Remove the slider", f"Remove the slider “{name}”? Edits made with it stay."):
             return
         d = self.custom.items.get(name, {}).get("direction")
