@@ -8,6 +8,7 @@ from pathlib import Path
 from latentbrush.cli.common import (
     Bar,
     Planned,
+    UsageError,
     add_overwrite,
     files_of,
     load_mask,
@@ -42,6 +43,10 @@ def cmd_inpaint(args) -> int:
             raise SystemExit("latentbrush: inpaint needs INPUT, --mask MASK and -o OUT (or --list)")
         if not Path(args.mask).exists():
             raise SystemExit(f"latentbrush: the mask {args.mask} does not exist")
+        if Path(args.mask).is_dir() and Path(args.input).is_dir() and Path(args.mask).resolve() == \
+                Path(args.input).resolve():     # (each image was its own mask: 84 % of it refilled, a helper)
+            raise UsageError("the masks folder is the images folder: give the masks a folder of their own (each "
+                             "mask named like its image)")
         plan = plan_command(args, inputs=files_of(Path(args.mask)))
     models = setup_models(args)
     known = [m.id for m in methods.fill_methods(models.manifest)]

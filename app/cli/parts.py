@@ -123,7 +123,10 @@ def cmd_parts(args) -> int:
             return 0
         labels = read_label_png(Path(args.edit), colors, img.shape[:2])
         if not labels.any():
-            raise ValueError(f"the label map {Path(args.edit).name} has no labels (all transparent)")
+            # (an opaque greyscale image was called "all transparent", a helper: its colours are no parts' colours)
+            raise ValueError(f"the label map {Path(args.edit).name} has no part labels: none of its pixels has a "
+                             "part's colour (paint on a copy of `latentbrush parts IMAGE -o MAP.png`'s map; "
+                             "transparent = no change)")
         req = PartsEditRequest(**params, only_changed=True, blend=args.blend, iters=args.steps,
                                candidates=args.candidates, seed=args.seed)
         # the edited labels are this command's input, not the document's parts layer

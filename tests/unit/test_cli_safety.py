@@ -448,6 +448,16 @@ def test_17_empty_folder_and_file_as_folder_output(tiny_models, photo, mask, tmp
     assert "is a file" in capsys.readouterr().err
 
 
+def test_17_the_images_folder_as_the_masks_folder_is_refused(tiny_models, photo, mask, tmp_path, no_models, capsys):
+    """A helper gave one folder for both: each image was its own mask (84 % of the photo refilled)."""
+    d = tmp_path / "pair"
+    d.mkdir()
+    shutil.copy(photo, d / "a.png")
+    shutil.copy(mask, d / "a_mask.png")
+    assert cli(tiny_models, "inpaint", d, "--mask", d, "-o", tmp_path / "out") == 2
+    assert "masks folder is the images folder" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
 def test_17_unreadable_file_says_permission_denied(tmp_path, monkeypatch):
     from latentbrush.core.imageio import ImageLoadError, load_companion, load_image
 
