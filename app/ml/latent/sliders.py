@@ -146,7 +146,8 @@ def run_attribute(job: Job, models: ModelManager) -> Generator[Progress, None, R
             # (its plain render: `shaded` takes the backdrop sliders' share back out of the latent it is given)
             person = person_weight(models, lm, state)
             where = person if limit is None else limit if person is None else limit * person
-            pixels = apply_moved(pixels, start, render(lm.G, moved_latent(state.z_base, free, dirs), lm.device),
+            pivot = start if np.array_equal(origin, state.z_base) else render(lm.G, origin, lm.device)
+            pixels = apply_moved(pixels, pivot, render(lm.G, moved_latent(origin, free, dirs), lm.device),
                                  warp=state.warp, limit=where, shading=1.0, window=FREE_WINDOW, max_motion=FREE_MOTION,
                                  tame=not any(k in custom and not explore_like(custom[k], models, state) for k in free))
         z_rest = moved_latent(origin, {k: v for k, v in values.items() if k not in moving and k not in free}, dirs)
