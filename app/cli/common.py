@@ -41,7 +41,7 @@ from latentbrush.core.imageio import (
     image_writer,
     load_companion,
 )
-from latentbrush.core.imagewrite import with_alpha
+from latentbrush.core.imagewrite import export_format, with_alpha
 from latentbrush.ml.manifest import Manifest
 from latentbrush.paths import models_dir
 
@@ -329,6 +329,19 @@ def write_image(img: np.ndarray, item: Planned, source: LoadedImage | None = Non
     atomic_write_many([(item.target, image_writer(img, item.target, icc_profile=icc, exif=exif))])
     # what the loader changed (16 bits → 8, the first of several frames …), as the editor says it
     return f"{item.src.name} → {item.target.name}" + "".join(f" ({n})" for n in (source.notices if source else ()))
+
+
+FORMAT_MAX_SIDE = {"WEBP": 16383, "JPEG": 65535}     # the longest side each format can hold
+
+
+def check_output_size(item: Planned, shape: tuple[int, ...]) -> None:
+    """Refuse, before the work, a result the output's format cannot hold (a helper's 20000-px panorama as WebP
+    failed only when written, after all the work)."""
+    fmt = export_format(item.target)
+    side = FORMAT_MAX_SIDE.get(fmt)
+    if side is not None and max(shape[:2]) > side:
+        raise ValueError(f"{item.target.name}: {fmt} holds at most {side} px a side and this image is "
+                         f"{shape[1]} × {shape[0]}: write a PNG instead")
 
 
 MASK_FLOOR = 8   # grey values below this count as black (JPEG noise in a hand-made mask)

@@ -10,6 +10,7 @@ from latentbrush.cli.common import (
     Planned,
     UsageError,
     add_overwrite,
+    check_output_size,
     files_of,
     load_mask,
     plan_command,
@@ -67,6 +68,7 @@ def cmd_inpaint(args) -> int:
         src = item.src
         loaded = load_image(src)
         img = loaded.pixels
+        check_output_size(item, img.shape)
         mp = _mask_for(mask_path, src)
         mask = load_mask(mp, (img.shape[1], img.shape[0]))
         if not mask.any():

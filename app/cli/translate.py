@@ -9,6 +9,7 @@ from latentbrush.cli.common import (
     UsageError,
     add_overwrite,
     check_number,
+    check_output_size,
     files_of,
     load_manifest,
     load_mask,
@@ -47,6 +48,7 @@ def cmd_translate(args) -> int:
     def work(item: Planned, bar, i: int) -> str:
         loaded = load_image(item.src)
         img = loaded.pixels
+        check_output_size(item, img.shape)
         doc = open_image(session, img)
         inputs = {} if mask_path is None else {"mask": load_mask(mask_path, (img.shape[1], img.shape[0]))}
         if mask_path is not None and not inputs["mask"].any():

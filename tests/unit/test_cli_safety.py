@@ -565,3 +565,18 @@ def test_a_read_only_file_system_is_called_that_not_permission_denied(tmp_path, 
     with pytest.raises(common.UsageError, match="permission denied"):
         common.plan_outputs([tmp_path / "a.png"], tmp_path / "out" / "b.png", many=False, inputs=[tmp_path / "a.png"],
                             overwrite=False)
+
+
+def test_17_a_result_too_wide_for_webp_is_refused_before_the_work(tiny_models, tmp_path, capsys):
+    """A helper's 20000-px panorama as WebP failed only when written, after all the work."""
+    wide = tmp_path / "wide.png"
+    Image.fromarray(np.full((8, 17000, 3), 120, np.uint8)).save(wide)
+    m = np.zeros((8, 17000), np.uint8)
+    m[2:6, 100:200] = 255
+    Image.fromarray(m).save(tmp_path / "wm.png")
+    assert cli(tiny_models, "inpaint", wide, "--mask", tmp_path / "wm.png", "-o", tmp_path / "w.webp",
+               "--model", "telea") == 1
+    err = capsys.readouterr().err
+    assert "WEBP holds at most 16383 px" in err and "PNG" in err and not (tmp_path / "w.webp").exists()
+    assert cli(tiny_models, "inpaint", wide, "--mask", tmp_path / "wm.png", "-o", tmp_path / "w.png",
+               "--model", "telea") == 0
