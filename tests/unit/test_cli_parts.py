@@ -77,7 +77,13 @@ def test_bad_label_maps_fail_cleanly(tiny_models, face, tmp_path, capsys):
     Image.fromarray(blank, "RGBA").save(tmp_path / "blank.png")
     rc = run_cli(["--models", str(tiny_models), "parts", str(face), "--edit", str(tmp_path / "blank.png"),
                   "-o", str(out), "--region", "whole"])
-    assert rc == 1 and not out.exists() and "no labels" in capsys.readouterr().err
+    assert rc == 1 and not out.exists() and "no part labels" in capsys.readouterr().err
+    # an opaque greyscale image: no part's colour anywhere (it was called "all transparent", a helper)
+    Image.fromarray(np.full((128, 128), 200, np.uint8)).save(tmp_path / "grey.png")
+    rc = run_cli(["--models", str(tiny_models), "parts", str(face), "--edit", str(tmp_path / "grey.png"),
+                  "-o", str(out), "--region", "whole"])
+    err = capsys.readouterr().err
+    assert rc == 1 and not out.exists() and "none of its pixels has a part's colour" in err, err
     assert run_map(tiny_models, face, tmp_path / "same.png") == 0         # the map as written: no edit in it
     capsys.readouterr()
     rc = run_cli(["--models", str(tiny_models), "parts", str(face), "--edit", str(tmp_path / "same.png"),
