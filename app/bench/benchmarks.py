@@ -125,6 +125,7 @@ from latentbrush.bench.drawing_bench import drawings, drawings_photo, drawings_w
 from latentbrush.bench.explore_bench import explore_photo, sliders_person  # noqa: E402
 from latentbrush.bench.inpaint_bench import inpaint_examples, inpaint_gate, inpaint_quality, inpaint_speed  # noqa: E402
 from latentbrush.bench.inpaint_coherence import inpaint_coherence  # noqa: E402
+from latentbrush.bench.inpaint_memory import inpaint_memory  # noqa: E402
 from latentbrush.bench.inpaint_scales import inpaint_scales  # noqa: E402
 from latentbrush.bench.inpaint_textures import inpaint_textures  # noqa: E402
 from latentbrush.bench.inpaint_wide import inpaint_wide  # noqa: E402
@@ -156,6 +157,7 @@ BENCHMARKS = {
     "inpaint_wide": inpaint_wide,
     "inpaint_scales": inpaint_scales,
     "inpaint_coherence": inpaint_coherence,
+    "inpaint_memory": inpaint_memory,
     "inpaint_textures": inpaint_textures,
     "translate": translate,
     "sketch": sketch,

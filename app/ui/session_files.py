@@ -185,31 +185,36 @@ class SessionFiles:
         return sorted(out, key=lambda p: _mtime(p) or 0.0, reverse=True)
 
     def offer_recovery(self, ask: bool = True) -> bool:
+        """Offer the newest autosave left by a crash; where it is damaged, it is set aside and the next older one
+        is offered at once (until stop 61 only at the next start)."""
         found = self.recoverable()
-        if not found:
-            return False
-        newest = found[0]
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(_mtime(newest) or time.time()))
-        if ask and not self.w.confirm("Recover session?", f"Latentbrush did not close normally. Recover the "
-                                      f"session autosaved at {when}?\n\nIt holds everything up to a few "
-                                      "seconds before Latentbrush stopped; what was done after that is "
-                                      "not in it.", default=True):
-            for p in found:
+        aside = ""
+        for i, cand in enumerate(found):
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(_mtime(cand) or time.time()))
+            older = ("The newest autosave was damaged and has been set aside; an older one was found.\n\n"
+                     if aside else "")
+            if ask and not self.w.confirm("Recover session?", f"{older}Latentbrush did not close normally. Recover "
+                                          f"the session autosaved at {when}?\n\nIt holds everything up to a few "
+                                          "seconds before Latentbrush stopped; what was done after that is "
+                                          "not in it.", default=True):
+                for p in found[i:]:
+                    _remove(p)
+                return False
+            try:
+                session = read_project(cand)
+            except ProjectError as e:
+                aside = self._set_aside(cand)
+                self.w.show_error("Cannot recover the session", f"The autosave of {when} is damaged: {e}\n\n{aside}"
+                                  + ("\n\nAn older autosave will be offered next." if i + 1 < len(found) else ""))
+                continue
+            restore(self.w, session)
+            for p in found[i:]:
                 _remove(p)
-            return False
-        try:
-            session = read_project(newest)
-        except ProjectError as e:
-            self.w.show_error("Cannot recover the session",
-                              f"The autosave is damaged: {e}\n\n{self._set_aside(newest)}")
-            return False
-        restore(self.w, session)
-        for p in found:
-            _remove(p)
-        self._dirty = True
-        self.autosave()
-        self.w.statusBar().showMessage(f"Recovered the session autosaved at {when}", 8000)
-        return True
+            self._dirty = True
+            self.autosave()
+            self.w.statusBar().showMessage(f"Recovered the session autosaved at {when}", 8000)
+            return True
+        return False
 
     @staticmethod
     def _set_aside(path: Path) -> str:

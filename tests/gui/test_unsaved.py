@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -163,8 +164,25 @@ def test_damaged_autosave_is_set_aside_and_not_offered_again(make_window, tiny_m
     assert w.last_error is None and w.document is None
 
 
+def test_an_older_autosave_is_offered_at_once_when_the_newest_is_damaged(make_window, tiny_models, tmp_path):
+    """Stop 60's sweep: with the newest autosave damaged, an older good one was offered only at the next start."""
+    w = make_window(tiny_models)
+    w.session.dir.mkdir(parents=True, exist_ok=True)
+    good = write_project(make_session(), w.session.dir / f"session-{dead_pid()}.lbproj")
+    os.utime(good, (time.time() - 600, time.time() - 600))
+    bad = encrypted_project(w.session.dir / f"session-{dead_pid()}.lbproj")
+    assert w.session.recoverable() == [bad, good]
+    asked = []
+    w.confirm = lambda title, text, default=True: asked.append(text) or True
+    assert w.session.offer_recovery(ask=True)
+    assert len(asked) == 2 and "newest autosave was damaged" in asked[1]
+    assert w.last_error[0] == "Cannot recover the session" and "older autosave will be offered" in w.last_error[1]
+    assert w.document is not None and bad.with_name(bad.name + ".damaged").is_file() and not good.exists()
+
+
 START = r"""
 import sys
+import time
 from PySide6.QtWidgets import QApplication
 import latentbrush.main as main
 from latentbrush.ui.main_window import MainWindow

@@ -87,7 +87,7 @@ def test_poisson_of_the_original_onto_itself_is_the_original(rng):
     orig = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
     alpha = np.zeros((40, 50), np.uint8)
     alpha[10:30, 15:35] = 255
-    assert np.abs(composite(orig, orig, alpha, "poisson").astype(int) - orig).max() <= 1
+    assert np.array_equal(composite(orig, orig, alpha, "poisson"), orig)      # (OpenCV's own: a level darker)
 
 
 def test_feather_removes_a_constant_color_offset():

@@ -23,6 +23,8 @@ from latentbrush.ml.inpaint.filler import Check, Filler
 NEIGHBOURS = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.float32)
 ITERS = 400         # conjugate-gradient steps at a scale, at most (coarser scales only start the finer one)
 TOL = 1e-3          # … or until the residual's norm is this share of the start's
+BIG_LEVEL = 1 << 16  # on scales with more pixels than this …
+BIG_ITERS = 48       # … at most this many steps (smoothest's docstring)
 
 
 def _lap(x: np.ndarray, degree: np.ndarray) -> np.ndarray:
@@ -36,17 +38,38 @@ def biharmonic(image: np.ndarray, hole: np.ndarray, *, iters: int = ITERS, tol: 
     """`image` (h, w, c) or (h, w), any dtype; `hole` (h, w) bool. Returns float32 of the image's shape:
     the known pixels as they are, the hole's the biharmonic surface through them (a crop with no known
     pixel: all 0)."""
+    return smoothest(image, hole, 2, iters=iters, tol=tol, check=check)
+
+
+def harmonic(image: np.ndarray, hole: np.ndarray, *, iters: int = ITERS, tol: float = TOL,
+             check: Check | None = None) -> np.ndarray:
+    """As `biharmonic`, with the membrane instead: the hole's pixels the mean of their 4 neighbours (Δu = 0),
+    the known pixels held fixed. The Poisson seam of a large fill solves this for its correction (blend.py)."""
+    return smoothest(image, hole, 1, iters=iters, tol=tol, check=check)
+
+
+def smoothest(image: np.ndarray, hole: np.ndarray, order: int, *, iters: int = ITERS, tol: float = TOL,
+              check: Check | None = None) -> np.ndarray:
+    """The u through the known pixels that minimises Σ |∇u|² (order 1: harmonic) or Σ (Δu)² (order 2:
+    biharmonic) over the hole, by conjugate gradients on the hole's pixels (the operator (−Δ)^order restricted
+    to them is symmetric positive definite), started from the half-size solution. On scales over `BIG_LEVEL`
+    pixels the steps are capped at `BIG_ITERS`: the coarser scale has solved the smooth part, and what is left
+    there is fine detail along the hole's edge, which the first steps remove."""
     hole = hole.astype(bool)
     img = image.astype(np.float32).reshape(hole.shape + (-1,))
     if not hole.any() or hole.all():
         return np.zeros(image.shape, np.float32) if hole.all() else img.reshape(image.shape)
-    u = np.where(hole[..., None], _coarse_start(img, hole, iters, tol, check), img).astype(np.float32)
+    u = np.where(hole[..., None], _coarse_start(img, hole, order, iters, tol, check), img).astype(np.float32)
     h, w = hole.shape
+    if h * w > BIG_LEVEL:
+        iters = min(iters, BIG_ITERS)
     degree = _lap(np.ones((h, w, 1), np.float32), np.zeros((h, w, 1), np.float32))
     inside = hole[..., None].astype(np.float32)
 
-    def normal(x: np.ndarray) -> np.ndarray:      # the normal equations' operator, on the hole's pixels
-        return _lap(_lap(x, degree), degree) * inside
+    def normal(x: np.ndarray) -> np.ndarray:      # (−Δ)^order on the hole's pixels
+        for _ in range(order):
+            x = -_lap(x, degree)
+        return x * inside
 
     r = -normal(u)              # zero outside the hole: the known pixels never move
     p = r.copy()
@@ -67,8 +90,9 @@ def biharmonic(image: np.ndarray, hole: np.ndarray, *, iters: int = ITERS, tol: 
     return u.reshape(image.shape)
 
 
-def _coarse_start(img: np.ndarray, hole: np.ndarray, iters: int, tol: float, check: Check | None) -> np.ndarray:
-    """The hole's first guess: the biharmonic fill at half size scaled back up (a pixel of the half-size
+def _coarse_start(img: np.ndarray, hole: np.ndarray, order: int, iters: int, tol: float,
+                  check: Check | None) -> np.ndarray:
+    """The hole's first guess: the same solve at half size scaled back up (a pixel of the half-size
     crop is in its hole where any of its 2 × 2 block is), or the known pixels' mean on tiny crops."""
     h, w = hole.shape
     if min(h, w) < 16:
@@ -78,7 +102,7 @@ def _coarse_start(img: np.ndarray, hole: np.ndarray, iters: int, tol: float, che
     small_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
     if small_hole.all():
         return np.broadcast_to(img[~hole].mean(axis=0), img.shape)
-    coarse = biharmonic(small, small_hole, iters=iters, tol=tol, check=check)
+    coarse = smoothest(small, small_hole, order, iters=iters, tol=tol, check=check)
     return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
 
 

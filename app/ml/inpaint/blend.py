@@ -17,8 +17,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from latentbrush.ml.inpaint.biharmonic import harmonic
+
 BLENDS = ("poisson", "feather", "none")
 MIN_POISSON_SIDE = 3
+CV_POISSON_MAX = 1 << 22     # a mask's box over this many pixels gets `_membrane`, not OpenCV's solver
 
 
 def _ring(hole: np.ndarray, width: int) -> np.ndarray:
@@ -30,6 +33,12 @@ def poisson(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndar
     """seamlessClone of `fill` into `original` over `hole` (all the same size). Where Poisson
     cannot run (a side under 3 px: OpenCV has no interior to solve on) the fill is kept as is."""
     if min(hole.shape[:2]) < MIN_POISSON_SIDE:
+        return fill.copy()
+    near = _ring(hole, 7)
+    if np.array_equal(fill[near], original[near]):
+        # the fill already meets the photo around the hole (a fill made inside the hole only): the solution
+        # is the fill itself. OpenCV would return it about one grey level darker (it truncates its float
+        # result) and, on a box of several megapixels, a few levels off (its solver's float error).
         return fill.copy()
     pad = 12
     # the destination carries the fill inside the hole: where a hole touches the image border the
@@ -46,12 +55,30 @@ def poisson(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndar
     x, y, w, h = cv2.boundingRect(m)
     if w == 0 or h == 0:
         return fill.copy()
+    if w * h > CV_POISSON_MAX:
+        return _membrane(src, dst, m > 0, (x, y, w, h))[pad:-pad, pad:-pad]
     center = (x + w // 2, y + h // 2)     # OpenCV places the mask's box at center − size // 2
     try:
         out = cv2.seamlessClone(src, dst, m * 255, center, cv2.NORMAL_CLONE)
     except cv2.error:          # degenerate geometry OpenCV refuses: no seam blending
         return fill.copy()
     return out[pad:-pad, pad:-pad]
+
+
+def _membrane(src: np.ndarray, dst: np.ndarray, inside: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """What seamlessClone makes, solved here: inside the mask the source plus the membrane (Δc = 0) that takes
+    the destination's values at the mask's edge. OpenCV's solver holds about 280 bytes per pixel of the mask's
+    box (5.8 GB for a 4000 × 5000-px hole); this one, a channel at a time, about 30."""
+    x, y, w, h = box
+    x0, y0 = max(x - 1, 0), max(y - 1, 0)
+    sl = np.s_[y0:y + h + 1, x0:x + w + 1]
+    hole = inside[sl]
+    out = dst.copy()
+    for ch in range(src.shape[2]):
+        c = dst[sl][..., ch].astype(np.float32) - src[sl][..., ch]
+        c = harmonic(c, hole)
+        out[sl][..., ch] = np.where(hole, np.clip(src[sl][..., ch] + c + 0.5, 0, 255), dst[sl][..., ch])
+    return out
 
 
 FEATHER_SIGMA = 32.0    # feather: wider blurs run on the image scaled down (the correction is smooth)
@@ -97,6 +124,11 @@ def composite(fill: np.ndarray, original: np.ndarray, alpha: np.ndarray, blend: 
         fill = poisson(fill, original, hole)
     elif blend == "feather":
         fill = feather(fill, original, hole)
-    a = alpha.astype(np.float32)[..., None] / 255.0
-    mixed = np.clip(fill.astype(np.float32) * a + original.astype(np.float32) * (1 - a) + 0.5, 0, 255).astype(np.uint8)
-    return np.where(hole[..., None], mixed, original)
+    out = original.copy()
+    whole = alpha == 255
+    out[whole] = fill[whole]
+    part = hole & ~whole       # a soft mask's edge: mixed, pixel by pixel (a float copy of a large crop is GBs)
+    a = alpha[part].astype(np.float32)[:, None] / 255.0
+    out[part] = np.clip(fill[part].astype(np.float32) * a + original[part].astype(np.float32) * (1 - a) + 0.5,
+                        0, 255).astype(np.uint8)
+    return out

@@ -22,6 +22,7 @@ FACE_SIDE = 384      # … scaled down to at most this side (a face that holds t
 FEATURE_SHARE = 0.5  # a face's features hold the hole where at least this share of its pixels lies within
 EYE_ZONE, NOSE_ZONE, MOUTH_ZONE = 0.45, 0.3, 0.35   # … these × the eye distance of an eye, the nose tip,
 #                      the line between the mouth's corners
+SHARE_POINTS = 1 << 18   # … read on at most about this many of its pixels
 FACE_LINE = 0.045    # … unless the hole is a line across the face: its median depth under this × the eye distance
 #                      (a scratch; an eye or mouth masked lies 0.07 × deep: coherence transport continues the line)
 LINE_SHAPE = 0.08    # … and under this × the square root of its area (a 9-px line 330 px long: 0.04; a disc 0.17)
@@ -61,7 +62,8 @@ def holding_face(find: Callable[[np.ndarray], list[np.ndarray]], image: np.ndarr
         window = cv2.resize(window, (max(round(window.shape[1] * s), 1), max(round(window.shape[0] * s), 1)),
                             interpolation=cv2.INTER_AREA)
     ys, xs = np.nonzero(hole)
-    pts = np.stack([xs + box.x0, ys + box.y0], 1).astype(np.float64)
+    step = -(-len(ys) // SHARE_POINTS)      # the share is read on every step-th pixel of a large hole (a
+    pts = np.stack([xs[::step] + box.x0, ys[::step] + box.y0], 1).astype(np.float64)   # 45-MP one: GBs)
     for marks in find(window):
         lm = np.asarray(marks, np.float64) / s + [x0, y0]           # into the image's coordinates
         iod = float(np.linalg.norm(lm[1] - lm[0]))
@@ -119,8 +121,7 @@ def eye_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> int | None:
     iod = float(np.linalg.norm(lm[1] - lm[0]))
     if not hole.any() or iod < 4:
         return None
-    ys, xs = np.nonzero(hole)
-    centre = np.array([xs.mean() + box.x0, ys.mean() + box.y0])
+    centre = hole_centre(hole) + [box.x0, box.y0]
     which = int(np.linalg.norm(centre - lm[1]) < np.linalg.norm(centre - lm[0]))
     return which if np.linalg.norm(centre - lm[which]) <= NEAR_EYE * iod else None
 
@@ -145,8 +146,17 @@ def side_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:
     if not hole.any() or iod < 4 or eye_under(hole, box, lm) is not None:
         return False
     u = (lm[1] - lm[0]) / iod
-    ys, xs = np.nonzero(hole)
-    pts = np.stack([xs + box.x0, ys + box.y0], 1) - (lm[0] + lm[1]) / 2
-    a, b = pts @ u, pts @ np.array([-u[1], u[0]])
+    v = np.array([-u[1], u[0]])
+    # the extremes lie on the hole's outline, the mean is the hole's centre: no list of all its pixels (GBs)
+    edge = np.concatenate([c.reshape(-1, 2) for c in cv2.findContours(
+        hole.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0]]) + [box.x0, box.y0] - (lm[0] + lm[1]) / 2
+    a, b = edge @ u, edge @ v
+    mid = (hole_centre(hole) + [box.x0, box.y0] - (lm[0] + lm[1]) / 2) @ u
     return bool(np.abs(a).max() <= SIDE_WIDTH * iod and b.min() >= SIDE_TOP * iod and b.max() <= SIDE_BOTTOM * iod
-                and abs(a.mean()) >= SIDE_OFF * iod)
+                and abs(mid) >= SIDE_OFF * iod)
+
+
+def hole_centre(hole: np.ndarray) -> np.ndarray:
+    """The mean (x, y) of a hole's pixels (of a non-empty hole)."""
+    m = cv2.moments(hole.astype(np.uint8), binaryImage=True)
+    return np.array([m["m10"] / m["m00"], m["m01"] / m["m00"]])

@@ -159,17 +159,18 @@ def rim_left(image: np.ndarray, mask: np.ndarray) -> float:
     dist = cv2.distanceTransform((hole == 0).astype(np.uint8), cv2.DIST_L2, 5)     # px from the hole
     inner = (dist > 0) & (dist <= RIM_INNER)
     outer = (dist > RIM_GAP) & (dist <= RIM_OUTER)
-    lab = cv2.cvtColor(np.ascontiguousarray(img, np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-    w = outer.astype(np.float32)
-    num = cv2.boxFilter(lab * w[..., None], -1, (RIM_BOX, RIM_BOX), normalize=False)
-    den = cv2.boxFilter(w, -1, (RIM_BOX, RIM_BOX), normalize=False)
-    seen = den > 0.5
-
-    def far(where: np.ndarray) -> np.ndarray:       # each pixel's distance from its outer ring's mean
-        sel = where & seen
-        return np.linalg.norm(lab[sel] - num[sel] / den[sel][:, None], axis=1)
-
-    near_ring, ring = far(inner), far(outer)
+    # only the two rings' colours are read: a float copy of a large hole's box would be GBs
+    den = cv2.boxFilter(outer.astype(np.float32), -1, (RIM_BOX, RIM_BOX), normalize=False)
+    band = (inner | outer) & (den > 0.5)
+    lab = cv2.cvtColor(img[band].reshape(-1, 1, 3).astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab).reshape(-1, 3)
+    mean = np.empty_like(lab)
+    on_outer = outer[band]
+    for ch in range(3):                               # each ring pixel's outer-ring mean, a channel at a time
+        plane = np.zeros(den.shape, np.float32)
+        plane[band] = np.where(on_outer, lab[:, ch], 0)
+        mean[:, ch] = cv2.boxFilter(plane, -1, (RIM_BOX, RIM_BOX), normalize=False)[band] / den[band]
+    dist_lab = np.linalg.norm(lab - mean, axis=1)    # each pixel's distance from its outer ring's mean
+    near_ring, ring = dist_lab[inner[band]], dist_lab[on_outer]
     if not len(near_ring) or not len(ring):
         return 0.0
     return float(np.mean(near_ring > max(2 * float(np.median(ring)), 10.0)))

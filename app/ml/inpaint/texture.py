@@ -222,9 +222,14 @@ def fine_grain(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
     if sigma < 0.75 or not hole.any():
         return filled
 
-    def band(img: np.ndarray) -> np.ndarray:
-        f = img.astype(np.float32)
+    def band(plane: np.ndarray) -> np.ndarray:       # one channel at a time: a 45-MP hole's float copies are GBs
+        f = plane.astype(np.float32)
         return f - cv2.GaussianBlur(f, (0, 0), sigma)
+
+    def cov(img: np.ndarray, where: np.ndarray) -> np.ndarray:       # on at most about 2^20 of the pixels
+        at = np.flatnonzero(where)
+        at = at[::-(-len(at) // (1 << 20))]
+        return np.cov(np.stack([band(img[..., c]).ravel()[at] for c in range(3)]).astype(np.float64))
 
     h8 = hole.astype(np.uint8)
     near, far = (cv2.dilate(h8, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
@@ -232,14 +237,21 @@ def fine_grain(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
     ring = far & ~near
     if ring.sum() < 64:
         return filled
-    want = np.cov(band(crop)[ring].reshape(-1, 3).T.astype(np.float64))
-    have = np.cov(band(filled)[hole].reshape(-1, 3).T.astype(np.float64)) if hole.sum() > 3 else np.zeros((3, 3))
+    want = cov(crop, ring)
+    have = cov(filled, hole) if hole.sum() > 3 else np.zeros((3, 3))
     vals, vecs = np.linalg.eigh(want - have)
-    colour = vecs * np.sqrt(np.clip(vals, 0, None))          # add = colour @ colour.T (what is missing, ≥ 0)
+    colour = (vecs * np.sqrt(np.clip(vals, 0, None))).astype(np.float32)   # add = colour @ colour.T (what is missing)
     if not np.any(vals > 1e-3):
         return filled
-    noise = band(np.random.default_rng(seed).standard_normal(filled.shape).astype(np.float32))
-    noise /= max(float(noise.std()), 1e-6)
-    out = filled.astype(np.float32)
-    out[hole] += noise[hole] @ colour.T.astype(np.float32)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    rng = np.random.default_rng(seed)
+    add = np.zeros((int(hole.sum()), 3), np.float32)
+    power = 0.0
+    for c in range(3):        # white noise in the band, each channel its own draw, mixed into the colours
+        noise = band(rng.standard_normal(hole.shape, dtype=np.float32))
+        power += cv2.norm(noise, cv2.NORM_L2SQR) / noise.size / 3     # (summed in double precision)
+        add += noise[hole][:, None] * colour[:, c]
+    add /= max(np.sqrt(power), 1e-6)
+    add += filled[hole]
+    out = filled.copy()
+    out[hole] = np.clip(np.rint(add, out=add), 0, 255, out=add)
+    return out

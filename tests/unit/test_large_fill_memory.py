@@ -1,0 +1,103 @@
+"""A fill on a large photo within bounded memory (stop 61): a helper's full-photo fill on 48 MP had peaked near
+11 GB. The Poisson seam of a box of several megapixels is solved here (`blend._membrane`, a channel at a time,
+with `biharmonic.harmonic`), a fill that already meets the photo is not solved at all, and the per-pixel
+lists of the face check, the rim check and the fine grain are read on samples, outlines or one channel at a
+time. Each must give what it gave before (or, for the seam, what the exact solution is)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from latentbrush.core.bbox import BBox
+from latentbrush.ml.inpaint import blend, face_gate
+from latentbrush.ml.inpaint.biharmonic import harmonic
+from latentbrush.ml.inpaint.blend import composite
+
+
+def drifted(h: int, w: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A textured photo, an elliptic hole, and a fill with the photo's own texture but a colour drift
+    (25 → 55 levels left to right) everywhere: the exact Poisson seam takes the drift out."""
+    rng = np.random.default_rng(seed)
+    img = np.clip(100 + cv2.GaussianBlur(rng.normal(0, 20, (h, w, 3)).astype(np.float32), (0, 0), 2), 0, 255)
+    img = img.astype(np.uint8)
+    hole = np.zeros((h, w), np.uint8)
+    cv2.ellipse(hole, (w // 2, h // 2), (int(w * 0.4), int(h * 0.4)), 20, 0, 360, 1, -1)
+    fill = (img.astype(int) + 25 + np.arange(w)[None, :, None] * 30 // w).astype(np.uint8)
+    return img, hole > 0, fill
+
+
+def test_the_membrane_is_exact_where_the_solution_is_known():
+    h, w = 90, 140
+    hole = np.zeros((h, w), bool)
+    hole[20:70, 30:120] = True
+    plane = (3.0 + 0.5 * np.arange(w)[None, :] - 0.25 * np.arange(h)[:, None]).astype(np.float32)
+    u = harmonic(np.where(hole, 0, plane).astype(np.float32), hole)
+    assert np.abs(u - plane)[hole].max() < 0.01          # a plane is harmonic: the membrane through its edge
+    assert np.array_equal(u[~hole], plane[~hole])        # the known pixels are kept
+
+
+def test_a_large_seam_solved_here_takes_the_drift_out_as_the_exact_solution_does(monkeypatch):
+    img, hole, fill = drifted(300, 420)
+    monkeypatch.setattr(blend, "CV_POISSON_MAX", 0)        # this box is small: force the large boxes' path
+    out = blend.poisson(fill, img, hole).astype(int)
+    err = np.abs(out - img)[hole]                          # the exact answer is the photo itself
+    assert err.mean() < 0.2 and err.max() <= 2
+    assert np.abs(fill.astype(int) - img)[hole].mean() > 25         # (there was a drift to take out)
+
+
+def test_opencv_and_the_membrane_agree_on_a_box_both_can_solve(monkeypatch):
+    img, hole, fill = drifted(240, 320, seed=1)
+    ours = blend.poisson(fill, img, hole)
+    monkeypatch.setattr(blend, "CV_POISSON_MAX", 0)
+    mine = blend.poisson(fill, img, hole)
+    d = np.abs(ours.astype(int) - mine.astype(int))[hole]
+    assert d.mean() < 1.0 and d.max() <= 3
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_a_fill_that_already_meets_the_photo_is_returned_exactly(monkeypatch, large):
+    """The fills hand over the photo's own pixels outside the hole: there is nothing for the seam to do. OpenCV
+    returned such a fill a grey level darker (it truncates), every default fill in the app until stop 61."""
+    img, hole, fill = drifted(120, 160, seed=2)
+    fill = np.where(hole[..., None], fill, img)
+    if large:
+        monkeypatch.setattr(blend, "CV_POISSON_MAX", 0)
+    alpha = hole.astype(np.uint8) * 255
+    assert np.array_equal(composite(fill, img, alpha, "poisson"), np.where(hole[..., None], fill, img))
+
+
+def test_a_soft_mask_mixes_fill_and_photo_by_its_alpha():
+    rng = np.random.default_rng(3)
+    orig = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    fill = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    alpha = rng.integers(0, 256, (30, 40), dtype=np.uint8)
+    out = composite(fill, orig, alpha, "none").astype(float)
+    a = alpha[..., None] / 255.0
+    assert np.abs(out - np.floor(fill * a + orig * (1 - a) + 0.5)).max() == 0
+
+
+def test_the_face_checks_read_a_large_hole_as_its_pixels_do():
+    """`side_under` reads the hole's outline and centre; each answer matches the one from every pixel."""
+    lm = np.array([[100, 100], [140, 102], [120, 125], [105, 145], [137, 146]], float)
+    box = BBox(40, 50, 160, 170)
+    rng = np.random.default_rng(4)
+    seen = set()
+    for _ in range(400):
+        hole = np.zeros((120, 120), np.uint8)
+        for _ in range(int(rng.integers(1, 3))):
+            cv2.circle(hole, (int(rng.integers(0, 120)), int(rng.integers(0, 120))), int(rng.integers(2, 20)), 1, -1)
+        hole = hole > 0
+        ys, xs = np.nonzero(hole)
+        iod = float(np.linalg.norm(lm[1] - lm[0]))
+        u = (lm[1] - lm[0]) / iod
+        pts = np.stack([xs + box.x0, ys + box.y0], 1) - (lm[0] + lm[1]) / 2
+        a, b = pts @ u, pts @ np.array([-u[1], u[0]])
+        want = (face_gate.eye_under(hole, box, lm) is None and np.abs(a).max() <= face_gate.SIDE_WIDTH * iod
+                and b.min() >= face_gate.SIDE_TOP * iod and b.max() <= face_gate.SIDE_BOTTOM * iod
+                and abs(a.mean()) >= face_gate.SIDE_OFF * iod)
+        assert face_gate.side_under(hole, box, lm) == want
+        assert np.allclose(face_gate.hole_centre(hole), [xs.mean(), ys.mean()])
+        seen.add(bool(want))
+    assert seen == {True, False}
