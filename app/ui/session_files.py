@@ -188,12 +188,12 @@ class SessionFiles:
         """Offer the newest autosave left by a crash; where it is damaged, it is set aside and the next older one
         is offered at once (until stop 61 only at the next start)."""
         found = self.recoverable()
-        aside = ""
+        before = ""             # what became of the damaged autosave before this one, for the question
         for i, cand in enumerate(found):
+            if not cand.exists():           # recovered meanwhile by another Latentbrush
+                continue
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(_mtime(cand) or time.time()))
-            older = ("The newest autosave was damaged and has been set aside; an older one was found.\n\n"
-                     if aside else "")
-            if ask and not self.w.confirm("Recover session?", f"{older}Latentbrush did not close normally. Recover "
+            if ask and not self.w.confirm("Recover session?", f"{before}Latentbrush did not close normally. Recover "
                                           f"the session autosaved at {when}?\n\nIt holds everything up to a few "
                                           "seconds before Latentbrush stopped; what was done after that is "
                                           "not in it.", default=True):
@@ -203,9 +203,14 @@ class SessionFiles:
             try:
                 session = read_project(cand)
             except ProjectError as e:
+                if not cand.exists():       # (recovered meanwhile by another Latentbrush: not damaged)
+                    continue
                 aside = self._set_aside(cand)
+                more = any(p.exists() for p in found[i + 1:])
                 self.w.show_error("Cannot recover the session", f"The autosave of {when} is damaged: {e}\n\n{aside}"
-                                  + ("\n\nAn older autosave will be offered next." if i + 1 < len(found) else ""))
+                                  + (f"\n\nAn older autosave will be {'offered' if ask else 'recovered'} next."
+                                     if more else ""))
+                before = f"The autosave of {when} was damaged. {aside}\n\nAn older one was found. "
                 continue
             restore(self.w, session)
             for p in found[i:]:

@@ -175,9 +175,28 @@ def test_an_older_autosave_is_offered_at_once_when_the_newest_is_damaged(make_wi
     asked = []
     w.confirm = lambda title, text, default=True: asked.append(text) or True
     assert w.session.offer_recovery(ask=True)
-    assert len(asked) == 2 and "newest autosave was damaged" in asked[1]
+    assert len(asked) == 2 and "was damaged. It was set aside" in asked[1] and "older one" in asked[1]
     assert w.last_error[0] == "Cannot recover the session" and "older autosave will be offered" in w.last_error[1]
     assert w.document is not None and bad.with_name(bad.name + ".damaged").is_file() and not good.exists()
+
+
+@pytest.mark.parametrize("answer", ["no", "recover without asking"])
+def test_after_a_damaged_autosave_no_removes_the_older_one_and_recover_restores_it(make_window, tiny_models,
+                                                                                      tmp_path, answer):
+    w = make_window(tiny_models)
+    w.session.dir.mkdir(parents=True, exist_ok=True)
+    good = write_project(make_session(), w.session.dir / f"session-{dead_pid()}.lbproj")
+    os.utime(good, (time.time() - 600, time.time() - 600))
+    bad = encrypted_project(w.session.dir / f"session-{dead_pid()}.lbproj")
+    asked = []
+    w.confirm = lambda title, text, default=True: asked.append(text) or len(asked) == 1
+    recovered = w.session.offer_recovery(ask=answer == "no")
+    assert bad.with_name(bad.name + ".damaged").is_file() and not good.exists()
+    if answer == "no":
+        assert not recovered and len(asked) == 2 and w.document is None
+    else:
+        assert recovered and asked == [] and w.document is not None
+        assert "older autosave will be recovered" in w.last_error[1]
 
 
 START = r"""

@@ -1,11 +1,14 @@
-"""Compositing a fill into the photo: Poisson (OpenCV seamlessClone), feathered offset, or none.
+"""Compositing a fill into the photo: Poisson (OpenCV seamlessClone, or `_membrane` on large boxes), feathered
+offset, or none.
 
 Every mode writes only where the mask is painted: pixels with alpha 0 keep their exact bytes.
 Inside, the result is alpha·fill' + (1 − alpha)·original, where fill' is the fill after the seam
 correction of the chosen mode:
 - poisson: seamlessClone of the fill into the original over the hole, dilated 6 px: OpenCV takes
   the destination's gradients on the outer 3 px of its mask (it erodes the mask internally), so the
-  margin keeps the hole's own pixels — e.g. the object being removed — out of the solution.
+  margin keeps the hole's own pixels — e.g. the object being removed — out of the solution. A fill that
+  already equals the original around the hole (what the fills hand over) is returned as it is (OpenCV's
+  truncation made it a grey level darker); a mask's box over `CV_POISSON_MAX` is solved by `_membrane`.
 - feather: the mismatch (original − fill) measured on a ring just outside the hole is spread into
   the hole by normalized Gaussian smoothing and added to the fill: a cheap membrane correction
   that removes visible seams without touching the fill's detail.
@@ -56,7 +59,7 @@ def poisson(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndar
     if w == 0 or h == 0:
         return fill.copy()
     if w * h > CV_POISSON_MAX:
-        return _membrane(src, dst, m > 0, (x, y, w, h))[pad:-pad, pad:-pad]
+        return _membrane(src, dst, m, (x, y, w, h))[pad:-pad, pad:-pad]
     center = (x + w // 2, y + h // 2)     # OpenCV places the mask's box at center − size // 2
     try:
         out = cv2.seamlessClone(src, dst, m * 255, center, cv2.NORMAL_CLONE)
@@ -65,14 +68,20 @@ def poisson(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndar
     return out[pad:-pad, pad:-pad]
 
 
-def _membrane(src: np.ndarray, dst: np.ndarray, inside: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """What seamlessClone makes, solved here: inside the mask the source plus the membrane (Δc = 0) that takes
-    the destination's values at the mask's edge. OpenCV's solver holds about 280 bytes per pixel of the mask's
-    box (5.8 GB for a 4000 × 5000-px hole); this one, a channel at a time, about 30."""
+MEMBRANE_MARGIN = 48    # known pixels kept around the box: they anchor the coarse scales of the solve (with one
+#                         px, a rectangle's half-size hole covered the whole crop: 5.5 grey levels off, helper 72)
+
+
+def _membrane(src: np.ndarray, dst: np.ndarray, m: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """seamlessClone's answer, solved here: inside the mask less its outer 3 px (where OpenCV takes the
+    destination's gradients) the source plus the membrane (Δc = 0) through the destination's mismatch with it
+    around that. OpenCV's solver holds about 280 bytes per pixel of the mask's box (5.8 GB for a 4000 × 5000-px
+    hole) and is a few grey levels off on such boxes; this one, a channel at a time, about 30."""
     x, y, w, h = box
-    x0, y0 = max(x - 1, 0), max(y - 1, 0)
-    sl = np.s_[y0:y + h + 1, x0:x + w + 1]
-    hole = inside[sl]
+    H, W = m.shape
+    e = MEMBRANE_MARGIN
+    sl = np.s_[max(y - e, 0):min(y + h + e, H), max(x - e, 0):min(x + w + e, W)]
+    hole = cv2.erode(m[sl], np.ones((7, 7), np.uint8)) > 0
     out = dst.copy()
     for ch in range(src.shape[2]):
         c = dst[sl][..., ch].astype(np.float32) - src[sl][..., ch]

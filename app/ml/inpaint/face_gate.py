@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from latentbrush.core.bbox import BBox
-from latentbrush.ml.inpaint.masks import hole_depth
+from latentbrush.ml.inpaint.masks import grid_step, hole_depth
 
 if TYPE_CHECKING:
     from latentbrush.ml.registry import ModelManager
@@ -61,9 +61,9 @@ def holding_face(find: Callable[[np.ndarray], list[np.ndarray]], image: np.ndarr
     if s < 1:
         window = cv2.resize(window, (max(round(window.shape[1] * s), 1), max(round(window.shape[0] * s), 1)),
                             interpolation=cv2.INTER_AREA)
-    ys, xs = np.nonzero(hole)
-    step = -(-len(ys) // SHARE_POINTS)      # the share is read on every step-th pixel of a large hole (a
-    pts = np.stack([xs[::step] + box.x0, ys[::step] + box.y0], 1).astype(np.float64)   # 45-MP one: GBs)
+    k = grid_step(hole, SHARE_POINTS)       # a large hole's share is read on a grid (its every pixel: GBs)
+    ys, xs = np.nonzero(hole[::k, ::k])
+    pts = np.stack([xs * k + box.x0, ys * k + box.y0], 1).astype(np.float64)
     for marks in find(window):
         lm = np.asarray(marks, np.float64) / s + [x0, y0]           # into the image's coordinates
         iod = float(np.linalg.norm(lm[1] - lm[0]))
@@ -157,6 +157,8 @@ def side_under(hole: np.ndarray, box: BBox, lm: np.ndarray) -> bool:
 
 
 def hole_centre(hole: np.ndarray) -> np.ndarray:
-    """The mean (x, y) of a hole's pixels (of a non-empty hole)."""
+    """The mean (x, y) of a hole's pixels (the crop's centre for an empty one)."""
     m = cv2.moments(hole.astype(np.uint8), binaryImage=True)
+    if m["m00"] == 0:
+        return np.array([(hole.shape[1] - 1) / 2, (hole.shape[0] - 1) / 2])
     return np.array([m["m10"] / m["m00"], m["m01"] / m["m00"]])

@@ -83,6 +83,12 @@ def hole_box(mask: np.ndarray, side: int) -> tuple[int, int]:
     return x0, y0
 
 
+def grid_step(where: np.ndarray, points: int) -> int:
+    """The step of a grid on which about `points` of `where`'s set pixels at most are read: 1 (every pixel) up to
+    that many. A 45-MP hole's pixel coordinates alone are 760 MB."""
+    return max(1, int(np.ceil(np.sqrt(np.count_nonzero(where) / points))))
+
+
 def hole_depth(hole: np.ndarray) -> float:
     """Median distance (px) of the hole's pixels from the known pixels, ≈ a quarter of a brush
     stroke's width (the bench's 256² stroke masks: 4.8–9.6 px; its object blobs: 10.5–20.5 px; a disc
@@ -162,6 +168,8 @@ def rim_left(image: np.ndarray, mask: np.ndarray) -> float:
     # only the two rings' colours are read: a float copy of a large hole's box would be GBs
     den = cv2.boxFilter(outer.astype(np.float32), -1, (RIM_BOX, RIM_BOX), normalize=False)
     band = (inner | outer) & (den > 0.5)
+    if not band.any():          # nothing known 5 px past the hole (a mask up to a thin border): nothing to compare
+        return 0.0
     lab = cv2.cvtColor(img[band].reshape(-1, 1, 3).astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab).reshape(-1, 3)
     mean = np.empty_like(lab)
     on_outer = outer[band]

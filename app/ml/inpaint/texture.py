@@ -20,6 +20,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from latentbrush.ml.inpaint.masks import grid_step
+
 KNOWN_REACH = 2          # add_detail: the known detail within this many px of a hole pixel is matched too …
 KNOWN_WEIGHT = 2.0       # … its features scaled by this (so 4× per component in the squared distance)
 MATCH_SIGMA = 2.0        # holes matched at half resolution: sources matched on the image blurred by this (px)
@@ -226,10 +228,10 @@ def fine_grain(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
         f = plane.astype(np.float32)
         return f - cv2.GaussianBlur(f, (0, 0), sigma)
 
-    def cov(img: np.ndarray, where: np.ndarray) -> np.ndarray:       # on at most about 2^20 of the pixels
-        at = np.flatnonzero(where)
-        at = at[::-(-len(at) // (1 << 20))]
-        return np.cov(np.stack([band(img[..., c]).ravel()[at] for c in range(3)]).astype(np.float64))
+    def cov(img: np.ndarray, where: np.ndarray) -> np.ndarray:       # on a grid of at most about 2^20 of them
+        k = grid_step(where, 1 << 20)
+        at = where[::k, ::k]
+        return np.cov(np.stack([band(img[..., c])[::k, ::k][at] for c in range(3)]).astype(np.float64))
 
     h8 = hole.astype(np.uint8)
     near, far = (cv2.dilate(h8, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
