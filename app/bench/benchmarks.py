@@ -127,6 +127,7 @@ from latentbrush.bench.inpaint_bench import inpaint_examples, inpaint_gate, inpa
 from latentbrush.bench.inpaint_coherence import inpaint_coherence  # noqa: E402
 from latentbrush.bench.inpaint_memory import inpaint_memory  # noqa: E402
 from latentbrush.bench.inpaint_scales import inpaint_scales  # noqa: E402
+from latentbrush.bench.inpaint_seams import inpaint_seams  # noqa: E402
 from latentbrush.bench.inpaint_textures import inpaint_textures  # noqa: E402
 from latentbrush.bench.inpaint_wide import inpaint_wide  # noqa: E402
 from latentbrush.bench.latent_bench import projection, scribble, sliders  # noqa: E402
@@ -158,6 +159,7 @@ BENCHMARKS = {
     "inpaint_scales": inpaint_scales,
     "inpaint_coherence": inpaint_coherence,
     "inpaint_memory": inpaint_memory,
+    "inpaint_seams": inpaint_seams,
     "inpaint_textures": inpaint_textures,
     "translate": translate,
     "sketch": sketch,

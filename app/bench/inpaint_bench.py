@@ -122,9 +122,9 @@ def fill_all(filler, imgs, masks, blend):
 
 
 def gain_over_classical(fill, classical, img: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, float]:
-    """(the fill of one image, Poisson seams; its PSNR inside the hole minus the better of the
-    `classical` fills')."""
-    ours = fill_all(fill, img[None], mask[None], "poisson")[0]
+    """(the fill of one image with the content-aware fill's own seams, as the app makes it; its PSNR inside the
+    hole minus the better of the `classical` fills')."""
+    ours = fill_all(fill, img[None], mask[None], "own")[0]
     best = max(hole_psnr(fill_all(c, img[None], mask[None], "none")[0], img, mask) for c in classical)
     return ours, hole_psnr(ours, img, mask) - best
 
@@ -147,9 +147,10 @@ def _fillers(mm, quick: bool):
         f = make_filler(m.id, mm)
         if m.id == methods.PRIOR:
             f.steps = 40 if quick else 150
-        blends = ["none", "poisson"] if m.learned else ["none"]
+        default = methods.default_blend(m.id, mm.manifest)
+        blends = ["none", default] if default != "none" else ["none"]
         if m.id == methods.EXEMPLAR:      # seconds per crop: its default blend only
-            blends = ["poisson"]
+            blends = [default]
         out += [(m.id, b, f) for b in blends]
     return out
 
@@ -323,7 +324,7 @@ def inpaint_speed(quick: bool = False) -> list[Measurement]:
         if not m.available or (m.id == methods.PRIOR and quick):
             continue
         filler = make_filler(m.id, mm)
-        blend = "poisson" if m.learned else "none"
+        blend = methods.default_blend(m.id, mm.manifest)
         for cname, (img, mask) in cases.items():
             if m.id == methods.PRIOR and img.shape[0] != img.shape[1]:
                 continue            # the prior needs a face (or a square image); the big photo has none

@@ -69,7 +69,7 @@ def inpaint_scales(quick: bool = False, out: Path | None = None) -> list[Measure
             for vname, sides in VARIANTS.items():
                 fill.synthesis = sides is not None
                 fill.synth_sides = sides or fill.synth_sides
-                outs = [fill_all(fill, im[None], m[None], "poisson")[0] for im, m in zip(crops, masks, strict=True)]
+                outs = [fill_all(fill, im[None], m[None], "own")[0] for im, m in zip(crops, masks, strict=True)]
                 gains[vname] = np.array([hole_psnr(o, im, m) - b for o, im, m, b in zip(outs, crops, masks, base,
                                                                                           strict=True)])
                 kept = float(np.median([texture_kept(o, im, m) for o, im, m in zip(outs, crops, masks, strict=True)]))

@@ -53,9 +53,9 @@ def inpaint_textures(quick: bool = False, out: Path | None = None) -> list[Measu
     mm = model_manager()
     until41 = make_filler(methods.EXEMPLAR, mm)
     until41.large_side = 1 << 30        # every crop gets the settings of crops ≤ 64 px: guide 8, near 4, no field start
-    fills = [("content-aware (default)", make_filler(methods.CONTENT_AWARE, mm), "poisson"),
-             ("best quality", make_filler(methods.EXEMPLAR, mm), "poisson"),
-             ("best quality until stop 41", until41, "poisson"),
+    fills = [("content-aware (default)", make_filler(methods.CONTENT_AWARE, mm), "own"),
+             ("best quality", make_filler(methods.EXEMPLAR, mm), "own"),
+             ("best quality until stop 41", until41, "own"),
              ("telea", make_filler(methods.TELEA, mm), "none")]
     rows: list[Measurement] = []
     table: dict = {}

@@ -96,8 +96,9 @@ def add_command(sub) -> None:
                                   "per-image masks matched by name")
     p.add_argument("-o", "--output", help="PNG (or a folder for a folder input)")
     p.add_argument("--model", default=None, help="fill model id (see --list); default: the best one installed")
-    p.add_argument("--blend", default=None, choices=["poisson", "feather", "none"],
-                   help="seam blending (default: poisson for learned models, none for classical)")
+    p.add_argument("--blend", default=None, choices=["poisson", "feather", "none", "own"],
+                   help="seam blending (default: the fill's own for content-aware, best quality and the generator "
+                        "prior; poisson for the networks; none for classical)")
     p.add_argument("--list", action="store_true", help="list the fill models")
     add_overwrite(p)
     p.set_defaults(func=cmd_inpaint)

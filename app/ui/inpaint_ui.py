@@ -150,6 +150,8 @@ def _details(info: dict) -> str:
     if info.get("fallback"):
         return ""
     seams = {key: text for text, key in BLEND_ITEMS}.get(info.get("blend"), info.get("blend"))
+    if info.get("blend") == "own":
+        seams = "the fill's own (it carries the photo's lines and grain up to the hole's edge)"
     how = f"What the fill weighed: {info['structure']}. " if info.get("structure") else ""
     deep = (f" {round(100 * info['deep'])} % of the hole lies over {info['deep_px']} px from the unmasked picture."
             if "large hole" in info.get("hint", "") else "")

@@ -192,7 +192,8 @@ class SessionFiles:
         for i, cand in enumerate(found):
             if not cand.exists():           # recovered meanwhile by another Latentbrush
                 continue
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(_mtime(cand) or time.time()))
+            # (to the second: two crashes a minute apart read as the same autosave offered twice, helper 73)
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(_mtime(cand) or time.time()))
             if ask and not self.w.confirm("Recover session?", f"{before}Latentbrush did not close normally. Recover "
                                           f"the session autosaved at {when}?\n\nIt holds everything up to a few "
                                           "seconds before Latentbrush stopped; what was done after that is "
@@ -207,17 +208,18 @@ class SessionFiles:
                     continue
                 aside = self._set_aside(cand)
                 more = any(p.exists() for p in found[i + 1:])
-                self.w.show_error("Cannot recover the session", f"The autosave of {when} is damaged: {e}\n\n{aside}"
+                self.w.show_error("Cannot recover the session", f"The autosave of {when} cannot be read: {e}\n\n{aside}"
                                   + (f"\n\nAn older autosave will be {'offered' if ask else 'recovered'} next."
                                      if more else ""))
-                before = f"The autosave of {when} was damaged. {aside}\n\nAn older one was found. "
+                before = f"The autosave of {when} could not be read. {aside}\n\nAn older one was found. "
                 continue
             restore(self.w, session)
             for p in found[i:]:
                 _remove(p)
             self._dirty = True
             self.autosave()
-            self.w.statusBar().showMessage(f"Recovered the session autosaved at {when}", 8000)
+            newer = " (a newer autosave could not be read)" if before else ""
+            self.w.statusBar().showMessage(f"Recovered the session autosaved at {when}{newer}", 8000)
             return True
         return False
 

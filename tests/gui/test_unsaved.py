@@ -175,7 +175,7 @@ def test_an_older_autosave_is_offered_at_once_when_the_newest_is_damaged(make_wi
     asked = []
     w.confirm = lambda title, text, default=True: asked.append(text) or True
     assert w.session.offer_recovery(ask=True)
-    assert len(asked) == 2 and "was damaged. It was set aside" in asked[1] and "older one" in asked[1]
+    assert len(asked) == 2 and "could not be read. It was set aside" in asked[1] and "older one" in asked[1]
     assert w.last_error[0] == "Cannot recover the session" and "older autosave will be offered" in w.last_error[1]
     assert w.document is not None and bad.with_name(bad.name + ".damaged").is_file() and not good.exists()
 

@@ -1,6 +1,7 @@
 """A fill on a large photo within bounded memory (stop 61): a helper's full-photo fill on 48 MP had peaked near
 11 GB. The Poisson seam of a box of several megapixels is solved here (`blend._membrane`, a channel at a time,
-with `biharmonic.harmonic`), a fill that already meets the photo is not solved at all, and the per-pixel
+with `biharmonic.harmonic`), a fill that already meets the photo gets the step at its edge spread
+(`blend._step_membrane`, also a channel at a time) or is kept as made ("own"), and the per-pixel
 lists of the face check, the rim check and the fine grain are read on samples, outlines or one channel at a
 time. Each must give what it gave before (or, for the seam, what the exact solution is)."""
 
@@ -62,13 +63,41 @@ def test_opencv_and_the_membrane_agree_on_a_box_both_can_solve(monkeypatch):
     assert d.mean() < 1.0 and d.max() <= 3
 
 
-def test_a_fill_that_already_meets_the_photo_is_returned_exactly():
-    """The fills hand over the photo's own pixels outside the hole: there is nothing for the seam to do. OpenCV
-    returned such a fill a grey level darker (it truncates), every default fill in the app until stop 61."""
+def test_a_fill_made_inside_the_hole_keeps_its_own_seam_exactly():
+    """The fills hand over the photo's own pixels outside the hole. OpenCV's seamlessClone saw no step there and
+    returned such a fill a grey level darker (it truncates): every default fill in the app until stop 61. The
+    content-aware fills' default seam ("own") keeps them as made."""
     img, hole, fill = drifted(120, 160, seed=2)
     fill = np.where(hole[..., None], fill, img)
     alpha = hole.astype(np.uint8) * 255
-    assert np.array_equal(composite(fill, img, alpha, "poisson"), np.where(hole[..., None], fill, img))
+    assert np.array_equal(composite(fill, img, alpha, "own"), fill)
+
+
+@pytest.mark.parametrize("blend", ["poisson", "feather"])
+def test_a_fill_made_inside_the_hole_loses_its_step_at_the_edge(blend):
+    """A network's fill is right but for an offset (25–55 levels here): the seams take the step between its
+    edge and the photo beside it out (until stop 61 they saw no step, the photo being handed over around it)."""
+    img, hole, fill = drifted(120, 160, seed=2)
+    fill = np.where(hole[..., None], fill, img)
+    out = composite(fill, img, hole.astype(np.uint8) * 255, blend).astype(int)
+    before = np.abs(fill.astype(int) - img)[hole].mean()
+    after = np.abs(out - img)[hole].mean()
+    assert before > 25 and after < (3 if blend == "poisson" else 0.5 * before)     # (feather: a cheap guess)
+    assert np.array_equal(out[~hole], img[~hole])
+
+
+def test_the_seam_a_method_gets_by_default():
+    from latentbrush.ml.inpaint import methods
+    from latentbrush.ml.manifest import Manifest
+    from latentbrush.paths import models_dir
+
+    manifest = Manifest.load(models_dir())
+    assert methods.default_blend(methods.CONTENT_AWARE, manifest) == "own"
+    assert methods.default_blend(methods.EXEMPLAR, manifest) == "own"
+    assert methods.default_blend(methods.PRIOR, manifest) == "own"
+    assert methods.default_blend(methods.TELEA, manifest) == "none"
+    nets = [s.id for s in manifest.of_kind("inpainter")]
+    assert nets and all(methods.default_blend(n, manifest) == "poisson" for n in nets)
 
 
 def test_a_soft_mask_mixes_fill_and_photo_by_its_alpha():
@@ -134,3 +163,31 @@ def test_a_large_holes_face_check_on_a_grid_agrees_with_every_pixel(monkeypatch)
     every = answers()
     monkeypatch.setattr(face_gate, "SHARE_POINTS", 40)        # a grid of a few pixels' steps
     assert answers() == every and True in every and False in every
+
+
+def test_an_edge_beside_the_hole_is_not_doubled_and_a_shading_fill_is_kept():
+    """Helper 74: a line through the last two pixels of each side doubled an edge 1 px from the hole (−18 levels,
+    pixels clipped to 0). One slope shared by both sides (minmod) leaves a right fill alone."""
+    img = np.full((60, 80, 3), 50, np.uint8)
+    img[:, :29] = 200                                    # an edge just left of the hole
+    yy, xx = np.mgrid[0:60, 0:80]
+    img[..., 1] = np.clip(40 + 2 * xx + yy, 0, 255)      # and shading in another channel
+    hole = np.zeros((60, 80), bool)
+    hole[15:45, 30:60] = True
+    out = composite(img, img, hole.astype(np.uint8) * 255, "poisson").astype(int)
+    assert np.abs(out - img)[hole].max() <= 1
+
+
+def test_a_large_holes_membrane_starts_from_the_nearest_step(monkeypatch):
+    """Helper 74: the known pixels away from the hole started at 0, and on a box past the iteration cap the
+    membrane ended 5–6 levels short of an offset. A smaller cap stands in for the large box here."""
+    from latentbrush.ml.inpaint import biharmonic
+
+    monkeypatch.setattr(biharmonic, "BIG_LEVEL", 1 << 10)
+    monkeypatch.setattr(biharmonic, "BIG_ITERS", 4)
+    img, _, _ = drifted(200, 260, seed=6)
+    hole = np.zeros(img.shape[:2], bool)
+    hole[20:-20, 20:-20] = True
+    fill = np.where(hole[..., None], np.clip(img.astype(int) + 30, 0, 255), img).astype(np.uint8)
+    out = composite(fill, img, hole.astype(np.uint8) * 255, "poisson").astype(int)
+    assert np.abs(out - img)[hole].mean() < 2

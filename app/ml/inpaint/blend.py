@@ -4,14 +4,18 @@ offset, or none.
 Every mode writes only where the mask is painted: pixels with alpha 0 keep their exact bytes.
 Inside, the result is alpha·fill' + (1 − alpha)·original, where fill' is the fill after the seam
 correction of the chosen mode:
-- poisson: seamlessClone of the fill into the original over the hole, dilated 6 px: OpenCV takes
-  the destination's gradients on the outer 3 px of its mask (it erodes the mask internally), so the
-  margin keeps the hole's own pixels — e.g. the object being removed — out of the solution. A fill that
-  already equals the original around the hole (what the fills hand over) is returned as it is (OpenCV's
-  truncation made it a grey level darker); a mask's box over `CV_POISSON_MAX` is solved by `_membrane`.
-- feather: the mismatch (original − fill) measured on a ring just outside the hole is spread into
-  the hole by normalized Gaussian smoothing and added to the fill: a cheap membrane correction
-  that removes visible seams without touching the fill's detail.
+- poisson: for a fill that brings its own surroundings (the mirrored eye), seamlessClone of the fill into the
+  original over the hole, dilated 6 px: OpenCV takes the destination's gradients on the outer 3 px of its
+  mask (it erodes the mask internally), so the margin keeps the hole's own pixels — e.g. the object being
+  removed — out of the solution; a mask's box over `CV_POISSON_MAX` is solved by `_membrane`. For a fill
+  made inside the hole only (what the fills hand over: the photo around it), the step between the fill's
+  edge and the photo beside it is spread into the hole as a membrane (`_step_membrane`). Until stop 61 such
+  fills went through seamlessClone unchanged (there was no step for it to see) but a grey level darker.
+- own: the fill's own seams — the first case as poisson, the second kept as made (the content-aware fills,
+  which run the photo's texture up to the hole's edge).
+- feather: the mismatch (original − fill) measured on a ring just outside the hole (for a fill made inside
+  the hole only: the step at its edge) is spread into the hole by normalized Gaussian smoothing and added
+  to the fill: a cheap membrane correction that removes visible seams without touching the fill's detail.
 - none: the fill as the model made it.
 """
 
@@ -22,7 +26,7 @@ import numpy as np
 
 from latentbrush.ml.inpaint.biharmonic import harmonic
 
-BLENDS = ("poisson", "feather", "none")
+BLENDS = ("poisson", "feather", "none", "own")   # own: seamless only where the fill brings its own surroundings
 MIN_POISSON_SIDE = 3
 CV_POISSON_MAX = 1 << 22     # a mask's box over this many pixels gets `_membrane`, not OpenCV's solver
 
@@ -32,17 +36,86 @@ def _ring(hole: np.ndarray, width: int) -> np.ndarray:
     return (cv2.dilate(hole.astype(np.uint8), k) > 0) & ~hole
 
 
-def poisson(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """seamlessClone of `fill` into `original` over `hole` (all the same size). Where Poisson
-    cannot run (a side under 3 px: OpenCV has no interior to solve on) the fill is kept as is."""
+_K4 = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.float32)
+
+
+def _step(fill: np.ndarray, original: np.ndarray, hole: np.ndarray, ch: int) -> tuple[np.ndarray, np.ndarray]:
+    """The step at a hole's edge of a fill that hands over the photo around it, in channel `ch`: the known pixels
+    next to the hole (4-neighbours; (h, w) bool) and, there, ((h, w) float32, 0 elsewhere) the photo less the
+    fill across the edge, both carried to the edge by one slope — the smaller of the photo's (its pixel and the
+    one behind it) and the fill's (its pixel and the next one in), 0 where they disagree in sign (minmod) —
+    averaged over the pixel's neighbours in the hole. A fill that continues the photo's shading has no step, one
+    off by an offset has that offset, and an edge beside the hole is not carried across it (helper 74: a
+    straight line through both pairs doubled an edge 1 px from the hole)."""
+    h, w = hole.shape
+    f = np.pad(fill[..., ch].astype(np.float32), 2, mode="edge")
+    o = np.pad(original[..., ch].astype(np.float32), 2, mode="edge")
+    H = np.pad(hole, 2)                       # (off the picture: neither side)
+    K = np.pad(~hole, 2)
+    num = np.zeros(hole.shape, np.float32)
+    den = np.zeros(hole.shape, np.float32)
+
+    def at(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+        return a[2 + dy:2 + dy + h, 2 + dx:2 + dx + w]
+
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        edge = at(H, dy, dx) & ~hole                         # a known pixel whose neighbour this way is in the hole
+        if not edge.any():
+            continue
+        to_o = np.where(at(K, -dy, -dx), at(o, 0, 0) - at(o, -dy, -dx), 0)          # the photo's slope
+        to_f = np.where(at(H, 2 * dy, 2 * dx), at(f, 2 * dy, 2 * dx) - at(f, dy, dx), 0)   # the fill's
+        slope = np.where(to_o * to_f > 0, np.sign(to_o) * np.minimum(np.abs(to_o), np.abs(to_f)), 0)
+        num += np.where(edge, at(o, 0, 0) - at(f, dy, dx) + slope, 0)
+        den += edge
+    layer = den > 0
+    step = np.zeros(hole.shape, np.float32)
+    step[layer] = num[layer] / den[layer]
+    return layer, step
+
+
+def _step_membrane(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Poisson blending of a fill made inside the hole only: the fill keeps its own gradients inside, and across
+    the hole's edge it takes none of its own (it is continued from the photo), so the step there is spread into
+    the hole as a membrane (Δc = 0, c = the step on the pixels next to the hole). A fill that is right but for
+    an offset loses the offset; a fill whose texture runs on from the photo's (the content-aware fill) has its
+    texture's steps smoothed in, which costs it on photos: its default keeps the fill as made ("own")."""
+    ys, xs = np.nonzero(cv2.dilate(hole.astype(np.uint8), _K4.astype(np.uint8)))
+    e = MEMBRANE_MARGIN
+    sl = np.s_[max(ys.min() - e, 0):ys.max() + e + 1, max(xs.min() - e, 0):xs.max() + e + 1]
+    inside = hole[sl]
+    out = fill.copy()
+    nearest = None
+    for ch in range(fill.shape[2]):          # a channel at a time (a 48-MP hole's planes are 190 MB each)
+        layer, c = _step(fill[sl], original[sl], inside, ch)
+        if not layer.any():             # a hole over the whole picture: no photo to meet
+            return fill.copy()
+        if nearest is None:         # the known pixels away from the hole start at the step nearest them (they
+            #                         only start the solve's coarse scales; at 0 a 3000² hole ended 6 levels off)
+            _, lab = cv2.distanceTransformWithLabels((~layer).astype(np.uint8), cv2.DIST_L2, 5,
+                                                     labelType=cv2.DIST_LABEL_PIXEL)
+            ly, lx = np.nonzero(layer)
+            index = np.zeros(int(lab.max()) + 1, np.int32)
+            index[lab[ly, lx]] = np.arange(len(ly))
+            nearest = index[lab]
+            far = ~(layer | inside)
+        vals = c[layer]                     # (the order of np.nonzero(layer), as `index`)
+        c = np.where(far, vals[nearest], c).astype(np.float32)
+        c = harmonic(c, inside)
+        out[sl][..., ch] = np.where(inside, np.clip(fill[sl][..., ch] + c + 0.5, 0, 255), fill[sl][..., ch])
+    return out
+
+
+def poisson(fill: np.ndarray, original: np.ndarray, hole: np.ndarray, *, step: bool = True) -> np.ndarray:
+    """seamlessClone of `fill` into `original` over `hole` (all the same size). A fill that already meets the
+    photo around the hole (one made inside the hole only: what the fills hand over) is blended by
+    `_step_membrane`, or, with `step` False, kept as it is (OpenCV returned it a grey level darker: it truncates
+    its float result; on a box of several megapixels also a few levels off). Where Poisson cannot run (a side
+    under 3 px: OpenCV has no interior to solve on) the fill is kept as is."""
     if min(hole.shape[:2]) < MIN_POISSON_SIDE:
         return fill.copy()
     near = _ring(hole, 7)
     if np.array_equal(fill[near], original[near]):
-        # the fill already meets the photo around the hole (a fill made inside the hole only): the solution
-        # is the fill itself. OpenCV would return it about one grey level darker (it truncates its float
-        # result) and, on a box of several megapixels, a few levels off (its solver's float error).
-        return fill.copy()
+        return _step_membrane(fill, original, hole) if step else fill.copy()
     pad = 12
     # the destination carries the fill inside the hole: where a hole touches the image border the
     # boundary condition is then the fill itself, not the hole's old pixels
@@ -114,6 +187,12 @@ def feather(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndar
     if ring.sum() == 0:
         return fill.copy()
     diff = (original.astype(np.float32) - fill.astype(np.float32)) * ring[..., None]
+    if not diff.any():      # a fill made inside the hole only: the step is between its edge and the photo beside it
+        steps = [_step(fill, original, hole, ch) for ch in range(fill.shape[2])]
+        ring = steps[0][0].astype(np.float32)
+        if ring.sum() == 0:
+            return fill.copy()
+        diff = np.stack([st for _, st in steps], -1)
     sigma = max(2.0, side / 16)
     num, den = _spread(diff, ring, sigma)
     # far from any ring pixel the estimate is unreliable: fade the correction out there
@@ -129,8 +208,8 @@ def composite(fill: np.ndarray, original: np.ndarray, alpha: np.ndarray, blend: 
     hole = alpha > 0
     if not hole.any():
         return original.copy()
-    if blend == "poisson":
-        fill = poisson(fill, original, hole)
+    if blend in ("poisson", "own"):
+        fill = poisson(fill, original, hole, step=blend == "poisson")
     elif blend == "feather":
         fill = feather(fill, original, hole)
     out = original.copy()

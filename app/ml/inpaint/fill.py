@@ -184,7 +184,7 @@ class PriorFiller(Filler):
 
 
 # -- crop strategy ------------------------------------------------------------------------------
-def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend: str = "poisson",
+def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend: str = "own",
                   check: Check | None = None) -> Generator[Progress, None, tuple[np.ndarray, BBox]]:
     """image (H, W, 3) uint8, mask (H, W) uint8 (0 keep … 255 fill). Returns (result, changed box)."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:

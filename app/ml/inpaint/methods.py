@@ -30,7 +30,7 @@ ARCH_RANK = {"lama": 0, "completion": 1}
 class FillMethod:
     id: str
     title: str
-    learned: bool        # Poisson blending on by default for learned fills
+    learned: bool        # a learned fill (its default seam: `default_blend`)
     available: bool = True
 
 
@@ -77,6 +77,13 @@ def default_method(manifest: Manifest) -> str:
 
 
 def default_blend(method_id: str, manifest: Manifest) -> str:
+    """The seam a method's fill gets unless the person chooses one: "own" for the content-aware fills and the
+    generator prior (they run the photo's lines and grain, or the fitted face, up to the hole's edge; a Poisson
+    seam there lost up to 0.24 dB on the photo crops and 0.7 dB on the prior's faces, stop 61; the mirrored eye's
+    own surroundings are still blended), Poisson for the networks (their fill meets the photo with a step:
+    +0.25 to +0.78 dB, `latentbrush bench inpaint_seams`), none for the classical fills."""
+    if method_id in (CONTENT_AWARE, EXEMPLAR, PRIOR):
+        return "own"
     for m in fill_methods(manifest):
         if m.id == method_id:
             return "poisson" if m.learned else "none"
