@@ -208,10 +208,14 @@ class SessionFiles:
                     continue
                 aside = self._set_aside(cand)
                 more = any(p.exists() for p in found[i + 1:])
-                self.w.show_error("Cannot recover the session", f"The autosave of {when} cannot be read: {e}\n\n{aside}"
-                                  + (f"\n\nAn older autosave will be {'offered' if ask else 'recovered'} next."
-                                     if more else ""))
-                before = f"The autosave of {when} could not be read. {aside}\n\nAn older one was found. "
+                # where the next question says so, no error box (one left open behind it stayed after No)
+                if more and ask:
+                    self.w.statusBar().showMessage(f"Cannot recover the session autosaved at {when}: {e}", 10000)
+                else:
+                    older = "\n\nAn older autosave will be recovered next." if more else ""
+                    self.w.show_error("Cannot recover the session",
+                                      f"The autosave of {when} cannot be read: {e}\n\n{aside}{older}")
+                before = f"The autosave of {when} could not be read ({e}). {aside}\n\nAn older one was found. "
                 continue
             restore(self.w, session)
             for p in found[i:]:

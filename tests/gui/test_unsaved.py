@@ -175,8 +175,10 @@ def test_an_older_autosave_is_offered_at_once_when_the_newest_is_damaged(make_wi
     asked = []
     w.confirm = lambda title, text, default=True: asked.append(text) or True
     assert w.session.offer_recovery(ask=True)
-    assert len(asked) == 2 and "could not be read. It was set aside" in asked[1] and "older one" in asked[1]
-    assert w.last_error[0] == "Cannot recover the session" and "older autosave will be offered" in w.last_error[1]
+    assert len(asked) == 2 and "could not be read (" in asked[1] and "It was set aside" in asked[1]
+    assert "older one" in asked[1]
+    # no error box left open behind the question: the question says why (stop 61's sweep: it stayed after No)
+    assert w.last_error is None and "cannot be opened" in asked[1]
     assert w.document is not None and bad.with_name(bad.name + ".damaged").is_file() and not good.exists()
 
 
@@ -193,7 +195,7 @@ def test_after_a_damaged_autosave_no_removes_the_older_one_and_recover_restores_
     recovered = w.session.offer_recovery(ask=answer == "no")
     assert bad.with_name(bad.name + ".damaged").is_file() and not good.exists()
     if answer == "no":
-        assert not recovered and len(asked) == 2 and w.document is None
+        assert not recovered and len(asked) == 2 and w.document is None and w.last_error is None
     else:
         assert recovered and asked == [] and w.document is not None
         assert "older autosave will be recovered" in w.last_error[1]

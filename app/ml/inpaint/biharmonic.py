@@ -25,6 +25,7 @@ ITERS = 400         # conjugate-gradient steps at a scale, at most (coarser scal
 TOL = 1e-3          # … or until the residual's norm is this share of the start's
 BIG_LEVEL = 1 << 16  # on scales with more pixels than this …
 BIG_ITERS = 48       # … at most this many steps (smoothest's docstring)
+DEEP_REACH = 0.05    # fade_to_membrane: how far (× the crop's shorter side) a fit far from the edge is kept
 
 
 def _lap(x: np.ndarray, degree: np.ndarray) -> np.ndarray:
@@ -104,6 +105,25 @@ def _coarse_start(img: np.ndarray, hole: np.ndarray, order: int, iters: int, tol
         return np.broadcast_to(img[~hole].mean(axis=0), img.shape)
     coarse = smoothest(small, small_hole, order, iters=iters, tol=tol, check=check)
     return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
+
+
+def fade_to_membrane(fill: np.ndarray, crop: np.ndarray, hole: np.ndarray, *, reach: float = DEEP_REACH
+                     ) -> np.ndarray:
+    """`fill` (uint8, the crop's hole filled) kept within `reach` × the crop's shorter side of the known pixels,
+    faded over half as far again into the harmonic membrane through them. For the frequency-selective fill of
+    a hole that swallows nearly the whole crop (all of a photo but its edge, stop 62): its Fourier blocks, fitted
+    far from any known pixel, drift into colours the photo does not have (green, pink, black blocks); the
+    membrane only spreads the edge's own colours."""
+    hole = hole.astype(bool)
+    if not hole.any() or hole.all():
+        return fill
+    depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5)
+    keep = np.clip(1.5 - depth / max(reach * min(hole.shape), 1.0), 0.0, 1.0)
+    if keep[hole].min() >= 1.0:
+        return fill
+    membrane = np.clip(harmonic(crop, hole), 0, 255)
+    out = fill.astype(np.float32) * keep[..., None] + membrane * (1.0 - keep[..., None])
+    return np.where(hole[..., None], np.clip(np.rint(out), 0, 255), crop).astype(np.uint8)
 
 
 class BiharmonicFiller(Filler):

@@ -111,7 +111,7 @@ import numpy as np
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
-from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller
+from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller, fade_to_membrane
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
 from latentbrush.ml.inpaint.face_gate import holding_face, mouth_under
@@ -249,6 +249,8 @@ class ContentAwareFiller(Filler):
         if grown.all() or self.learned is None and coherence is None:     # (no ring to weigh the candidates on)
             self._report([0.0, 1.0, 0.0, 0.0, 0.0], hole)
             out = fill_crop(self.fsr, crop, hole, check)
+            if grown.all():         # (a hole nearly the whole crop: deep inside, the fit has nothing to go on)
+                out = fade_to_membrane(out, crop, hole)
             return out, out
         face_crop = self.frame_like(crop)
         # a thin hole the frequency-selective fill would fill well below the crop's size (brush

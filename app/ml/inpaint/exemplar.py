@@ -133,7 +133,8 @@ def synthesise(crop: np.ndarray, hole: np.ndarray, start: np.ndarray, *, r: int 
     from latentbrush.ml.inpaint import kernels
 
     if not kernels.ready():
-        yield 0.0, "preparing the texture synthesis (the first time after installing: a few seconds)"
+        yield 0.0, ("preparing the texture synthesis (loading its compiled loops; a few seconds the first time "
+                    "after installing)")
         kernels.warm_up()
     hole = hole.astype(bool)
     n = pyramid_levels(hole, r)

@@ -235,6 +235,8 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
             filled = np.where(crop_hole[..., None], filled, out[sl])
         else:
             filled = fill_crop(f, out[sl], crop_hole, check)
+        if check is not None:       # (the seam of a whole-photo fill is seconds more)
+            check()
         if is_grey(out[sl], crop_hole):      # a black-and-white photo gets a grey fill (the models draw colour)
             filled = np.repeat(filled.mean(axis=2, keepdims=True).round().astype(np.uint8), 3, axis=2)
         out[sl] = composite(filled, out[sl], np.where(crop_hole, mask[sl], 0).astype(np.uint8), blend)
@@ -322,7 +324,8 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     if isinstance(filler, ContentAwareFiller | ExemplarFiller):     # their loops are compiled
         from latentbrush.ml.inpaint import coherence, kernels
         if not kernels.ready():
-            yield Progress(0, 0, "preparing the fill (the first time after installing: a few seconds)")
+            yield Progress(0, 0, "preparing the fill (loading its compiled loops; a few seconds the first time "
+                                 "after installing)")
             kernels.warm_up()
             coherence.warm_up()
     job.check()

@@ -95,8 +95,7 @@ class FsrFiller(Filler):
         s = self.scale(hole)
         if s < 1:
             size = (max(8, round(w * s)), max(8, round(h * s)))
-            small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-            hs = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+            small, hs = shrink_known(crop, hole, size)
             if not hs.all():        # (a few known pixels, lost at the smaller size: filled at full size)
                 return cv2.resize(self._fill(small, hs), (w, h), interpolation=cv2.INTER_CUBIC)
         return self._fill(crop, hole)
@@ -114,6 +113,19 @@ class FsrFiller(Filler):
         out = np.zeros_like(big)
         cv2.xphoto.inpaint(big, (gap == 0).astype(np.uint8) * 255, out, cv2.xphoto.INPAINT_FSR_FAST)
         return out[:h, :w]
+
+
+def shrink_known(crop: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """`crop` scaled to `size` from its known pixels alone, and the hole there: the small pixels at least half
+    in the hole. Until stop 62 any small pixel the hole touched was hole: a thin known border (a fill of all
+    but a photo's edge) vanished at the small size, the frequency-selective fill was fitted to the few corner
+    pixels left and the photo turned green and black; and a pixel's colour never mixes in what the hole holds
+    (the object being removed)."""
+    known = (~hole.astype(bool)).astype(np.float32)
+    k = cv2.resize(known, size, interpolation=cv2.INTER_AREA)
+    part = cv2.resize(crop.astype(np.float32) * known[..., None], size, interpolation=cv2.INTER_AREA)
+    small = np.clip(np.rint(part / np.maximum(k, 1e-6)[..., None]), 0, 255).astype(np.uint8)
+    return small, k < 0.5
 
 
 def working_size(w: int, h: int, max_side: int | None, multiple: int) -> tuple[int, int]:
@@ -143,7 +155,7 @@ def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check |
         if getattr(filler, "fine_grain", False):     # (the fills that copy the photo's texture: its finest grain)
             from latentbrush.ml.inpaint.texture import fine_grain
 
-            out = fine_grain(crop, hole, np.where(hole[..., None], out, crop), w / ww)
+            out = fine_grain(crop, hole, np.where(hole[..., None], out, crop), w / ww, check=check)
     else:
         out = filler.fill(crop, hole, check)
     return np.where(hole[..., None], out, crop)
