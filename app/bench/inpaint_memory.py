@@ -3,8 +3,9 @@
 Each case runs the command in a fresh process (the models loaded, the photo opened, the fill, the PNG
 written) and reads that process's peak resident memory. The photo is the astronaut sample scaled to
 8000 × 6000 with a fine grain added (a phone's or a camera's full-resolution photo); the masks: a 1500-px
-disc, a 5000 × 4000-px rectangle, and all but a 100-px border. A helper's full-photo fill had peaked near
-11 GB (stop 60): on a 16-GB laptop the editor would be killed mid-fill.
+disc, a 5000 × 4000-px rectangle, and all but a 100-px border; and the rectangle again in a photo of a
+texture (gravel), where the fill's finer band is quilted from the photo (stop 62). A helper's full-photo fill
+had peaked near 11 GB (stop 60): on a 16-GB laptop the editor would be killed mid-fill.
 """
 
 from __future__ import annotations
@@ -42,6 +43,21 @@ def _photo(path: Path) -> None:
     Image.fromarray(np.clip(big, 0, 255).astype(np.uint8)).save(path, quality=92)
 
 
+def _texture(path: Path) -> None:
+    """A stationary texture over the whole photo (gravel seen from above: features a few px to ~40 px across),
+    where a large fill is quilted from the photo's own finer band (quilt.py)."""
+    import cv2
+    from PIL import Image
+
+    w, h = SIZE
+    rng = np.random.default_rng(1)
+    g = cv2.GaussianBlur(rng.standard_normal((h, w), dtype=np.float32), (0, 0), 6)
+    g = np.tanh(3 * g / g.std()) * 45
+    g += cv2.GaussianBlur(rng.standard_normal((h, w), dtype=np.float32), (0, 0), 1.5) * 12
+    rgb = np.clip(np.stack([120 + g, 110 + 0.9 * g, 80 + 0.7 * g], -1), 0, 255).astype(np.uint8)
+    Image.fromarray(rgb).save(path, quality=92)
+
+
 def _masks() -> dict[str, np.ndarray]:
     import cv2
 
@@ -60,13 +76,17 @@ def inpaint_memory(quick: bool = False) -> list[Measurement]:
 
     rows: list[Measurement] = []
     with tempfile.TemporaryDirectory() as tmp:
-        photo = Path(tmp) / "photo.jpg"
+        photo, texture = Path(tmp) / "photo.jpg", Path(tmp) / "texture.jpg"
         _photo(photo)
-        cases = list(_masks().items())[: 1 if quick else None]
-        for name, mask in cases:
+        masks = _masks()
+        cases = [(photo, name, mask) for name, mask in masks.items()][: 1 if quick else None]
+        if not quick:
+            _texture(texture)
+            cases.append((texture, "a 5000x4000 rectangle in a textured photo", masks["a 5000x4000 rectangle"]))
+        for path, name, mask in cases:
             mpath = Path(tmp) / "mask.png"
             Image.fromarray(mask).save(mpath)
-            r = subprocess.run([sys.executable, "-c", _CHILD, "inpaint", str(photo), "--mask", str(mpath),
+            r = subprocess.run([sys.executable, "-c", _CHILD, "inpaint", str(path), "--mask", str(mpath),
                                 "-o", str(Path(tmp) / "out.png"), "--overwrite"],
                                capture_output=True, text=True, timeout=1800)
             last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""

@@ -153,9 +153,13 @@ def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check |
         out = filler.fill(small, hs, check)
         out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC)
         if getattr(filler, "fine_grain", False):     # (the fills that copy the photo's texture: its finest grain)
+            from latentbrush.ml.inpaint.quilt import quilt_band
             from latentbrush.ml.inpaint.texture import fine_grain
 
-            out = fine_grain(crop, hole, np.where(hole[..., None], out, crop), w / ww, check=check)
+            # around a texture, made several times smaller: the texture's own finer band (quilt.py), else noise
+            out = np.where(hole[..., None], out, crop)
+            quilted = quilt_band(crop, hole, out, w / ww, check=check)
+            out = quilted if quilted is not None else fine_grain(crop, hole, out, w / ww, check=check)
     else:
         out = filler.fill(crop, hole, check)
     return np.where(hole[..., None], out, crop)

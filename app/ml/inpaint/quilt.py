@@ -1,0 +1,214 @@
+"""The photo's own fine texture quilted into a fill made at a much smaller size (stop 62).
+
+A hole in a large photo is filled at the content-aware fill's working size (512 px on the long side) and scaled
+up: on a 12-MP photo about 8 ×. Everything finer than a working pixel is then missing. Until now it was put back
+as noise of the surroundings' strength and colour (`texture.fine_grain`): right for sensor grain, but gravel,
+grass, bark or weave came out as a flat, noisy plastic, and the texture copied at the working size, magnified,
+showed as blocky speckle (stop 61's finding on a 48-MP fill).
+
+Here the band the small fill cannot hold well — the photo less its Gaussian blur of `SPLIT` × the scale — is
+copied from the known pixels around the hole in square blocks of `BLOCK` × the scale, each sharing `OVERLAP` of
+its side with its neighbours, where they are blended under a raised cosine (image quilting, Efros & Freeman 2001,
+without the minimum-error cut). Each block's source is the best of `TRIES` random known blocks near the hole by
+how close its blurred colour is to the fill's there, how near it lies, how strong its band is against the
+strength carried into the hole from its edge, and — laid in raster order — how well it agrees with the blocks
+already laid where they overlap (`_agreeing`; chosen without it, the blocks met in a visible grid of seams). So
+the texture of a lawn goes where the fill continues the lawn and the path's where it continues the path. The
+fill's own band there (its magnified speckle) is dropped; its coarser structure is kept.
+
+Only around a texture: where the band's strength around the hole is about even (`SPREAD`). Around smooth areas
+with a few sharp outlines (a wall, a suit, a rocket: the astronaut), fragments of the outlines scattered over the
+fill read as droplets; there the fine grain's noise stays. Scaled up less than `MIN_SCALE` ×, the working size's
+own texture pass holds the texture (`texture.add_detail`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from latentbrush.ml.inpaint.biharmonic import harmonic
+
+SPLIT = 3.0         # the band copied: finer than a Gaussian blur of this × the scale (full-size px)
+BLOCK = 6.0         # block side, × the scale (at least MIN_BLOCK px)
+MIN_BLOCK = 12
+OVERLAP = 0.25      # of a block, shared with each neighbour (blended there; the rest is one source's)
+MIN_SCALE = 3.0     # below this the fine grain's noise does (texture.fine_grain)
+TRIES = 64          # random sources per block, the closest in colour (and place) taken
+NEAR = 3.0          # the weight of a source's distance (in blocks, squared) against its colour's (levels²)
+REACH = 6           # sources within this many blocks of the hole's box
+STRENGTH = 300.0    # the weight of the band's log strength differing (a 3 × weaker or stronger texture ≈ 22 levels)
+SPREAD = float(np.log(3.0))   # at most this between the sources' median and 90th-percentile log band energy
+SEED = 62
+
+
+def _blur(plane: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of a float plane; a wide one (σ over 8 px: 47 px on 48 MP) on a copy shrunk by σ / 4 and
+    scaled back (the same to a fraction of a level on a texture's band; the direct one took seconds a pass)."""
+    d = int(sigma // 4)
+    h, w = plane.shape
+    if d < 2 or min(h, w) < 8 * d:
+        return cv2.GaussianBlur(plane, (0, 0), sigma)
+    small = cv2.resize(plane, (max(1, w // d), max(1, h // d)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), float(np.sqrt(max(sigma * sigma - d * d / 12.0, 1.0))) / d)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _window(n: int, taper: int) -> np.ndarray:
+    """A block's weight: 1 in its middle, a raised cosine over `taper` px at each side (where blocks overlap)."""
+    ramp = np.sin(0.5 * np.pi * (np.arange(taper) + 0.5) / taper) ** 2
+    w = np.ones(n, np.float32)
+    w[:taper], w[n - taper:] = ramp, ramp[::-1]
+    return np.outer(w, w)
+
+
+def _agreeing(band: np.ndarray, unknown: np.ndarray, origin: tuple[int, int], oy: np.ndarray, ox: np.ndarray,
+              ty: np.ndarray, tx: np.ndarray, tries: np.ndarray, dist: np.ndarray, b: int, win: np.ndarray,
+              check: Callable[[], None] | None) -> np.ndarray:
+    """Each block's source, in raster order: of its `tries`, the one whose grey band agrees best with the blocks
+    already laid where they overlap (mean squared difference, on a copy about 12 px a block), added to `dist`
+    (the colour, place and strength terms). Chosen on colour alone, neighbouring blocks met in visible seams."""
+    r = max(1, b // 12)
+    small = cv2.resize(band, (band.shape[1] // r, band.shape[0] // r), interpolation=cv2.INTER_AREA)
+    k = b // r
+    sw = cv2.resize(win, (k, k), interpolation=cv2.INTER_AREA)
+    ty0, tx0 = int(ty.min()), int(tx.min())
+    canvas = np.zeros(((int(ty.max()) - ty0) // r + k + 1, (int(tx.max()) - tx0) // r + k + 1), np.float32)
+    weight = np.zeros_like(canvas)
+    # the photo's own band around the hole is laid first: the blocks at the hole's edge agree with it too
+    iy, ix = (ty0 - origin[0]) // r, (tx0 - origin[1]) // r
+    kn = cv2.resize((1 - unknown).astype(np.float32), (small.shape[1], small.shape[0]), interpolation=cv2.INTER_AREA)
+    kn = (kn > 0.999).astype(np.float32)[iy:iy + canvas.shape[0], ix:ix + canvas.shape[1]]
+    hh, ww = kn.shape
+    canvas[:hh, :ww] = small[iy:iy + hh, ix:ix + ww] * kn
+    weight[:hh, :ww] = kn
+    pick = np.empty(len(ty), np.int64)
+    sy = np.clip((oy - origin[0]) // r, 0, small.shape[0] - k)
+    sx = np.clip((ox - origin[1]) // r, 0, small.shape[1] - k)
+    offs = np.arange(k)
+    for t in range(len(ty)):
+        if check is not None and t % 4096 == 4095:
+            check()
+        cy, cx = (int(ty[t]) - ty0) // r, (int(tx[t]) - tx0) // r
+        wv = weight[cy:cy + k, cx:cx + k]
+        cand = tries[t]
+        cost = dist[t]
+        if wv.any():
+            laid = canvas[cy:cy + k, cx:cx + k] / np.maximum(wv, 1e-6)
+            blocks = small[sy[cand][:, None, None] + offs[None, :, None], sx[cand][:, None, None] + offs[None, None, :]]
+            seen = wv > 0.05
+            cost = cost + ((blocks[:, seen] - laid[seen]) ** 2).mean(axis=1)
+        j = cand[int(np.argmin(cost))]
+        canvas[cy:cy + k, cx:cx + k] += small[sy[j]:sy[j] + k, sx[j]:sx[j] + k] * sw
+        weight[cy:cy + k, cx:cx + k] += sw
+        pick[t] = j
+    return pick
+
+
+def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: float, *, seed: int = SEED,
+               check: Callable[[], None] | None = None) -> np.ndarray | None:
+    """`filled` (uint8, `crop` with its hole filled, made `scale` × smaller and scaled up) with the band finer
+    than the small fill's resolution replaced, inside the hole, by the known pixels' own (module docstring).
+    None where there is too little known texture to copy from (the caller falls back to the fine grain)."""
+    hole = hole.astype(bool)
+    if scale < MIN_SCALE or not hole.any():
+        return None
+    h, w = hole.shape
+    b = max(MIN_BLOCK, int(round(BLOCK * scale)))
+    if b >= min(h, w):
+        return None
+    half = b // 2
+    sigma = SPLIT * scale
+    ys, xs = np.nonzero(hole.any(axis=1))[0], np.nonzero(hole.any(axis=0))[0]
+    y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs[0]), int(xs[-1]) + 1
+    # known blocks (no hole pixel and no pixel its blur reaches) near the hole's box: the sources
+    pad = int(np.ceil(3 * sigma))
+    sy0, sy1 = max(0, y0 - REACH * b), min(h, y1 + REACH * b)
+    sx0, sx1 = max(0, x0 - REACH * b), min(w, x1 + REACH * b)
+    near = np.ascontiguousarray(hole[sy0:sy1, sx0:sx1]).astype(np.uint8)
+    touched = cv2.dilate(near, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8)) if pad else near
+    bad = cv2.integral(touched)
+    oy, ox = np.mgrid[0:sy1 - sy0 - b + 1:max(1, half // 2), 0:sx1 - sx0 - b + 1:max(1, half // 2)]
+    oy, ox = oy.ravel(), ox.ravel()
+    clean = (bad[oy + b, ox + b] - bad[oy, ox + b] - bad[oy + b, ox] + bad[oy, ox]) == 0
+    oy, ox = oy[clean] + sy0, ox[clean] + sx0
+    if len(oy) < 4:
+        return None
+    if check is not None:
+        check()
+    # the fill's and the sources' blurred colours, compared per block on a coarse copy (a block's mean)
+    region = (slice(sy0, sy1), slice(sx0, sx1))
+    low_fill = cv2.resize(filled[region], None, fx=1 / half, fy=1 / half, interpolation=cv2.INTER_AREA)
+    low_fill = low_fill.astype(np.float32)
+
+    def mean_at(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:       # a block's blurred colour, by its centre
+        cy = np.clip(((yy - sy0 + half) / half).astype(int), 0, low_fill.shape[0] - 1)
+        cx = np.clip(((xx - sx0 + half) / half).astype(int), 0, low_fill.shape[1] - 1)
+        return low_fill[cy, cx]
+
+    src_colour = mean_at(oy, ox)
+    # the band's strength, per block: where the hole is, carried in from its edge by the membrane (a smooth wall
+    # gets a smooth wall's grain, not fragments of the hair's edges that happen to share its colour)
+    grey = cv2.cvtColor(np.ascontiguousarray(crop[region]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    grey -= _blur(grey, sigma)
+    cells = cv2.resize(grey * grey, (low_fill.shape[1], low_fill.shape[0]), interpolation=cv2.INTER_AREA)
+    cells = np.log1p(cv2.blur(cells, (3, 3)))
+    unknown = cv2.resize(touched.astype(np.float32), (cells.shape[1], cells.shape[0]), interpolation=cv2.INTER_AREA) > 0
+    if not unknown.all():
+        cells = harmonic(cells, unknown).reshape(cells.shape)
+
+    def strength_at(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
+        cy = np.clip(((yy - sy0 + half) / half).astype(int), 0, cells.shape[0] - 1)
+        cx = np.clip(((xx - sx0 + half) / half).astype(int), 0, cells.shape[1] - 1)
+        return cells[cy, cx]
+
+    src_strength = strength_at(oy, ox)
+    # only around a texture: where the band is about as strong everywhere around the hole (gravel, grass, a
+    # weave, sensor grain); around smooth areas and a few edges (a wall, an object's outline) the grain's noise
+    # is the better guess — fragments of edges scattered over a wall read as droplets
+    lo, hi = np.percentile(src_strength, (50, 90))
+    if hi - lo > SPREAD:
+        return None
+    rng = np.random.default_rng(seed)
+    step = b - max(2, int(round(OVERLAP * b)))
+    win = _window(b, b - step)
+    by0, bx0 = max(0, y0 - (b - step)), max(0, x0 - (b - step))
+    gy = np.arange(by0, max(by0 + 1, y1), step)
+    gx = np.arange(bx0, max(bx0 + 1, x1), step)
+    gy, gx = np.minimum(gy, h - b), np.minimum(gx, w - b)
+    ty, tx = np.meshgrid(gy, gx, indexing="ij")
+    ty, tx = ty.ravel(), tx.ravel()
+    want = mean_at(ty, tx)
+    tries = rng.integers(0, len(oy), (len(ty), TRIES))
+    # colour first, then nearness: a source 10 blocks further costs as much as 10 levels in each channel
+    far = ((oy[tries] - ty[:, None]) ** 2 + (ox[tries] - tx[:, None]) ** 2) / float(b * b)
+    dist = (((src_colour[tries] - want[:, None, :]) ** 2).sum(-1) + NEAR * far
+            + STRENGTH * (src_strength[tries] - strength_at(ty, tx)[:, None]) ** 2)
+    pick = _agreeing(grey, touched, (sy0, sx0), oy, ox, ty, tx, tries, dist, b, win, check)
+    # the known band, a channel at a time over the sources' region (a 48-MP photo's float copies are GBs)
+    out = filled.copy()
+    box = (slice(y0, y1), slice(x0, x1))
+    inner = hole[box]
+    for c in range(3):
+        if check is not None:
+            check()
+        plane = crop[region][..., c].astype(np.float32)
+        band = plane - _blur(plane, sigma)
+        acc = np.zeros((y1 - y0 + 2 * b, x1 - x0 + 2 * b), np.float32)
+        wsum = np.zeros_like(acc)
+        for t in range(len(ty)):
+            sy, sx = int(oy[pick[t]]) - sy0, int(ox[pick[t]]) - sx0
+            ay, ax = int(ty[t]) - y0 + b, int(tx[t]) - x0 + b
+            acc[ay:ay + b, ax:ax + b] += band[sy:sy + b, sx:sx + b] * win
+            wsum[ay:ay + b, ax:ax + b] += win
+        detail = (acc / np.maximum(wsum, 1e-6))[b:b + y1 - y0, b:b + x1 - x0]
+        # the fill's blur, with the known pixels around its box in reach
+        ly0, ly1, lx0, lx1 = max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad)
+        f = filled[ly0:ly1, lx0:lx1, c].astype(np.float32)
+        low = _blur(f, sigma)[y0 - ly0:y1 - ly0, x0 - lx0:x1 - lx0]
+        plane_out = out[box][..., c]
+        plane_out[inner] = np.clip(np.rint(low + detail), 0, 255)[inner]
+        out[box][..., c] = plane_out
+    return out

@@ -1,0 +1,82 @@
+"""A large hole in a textured photo gets the texture's own fine band back (stop 62, `quilt.py`): filled at 512 px
+and scaled up, its finer band had been noise of the right strength (a flat plastic over gravel or grass), and the
+texture copied at the small size showed magnified as blocky speckle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from latentbrush.ml.inpaint import quilt
+from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
+from latentbrush.ml.inpaint.fill import inpaint_image
+
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
+
+
+def run(gen):
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        return stop.value
+
+
+def pebbles(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """A stationary texture with features a few px to ~20 px across (gravel seen from above)."""
+    rng = np.random.default_rng(seed)
+    g = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 4)
+    g = np.tanh(3 * g / g.std()) * 45 + cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 1) * 12
+    rgb = np.stack([120 + g, 110 + 0.9 * g, 80 + 0.7 * g], -1)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def band_rms(img: np.ndarray, where: np.ndarray, sigma: float) -> float:
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.sqrt(np.mean((g - cv2.GaussianBlur(g, (0, 0), sigma))[where] ** 2)))
+
+
+def test_a_large_hole_in_a_texture_is_filled_with_that_texture():
+    img = pebbles(1500, 2000)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    mask[450:1050, 600:1400] = 255
+    out, _ = run(inpaint_image(img, mask, ContentAwareFiller(None)))
+    hole = mask > 0
+    assert np.array_equal(out[~hole], img[~hole])
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((41, 41), np.uint8)) > 0
+    ring = cv2.dilate(hole.astype(np.uint8), np.ones((81, 81), np.uint8)).astype(bool) & ~hole
+    # the texture's band finer than the 512-px fill can hold (scale ≈ 3.9): as strong inside as around
+    assert band_rms(out, inner, 6) > 0.7 * band_rms(img, ring, 6)      # (noise of the grain's strength: 0.58)
+    # and what is copied looks like it: pixel values spread like the texture's, not a grey haze
+    assert np.std(out[inner][:, 0]) > 0.7 * np.std(img[ring][:, 0])
+
+
+def test_around_smooth_areas_and_a_few_edges_the_fine_grain_does():
+    """The astronaut scaled to 2000 × 1500, her head and the rocket's foot removed: a smooth wall and suit, a few
+    sharp outlines. Quilted, the outlines' fragments were scattered over the wall like droplets."""
+    img = cv2.resize(np.asarray(Image.open(SAMPLE).convert("RGB")), (2000, 1500), interpolation=cv2.INTER_CUBIC)
+    hole = np.zeros(img.shape[:2], bool)
+    hole[250:1250, 375:1625] = True
+    filled = np.where(hole[..., None], cv2.GaussianBlur(img, (0, 0), 8), img)
+    assert quilt.quilt_band(img, hole, filled, 2000 / 512) is None
+    assert quilt.quilt_band(pebbles(1500, 2000), hole, filled, 2.0) is None     # (scaled up little: the grain)
+
+
+def test_cancel_reaches_the_quilting():
+    img = pebbles(900, 1200, seed=2)
+    hole = np.zeros(img.shape[:2], bool)
+    hole[200:700, 300:900] = True
+    calls = []
+
+    def check():
+        calls.append(1)
+        if len(calls) > 2:
+            raise KeyboardInterrupt
+    try:
+        quilt.quilt_band(img, hole, img.copy(), 4.0, check=check)
+    except KeyboardInterrupt:
+        pass
+    assert len(calls) == 3
