@@ -59,6 +59,8 @@ class ClassicalFiller(Filler):
         return cv2.inpaint(np.ascontiguousarray(crop), hole.astype(np.uint8) * 255, radius, self.flag)
 
 
+MAGNIFIED = 3.0          # a texture-copying fill made this many times smaller or more …
+MAGNIFIED_SOFTEN = 0.8   # … is blurred by this many of its pixels before it is scaled up
 FSR_PAD = 32         # px mirrored past the right and bottom edges for the frequency-selective fill (its blocks)
 
 
@@ -151,6 +153,9 @@ def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check |
         hs = cv2.resize(hole.astype(np.float32), (ww, wh), interpolation=cv2.INTER_AREA) > 0
         hs = hs | (cv2.resize(hole.astype(np.uint8), (ww, wh), interpolation=cv2.INTER_NEAREST) > 0)
         out = filler.fill(small, hs, check)
+        if getattr(filler, "fine_grain", False) and w / ww >= MAGNIFIED:
+            # its finest texture, a checkerboard of working pixels, read magnified as blocky speckle (stop 61)
+            out = np.where(hs[..., None], cv2.GaussianBlur(out, (0, 0), MAGNIFIED_SOFTEN), out)
         out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC)
         if getattr(filler, "fine_grain", False):     # (the fills that copy the photo's texture: its finest grain)
             from latentbrush.ml.inpaint.quilt import quilt_band
