@@ -63,6 +63,10 @@ def test_around_smooth_areas_and_a_few_edges_the_fine_grain_does():
     filled = np.where(hole[..., None], cv2.GaussianBlur(img, (0, 0), 8), img)
     assert quilt.quilt_band(img, hole, filled, 2000 / 512) is None
     assert quilt.quilt_band(pebbles(1500, 2000), hole, filled, 2.0) is None     # (scaled up little: the grain)
+    # a hole across a horizon (a lawn under a smooth sky) drew squares of grass and sky along it
+    field = pebbles(1500, 2000)
+    field[:700] = (120, 160, 230)
+    assert quilt.quilt_band(field, hole, filled, 2000 / 512) is None
 
 
 def test_cancel_reaches_the_quilting():
