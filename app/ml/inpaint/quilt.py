@@ -29,8 +29,6 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from latentbrush.ml.inpaint.biharmonic import harmonic
-
 SPLIT = 3.0         # the band copied: finer than a Gaussian blur of this × the scale (full-size px)
 BLOCK = 6.0         # block side, × the scale (at least MIN_BLOCK px)
 MIN_BLOCK = 12
@@ -54,6 +52,27 @@ def _blur(plane: np.ndarray, sigma: float) -> np.ndarray:
     small = cv2.resize(plane, (max(1, w // d), max(1, h // d)), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), float(np.sqrt(max(sigma * sigma - d * d / 12.0, 1.0))) / d)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _carried(values: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """`values` with its `unknown` cells set from the known ones around them: the known values' Gaussian-weighted
+    mean at the smallest width (2, 4, 8, … cells) where a cell has known cells about it (normalised
+    convolution; smooth across the hole, and no solver)."""
+    known = (~unknown).astype(np.float32)
+    out = values.astype(np.float32).copy()
+    todo = unknown.copy()
+    sigma = 2.0
+    while todo.any():
+        wsum = cv2.GaussianBlur(known, (0, 0), sigma)
+        vsum = cv2.GaussianBlur(values.astype(np.float32) * known, (0, 0), sigma)
+        ready = todo & (wsum > 0.05)
+        out[ready] = vsum[ready] / wsum[ready]
+        todo &= ~ready
+        if sigma > 2 * max(values.shape):
+            out[todo] = float(values[~unknown].mean())
+            break
+        sigma *= 2
+    return out
 
 
 def _window(n: int, taper: int) -> np.ndarray:
@@ -157,7 +176,7 @@ def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
     cells = np.log1p(cv2.blur(cells, (3, 3)))
     unknown = cv2.resize(touched.astype(np.float32), (cells.shape[1], cells.shape[0]), interpolation=cv2.INTER_AREA) > 0
     if not unknown.all():
-        cells = harmonic(cells, unknown).reshape(cells.shape)
+        cells = _carried(cells, unknown)
 
     def strength_at(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
         cy = np.clip(((yy - sy0 + half) / half).astype(int), 0, cells.shape[0] - 1)
