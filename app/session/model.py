@@ -146,6 +146,11 @@ class SessionModel:
         if run.serial != self._serial and job.kind not in DOCUMENT_FREE:
             return "another image was opened meanwhile"
         if job.revisions and (self.document is None or not self.document.is_current(dict(job.revisions))):
+            # which: a helper painted more mask during a fill and was told the image had changed (helper 75)
+            now = self.document.layer_revisions if self.document is not None else {}
+            changed = [n for n, r in dict(job.revisions).items() if now.get(n) != r]
+            if changed == ["mask"]:
+                return "the mask was painted while it ran: press it again to fill the new mask"
             return "the image changed while it ran"
         return ""
 

@@ -23,7 +23,8 @@ class JobsUI:
         self.bar.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the running model edit (Esc)")
-        self.cancel_button.clicked.connect(self.d.cancel_all)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancelling = self.busy = False
         sb = window.statusBar()
         for wdg in (self.label, self.bar, self.cancel_button):
             sb.addPermanentWidget(wdg)
@@ -35,7 +36,19 @@ class JobsUI:
         self.d.dropped.connect(self._on_dropped)
         self.d.cancelled.connect(self._on_cancelled)
 
+    def cancel(self) -> None:
+        """Esc or Cancel: the running jobs are told to stop, and the status says so until they have (a model
+        stops at its next step: a helper's Esc during a 48-MP fill looked unheard for seconds)."""
+        was = self.busy
+        self.d.cancel_all()
+        if was and self.busy:       # (a job that had not started is gone at once)
+            self.cancelling = True
+            self.cancel_button.setEnabled(False)
+            self.label.setText("Cancelling… (the model stops at its next step)")
+
     def _show(self, busy: bool) -> None:
+        self.cancelling, self.busy = False, busy
+        self.cancel_button.setEnabled(True)
         for wdg in (self.label, self.bar, self.cancel_button):
             wdg.setVisible(busy)
         if busy:
@@ -50,6 +63,8 @@ class JobsUI:
             self.bar.setValue(p.step)
         else:           # a step of unknown length: a busy bar, not a bar stuck at 0 %
             self.bar.setRange(0, 0)
+        if self.cancelling:         # (what it still reports is not news: it is stopping)
+            return
         self.label.setText(f"{job.label}: {p.message}" if p.message else job.label)
         if p.preview is not None and job.kind != "fetch":
             self.w.canvas.set_preview(p.preview, p.preview_bbox)
@@ -70,7 +85,7 @@ class JobsUI:
         self.w.show_error(f"{job.label} failed", message)
 
     def _on_dropped(self, job, reason: str) -> None:
-        self.w.statusBar().showMessage(f"{job.label}: result not applied ({reason})", 5000)
+        self.w.statusBar().showMessage(f"{job.label}: result not applied ({reason})", 10_000)
 
     def _on_cancelled(self, job) -> None:
         self.w.canvas.set_preview(None)

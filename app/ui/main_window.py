@@ -228,7 +228,7 @@ class MainWindow(QMainWindow):
         for name, text in LAYER_NAMES.items():
             self._act(e, f"Clear {text.lower()}", lambda _=False, n=name: self.clear_layer(n))
         self._act(e, "Deselect", lambda: self.set_selection(None), "Ctrl+Shift+A")
-        self._act(e, "Cancel model edit", self.dispatcher.cancel_all, "Esc")
+        self._act(e, "Cancel model edit", lambda: self.jobs.cancel(), "Esc")
 
         v = mb.addMenu("&View")
         self._act(v, "Zoom &in", lambda: self.canvas.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)

@@ -93,6 +93,33 @@ def test_cancel_takes_effect_quickly_and_changes_nothing(make_window, tiny_model
     qtbot.waitUntil(lambda: not w.jobs.cancel_button.isVisible(), timeout=2000)
 
 
+def stubborn_runner(job, models):
+    """A model whose steps take half a second each: Esc is heard only at the next one."""
+    img = job.inputs["image"]
+    for i in range(8):
+        time.sleep(0.5)
+        yield Progress(i, 8, f"step {i}")
+    return Result(layer="base", bbox=BBox(0, 0, img.shape[1], img.shape[0]), pixels=255 - img)
+
+
+def test_esc_says_cancelling_until_the_model_stops(make_window, tiny_models, photo, qtbot):
+    """Helper 75: Esc during a long fill left 'filling area 1/1' and a live Cancel button for 10 s and more."""
+    w = make_window(tiny_models, dict(RUNNERS, stubborn=stubborn_runner))
+    doc = open_array(w, photo)
+    started = threading.Event()
+    w.dispatcher.engine.worker.started.connect(lambda job: started.set())
+    w.dispatcher.submit("stubborn", layers=("base",), label="Stubborn")
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    qtbot.waitUntil(lambda: "step" in w.jobs.label.text(), timeout=5000)
+    w.jobs.cancel()
+    assert w.jobs.label.text().startswith("Cancelling") and not w.jobs.cancel_button.isEnabled()
+    with qtbot.waitSignal(w.dispatcher.cancelled, timeout=5000):
+        pass
+    assert np.array_equal(doc.layer("base"), photo) and w.undo_stack.count() == 0
+    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=2000)
+    assert w.jobs.cancel_button.isEnabled() and not w.jobs.cancelling       # ready for the next job
+
+
 def test_stale_result_is_dropped(make_window, tiny_models, photo, qtbot):
     w = make_window(tiny_models, runners_with_slow())
     doc = open_array(w, photo)

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller, biharmonic
+from latentbrush.ml.inpaint.biharmonic import biharmonic
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
-from latentbrush.ml.inpaint.filler import ClassicalFiller
+from latentbrush.ml.inpaint.filler import BiharmonicFiller, ClassicalFiller
 from latentbrush.ml.inpaint.masks import random_mask
 
 

@@ -15,10 +15,12 @@ diffusion; in brush strokes and across soft shading it is the best of the smooth
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
-from latentbrush.ml.inpaint.filler import Check, Filler
+Check = Callable[[], None]
 
 NEIGHBOURS = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.float32)
 ITERS = 400         # conjugate-gradient steps at a scale, at most (coarser scales only start the finer one)
@@ -107,8 +109,8 @@ def _coarse_start(img: np.ndarray, hole: np.ndarray, order: int, iters: int, tol
     return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
 
 
-def fade_to_membrane(fill: np.ndarray, crop: np.ndarray, hole: np.ndarray, *, reach: float = DEEP_REACH
-                     ) -> np.ndarray:
+def fade_to_membrane(fill: np.ndarray, crop: np.ndarray, hole: np.ndarray, *, reach: float = DEEP_REACH,
+                     check: Check | None = None) -> np.ndarray:
     """`fill` (uint8, the crop's hole filled) kept within `reach` × the crop's shorter side of the known pixels,
     faded over half as far again into the harmonic membrane through them. For the frequency-selective fill of
     a hole that swallows nearly the whole crop (all of a photo but its edge, stop 62): its Fourier blocks, fitted
@@ -121,16 +123,6 @@ def fade_to_membrane(fill: np.ndarray, crop: np.ndarray, hole: np.ndarray, *, re
     keep = np.clip(1.5 - depth / max(reach * min(hole.shape), 1.0), 0.0, 1.0)
     if keep[hole].min() >= 1.0:
         return fill
-    membrane = np.clip(harmonic(crop, hole), 0, 255)
+    membrane = np.clip(harmonic(crop, hole, check=check), 0, 255)
     out = fill.astype(np.float32) * keep[..., None] + membrane * (1.0 - keep[..., None])
     return np.where(hole[..., None], np.clip(np.rint(out), 0, 255), crop).astype(np.uint8)
-
-
-class BiharmonicFiller(Filler):
-    """The biharmonic fill of the crop's hole (module docstring), as uint8."""
-
-    title = "Biharmonic"
-
-    def fill(self, crop: np.ndarray, hole: np.ndarray, check: Check | None = None) -> np.ndarray:
-        out = biharmonic(crop, hole, check=check)
-        return np.where(hole.astype(bool)[..., None], np.clip(np.rint(out), 0, 255), crop).astype(np.uint8)

@@ -111,12 +111,12 @@ import numpy as np
 from latentbrush.core.bbox import BBox
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
-from latentbrush.ml.inpaint.biharmonic import BiharmonicFiller, fade_to_membrane
+from latentbrush.ml.inpaint.biharmonic import fade_to_membrane
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
 from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
 from latentbrush.ml.inpaint.face_gate import holding_face, mouth_under
 from latentbrush.ml.inpaint.faces import mirror_of
-from latentbrush.ml.inpaint.filler import Check, ClassicalFiller, Filler, FsrFiller, fill_crop
+from latentbrush.ml.inpaint.filler import BiharmonicFiller, Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail
 
@@ -250,7 +250,7 @@ class ContentAwareFiller(Filler):
             self._report([0.0, 1.0, 0.0, 0.0, 0.0], hole)
             out = fill_crop(self.fsr, crop, hole, check)
             if grown.all():         # (a hole nearly the whole crop: deep inside, the fit has nothing to go on)
-                out = fade_to_membrane(out, crop, hole)
+                out = fade_to_membrane(out, crop, hole, check=check)
             return out, out
         face_crop = self.frame_like(crop)
         # a thin hole the frequency-selective fill would fill well below the crop's size (brush

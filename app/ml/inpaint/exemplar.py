@@ -75,7 +75,7 @@ import numpy as np
 
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
-from latentbrush.ml.inpaint.filler import Check, Filler, fill_crop
+from latentbrush.ml.inpaint.filler import Check, Filler, fill_crop, scale_back, shrink_hole
 from latentbrush.ml.inpaint.masks import hole_depth
 from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors
 
@@ -257,9 +257,21 @@ class ExemplarFiller(Filler):
         hole = hole.astype(bool)
         if not hole.any():
             return crop.copy()
+        face = hasattr(self.structure, "on_features") and self.structure.on_features(area, hole, synthesis=False)
+        h, w = hole.shape
+        s = self.max_side / max(h, w)
+        if s < 1 and hasattr(self.structure, "structure"):
+            # all of it made at the synthesis's size and scaled back with the texture's finer band: the structure
+            # was found at the crop's own (two minutes on a 12-MP hole, Esc unheard meanwhile, helper 75)
+            small, hs = shrink_hole(crop, hole, (max(8, round(w * s)), max(8, round(h * s))))
+            out = yield from self._fill_steps(small, hs, check, face)
+            yield 1.0, "putting back the finer texture"
+            return scale_back(out, hs, crop, hole, grain=self.grain, check=check)
+        return (yield from self._fill_steps(crop, hole, check, face))
+
+    def _fill_steps(self, crop, hole, check, face: bool) -> Generator[tuple[float, str], None, np.ndarray]:
         yield 0.0, "finding the structure"
         if hasattr(self.structure, "structure"):
-            face = hasattr(self.structure, "on_features") and self.structure.on_features(area, hole, synthesis=False)
             start, best = self.structure.structure(crop, hole, check, **({"face": True} if face else {}))
             if getattr(self.structure, "last_weights", None) == PRIOR_ALONE:
                 # a face the generator draws: its fill is that face's, which patches copied from

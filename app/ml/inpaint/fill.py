@@ -230,8 +230,10 @@ def inpaint_image(image: np.ndarray, mask: np.ndarray, filler: Filler, *, blend:
         if whole is not None:
             filled = whole
         elif hasattr(f, "fill_steps"):      # seconds of work (prior, exemplar): its steps are shown as they go
+            # (a first step of unknown length is a busy bar, not a bar at 0 % for minutes, helper 75)
             filled = yield from relay(f.fill_steps(out[sl], crop_hole, check), lambda st, i=i, n=n: Progress(
-                100 * (i - 1) + int(100 * st[0]), 100 * n, f"filling area {i}/{n}: {st[1]}"))
+                100 * (i - 1) + int(100 * st[0]), 100 * n if n > 1 or st[0] > 0 else 0,
+                f"filling area {i}/{n}: {st[1]}"))
             filled = np.where(crop_hole[..., None], filled, out[sl])
         else:
             filled = fill_crop(f, out[sl], crop_hole, check)
@@ -363,6 +365,9 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
         notes.append(split)
     if others:
         info["also"] = others
+    # (seconds on a 12-MP hole: said, not left under "filled area 1/1" at 100 %, helper 75)
+    yield Progress(0, 0, "looking the fill over (its edge, depth and texture)")
+    job.check()
     info["rim_left"] = rim = rim_left(image, mask)      # a mask painted just inside an object's border
     info["deep"] = deep = deep_share(mask)              # how much of the hole is far from anything kept
     info["deep_px"] = DEEP_PX

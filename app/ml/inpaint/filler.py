@@ -11,6 +11,7 @@ import numpy as np
 
 from latentbrush.core.bbox import BBox
 from latentbrush.ml.inpaint import methods
+from latentbrush.ml.inpaint.biharmonic import biharmonic, fade_to_membrane
 
 Check = Callable[[], None]
 
@@ -61,6 +62,8 @@ class ClassicalFiller(Filler):
 
 MAGNIFIED = 3.0          # a texture-copying fill made this many times smaller or more …
 MAGNIFIED_SOFTEN = 0.8   # … is blurred by this many of its pixels before it is scaled up
+FSR_DEEP = 24            # px: a hole deeper than this (at the frequency-selective fill's size) …
+FSR_KEEP = 8             # … keeps its fit this far from the known pixels, faded into the membrane by 3 × as far
 FSR_PAD = 32         # px mirrored past the right and bottom edges for the frequency-selective fill (its blocks)
 
 
@@ -114,7 +117,12 @@ class FsrFiller(Filler):
         gap = cv2.copyMakeBorder(hole.astype(np.uint8), 0, FSR_PAD, 0, FSR_PAD, cv2.BORDER_REFLECT_101)
         out = np.zeros_like(big)
         cv2.xphoto.inpaint(big, (gap == 0).astype(np.uint8) * 255, out, cv2.xphoto.INPAINT_FSR_FAST)
-        return out[:h, :w]
+        out = out[:h, :w]
+        if hole_depth_max(hole) > FSR_DEEP:
+            # deep in a wide hole its blocks drift into colours the photo lacks (a dark-green blob in the
+            # middle of an 83 % hole, helper 75): beyond FSR_KEEP px it fades into the membrane
+            out = fade_to_membrane(out, crop, hole, reach=2.0 * FSR_KEEP / min(h, w))
+        return out
 
 
 def shrink_known(crop: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -128,6 +136,11 @@ def shrink_known(crop: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> t
     part = cv2.resize(crop.astype(np.float32) * known[..., None], size, interpolation=cv2.INTER_AREA)
     small = np.clip(np.rint(part / np.maximum(k, 1e-6)[..., None]), 0, 255).astype(np.uint8)
     return small, k < 0.5
+
+
+def hole_depth_max(hole: np.ndarray) -> float:
+    """The distance from the hole's deepest pixel to the nearest known one (px)."""
+    return float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5).max()) if hole.any() else 0.0
 
 
 def working_size(w: int, h: int, max_side: int | None, multiple: int) -> tuple[int, int]:
@@ -148,26 +161,41 @@ def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check |
         hb = np.pad(hole, ((0, ph), (0, pw)))
         out = filler.fill(big, hb, check)[:h, :w]
     elif (ww, wh) != (w, h):
-        small = cv2.resize(crop, (ww, wh), interpolation=cv2.INTER_AREA if ww < w else cv2.INTER_CUBIC)
-        # any coverage counts: the scaled hole must cover every hole pixel of the full crop
-        hs = cv2.resize(hole.astype(np.float32), (ww, wh), interpolation=cv2.INTER_AREA) > 0
-        hs = hs | (cv2.resize(hole.astype(np.uint8), (ww, wh), interpolation=cv2.INTER_NEAREST) > 0)
-        out = filler.fill(small, hs, check)
-        if getattr(filler, "fine_grain", False) and w / ww >= MAGNIFIED:
-            # its finest texture, a checkerboard of working pixels, read magnified as blocky speckle (stop 61)
-            out = np.where(hs[..., None], cv2.GaussianBlur(out, (0, 0), MAGNIFIED_SOFTEN), out)
-        out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC)
-        if getattr(filler, "fine_grain", False):     # (the fills that copy the photo's texture: its finest grain)
-            from latentbrush.ml.inpaint.quilt import quilt_band
-            from latentbrush.ml.inpaint.texture import fine_grain
-
-            # around a texture, made several times smaller: the texture's own finer band (quilt.py), else noise
-            out = np.where(hole[..., None], out, crop)
-            quilted = quilt_band(crop, hole, out, w / ww, check=check)
-            out = quilted if quilted is not None else fine_grain(crop, hole, out, w / ww, check=check)
+        small, hs = shrink_hole(crop, hole, (ww, wh))
+        out = scale_back(filler.fill(small, hs, check), hs, crop, hole, grain=getattr(filler, "fine_grain", False),
+                         check=check)
     else:
         out = filler.fill(crop, hole, check)
     return np.where(hole[..., None], out, crop)
+
+
+def shrink_hole(crop: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The crop scaled to `size` (w, h) and its hole there: any small pixel the hole touches (the small hole must
+    cover every hole pixel of the full crop)."""
+    h, w = hole.shape
+    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if size[0] < w else cv2.INTER_CUBIC)
+    hs = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    return small, hs | (cv2.resize(hole.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
+
+
+def scale_back(out: np.ndarray, hs: np.ndarray, crop: np.ndarray, hole: np.ndarray, *, grain: bool,
+               check: Check | None = None) -> np.ndarray:
+    """A fill made small (`out`, its hole `hs`) scaled back up to the crop; with `grain` (the fills that copy the
+    photo's texture) the finer band the small fill cannot hold put back: the texture's own, quilted from around
+    the hole (quilt.py), or the photo's grain as noise (texture.fine_grain)."""
+    h, w = hole.shape
+    scale = w / out.shape[1]
+    if grain and scale >= MAGNIFIED:
+        # its finest texture, a checkerboard of working pixels, read magnified as blocky speckle (stop 61)
+        out = np.where(hs[..., None], cv2.GaussianBlur(out, (0, 0), MAGNIFIED_SOFTEN), out)
+    out = np.where(hole[..., None], cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC), crop)
+    if not grain:
+        return out
+    from latentbrush.ml.inpaint.quilt import quilt_band
+    from latentbrush.ml.inpaint.texture import fine_grain
+
+    quilted = quilt_band(crop, hole, out, scale, check=check)
+    return quilted if quilted is not None else fine_grain(crop, hole, out, scale, check=check)
 
 
 # -- crop strategy ------------------------------------------------------------------------------
@@ -240,3 +268,13 @@ def with_known(box: BBox, hole: np.ndarray) -> BBox:
         grow *= 2
         box = grow_to(box, grow, W, H)
     return box
+
+
+class BiharmonicFiller(Filler):
+    """The biharmonic fill of the crop's hole (biharmonic.py), as uint8."""
+
+    title = "Biharmonic"
+
+    def fill(self, crop: np.ndarray, hole: np.ndarray, check: Check | None = None) -> np.ndarray:
+        out = biharmonic(crop, hole, check=check)
+        return np.where(hole.astype(bool)[..., None], np.clip(np.rint(out), 0, 255), crop).astype(np.uint8)

@@ -44,8 +44,10 @@ class InpaintPanel(QWidget):
         self.blend = QComboBox()
         for text, key in BLEND_ITEMS:
             self.blend.addItem(text, key)
-        self.blend.setToolTip("How the fill meets the photo: Automatic = Poisson for learned models, none "
-                              "for classical ones. Pixels outside the mask never change.")
+        self.blend.setToolTip("How the fill meets the photo. Automatic: the content-aware fills, the best-quality "
+                              "fill and the generator prior keep their own edge (they are made to meet the photo); "
+                              "the learned networks get Poisson; the classical fills none. Pixels outside the mask "
+                              "never change.")
         form.addRow("Seams", self.blend)
         lay.addLayout(form)
         self.on_release = QCheckBox("Fill when I release the mask brush")
