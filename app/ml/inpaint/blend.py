@@ -13,9 +13,10 @@ correction of the chosen mode:
   fills went through seamlessClone unchanged (there was no step for it to see) but a grey level darker.
 - own: the fill's own seams — the first case as poisson, the second kept as made (the content-aware fills,
   which run the photo's texture up to the hole's edge).
-- feather: the mismatch (original − fill) measured on a ring just outside the hole (for a fill made inside
-  the hole only: the step at its edge) is spread into the hole by normalized Gaussian smoothing and added
-  to the fill: a cheap membrane correction that removes visible seams without touching the fill's detail.
+- feather: the mismatch (original − fill) measured on a ring just outside the hole is spread into the hole by
+  normalized Gaussian smoothing and added to the fill; for a fill made inside the hole only, the step at its
+  edge is spread by a push-pull pyramid (`_push_pull`, stop 62: each edge pixel's own step beside it, coarser
+  averages deeper in). A cheap membrane correction that keeps the fill's detail.
 - none: the fill as the model made it.
 """
 
@@ -181,6 +182,28 @@ def _spread(diff: np.ndarray, ring: np.ndarray, sigma: float) -> tuple[np.ndarra
     return num, den[..., None]
 
 
+def _push_pull(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """(h, w, c) `values` known where `weight` (h, w) is 1, spread everywhere: a pyramid of weighted means halved
+    down to a few pixels (pull), then each level taken where it has known pixels and the coarser one scaled up
+    where it has not, blended by how much of a pixel is known (push; Gortler et al. 1996). Exact on the known
+    pixels, smooth away from them, and a dozen resizes whatever the size."""
+    nums, dens = [values * weight[..., None]], [weight]
+    while min(dens[-1].shape) > 4:
+        h, w = dens[-1].shape
+        size = ((w + 1) // 2, (h + 1) // 2)
+        nums.append(cv2.resize(nums[-1], size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1))
+        dens.append(cv2.resize(dens[-1], size, interpolation=cv2.INTER_AREA))
+    d = dens[-1]
+    top = nums[-1].reshape(-1, values.shape[2]).sum(0) / max(float(d.sum()), 1e-6)
+    est = np.where(d[..., None] > 1e-6, nums[-1] / np.maximum(d, 1e-6)[..., None], top)
+    for num, den in zip(nums[-2::-1], dens[-2::-1], strict=True):
+        h, w = den.shape
+        up = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+        a = np.clip(den * 4.0, 0.0, 1.0)[..., None]       # a quarter of a pixel known is enough to trust it
+        est = a * (num / np.maximum(den, 1e-6)[..., None]) + (1.0 - a) * up
+    return est.astype(np.float32)
+
+
 def feather(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndarray:
     side = max(hole.shape)
     ring = _ring(hole, max(2, side // 64)).astype(np.float32)
@@ -189,10 +212,15 @@ def feather(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndar
     diff = (original.astype(np.float32) - fill.astype(np.float32)) * ring[..., None]
     if not diff.any():      # a fill made inside the hole only: the step is between its edge and the photo beside it
         steps = [_step(fill, original, hole, ch) for ch in range(fill.shape[2])]
-        ring = steps[0][0].astype(np.float32)
-        if ring.sum() == 0:
+        layer = steps[0][0]
+        if not layer.any():
             return fill.copy()
-        diff = np.stack([st for _, st in steps], -1)
+        # each edge pixel's own step at the edge, coarser averages of it deeper in (helper 75: one wide blur
+        # corrected only the average step, 12.8 → 11.1 grey levels at a learned fill's edge; Poisson 2.6)
+        offset = _push_pull(np.stack([st for _, st in steps], -1), layer.astype(np.float32))
+        out = fill.astype(np.float32)
+        out[hole] += offset[hole]
+        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
     sigma = max(2.0, side / 16)
     num, den = _spread(diff, ring, sigma)
     # far from any ring pixel the estimate is unreliable: fade the correction out there
