@@ -150,7 +150,7 @@ class SessionModel:
             now = self.document.layer_revisions if self.document is not None else {}
             changed = [n for n, r in dict(job.revisions).items() if now.get(n) != r]
             if changed == ["mask"]:
-                return "the mask was painted while it ran: press it again to fill the new mask"
+                return "the mask changed while it ran: press it again to fill the mask as it is now"
             return "the image changed while it ran"
         return ""
 

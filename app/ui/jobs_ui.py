@@ -63,8 +63,11 @@ class JobsUI:
             self.bar.setValue(p.step)
         else:           # a step of unknown length: a busy bar, not a bar stuck at 0 %
             self.bar.setRange(0, 0)
-        if self.cancelling:         # (what it still reports is not news: it is stopping)
+        if self.cancelling and job.cancelled:       # (what it still reports is not news: it is stopping)
             return
+        if self.cancelling:         # a job started since (fill on release, a new edit): its own progress again
+            self.cancelling = False
+            self.cancel_button.setEnabled(True)
         self.label.setText(f"{job.label}: {p.message}" if p.message else job.label)
         if p.preview is not None and job.kind != "fetch":
             self.w.canvas.set_preview(p.preview, p.preview_bbox)

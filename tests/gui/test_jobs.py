@@ -120,6 +120,22 @@ def test_esc_says_cancelling_until_the_model_stops(make_window, tiny_models, pho
     assert w.jobs.cancel_button.isEnabled() and not w.jobs.cancelling       # ready for the next job
 
 
+def test_a_job_started_while_another_stops_shows_its_own_progress(make_window, tiny_models, photo, qtbot):
+    """Helper 76: a job started while the cancelled one was still stopping stayed under "Cancelling…", its
+    progress hidden and Cancel greyed, for its whole run."""
+    runners = dict(RUNNERS, stubborn=stubborn_runner, slow=slow_runner)
+    w = make_window(tiny_models, runners)
+    open_array(w, photo)
+    w.dispatcher.submit("stubborn", layers=("base",), label="Stubborn")
+    qtbot.waitUntil(lambda: "step" in w.jobs.label.text(), timeout=5000)
+    w.jobs.cancel()
+    assert w.jobs.cancelling
+    w.dispatcher.submit("slow", layers=("base",), label="Slow")
+    qtbot.waitUntil(lambda: w.jobs.label.text().startswith("Slow: step"), timeout=10_000)
+    assert w.jobs.cancel_button.isEnabled() and not w.jobs.cancelling
+    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=20_000)
+
+
 def test_stale_result_is_dropped(make_window, tiny_models, photo, qtbot):
     w = make_window(tiny_models, runners_with_slow())
     doc = open_array(w, photo)

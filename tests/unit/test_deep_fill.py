@@ -83,3 +83,20 @@ def test_deep_inside_the_fill_fades_into_the_membrane_and_near_the_edge_is_kept(
     shallow = np.zeros((h, w), bool)
     shallow[50:54, 20:140] = True           # a hole nowhere deeper than the reach: untouched
     assert fade_to_membrane(wild, crop, shallow) is wild
+
+
+def test_the_frequency_selective_fill_alone_keeps_a_thin_border_and_an_object_hole():
+    """Helper 76: standalone, shrunk to 128 px, a 13-px border vanished and the fill was pure green (0, 135, 0);
+    and the deep-hole fade must leave an object-sized hole (its crop mostly known) as the fit made it."""
+    img = astronaut(2000, 1500)
+    hole = np.zeros(img.shape[:2], bool)
+    hole[13:-13, 13:-13] = True
+    out = fill_crop(FsrFiller(), img, hole)
+    assert green_share(out[hole]) < 0.02
+    assert np.abs(out[hole].reshape(-1, 3).mean(0) - img[~hole].reshape(-1, 3).mean(0)).max() < 25
+    crop = astronaut(160, 160)
+    square = np.zeros((160, 160), bool)
+    square[40:120, 40:120] = True           # an 80-px hole in a 160-px crop: 25 %, 40 px deep
+    f = FsrFiller()
+    raw = f._fill(crop, square)             # (the fit itself, no fade)
+    assert np.array_equal(f.fill(crop, square), raw)

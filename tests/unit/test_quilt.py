@@ -131,3 +131,31 @@ def test_best_quality_on_a_large_hole_is_made_at_its_synthesis_size():
     inner = cv2.erode(hole.astype(np.uint8), np.ones((41, 41), np.uint8)) > 0
     ring = cv2.dilate(hole.astype(np.uint8), np.ones((81, 81), np.uint8)).astype(bool) & ~hole
     assert band_rms(out, inner, 6) > 0.6 * band_rms(img, ring, 6)       # the texture, not a blur
+
+
+def test_a_sharp_horizon_through_a_smooth_scene_is_not_quilted_away():
+    """Helper 76: sky over sea with a little noise passed the evenness gate (noise is even everywhere), and the
+    quilting's coarse part blurred the horizon running through the hole into a 40-px ramp."""
+    h, w = 1500, 2000
+    img = np.zeros((h, w, 3), np.float32)
+    img[:700] = (200, 220, 240)
+    img[700:] = (40, 90, 140)
+    img += np.random.default_rng(4).normal(0, 1.5, img.shape)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    hole = np.zeros((h, w), bool)
+    hole[450:1050, 600:1400] = True
+    assert quilt.quilt_band(img, hole, img.copy(), w / 512) is None
+
+
+def test_best_quality_keeps_thin_strokes_at_their_own_size():
+    """Helper 76: a long thin stroke on a large crop went through the small size (its lines and the pebbles
+    blurred): a thin hole is filled at its own size, as before."""
+    from latentbrush.ml.inpaint.exemplar import ExemplarFiller
+
+    img = pebbles(900, 1200, seed=5)
+    img[:, 600:612] = 240                   # a white post across it
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.line(mask, (100, 450), (1100, 460), 255, 5)
+    out, _ = run(inpaint_image(img, mask, ExemplarFiller(ContentAwareFiller(None))))
+    hole = mask > 0
+    assert np.abs(out[hole].astype(float) - img[hole]).mean() < 15      # (at the small size 19.8; here 12.0)

@@ -185,7 +185,7 @@ def test_a_result_for_changed_pixels_or_a_newer_request_is_dropped():
     model.history.push(EditStep("mask", [PixelPatch.capture(doc, "mask", BBox(0, 0, 2, 2),
                                                             np.full((2, 2), 255, np.uint8))]))
     model.finished(fill, Result(layer=""))
-    assert got[-1][0] == "dropped" and got[-1][2].startswith("the mask was painted while it ran")
+    assert got[-1][0] == "dropped" and got[-1][2].startswith("the mask changed while it ran")
 
 
 def test_opening_another_document_cancels_its_jobs_but_not_a_download():

@@ -27,7 +27,7 @@ ITERS = 400         # conjugate-gradient steps at a scale, at most (coarser scal
 TOL = 1e-3          # … or until the residual's norm is this share of the start's
 BIG_LEVEL = 1 << 16  # on scales with more pixels than this …
 BIG_ITERS = 48       # … at most this many steps (smoothest's docstring)
-DEEP_REACH = 0.05    # fade_to_membrane: how far (× the crop's shorter side) a fit far from the edge is kept
+DEEP_REACH = 0.05    # fade_to_membrane: a fit kept to half this (× the crop's shorter side), gone by 1.5 × it
 
 
 def _lap(x: np.ndarray, degree: np.ndarray) -> np.ndarray:
@@ -111,8 +111,8 @@ def _coarse_start(img: np.ndarray, hole: np.ndarray, order: int, iters: int, tol
 
 def fade_to_membrane(fill: np.ndarray, crop: np.ndarray, hole: np.ndarray, *, reach: float = DEEP_REACH,
                      check: Check | None = None) -> np.ndarray:
-    """`fill` (uint8, the crop's hole filled) kept within `reach` × the crop's shorter side of the known pixels,
-    faded over half as far again into the harmonic membrane through them. For the frequency-selective fill of
+    """`fill` (uint8, the crop's hole filled) kept within half of `reach` × the crop's shorter side of the known
+    pixels and faded into the harmonic membrane through them by 1.5 × that distance. For the frequency-selective fill of
     a hole that swallows nearly the whole crop (all of a photo but its edge, stop 62): its Fourier blocks, fitted
     far from any known pixel, drift into colours the photo does not have (green, pink, black blocks); the
     membrane only spreads the edge's own colours."""

@@ -260,9 +260,10 @@ class ExemplarFiller(Filler):
         face = hasattr(self.structure, "on_features") and self.structure.on_features(area, hole, synthesis=False)
         h, w = hole.shape
         s = self.max_side / max(h, w)
-        if s < 1 and hasattr(self.structure, "structure"):
+        if s < 1 and hasattr(self.structure, "structure") and hole_depth(hole) > SYNTH_DEPTH:
             # all of it made at the synthesis's size and scaled back with the texture's finer band: the structure
-            # was found at the crop's own (two minutes on a 12-MP hole, Esc unheard meanwhile, helper 75)
+            # was found at the crop's own (two minutes on a 12-MP hole, Esc unheard meanwhile, helper 75); a thin
+            # hole (strokes) still at its own size: it is not synthesised, and scaled it lost its lines (helper 76)
             small, hs = shrink_hole(crop, hole, (max(8, round(w * s)), max(8, round(h * s))))
             out = yield from self._fill_steps(small, hs, check, face)
             yield 1.0, "putting back the finer texture"

@@ -62,7 +62,8 @@ class ClassicalFiller(Filler):
 
 MAGNIFIED = 3.0          # a texture-copying fill made this many times smaller or more …
 MAGNIFIED_SOFTEN = 0.8   # … is blurred by this many of its pixels before it is scaled up
-FSR_DEEP = 24            # px: a hole deeper than this (at the frequency-selective fill's size) …
+FSR_WIDE = 0.6           # a hole over this share of its crop (all of a photo but its edges, not an object) …
+FSR_DEEP = 24            # … and deeper than this (px at the frequency-selective fill's size) …
 FSR_KEEP = 8             # … keeps its fit this far from the known pixels, faded into the membrane by 3 × as far
 FSR_PAD = 32         # px mirrored past the right and bottom edges for the frequency-selective fill (its blocks)
 
@@ -102,10 +103,10 @@ class FsrFiller(Filler):
             size = (max(8, round(w * s)), max(8, round(h * s)))
             small, hs = shrink_known(crop, hole, size)
             if not hs.all():        # (a few known pixels, lost at the smaller size: filled at full size)
-                return cv2.resize(self._fill(small, hs), (w, h), interpolation=cv2.INTER_CUBIC)
-        return self._fill(crop, hole)
+                return cv2.resize(self._fill(small, hs, check), (w, h), interpolation=cv2.INTER_CUBIC)
+        return self._fill(crop, hole, check)
 
-    def _fill(self, crop, hole):
+    def _fill(self, crop, hole, check=None):
         if not methods.fsr_available():
             raise RuntimeError("this OpenCV has no xphoto module: install opencv-contrib-python-headless "
                                "(pip install -e .) for the frequency-selective fill")
@@ -118,16 +119,17 @@ class FsrFiller(Filler):
         out = np.zeros_like(big)
         cv2.xphoto.inpaint(big, (gap == 0).astype(np.uint8) * 255, out, cv2.xphoto.INPAINT_FSR_FAST)
         out = out[:h, :w]
-        if hole_depth_max(hole) > FSR_DEEP:
+        if hole.mean() >= FSR_WIDE and hole_depth_max(hole) > FSR_DEEP:
             # deep in a wide hole its blocks drift into colours the photo lacks (a dark-green blob in the
             # middle of an 83 % hole, helper 75): beyond FSR_KEEP px it fades into the membrane
-            out = fade_to_membrane(out, crop, hole, reach=2.0 * FSR_KEEP / min(h, w))
+            out = fade_to_membrane(out, crop, hole, reach=2.0 * FSR_KEEP / min(h, w), check=check)
         return out
 
 
-def shrink_known(crop: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """`crop` scaled to `size` from its known pixels alone, and the hole there: the small pixels at least half
-    in the hole. Until stop 62 any small pixel the hole touched was hole: a thin known border (a fill of all
+def shrink_known(crop: np.ndarray, hole: np.ndarray, size: tuple[int, int], *, known_share: float = 0.5
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """`crop` scaled to `size` from its known pixels alone, and the hole there: the small pixels less than
+    `known_share` known. Until stop 62 any small pixel the hole touched was hole: a thin known border (a fill of all
     but a photo's edge) vanished at the small size, the frequency-selective fill was fitted to the few corner
     pixels left and the photo turned green and black; and a pixel's colour never mixes in what the hole holds
     (the object being removed)."""
@@ -135,7 +137,7 @@ def shrink_known(crop: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> t
     k = cv2.resize(known, size, interpolation=cv2.INTER_AREA)
     part = cv2.resize(crop.astype(np.float32) * known[..., None], size, interpolation=cv2.INTER_AREA)
     small = np.clip(np.rint(part / np.maximum(k, 1e-6)[..., None]), 0, 255).astype(np.uint8)
-    return small, k < 0.5
+    return small, k < known_share
 
 
 def hole_depth_max(hole: np.ndarray) -> float:
@@ -162,6 +164,9 @@ def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check |
         out = filler.fill(big, hb, check)[:h, :w]
     elif (ww, wh) != (w, h):
         small, hs = shrink_hole(crop, hole, (ww, wh))
+        for share in (0.5, 1e-6):       # a border thinner than a small pixel: the small pixels partly known
+            if hs.all() and not hole.all():     # (else the fill had nothing known: pure green, helper 76)
+                small, hs = shrink_known(crop, hole, (ww, wh), known_share=share)
         out = scale_back(filler.fill(small, hs, check), hs, crop, hole, grain=getattr(filler, "fine_grain", False),
                          check=check)
     else:

@@ -16,7 +16,8 @@ already laid where they overlap (`_agreeing`; chosen without it, the blocks met 
 the texture of a lawn goes where the fill continues the lawn and the path's where it continues the path. The
 fill's own band there (its magnified speckle) is dropped; its coarser structure is kept.
 
-Only around a texture: where the band's strength around the hole is about even (`SPREAD`). Around smooth areas
+Only around a texture: where the band's strength around the hole is about even (`SPREAD`) and more than noise
+(`FLOOR`). Around smooth areas
 with a few sharp outlines (a wall, a suit, a rocket: the astronaut), fragments of the outlines scattered over the
 fill read as droplets; there the fine grain's noise stays. Scaled up less than `MIN_SCALE` ×, the working size's
 own texture pass holds the texture (`texture.add_detail`).
@@ -39,6 +40,8 @@ NEAR = 3.0          # the weight of a source's distance (in blocks, squared) aga
 REACH = 6           # sources within this many blocks of the hole's box
 STRENGTH = 300.0    # the weight of the band's log strength differing (a 3 × weaker or stronger texture ≈ 22 levels)
 SPREAD = float(np.log(4.0))   # at most this between the sources' 10th and 90th-percentile log band energy
+FLOOR = 4.0         # grey levels: the band's RMS in at least 90 % of the surround (a sky's noise is no texture,
+#                     and quilting it blurred a horizon running through the hole, helper 76)
 SEED = 62
 
 
@@ -49,9 +52,12 @@ def _blur(plane: np.ndarray, sigma: float) -> np.ndarray:
     h, w = plane.shape
     if d < 2 or min(h, w) < 8 * d:
         return cv2.GaussianBlur(plane, (0, 0), sigma)
-    small = cv2.resize(plane, (max(1, w // d), max(1, h // d)), interpolation=cv2.INTER_AREA)
+    # padded to whole d × d cells, so that the small copy lines up with the plane when scaled back
+    big = cv2.copyMakeBorder(plane, 0, -h % d, 0, -w % d, cv2.BORDER_REFLECT_101)
+    hh, ww = big.shape
+    small = cv2.resize(big, (ww // d, hh // d), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), float(np.sqrt(max(sigma * sigma - d * d / 12.0, 1.0))) / d)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(small, (ww, hh), interpolation=cv2.INTER_LINEAR)[:h, :w]
 
 
 def _carried(values: np.ndarray, unknown: np.ndarray) -> np.ndarray:
@@ -190,7 +196,7 @@ def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
     # horizon drew squares of grass and sky along it (the 10th percentile, not the median: 5.2 there, 0.1–0.8 on
     # gravel, grass and brick)
     lo, hi = np.percentile(src_strength, (10, 90))
-    if hi - lo > SPREAD:
+    if hi - lo > SPREAD or np.expm1(lo) < FLOOR ** 2:
         return None
     rng = np.random.default_rng(seed)
     step = b - max(2, int(round(OVERLAP * b)))

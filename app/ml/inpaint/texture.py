@@ -253,7 +253,8 @@ def fine_grain(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
     rng = np.random.default_rng(seed)
     # drawn over the hole's box alone (a whole-photo crop's hole is often well under half of it)
     ys, xs = np.nonzero(hole.any(axis=1))[0], np.nonzero(hole.any(axis=0))[0]
-    box = (slice(int(ys[0]), int(ys[-1]) + 1), slice(int(xs[0]), int(xs[-1]) + 1))
+    m = int(np.ceil(3 * sigma))        # (with the band's reach around it: a one-pixel hole's box alone has no band)
+    box = (slice(max(0, int(ys[0]) - m), int(ys[-1]) + 1 + m), slice(max(0, int(xs[0]) - m), int(xs[-1]) + 1 + m))
     inner = hole[box]
     add = np.zeros((int(inner.sum()), 3), np.float32)
     power = 0.0
