@@ -12,20 +12,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint.biharmonic import fade_to_membrane
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 from latentbrush.ml.inpaint.fill import inpaint_image
 from latentbrush.ml.inpaint.filler import FsrFiller, fill_crop, shrink_known
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
-
-
-def run(gen):
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
 
 
 def astronaut(w: int, h: int) -> np.ndarray:
@@ -42,7 +35,7 @@ def test_all_but_a_thin_border_is_filled_in_the_borders_colours():
     img = astronaut(1000, 750)
     mask = np.zeros(img.shape[:2], np.uint8)
     mask[13:-13, 13:-13] = 255
-    out, _ = run(inpaint_image(img, mask, ContentAwareFiller(None)))
+    (out, _), _ = drain(inpaint_image(img, mask, ContentAwareFiller(None)))
     hole = mask > 0
     assert np.array_equal(out[~hole], img[~hole])
     edge = img[~hole].reshape(-1, 3).astype(float)

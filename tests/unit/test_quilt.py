@@ -10,19 +10,12 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import quilt
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 from latentbrush.ml.inpaint.fill import inpaint_image
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
-
-
-def run(gen):
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
 
 
 def pebbles(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -43,7 +36,7 @@ def test_a_large_hole_in_a_texture_is_filled_with_that_texture():
     img = pebbles(1500, 2000)
     mask = np.zeros(img.shape[:2], np.uint8)
     mask[450:1050, 600:1400] = 255
-    out, _ = run(inpaint_image(img, mask, ContentAwareFiller(None)))
+    (out, _), _ = drain(inpaint_image(img, mask, ContentAwareFiller(None)))
     hole = mask > 0
     assert np.array_equal(out[~hole], img[~hole])
     inner = cv2.erode(hole.astype(np.uint8), np.ones((41, 41), np.uint8)) > 0
@@ -93,7 +86,7 @@ def test_a_fill_made_four_times_smaller_is_not_magnified_speckle():
     img = cv2.resize(np.asarray(Image.open(SAMPLE).convert("RGB")), (w, h), interpolation=cv2.INTER_AREA)
     mask = np.zeros((h, w), np.uint8)
     mask[h // 6: h * 5 // 6, w * 3 // 16: w * 13 // 16] = 255
-    out, _ = run(inpaint_image(img, mask, ContentAwareFiller(None)))
+    (out, _), _ = drain(inpaint_image(img, mask, ContentAwareFiller(None)))
     hole = mask > 0
     assert np.array_equal(out[~hole], img[~hole])
     inner = cv2.erode(hole.astype(np.uint8), np.ones((41, 41), np.uint8)) > 0
@@ -124,7 +117,7 @@ def test_best_quality_on_a_large_hole_is_made_at_its_synthesis_size():
         return real(crop, hole, check, **kw)
     structure.structure = spy
     f = ExemplarFiller(structure)
-    out, _ = run(inpaint_image(img, mask, f))
+    (out, _), _ = drain(inpaint_image(img, mask, f))
     hole = mask > 0
     assert seen and max(max(s) for s in seen) <= f.max_side
     assert np.array_equal(out[~hole], img[~hole])
@@ -156,6 +149,6 @@ def test_best_quality_keeps_thin_strokes_at_their_own_size():
     img[:, 600:612] = 240                   # a white post across it
     mask = np.zeros(img.shape[:2], np.uint8)
     cv2.line(mask, (100, 450), (1100, 460), 255, 5)
-    out, _ = run(inpaint_image(img, mask, ExemplarFiller(ContentAwareFiller(None))))
+    (out, _), _ = drain(inpaint_image(img, mask, ExemplarFiller(ContentAwareFiller(None))))
     hole = mask > 0
     assert np.abs(out[hole].astype(float) - img[hole]).mean() < 15      # (at the small size 19.8; here 12.0)
