@@ -20,13 +20,19 @@ from latentbrush.ml.runners import RUNNERS
 REPO = Path(__file__).resolve().parents[2]
 
 
-def slow_runner(job, models):
-    """A fake heavy job: 200 steps of 10 ms; returns pixels for the whole image."""
-    img = job.inputs["image"]
-    for i in range(200):
-        time.sleep(0.01)
-        yield Progress(i, 200, f"step {i}")
-    return Result(layer="base", bbox=BBox(0, 0, img.shape[1], img.shape[0]), pixels=255 - img)
+def paced_runner(steps: int, pause: float):
+    """A fake heavy job: `steps` steps of `pause` s each; returns pixels for the whole image."""
+    def run(job, models):
+        img = job.inputs["image"]
+        for i in range(steps):
+            time.sleep(pause)
+            yield Progress(i, steps, f"step {i}")
+        return Result(layer="base", bbox=BBox(0, 0, img.shape[1], img.shape[0]), pixels=255 - img)
+    return run
+
+
+slow_runner = paced_runner(200, 0.01)
+stubborn_runner = paced_runner(8, 0.5)      # a model whose steps take half a second: Esc is heard at the next
 
 
 def runners_with_slow():
@@ -91,15 +97,6 @@ def test_cancel_takes_effect_quickly_and_changes_nothing(make_window, tiny_model
     assert job.cancelled and np.array_equal(doc.layer("base"), photo)
     assert w.undo_stack.count() == 0
     qtbot.waitUntil(lambda: not w.jobs.cancel_button.isVisible(), timeout=2000)
-
-
-def stubborn_runner(job, models):
-    """A model whose steps take half a second each: Esc is heard only at the next one."""
-    img = job.inputs["image"]
-    for i in range(8):
-        time.sleep(0.5)
-        yield Progress(i, 8, f"step {i}")
-    return Result(layer="base", bbox=BBox(0, 0, img.shape[1], img.shape[0]), pixels=255 - img)
 
 
 def test_esc_says_cancelling_until_the_model_stops(make_window, tiny_models, photo, qtbot):
