@@ -26,10 +26,11 @@ def model_loader(manifest, device: str | None = None):
         # the fills' compiled loops loaded now, not at the first fill of each launch (helper 75: "preparing the
         # fill" for 4–14 s, the loading competing with the models'); a failure here is the fill's to report
         try:
-            from latentbrush.ml.inpaint import coherence, kernels
+            from latentbrush.ml.inpaint import coherence, cuts, kernels
 
             kernels.warm_up()
             coherence.warm_up()
+            cuts.warm_up()
         except Exception:       # noqa: BLE001
             log.warning("the fills' compiled loops could not be prepared", exc_info=True)
         return models, RUNNERS

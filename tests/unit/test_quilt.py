@@ -152,3 +152,71 @@ def test_best_quality_keeps_thin_strokes_at_their_own_size():
     (out, _), _ = drain(inpaint_image(img, mask, ExemplarFiller(ContentAwareFiller(None))))
     hole = mask > 0
     assert np.abs(out[hole].astype(float) - img[hole]).mean() < 15      # (at the small size 19.8; here 12.0)
+
+
+# -- texture mode (stop 63): a deep hole in a texture, filled at its own size ------------------------------------
+def stones_band(img: np.ndarray, where: np.ndarray) -> float:
+    """The band of blades and stones (between a 1.5-px and a 6-px blur), RMS over `where`."""
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.sqrt(np.mean((cv2.GaussianBlur(g, (0, 0), 1.5) - cv2.GaussianBlur(g, (0, 0), 6))[where] ** 2)))
+
+
+def disc(h: int, w: int, r: int) -> np.ndarray:
+    m = np.zeros((h, w), np.uint8)
+    cv2.circle(m, (w // 2, h // 2), r, 255, -1)
+    return m
+
+
+def test_a_deep_hole_in_a_texture_gets_the_texture_not_a_starburst():
+    """A 180-px disc in a 512² texture filled at its own size: the structure fill's streaks from the edge met in
+    a smooth starburst (the stones' band inside 0.16–0.25 of around it on gravel and grass); the texture is
+    quilted from around the hole now."""
+    img = pebbles(512, 512, seed=6)
+    mask = disc(512, 512, 90)
+    (out, _), _ = drain(inpaint_image(img, mask, ContentAwareFiller(None)))
+    hole = mask > 0
+    assert np.array_equal(out[~hole], img[~hole])
+    inner = cv2.erode(mask, np.ones((9, 9), np.uint8)) > 0
+    ring = (cv2.dilate(mask, np.ones((41, 41), np.uint8)) > 0) & ~(cv2.dilate(mask, np.ones((9, 9), np.uint8)) > 0)
+    assert stones_band(out, inner) > 0.7 * stones_band(img, ring)
+    # the texture's broad light is the surroundings': its mean colour within a few levels of theirs
+    assert np.abs(out[inner].mean(0) - img[ring].mean(0)).max() < 8
+
+
+def test_texture_mode_declines_where_edges_run_one_way_and_on_shallow_holes():
+    """Bricks, planks, stripes: quilted blocks break their courses across the hole (the structure fill continues
+    them); and a hole a few px deep keeps the grain pass (nothing to quilt at its scale)."""
+    y, x = np.mgrid[0:512, 0:512]
+    courses = ((y % 30 < 5) | ((x + 45 * (y // 30 % 2)) % 90 < 5)).astype(np.float32)     # bricks 3:1
+    rng = np.random.default_rng(7)
+    wall = np.clip(90 + 120 * courses[..., None] + rng.normal(0, 6, (512, 512, 1)), 0, 255).astype(np.uint8)
+    wall = np.repeat(wall, 3, axis=2)
+    hole = disc(512, 512, 90) > 0
+    assert quilt.oriented(cv2.cvtColor(wall, cv2.COLOR_RGB2GRAY).astype(np.float32), ~hole) > quilt.ORIENTED
+    assert quilt.quilt_band(wall, hole, wall.copy(), 1.0, texture=True) is None
+    tex = pebbles(512, 512, seed=8)
+    assert quilt.oriented(cv2.cvtColor(tex, cv2.COLOR_RGB2GRAY).astype(np.float32), ~hole) < quilt.ORIENTED
+    thin = np.zeros((512, 512), bool)
+    thin[250:256, 100:400] = True                 # 3 px deep: texture scale < TEXTURE_MIN
+    assert quilt.texture_scale(thin) < quilt.TEXTURE_MIN
+    assert quilt.quilt_band(tex, thin, tex.copy(), 1.0, texture=True) is None
+
+
+def test_quilted_blocks_meet_along_the_path_where_they_differ_least():
+    from latentbrush.ml.inpaint.cuts import block_mask, seam
+
+    err = np.ones((20, 8))
+    path = np.clip(4 + np.round(2 * np.sin(np.arange(20) / 3)).astype(int), 0, 7)
+    err[np.arange(20), path] = 0.0
+    assert np.array_equal(seam(err), path)
+    # two blocks equal along that path, different elsewhere in the overlap: the new one shows right of it
+    b = 20
+    old = np.zeros((b, b), np.float32)
+    new = np.full((b, b), 10.0, np.float32)
+    new[np.arange(b), path] = 0.0
+    laid = np.zeros((b, b), bool)
+    laid[:, :8] = True
+    share = block_mask(old, new, laid, 8, 0.0)
+    cols = np.arange(b)[None, :]
+    assert np.array_equal(share[:, :8] > 0.5, (cols >= path[:, None])[:, :8])
+    assert (share[:, 8:] == 1).all()        # where nothing was laid, the new block

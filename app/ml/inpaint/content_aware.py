@@ -118,6 +118,7 @@ from latentbrush.ml.inpaint.face_gate import holding_face, mouth_under
 from latentbrush.ml.inpaint.faces import mirror_of
 from latentbrush.ml.inpaint.filler import BiharmonicFiller, Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
+from latentbrush.ml.inpaint.quilt import quilt_band
 from latentbrush.ml.inpaint.texture import add_detail
 
 PRIOR_GATE = 0.35     # the prior's fit / the best other ring error below which the crop is a face
@@ -197,6 +198,7 @@ class ContentAwareFiller(Filler):
         self.area: tuple[np.ndarray, BBox, np.ndarray, np.ndarray | None] | None = None
         self.area_face: tuple | None = None     # (the area, its face, mirror_of's answer) by fill_whole, for fill
         self.synthesised = False          # whether the last fill's hole was synthesised from patches
+        self.quilts_texture = False       # whether the last fill allowed texture mode (quilt.py; scale_back reads it)
         self.fsr = FsrFiller(max_side=None, hole_budget=fsr_budget)
         self.telea = ClassicalFiller(methods.TELEA)
         self.max_side, self.ring, self.fsr_budget = max_side, ring, fsr_budget
@@ -306,6 +308,7 @@ class ContentAwareFiller(Filler):
         if on_face and seen is not None and seen[0] is area:
             lost = (("eye:" if seen[2][1] == "eye" else "half:") + str(seen[2][0]) if seen[2] is not None else
                     "mouth" if mouth_under(area[2], area[1], face) else None)
+        self.quilts_texture = False
         smooth, best = self.structure(crop, hole, check, face=on_face)
         if check is not None:
             check()
@@ -321,7 +324,14 @@ class ContentAwareFiller(Filler):
             smooth = best = drain(synthesise_fill(crop, hole, smooth, max_side=side, check=check,
                                                    em_coarse=SYNTH_EM))[0]
             self.log[-1] = (*self.log[-1][:2], True)
-        return add_detail(crop, hole, smooth, guide=best)
+        out = add_detail(crop, hole, smooth, guide=best)
+        if on_face or prior_alone or side is not None:
+            return out
+        # a deep hole in a texture (a lawn, gravel, a weave): the texture quilted from around it, all but the
+        # structure's broad light (quilt.py's texture mode; the transported streaks had drawn a starburst)
+        self.quilts_texture = True
+        quilted = quilt_band(crop, hole, out, 1.0, texture=True, check=check)
+        return out if quilted is None else quilted
 
     def on_features(self, area: tuple | None, hole: np.ndarray, *, synthesis: bool) -> bool:
         """Whether a face's features hold the hole of `area` (prepare_area's; `face_on`)."""

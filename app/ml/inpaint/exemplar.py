@@ -77,6 +77,7 @@ from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.filler import Check, Filler, fill_crop, scale_back, shrink_hole
 from latentbrush.ml.inpaint.masks import hole_depth
+from latentbrush.ml.inpaint.quilt import quilt_band
 from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors
 
 RADIUS = 3            # 7 × 7 patches
@@ -230,6 +231,7 @@ class ExemplarFiller(Filler):
         self.title = methods.TITLES[methods.EXEMPLAR]
         self.log = getattr(structure, "log", [])
         self.area: tuple | None = None          # prepare_area's, for the structure's face check
+        self.quilted = False        # whether the last fill was quilted (a texture: quilt.py), for scale_back
 
     def prepare_area(self, image, box, hole, mask=None):
         self.area = (image, box, hole, mask)
@@ -267,10 +269,11 @@ class ExemplarFiller(Filler):
             small, hs = shrink_hole(crop, hole, (max(8, round(w * s)), max(8, round(h * s))))
             out = yield from self._fill_steps(small, hs, check, face)
             yield 1.0, "putting back the finer texture"
-            return scale_back(out, hs, crop, hole, grain=self.grain, check=check)
+            return scale_back(out, hs, crop, hole, grain=self.grain, texture=self.quilted, check=check)
         return (yield from self._fill_steps(crop, hole, check, face))
 
     def _fill_steps(self, crop, hole, check, face: bool) -> Generator[tuple[float, str], None, np.ndarray]:
+        self.quilted = False
         yield 0.0, "finding the structure"
         if hasattr(self.structure, "structure"):
             start, best = self.structure.structure(crop, hole, check, **({"face": True} if face else {}))
@@ -282,6 +285,16 @@ class ExemplarFiller(Filler):
                 # a thin hole (brush strokes): most of each patch over it is known, and the structure,
                 # drawn at the crop's size, already continues what is around it; the default's fill
                 return add_detail(crop, hole, start, guide=best) if self.grain else start
+            if self.grain and not face:
+                # a deep hole in a texture that runs every way (gravel, grass): quilted from around it, as the
+                # default does (quilt.py's texture mode; the patch synthesis's votes came out softer, stop 63)
+                quilted = quilt_band(crop, hole, add_detail(crop, hole, start, guide=best), 1.0, texture=True,
+                                     check=check)
+                if quilted is not None:
+                    self.quilted = True
+                    if self.log:
+                        self.log[-1] = (*self.log[-1][:2], True)
+                    return quilted
         else:
             start = fill_crop(self.structure, crop, hole, check)       # its working size; known pixels kept
         # a crop larger than GUIDE_SIDE: its structure was made at its own size (module docstring, stop 42);

@@ -167,8 +167,10 @@ def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check |
         for share in (0.5, 1e-6):       # a border thinner than a small pixel: the small pixels partly known
             if hs.all() and not hole.all():     # (else the fill had nothing known: pure green, helper 76)
                 small, hs = shrink_known(crop, hole, (ww, wh), known_share=share)
-        out = scale_back(filler.fill(small, hs, check), hs, crop, hole, grain=getattr(filler, "fine_grain", False),
-                         check=check)
+        made = filler.fill(small, hs, check)
+        # (`quilts_texture`: whether that fill allows texture mode: not on a face's features, say)
+        out = scale_back(made, hs, crop, hole, grain=getattr(filler, "fine_grain", False),
+                         texture=getattr(filler, "quilts_texture", False), check=check)
     else:
         out = filler.fill(crop, hole, check)
     return np.where(hole[..., None], out, crop)
@@ -184,10 +186,11 @@ def shrink_hole(crop: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> tu
 
 
 def scale_back(out: np.ndarray, hs: np.ndarray, crop: np.ndarray, hole: np.ndarray, *, grain: bool,
-               check: Check | None = None) -> np.ndarray:
+               texture: bool = False, check: Check | None = None) -> np.ndarray:
     """A fill made small (`out`, its hole `hs`) scaled back up to the crop; with `grain` (the fills that copy the
     photo's texture) the finer band the small fill cannot hold put back: the texture's own, quilted from around
-    the hole (quilt.py), or the photo's grain as noise (texture.fine_grain)."""
+    the hole (quilt.py; `texture`: in texture mode where the hole is deep enough), or the photo's grain as noise
+    (texture.fine_grain)."""
     h, w = hole.shape
     scale = w / out.shape[1]
     if grain and scale >= MAGNIFIED:
@@ -199,7 +202,7 @@ def scale_back(out: np.ndarray, hs: np.ndarray, crop: np.ndarray, hole: np.ndarr
     from latentbrush.ml.inpaint.quilt import quilt_band
     from latentbrush.ml.inpaint.texture import fine_grain
 
-    quilted = quilt_band(crop, hole, out, scale, check=check)
+    quilted = quilt_band(crop, hole, out, scale, texture=texture, check=check)
     return quilted if quilted is not None else fine_grain(crop, hole, out, scale, check=check)
 
 

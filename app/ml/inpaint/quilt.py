@@ -43,6 +43,13 @@ SPREAD = float(np.log(4.0))   # at most this between the sources' 10th and 90th-
 FLOOR = 4.0         # grey levels: the band's RMS in at least 90 % of the surround (a sky's noise is no texture,
 #                     and quilting it blurred a horizon running through the hole, helper 76)
 SEED = 62
+DEPTH_PER_SCALE = 8.0   # texture mode (stop 63): the scale is the hole's depth / this …
+SIDE_PER_SCALE = 48.0   # … and at most the crop's shorter side / this (a block ≤ 1/8 of it)
+TEXTURE_MIN = 2.0       # texture mode below this scale: none (the grain pass holds a thin hole's texture)
+BUDGET = 400_000        # sources tried per fill, over all blocks (every clean one where that allows)
+ORIENTED = 0.3         # texture mode: none where the surround's edges run one way more than this (bricks, planks)
+UNEVEN = 0.5           # … nor where the broad light changes more than this against the texture's strength (`uneven`)
+TOLERANCE = 0.1         # a block's source: at random among those within this of the best cost (no verbatim repeats)
 
 
 def _blur(plane: np.ndarray, sigma: float) -> np.ndarray:
@@ -91,7 +98,7 @@ def _window(n: int, taper: int) -> np.ndarray:
 
 def _agreeing(band: np.ndarray, unknown: np.ndarray, origin: tuple[int, int], oy: np.ndarray, ox: np.ndarray,
               ty: np.ndarray, tx: np.ndarray, tries: np.ndarray, dist: np.ndarray, b: int, win: np.ndarray,
-              check: Callable[[], None] | None) -> np.ndarray:
+              rng: np.random.Generator, check: Callable[[], None] | None) -> np.ndarray:
     """Each block's source, in raster order: of its `tries`, the one whose grey band agrees best with the blocks
     already laid where they overlap (mean squared difference, on a copy about 12 px a block), added to `dist`
     (the colour, place and strength terms). Chosen on colour alone, neighbouring blocks met in visible seams."""
@@ -125,21 +132,83 @@ def _agreeing(band: np.ndarray, unknown: np.ndarray, origin: tuple[int, int], oy
             blocks = small[sy[cand][:, None, None] + offs[None, :, None], sx[cand][:, None, None] + offs[None, None, :]]
             seen = wv > 0.05
             cost = cost + ((blocks[:, seen] - laid[seen]) ** 2).mean(axis=1)
-        j = cand[int(np.argmin(cost))]
+        # at random among the near-best (Efros & Freeman: the single best repeats one patch of the photo)
+        good = np.flatnonzero(cost <= cost.min() + TOLERANCE * abs(float(cost.min())) + 1e-6)
+        j = cand[int(good[rng.integers(len(good))])]
         canvas[cy:cy + k, cx:cx + k] += small[sy[j]:sy[j] + k, sx[j]:sx[j] + k] * sw
         weight[cy:cy + k, cx:cx + k] += sw
         pick[t] = j
     return pick
 
 
-def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: float, *, seed: int = SEED,
-               check: Callable[[], None] | None = None) -> np.ndarray | None:
+def oriented(band: np.ndarray, known: np.ndarray) -> float:
+    """How much the edges of `band` over the `known` pixels run one way: the coherence of their summed structure
+    tensor, 0 (every way: gravel 0.05, grass 0.01) … 1 (one way: a brick wall's courses 0.6). Quilted blocks do not
+    line such courses up across a hole (a broken wall); the structure fill continues them."""
+    gx = cv2.Sobel(band, cv2.CV_32F, 1, 0)[known]
+    gy = cv2.Sobel(band, cv2.CV_32F, 0, 1)[known]
+    jxx, jyy, jxy = float((gx * gx).sum()), float((gy * gy).sum()), float((gx * gy).sum())
+    return float(np.hypot(jxx - jyy, 2 * jxy) / max(jxx + jyy, 1e-6))
+
+
+def uneven(colours: np.ndarray, cells: np.ndarray, unknown: np.ndarray) -> float:
+    """How much the broad light changes around the hole against the texture's own strength: the spread (RMS over
+    the channels) of the block-mean `colours` over the known cells / the band's RMS there (`cells`: its log1p
+    energy). A lawn or gravel: 0.1–0.3 (one texture, evenly lit); a scene (a face, a wall, a suit beside a
+    model shuttle): 0.9–3.7, where texture mode copied the astronaut's hair and face into the wall."""
+    known = ~unknown
+    if known.sum() < 4:
+        return float("inf")
+    smooth = cv2.GaussianBlur(colours, (0, 0), 1.0)     # (a block's mean is noisier than the broad light)
+    spread = float(np.sqrt(smooth[known].var(axis=0).sum()))
+    return spread / max(float(np.sqrt(np.expm1(cells[known]).mean())), 1e-6)
+
+
+def texture_scale(hole: np.ndarray) -> float:
+    """Texture mode's scale (full-size px): the hole's depth / DEPTH_PER_SCALE, at most its crop's shorter side /
+    SIDE_PER_SCALE (the texture's elements do not grow with the hole; a block stays a small part of the crop)."""
+    depth = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5).max()) if hole.any() else 0.0
+    return min(depth / DEPTH_PER_SCALE, min(hole.shape) / SIDE_PER_SCALE)
+
+
+def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: float, *, texture: bool = False,
+               seed: int = SEED, check: Callable[[], None] | None = None) -> np.ndarray | None:
     """`filled` (uint8, `crop` with its hole filled, made `scale` × smaller and scaled up) with the band finer
     than the small fill's resolution replaced, inside the hole, by the known pixels' own (module docstring).
-    None where there is too little known texture to copy from (the caller falls back to the fine grain)."""
+    `texture` (texture mode, stop 63): the band finer than the hole's own texture scale (`texture_scale`), where
+    that is coarser — everything but the fill's broad light, so a lawn's or gravel's blades and stones are the
+    photo's own, not the smooth fill's streaks. None where there is too little known texture to copy from (the
+    caller falls back to the fine grain)."""
     hole = hole.astype(bool)
-    if scale < MIN_SCALE or not hole.any():
+    if not hole.any():
         return None
+    scales = [texture_scale(hole)] if texture else []
+    scales = [t for t in scales if t >= TEXTURE_MIN and t > scale] + ([scale] if scale >= MIN_SCALE else [])
+    for s in scales:        # texture mode where the photo allows it, else the band finer than the fill's pixels
+        out = _quilt(hole, np.where(hole[..., None], filled, crop), s, seed, check, broad=s > scale)
+        if out is not None:
+            return out
+    return None
+
+
+def _broad_light(filled: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarray:
+    """Texture mode's broad light (small, (h/d, w/d, 3) float32, d = σ / 4): the known pixels' blur carried across
+    the hole as a membrane, not the fill's. Inside a texture the structure fill's streaks, blurred, still drew a
+    dark smear where it had pulled a dark stone in; the texture's broad light has no such thing to continue."""
+    from latentbrush.ml.inpaint.biharmonic import harmonic
+
+    d = max(1, int(sigma // 4))
+    h, w = hole.shape
+    size = (max(4, w // d), max(4, h // d))
+    small = cv2.resize(filled, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    hs = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.01
+    return cv2.GaussianBlur(harmonic(small, hs), (0, 0), max(0.5, float(np.sqrt(max(sigma * sigma - d * d / 12, 1))) / d))
+
+
+def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check: Callable[[], None] | None, *,
+           broad: bool = False) -> np.ndarray | None:
+    from latentbrush.ml.inpaint.cuts import block_mask
+
     h, w = hole.shape
     b = max(MIN_BLOCK, int(round(BLOCK * scale)))
     if b >= min(h, w):
@@ -148,14 +217,16 @@ def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
     sigma = SPLIT * scale
     ys, xs = np.nonzero(hole.any(axis=1))[0], np.nonzero(hole.any(axis=0))[0]
     y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs[0]), int(xs[-1]) + 1
-    # known blocks (no hole pixel and no pixel its blur reaches) near the hole's box: the sources
-    pad = int(np.ceil(3 * sigma))
+    # known blocks near the hole's box (no hole pixel, none within half a block): the sources. The band is taken
+    # of the photo with its hole filled, so a source's blur may reach into the fill (its broad light only).
+    pad = min(int(np.ceil(3 * sigma)), half)
     sy0, sy1 = max(0, y0 - REACH * b), min(h, y1 + REACH * b)
     sx0, sx1 = max(0, x0 - REACH * b), min(w, x1 + REACH * b)
     near = np.ascontiguousarray(hole[sy0:sy1, sx0:sx1]).astype(np.uint8)
     touched = cv2.dilate(near, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8)) if pad else near
     bad = cv2.integral(touched)
-    oy, ox = np.mgrid[0:sy1 - sy0 - b + 1:max(1, half // 2), 0:sx1 - sx0 - b + 1:max(1, half // 2)]
+    stride = max(1, half // 8)      # (a brick wall's courses line up only within a pixel or two)
+    oy, ox = np.mgrid[0:sy1 - sy0 - b + 1:stride, 0:sx1 - sx0 - b + 1:stride]
     oy, ox = oy.ravel(), ox.ravel()
     clean = (bad[oy + b, ox + b] - bad[oy, ox + b] - bad[oy + b, ox] + bad[oy, ox]) == 0
     oy, ox = oy[clean] + sy0, ox[clean] + sx0
@@ -176,7 +247,7 @@ def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
     src_colour = mean_at(oy, ox)
     # the band's strength, per block: where the hole is, carried in from its edge by the membrane (a smooth wall
     # gets a smooth wall's grain, not fragments of the hair's edges that happen to share its colour)
-    grey = cv2.cvtColor(np.ascontiguousarray(crop[region]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    grey = cv2.cvtColor(np.ascontiguousarray(filled[region]), cv2.COLOR_RGB2GRAY).astype(np.float32)
     grey -= _blur(grey, sigma)
     cells = cv2.resize(grey * grey, (low_fill.shape[1], low_fill.shape[0]), interpolation=cv2.INTER_AREA)
     cells = np.log1p(cv2.blur(cells, (3, 3)))
@@ -198,6 +269,8 @@ def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
     lo, hi = np.percentile(src_strength, (10, 90))
     if hi - lo > SPREAD or np.expm1(lo) < FLOOR ** 2:
         return None
+    if broad and (uneven(low_fill, cells, unknown) > UNEVEN or oriented(grey, touched == 0) > ORIENTED):
+        return None
     rng = np.random.default_rng(seed)
     step = b - max(2, int(round(OVERLAP * b)))
     win = _window(b, b - step)
@@ -208,34 +281,52 @@ def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
     ty, tx = np.meshgrid(gy, gx, indexing="ij")
     ty, tx = ty.ravel(), tx.ravel()
     want = mean_at(ty, tx)
-    tries = rng.integers(0, len(oy), (len(ty), TRIES))
+    # every clean source where the budget allows (a brick wall's courses line up only with the right one), else
+    # a random draw of them per block
+    n_try = min(len(oy), max(TRIES, BUDGET // len(ty)))
+    tries = (np.broadcast_to(np.arange(len(oy)), (len(ty), n_try)) if n_try == len(oy)
+             else rng.integers(0, len(oy), (len(ty), n_try)))
     # colour first, then nearness: a source 10 blocks further costs as much as 10 levels in each channel
     far = ((oy[tries] - ty[:, None]) ** 2 + (ox[tries] - tx[:, None]) ** 2) / float(b * b)
     dist = (((src_colour[tries] - want[:, None, :]) ** 2).sum(-1) + NEAR * far
             + STRENGTH * (src_strength[tries] - strength_at(ty, tx)[:, None]) ** 2)
-    pick = _agreeing(grey, touched, (sy0, sx0), oy, ox, ty, tx, tries, dist, b, win, check)
+    pick = _agreeing(grey, touched, (sy0, sx0), oy, ox, ty, tx, tries, dist, b, win, rng, check)
+    # where blocks meet, each keeps its side of the path where they differ least (cuts.py), found on the grey band
+    # with the photo's own band around the hole laid first; the colour planes then laid with the same shares
+    known = ~hole[region]
+    canvas = np.where(known, grey, 0.0).astype(np.float32)
+    laid = known.copy()
+    ov, soft = b - step, max(0.7, 0.03 * b)
+    shares = np.empty((len(ty), b, b), np.float16)
+    at = [(int(ty[t]) - sy0, int(tx[t]) - sx0, int(oy[pick[t]]) - sy0, int(ox[pick[t]]) - sx0) for t in range(len(ty))]
+    for t, (ay, ax, sy, sx) in enumerate(at):
+        if check is not None and t % 1024 == 1023:
+            check()
+        old, was = canvas[ay:ay + b, ax:ax + b], laid[ay:ay + b, ax:ax + b]
+        new = grey[sy:sy + b, sx:sx + b]
+        m = np.where(known[ay:ay + b, ax:ax + b], 0.0, block_mask(old, new, was, ov, soft))
+        canvas[ay:ay + b, ax:ax + b] = old + m * (new - old)
+        was[:] = True
+        shares[t] = m
+    del canvas, laid, grey
     # the known band, a channel at a time over the sources' region (a 48-MP photo's float copies are GBs)
     out = filled.copy()
-    box = (slice(y0, y1), slice(x0, x1))
-    inner = hole[box]
+    by, bx = slice(y0 - sy0, y1 - sy0), slice(x0 - sx0, x1 - sx0)
+    light = _broad_light(filled[region], hole[region], sigma) if broad else None
+    inner = hole[y0:y1, x0:x1]
     for c in range(3):
         if check is not None:
             check()
-        plane = crop[region][..., c].astype(np.float32)
-        band = plane - _blur(plane, sigma)
-        acc = np.zeros((y1 - y0 + 2 * b, x1 - x0 + 2 * b), np.float32)
-        wsum = np.zeros_like(acc)
-        for t in range(len(ty)):
-            sy, sx = int(oy[pick[t]]) - sy0, int(ox[pick[t]]) - sx0
-            ay, ax = int(ty[t]) - y0 + b, int(tx[t]) - x0 + b
-            acc[ay:ay + b, ax:ax + b] += band[sy:sy + b, sx:sx + b] * win
-            wsum[ay:ay + b, ax:ax + b] += win
-        detail = (acc / np.maximum(wsum, 1e-6))[b:b + y1 - y0, b:b + x1 - x0]
-        # the fill's blur, with the known pixels around its box in reach
-        ly0, ly1, lx0, lx1 = max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad)
-        f = filled[ly0:ly1, lx0:lx1, c].astype(np.float32)
-        low = _blur(f, sigma)[y0 - ly0:y1 - ly0, x0 - lx0:x1 - lx0]
-        plane_out = out[box][..., c]
-        plane_out[inner] = np.clip(np.rint(low + detail), 0, 255)[inner]
-        out[box][..., c] = plane_out
+        plane = filled[region][..., c].astype(np.float32)
+        blur = _blur(plane, sigma)
+        if light is not None:       # texture mode: the known pixels' broad light across the hole, not the fill's
+            blur = np.where(hole[region], cv2.resize(light[..., c], blur.shape[::-1], interpolation=cv2.INTER_LINEAR),
+                            blur)
+        band = plane - blur
+        lay = np.where(known, band, 0.0).astype(np.float32)
+        for t, (ay, ax, sy, sx) in enumerate(at):
+            old = lay[ay:ay + b, ax:ax + b]
+            old += shares[t].astype(np.float32) * (band[sy:sy + b, sx:sx + b] - old)
+        plane_out = out[y0:y1, x0:x1, c]
+        plane_out[inner] = np.clip(np.rint(blur[by, bx] + lay[by, bx]), 0, 255)[inner]
     return out
