@@ -202,7 +202,8 @@ def _broad_light(filled: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarr
     size = (max(4, w // d), max(4, h // d))
     small = cv2.resize(filled, size, interpolation=cv2.INTER_AREA).astype(np.float32)
     hs = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.01
-    return cv2.GaussianBlur(harmonic(small, hs), (0, 0), max(0.5, float(np.sqrt(max(sigma * sigma - d * d / 12, 1))) / d))
+    rest = float(np.sqrt(max(sigma * sigma - d * d / 12, 1.0))) / d        # (the shrinking blurred by about d)
+    return cv2.GaussianBlur(harmonic(small, hs), (0, 0), max(0.5, rest))
 
 
 def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check: Callable[[], None] | None, *,
