@@ -331,7 +331,10 @@ class ContentAwareFiller(Filler):
         # structure's broad light (quilt.py's texture mode; the transported streaks had drawn a starburst)
         self.quilts_texture = True
         quilted = quilt_band(crop, hole, out, 1.0, texture=True, check=check)
-        return out if quilted is None else quilted
+        if quilted is None:
+            return out
+        self.log[-1] = (*self.log[-1][:2], "quilted")        # (what the report says: report.quilted)
+        return quilted
 
     def on_features(self, area: tuple | None, hole: np.ndarray, *, synthesis: bool) -> bool:
         """Whether a face's features hold the hole of `area` (prepare_area's; `face_on`)."""

@@ -293,7 +293,7 @@ class ExemplarFiller(Filler):
                 if quilted is not None:
                     self.quilted = True
                     if self.log:
-                        self.log[-1] = (*self.log[-1][:2], True)
+                        self.log[-1] = (*self.log[-1][:2], "quilted")
                     return quilted
         else:
             start = fill_crop(self.structure, crop, hole, check)       # its working size; known pixels kept

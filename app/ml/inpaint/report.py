@@ -38,6 +38,11 @@ def not_mirrored(log: list[tuple]) -> bool:
     return any(_mark(entry)[0] in ("eye", "half") for entry in log)
 
 
+def quilted(log: list[tuple]) -> int:
+    """How many of the areas in the log got their texture quilted from around the hole (quilt.py's texture mode)."""
+    return sum(1 for entry in log if len(entry) > 2 and entry[2] == "quilted")
+
+
 def _shares(log: list[tuple]) -> np.ndarray:
     """Each structure's share over every area filled, weighed by the areas' hole pixels."""
     total = np.zeros(len(NAMES))
@@ -62,6 +67,9 @@ def structure_split(log: list[tuple], learned: str | None) -> str:
     if synth:
         where = "" if synth == len(log) else f" in {synth} of {len(log)} areas"
         text += f"; texture synthesised from the photo's own patches{where}"
+    if quilted(log):
+        where = "" if quilted(log) == len(log) else f" in {quilted(log)} of {len(log)} areas"
+        text += f"; texture quilted from around the hole{where}"
     if face_held(log):
         text += "; inside the face nothing copied from the photo's other patches"
     if any(_mark(entry)[0] == "bridged" for entry in log):
@@ -106,6 +114,9 @@ def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
     if synth:
         parts.append("then redrawn from the photo's own patches" + ("" if synth == len(log) else
                                                                     f" in {synth} of the {len(log)} areas"))
+    if quilted(log):
+        parts.append("then the texture around it laid over it in blocks of the photo's own"
+                     + ("" if quilted(log) == len(log) else f" in {quilted(log)} of the {len(log)} areas"))
     marks = [_mark(e) for e in log]
     if any(kind in FACE_MARKS for kind, _ in marks):
         parts.append("no patches from elsewhere in the photo copied into the face")
@@ -129,6 +140,6 @@ def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
         parts.append("but the mouth is all masked, so there is nothing of it to copy: it is filled with skin, not "
                      "drawn (the generator prior draws a mouth, slower and softer; or mask only half of it, which "
                      "is copied from the other half)")
-    if grain:
+    if grain and quilted(log) < len(log):
         parts.append("its fine grain laid on top" if synth else "the photo's own fine grain copied in")
     return ", ".join(parts)
