@@ -113,17 +113,18 @@ from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.biharmonic import fade_to_membrane
 from latentbrush.ml.inpaint.coherence import CoherenceFiller
-from latentbrush.ml.inpaint.exemplar import SYNTH_DEPTH, synthesise_fill
+from latentbrush.ml.inpaint.exemplar import GUIDE_LARGE, NEAR_LARGE, SYNTH_DEPTH, synthesise_fill
 from latentbrush.ml.inpaint.face_gate import holding_face, mouth_under
 from latentbrush.ml.inpaint.faces import mirror_of
 from latentbrush.ml.inpaint.filler import BiharmonicFiller, Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
-from latentbrush.ml.inpaint.quilt import quilt_band
+from latentbrush.ml.inpaint.quilt import quilt_verdict
 from latentbrush.ml.inpaint.texture import add_detail
 
 PRIOR_GATE = 0.35     # the prior's fit / the best other ring error below which the crop is a face
 CLOSE_FIT = 150.0     # … or, where the prior reproduces the ring this closely (MSE, ≈ 12 levels RMS),
 CLOSE_GATE = 0.6      # … below this
+ONE_WAY_SIDE = 512    # a deep hole in bricks or planks is redrawn from patches at most this large (stop 63)
 WEIGHT_POWER = 2.0   # candidates' weights: 1 / ring error ** this
 THIN_DEPTH = 12.0    # a hole whose pixels lie a median ≤ this many px from its edge is thin (brush strokes)
 SYNTH_SIDES = (64, 128)   # the texture synthesis works at the first of these sides (at most: smaller crops
@@ -330,11 +331,18 @@ class ContentAwareFiller(Filler):
         # a deep hole in a texture (a lawn, gravel, a weave): the texture quilted from around it, all but the
         # structure's broad light (quilt.py's texture mode; the transported streaks had drawn a starburst)
         self.quilts_texture = True
-        quilted = quilt_band(crop, hole, out, 1.0, texture=True, check=check)
-        if quilted is None:
-            return out
-        self.log[-1] = (*self.log[-1][:2], "quilted")        # (what the report says: report.quilted)
-        return quilted
+        quilted, verdict = quilt_verdict(crop, hole, out, 1.0, texture=True, check=check)
+        if quilted is not None:
+            self.log[-1] = (*self.log[-1][:2], "quilted")        # (what the report says: report.quilted)
+            return quilted
+        if verdict == "one way":
+            # a texture whose edges run one way (bricks, planks): blocks would break its courses; redrawn from the
+            # photo's patches as the best-quality fill does (the transported streaks drew a starburst over bricks)
+            out = add_detail(crop, hole, drain(synthesise_fill(
+                crop, hole, smooth, max_side=ONE_WAY_SIDE, check=check, guide_weight=GUIDE_LARGE,
+                guide_fine=GUIDE_LARGE, near=NEAR_LARGE, field_start=True))[0])
+            self.log[-1] = (*self.log[-1][:2], True)
+        return out
 
     def on_features(self, area: tuple | None, hole: np.ndarray, *, synthesis: bool) -> bool:
         """Whether a face's features hold the hole of `area` (prepare_area's; `face_on`)."""

@@ -37,7 +37,7 @@ from latentbrush.ml.inpaint.filler import (
     with_known,
 )
 from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
-from latentbrush.ml.inpaint.report import face_held, not_mirrored, plain_summary, quilted, structure_split
+from latentbrush.ml.inpaint.report import face_held, not_mirrored, plain_summary, redrawn, structure_split
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
 
@@ -375,7 +375,7 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     # best-quality one redraws the texture (stop 43: on average no closer to the truth, so not the default)
     # (not where a face's features held the hole: no fill copies other patches into a face, and a helper read
     # the advice after a cleanly mirrored eye)
-    textured = (mid == methods.CONTENT_AWARE and not face_held(log) and not quilted(log)
+    textured = (mid == methods.CONTENT_AWARE and not face_held(log) and not redrawn(log)
                 and masks.hole_depth(mask > 0) >= masks.TEXTURE_DEPTH
                 and masks.ring_texture(image, mask) >= masks.TEXTURE_BAND)
     info["textured"] = textured

@@ -182,16 +182,27 @@ def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
     that is coarser — everything but the fill's broad light, so a lawn's or gravel's blades and stones are the
     photo's own, not the smooth fill's streaks. None where there is too little known texture to copy from (the
     caller falls back to the fine grain)."""
+    return quilt_verdict(crop, hole, filled, scale, texture=texture, seed=seed, check=check)[0]
+
+
+def quilt_verdict(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: float, *, texture: bool = False,
+                  seed: int = SEED, check: Callable[[], None] | None = None) -> tuple[np.ndarray | None, str]:
+    """`quilt_band`'s result and, for texture mode, why: "quilted", "one way" (a texture whose edges run one way:
+    bricks, planks — the caller may redraw it from patches), "scene" (uneven light, a few edges, too weak a
+    texture, too few sources) or "shallow" (no texture scale: a thin hole)."""
     hole = hole.astype(bool)
     if not hole.any():
-        return None
-    scales = [texture_scale(hole)] if texture else []
-    scales = [t for t in scales if t >= TEXTURE_MIN and t > scale] + ([scale] if scale >= MIN_SCALE else [])
+        return None, "shallow"
+    t = texture_scale(hole) if texture else 0.0
+    scales = ([t] if t >= TEXTURE_MIN and t > scale else []) + ([scale] if scale >= MIN_SCALE else [])
+    verdict = "scene" if texture and scales and scales[0] == t else "shallow"
     for s in scales:        # texture mode where the photo allows it, else the band finer than the fill's pixels
         out = _quilt(hole, np.where(hole[..., None], filled, crop), s, seed, check, broad=s > scale)
-        if out is not None:
-            return out
-    return None
+        if isinstance(out, np.ndarray):
+            return out, "quilted" if s > scale else verdict
+        if s > scale:
+            verdict = out
+    return None, verdict
 
 
 def _broad_light(filled: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarray:
@@ -210,13 +221,13 @@ def _broad_light(filled: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarr
 
 
 def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check: Callable[[], None] | None, *,
-           broad: bool = False) -> np.ndarray | None:
+           broad: bool = False) -> np.ndarray | str:
     from latentbrush.ml.inpaint.cuts import block_mask
 
     h, w = hole.shape
     b = max(MIN_BLOCK, int(round(BLOCK * scale)))
     if b >= min(h, w):
-        return None
+        return "scene"
     half = b // 2
     sigma = SPLIT * scale
     ys, xs = np.nonzero(hole.any(axis=1))[0], np.nonzero(hole.any(axis=0))[0]
@@ -235,7 +246,7 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
     clean = (bad[oy + b, ox + b] - bad[oy, ox + b] - bad[oy + b, ox] + bad[oy, ox]) == 0
     oy, ox = oy[clean] + sy0, ox[clean] + sx0
     if len(oy) < 4:
-        return None
+        return "scene"
     if check is not None:
         check()
     # the fill's and the sources' blurred colours, compared per block on a coarse copy (a block's mean)
@@ -272,9 +283,11 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
     # gravel, grass and brick)
     lo, hi = np.percentile(src_strength, (10, 90))
     if hi - lo > SPREAD or np.expm1(lo) < FLOOR ** 2:
-        return None
-    if broad and (uneven(low_fill, cells, unknown) > UNEVEN or oriented(grey, touched == 0) > ORIENTED):
-        return None
+        return "scene"
+    if broad and uneven(low_fill, cells, unknown) > UNEVEN:
+        return "scene"
+    if broad and oriented(grey, touched == 0) > ORIENTED:
+        return "one way"
     rng = np.random.default_rng(seed)
     step = b - max(2, int(round(OVERLAP * b)))
     win = _window(b, b - step)

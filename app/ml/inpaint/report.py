@@ -43,6 +43,11 @@ def quilted(log: list[tuple]) -> int:
     return sum(1 for entry in log if len(entry) > 2 and entry[2] == "quilted")
 
 
+def redrawn(log: list[tuple]) -> bool:
+    """Whether any hole in the log got the photo's own texture drawn in (quilted, or redrawn from its patches)."""
+    return any(len(entry) > 2 and (entry[2] is True or entry[2] == "quilted") for entry in log)
+
+
 def _shares(log: list[tuple]) -> np.ndarray:
     """Each structure's share over every area filled, weighed by the areas' hole pixels."""
     total = np.zeros(len(NAMES))
