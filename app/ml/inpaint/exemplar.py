@@ -269,7 +269,7 @@ class ExemplarFiller(Filler):
             small, hs = shrink_hole(crop, hole, (max(8, round(w * s)), max(8, round(h * s))))
             out = yield from self._fill_steps(small, hs, check, face)
             yield 1.0, "putting back the finer texture"
-            return scale_back(out, hs, crop, hole, grain=self.grain, texture=self.quilted, check=check)
+            return scale_back(out, hs, crop, hole, grain=self.grain, texture=self.quilted, check=check, log=self.log)
         return (yield from self._fill_steps(crop, hole, check, face))
 
     def _fill_steps(self, crop, hole, check, face: bool) -> Generator[tuple[float, str], None, np.ndarray]:

@@ -170,7 +170,8 @@ def fill_crop(filler: Filler, crop: np.ndarray, hole: np.ndarray, check: Check |
         made = filler.fill(small, hs, check)
         # (`quilts_texture`: whether that fill allows texture mode: not on a face's features, say)
         out = scale_back(made, hs, crop, hole, grain=getattr(filler, "fine_grain", False),
-                         texture=getattr(filler, "quilts_texture", False), check=check)
+                         texture=getattr(filler, "quilts_texture", False), check=check,
+                         log=getattr(filler, "log", None))
     else:
         out = filler.fill(crop, hole, check)
     return np.where(hole[..., None], out, crop)
@@ -186,11 +187,11 @@ def shrink_hole(crop: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> tu
 
 
 def scale_back(out: np.ndarray, hs: np.ndarray, crop: np.ndarray, hole: np.ndarray, *, grain: bool,
-               texture: bool = False, check: Check | None = None) -> np.ndarray:
+               texture: bool = False, check: Check | None = None, log: list | None = None) -> np.ndarray:
     """A fill made small (`out`, its hole `hs`) scaled back up to the crop; with `grain` (the fills that copy the
     photo's texture) the finer band the small fill cannot hold put back: the texture's own, quilted from around
     the hole (quilt.py; `texture`: in texture mode where the hole is deep enough), or the photo's grain as noise
-    (texture.fine_grain)."""
+    (texture.fine_grain). `log`: the filler's; its last entry marked "quilted" where texture mode quilted here."""
     h, w = hole.shape
     scale = w / out.shape[1]
     if grain and scale >= MAGNIFIED:
@@ -199,10 +200,12 @@ def scale_back(out: np.ndarray, hs: np.ndarray, crop: np.ndarray, hole: np.ndarr
     out = np.where(hole[..., None], cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC), crop)
     if not grain:
         return out
-    from latentbrush.ml.inpaint.quilt import quilt_band
+    from latentbrush.ml.inpaint.quilt import quilt_verdict
     from latentbrush.ml.inpaint.texture import fine_grain
 
-    quilted = quilt_band(crop, hole, out, scale, texture=texture, check=check)
+    quilted, verdict = quilt_verdict(crop, hole, out, scale, texture=texture, check=check)
+    if verdict == "quilted" and log:        # (what the report says; helper 77: quilted here, said "grain")
+        log[-1] = (*log[-1][:2], "quilted")
     return quilted if quilted is not None else fine_grain(crop, hole, out, scale, check=check)
 
 

@@ -46,11 +46,12 @@ SEED = 62
 DEPTH_PER_SCALE = 8.0   # texture mode (stop 63): the scale is the hole's depth / this …
 SIDE_PER_SCALE = 48.0   # … and at most the crop's shorter side / this (a block ≤ 1/8 of it)
 TEXTURE_MIN = 2.0       # texture mode below this scale: none (the grain pass holds a thin hole's texture)
-BUDGET = 60_000_000     # sources tried per fill × their agreement's pixels, over all blocks (every clean one where
-#                         that allows)
+BUDGET = 60_000_000     # beyond EVERY blocks: random sources tried × their agreement's pixels, over all blocks
 ORIENTED = 0.3         # texture mode: none where the surround's edges run one way more than this (bricks, planks)
-UNEVEN = 0.8           # … nor where the broad light changes more than this against the texture's strength (`uneven`)
+UNEVEN = 0.6           # … nor where the broad light changes more than this against the texture's strength (`uneven`)
 FINE = 24              # the agreement is judged on a copy about this many px a block
+HEAL = 1.0             # texture mode: the step at the hole's edge faded out over this × the scale (px)
+EVERY = 400            # blocks up to which each is matched against every clean source (`_agreeing`)
 TOLERANCE = 0.1         # a block's source: at random among those within this of the best cost (no verbatim repeats)
 
 
@@ -99,12 +100,15 @@ def _window(n: int, taper: int) -> np.ndarray:
 
 
 def _agreeing(band: np.ndarray, unknown: np.ndarray, origin: tuple[int, int], oy: np.ndarray, ox: np.ndarray,
-              ty: np.ndarray, tx: np.ndarray, tries: np.ndarray, dist: np.ndarray, b: int, win: np.ndarray,
-              rng: np.random.Generator, check: Callable[[], None] | None) -> np.ndarray:
-    """Each block's source, in raster order: of its `tries`, the one whose grey band agrees best with the blocks
-    already laid where they overlap (mean squared difference, on a copy about 12 px a block), added to `dist`
-    (the colour, place and strength terms). Chosen on colour alone, neighbouring blocks met in visible seams."""
-    r = max(1, b // FINE)
+              ty: np.ndarray, tx: np.ndarray, costs: Callable[[int], tuple[np.ndarray, np.ndarray]], b: int, r: int,
+              win: np.ndarray, rng: np.random.Generator, check: Callable[[], None] | None, *,
+              every: bool = False) -> np.ndarray:
+    """Each block's source, in raster order: of its candidates (`costs(t)`: their indices and colour, place and
+    strength terms), the one whose grey band agrees best with the blocks already laid where they overlap (mean
+    squared difference, on a copy `r` × smaller). Chosen on colour alone, neighbouring blocks met in visible
+    seams. `every`: the candidates are every source, their agreement read off one masked template match of the
+    laid overlap over the whole copy (stop 63: a few milliseconds a block, where gathering each candidate's pixels
+    had limited a 12-MP fill to about a thousand random ones a block, and its blocks met the photo in a seam)."""
     small = cv2.resize(band, (band.shape[1] // r, band.shape[0] // r), interpolation=cv2.INTER_AREA)
     k = b // r
     sw = cv2.resize(win, (k, k), interpolation=cv2.INTER_AREA)
@@ -123,17 +127,21 @@ def _agreeing(band: np.ndarray, unknown: np.ndarray, origin: tuple[int, int], oy
     sx = np.clip((ox - origin[1]) // r, 0, small.shape[1] - k)
     offs = np.arange(k)
     for t in range(len(ty)):
-        if check is not None and t % 4096 == 4095:
+        if check is not None and (every or t % 256 == 255):
             check()
         cy, cx = (int(ty[t]) - ty0) // r, (int(tx[t]) - tx0) // r
         wv = weight[cy:cy + k, cx:cx + k]
-        cand = tries[t]
-        cost = dist[t]
+        cand, cost = costs(t)
         if wv.any():
-            laid = canvas[cy:cy + k, cx:cx + k] / np.maximum(wv, 1e-6)
-            blocks = small[sy[cand][:, None, None] + offs[None, :, None], sx[cand][:, None, None] + offs[None, None, :]]
             seen = wv > 0.05
-            cost = cost + ((blocks[:, seen] - laid[seen]) ** 2).mean(axis=1)
+            laid = np.where(seen, canvas[cy:cy + k, cx:cx + k] / np.maximum(wv, 1e-6), 0.0).astype(np.float32)
+            if every:
+                ssd = cv2.matchTemplate(small, laid, cv2.TM_SQDIFF, mask=seen.astype(np.float32))
+                cost = cost + np.maximum(ssd[sy[cand], sx[cand]], 0.0) / max(int(seen.sum()), 1)
+            else:
+                blocks = small[sy[cand][:, None, None] + offs[None, :, None],
+                               sx[cand][:, None, None] + offs[None, None, :]]
+                cost = cost + ((blocks[:, seen] - laid[seen]) ** 2).mean(axis=1)
         # at random among the near-best (Efros & Freeman: the single best repeats one patch of the photo)
         good = np.flatnonzero(cost <= cost.min() + TOLERANCE * abs(float(cost.min())) + 1e-6)
         j = cand[int(good[rng.integers(len(good))])]
@@ -297,18 +305,32 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
     gy, gx = np.minimum(gy, h - b), np.minimum(gx, w - b)
     ty, tx = np.meshgrid(gy, gx, indexing="ij")
     ty, tx = ty.ravel(), tx.ravel()
+    # texture mode: the broad light is the known pixels' membrane (`_broad_light`), so the blocks are chosen to
+    # match it, not the fill's (helper 77: blocks dark against the fill's light, laid on the membrane, darkened
+    # the hole by 15 levels)
+    light = _broad_light(filled[region], hole[region], sigma) if broad else None
+    if light is not None:
+        small_light = cv2.resize(light, (low_fill.shape[1], low_fill.shape[0]), interpolation=cv2.INTER_LINEAR)
+        low_fill = np.where(cv2.resize(unknown.astype(np.uint8), (low_fill.shape[1], low_fill.shape[0]),
+                                       interpolation=cv2.INTER_NEAREST)[..., None] > 0, small_light, low_fill)
     want = mean_at(ty, tx)
-    # every clean source where the budget allows (a brick wall's courses line up only with the right one), else
-    # a random draw of them per block
-    k = b // max(1, b // FINE)          # (the agreement's block side, `_agreeing`)
-    n_try = min(len(oy), max(TRIES, BUDGET // (len(ty) * k * k)))
-    tries = (np.broadcast_to(np.arange(len(oy)), (len(ty), n_try)) if n_try == len(oy)
-             else rng.integers(0, len(oy), (len(ty), n_try)))
-    # colour first, then nearness: a source 10 blocks further costs as much as 10 levels in each channel
-    far = ((oy[tries] - ty[:, None]) ** 2 + (ox[tries] - tx[:, None]) ** 2) / float(b * b)
-    dist = (((src_colour[tries] - want[:, None, :]) ** 2).sum(-1) + NEAR * far
-            + STRENGTH * (src_strength[tries] - strength_at(ty, tx)[:, None]) ** 2)
-    pick = _agreeing(grey, touched, (sy0, sx0), oy, ox, ty, tx, tries, dist, b, win, rng, check)
+    want_strength = strength_at(ty, tx)
+    # every clean source for each of a few hundred blocks (one template match a block); beyond, a random draw per
+    # block, the agreement on a copy coarse enough to keep the gathered pixels within BUDGET
+    every = len(ty) <= EVERY
+    k_max = max(6, int(np.sqrt(BUDGET / (len(ty) * TRIES))))
+    r = max(1, b // FINE, -(-b // k_max) if not every else 1)
+    n_try = len(oy) if every else min(len(oy), max(TRIES, BUDGET // (len(ty) * (b // r) ** 2)))
+    tries = None if every else rng.integers(0, len(oy), (len(ty), n_try))
+    everyone = np.arange(len(oy))
+
+    def costs(t: int) -> tuple[np.ndarray, np.ndarray]:
+        # colour first, then nearness: a source 10 blocks further costs as much as 10 levels in each channel
+        cand = everyone if tries is None else tries[t]
+        far = ((oy[cand] - ty[t]) ** 2 + (ox[cand] - tx[t]) ** 2) / float(b * b)
+        return cand, (((src_colour[cand] - want[t]) ** 2).sum(-1) + NEAR * far
+                      + STRENGTH * (src_strength[cand] - want_strength[t]) ** 2)
+    pick = _agreeing(grey, touched, (sy0, sx0), oy, ox, ty, tx, costs, b, r, win, rng, check, every=every)
     # where blocks meet, each keeps its side of the path where they differ least (cuts.py), found on the grey band
     # with the photo's own band around the hole laid first; the colour planes then laid with the same shares
     known = ~hole[region]
@@ -345,6 +367,17 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
         for t, (ay, ax, sy, sx) in enumerate(at):
             old = lay[ay:ay + b, ax:ax + b]
             old += shares[t].astype(np.float32) * (band[sy:sy + b, sx:sx + b] - old)
+        detail = lay[by, bx]
+        if broad:       # (the band is the light's deviation: its mean inside the hole is the light's, not the blocks')
+            detail = detail - float(detail[inner].mean())
         plane_out = out[y0:y1, x0:x1, c]
-        plane_out[inner] = np.clip(np.rint(blur[by, bx] + lay[by, bx]), 0, 255)[inner]
+        plane_out[inner] = np.clip(np.rint(blur[by, bx] + detail), 0, 255)[inner]
+    if broad:       # the blocks meet the photo at the hole's edge uncut: that step taken out near it (blend.heal_edge)
+        from latentbrush.ml.inpaint.blend import heal_edge
+
+        if check is not None:
+            check()
+        ey0, ey1, ex0, ex1 = max(0, y0 - 2), min(h, y1 + 2), max(0, x0 - 2), min(w, x1 + 2)
+        out[ey0:ey1, ex0:ex1] = heal_edge(out[ey0:ey1, ex0:ex1], filled[ey0:ey1, ex0:ex1], hole[ey0:ey1, ex0:ex1],
+                                          HEAL * scale)
     return out
