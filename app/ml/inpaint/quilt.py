@@ -50,6 +50,7 @@ BUDGET = 60_000_000     # beyond EVERY blocks: random sources tried × their agr
 ORIENTED = 0.3         # texture mode: none where the surround's edges run one way more than this (bricks, planks)
 UNEVEN = 0.6           # … nor where the broad light changes more than this against the texture's strength (`uneven`)
 FINE = 24              # the agreement is judged on a copy about this many px a block
+REPEAT = 0.5           # a source within a block of one already taken costs this × the median candidate's more, a time
 HEAL = 1.0             # texture mode: the step at the hole's edge faded out over this × the scale (px)
 EVERY = 400            # blocks up to which each is matched against every clean source (`_agreeing`)
 TOLERANCE = 0.1         # a block's source: at random among those within this of the best cost (no verbatim repeats)
@@ -126,6 +127,11 @@ def _agreeing(band: np.ndarray, unknown: np.ndarray, origin: tuple[int, int], oy
     sy = np.clip((oy - origin[0]) // r, 0, small.shape[0] - k)
     sx = np.clip((ox - origin[1]) // r, 0, small.shape[1] - k)
     offs = np.arange(k)
+    # where sources were already taken (cells of half a block): taken again costs more (a lawn's one clover
+    # copied three times into the hole reads as a pattern)
+    cell = max(1, b // 2)
+    used = np.zeros(((int(oy.max()) - origin[0]) // cell + 2, (int(ox.max()) - origin[1]) // cell + 2), np.float32)
+    uy, ux = (oy - origin[0] + b // 2) // cell, (ox - origin[1] + b // 2) // cell
     for t in range(len(ty)):
         if check is not None and (every or t % 256 == 255):
             check()
@@ -142,9 +148,11 @@ def _agreeing(band: np.ndarray, unknown: np.ndarray, origin: tuple[int, int], oy
                 blocks = small[sy[cand][:, None, None] + offs[None, :, None],
                                sx[cand][:, None, None] + offs[None, None, :]]
                 cost = cost + ((blocks[:, seen] - laid[seen]) ** 2).mean(axis=1)
+        cost = cost + REPEAT * float(np.median(cost)) * used[uy[cand], ux[cand]]
         # at random among the near-best (Efros & Freeman: the single best repeats one patch of the photo)
         good = np.flatnonzero(cost <= cost.min() + TOLERANCE * abs(float(cost.min())) + 1e-6)
         j = cand[int(good[rng.integers(len(good))])]
+        used[max(0, uy[j] - 1):uy[j] + 2, max(0, ux[j] - 1):ux[j] + 2] += 1.0
         canvas[cy:cy + k, cx:cx + k] += small[sy[j]:sy[j] + k, sx[j]:sx[j] + k] * sw
         weight[cy:cy + k, cx:cx + k] += sw
         pick[t] = j
