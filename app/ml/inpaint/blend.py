@@ -210,15 +210,18 @@ def heal_edge(fill: np.ndarray, original: np.ndarray, hole: np.ndarray, reach: f
     texture laid in blocks (quilt.py): the blocks' pattern met the photo's in a hard outline (2.1 × the texture's
     usual gradient across it, helper 77), while a Poisson seam, which carries the mean step all the way in, shifted
     the whole hole's colour."""
-    steps = [_step(fill, original, hole, ch) for ch in range(fill.shape[2])]
-    layer = steps[0][0]
-    if not layer.any():
-        return fill.copy()
-    offset = _push_pull(np.stack([st for _, st in steps], -1), layer.astype(np.float32))
-    fade = np.exp(-cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3) / max(reach, 0.5))
-    out = fill.astype(np.float32)
-    out[hole] += offset[hole] * fade[hole][:, None]
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    out = fill.copy()
+    fade = None
+    for ch in range(fill.shape[2]):         # a channel at a time (a 48-MP fill's float copies are GBs)
+        layer, step = _step(fill, original, hole, ch)
+        if not layer.any():
+            return out
+        if fade is None:
+            fade = np.exp(-cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)[hole] / max(reach, 0.5))
+        offset = _push_pull(step[..., None], layer.astype(np.float32))[..., 0][hole]
+        plane = out[..., ch]
+        plane[hole] = np.clip(plane[hole].astype(np.float32) + offset * fade + 0.5, 0, 255).astype(np.uint8)
+    return out
 
 
 def feather(fill: np.ndarray, original: np.ndarray, hole: np.ndarray) -> np.ndarray:
