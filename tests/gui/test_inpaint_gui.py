@@ -117,8 +117,11 @@ def test_the_best_quality_fill_shows_its_steps_and_changes_only_the_mask(make_wi
     after = doc.layer("base")
     assert np.array_equal(after[mask == 0], before[mask == 0])
     assert not (after[mask > 0] == MAGENTA).all(1).any()
-    assert any("synthesising texture" in m for m in messages)         # the slow part is shown as it goes
-    assert "best quality" in w.inpaint.panel.status.text() and "patches" in w.inpaint.panel.status.text()
+    # its steps are shown as it goes (this photo is noise, a texture: quilted since stop 63 in milliseconds, where
+    # the synthesis's "synthesising texture" steps took seconds; a step that quick may be passed over)
+    assert any("finding the structure" in m for m in messages)
+    said = w.inpaint.panel.status.text()
+    assert "best quality" in said and ("patches" in said or "blocks of the photo's own" in said)
     assert "structure" in w.inpaint.panel.status.toolTip()
     assert w.undo_stack.count() == steps + 1
 

@@ -288,6 +288,7 @@ class ExemplarFiller(Filler):
             if self.grain and not face:
                 # a deep hole in a texture that runs every way (gravel, grass): quilted from around it, as the
                 # default does (quilt.py's texture mode; the patch synthesis's votes came out softer, stop 63)
+                yield 0.1, "looking for a texture to quilt from around the hole"
                 quilted = quilt_band(crop, hole, add_detail(crop, hole, start, guide=best), 1.0, texture=True,
                                      check=check)
                 if quilted is not None:
