@@ -121,7 +121,7 @@ def test_the_best_quality_fill_shows_its_steps_and_changes_only_the_mask(make_wi
     # the synthesis's "synthesising texture" steps took seconds; a step that quick may be passed over)
     assert any("finding the structure" in m for m in messages)
     said = w.inpaint.panel.status.text()
-    assert "best quality" in said and ("patches" in said or "blocks of the photo's own" in said)
+    assert "best quality" in said and ("patches" in said or "blocks copied from the photo" in said)
     assert "structure" in w.inpaint.panel.status.toolTip()
     assert w.undo_stack.count() == steps + 1
 

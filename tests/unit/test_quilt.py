@@ -219,7 +219,7 @@ def test_a_large_photo_quilted_at_full_size_says_so():
     f = ContentAwareFiller(None)
     (out, _), _ = drain(inpaint_image(img, mask, f))
     assert np.array_equal(out[mask == 0], img[mask == 0])
-    assert redrawn(f.log) and "blocks of the photo's own" in plain_summary(f.log)
+    assert redrawn(f.log) and "blocks copied from the photo" in plain_summary(f.log)
 
 
 def test_texture_mode_declines_where_edges_run_one_way_and_on_shallow_holes():
@@ -284,3 +284,17 @@ def test_a_deep_hole_in_bricks_is_redrawn_from_the_walls_patches():
     ring = (cv2.dilate(mask, np.ones((41, 41), np.uint8)) > 0) & ~(cv2.dilate(mask, np.ones((9, 9), np.uint8)) > 0)
     assert stones_band(out, inner) > 0.7 * stones_band(wall, ring)
     assert np.abs(out[inner].astype(float) - wall[inner]).mean() < 28
+
+
+def test_a_stochastic_texture_leaning_one_way_is_quilted_when_its_redraw_comes_out_flat():
+    """Helper 78: grass stretched to a phone photo's size leans one way (0.43–0.49), so it was redrawn from patches
+    as bricks are, and came out a washed-out grey disc; a redraw that flat is quilted after all."""
+    img = cv2.resize(pebbles(128, 512, seed=9), (512, 512), interpolation=cv2.INTER_CUBIC)     # stretched 4 × tall
+    mask = disc(512, 512, 90)
+    hole = mask > 0
+    assert quilt.oriented(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32), ~hole) > quilt.ORIENTED
+    f = ContentAwareFiller(None)
+    (out, _), _ = drain(inpaint_image(img, mask, f))
+    assert np.array_equal(out[~hole], img[~hole])
+    assert f.log[-1][2:] == ("quilted",)
+    assert quilt.band_ratio(out, hole, 3 * quilt.texture_scale(hole)) > quilt.FLAT

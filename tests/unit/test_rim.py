@@ -109,7 +109,7 @@ def test_an_object_sized_hole_in_texture_points_to_the_best_quality_fill(tiny_mo
     assert ring_texture(gravel, disc) >= 2 * TEXTURE_BAND and ring_texture(wall, disc) < 0.2 * TEXTURE_BAND
     assert ring_texture(boards, disc) >= 2 * TEXTURE_BAND
     assert ring_texture(gravel, np.zeros((200, 200), np.uint8)) == 0.0
-    cases = ((gravel, wide, None, True, ""), (gravel, disc, None, False, "blocks of the photo's own"),
+    cases = ((gravel, wide, None, True, ""), (gravel, disc, None, False, "blocks copied from the photo"),
              (boards, disc, None, False, "redrawn from the photo's own patches"), (wall, disc, None, False, ""),
              (gravel, stroke, None, False, ""), (gravel, disc, methods.EXEMPLAR, False, ""))
     for img, mask, model, told, said in cases:      # (a thin stroke; already the best-quality fill)

@@ -118,7 +118,7 @@ from latentbrush.ml.inpaint.face_gate import holding_face, mouth_under
 from latentbrush.ml.inpaint.faces import mirror_of
 from latentbrush.ml.inpaint.filler import BiharmonicFiller, Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
-from latentbrush.ml.inpaint.quilt import quilt_verdict
+from latentbrush.ml.inpaint.quilt import FLAT, SPLIT, band_ratio, quilt_verdict, texture_scale
 from latentbrush.ml.inpaint.texture import add_detail
 
 PRIOR_GATE = 0.35     # the prior's fit / the best other ring error below which the crop is a face
@@ -342,6 +342,13 @@ class ContentAwareFiller(Filler):
                 crop, hole, smooth, max_side=ONE_WAY_SIDE, check=check, guide_weight=GUIDE_LARGE,
                 guide_fine=GUIDE_LARGE, near=NEAR_LARGE, field_start=True))[0])
             self.log[-1] = (*self.log[-1][:2], True)
+            if band_ratio(out, hole, SPLIT * texture_scale(hole)) < FLAT:
+                # the redraw came out flat (a stochastic texture leaning one way: grass stretched, wood grain;
+                # helper 78's grey disc): quilted after all
+                quilted, _ = quilt_verdict(crop, hole, out, 1.0, texture=True, check=check, any_way=True)
+                if quilted is not None:
+                    self.log[-1] = (*self.log[-1][:2], "quilted")
+                    return quilted
         return out
 
     def on_features(self, area: tuple | None, hole: np.ndarray, *, synthesis: bool) -> bool:

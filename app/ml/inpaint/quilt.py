@@ -50,7 +50,8 @@ BUDGET = 60_000_000     # beyond EVERY blocks: random sources tried × their agr
 ORIENTED = 0.3         # texture mode: none where the surround's edges run one way more than this (bricks, planks)
 UNEVEN = 0.6           # … nor where the broad light changes more than this against the texture's strength (`uneven`)
 FINE = 24              # the agreement is judged on a copy about this many px a block
-REPEAT = 0.5           # a source within a block of one already taken costs this × the median candidate's more, a time
+REPEAT = 2.0           # a source within a block of one already taken costs this × the median candidate's more, a time
+FLAT = 0.75            # a one-way texture's redraw with less than this of the band around it is quilted instead
 HEAL = 1.0             # texture mode: the step at the hole's edge faded out over this × the scale (px)
 EVERY = 400            # blocks up to which each is matched against every clean source (`_agreeing`)
 TOLERANCE = 0.1         # a block's source: at random among those within this of the best cost (no verbatim repeats)
@@ -183,6 +184,20 @@ def uneven(colours: np.ndarray, cells: np.ndarray, unknown: np.ndarray) -> float
     return spread / max(float(np.sqrt(np.expm1(cells[known]).mean())), 1e-6)
 
 
+def band_ratio(img: np.ndarray, hole: np.ndarray, sigma: float) -> float:
+    """The band finer than a blur of `sigma` (grey, RMS) inside the hole, less a rim of σ, against a ring of 2σ
+    around it: near 1 where a fill has the texture's contrast, low where it came out flat."""
+    g = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    band = g - cv2.GaussianBlur(g, (0, 0), sigma)
+    h8 = hole.astype(np.uint8)
+    r = max(1, int(round(sigma)))
+    inner = cv2.erode(h8, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
+    ring = (cv2.dilate(h8, np.ones((4 * r + 1, 4 * r + 1), np.uint8)) > 0) & ~hole.astype(bool)
+    if inner.sum() < 16 or ring.sum() < 16:
+        return 1.0
+    return float(np.sqrt(np.mean(band[inner] ** 2)) / max(np.sqrt(np.mean(band[ring] ** 2)), 1e-6))
+
+
 def texture_scale(hole: np.ndarray) -> float:
     """Texture mode's scale (full-size px): the hole's depth / DEPTH_PER_SCALE, at most its crop's shorter side /
     SIDE_PER_SCALE (the texture's elements do not grow with the hole; a block stays a small part of the crop)."""
@@ -202,10 +217,12 @@ def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
 
 
 def quilt_verdict(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: float, *, texture: bool = False,
-                  seed: int = SEED, check: Callable[[], None] | None = None) -> tuple[np.ndarray | None, str]:
+                  seed: int = SEED, check: Callable[[], None] | None = None,
+                  any_way: bool = False) -> tuple[np.ndarray | None, str]:
     """`quilt_band`'s result and, for texture mode, why: "quilted", "one way" (a texture whose edges run one way:
     bricks, planks — the caller may redraw it from patches), "scene" (uneven light, a few edges, too weak a
-    texture, too few sources) or "shallow" (no texture scale: a thin hole)."""
+    texture, too few sources) or "shallow" (no texture scale: a thin hole). `any_way`: quilted even where the edges
+    run one way (the caller's redraw of such a texture came out flat)."""
     hole = hole.astype(bool)
     if not hole.any():
         return None, "shallow"
@@ -213,7 +230,7 @@ def quilt_verdict(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale:
     scales = ([t] if t >= TEXTURE_MIN and t > scale else []) + ([scale] if scale >= MIN_SCALE else [])
     verdict = "scene" if texture and scales and scales[0] == t else "shallow"
     for s in scales:        # texture mode where the photo allows it, else the band finer than the fill's pixels
-        out = _quilt(hole, np.where(hole[..., None], filled, crop), s, seed, check, broad=s > scale)
+        out = _quilt(hole, np.where(hole[..., None], filled, crop), s, seed, check, broad=s > scale, any_way=any_way)
         if isinstance(out, np.ndarray):
             return out, "quilted" if s > scale else verdict
         if s > scale:
@@ -237,7 +254,7 @@ def _broad_light(filled: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarr
 
 
 def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check: Callable[[], None] | None, *,
-           broad: bool = False) -> np.ndarray | str:
+           broad: bool = False, any_way: bool = False) -> np.ndarray | str:
     from latentbrush.ml.inpaint.cuts import block_mask
 
     h, w = hole.shape
@@ -302,7 +319,7 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
         return "scene"
     if broad and uneven(low_fill, cells, unknown) > UNEVEN:
         return "scene"
-    if broad and oriented(grey, touched == 0) > ORIENTED:
+    if broad and not any_way and oriented(grey, touched == 0) > ORIENTED:
         return "one way"
     rng = np.random.default_rng(seed)
     step = b - max(2, int(round(OVERLAP * b)))

@@ -120,7 +120,7 @@ def plain_summary(log: list[tuple], *, grain: bool = True) -> str:
         parts.append("then redrawn from the photo's own patches" + ("" if synth == len(log) else
                                                                     f" in {synth} of the {len(log)} areas"))
     if quilted(log):
-        parts.append("then the texture around it laid over it in blocks of the photo's own"
+        parts.append("then the texture around it laid over it in blocks copied from the photo around the hole"
                      + ("" if quilted(log) == len(log) else f" in {quilted(log)} of the {len(log)} areas"))
     marks = [_mark(e) for e in log]
     if any(kind in FACE_MARKS for kind, _ in marks):
