@@ -14,6 +14,7 @@ from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import quilt
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 from latentbrush.ml.inpaint.fill import inpaint_image
+from latentbrush.ml.inpaint.surround import band_ratio
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
 
@@ -297,4 +298,4 @@ def test_a_stochastic_texture_leaning_one_way_is_quilted_when_its_redraw_comes_o
     (out, _), _ = drain(inpaint_image(img, mask, f))
     assert np.array_equal(out[~hole], img[~hole])
     assert f.log[-1][2:] == ("quilted",)
-    assert quilt.band_ratio(out, hole, 3 * quilt.texture_scale(hole)) > quilt.FLAT
+    assert band_ratio(out, hole, 3 * quilt.texture_scale(hole)) > quilt.FLAT

@@ -118,7 +118,8 @@ from latentbrush.ml.inpaint.face_gate import holding_face, mouth_under
 from latentbrush.ml.inpaint.faces import mirror_of
 from latentbrush.ml.inpaint.filler import BiharmonicFiller, Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
-from latentbrush.ml.inpaint.quilt import FLAT, SPLIT, band_ratio, quilt_verdict, texture_scale
+from latentbrush.ml.inpaint.quilt import FLAT, SPLIT, quilt_verdict, texture_scale
+from latentbrush.ml.inpaint.surround import band_ratio
 from latentbrush.ml.inpaint.texture import add_detail
 
 PRIOR_GATE = 0.35     # the prior's fit / the best other ring error below which the crop is a face
