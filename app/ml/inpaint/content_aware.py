@@ -200,7 +200,9 @@ class ContentAwareFiller(Filler):
         self.area: tuple[np.ndarray, BBox, np.ndarray, np.ndarray | None] | None = None
         self.area_face: tuple | None = None     # (the area, its face, mirror_of's answer) by fill_whole, for fill
         self.synthesised = False          # whether the last fill's hole was synthesised from patches
-        self.quilts_texture = False       # whether the last fill allowed texture mode (quilt.py; scale_back reads it)
+        # whether the last fill allowed texture mode (quilt.py; scale_back reads it): False, True or "any way" (its
+        # one-way texture was quilted all the same)
+        self.quilts_texture: bool | str = False
         self.fsr = FsrFiller(max_side=None, hole_budget=fsr_budget)
         self.telea = ClassicalFiller(methods.TELEA)
         self.max_side, self.ring, self.fsr_budget = max_side, ring, fsr_budget
@@ -349,6 +351,7 @@ class ContentAwareFiller(Filler):
                 quilted, _ = quilt_verdict(crop, hole, out, 1.0, texture=True, check=check, any_way=True)
                 if quilted is not None:
                     self.log[-1] = (*self.log[-1][:2], "quilted")
+                    self.quilts_texture = "any way"     # (scale_back quilts the full size the same way)
                     return quilted
         return out
 

@@ -187,10 +187,11 @@ def shrink_hole(crop: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> tu
 
 
 def scale_back(out: np.ndarray, hs: np.ndarray, crop: np.ndarray, hole: np.ndarray, *, grain: bool,
-               texture: bool = False, check: Check | None = None, log: list | None = None) -> np.ndarray:
+               texture: bool | str = False, check: Check | None = None, log: list | None = None) -> np.ndarray:
     """A fill made small (`out`, its hole `hs`) scaled back up to the crop; with `grain` (the fills that copy the
     photo's texture) the finer band the small fill cannot hold put back: the texture's own, quilted from around
-    the hole (quilt.py; `texture`: in texture mode where the hole is deep enough), or the photo's grain as noise
+    the hole (quilt.py; `texture`: in texture mode where the hole is deep enough, "any way": even where its edges
+    run one way), or the photo's grain as noise
     (texture.fine_grain). `log`: the filler's; its last entry marked "quilted" where texture mode quilted here."""
     h, w = hole.shape
     scale = w / out.shape[1]
@@ -203,7 +204,8 @@ def scale_back(out: np.ndarray, hs: np.ndarray, crop: np.ndarray, hole: np.ndarr
     from latentbrush.ml.inpaint.quilt import quilt_verdict
     from latentbrush.ml.inpaint.texture import fine_grain
 
-    quilted, verdict = quilt_verdict(crop, hole, out, scale, texture=texture, check=check)
+    quilted, verdict = quilt_verdict(crop, hole, out, scale, texture=bool(texture), check=check,
+                                     any_way=texture == "any way")
     if verdict == "quilted" and log:        # (what the report says; helper 77: quilted here, said "grain")
         log[-1] = (*log[-1][:2], "quilted")
     return quilted if quilted is not None else fine_grain(crop, hole, out, scale, check=check)
