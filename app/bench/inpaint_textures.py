@@ -4,7 +4,9 @@ gravel, brick, the cat's eye (all in the completion network's training photos: t
 texture, not a held-out score) — through the editor's path, and for each fill the *stones' band*
 (grey levels between a 1.5-px and a 6-px blur: blades, stones, fur strands, mortar; not the 1-px grain)
 is measured inside the hole (less a 4-px rim) against the same band in the ring 4–20 px around it:
-1 = as much mid-scale texture as around the hole, near 0 = a flat disc. The photo's own value (the
+1 = as much mid-scale texture as around the hole, near 0 = a flat disc. Since stop 63 also the gradient across the
+hole's edge against the ring's (a hard outline scores 2 and more) and how far the fill's mean colour inside is from
+the truth's. The photo's own value (the
 truth inside the disc) is given for comparison; PSNR inside the hole as well. Methods: the default,
 the best-quality fill, the best-quality fill as it was until stop 41 (its settings for crops up to
 64 px applied to every crop), Telea. Writes inpaint_textures.jpg (rows: photos; columns: the photo
@@ -40,6 +42,26 @@ def texture_ratio(img: np.ndarray, hole: np.ndarray) -> float:
     return float(b[inner].std() / max(float(b[ring].std()), 1e-6))
 
 
+def edge_sharpness(img: np.ndarray, hole: np.ndarray) -> float:
+    """The mean gradient across the hole's edge (the pixels 1 px either side) / that in the ring 4–20 px around it:
+    about 1 for the photo itself, 2 and more where a fill meets the photo in a hard outline (stop 63)."""
+    import cv2
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    grad = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+    h8 = hole.astype(np.uint8)
+    edge = (cv2.dilate(h8, np.ones((3, 3), np.uint8)) > 0) & ~(cv2.erode(h8, np.ones((3, 3), np.uint8)) > 0)
+    ring = (cv2.dilate(h8, np.ones((41, 41), np.uint8)) > 0) & ~(cv2.dilate(h8, np.ones((9, 9), np.uint8)) > 0)
+    return float(grad[edge].mean() / max(float(grad[ring].mean()), 1e-6))
+
+
+def light_offset(img: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> float:
+    """How far the fill's mean colour inside the hole (less a 4-px rim) is from the truth's there: the largest
+    channel's difference, in levels (a disc lighter or darker than the photo, stop 63)."""
+    import cv2
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    return float(np.abs(img[inner].astype(np.float64).mean(0) - truth[inner].astype(np.float64).mean(0)).max())
+
+
 def inpaint_textures(quick: bool = False, out: Path | None = None) -> list[Measurement]:
     import json
 
@@ -69,14 +91,21 @@ def inpaint_textures(quick: bool = False, out: Path | None = None) -> list[Measu
         shown = img.copy()
         shown[cv2.morphologyEx(hole, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0] = (255, 0, 0)
         row = [shown[y0:y1, x0:x1]]
-        table[name] = {"photo": {"texture": texture_ratio(img, hole > 0)}}
+        table[name] = {"photo": {"texture": texture_ratio(img, hole > 0), "edge": edge_sharpness(img, hole > 0)}}
         rows.append((f"{name}: the photo itself, stones' band inside / around the hole",
                      table[name]["photo"]["texture"], "ratio"))
+        rows.append((f"{name}: the photo itself, gradient across the hole's edge / around it",
+                     table[name]["photo"]["edge"], "ratio"))
         for label, filler, blend in fills:
             holed = img.copy()
             holed[hole > 0] = 255
             (res, _), _ = drain(inpaint_image(holed, hole, filler, blend=blend))
-            table[name][label] = {"texture": texture_ratio(res, hole > 0), "psnr": hole_psnr(res, img, hole)}
+            table[name][label] = {"texture": texture_ratio(res, hole > 0), "psnr": hole_psnr(res, img, hole),
+                                  "edge": edge_sharpness(res, hole > 0), "light": light_offset(res, img, hole > 0)}
+            rows.append((f"{name}: {label}, gradient across the hole's edge / around it", table[name][label]["edge"],
+                         "ratio"))
+            rows.append((f"{name}: {label}, mean colour inside the hole off the truth's", table[name][label]["light"],
+                         "levels"))
             rows.append((f"{name}: {label}, stones' band inside / around the hole", table[name][label]["texture"],
                          "ratio"))
             rows.append((f"{name}: {label}, PSNR inside the hole", table[name][label]["psnr"], "dB"))

@@ -14,7 +14,6 @@ from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import quilt
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 from latentbrush.ml.inpaint.fill import inpaint_image
-from latentbrush.ml.inpaint.surround import band_ratio
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
 
@@ -293,9 +292,14 @@ def test_a_deep_hole_in_bricks_is_redrawn_from_the_walls_patches():
     assert np.abs(out[inner].astype(float) - wall[inner]).mean() < 28
 
 
-def test_a_stochastic_texture_leaning_one_way_is_quilted_when_its_redraw_comes_out_flat():
+def test_a_texture_leaning_one_way_but_random_along_it_is_quilted_and_a_regular_one_redrawn():
     """Helper 78: grass stretched to a phone photo's size leans one way (0.43–0.49), so it was redrawn from patches
-    as bricks are, and came out a washed-out grey disc; a redraw that flat is quilted after all."""
+    as bricks are, and came out a washed-out grey disc. What bricks and boards have and such a texture has not is
+    regularity (surround.periodic: a brick photo's courses 0.26, drawn walls and boards 1.0, grass and gravel
+    0.10 stretched or not): only a regular texture is redrawn; one random along its lean is quilted."""
+    from latentbrush.ml.inpaint.content_aware import REGULAR
+    from latentbrush.ml.inpaint.surround import periodic
+
     img = cv2.resize(pebbles(128, 512, seed=9), (512, 512), interpolation=cv2.INTER_CUBIC)     # stretched 4 × tall
     mask = disc(512, 512, 90)
     hole = mask > 0
@@ -304,4 +308,10 @@ def test_a_stochastic_texture_leaning_one_way_is_quilted_when_its_redraw_comes_o
     (out, _), _ = drain(inpaint_image(img, mask, f))
     assert np.array_equal(out[~hole], img[~hole])
     assert f.log[-1][2:] == ("quilted",)
-    assert band_ratio(out, hole, 3 * quilt.texture_scale(hole)) > quilt.FLAT
+    inner = cv2.erode(mask, np.ones((9, 9), np.uint8)) > 0
+    ring = (cv2.dilate(mask, np.ones((41, 41), np.uint8)) > 0) & ~(cv2.dilate(mask, np.ones((9, 9), np.uint8)) > 0)
+    assert stones_band(out, inner) > 0.75 * stones_band(img, ring)
+    y, x = np.mgrid[0:512, 0:512]
+    courses = ((y % 30 < 5) | ((x + 45 * (y // 30 % 2)) % 90 < 5)).astype(np.float32)
+    wall = np.repeat(np.clip(90 + 120 * courses[..., None], 0, 255).astype(np.uint8), 3, axis=2)
+    assert periodic(wall, hole, 3 * quilt.texture_scale(hole)) > REGULAR

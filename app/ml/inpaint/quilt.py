@@ -53,7 +53,6 @@ ORIENTED = 0.3         # texture mode: none where the surround's edges run one w
 UNEVEN = 0.6           # … nor where the broad light changes more than this against the texture's strength (`uneven`)
 FINE = 24              # the agreement is judged on a copy about this many px a block
 REPEAT = 2.0           # a source within a block of one already taken costs this × the median candidate's more, a time
-FLAT = 0.75            # a one-way texture's redraw with less than this of the band around it is quilted instead
 HEAL = 1.0             # texture mode: the step at the hole's edge faded out over this × the scale (px)
 EVERY = 400            # blocks up to which each is matched against every clean source (`_agreeing`)
 TOLERANCE = 0.1         # a block's source: at random among those within this of the best cost (no verbatim repeats)
@@ -186,7 +185,7 @@ def quilt_verdict(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale:
     """`quilt_band`'s result and, for texture mode, why: "quilted", "one way" (a texture whose edges run one way:
     bricks, planks — the caller may redraw it from patches), "scene" (uneven light, a few edges, too weak a
     texture, too few sources) or "shallow" (no texture scale: a thin hole). `any_way`: quilted even where the edges
-    run one way (the caller's redraw of such a texture came out flat)."""
+    run one way (a texture random along them: the caller's `surround.periodic`)."""
     hole = hole.astype(bool)
     if not hole.any():
         return None, "shallow"

@@ -32,15 +32,25 @@ def uneven(colours: np.ndarray, cells: np.ndarray, unknown: np.ndarray) -> float
     return spread / max(float(np.sqrt(np.expm1(cells[known]).mean())), 1e-6)
 
 
-def band_ratio(img: np.ndarray, hole: np.ndarray, sigma: float) -> float:
-    """The band finer than a blur of `sigma` (grey, RMS) inside the hole, less a rim of σ, against a ring of 2σ
-    around it: near 1 where a fill has the texture's contrast, low where it came out flat."""
+def periodic(img: np.ndarray, hole: np.ndarray, sigma: float) -> float:
+    """How regular the texture around the hole is: the highest peak of the band's autocorrelation (the band finer
+    than a blur of `sigma`, over the known pixels, normalised by their overlap, shifts that keep half of them) outside
+    its central lobe (where it stays above 0.1). Scikit-image's brick wall 0.26 as a whole, 0.3–0.5 in the crops the
+    editor fills; boards or a drawn wall 1.0; grass and gravel 0.10, stretched one way too (0.10–0.12), a blob
+    texture stretched 4 × 0.11–0.23: a texture whose edges run one way but which is random along them is quilted, a
+    regular one redrawn from patches (its courses must line up; content_aware.REGULAR)."""
     g = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY).astype(np.float32)
-    band = g - cv2.GaussianBlur(g, (0, 0), sigma)
-    h8 = hole.astype(np.uint8)
-    r = max(1, int(round(sigma)))
-    inner = cv2.erode(h8, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
-    ring = (cv2.dilate(h8, np.ones((4 * r + 1, 4 * r + 1), np.uint8)) > 0) & ~hole.astype(bool)
-    if inner.sum() < 16 or ring.sum() < 16:
-        return 1.0
-    return float(np.sqrt(np.mean(band[inner] ** 2)) / max(np.sqrt(np.mean(band[ring] ** 2)), 1e-6))
+    known = (~hole.astype(bool)).astype(np.float32)
+    band = (g - cv2.GaussianBlur(g, (0, 0), sigma)) * known
+    h, w = band.shape
+    size = (cv2.getOptimalDFTSize(2 * h), cv2.getOptimalDFTSize(2 * w))
+    fb, fk = np.fft.rfft2(band, size), np.fft.rfft2(known, size)
+    num = np.fft.fftshift(np.fft.irfft2(fb * np.conj(fb), size))
+    cnt = np.fft.fftshift(np.fft.irfft2(fk * np.conj(fk), size))
+    cy, cx = size[0] // 2, size[1] // 2
+    ok = cnt > 0.5 * cnt[cy, cx]            # shifts with at least half of the known pixels overlapping
+    acf = np.where(ok, num / np.maximum(cnt, 1.0), 0.0)
+    acf /= max(float(acf[cy, cx]), 1e-6)
+    _, lab = cv2.connectedComponents((acf > 0.1).astype(np.uint8))
+    outside = ok & (lab != lab[cy, cx])
+    return float(acf[outside].max()) if outside.any() else 0.0
