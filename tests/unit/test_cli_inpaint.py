@@ -106,7 +106,8 @@ def test_the_command_line_says_when_the_best_quality_fill_may_suit_a_textured_ho
     g = cv2.GaussianBlur(rng.normal(0, 1, (160, 160)).astype(np.float32), (0, 0), 2.5)
     gravel = np.repeat(np.clip(128 + 60 * g / g.std(), 0, 255).astype(np.uint8)[..., None], 3, 2)
     Image.fromarray(gravel).save(tmp_path / "gravel.png")
-    Image.fromarray(cv2.circle(np.zeros((160, 160), np.uint8), (80, 80), 30, 255, -1)).save(tmp_path / "m.png")
+    # a wide stroke: deep enough for the hint, too thin for texture mode (which would quilt a disc: no hint then)
+    Image.fromarray(cv2.line(np.zeros((160, 160), np.uint8), (20, 80), (140, 80), 255, 27)).save(tmp_path / "m.png")
     for model, told in ((None, True), ("exemplar", False)):
         out = tmp_path / f"out-{model}.png"
         assert run_cli(["--models", str(tiny_models), "inpaint", str(tmp_path / "gravel.png"), "--mask",

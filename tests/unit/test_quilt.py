@@ -297,7 +297,6 @@ def test_a_texture_leaning_one_way_but_random_along_it_is_quilted_and_a_regular_
     as bricks are, and came out a washed-out grey disc. What bricks and boards have and such a texture has not is
     regularity (surround.periodic: a brick photo's courses 0.26, drawn walls and boards 1.0, grass and gravel
     0.10 stretched or not): only a regular texture is redrawn; one random along its lean is quilted."""
-    from latentbrush.ml.inpaint.content_aware import REGULAR
     from latentbrush.ml.inpaint.surround import periodic
 
     img = cv2.resize(pebbles(128, 512, seed=9), (512, 512), interpolation=cv2.INTER_CUBIC)     # stretched 4 × tall
@@ -307,11 +306,39 @@ def test_a_texture_leaning_one_way_but_random_along_it_is_quilted_and_a_regular_
     f = ContentAwareFiller(None)
     (out, _), _ = drain(inpaint_image(img, mask, f))
     assert np.array_equal(out[~hole], img[~hole])
-    assert f.log[-1][2:] == ("quilted",)
+    assert f.log[-1][2:] == ("quilted",) and f.quilts_texture == "any way"     # (surveyed once: "quilted along")
     inner = cv2.erode(mask, np.ones((9, 9), np.uint8)) > 0
     ring = (cv2.dilate(mask, np.ones((41, 41), np.uint8)) > 0) & ~(cv2.dilate(mask, np.ones((9, 9), np.uint8)) > 0)
     assert stones_band(out, inner) > 0.75 * stones_band(img, ring)
     y, x = np.mgrid[0:512, 0:512]
     courses = ((y % 30 < 5) | ((x + 45 * (y // 30 % 2)) % 90 < 5)).astype(np.float32)
     wall = np.repeat(np.clip(90 + 120 * courses[..., None], 0, 255).astype(np.uint8), 3, axis=2)
-    assert periodic(wall, hole, 3 * quilt.texture_scale(hole)) > REGULAR
+    assert periodic(wall, hole, 3 * quilt.texture_scale(hole)) > quilt.REGULAR
+
+
+def test_a_hole_in_a_texture_beside_an_object_takes_the_texture_around_it():
+    """Helper 78's coffee table: a hole in the wood beside the red saucer declined texture mode (the crop around it
+    was no one texture) and got the transported starburst. Since stop 64 the ring around the hole must be one
+    texture, and the blocks come from the cells alike (surround.alike): the texture, none of the smooth red object
+    within reach; a hole whose ring takes in the object still declines."""
+    img = pebbles(320, 460, seed=5)
+    smooth = np.zeros(img.shape[:2], bool)
+    # smooth red objects on either side within the editor's crop around the hole (249 px), just beyond its ring
+    smooth[:, :178] = smooth[:, 404:] = True
+    img[smooth] = (200, 40, 30)
+    img[smooth] += np.random.default_rng(1).integers(0, 3, (int(smooth.sum()), 1)).astype(np.uint8)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.circle(mask, (290, 160), 62, 255, -1)
+    hole = mask > 0
+    f = ContentAwareFiller(None)
+    (out, _), _ = drain(inpaint_image(img, mask, f))
+    assert np.array_equal(out[~hole], img[~hole])
+    assert f.log[-1][2:] == ("quilted",)
+    inner = cv2.erode(mask, np.ones((9, 9), np.uint8)) > 0
+    ring = (cv2.dilate(mask, np.ones((41, 41), np.uint8)) > 0) & ~(cv2.dilate(mask, np.ones((9, 9), np.uint8)) > 0)
+    assert stones_band(out, inner) > 0.75 * stones_band(img, ring)
+    red = out[..., 0].astype(int) - out[..., 1].astype(int)
+    assert red[hole].max() < red[ring].max() + 10         # no piece of the red object copied in
+    near = np.zeros_like(mask)
+    cv2.circle(near, (256, 160), 62, 255, -1)       # its ring takes in the object's edge
+    assert quilt.quilt_verdict(img, near > 0, img.copy(), 1.0, texture=True)[1] == "scene"

@@ -118,15 +118,13 @@ from latentbrush.ml.inpaint.face_gate import holding_face, mouth_under
 from latentbrush.ml.inpaint.faces import mirror_of
 from latentbrush.ml.inpaint.filler import BiharmonicFiller, Check, ClassicalFiller, Filler, FsrFiller, fill_crop
 from latentbrush.ml.inpaint.masks import hole_depth
-from latentbrush.ml.inpaint.quilt import SPLIT, quilt_verdict, texture_scale
-from latentbrush.ml.inpaint.surround import periodic
+from latentbrush.ml.inpaint.quilt import quilt_verdict
 from latentbrush.ml.inpaint.texture import add_detail
 
 PRIOR_GATE = 0.35     # the prior's fit / the best other ring error below which the crop is a face
 CLOSE_FIT = 150.0     # … or, where the prior reproduces the ring this closely (MSE, ≈ 12 levels RMS),
 CLOSE_GATE = 0.6      # … below this
-ONE_WAY_SIDE = 512    # a deep hole in bricks or planks is redrawn from patches at most this large (stop 63) …
-REGULAR = 0.27        # … where their texture is this regular (surround.periodic: grass, gravel 0.10–0.23, bricks 0.3+)
+ONE_WAY_SIDE = 512    # a deep hole in bricks or planks is redrawn from patches at most this large (stop 63; quilt.REGULAR)
 WEIGHT_POWER = 2.0   # candidates' weights: 1 / ring error ** this
 THIN_DEPTH = 12.0    # a hole whose pixels lie a median ≤ this many px from its edge is thin (brush strokes)
 SYNTH_SIDES = (64, 128)   # the texture synthesis works at the first of these sides (at most: smaller crops
@@ -338,16 +336,10 @@ class ContentAwareFiller(Filler):
         quilted, verdict = quilt_verdict(crop, hole, out, 1.0, texture=True, check=check)
         if quilted is not None:
             self.log[-1] = (*self.log[-1][:2], "quilted")        # (what the report says: report.quilted)
+            if verdict == "quilted along":      # (edges one way, random along them: scale_back quilts them too)
+                self.quilts_texture = "any way"
             return quilted
-        if verdict == "one way" and periodic(crop, hole, SPLIT * texture_scale(hole)) < REGULAR:
-            # edges running one way but random along them (grass leaning, wood grain, a texture stretched): quilted
-            # all the same (redrawn from patches, helper 78's stretched grass came out a washed-out grey disc)
-            quilted, _ = quilt_verdict(crop, hole, out, 1.0, texture=True, check=check, any_way=True)
-            if quilted is not None:
-                self.log[-1] = (*self.log[-1][:2], "quilted")
-                self.quilts_texture = "any way"     # (scale_back quilts the full size the same way)
-                return quilted
-        elif verdict == "one way":
+        if verdict == "one way":
             # a regular texture (bricks, boards): blocks would break its courses; redrawn from the photo's patches
             # as the best-quality fill does (the transported streaks drew a starburst over bricks)
             out = add_detail(crop, hole, drain(synthesise_fill(

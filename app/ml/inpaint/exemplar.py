@@ -77,7 +77,7 @@ from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import methods
 from latentbrush.ml.inpaint.filler import Check, Filler, fill_crop, scale_back, shrink_hole
 from latentbrush.ml.inpaint.masks import hole_depth
-from latentbrush.ml.inpaint.quilt import quilt_band
+from latentbrush.ml.inpaint.quilt import quilt_verdict
 from latentbrush.ml.inpaint.texture import add_detail, grid_descriptors
 
 RADIUS = 3            # 7 × 7 patches
@@ -289,10 +289,10 @@ class ExemplarFiller(Filler):
                 # a deep hole in a texture that runs every way (gravel, grass): quilted from around it, as the
                 # default does (quilt.py's texture mode; the patch synthesis's votes came out softer, stop 63)
                 yield 0.1, "looking for a texture to quilt from around the hole"
-                quilted = quilt_band(crop, hole, add_detail(crop, hole, start, guide=best), 1.0, texture=True,
-                                     check=check)
-                if quilted is not None:
-                    self.quilted = True
+                quilted, verdict = quilt_verdict(crop, hole, add_detail(crop, hole, start, guide=best), 1.0,
+                                                 texture=True, check=check)
+                if quilted is not None:     # ("quilted along": a texture leaning one way, random along it)
+                    self.quilted = "any way" if verdict == "quilted along" else True
                     if self.log:
                         self.log[-1] = (*self.log[-1][:2], "quilted")
                     return quilted

@@ -206,7 +206,7 @@ def scale_back(out: np.ndarray, hs: np.ndarray, crop: np.ndarray, hole: np.ndarr
 
     quilted, verdict = quilt_verdict(crop, hole, out, scale, texture=bool(texture), check=check,
                                      any_way=texture == "any way")
-    if verdict == "quilted" and log:        # (what the report says; helper 77: quilted here, said "grain")
+    if verdict.startswith("quilted") and log:        # (what the report says; helper 77: quilted here, said "grain")
         log[-1] = (*log[-1][:2], "quilted")
     return quilted if quilted is not None else fine_grain(crop, hole, out, scale, check=check)
 

@@ -30,7 +30,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from latentbrush.ml.inpaint.surround import oriented, uneven
+from latentbrush.ml.inpaint.surround import alike, oriented, periodic, uneven
 
 SPLIT = 3.0         # the band copied: finer than a Gaussian blur of this × the scale (full-size px)
 BLOCK = 6.0         # block side, × the scale (at least MIN_BLOCK px)
@@ -50,11 +50,12 @@ SIDE_PER_SCALE = 48.0   # … and at most the crop's shorter side / this (a bloc
 TEXTURE_MIN = 2.0       # texture mode below this scale: none (the grain pass holds a thin hole's texture)
 BUDGET = 60_000_000     # beyond EVERY blocks: random sources tried × their agreement's pixels, over all blocks
 ORIENTED = 0.3         # texture mode: none where the surround's edges run one way more than this (bricks, planks)
-UNEVEN = 0.6           # … nor where the broad light changes more than this against the texture's strength (`uneven`)
+UNEVEN = 1.0           # … nor where the broad light changes more than this against the texture's strength (`uneven`)
 FINE = 24              # the agreement is judged on a copy about this many px a block
 REPEAT = 2.0           # a source within a block of one already taken costs this × the median candidate's more, a time
 HEAL = 1.0             # texture mode: the step at the hole's edge faded out over this × the scale (px)
 EVERY = 400            # blocks up to which each is matched against every clean source (`_agreeing`)
+REGULAR = 0.27         # … where their texture is this regular (surround.periodic: grass, gravel 0.10–0.23, bricks 0.3+)
 TOLERANCE = 0.1         # a block's source: at random among those within this of the best cost (no verbatim repeats)
 
 
@@ -182,10 +183,11 @@ def quilt_band(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: fl
 def quilt_verdict(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale: float, *, texture: bool = False,
                   seed: int = SEED, check: Callable[[], None] | None = None,
                   any_way: bool = False) -> tuple[np.ndarray | None, str]:
-    """`quilt_band`'s result and, for texture mode, why: "quilted", "one way" (a texture whose edges run one way:
-    bricks, planks — the caller may redraw it from patches), "scene" (uneven light, a few edges, too weak a
-    texture, too few sources) or "shallow" (no texture scale: a thin hole). `any_way`: quilted even where the edges
-    run one way (a texture random along them: the caller's `surround.periodic`)."""
+    """`quilt_band`'s result and, for texture mode, why: "quilted", "quilted along" (its edges run one way but it is
+    random along them: grass leaning, wood grain), "one way" (a regular texture whose edges run one way: bricks,
+    planks — the caller may redraw it from patches; `surround.periodic` ≥ REGULAR), "scene" (uneven light, a few
+    edges, too weak a texture, too few sources) or "shallow" (no texture scale: a thin hole). `any_way`: quilted
+    wherever the edges run (a full-size pass after "quilted along" at the working size)."""
     hole = hole.astype(bool)
     if not hole.any():
         return None, "shallow"
@@ -194,8 +196,8 @@ def quilt_verdict(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale:
     verdict = "scene" if texture and scales and scales[0] == t else "shallow"
     for s in scales:        # texture mode where the photo allows it, else the band finer than the fill's pixels
         out = _quilt(hole, np.where(hole[..., None], filled, crop), s, seed, check, broad=s > scale, any_way=any_way)
-        if isinstance(out, np.ndarray):
-            return out, "quilted" if s > scale else verdict
+        if not isinstance(out, str):
+            return out[0], ("quilted along" if out[1] else "quilted") if s > scale else verdict
         if s > scale:
             verdict = out
     return None, verdict
@@ -217,7 +219,9 @@ def _broad_light(filled: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarr
 
 
 def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check: Callable[[], None] | None, *,
-           broad: bool = False, any_way: bool = False) -> np.ndarray | str:
+           broad: bool = False, any_way: bool = False) -> tuple[np.ndarray, bool] | str:
+    """`filled` with the band finer than a blur of SPLIT × `scale` quilted into the hole, and whether its texture's
+    edges run one way (random along them: quilted all the same); else why not ("scene", "one way")."""
     from latentbrush.ml.inpaint.cuts import block_mask
 
     h, w = hole.shape
@@ -250,12 +254,10 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
     low_fill = cv2.resize(filled[region], None, fx=1 / half, fy=1 / half, interpolation=cv2.INTER_AREA)
     low_fill = low_fill.astype(np.float32)
 
-    def mean_at(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:       # a block's blurred colour, by its centre
-        cy = np.clip(((yy - sy0 + half) / half).astype(int), 0, low_fill.shape[0] - 1)
-        cx = np.clip(((xx - sx0 + half) / half).astype(int), 0, low_fill.shape[1] - 1)
-        return low_fill[cy, cx]
+    def cell(yy: np.ndarray, xx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:    # a block's cell, by its centre
+        return (np.clip(((yy - sy0 + half) / half).astype(int), 0, low_fill.shape[0] - 1),
+                np.clip(((xx - sx0 + half) / half).astype(int), 0, low_fill.shape[1] - 1))
 
-    src_colour = mean_at(oy, ox)
     # the band's strength, per block: where the hole is, carried in from its edge by the membrane (a smooth wall
     # gets a smooth wall's grain, not fragments of the hair's edges that happen to share its colour)
     grey = cv2.cvtColor(np.ascontiguousarray(filled[region]), cv2.COLOR_RGB2GRAY).astype(np.float32)
@@ -266,24 +268,39 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
     if not unknown.all():
         cells = _carried(cells, unknown)
 
-    def strength_at(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
-        cy = np.clip(((yy - sy0 + half) / half).astype(int), 0, cells.shape[0] - 1)
-        cx = np.clip(((xx - sx0 + half) / half).astype(int), 0, cells.shape[1] - 1)
-        return cells[cy, cx]
-
-    src_strength = strength_at(oy, ox)
     # only around a texture: where the band is about as strong everywhere around the hole (gravel, grass, a
     # weave, sensor grain); around smooth areas and a few edges (a wall, an object's outline) the grain's noise
     # is the better guess — fragments of edges scattered over a wall read as droplets; and a hole across a lawn's
     # horizon drew squares of grass and sky along it (the 10th percentile, not the median: 5.2 there, 0.1–0.8 on
-    # gravel, grass and brick)
-    lo, hi = np.percentile(src_strength, (10, 90))
-    if hi - lo > SPREAD or np.expm1(lo) < FLOOR ** 2:
-        return "scene"
-    if broad and uneven(low_fill, cells, unknown) > UNEVEN:
-        return "scene"
-    if broad and not any_way and oriented(grey, touched == 0) > ORIENTED:
-        return "one way"
+    # gravel, grass and brick). Texture mode asks it of the ring around the hole and takes its sources from the
+    # cells alike (surround.alike: a table's wood beside a saucer); the finer band of a magnified fill, of them all.
+    along = False
+    if broad:
+        like = alike(low_fill, cells, unknown, SPREAD, FLOOR ** 2)
+        if like is None:
+            return "scene"
+        keep = (cv2.erode(like.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)[cell(oy, ox)]     # (the whole block)
+        oy, ox = oy[keep], ox[keep]
+        if len(oy) < 4 or uneven(low_fill, cells, ~like) > UNEVEN:
+            return "scene"
+        if not any_way:     # edges one way: a regular texture (bricks, boards) is redrawn by the caller
+            alike_px = (touched == 0) & (cv2.resize(like.astype(np.uint8), grey.shape[::-1],
+                                                    interpolation=cv2.INTER_NEAREST) > 0)
+            along = oriented(grey, alike_px) > ORIENTED
+            if along and periodic(filled[region], ~alike_px, sigma) >= REGULAR:
+                return "one way"
+    else:
+        lo, hi = np.percentile(cells[cell(oy, ox)], (10, 90))
+        if hi - lo > SPREAD or np.expm1(lo) < FLOOR ** 2:
+            return "scene"
+
+    def mean_at(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:       # a block's blurred colour
+        return low_fill[cell(yy, xx)]
+
+    def strength_at(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
+        return cells[cell(yy, xx)]
+
+    src_colour, src_strength = mean_at(oy, ox), strength_at(oy, ox)
     rng = np.random.default_rng(seed)
     step = b - max(2, int(round(OVERLAP * b)))
     win = _window(b, b - step)
@@ -368,4 +385,4 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
         ey0, ey1, ex0, ex1 = max(0, y0 - 2), min(h, y1 + 2), max(0, x0 - 2), min(w, x1 + 2)
         out[ey0:ey1, ex0:ex1] = heal_edge(out[ey0:ey1, ex0:ex1], filled[ey0:ey1, ex0:ex1], hole[ey0:ey1, ex0:ex1],
                                           HEAL * scale)
-    return out
+    return out, along

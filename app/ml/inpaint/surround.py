@@ -7,6 +7,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+PERIODIC_PX = 1 << 20   # `periodic` judges a larger area on a copy scaled down to about this many pixels
+
 
 def oriented(band: np.ndarray, known: np.ndarray) -> float:
     """How much the edges of `band` over the `known` pixels run one way: the coherence of their summed structure
@@ -27,7 +29,11 @@ def uneven(colours: np.ndarray, cells: np.ndarray, unknown: np.ndarray) -> float
     known = ~unknown
     if known.sum() < 4:
         return float("inf")
-    smooth = cv2.GaussianBlur(colours, (0, 0), 1.0)     # (a block's mean is noisier than the broad light)
+    # (a block's mean is noisier than the broad light; blurred over the known cells alone: an object's colour
+    # beside them, left out by surround.alike, is not to spread into them)
+    weight = cv2.GaussianBlur(known.astype(np.float32), (0, 0), 1.0)[..., None]
+    smooth = cv2.GaussianBlur(np.where(known[..., None], colours, 0).astype(np.float32), (0, 0), 1.0)
+    smooth = smooth / np.maximum(weight, 1e-6)
     spread = float(np.sqrt(smooth[known].var(axis=0).sum()))
     return spread / max(float(np.sqrt(np.expm1(cells[known]).mean())), 1e-6)
 
@@ -38,9 +44,14 @@ def periodic(img: np.ndarray, hole: np.ndarray, sigma: float) -> float:
     its central lobe (where it stays above 0.1). Scikit-image's brick wall 0.26 as a whole, 0.3–0.5 in the crops the
     editor fills; boards or a drawn wall 1.0; grass and gravel 0.10, stretched one way too (0.10–0.12), a blob
     texture stretched 4 × 0.11–0.23: a texture whose edges run one way but which is random along them is quilted, a
-    regular one redrawn from patches (its courses must line up; content_aware.REGULAR)."""
+    regular one redrawn from patches (its courses must line up; quilt.REGULAR)."""
     g = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY).astype(np.float32)
     known = (~hole.astype(bool)).astype(np.float32)
+    d = int(np.ceil(np.sqrt(g.size / PERIODIC_PX)))
+    if d > 1:       # a full-size photo's surroundings: judged on a copy of about PERIODIC_PX pixels
+        size = (max(1, g.shape[1] // d), max(1, g.shape[0] // d))
+        g, known, sigma = cv2.resize(g, size, interpolation=cv2.INTER_AREA), cv2.resize(known, size), sigma / d
+        known = (known > 0.999).astype(np.float32)
     band = (g - cv2.GaussianBlur(g, (0, 0), sigma)) * known
     h, w = band.shape
     size = (cv2.getOptimalDFTSize(2 * h), cv2.getOptimalDFTSize(2 * w))
@@ -54,3 +65,28 @@ def periodic(img: np.ndarray, hole: np.ndarray, sigma: float) -> float:
     _, lab = cv2.connectedComponents((acf > 0.1).astype(np.uint8))
     outside = ok & (lab != lab[cy, cx])
     return float(acf[outside].max()) if outside.any() else 0.0
+
+
+def alike(colours: np.ndarray, cells: np.ndarray, unknown: np.ndarray, spread: float, floor: float, *,
+          ring: int = 2, margin: float = 12.0) -> np.ndarray | None:
+    """The known cells that look like the hole's own surroundings (stop 64), or None where those are no one texture.
+
+    `colours` (h, w, 3): each cell's blurred colour; `cells` (h, w): the log1p energy of the texture's band there;
+    `unknown` (h, w) bool: the hole's cells. The ring of known cells within `ring` cells of the hole must hold one
+    texture: its band's 10th–90th percentile log energy within `spread`, the 10th above `floor` (an energy). The
+    cells alike are those as strong (within half of `spread` beyond the ring's range) and as coloured (within
+    `margin` levels beyond the ring's 5th–95th percentile in each channel). Until now the whole crop around the hole
+    had to be one texture: a hole in a wooden table beside a red saucer, or in a lawn beside a path, declined and
+    got the transported fill's starburst (helper 78's coffee table)."""
+    known = ~unknown
+    size = 2 * ring + 1
+    near = known & (cv2.dilate(unknown.astype(np.uint8), np.ones((size, size), np.uint8)) > 0)
+    if near.sum() < 4:
+        return None
+    lo, hi = np.percentile(cells[near], (10, 90))
+    if hi - lo > spread or np.expm1(lo) < floor:
+        return None
+    c_lo, c_hi = np.percentile(colours[near], (5, 95), axis=0)
+    within = np.all((colours >= c_lo - margin) & (colours <= c_hi + margin), axis=-1)
+    like = (within & (cells >= lo - spread / 2) & (cells <= hi + spread / 2)).astype(np.uint8)
+    return known & (cv2.erode(like, np.ones((3, 3), np.uint8)) > 0)     # (not the cells straddling an object's edge)
