@@ -124,7 +124,7 @@ from latentbrush.ml.inpaint.texture import add_detail
 PRIOR_GATE = 0.35     # the prior's fit / the best other ring error below which the crop is a face
 CLOSE_FIT = 150.0     # … or, where the prior reproduces the ring this closely (MSE, ≈ 12 levels RMS),
 CLOSE_GATE = 0.6      # … below this
-ONE_WAY_SIDE = 512    # a deep hole in bricks or planks is redrawn from patches at most this large (stop 63; quilt.REGULAR)
+ONE_WAY_SIDE = 512    # a deep hole in bricks or planks is redrawn from patches this large at most (quilt.REGULAR)
 WEIGHT_POWER = 2.0   # candidates' weights: 1 / ring error ** this
 THIN_DEPTH = 12.0    # a hole whose pixels lie a median ≤ this many px from its edge is thin (brush strokes)
 SYNTH_SIDES = (64, 128)   # the texture synthesis works at the first of these sides (at most: smaller crops

@@ -376,8 +376,7 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     # (not where a face's features held the hole: no fill copies other patches into a face, and a helper read
     # the advice after a cleanly mirrored eye)
     textured = (mid == methods.CONTENT_AWARE and not face_held(log) and not redrawn(log)
-                and masks.hole_depth(mask > 0) >= masks.TEXTURE_DEPTH
-                and masks.ring_texture(image, mask) >= masks.TEXTURE_BAND)
+                and masks.wants_texture(image, mask, out))
     info["textured"] = textured
     hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
               "paint the mask a little wider"] if rim >= RIM_WARN else []) + (
