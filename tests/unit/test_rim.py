@@ -75,6 +75,10 @@ def test_a_large_hole_is_said_to_be_a_guess_in_its_middle_and_strokes_and_patche
         res, _ = drain(run_inpaint(Job("inpaint", params={"model": methods.TELEA},
                                        inputs={"image": img, "mask": mask}), models))
         assert ("a large hole" in res.message) == told and ("a large hole" in res.info.get("hint", "")) == told
+    # (stop 64, helper 78) the same hole in gravel, the gravel around it quilted in: its middle is gravel, no guess
+    res, _ = drain(run_inpaint(Job("inpaint", params={}, inputs={"image": stones(400), "mask": big}), models))
+    assert res.info["deep"] >= DEEP_WARN and "blocks copied from the photo" in res.info["summary"]
+    assert "a large hole" not in res.message and "a large hole" not in res.info.get("hint", "")
 
 
 def stones(n: int = 200, seed: int = 0) -> np.ndarray:

@@ -37,7 +37,7 @@ from latentbrush.ml.inpaint.filler import (
     with_known,
 )
 from latentbrush.ml.inpaint.masks import DEEP_PX, DEEP_WARN, RIM_WARN, deep_share, rim_left
-from latentbrush.ml.inpaint.report import face_held, not_mirrored, plain_summary, redrawn, structure_split
+from latentbrush.ml.inpaint.report import face_held, not_mirrored, plain_summary, quilted, redrawn, structure_split
 from latentbrush.ml.registry import ModelManager
 from latentbrush.ml.tensors import batch_to_tensor, to_images, to_renders, to_tensor, to_unit_tensor, unit_to_images
 
@@ -369,8 +369,9 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     yield Progress(0, 0, "looking the fill over (its edge, depth and texture)")
     job.check()
     info["rim_left"] = rim = rim_left(image, mask)      # a mask painted just inside an object's border
-    info["deep"] = deep = deep_share(mask)              # how much of the hole is far from anything kept
-    info["deep_px"] = DEEP_PX
+    info["deep"], info["deep_px"] = deep_share(mask), DEEP_PX     # how much of the hole is far from anything kept
+    # (where every area got the texture around it quilted in, its middle is that texture, no guess at a thing)
+    guess = info["deep"] >= DEEP_WARN and not (log and quilted(log) == len(log))
     # an object-sized hole in grass, gravel, fabric: the fast fill leaves it smooth with fine grain, the
     # best-quality one redraws the texture (stop 43: on average no closer to the truth, so not the default)
     # (not where a face's features held the hole: no fill copies other patches into a face, and a helper read
@@ -381,7 +382,7 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
               "paint the mask a little wider"] if rim >= RIM_WARN else []) + (
         ["a large hole: much of it is far from the rest of the picture, and there any fill can only guess: "
-         "look it over"] if deep >= DEEP_WARN else []) + (
+         "look it over"] if guess else []) + (
         [f"the surroundings are textured: “{methods.TITLES[methods.EXEMPLAR].split(' (')[0]}” may redraw their "
          "texture more naturally (Ctrl+Z, choose it under Model, Fill)"]
         if textured else [])
@@ -390,7 +391,7 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
         notes += hints
     # the status bar's line stays short (a helper found the long one cut off): the panel says the rest
     short = others + (["paint the mask a little wider (an object's border left outside?)"] if rim >= RIM_WARN
-                      else []) + (["a large hole: look it over"] if deep >= DEEP_WARN else []) + (
+                      else []) + (["a large hole: look it over"] if guess else []) + (
         ["the face's other side could not be copied: look it over"] if not_mirrored(log) else []) + (
         ["textured: try best quality"] if textured else [])
     return Result(layer="base", bbox=box, pixels=np.ascontiguousarray(out[box.y0:box.y1, box.x0:box.x1]),
