@@ -231,7 +231,7 @@ class ExemplarFiller(Filler):
         self.title = methods.TITLES[methods.EXEMPLAR]
         self.log = getattr(structure, "log", [])
         self.area: tuple | None = None          # prepare_area's, for the structure's face check
-        self.quilted = False        # whether the last fill was quilted (a texture: quilt.py), for scale_back
+        self.quilted: bool | str = False    # the last fill quilted (quilt.py)? "any way": leaning; for scale_back
 
     def prepare_area(self, image, box, hole, mask=None):
         self.area = (image, box, hole, mask)
@@ -286,8 +286,9 @@ class ExemplarFiller(Filler):
                 # drawn at the crop's size, already continues what is around it; the default's fill
                 return add_detail(crop, hole, start, guide=best) if self.grain else start
             if self.grain and not face:
-                # a deep hole in a texture that runs every way (gravel, grass): quilted from around it, as the
-                # default does (quilt.py's texture mode; the patch synthesis's votes came out softer, stop 63)
+                # a deep hole in a texture that runs every way (gravel, grass) or is random along its lean: quilted
+                # from around it, as the default does (quilt.py's texture mode; the patch synthesis's votes came out
+                # softer, stop 63)
                 yield 0.1, "looking for a texture to quilt from around the hole"
                 quilted, verdict = quilt_verdict(crop, hole, add_detail(crop, hole, start, guide=best), 1.0,
                                                  texture=True, check=check)

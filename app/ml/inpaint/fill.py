@@ -376,9 +376,9 @@ def run_inpaint(job: Job, models: ModelManager) -> Generator[Progress, None, Res
     # best-quality one redraws the texture (stop 43: on average no closer to the truth, so not the default)
     # (not where a face's features held the hole: no fill copies other patches into a face, and a helper read
     # the advice after a cleanly mirrored eye)
-    textured = (mid == methods.CONTENT_AWARE and not face_held(log) and not redrawn(log)
-                and masks.wants_texture(image, mask, out))
-    info["textured"] = textured
+    info["textured"] = textured = (mid == methods.CONTENT_AWARE and not face_held(log) and not redrawn(log)
+                                   and masks.hole_depth(mask > 0) >= masks.TEXTURE_DEPTH
+                                   and masks.ring_texture(image, mask) >= masks.TEXTURE_BAND)
     hints = (["the mask's edge runs along a rim of another colour (an object's border left outside?): "
               "paint the mask a little wider"] if rim >= RIM_WARN else []) + (
         ["a large hole: much of it is far from the rest of the picture, and there any fill can only guess: "

@@ -118,49 +118,28 @@ TEXTURE_BAND = 6.0     # … whose mid-scale band has a median magnitude of at l
 #                        best-quality fill (grass 13, gravel 15, brick 9, the astronaut's suit 8, a flag 7; a smooth
 #                        wall or sky 0.1–3, the cat's fur beside its eye 5)
 TEXTURE_RING = (3, 19)  # px: the ring around the hole it is read on
-FLAT_RING = 2.0         # … or at least this (the coffee's table 2.4–3.4; walls and sky 0.1–3, their fills as textured)
-FLAT_SHARE = 0.4        # … where the fill's own band is under this share of it (the table's flat discs 0.25–0.32;
-#                         walls 1.3–1.5, the cat's fur 0.56, a quilted table 0.66)
 
 
-def ring_texture(image: np.ndarray, mask: np.ndarray, filled: np.ndarray | None = None) -> float | tuple[float, float]:
+def ring_texture(image: np.ndarray, mask: np.ndarray) -> float:
     """How textured the surroundings of a hole are: the median magnitude (grey levels) of the
     mid-scale band — a 1.5-px blur less a 6-px one: blades, stones, weave, mortar; not the 1-px grain,
     and an edge or two barely moves a median — over the ring `TEXTURE_RING` px around the hole.
-    image (H, W, 3) uint8, mask (H, W), > 0 = hole; 0 where there is no ring. With `filled` (the image with the
-    hole filled): (that, the same median over the hole's inside, 3 px in from its edge; 0 where it has none)."""
+    image (H, W, 3) uint8, mask (H, W), > 0 = hole; 0 where there is no ring."""
     hole = (mask > 0).astype(np.uint8)
     if not hole.any():
-        return 0.0 if filled is None else (0.0, 0.0)
+        return 0.0
     ys, xs = np.nonzero(hole)
     pad = TEXTURE_RING[1] + 20           # the ring and the blurs' reach
     y0, x0 = max(int(ys.min()) - pad, 0), max(int(xs.min()) - pad, 0)
     y1, x1 = min(int(ys.max()) + pad + 1, hole.shape[0]), min(int(xs.max()) + pad + 1, hole.shape[1])
     hole = hole[y0:y1, x0:x1]
     dist = cv2.distanceTransform((hole == 0).astype(np.uint8), cv2.DIST_L2, 5)      # px from the hole
-
-    def band_at(img: np.ndarray, where: np.ndarray) -> float:
-        if not where.any():
-            return 0.0
-        grey = cv2.cvtColor(np.ascontiguousarray(img[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
-        band = cv2.GaussianBlur(grey, (0, 0), 1.5) - cv2.GaussianBlur(grey, (0, 0), 6.0)
-        return float(np.median(np.abs(band[where])))
-
-    ring = band_at(image, (dist > TEXTURE_RING[0]) & (dist <= TEXTURE_RING[1]))
-    if filled is None:
-        return ring
-    return ring, band_at(filled, cv2.distanceTransform(hole, cv2.DIST_L2, 5) > TEXTURE_RING[0])
-
-
-def wants_texture(image: np.ndarray, mask: np.ndarray, filled: np.ndarray) -> bool:
-    """Whether the editor points to the best-quality fill (`filled`: the default's result): a deep hole
-    (`TEXTURE_DEPTH`) in textured surroundings (`TEXTURE_BAND`), or (stop 64) in faintly textured ones whose fill
-    came out visibly flatter (`FLAT_RING`, `FLAT_SHARE`: a glossy, half-defocused wooden table, where the default
-    left a blurred disc and best quality drew the grain, helper 78)."""
-    if hole_depth(mask > 0) < TEXTURE_DEPTH:
-        return False
-    ring, inside = ring_texture(image, mask, filled)
-    return ring >= TEXTURE_BAND or (ring >= FLAT_RING and inside < FLAT_SHARE * ring)
+    ring = (dist > TEXTURE_RING[0]) & (dist <= TEXTURE_RING[1])
+    if not ring.any():
+        return 0.0
+    grey = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    band = cv2.GaussianBlur(grey, (0, 0), 1.5) - cv2.GaussianBlur(grey, (0, 0), 6.0)
+    return float(np.median(np.abs(band[ring])))
 
 
 RIM_INNER, RIM_GAP, RIM_OUTER, RIM_BOX = 3, 5, 10, 21   # px: the rings around a hole the rim check compares

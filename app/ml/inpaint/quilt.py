@@ -49,13 +49,14 @@ DEPTH_PER_SCALE = 8.0   # texture mode (stop 63): the scale is the hole's depth 
 SIDE_PER_SCALE = 48.0   # … and at most the crop's shorter side / this (a block ≤ 1/8 of it)
 TEXTURE_MIN = 2.0       # texture mode below this scale: none (the grain pass holds a thin hole's texture)
 BUDGET = 60_000_000     # beyond EVERY blocks: random sources tried × their agreement's pixels, over all blocks
-ORIENTED = 0.3         # texture mode: none where the surround's edges run one way more than this (bricks, planks)
-UNEVEN = 1.0           # … nor where the broad light changes more than this against the texture's strength (`uneven`)
+ORIENTED = 0.3         # texture mode: where the surround's edges run one way more than this (bricks, planks) …
+REGULAR = 0.27         # … and the texture is this regular (surround.periodic: grass, gravel 0.10–0.23, bricks 0.3+),
+#                        none ("one way": the caller redraws it from patches); random along its lean: quilted
+UNEVEN = 0.6           # none where the broad light changes more than this against the texture's strength (`uneven`)
 FINE = 24              # the agreement is judged on a copy about this many px a block
 REPEAT = 2.0           # a source within a block of one already taken costs this × the median candidate's more, a time
 HEAL = 1.0             # texture mode: the step at the hole's edge faded out over this × the scale (px)
 EVERY = 400            # blocks up to which each is matched against every clean source (`_agreeing`)
-REGULAR = 0.27         # … where their texture is this regular (surround.periodic: grass, gravel 0.10–0.23, bricks 0.3+)
 TOLERANCE = 0.1         # a block's source: at random among those within this of the best cost (no verbatim repeats)
 
 
@@ -284,8 +285,8 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
         if len(oy) < 4 or uneven(low_fill, cells, ~like) > UNEVEN:
             return "scene"
         if not any_way:     # edges one way: a regular texture (bricks, boards) is redrawn by the caller
-            alike_px = (touched == 0) & (cv2.resize(like.astype(np.uint8), grey.shape[::-1],
-                                                    interpolation=cv2.INTER_NEAREST) > 0)
+            iy, ix = (np.minimum(np.arange(n) // half, m - 1) for n, m in zip(grey.shape, like.shape, strict=True))
+            alike_px = (touched == 0) & like[np.ix_(iy, ix)]      # (each pixel's cell, as `cell` finds a block's)
             along = oriented(grey, alike_px) > ORIENTED
             if along and periodic(filled[region], ~alike_px, sigma) >= REGULAR:
                 return "one way"
