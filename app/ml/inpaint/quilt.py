@@ -30,7 +30,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from latentbrush.ml.inpaint.surround import alike, oriented, periodic, uneven
+from latentbrush.ml.inpaint.surround import oriented, periodic, uneven
 
 SPLIT = 3.0         # the band copied: finer than a Gaussian blur of this × the scale (full-size px)
 BLOCK = 6.0         # block side, × the scale (at least MIN_BLOCK px)
@@ -273,27 +273,19 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
     # weave, sensor grain); around smooth areas and a few edges (a wall, an object's outline) the grain's noise
     # is the better guess — fragments of edges scattered over a wall read as droplets; and a hole across a lawn's
     # horizon drew squares of grass and sky along it (the 10th percentile, not the median: 5.2 there, 0.1–0.8 on
-    # gravel, grass and brick). Texture mode asks it of the ring around the hole and takes its sources from the
-    # cells alike (surround.alike: a table's wood beside a saucer); the finer band of a magnified fill, of them all.
+    # gravel, grass and brick)
+    lo, hi = np.percentile(cells[cell(oy, ox)], (10, 90))
+    if hi - lo > SPREAD or np.expm1(lo) < FLOOR ** 2:
+        return "scene"
     along = False
-    if broad:
-        like = alike(low_fill, cells, unknown, SPREAD, FLOOR ** 2)
-        if like is None:
-            return "scene"
-        keep = (cv2.erode(like.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)[cell(oy, ox)]     # (the whole block)
-        oy, ox = oy[keep], ox[keep]
-        if len(oy) < 4 or uneven(low_fill, cells, ~like) > UNEVEN:
-            return "scene"
-        if not any_way:     # edges one way: a regular texture (bricks, boards) is redrawn by the caller
-            iy, ix = (np.minimum(np.arange(n) // half, m - 1) for n, m in zip(grey.shape, like.shape, strict=True))
-            alike_px = (touched == 0) & like[np.ix_(iy, ix)]      # (each pixel's cell, as `cell` finds a block's)
-            along = oriented(grey, alike_px) > ORIENTED
-            if along and periodic(filled[region], ~alike_px, sigma) >= REGULAR:
-                return "one way"
-    else:
-        lo, hi = np.percentile(cells[cell(oy, ox)], (10, 90))
-        if hi - lo > SPREAD or np.expm1(lo) < FLOOR ** 2:
-            return "scene"
+    if broad and uneven(low_fill, cells, unknown) > UNEVEN:
+        return "scene"
+    if broad and not any_way and oriented(grey, touched == 0) > ORIENTED:
+        # edges one way: a regular texture (bricks, boards) is redrawn by the caller; one random along its lean
+        # (stretched grass, wood grain) quilted all the same, decided here (it was surveyed twice, stop 63)
+        if periodic(filled[region], hole[region], sigma) >= REGULAR:
+            return "one way"
+        along = True
 
     def mean_at(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:       # a block's blurred colour
         return low_fill[cell(yy, xx)]

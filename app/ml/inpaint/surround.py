@@ -23,19 +23,13 @@ def oriented(band: np.ndarray, known: np.ndarray) -> float:
 def uneven(colours: np.ndarray, cells: np.ndarray, unknown: np.ndarray) -> float:
     """How much the broad light changes around the hole against the texture's own strength: the spread (RMS over
     the channels) of the block-mean `colours` over the known cells / the band's RMS there (`cells`: its log1p
-    energy). Over every cell around the hole (stop 63): a lawn, gravel, bricks 0.18–0.28, a finer blob texture 0.54
-    (one texture, evenly lit); a scene: 1.4 (a model shuttle before a wall, the astronaut's hair and face beside it,
-    which texture mode copied into the wall), 2.1 (a cat's eye). Over the cells alike (`alike`, stop 64: the caller's
-    `unknown` covers the rest): grass, gravel, bricks 0.21–0.35, a blob texture 0.33–0.36; scikit-image's coins
-    0.72–0.95, the cat's face 0.81–0.84, the coffee's table beside its saucer 0.71–0.79 (declined with them)."""
+    energy). A lawn, gravel, bricks: 0.18–0.28, a finer blob texture 0.54 (one texture, evenly lit); a scene: 1.4 (a
+    model shuttle before a wall, the astronaut's hair and face beside it, which texture mode copied into the wall),
+    2.1 (a cat's eye)."""
     known = ~unknown
     if known.sum() < 4:
         return float("inf")
-    # (a block's mean is noisier than the broad light; blurred over the known cells alone: an object's colour
-    # beside them, left out by surround.alike, is not to spread into them)
-    weight = cv2.GaussianBlur(known.astype(np.float32), (0, 0), 1.0)[..., None]
-    smooth = cv2.GaussianBlur(np.where(known[..., None], colours, 0).astype(np.float32), (0, 0), 1.0)
-    smooth = smooth / np.maximum(weight, 1e-6)
+    smooth = cv2.GaussianBlur(colours, (0, 0), 1.0)     # (a block's mean is noisier than the broad light)
     spread = float(np.sqrt(smooth[known].var(axis=0).sum()))
     return spread / max(float(np.sqrt(np.expm1(cells[known]).mean())), 1e-6)
 
@@ -68,28 +62,3 @@ def periodic(img: np.ndarray, hole: np.ndarray, sigma: float) -> float:
     _, lab = cv2.connectedComponents((acf > 0.1).astype(np.uint8))
     outside = ok & (lab != lab[cy, cx])
     return float(acf[outside].max()) if outside.any() else 0.0
-
-
-def alike(colours: np.ndarray, cells: np.ndarray, unknown: np.ndarray, spread: float, floor: float, *,
-          ring: int = 2, margin: float = 12.0) -> np.ndarray | None:
-    """The known cells that look like the hole's own surroundings (stop 64), or None where those are no one texture.
-
-    `colours` (h, w, 3): each cell's blurred colour; `cells` (h, w): the log1p energy of the texture's band there;
-    `unknown` (h, w) bool: the hole's cells. The ring of known cells within `ring` cells of the hole must hold one
-    texture: its band's 10th–90th percentile log energy within `spread`, the 10th above `floor` (an energy). The
-    cells alike are those as strong (within half of `spread` beyond the ring's range) and as coloured (within
-    `margin` levels beyond the ring's 5th–95th percentile in each channel). Until now the whole crop around the hole
-    had to be one texture: a hole in a wooden table beside a red saucer, or in a lawn beside a path, declined and
-    got the transported fill's starburst (helper 78's coffee table)."""
-    known = ~unknown
-    size = 2 * ring + 1
-    near = known & (cv2.dilate(unknown.astype(np.uint8), np.ones((size, size), np.uint8)) > 0)
-    if near.sum() < 4:
-        return None
-    lo, hi = np.percentile(cells[near], (10, 90))
-    if hi - lo > spread or np.expm1(lo) < floor:
-        return None
-    c_lo, c_hi = np.percentile(colours[near], (5, 95), axis=0)
-    within = np.all((colours >= c_lo - margin) & (colours <= c_hi + margin), axis=-1)
-    like = (within & (cells >= lo - spread / 2) & (cells <= hi + spread / 2)).astype(np.uint8)
-    return known & (cv2.erode(like, np.ones((3, 3), np.uint8)) > 0)     # (not the cells straddling an object's edge)
