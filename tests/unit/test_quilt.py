@@ -13,6 +13,7 @@ from PIL import Image
 from latentbrush.core.jobs import drain
 from latentbrush.ml.inpaint import quilt, surround
 from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
+from latentbrush.ml.inpaint.exemplar import ExemplarFiller
 from latentbrush.ml.inpaint.fill import inpaint_image
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "astronaut.jpg"
@@ -324,6 +325,9 @@ def test_a_texture_leaning_one_way_but_random_along_it_is_quilted_and_a_regular_
     (out, _), _ = drain(inpaint_image(img, mask, f))
     assert np.array_equal(out[~hole], img[~hole])
     assert f.log[-1][2:] == ("quilted",) and f.quilts_texture == "any way"     # (surveyed once: "quilted along")
+    best = ExemplarFiller(ContentAwareFiller(None))     # (stop 64: best quality quilts it too; it synthesised it)
+    (again, _), _ = drain(inpaint_image(img, mask, best))
+    assert best.log[-1][2:] == ("quilted",) and best.quilted == "any way" and np.array_equal(again[~hole], img[~hole])
     inner = cv2.erode(mask, np.ones((9, 9), np.uint8)) > 0
     ring = (cv2.dilate(mask, np.ones((41, 41), np.uint8)) > 0) & ~(cv2.dilate(mask, np.ones((9, 9), np.uint8)) > 0)
     assert stones_band(out, inner) > 0.75 * stones_band(img, ring)
