@@ -182,7 +182,7 @@ def test_best_quality_leaves_a_thin_stroke_to_the_default_fill_and_redraws_a_dee
     drawn at the crop's size, continues them (on the bench's 64² photo strokes the synthesis lost
     0.4 dB to it); the best-quality fill gives exactly the default's fill there, and synthesises a
     deep hole, where it rebuilds a pattern the structure fill cannot (since stop 63 the default redraws this
-    one too: a pattern whose edges run one way, texture mode's "one way")."""
+    one too: a pattern whose edges run one way, texture mode's "regular")."""
     from latentbrush.ml.inpaint.content_aware import ContentAwareFiller
 
     img = tiled()

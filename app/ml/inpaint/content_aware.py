@@ -339,7 +339,7 @@ class ContentAwareFiller(Filler):
             if verdict == "quilted along":      # (edges one way, random along them: scale_back quilts them too)
                 self.quilts_texture = "any way"
             return quilted
-        if verdict == "one way":
+        if verdict == "regular":
             # a regular texture (bricks, boards): blocks would break its courses; redrawn from the photo's patches
             # as the best-quality fill does (the transported streaks drew a starburst over bricks)
             out = add_detail(crop, hole, drain(synthesise_fill(

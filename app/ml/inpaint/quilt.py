@@ -49,10 +49,10 @@ DEPTH_PER_SCALE = 8.0   # texture mode (stop 63): the scale is the hole's depth 
 SIDE_PER_SCALE = 48.0   # … and at most the crop's shorter side / this (a block ≤ 1/8 of it)
 TEXTURE_MIN = 2.0       # texture mode below this scale: none (the grain pass holds a thin hole's texture)
 BUDGET = 60_000_000     # beyond EVERY blocks: random sources tried × their agreement's pixels, over all blocks
-ORIENTED = 0.3         # texture mode: where the surround's edges run one way more than this (bricks, planks) …
-REGULAR = 0.27         # … and the texture is this regular (surround.periodic: grass, gravel 0.10–0.23, bricks 0.3+),
-#                        none ("one way": the caller redraws it from patches); random along its lean: quilted
-UNEVEN = 0.6           # none where the broad light changes more than this against the texture's strength (`uneven`)
+REGULAR = 0.27         # texture mode: none where the texture is this regular (surround.periodic: grass, gravel
+#                        0.10–0.25, bricks 0.3+; "regular": the caller redraws it from patches) …
+ORIENTED = 0.3         # … (a texture whose edges run one way more than this, random along them: quilted, "along")
+UNEVEN = 0.6           # … nor where the broad light changes more than this against the texture's strength (`uneven`)
 FINE = 24              # the agreement is judged on a copy about this many px a block
 REPEAT = 2.0           # a source within a block of one already taken costs this × the median candidate's more, a time
 HEAL = 1.0             # texture mode: the step at the hole's edge faded out over this × the scale (px)
@@ -185,10 +185,10 @@ def quilt_verdict(crop: np.ndarray, hole: np.ndarray, filled: np.ndarray, scale:
                   seed: int = SEED, check: Callable[[], None] | None = None,
                   any_way: bool = False) -> tuple[np.ndarray | None, str]:
     """`quilt_band`'s result and, for texture mode, why: "quilted", "quilted along" (its edges run one way but it is
-    random along them: grass leaning, wood grain), "one way" (a regular texture whose edges run one way: bricks,
-    planks — the caller may redraw it from patches; `surround.periodic` ≥ REGULAR), "scene" (uneven light, a few
-    edges, too weak a texture, too few sources) or "shallow" (no texture scale: a thin hole). `any_way`: quilted
-    wherever the edges run (a full-size pass after "quilted along" at the working size)."""
+    random along them: grass leaning, wood grain), "regular" (bricks, planks, tiles — the caller may redraw it from
+    patches; `surround.periodic` ≥ REGULAR), "scene" (uneven light, a few edges, too weak a texture, too few
+    sources) or "shallow" (no texture scale: a thin hole). `any_way`: quilted without asking whether it is regular
+    (a full-size pass after "quilted along" at the working size)."""
     hole = hole.astype(bool)
     if not hole.any():
         return None, "shallow"
@@ -222,7 +222,7 @@ def _broad_light(filled: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarr
 def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check: Callable[[], None] | None, *,
            broad: bool = False, any_way: bool = False) -> tuple[np.ndarray, bool] | str:
     """`filled` with the band finer than a blur of SPLIT × `scale` quilted into the hole, and whether its texture's
-    edges run one way (random along them: quilted all the same); else why not ("scene", "one way")."""
+    edges run one way (random along them: quilted all the same); else why not ("scene", "regular")."""
     from latentbrush.ml.inpaint.cuts import block_mask
 
     h, w = hole.shape
@@ -280,12 +280,13 @@ def _quilt(hole: np.ndarray, filled: np.ndarray, scale: float, seed: int, check:
     along = False
     if broad and uneven(low_fill, cells, unknown) > UNEVEN:
         return "scene"
-    if broad and not any_way and oriented(grey, touched == 0) > ORIENTED:
-        # edges one way: a regular texture (bricks, boards) is redrawn by the caller; one random along its lean
-        # (stretched grass, wood grain) quilted all the same, decided here (it was surveyed twice, stop 63)
+    if broad and not any_way:
+        # a regular texture (bricks, boards, tiles) is redrawn by the caller: blocks break its courses (stop 64: also
+        # where its edges do not run one way, helper 80's stroke down the brick photo); one random along a lean
+        # (stretched grass, wood grain) is quilted all the same, and said so (it was surveyed twice, stop 63)
         if periodic(filled[region], hole[region], sigma) >= REGULAR:
-            return "one way"
-        along = True
+            return "regular"
+        along = oriented(grey, touched == 0) > ORIENTED
 
     def mean_at(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:       # a block's blurred colour
         return low_fill[cell(yy, xx)]
