@@ -64,6 +64,10 @@ def image_writer(pixels: np.ndarray, path: str | os.PathLike, *, quality: int = 
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
         raise ExportError(f"cannot export an array of shape {pixels.shape} {pixels.dtype}")
     img = Image.fromarray(np.ascontiguousarray(pixels), "RGBA" if pixels.shape[2] == 4 else "RGB")
+    if fmt in ("PNG", "JPEG") and pixels.shape[2] == 3 and not icc_profile and grey(pixels):
+        # a grey photo stays a grey file (helper 80: a greyscale PNG, edited and exported, came out as RGB at
+        # nearly twice the size); the same pixels when read back
+        img = img.convert("L")
     if fmt == "JPEG" and img.mode == "RGBA":
         white = Image.new("RGBA", img.size, (255, 255, 255, 255))
         img = Image.alpha_composite(white, img).convert("RGB")
@@ -124,3 +128,11 @@ def with_alpha(on_white: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     x = (on_white.astype(np.float32) - 255.0 * (1.0 - a)) / np.maximum(a, 1e-6)
     rgb = np.where(a > 0, np.clip(np.rint(x), 0, 255), on_white).astype(np.uint8)
     return np.dstack([rgb, alpha.astype(np.uint8)])
+
+
+def grey(pixels: np.ndarray) -> bool:
+    """Whether every pixel of (H, W, 3) `pixels` has R = G = B (a row band at a time: a 48-MP photo's comparisons
+    are not all held at once)."""
+    step = max(1, (1 << 22) // max(1, pixels.shape[1]))
+    return all(np.array_equal(band[..., 0], band[..., 1]) and np.array_equal(band[..., 0], band[..., 2])
+               for band in (pixels[y:y + step] for y in range(0, pixels.shape[0], step)))

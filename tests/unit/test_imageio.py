@@ -28,6 +28,22 @@ def test_png_round_trip_preserves_pixels(tmp_path, rng):
     assert np.array_equal(load_image(out).pixels, arr)
 
 
+def test_a_grey_picture_is_exported_grey(tmp_path, rng):
+    """Helper 80: a greyscale PNG, edited and exported, came out as RGB at nearly twice the size. A picture whose
+    pixels are all grey is written as a grey file (PNG, JPEG), the same pixels read back; one coloured pixel keeps
+    it RGB."""
+    grey = np.repeat(rng.integers(0, 256, (40, 50, 1), dtype=np.uint8), 3, axis=2)
+    for ext in (".png", ".jpg"):
+        with Image.open(export_image(grey, tmp_path / f"g{ext}", quality=95)) as back:
+            assert back.mode == "L"
+            if ext == ".png":
+                assert np.array_equal(np.asarray(back.convert("RGB")), grey)
+    tinted = grey.copy()
+    tinted[3, 4, 0] ^= 1
+    with Image.open(export_image(tinted, tmp_path / "t.png")) as back:
+        assert back.mode == "RGB" and np.array_equal(np.asarray(back), tinted)
+
+
 @pytest.mark.parametrize("ext", [".jpg", ".webp", ".tif", ".bmp"])
 def test_formats_open(tmp_path, rng, ext):
     arr = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
